@@ -1,0 +1,316 @@
+//! The client: asks for hypotenuses.
+//!
+//! In tagged mode (the default) every request carries `<client-id>.<seq>`,
+//! the client subscribes only to its own answers, keeps any number of
+//! requests in flight, resends unanswered requests with the same tag (bounded
+//! back-off) so a lost message or a broker switch costs a retry, not an
+//! answer, and hands each answer to the application exactly once.
+//!
+//! In classic mode it speaks the original wire byte for byte: two untagged
+//! messages, then the first `calc.hypotenuse.result` that arrives. Only one
+//! classic request can be in flight (the wire cannot tell answers apart).
+
+use crate::error::{Error, Result};
+use crate::net::{self, BrokerAddr, NodeSockets};
+use crate::wire::{self, Kind, Number};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Which wire the client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Tagged requests, private answers, retries (default).
+    Tagged,
+    /// The original lab's untagged frames.
+    Classic,
+}
+
+/// How a client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub brokers: Vec<BrokerAddr>,
+    pub mode: Mode,
+    /// How long one request may take before it fails with a time-out. Default 5000 ms.
+    pub timeout: Duration,
+    /// First resend interval (tagged mode); doubles up to `max_retry`. Default 100 ms.
+    pub retry: Duration,
+    /// Longest resend interval. Default 1000 ms.
+    pub max_retry: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            brokers: vec![BrokerAddr::default()],
+            mode: Mode::Tagged,
+            timeout: Duration::from_millis(5000),
+            retry: Duration::from_millis(100),
+            max_retry: Duration::from_millis(1000),
+        }
+    }
+}
+
+/// A snapshot of a client's counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// Requests submitted.
+    pub requests: u64,
+    /// Resends of unanswered requests.
+    pub resent: u64,
+    /// Answers delivered to the application (values and errors).
+    pub answers: u64,
+    /// Duplicate or stray answers dropped.
+    pub duplicates: u64,
+    /// Requests that timed out.
+    pub timeouts: u64,
+}
+
+/// One finished request: its id and its hypotenuse (4 decimals) or error.
+pub type Completion = (u64, Result<String>);
+
+struct Pending {
+    a: String,
+    b: String,
+    first_sent: Instant,
+    deadline: Instant,
+    backoff: Duration,
+    resent: bool,
+}
+
+/// A hypotenuse client. Not thread-safe: use it from one thread at a time.
+pub struct Client {
+    cfg: ClientConfig,
+    _ctx: zmq::Context,
+    net: NodeSockets,
+    id: String,
+    seq: u64,
+    pending: HashMap<u64, Pending>,
+    timers: BinaryHeap<Reverse<(Instant, u64)>>,
+    done: VecDeque<Completion>,
+    connected: bool,
+    srtt: Option<Duration>,
+    stats: ClientStats,
+    frames: Vec<Vec<u8>>,
+}
+
+/// A random 16-hex-digit id (client ids, calc node ids).
+pub fn random_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    format!("{:016x}", h.finish())
+}
+
+/// Settle time after connecting in classic mode: the classic wire has no
+/// acknowledgement, so this lets our subscription reach the publishers (the
+/// original lab slept for a second instead).
+const CLASSIC_SETTLE: Duration = Duration::from_millis(50);
+
+impl Client {
+    /// Connect to the brokers. Does not wait: the first request waits for the
+    /// connection (within its own time-out).
+    pub fn new(cfg: ClientConfig) -> Result<Client> {
+        if cfg.timeout.is_zero() || cfg.retry.is_zero() {
+            return Err(Error::Config("timeout and retry must be > 0".into()));
+        }
+        let ctx = zmq::Context::new();
+        let id = random_id();
+        let sub = match cfg.mode {
+            Mode::Tagged => format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP),
+            Mode::Classic => wire::RESULT_TOPIC.to_string(),
+        };
+        let net = NodeSockets::connect(&ctx, &cfg.brokers, &[sub], true)?;
+        Ok(Client {
+            cfg,
+            _ctx: ctx,
+            net,
+            id,
+            seq: 0,
+            pending: HashMap::new(),
+            timers: BinaryHeap::new(),
+            done: VecDeque::new(),
+            connected: false,
+            srtt: None,
+            stats: ClientStats::default(),
+            frames: Vec::with_capacity(2),
+        })
+    }
+
+    /// This client's id (the first part of its tags).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Requests submitted and not yet finished.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> ClientStats {
+        self.stats
+    }
+
+    /// The hypotenuse of `a` and `b` (decimal text such as `"12"` or `"1.5"`),
+    /// formatted with four decimals. Waits at most the configured time-out.
+    /// Answers of other requests in flight that arrive meanwhile are kept for
+    /// [`Client::next`].
+    pub fn hypot(&mut self, a: &str, b: &str) -> Result<String> {
+        let id = self.submit(a, b)?;
+        let mut others = Vec::new();
+        let r = loop {
+            match self.next(-1)? {
+                Some((got, r)) if got == id => break r,
+                Some(other) => others.push(other),
+                None => continue,
+            }
+        };
+        for o in others.into_iter().rev() {
+            self.done.push_front(o);
+        }
+        r
+    }
+
+    /// Send a request and return its id at once; collect the answer with
+    /// [`Client::next`]. Invalid numbers are refused here, before sending.
+    pub fn submit(&mut self, a: &str, b: &str) -> Result<u64> {
+        let na = Number::parse(a.as_bytes()).map_err(|e| Error::Config(format!("cathetus a: {e}")))?;
+        let nb = Number::parse(b.as_bytes()).map_err(|e| Error::Config(format!("cathetus b: {e}")))?;
+        if self.cfg.mode == Mode::Classic && !self.pending.is_empty() {
+            return Err(Error::Config("classic mode carries one request at a time".into()));
+        }
+        let now = Instant::now();
+        let deadline = now + self.cfg.timeout;
+        if !self.connected {
+            // Wait once for the first handshake; after that, resends cover
+            // whatever a late connection or subscription missed.
+            self.connected = true;
+            if self.net.wait_connected(deadline)? && self.cfg.mode == Mode::Classic {
+                std::thread::sleep(CLASSIC_SETTLE);
+            }
+        }
+        self.seq += 1;
+        let id = self.seq;
+        let p = Pending { a: na.format(), b: nb.format(), first_sent: Instant::now(), deadline, backoff: self.first_retry(), resent: false };
+        self.send(id, &p)?;
+        let first = match self.cfg.mode {
+            Mode::Tagged => (p.first_sent + p.backoff).min(deadline),
+            Mode::Classic => deadline,
+        };
+        self.timers.push(Reverse((first, id)));
+        self.pending.insert(id, p);
+        self.stats.requests += 1;
+        Ok(id)
+    }
+
+    fn first_retry(&self) -> Duration {
+        let adaptive = self.srtt.map(|s| s * 4).unwrap_or_default();
+        adaptive.clamp(self.cfg.retry, self.cfg.max_retry.max(self.cfg.retry))
+    }
+
+    fn send(&self, id: u64, p: &Pending) -> Result<()> {
+        let tag = format!("{}.{id}", self.id);
+        let tag = (self.cfg.mode == Mode::Tagged).then_some(tag.as_str());
+        self.net.publish(wire::with_tag(&wire::request_topic(1), tag).as_bytes(), p.a.as_bytes())?;
+        self.net.publish(wire::with_tag(&wire::request_topic(2), tag).as_bytes(), p.b.as_bytes())?;
+        Ok(())
+    }
+
+    /// Wait up to `timeout_ms` (0 = just look, negative = until something
+    /// finishes) for the next finished request. `Ok(None)`: nothing finished
+    /// in time (or nothing is in flight and `timeout_ms` is negative).
+    pub fn next(&mut self, timeout_ms: i64) -> Result<Option<Completion>> {
+        let until = (timeout_ms >= 0).then(|| net::deadline_in(timeout_ms as u64));
+        loop {
+            if let Some(c) = self.done.pop_front() {
+                return Ok(Some(c));
+            }
+            if self.pending.is_empty() && until.is_none() {
+                return Ok(None);
+            }
+            let timer = self.timers.peek().map(|Reverse((t, _))| *t);
+            let wake = match (until, timer) {
+                (Some(u), Some(t)) => Some(u.min(t)),
+                (u, t) => u.or(t),
+            };
+            let wait = wake.map(net::ms_until).unwrap_or(-1);
+            if self.net.sub.poll(zmq::POLLIN, wait)? > 0 {
+                for _ in 0..1024 {
+                    let n = net::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
+                    self.on_message(n);
+                    if self.net.sub.poll(zmq::POLLIN, 0)? == 0 {
+                        break;
+                    }
+                }
+            }
+            self.on_timers()?;
+            if self.done.is_empty() && until.is_some_and(|u| Instant::now() >= u) {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn on_message(&mut self, nframes: usize) {
+        let (Some(topic), 2) = (self.frames.first(), nframes) else {
+            self.stats.duplicates += 1;
+            return;
+        };
+        let id = match (wire::parse_topic(topic), self.cfg.mode) {
+            (Ok(t), Mode::Tagged) if t.kind == Kind::Reply => t
+                .tag
+                .and_then(|tag| tag.strip_prefix(self.id.as_str()))
+                .and_then(|rest| rest.strip_prefix('.'))
+                .and_then(|seq| seq.parse::<u64>().ok()),
+            // Classic: the first result answers the one request in flight.
+            (Ok(t), Mode::Classic) if t.kind == Kind::Result && t.tag.is_none() => self.pending.keys().next().copied(),
+            _ => None,
+        };
+        let Some(p) = id.and_then(|id| self.pending.remove(&id).map(|p| (id, p))) else {
+            self.stats.duplicates += 1;
+            return;
+        };
+        let (id, p) = p;
+        if !p.resent {
+            let rtt = p.first_sent.elapsed();
+            self.srtt = Some(match self.srtt {
+                Some(s) => (s * 7 + rtt) / 8,
+                None => rtt,
+            });
+        }
+        self.stats.answers += 1;
+        let r = wire::parse_answer(&self.frames[1]).map_err(Error::Remote);
+        self.done.push_back((id, r));
+    }
+
+    /// Resend what is due, fail what is past its deadline.
+    fn on_timers(&mut self) -> Result<()> {
+        let now = Instant::now();
+        while let Some(&Reverse((t, id))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(p) = self.pending.get_mut(&id) else { continue };
+            if now >= p.deadline {
+                self.pending.remove(&id);
+                self.stats.timeouts += 1;
+                self.done.push_back((id, Err(Error::Timeout(self.cfg.timeout.as_millis() as u64))));
+                continue;
+            }
+            p.resent = true;
+            p.backoff = (p.backoff * 2).min(self.cfg.max_retry.max(self.cfg.retry));
+            let next = (now + p.backoff).min(p.deadline);
+            self.stats.resent += 1;
+            let p = self.pending.get(&id).expect("pending");
+            self.send(id, p)?;
+            self.timers.push(Reverse((next, id)));
+        }
+        Ok(())
+    }
+}

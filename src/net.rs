@@ -1,0 +1,194 @@
+//! Broker addresses and the socket set-up every node shares.
+
+use crate::error::{Error, Result};
+use crate::wire;
+use std::time::{Duration, Instant};
+
+/// High-water mark for every socket: generous, so bursts of many requests in
+/// flight are not silently dropped by a PUB socket.
+pub const HWM: i32 = 200_000;
+
+/// Where a node finds one broker: its XSUB (publish) and XPUB (subscribe) endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerAddr {
+    /// Endpoint of the broker's XSUB socket, e.g. `tcp://127.0.0.1:5555`.
+    pub xsub: String,
+    /// Endpoint of the broker's XPUB socket, e.g. `tcp://127.0.0.1:5556`.
+    pub xpub: String,
+}
+
+impl BrokerAddr {
+    /// A broker at `host` on the given ports.
+    pub fn new(host: &str, xsub_port: u16, xpub_port: u16) -> BrokerAddr {
+        BrokerAddr { xsub: format!("tcp://{host}:{xsub_port}"), xpub: format!("tcp://{host}:{xpub_port}") }
+    }
+
+    /// Parse `HOST[:XSUB_PORT:XPUB_PORT]` (default ports 5555/5556).
+    pub fn parse(s: &str) -> Result<BrokerAddr> {
+        let bad = |why: &str| Error::Config(format!("bad broker address {s:?}: {why} (expected HOST[:XSUB_PORT:XPUB_PORT])"));
+        let parts: Vec<&str> = s.split(':').collect();
+        let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad("port must be 1..65535"));
+        let (host, xsub, xpub) = match parts.as_slice() {
+            [h] => (*h, wire::XSUB_PORT, wire::XPUB_PORT),
+            [h, a, b] => (*h, port(a)?, port(b)?),
+            _ => return Err(bad("wrong number of ':'")),
+        };
+        if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+            return Err(bad("bad host"));
+        }
+        Ok(BrokerAddr::new(host, xsub, xpub))
+    }
+}
+
+impl Default for BrokerAddr {
+    fn default() -> Self {
+        BrokerAddr::new("127.0.0.1", wire::XSUB_PORT, wire::XPUB_PORT)
+    }
+}
+
+/// Common options: no lingering on close, big queues.
+pub fn tune(sock: &zmq::Socket) -> Result<()> {
+    sock.set_linger(0)?;
+    sock.set_sndhwm(HWM)?;
+    sock.set_rcvhwm(HWM)?;
+    Ok(())
+}
+
+/// Options for a node's socket toward brokers: `ZMQ_IMMEDIATE` (nothing
+/// queues toward a broker that is not there) and fast reconnects, so a node
+/// follows a broker switch with no restart.
+pub fn tune_node(sock: &zmq::Socket) -> Result<()> {
+    tune(sock)?;
+    sock.set_immediate(true)?;
+    sock.set_reconnect_ivl(50)?;
+    sock.set_reconnect_ivl_max(500)?;
+    sock.set_tcp_keepalive(1)?;
+    Ok(())
+}
+
+/// A node's two sockets: PUB connected to every broker's XSUB, SUB connected
+/// to every broker's XPUB with the given subscriptions.
+pub struct NodeSockets {
+    pub publ: zmq::Socket,
+    pub sub: zmq::Socket,
+    monitors: Option<(zmq::Socket, zmq::Socket)>,
+}
+
+impl NodeSockets {
+    /// Create and connect both sockets. With `watch`, socket monitors are
+    /// attached before connecting so [`NodeSockets::wait_connected`] can tell
+    /// when both sockets have completed a handshake with a broker.
+    pub fn connect(ctx: &zmq::Context, brokers: &[BrokerAddr], subscriptions: &[String], watch: bool) -> Result<NodeSockets> {
+        if brokers.is_empty() {
+            return Err(Error::Config("at least one broker is needed".into()));
+        }
+        let publ = ctx.socket(zmq::PUB)?;
+        let sub = ctx.socket(zmq::SUB)?;
+        tune_node(&publ)?;
+        tune_node(&sub)?;
+        for s in subscriptions {
+            sub.set_subscribe(s.as_bytes())?;
+        }
+        let monitors = if watch { Some((attach_monitor(ctx, &publ)?, attach_monitor(ctx, &sub)?)) } else { None };
+        for b in brokers {
+            publ.connect(&b.xsub).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;
+            sub.connect(&b.xpub).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
+        }
+        Ok(NodeSockets { publ, sub, monitors })
+    }
+
+    /// Wait (until `deadline`) for both sockets to complete a handshake with a
+    /// broker. Returns true when connected (also when not watching).
+    pub fn wait_connected(&mut self, deadline: Instant) -> Result<bool> {
+        let Some((mp, ms)) = self.monitors.take() else { return Ok(true) };
+        let ok = wait_handshake(&mp, deadline)? && wait_handshake(&ms, deadline)?;
+        if !ok {
+            self.monitors = Some((mp, ms));
+        } else {
+            self.publ.monitor("", 0).ok();
+            self.sub.monitor("", 0).ok();
+        }
+        Ok(ok)
+    }
+
+    /// Send a two-frame message `[topic, value]`.
+    pub fn publish(&self, topic: &[u8], value: &[u8]) -> Result<()> {
+        self.publ.send(topic, zmq::SNDMORE)?;
+        self.publ.send(value, 0)?;
+        Ok(())
+    }
+}
+
+fn attach_monitor(ctx: &zmq::Context, sock: &zmq::Socket) -> Result<zmq::Socket> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ep = format!("inproc://hypobus-monitor-{}-{id}", std::process::id());
+    sock.monitor(&ep, zmq::SocketEvent::HANDSHAKE_SUCCEEDED as i32)?;
+    let mon = ctx.socket(zmq::PAIR)?;
+    mon.set_linger(0)?;
+    mon.connect(&ep)?;
+    Ok(mon)
+}
+
+fn wait_handshake(mon: &zmq::Socket, deadline: Instant) -> Result<bool> {
+    loop {
+        if mon.poll(zmq::POLLIN, ms_until(deadline))? > 0 {
+            let ev = mon.recv_bytes(0)?;
+            while mon.get_rcvmore()? {
+                mon.recv_bytes(0)?;
+            }
+            if ev.len() >= 2 && u16::from_le_bytes([ev[0], ev[1]]) == zmq::SocketEvent::HANDSHAKE_SUCCEEDED as u16 {
+                return Ok(true);
+            }
+        } else if Instant::now() >= deadline {
+            return Ok(false);
+        }
+    }
+}
+
+/// Receive every frame of one message (the socket must be readable or the
+/// call blocks). Frames past `max_frames` are read and dropped, and the count
+/// returned is the real one, so a bad sender cannot grow our memory.
+pub fn recv_frames(sock: &zmq::Socket, flags: i32, out: &mut Vec<Vec<u8>>, max_frames: usize) -> Result<usize> {
+    out.clear();
+    let mut n = 0;
+    loop {
+        let f = sock.recv_bytes(flags)?;
+        n += 1;
+        if out.len() < max_frames {
+            out.push(f);
+        }
+        if !sock.get_rcvmore()? {
+            return Ok(n);
+        }
+    }
+}
+
+/// Milliseconds until `deadline` for `zmq::poll` (0 if past, capped).
+pub fn ms_until(deadline: Instant) -> i64 {
+    let now = Instant::now();
+    if deadline <= now {
+        0
+    } else {
+        (deadline - now).as_millis().min(i64::MAX as u128) as i64 + 1
+    }
+}
+
+/// A monotonic deadline `ms` from now.
+pub fn deadline_in(ms: u64) -> Instant {
+    Instant::now() + Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_addresses() {
+        assert_eq!(BrokerAddr::parse("10.0.0.2").unwrap(), BrokerAddr::new("10.0.0.2", 5555, 5556));
+        assert_eq!(BrokerAddr::parse("h:6555:6556").unwrap().xpub, "tcp://h:6556");
+        for bad in ["", "h:1", "h:0:1", "h:a:b", "h:1:2:3", "a b"] {
+            assert!(BrokerAddr::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The operation node: serves one lane's `calc.square.request.<lane>` and
+//! answers on `calc.square.result.<lane>` (tagged requests get tagged answers,
+//! classic requests classic ones).
+//!
+//! Two styles: [`OpNode`] runs on its own thread and calls the operation
+//! there; [`OpPull`] lets the caller take requests (`recv`) and answer them
+//! (`reply`) on its own thread, which is what Python and Node bindings use.
+
+use crate::error::{Error, Result};
+use crate::log;
+use crate::net::{self, BrokerAddr, NodeSockets};
+use crate::runner::Runner;
+use crate::wire::{self, Kind, Number};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What an operation node computes.
+pub enum Operation {
+    /// `x²`, exact for integers and short decimals.
+    Square,
+    /// Any function of the value; an `Err` is sent back as an error answer.
+    Custom(Box<dyn FnMut(f64) -> std::result::Result<f64, String> + Send>),
+}
+
+impl Operation {
+    fn apply(&mut self, x: &Number) -> std::result::Result<Number, String> {
+        match self {
+            Operation::Square => x.square().map_err(|e| e.to_string()),
+            Operation::Custom(f) => {
+                let y = f(x.value)?;
+                Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}"))
+            }
+        }
+    }
+}
+
+/// Which brokers and which lane.
+#[derive(Debug, Clone)]
+pub struct OpConfig {
+    pub brokers: Vec<BrokerAddr>,
+    /// Lane served (1 = cathetus a, 2 = cathetus b; any lane ≥ 1 works).
+    pub lane: u32,
+}
+
+/// A snapshot of an operation node's counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpStats {
+    /// Well-formed requests received.
+    pub requests: u64,
+    /// Answers published (values and errors).
+    pub replies: u64,
+    /// Error answers among them, plus bad classic requests dropped.
+    pub errors: u64,
+    /// Messages that were not for this lane or not well-formed at all.
+    pub ignored: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    replies: AtomicU64,
+    errors: AtomicU64,
+    ignored: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> OpStats {
+        OpStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            replies: self.replies.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            ignored: self.ignored.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One request taken off the wire.
+#[derive(Debug, Clone)]
+pub struct OpRequest {
+    /// Identifies the request in [`OpPull::reply`].
+    pub id: u64,
+    /// The value as a number.
+    pub value: f64,
+    /// The value exactly as it arrived (trimmed).
+    pub text: String,
+    /// The request's tag, `None` for a classic request.
+    pub tag: Option<String>,
+}
+
+/// The part both styles share: sockets, lane, counters, decoding and answering.
+struct Core {
+    net: NodeSockets,
+    lane: u32,
+    result_topic: String,
+    counters: Arc<Counters>,
+    frames: Vec<Vec<u8>>,
+}
+
+enum Decoded {
+    Ok(Option<String>, Number),
+    Bad(Option<String>, String),
+    Ignore,
+}
+
+impl Core {
+    fn new(cfg: &OpConfig, ctx: &zmq::Context) -> Result<Core> {
+        if cfg.lane == 0 {
+            return Err(Error::Config("lane must be >= 1".into()));
+        }
+        let net = NodeSockets::connect(ctx, &cfg.brokers, &[wire::square_request_topic(cfg.lane)], false)?;
+        Ok(Core {
+            net,
+            lane: cfg.lane,
+            result_topic: wire::square_result_topic(cfg.lane),
+            counters: Arc::new(Counters::default()),
+            frames: Vec::with_capacity(2),
+        })
+    }
+
+    /// Read one message (socket must be readable) and classify it.
+    fn read(&mut self) -> Result<Decoded> {
+        let n = net::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
+        let topic = match self.frames.first().map(|t| wire::parse_topic(t)) {
+            Some(Ok(t)) if t.kind == Kind::SquareRequest(self.lane) => t,
+            _ => {
+                self.counters.ignored.fetch_add(1, Ordering::Relaxed);
+                return Ok(Decoded::Ignore);
+            }
+        };
+        let tag = topic.tag.map(str::to_string);
+        if n != 2 {
+            let e = wire::WireError::Frames { expected: 2, got: n };
+            return Ok(Decoded::Bad(tag, e.to_string()));
+        }
+        match Number::parse(&self.frames[1]) {
+            Ok(x) => {
+                self.counters.requests.fetch_add(1, Ordering::Relaxed);
+                Ok(Decoded::Ok(tag, x))
+            }
+            Err(e) => Ok(Decoded::Bad(tag, e.to_string())),
+        }
+    }
+
+    /// Publish an answer. Classic requests with a bad value get no answer (a
+    /// classic peer expects a number) but are counted and logged.
+    fn answer(&self, tag: Option<&str>, result: std::result::Result<Number, String>) -> Result<()> {
+        let topic = wire::with_tag(&self.result_topic, tag);
+        match result {
+            Ok(y) => self.net.publish(topic.as_bytes(), y.format().as_bytes())?,
+            Err(reason) => {
+                self.counters.errors.fetch_add(1, Ordering::Relaxed);
+                log!("op", "lane {}: error for {}: {reason}", self.lane, tag.unwrap_or("classic request"));
+                if tag.is_none() {
+                    return Ok(());
+                }
+                self.net.publish(topic.as_bytes(), &wire::error_value(&reason))?;
+            }
+        }
+        self.counters.replies.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// An operation node running on its own thread (`hypobus-op`). The operation
+/// is called on that thread. Dropping it stops it.
+pub struct OpNode {
+    runner: Runner,
+    counters: Arc<Counters>,
+    lane: u32,
+}
+
+impl OpNode {
+    /// Connect to the brokers and start serving `cfg.lane` with `op`.
+    pub fn start(cfg: OpConfig, mut op: Operation) -> Result<OpNode> {
+        let ctx = zmq::Context::new();
+        let mut core = Core::new(&cfg, &ctx)?;
+        let counters = core.counters.clone();
+        let runner = Runner::spawn(&ctx, "hypobus-op", move |stop| loop {
+            let mut items = [core.net.sub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
+            zmq::poll(&mut items, -1)?;
+            if items[1].is_readable() {
+                return Ok(());
+            }
+            if items[0].is_readable() {
+                // Drain what is queued before polling again.
+                for _ in 0..256 {
+                    match core.read()? {
+                        Decoded::Ok(tag, x) => {
+                            let r = op.apply(&x);
+                            core.answer(tag.as_deref(), r)?;
+                        }
+                        Decoded::Bad(tag, reason) => core.answer(tag.as_deref(), Err(reason))?,
+                        Decoded::Ignore => {}
+                    }
+                    if core.net.sub.poll(zmq::POLLIN, 0)? == 0 {
+                        break;
+                    }
+                }
+            }
+        })?;
+        log!("op", "lane {} serving", cfg.lane);
+        Ok(OpNode { runner, counters, lane: cfg.lane })
+    }
+
+    /// The lane served.
+    pub fn lane(&self) -> u32 {
+        self.lane
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> OpStats {
+        self.counters.snapshot()
+    }
+
+    /// Stop serving, close the sockets and join the thread.
+    pub fn stop(&mut self) -> Result<()> {
+        self.runner.stop()
+    }
+}
+
+/// An operation node driven by the caller: `recv` a request, compute, `reply`.
+/// Nothing runs in the background; the sockets live in this value.
+pub struct OpPull {
+    core: Core,
+    _ctx: zmq::Context,
+    pending: HashMap<u64, Option<String>>,
+    next_id: u64,
+}
+
+/// Requests taken but not yet answered beyond this many are answered with an
+/// error, oldest first, so a caller that never replies cannot grow memory.
+const MAX_PENDING: usize = 100_000;
+
+impl OpPull {
+    /// Connect to the brokers for `cfg.lane`.
+    pub fn new(cfg: OpConfig) -> Result<OpPull> {
+        let ctx = zmq::Context::new();
+        let core = Core::new(&cfg, &ctx)?;
+        Ok(OpPull { core, _ctx: ctx, pending: HashMap::new(), next_id: 1 })
+    }
+
+    /// Wait up to `timeout_ms` (0 = just look, negative = forever) for the next
+    /// well-formed request. Bad requests are answered with an error on the way.
+    /// `Ok(None)` means the time ran out.
+    pub fn recv(&mut self, timeout_ms: i64) -> Result<Option<OpRequest>> {
+        let deadline = (timeout_ms >= 0).then(|| net::deadline_in(timeout_ms as u64));
+        loop {
+            let wait = deadline.map(net::ms_until).unwrap_or(-1);
+            if self.core.net.sub.poll(zmq::POLLIN, wait)? == 0 {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Ok(None);
+                }
+                continue;
+            }
+            match self.core.read()? {
+                Decoded::Ok(tag, x) => {
+                    let id = self.next_id;
+                    self.next_id += 1;
+                    if self.pending.len() >= MAX_PENDING {
+                        if let Some(&old) = self.pending.keys().min() {
+                            let t = self.pending.remove(&old).flatten();
+                            self.core.answer(t.as_deref(), Err("operation node overloaded".into()))?;
+                        }
+                    }
+                    self.pending.insert(id, tag.clone());
+                    return Ok(Some(OpRequest { id, value: x.value, text: x.format(), tag }));
+                }
+                Decoded::Bad(tag, reason) => self.core.answer(tag.as_deref(), Err(reason))?,
+                Decoded::Ignore => {}
+            }
+        }
+    }
+
+    /// Answer request `id` with a value, or with an error reason.
+    pub fn reply(&mut self, id: u64, result: std::result::Result<f64, String>) -> Result<()> {
+        let tag = self.pending.remove(&id).ok_or_else(|| Error::Config(format!("no pending request with id {id}")))?;
+        let r = result.and_then(|y| Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}")));
+        self.core.answer(tag.as_deref(), r)
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> OpStats {
+        self.core.counters.snapshot()
+    }
+}

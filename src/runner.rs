@@ -1,0 +1,74 @@
+//! Background threads for roles: each role runs its loop on its own thread
+//! and is stopped through an inproc control socket, so `stop` is immediate
+//! and leaves no thread or socket behind.
+
+use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+/// A running role's thread and its stop channel.
+pub struct Runner {
+    ctl: Option<zmq::Socket>,
+    thread: Option<JoinHandle<Result<()>>>,
+    name: String,
+}
+
+/// The role thread's end of the control channel: poll it with the role's sockets.
+pub struct StopSignal {
+    pub sock: zmq::Socket,
+}
+
+impl StopSignal {
+    /// True once a stop was requested (non-blocking).
+    pub fn requested(&self) -> bool {
+        self.sock.poll(zmq::POLLIN, 0).map(|n| n > 0).unwrap_or(true)
+    }
+}
+
+impl Runner {
+    /// Start `body` on a new thread named `name`; `body` must return when its
+    /// [`StopSignal`] becomes readable.
+    pub fn spawn<F>(ctx: &zmq::Context, name: &str, body: F) -> Result<Runner>
+    where
+        F: FnOnce(StopSignal) -> Result<()> + Send + 'static,
+    {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let ep = format!("inproc://hypobus-ctl-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let ctl = ctx.socket(zmq::PAIR)?;
+        ctl.set_linger(0)?;
+        ctl.bind(&ep)?;
+        let theirs = ctx.socket(zmq::PAIR)?;
+        theirs.set_linger(0)?;
+        theirs.connect(&ep)?;
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || body(StopSignal { sock: theirs }))
+            .map_err(|e| Error::Config(format!("cannot start thread {name}: {e}")))?;
+        Ok(Runner { ctl: Some(ctl), thread: Some(thread), name: name.to_string() })
+    }
+
+    /// True while the role's thread is running.
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Ask the thread to stop and wait for it. Returns the loop's own error, if
+    /// it ended with one. Calling it twice is harmless.
+    pub fn stop(&mut self) -> Result<()> {
+        if let Some(ctl) = self.ctl.take() {
+            let _ = ctl.send("STOP", zmq::DONTWAIT);
+            if let Some(t) = self.thread.take() {
+                let r = t.join().map_err(|_| Error::Config(format!("{} thread panicked", self.name)))?;
+                drop(ctl);
+                return r;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
