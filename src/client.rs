@@ -162,7 +162,12 @@ impl Client {
     /// Answers of other requests in flight that arrive meanwhile are kept for
     /// [`Client::next`].
     pub fn hypot(&mut self, a: &str, b: &str) -> Result<String> {
-        let id = self.submit(a, b)?;
+        self.hypot_within(a, b, self.cfg.timeout)
+    }
+
+    /// [`Client::hypot`] with its own time-out for this one request.
+    pub fn hypot_within(&mut self, a: &str, b: &str, timeout: Duration) -> Result<String> {
+        let id = self.submit_within(a, b, timeout)?;
         let mut others = Vec::new();
         let r = loop {
             match self.next(-1)? {
@@ -180,13 +185,21 @@ impl Client {
     /// Send a request and return its id at once; collect the answer with
     /// [`Client::next`]. Invalid numbers are refused here, before sending.
     pub fn submit(&mut self, a: &str, b: &str) -> Result<u64> {
+        self.submit_within(a, b, self.cfg.timeout)
+    }
+
+    /// [`Client::submit`] with its own time-out for this one request.
+    pub fn submit_within(&mut self, a: &str, b: &str, timeout: Duration) -> Result<u64> {
+        if timeout.is_zero() {
+            return Err(Error::Config("timeout must be > 0".into()));
+        }
         let na = Number::parse(a.as_bytes()).map_err(|e| Error::Config(format!("cathetus a: {e}")))?;
         let nb = Number::parse(b.as_bytes()).map_err(|e| Error::Config(format!("cathetus b: {e}")))?;
         if self.cfg.mode == Mode::Classic && !self.pending.is_empty() {
             return Err(Error::Config("classic mode carries one request at a time".into()));
         }
         let now = Instant::now();
-        let deadline = now + self.cfg.timeout;
+        let deadline = now + timeout;
         if !self.connected {
             // Wait once for the first handshake; after that, resends cover
             // whatever a late connection or subscription missed.
@@ -298,9 +311,10 @@ impl Client {
             self.timers.pop();
             let Some(p) = self.pending.get_mut(&id) else { continue };
             if now >= p.deadline {
-                self.pending.remove(&id);
                 self.stats.timeouts += 1;
-                self.done.push_back((id, Err(Error::Timeout(self.cfg.timeout.as_millis() as u64))));
+                let ms = (p.deadline - p.first_sent).as_millis() as u64;
+                self.pending.remove(&id);
+                self.done.push_back((id, Err(Error::Timeout(ms))));
                 continue;
             }
             p.resent = true;
