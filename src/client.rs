@@ -75,6 +75,7 @@ struct Pending {
     b: String,
     first_sent: Instant,
     deadline: Instant,
+    timeout: Duration,
     backoff: Duration,
     resent: bool,
 }
@@ -210,7 +211,7 @@ impl Client {
         }
         self.seq += 1;
         let id = self.seq;
-        let p = Pending { a: na.format(), b: nb.format(), first_sent: Instant::now(), deadline, backoff: self.first_retry(), resent: false };
+        let p = Pending { a: na.format(), b: nb.format(), first_sent: Instant::now(), deadline, timeout, backoff: self.first_retry(), resent: false };
         self.send(id, &p)?;
         let first = match self.cfg.mode {
             Mode::Tagged => (p.first_sent + p.backoff).min(deadline),
@@ -312,7 +313,7 @@ impl Client {
             let Some(p) = self.pending.get_mut(&id) else { continue };
             if now >= p.deadline {
                 self.stats.timeouts += 1;
-                let ms = (p.deadline - p.first_sent).as_millis() as u64;
+                let ms = p.timeout.as_millis() as u64;
                 self.pending.remove(&id);
                 self.done.push_back((id, Err(Error::Timeout(ms))));
                 continue;
