@@ -13,7 +13,8 @@ use crate::log;
 use crate::net::{self, BrokerAddr, NodeSockets};
 use crate::runner::{Runner, StopSignal};
 use crate::wire::{self, Kind, Number, WireError};
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -160,6 +161,8 @@ struct State {
     jobs: HashMap<String, Job>,
     /// Dispatched jobs in deadline order (the timeout is the same for all).
     waiting: VecDeque<(Instant, String)>,
+    /// When to ask the operation nodes again for squares still missing.
+    resends: BinaryHeap<Reverse<(Instant, String, u32)>>,
     /// Jobs with one cathetus, in expiry order.
     partial: VecDeque<(Instant, String)>,
     answered: HashMap<String, Answered>,
@@ -169,6 +172,9 @@ struct State {
     node_id: String,
     frames: Vec<Vec<u8>>,
 }
+
+/// First resend of unanswered square requests; later ones back off (x2).
+const RESEND_FIRST: Duration = Duration::from_millis(100);
 
 /// Most answered tags remembered at once.
 const MAX_ANSWERED: usize = 500_000;
@@ -181,6 +187,7 @@ impl State {
             c,
             jobs: HashMap::new(),
             waiting: VecDeque::new(),
+            resends: BinaryHeap::new(),
             partial: VecDeque::new(),
             answered: HashMap::new(),
             answered_order: VecDeque::new(),
@@ -193,13 +200,15 @@ impl State {
 
     fn run(&mut self, stop: StopSignal) -> Result<()> {
         loop {
-            let next = [self.waiting.front(), self.partial.front()].into_iter().flatten().map(|(t, _)| *t).min();
+            let resend = self.resends.peek().map(|Reverse((t, _, _))| *t);
+            let next = [self.waiting.front(), self.partial.front()].into_iter().flatten().map(|(t, _)| *t).chain(resend).min();
             let timeout = next.map(net::ms_until).unwrap_or(-1);
             let mut items = [self.net.sub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
             zmq::poll(&mut items, timeout)?;
             if items[1].is_readable() {
                 return Ok(());
             }
+            self.net.refresh()?;
             if items[0].is_readable() {
                 for _ in 0..512 {
                     let n = net::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
@@ -315,12 +324,22 @@ impl State {
         let deadline = Instant::now() + self.cfg.timeout;
         job.deadline = Some(deadline);
         bump(&self.c.requests);
+        self.waiting.push_back((deadline, key.to_string()));
+        self.resends.push(Reverse((Instant::now() + RESEND_FIRST, key.to_string(), 1)));
+        self.ask_squares(key)
+    }
+
+    /// Publish the square requests still unanswered for a job.
+    fn ask_squares(&self, key: &str) -> Result<()> {
+        let Some(job) = self.jobs.get(key) else { return Ok(()) };
         for (i, x) in job.cathetus.iter().enumerate() {
+            if job.square[i].is_some() {
+                continue;
+            }
             let x = x.as_ref().expect("both catheti");
             let topic = wire::with_tag(&wire::square_request_topic(i as u32 + 1), Some(key));
             self.net.publish(topic.as_bytes(), x.format().as_bytes())?;
         }
-        self.waiting.push_back((deadline, key.to_string()));
         Ok(())
     }
 
@@ -441,9 +460,19 @@ impl State {
         Ok(())
     }
 
-    /// Deadlines: fall back for late squares, expire half requests and old answers.
+    /// Deadlines: ask again for missing squares, fall back for late squares,
+    /// expire half requests and old answers.
     fn on_time(&mut self) -> Result<()> {
         let now = Instant::now();
+        while self.resends.peek().is_some_and(|Reverse((t, _, _))| *t <= now) {
+            let Reverse((_, key, n)) = self.resends.pop().expect("peeked");
+            if self.jobs.contains_key(&key) {
+                // A square request can be lost (an operation node that just
+                // subscribed, a broker switch): ask again, backing off.
+                self.ask_squares(&key)?;
+                self.resends.push(Reverse((now + RESEND_FIRST * (1 << n.min(4)), key, n + 1)));
+            }
+        }
         while self.waiting.front().is_some_and(|(t, _)| *t <= now) {
             let (_, key) = self.waiting.pop_front().expect("front");
             let Some(job) = self.jobs.get_mut(&key) else { continue };

@@ -229,6 +229,7 @@ impl Client {
     }
 
     fn send(&self, id: u64, p: &Pending) -> Result<()> {
+        self.net.refresh()?;
         let tag = format!("{}.{id}", self.id);
         let tag = (self.cfg.mode == Mode::Tagged).then_some(tag.as_str());
         self.net.publish(wire::with_tag(&wire::request_topic(1), tag).as_bytes(), p.a.as_bytes())?;

@@ -111,6 +111,15 @@ impl NodeSockets {
         Ok(ok)
     }
 
+    /// Let the PUB socket take in subscriptions that arrived since it last
+    /// looked. libzmq reads them lazily and rate-limits that on `send`, so a
+    /// subscriber that joined a moment ago could miss the next message;
+    /// reading `ZMQ_EVENTS` processes them at once. Call it once per wake-up.
+    pub fn refresh(&self) -> Result<()> {
+        self.publ.get_events()?;
+        Ok(())
+    }
+
     /// Send a two-frame message `[topic, value]`.
     pub fn publish(&self, topic: &[u8], value: &[u8]) -> Result<()> {
         self.publ.send(topic, zmq::SNDMORE)?;

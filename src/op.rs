@@ -184,6 +184,7 @@ impl OpNode {
             if items[1].is_readable() {
                 return Ok(());
             }
+            core.net.refresh()?;
             if items[0].is_readable() {
                 // Drain what is queued before polling again.
                 for _ in 0..256 {
@@ -274,8 +275,14 @@ impl OpPull {
         }
     }
 
+    /// True when request `id` was taken with [`OpPull::recv`] and not yet answered.
+    pub fn is_pending(&self, id: u64) -> bool {
+        self.pending.contains_key(&id)
+    }
+
     /// Answer request `id` with a value, or with an error reason.
     pub fn reply(&mut self, id: u64, result: std::result::Result<f64, String>) -> Result<()> {
+        self.core.net.refresh()?;
         let tag = self.pending.remove(&id).ok_or_else(|| Error::Config(format!("no pending request with id {id}")))?;
         let r = result.and_then(|y| Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}")));
         self.core.answer(tag.as_deref(), r)
