@@ -95,7 +95,7 @@ impl Broker {
         if cfg.hb_interval.is_zero() {
             return Err(Error::Config("heartbeat interval must be > 0".into()));
         }
-        let ctx = zmq::Context::new();
+        let ctx = crate::net::context();
         let xsub = ctx.socket(zmq::XSUB)?;
         let xpub = ctx.socket(zmq::XPUB)?;
         net::tune(&xsub)?;

@@ -103,7 +103,7 @@ impl CalcNode {
         if cfg.timeout.is_zero() {
             return Err(crate::Error::Config("calc timeout must be > 0".into()));
         }
-        let ctx = zmq::Context::new();
+        let ctx = crate::net::context();
         let subs = [wire::request_topic(1), wire::request_topic(2), wire::square_result_topic(1), wire::square_result_topic(2)];
         let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false)?;
         let counters = Arc::new(Counters::default());

@@ -120,7 +120,7 @@ impl Client {
         if cfg.timeout.is_zero() || cfg.retry.is_zero() {
             return Err(Error::Config("timeout and retry must be > 0".into()));
         }
-        let ctx = zmq::Context::new();
+        let ctx = crate::net::context();
         let id = random_id();
         let sub = match cfg.mode {
             Mode::Tagged => format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP),

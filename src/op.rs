@@ -175,7 +175,7 @@ pub struct OpNode {
 impl OpNode {
     /// Connect to the brokers and start serving `cfg.lane` with `op`.
     pub fn start(cfg: OpConfig, mut op: Operation) -> Result<OpNode> {
-        let ctx = zmq::Context::new();
+        let ctx = crate::net::context();
         let mut core = Core::new(&cfg, &ctx)?;
         let counters = core.counters.clone();
         let runner = Runner::spawn(&ctx, "hypobus-op", move |stop| loop {
@@ -238,7 +238,7 @@ const MAX_PENDING: usize = 100_000;
 impl OpPull {
     /// Connect to the brokers for `cfg.lane`.
     pub fn new(cfg: OpConfig) -> Result<OpPull> {
-        let ctx = zmq::Context::new();
+        let ctx = crate::net::context();
         let core = Core::new(&cfg, &ctx)?;
         Ok(OpPull { core, _ctx: ctx, pending: HashMap::new(), next_id: 1 })
     }
