@@ -26,6 +26,8 @@ pub mod broker;
 pub mod calc;
 pub mod client;
 pub mod error;
+pub mod failover;
+pub mod ffi;
 pub mod lab;
 pub mod log;
 pub mod net;
