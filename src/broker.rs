@@ -140,6 +140,11 @@ impl Broker {
         self.active.store(on, Ordering::SeqCst);
     }
 
+    /// The shared switch behind [`Broker::set_active`] (for the failover monitor).
+    pub fn active_flag(&self) -> Arc<AtomicBool> {
+        self.active.clone()
+    }
+
     /// Whether the broker forwards publications.
     pub fn is_active(&self) -> bool {
         self.active.load(Ordering::SeqCst)

@@ -107,16 +107,14 @@ impl NodeSockets {
     }
 
     /// Wait (until `deadline`) for both sockets to complete a handshake with a
-    /// broker. Returns true when connected (also when not watching).
+    /// broker. Returns true when connected (also when not watching). The
+    /// monitors are removed afterwards either way: it is a one-time wait.
     pub fn wait_connected(&mut self, deadline: Instant) -> Result<bool> {
         let Some((mp, ms)) = self.monitors.take() else { return Ok(true) };
         let ok = wait_handshake(&mp, deadline)? && wait_handshake(&ms, deadline)?;
-        if !ok {
-            self.monitors = Some((mp, ms));
-        } else {
-            self.publ.monitor("", 0).ok();
-            self.sub.monitor("", 0).ok();
-        }
+        stop_monitor(&mut self.publ);
+        stop_monitor(&mut self.sub);
+        drop((mp, ms));
         Ok(ok)
     }
 
@@ -134,6 +132,32 @@ impl NodeSockets {
         self.publ.send(topic, zmq::SNDMORE)?;
         self.publ.send(value, 0)?;
         Ok(())
+    }
+}
+
+extern "C" {
+    // From the libzmq that the `zmq` crate links. The crate's `monitor()`
+    // cannot pass NULL, and an empty endpoint does not stop a monitor.
+    fn zmq_socket_monitor(s: *mut std::ffi::c_void, addr: *const std::ffi::c_char, events: std::ffi::c_int) -> std::ffi::c_int;
+}
+
+/// Remove a socket's monitor. This must happen before the monitor's PAIR
+/// socket goes away: libzmq's I/O thread sends monitor events with a
+/// blocking send, so a later event (a reconnect after a broker switch) with
+/// nobody reading would stall the I/O thread of the whole context.
+fn stop_monitor(sock: &mut zmq::Socket) {
+    // SAFETY: a live socket handle, NULL endpoint = stop monitoring (libzmq API).
+    unsafe {
+        zmq_socket_monitor(sock.as_mut_ptr(), std::ptr::null(), 0);
+    }
+}
+
+impl Drop for NodeSockets {
+    fn drop(&mut self) {
+        if self.monitors.take().is_some() {
+            stop_monitor(&mut self.publ);
+            stop_monitor(&mut self.sub);
+        }
     }
 }
 

@@ -40,9 +40,16 @@ impl Runner {
         let theirs = ctx.socket(zmq::PAIR)?;
         theirs.set_linger(0)?;
         theirs.connect(&ep)?;
+        let role = name.to_string();
         let thread = std::thread::Builder::new()
             .name(name.to_string())
-            .spawn(move || body(StopSignal { sock: theirs }))
+            .spawn(move || {
+                let r = body(StopSignal { sock: theirs });
+                if let Err(e) = &r {
+                    crate::log!(&role, "stopped on error: {e}");
+                }
+                r
+            })
             .map_err(|e| Error::Config(format!("cannot start thread {name}: {e}")))?;
         Ok(Runner { ctl: Some(ctl), thread: Some(thread), name: name.to_string() })
     }

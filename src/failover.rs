@@ -1,0 +1,481 @@
+//! Primary/backup brokers in the spirit of the ZeroMQ guide's Binary Star.
+//!
+//! A [`FailoverBroker`] is a [`Broker`] plus a monitor thread
+//! (`hypobus-failover`) that
+//! - publishes this broker's heartbeat on its own PUB socket: the classic one
+//!   frame `HB` (so an original backup keeps counting it) followed by a state
+//!   message `[HB.state, <primary|backup>, <active|passive>]`;
+//! - watches the peer's heartbeat endpoint, and
+//! - switches the broker between active (forwarding) and passive (bound,
+//!   keeping subscriptions warm, forwarding nothing) by these rules:
+//!
+//! | me | condition | becomes |
+//! |---|---|---|
+//! | backup, passive | peer silent for `misses` × peer interval | active (take-over) |
+//! | backup, active | peer primary active (it came back active: an original primary, or a healed partition) | passive (yield: no split brain) |
+//! | backup, active | hand-back asked (API, C, `hypobus ctl handback`), primary alive and passive | passive |
+//! | primary, starting | backup active | passive (no split brain) |
+//! | primary, starting | backup passive, or silent for the window | active |
+//! | primary, passive | backup passive (it handed back) or backup silent | active |
+//!
+//! A classic peer that only sends `HB` counts as an active primary.
+//! Every change is an [`Event`] with a timestamp: logged, sent to an optional
+//! callback (called on the monitor thread), and queued for [`FailoverBroker::next_event`].
+
+use crate::broker::{Broker, BrokerConfig, BrokerStats};
+use crate::error::{Error, Result};
+use crate::log;
+use crate::net;
+use crate::runner::{Runner, StopSignal};
+use crate::wire;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// First frame of the state message that follows each `HB`.
+pub const STATE_TOPIC: &[u8] = b"HB.state";
+
+/// The configured role of a broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Primary,
+    Backup,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Backup => "backup",
+        }
+    }
+
+    /// `primary` or `backup`.
+    pub fn parse(s: &str) -> Result<Role> {
+        match s {
+            "primary" => Ok(Role::Primary),
+            "backup" => Ok(Role::Backup),
+            _ => Err(Error::Config(format!("role must be primary or backup, not {s:?}"))),
+        }
+    }
+}
+
+/// How a failover broker runs.
+#[derive(Debug, Clone)]
+pub struct FailoverConfig {
+    pub role: Role,
+    /// This broker's XSUB / XPUB endpoints (bound).
+    pub xsub: String,
+    pub xpub: String,
+    /// This broker's heartbeat PUB endpoint (bound).
+    pub hb: String,
+    /// This broker's heartbeat period. Default 1000 ms.
+    pub hb_interval: Duration,
+    /// The peer's heartbeat endpoint (connected).
+    pub peer_hb: String,
+    /// The peer's heartbeat period (an original primary beats every 1000 ms).
+    /// Default: the same as `hb_interval`.
+    pub peer_interval: Option<Duration>,
+    /// Missed peer heartbeats before the peer counts as dead. Default 3.
+    pub misses: u32,
+    /// Optional control endpoint (REP, bound): `status`, `handback`.
+    pub ctl: Option<String>,
+}
+
+impl FailoverConfig {
+    /// Defaults for `role` with the given peer heartbeat endpoint.
+    pub fn new(role: Role, peer_hb: &str) -> FailoverConfig {
+        let d = BrokerConfig::default();
+        FailoverConfig {
+            role,
+            xsub: d.xsub,
+            xpub: d.xpub,
+            hb: d.hb.unwrap_or_default(),
+            hb_interval: d.hb_interval,
+            peer_hb: peer_hb.to_string(),
+            peer_interval: None,
+            misses: 3,
+            ctl: None,
+        }
+    }
+}
+
+/// A state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// The new state: true = active (forwarding).
+    pub active: bool,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// Failover counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailoverStats {
+    /// 1 when this broker forwards now.
+    pub active: u32,
+    /// Times it became active.
+    pub activations: u64,
+    /// Times it became passive.
+    pub deactivations: u64,
+    /// Heartbeat messages received from the peer.
+    pub peer_heartbeats: u64,
+    /// Milliseconds since the peer was last heard (u64::MAX: never).
+    pub peer_silent_ms: u64,
+}
+
+#[derive(Default)]
+struct Shared {
+    activations: AtomicU64,
+    deactivations: AtomicU64,
+    peer_heartbeats: AtomicU64,
+    /// Unix ms of the last peer heartbeat (0 = never).
+    peer_last_ms: AtomicU64,
+}
+
+/// Called on the monitor thread for every state change.
+pub type EventCallback = Box<dyn FnMut(&Event) + Send>;
+
+/// A broker with a failover monitor. Dropping it stops both.
+pub struct FailoverBroker {
+    broker: Broker,
+    monitor: Runner,
+    role: Role,
+    shared: Arc<Shared>,
+    events: Mutex<mpsc::Receiver<Event>>,
+    cmd: Mutex<zmq::Socket>,
+}
+
+impl FailoverBroker {
+    /// Bind everything (errors are reported here) and start. The broker
+    /// starts passive; the monitor decides as in the module table.
+    pub fn start(cfg: FailoverConfig, on_event: Option<EventCallback>) -> Result<FailoverBroker> {
+        if cfg.hb_interval.is_zero() || cfg.misses == 0 {
+            return Err(Error::Config("heartbeat interval and misses must be > 0".into()));
+        }
+        let broker = Broker::start(BrokerConfig {
+            xsub: cfg.xsub.clone(),
+            xpub: cfg.xpub.clone(),
+            hb: None,
+            hb_interval: cfg.hb_interval,
+            active: false,
+        })?;
+        let ctx = net::context();
+        let hb = ctx.socket(zmq::PUB)?;
+        net::tune(&hb)?;
+        hb.bind(&cfg.hb).map_err(|e| Error::Config(format!("cannot bind {}: {e}", cfg.hb)))?;
+        let peer = ctx.socket(zmq::SUB)?;
+        net::tune(&peer)?;
+        peer.set_reconnect_ivl(50)?;
+        peer.set_reconnect_ivl_max(200)?;
+        peer.set_subscribe(b"")?;
+        peer.connect(&cfg.peer_hb).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
+        let ctl = match &cfg.ctl {
+            Some(ep) => {
+                let s = ctx.socket(zmq::REP)?;
+                s.set_linger(0)?;
+                s.bind(ep).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
+                Some(s)
+            }
+            None => None,
+        };
+        // In-process commands (hand-back) from the API to the monitor thread.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let cmd_ep = format!("inproc://hypobus-failover-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let cmd_srv = ctx.socket(zmq::REP)?;
+        cmd_srv.set_linger(0)?;
+        cmd_srv.bind(&cmd_ep)?;
+        let cmd = ctx.socket(zmq::REQ)?;
+        cmd.set_linger(0)?;
+        cmd.connect(&cmd_ep)?;
+
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = mpsc::channel();
+        let active = broker.active_flag();
+        let role = cfg.role;
+        let mut mon = Monitor {
+            role,
+            window: cfg.peer_interval.unwrap_or(cfg.hb_interval) * cfg.misses,
+            interval: cfg.hb_interval,
+            hb,
+            peer,
+            ctl,
+            cmd: cmd_srv,
+            active,
+            shared: shared.clone(),
+            tx,
+            on_event,
+            started: Instant::now(),
+            decided: false,
+            peer_last: None,
+            peer_state: None,
+        };
+        let monitor = Runner::spawn(&ctx, "hypobus-failover", move |stop| mon.run(stop))?;
+        log!("failover", "{} broker started passive; watching {}", role.name(), cfg.peer_hb);
+        Ok(FailoverBroker { broker, monitor, role, shared, events: Mutex::new(rx), cmd: Mutex::new(cmd) })
+    }
+
+    /// The configured role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the broker forwards now.
+    pub fn is_active(&self) -> bool {
+        self.broker.is_active()
+    }
+
+    /// The broker's bound endpoints (xsub, xpub).
+    pub fn endpoints(&self) -> (String, String) {
+        (self.broker.endpoints.0.clone(), self.broker.endpoints.1.clone())
+    }
+
+    /// Forwarding counters.
+    pub fn broker_stats(&self) -> BrokerStats {
+        self.broker.stats()
+    }
+
+    /// Failover counters.
+    pub fn stats(&self) -> FailoverStats {
+        let s = &self.shared;
+        let last = s.peer_last_ms.load(Ordering::Relaxed);
+        FailoverStats {
+            active: self.is_active() as u32,
+            activations: s.activations.load(Ordering::Relaxed),
+            deactivations: s.deactivations.load(Ordering::Relaxed),
+            peer_heartbeats: s.peer_heartbeats.load(Ordering::Relaxed),
+            peer_silent_ms: if last == 0 { u64::MAX } else { log::now_ms().saturating_sub(last) },
+        }
+    }
+
+    /// Ask an active backup to hand traffic back to a live, passive primary.
+    /// Waits at most `timeout` for the monitor's answer.
+    pub fn handback(&self, timeout: Duration) -> Result<()> {
+        let cmd = self.cmd.lock().map_err(|_| Error::Stopped)?;
+        cmd.send("handback", 0)?;
+        if cmd.poll(zmq::POLLIN, timeout.as_millis() as i64)? == 0 {
+            return Err(Error::Timeout(timeout.as_millis() as u64));
+        }
+        let answer = cmd.recv_string(0)?.unwrap_or_default();
+        match answer.strip_prefix("error: ") {
+            Some(why) => Err(Error::Config(why.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// The next state change, waiting at most `timeout` (`None`: none came).
+    pub fn next_event(&self, timeout: Duration) -> Option<Event> {
+        self.events.lock().ok()?.recv_timeout(timeout).ok()
+    }
+
+    /// Stop the monitor and the broker, closing every socket.
+    pub fn stop(&mut self) -> Result<()> {
+        let a = self.monitor.stop();
+        let b = self.broker.stop();
+        a.and(b)
+    }
+}
+
+struct Monitor {
+    role: Role,
+    window: Duration,
+    interval: Duration,
+    hb: zmq::Socket,
+    peer: zmq::Socket,
+    ctl: Option<zmq::Socket>,
+    cmd: zmq::Socket,
+    active: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<Event>,
+    on_event: Option<EventCallback>,
+    started: Instant,
+    /// A primary decides once at start; a backup is decided from the start.
+    decided: bool,
+    peer_last: Option<Instant>,
+    /// The peer's last reported (role, active) and when.
+    peer_state: Option<(Role, bool, Instant)>,
+}
+
+impl Monitor {
+    fn run(&mut self, stop: StopSignal) -> Result<()> {
+        self.decided = self.role == Role::Backup;
+        let mut next_beat = Instant::now();
+        let tick = (self.interval / 4).max(Duration::from_millis(5));
+        loop {
+            let now = Instant::now();
+            if now >= next_beat {
+                self.beat();
+                next_beat = now + self.interval;
+            }
+            let wake = next_beat.min(now + tick);
+            let mut items = vec![stop.sock.as_poll_item(zmq::POLLIN), self.peer.as_poll_item(zmq::POLLIN), self.cmd.as_poll_item(zmq::POLLIN)];
+            if let Some(c) = &self.ctl {
+                items.push(c.as_poll_item(zmq::POLLIN));
+            }
+            zmq::poll(&mut items, net::ms_until(wake))?;
+            let readable: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
+            drop(items);
+            if readable[0] {
+                return Ok(());
+            }
+            if readable[1] {
+                while self.peer.poll(zmq::POLLIN, 0)? > 0 {
+                    let m = self.peer.recv_multipart(0)?;
+                    self.on_peer(&m);
+                }
+            }
+            if readable[2] {
+                let c = self.cmd.recv_string(0)?.unwrap_or_default();
+                let answer = self.command(c.trim());
+                self.cmd.send(answer.as_str(), 0)?;
+            }
+            if readable.get(3) == Some(&true) {
+                if let Some(ctl) = self.ctl.take() {
+                    let c = ctl.recv_string(0)?.unwrap_or_default();
+                    let answer = self.command(c.trim());
+                    ctl.send(answer.as_str(), 0)?;
+                    self.ctl = Some(ctl);
+                }
+            }
+            if self.decide() {
+                self.beat(); // tell the peer at once
+                next_beat = Instant::now() + self.interval;
+            }
+        }
+    }
+
+    fn is_active(&self) -> bool {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    fn beat(&self) {
+        let state: &[u8] = if self.is_active() { b"active" } else { b"passive" };
+        let _ = self.hb.send(wire::HEARTBEAT, zmq::DONTWAIT);
+        let _ = self.hb.send_multipart([STATE_TOPIC, self.role.name().as_bytes(), state], zmq::DONTWAIT);
+    }
+
+    fn on_peer(&mut self, m: &[Vec<u8>]) {
+        let now = Instant::now();
+        match m {
+            [hb] if hb == wire::HEARTBEAT => {}
+            [t, role, state] if t == STATE_TOPIC => {
+                let role = match &role[..] {
+                    b"primary" => Role::Primary,
+                    b"backup" => Role::Backup,
+                    _ => return,
+                };
+                let active = match &state[..] {
+                    b"active" => true,
+                    b"passive" => false,
+                    _ => return,
+                };
+                self.peer_state = Some((role, active, now));
+            }
+            _ => return, // not a heartbeat: ignore, it proves nothing
+        }
+        self.peer_last = Some(now);
+        self.shared.peer_heartbeats.fetch_add(1, Ordering::Relaxed);
+        self.shared.peer_last_ms.store(log::now_ms(), Ordering::Relaxed);
+    }
+
+    /// The peer as last heard: None = silent; Some(active).
+    fn peer(&self) -> Option<bool> {
+        let now = Instant::now();
+        let last = self.peer_last?;
+        if now - last > self.window {
+            return None;
+        }
+        match self.peer_state {
+            // A fresh state message tells; a peer that only says `HB` is an
+            // original primary, which always forwards.
+            Some((_, active, at)) if now - at <= self.window => Some(active),
+            _ => Some(true),
+        }
+    }
+
+    fn set(&mut self, active: bool, reason: String) {
+        if self.is_active() == active {
+            return;
+        }
+        self.active.store(active, Ordering::SeqCst);
+        let counter = if active { &self.shared.activations } else { &self.shared.deactivations };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let ev = Event { at_ms: log::now_ms(), active, reason };
+        log!("failover", "{} -> {}: {}", self.role.name(), if active { "active" } else { "passive" }, ev.reason);
+        if let Some(cb) = self.on_event.as_mut() {
+            cb(&ev);
+        }
+        let _ = self.tx.send(ev);
+    }
+
+    /// Apply the rules; true when the state changed.
+    fn decide(&mut self) -> bool {
+        let before = self.is_active();
+        let peer = self.peer();
+        let window_ms = self.window.as_millis();
+        match (self.role, before) {
+            (Role::Backup, false) => {
+                let silent_since_start = self.peer_last.is_none() && self.started.elapsed() > self.window;
+                let silent = self.peer_last.is_some() && peer.is_none();
+                if silent || silent_since_start {
+                    self.set(true, format!("primary silent for more than {window_ms} ms: taking over"));
+                }
+            }
+            (Role::Backup, true) => {
+                if peer == Some(true) {
+                    self.set(false, "primary is active: yielding to it (no split brain)".into());
+                }
+            }
+            (Role::Primary, false) if !self.decided => match peer {
+                Some(true) => {
+                    self.decided = true;
+                    log!("failover", "primary: backup is active; staying passive until it hands back");
+                }
+                Some(false) => {
+                    self.decided = true;
+                    self.set(true, "backup is passive: primary takes the traffic".into());
+                }
+                None if self.started.elapsed() > self.window => {
+                    self.decided = true;
+                    self.set(true, format!("no backup heard for {window_ms} ms: primary takes the traffic"));
+                }
+                None => {}
+            },
+            (Role::Primary, false) => match peer {
+                Some(false) => self.set(true, "backup handed back: primary takes the traffic".into()),
+                None if self.peer_last.is_some() => self.set(true, format!("backup silent for more than {window_ms} ms: primary takes the traffic")),
+                _ => {}
+            },
+            (Role::Primary, true) => {}
+        }
+        self.is_active() != before
+    }
+
+    fn command(&mut self, c: &str) -> String {
+        match c {
+            "status" => format!("{} {}", self.role.name(), if self.is_active() { "active" } else { "passive" }),
+            "handback" => {
+                if self.role != Role::Backup {
+                    return "error: hand-back is asked of the backup broker".into();
+                }
+                if !self.is_active() {
+                    return "error: the backup is not active; nothing to hand back".into();
+                }
+                match self.peer() {
+                    Some(false) => {
+                        self.set(false, "hand-back requested: primary takes the traffic".into());
+                        self.beat();
+                        "ok".into()
+                    }
+                    Some(true) => "error: the primary is already active".into(),
+                    None => "error: the primary is not running; nothing to hand back to".into(),
+                }
+            }
+            other => format!("error: unknown command {:?} (status, handback)", wire::excerpt(other.as_bytes())),
+        }
+    }
+}
