@@ -78,6 +78,7 @@ pub struct Broker {
     heartbeat: HeartbeatFrames,
     /// Endpoints actually bound (wildcard ports resolved): xsub, xpub, hb.
     pub endpoints: (String, String, Option<String>),
+    ctx: Option<zmq::Context>,
 }
 
 fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
@@ -95,7 +96,10 @@ impl Broker {
         if cfg.hb_interval.is_zero() {
             return Err(Error::Config("heartbeat interval must be > 0".into()));
         }
-        let ctx = crate::net::context();
+        // Its own context (not the shared one), so that `stop` can terminate
+        // it: that waits until the listening sockets are really closed, and
+        // the ports are free again when `stop` returns.
+        let ctx = zmq::Context::new();
         let xsub = ctx.socket(zmq::XSUB)?;
         let xpub = ctx.socket(zmq::XPUB)?;
         net::tune(&xsub)?;
@@ -119,7 +123,7 @@ impl Broker {
         let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| {
             run(stop, xsub, xpub, hb, interval, &c, &a, &h)
         })?;
-        Ok(Broker { runner, counters, active, heartbeat, endpoints: (xsub_ep, xpub_ep, hb_ep) })
+        Ok(Broker { runner, counters, active, heartbeat, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: Some(ctx) })
     }
 
     /// Current counters.
@@ -162,9 +166,20 @@ impl Broker {
         self.runner.is_running()
     }
 
-    /// Stop forwarding, close every socket and join the thread.
+    /// Stop forwarding, close every socket and join the thread. When it
+    /// returns, the ports are free.
     pub fn stop(&mut self) -> Result<()> {
-        self.runner.stop()
+        let r = self.runner.stop();
+        if let Some(mut ctx) = self.ctx.take() {
+            ctx.destroy()?;
+        }
+        r
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.stop();
     }
 }
 

@@ -108,10 +108,8 @@ pub fn random_id() -> String {
     format!("{:016x}", h.finish())
 }
 
-/// Settle time after connecting in classic mode: the classic wire has no
-/// acknowledgement, so this lets our subscription reach the publishers (the
-/// original lab slept for a second instead).
-const CLASSIC_SETTLE: Duration = Duration::from_millis(50);
+/// Topic prefix of the start-up probe (see [`Client::wait_ready`]).
+pub const PROBE_TOPIC: &str = "hypobus.probe.";
 
 impl Client {
     /// Connect to the brokers. Does not wait: the first request waits for the
@@ -205,9 +203,7 @@ impl Client {
             // Wait once for the first handshake; after that, resends cover
             // whatever a late connection or subscription missed.
             self.connected = true;
-            if self.net.wait_connected(deadline)? && self.cfg.mode == Mode::Classic {
-                std::thread::sleep(CLASSIC_SETTLE);
-            }
+            self.wait_ready(deadline)?;
         }
         self.seq += 1;
         let id = self.seq;
@@ -221,6 +217,39 @@ impl Client {
         self.pending.insert(id, p);
         self.stats.requests += 1;
         Ok(id)
+    }
+
+    /// Wait (once, until `deadline`) until the path through a broker works
+    /// both ways, instead of the original lab's blind sleep: connect, then
+    /// publish a probe on a private topic we subscribe to until it comes back.
+    /// When it does, our subscriptions have reached the broker and the broker
+    /// has passed them upstream to every publisher (the calc node's PUB gets
+    /// them at the same time as ours), and our PUB has the broker's
+    /// subscriptions. Classic peers never see the probe topic.
+    fn wait_ready(&mut self, deadline: Instant) -> Result<bool> {
+        if !self.net.wait_connected(deadline)? {
+            return Ok(false);
+        }
+        let probe = format!("{PROBE_TOPIC}{}", self.id);
+        self.net.sub.set_subscribe(probe.as_bytes())?;
+        let mut wait = 2;
+        let mut ok = false;
+        'probe: while Instant::now() < deadline {
+            self.net.refresh()?;
+            self.net.publish(probe.as_bytes(), b"")?;
+            let until = Instant::now() + Duration::from_millis(wait);
+            while self.net.sub.poll(zmq::POLLIN, net::ms_until(until.min(deadline)))? > 0 {
+                net::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
+                if self.frames.first().is_some_and(|t| t == probe.as_bytes()) {
+                    ok = true;
+                    break 'probe;
+                }
+                // Anything else (another client's classic result) is not ours yet.
+            }
+            wait = (wait * 2).min(50);
+        }
+        self.net.sub.set_unsubscribe(probe.as_bytes())?;
+        Ok(ok)
     }
 
     fn first_retry(&self) -> Duration {

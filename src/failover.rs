@@ -147,7 +147,8 @@ pub struct FailoverBroker {
     role: Role,
     shared: Arc<Shared>,
     events: Mutex<mpsc::Receiver<Event>>,
-    cmd: Mutex<zmq::Socket>,
+    cmd: Mutex<Option<zmq::Socket>>,
+    ctx: Option<zmq::Context>,
 }
 
 impl FailoverBroker {
@@ -164,7 +165,8 @@ impl FailoverBroker {
             hb_interval: cfg.hb_interval,
             active: false,
         })?;
-        let ctx = net::context();
+        // Own context: `stop` terminates it so the ports are free on return.
+        let ctx = zmq::Context::new();
         let hb = ctx.socket(zmq::PUB)?;
         net::tune(&hb)?;
         hb.bind(&cfg.hb).map_err(|e| Error::Config(format!("cannot bind {}: {e}", cfg.hb)))?;
@@ -191,6 +193,8 @@ impl FailoverBroker {
         cmd_srv.bind(&cmd_ep)?;
         let cmd = ctx.socket(zmq::REQ)?;
         cmd.set_linger(0)?;
+        cmd.set_req_relaxed(true)?; // a timed-out hand-back must not wedge the socket
+        cmd.set_req_correlate(true)?;
         cmd.connect(&cmd_ep)?;
 
         let shared = Arc::new(Shared::default());
@@ -216,7 +220,7 @@ impl FailoverBroker {
         };
         let monitor = Runner::spawn(&ctx, "hypobus-failover", move |stop| mon.run(stop))?;
         log!("failover", "{} broker started passive; watching {}", role.name(), cfg.peer_hb);
-        Ok(FailoverBroker { broker, monitor, role, shared, events: Mutex::new(rx), cmd: Mutex::new(cmd) })
+        Ok(FailoverBroker { broker, monitor, role, shared, events: Mutex::new(rx), cmd: Mutex::new(Some(cmd)), ctx: Some(ctx) })
     }
 
     /// The configured role.
@@ -255,7 +259,8 @@ impl FailoverBroker {
     /// Ask an active backup to hand traffic back to a live, passive primary.
     /// Waits at most `timeout` for the monitor's answer.
     pub fn handback(&self, timeout: Duration) -> Result<()> {
-        let cmd = self.cmd.lock().map_err(|_| Error::Stopped)?;
+        let guard = self.cmd.lock().map_err(|_| Error::Stopped)?;
+        let cmd = guard.as_ref().ok_or(Error::Stopped)?;
         cmd.send("handback", 0)?;
         if cmd.poll(zmq::POLLIN, timeout.as_millis() as i64)? == 0 {
             return Err(Error::Timeout(timeout.as_millis() as u64));
@@ -272,11 +277,24 @@ impl FailoverBroker {
         self.events.lock().ok()?.recv_timeout(timeout).ok()
     }
 
-    /// Stop the monitor and the broker, closing every socket.
+    /// Stop the monitor and the broker, closing every socket. When it
+    /// returns, the ports are free.
     pub fn stop(&mut self) -> Result<()> {
         let a = self.monitor.stop();
+        if let Ok(mut cmd) = self.cmd.lock() {
+            cmd.take();
+        }
+        if let Some(mut ctx) = self.ctx.take() {
+            ctx.destroy()?;
+        }
         let b = self.broker.stop();
         a.and(b)
+    }
+}
+
+impl Drop for FailoverBroker {
+    fn drop(&mut self) {
+        let _ = self.stop();
     }
 }
 

@@ -115,6 +115,11 @@ impl NodeSockets {
         stop_monitor(&mut self.publ);
         stop_monitor(&mut self.sub);
         drop((mp, ms));
+        // With ZMQ_IMMEDIATE a new connection is attached to the socket (and
+        // a SUB's subscriptions sent) only when the socket is next used:
+        // use both now.
+        self.refresh()?;
+        self.sub.get_events()?;
         Ok(ok)
     }
 
