@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test of libhypobus on a fresh machine (Rust, gcc, Python 3 and
+# Node present): installs what the tests need, builds, checks the header is
+# fresh and clippy is clean, then runs the Rust, C and classic-peer suites.
+# Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s ===\n' "$*"; }
+passed=0
+failed=0
+failures=()
+run() { # run NAME COMMAND...
+    local name=$1
+    shift
+    step "$name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+    fi
+}
+
+step "python packages (pyzmq, pytest)"
+python3 -m pip install --quiet --disable-pip-version-check pyzmq pytest || {
+    echo "cannot install pyzmq/pytest"
+    exit 1
+}
+
+step "build (release: library, CLI, header)"
+cargo build --release --all-targets || exit 1
+
+header_fresh() {
+    # build.rs regenerated include/hypobus.h; it must equal the committed one.
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        if [ -n "$(git status --porcelain -- include/hypobus.h)" ]; then
+            echo "include/hypobus.h is stale or uncommitted: commit the regenerated header"
+            git --no-pager diff --stat -- include/hypobus.h
+            return 1
+        fi
+    fi
+    echo "header is fresh"
+}
+run "header is fresh" header_fresh
+run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
+run "rust tests (unit, roles over loopback)" cargo test --release
+run "C examples and C API tests" bash tests/c/run.sh
+pytest_classic() {
+    HYPOBUS_BIN="$PWD/target/release/hypobus" python3 -m pytest tests/classic -q
+}
+run "classic pyzmq peers against the library" pytest_classic
+
+step "summary"
+for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
