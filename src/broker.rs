@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::net;
-use crate::runner::{Runner, StopSignal};
+use crate::runner::{Poke, Runner, StopSignal};
 use crate::wire;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -86,6 +86,9 @@ fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
     Ok(sock.get_last_endpoint()?.unwrap_or_else(|_| ep.to_string()))
 }
 
+/// Command to the broker loop: publish the announcement that it is active.
+pub const ANNOUNCE: &[u8] = b"ANNOUNCE";
+
 /// Messages handled per socket before polling again (keeps both directions fair).
 const BATCH: usize = 256;
 
@@ -141,12 +144,21 @@ impl Broker {
     /// Forward (true) or hold (false) publications. Subscriptions are always
     /// passed upstream so a passive broker is ready to take over at once.
     pub fn set_active(&self, on: bool) {
-        self.active.store(on, Ordering::SeqCst);
+        let was = self.active.swap(on, Ordering::SeqCst);
+        if on && !was {
+            self.runner.poke().send(ANNOUNCE);
+        }
     }
 
     /// The shared switch behind [`Broker::set_active`] (for the failover monitor).
     pub fn active_flag(&self) -> Arc<AtomicBool> {
         self.active.clone()
+    }
+
+    /// A handle that makes the broker publish `hypobus.broker.active` (send
+    /// it [`ANNOUNCE`]), from any thread.
+    pub fn announcer(&self) -> Poke {
+        self.runner.poke()
     }
 
     /// Whether the broker forwards publications.
@@ -241,6 +253,13 @@ fn run(
         let mut items = [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
         zmq::poll(&mut items, timeout)?;
         if items[2].is_readable() {
+            if stop.command() == ANNOUNCE {
+                // Tell every subscriber of the announcement topic (libhypobus
+                // clients and calc nodes) that this broker forwards now.
+                let now = crate::log::now_ms().to_string();
+                xpub.send_multipart([wire::ANNOUNCE_TOPIC.as_bytes(), now.as_bytes()], zmq::DONTWAIT).ok();
+                continue;
+            }
             return Ok(());
         }
         if items[0].is_readable() {

@@ -104,7 +104,13 @@ impl CalcNode {
             return Err(crate::Error::Config("calc timeout must be > 0".into()));
         }
         let ctx = crate::net::context();
-        let subs = [wire::request_topic(1), wire::request_topic(2), wire::square_result_topic(1), wire::square_result_topic(2)];
+        let subs = [
+            wire::request_topic(1),
+            wire::request_topic(2),
+            wire::square_result_topic(1),
+            wire::square_result_topic(2),
+            wire::ANNOUNCE_TOPIC.to_string(),
+        ];
         let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false)?;
         let counters = Arc::new(Counters::default());
         let mut state = State::new(cfg, net, counters.clone());
@@ -230,6 +236,14 @@ impl State {
     }
 
     fn handle(&mut self, frames: &[Vec<u8>], nframes: usize) -> Result<()> {
+        if frames.first().is_some_and(|t| t == wire::ANNOUNCE_TOPIC.as_bytes()) {
+            // A broker just became active: ask again for every missing square.
+            let keys: Vec<String> = self.waiting.iter().map(|(_, k)| k.clone()).collect();
+            for k in keys {
+                self.ask_squares(&k)?;
+            }
+            return Ok(());
+        }
         let topic = match frames.first().map(|f| wire::parse_topic(f)) {
             Some(Ok(t)) => t,
             _ => {

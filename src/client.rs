@@ -120,11 +120,11 @@ impl Client {
         }
         let ctx = crate::net::context();
         let id = random_id();
-        let sub = match cfg.mode {
-            Mode::Tagged => format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP),
-            Mode::Classic => wire::RESULT_TOPIC.to_string(),
+        let subs = match cfg.mode {
+            Mode::Tagged => vec![format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP), wire::ANNOUNCE_TOPIC.to_string()],
+            Mode::Classic => vec![wire::RESULT_TOPIC.to_string()],
         };
-        let net = NodeSockets::connect(&ctx, &cfg.brokers, &[sub], true)?;
+        let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, true)?;
         Ok(Client {
             cfg,
             _ctx: ctx,
@@ -301,6 +301,12 @@ impl Client {
     }
 
     fn on_message(&mut self, nframes: usize) {
+        if self.frames.first().is_some_and(|t| t == wire::ANNOUNCE_TOPIC.as_bytes()) {
+            // A broker just became active: what is unanswered was probably
+            // lost with the old one; resend it all now.
+            let _ = self.resend_all();
+            return;
+        }
         let (Some(topic), 2) = (self.frames.first(), nframes) else {
             self.stats.duplicates += 1;
             return;
@@ -330,6 +336,26 @@ impl Client {
         self.stats.answers += 1;
         let r = wire::parse_answer(&self.frames[1]).map_err(Error::Remote);
         self.done.push_back((id, r));
+    }
+
+    /// Resend every unanswered request now (after a broker switch).
+    fn resend_all(&mut self) -> Result<()> {
+        if self.cfg.mode != Mode::Tagged {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let ids: Vec<u64> = self.pending.keys().copied().collect();
+        for id in ids {
+            let p = self.pending.get_mut(&id).expect("pending");
+            p.resent = true;
+            p.backoff = self.cfg.retry;
+            let next = (now + p.backoff).min(p.deadline);
+            self.stats.resent += 1;
+            let p = self.pending.get(&id).expect("pending");
+            self.send(id, p)?;
+            self.timers.push(Reverse((next, id)));
+        }
+        Ok(())
     }
 
     /// Resend what is due, fail what is past its deadline.

@@ -15,7 +15,7 @@
 //! | backup, active | peer primary active (it came back active: an original primary, or a healed partition) | passive (yield: no split brain) |
 //! | backup, active | hand-back asked (API, C, `hypobus ctl handback`), primary alive and passive | passive |
 //! | primary, starting | backup active | passive (no split brain) |
-//! | primary, starting | backup passive, or silent for the window | active |
+//! | primary, starting | backup passive, or silent for the window + 500 ms | active |
 //! | primary, passive | backup passive (it handed back) or backup silent | active |
 //!
 //! A classic peer that only sends `HB` counts as an active primary.
@@ -200,6 +200,7 @@ impl FailoverBroker {
         let shared = Arc::new(Shared::default());
         let (tx, rx) = mpsc::channel();
         let active = broker.active_flag();
+        let announce = broker.announcer();
         let role = cfg.role;
         let mut mon = Monitor {
             role,
@@ -210,6 +211,7 @@ impl FailoverBroker {
             ctl,
             cmd: cmd_srv,
             active,
+            announce,
             shared: shared.clone(),
             tx,
             on_event,
@@ -307,6 +309,7 @@ struct Monitor {
     ctl: Option<zmq::Socket>,
     cmd: zmq::Socket,
     active: Arc<AtomicBool>,
+    announce: crate::runner::Poke,
     shared: Arc<Shared>,
     tx: mpsc::Sender<Event>,
     on_event: Option<EventCallback>,
@@ -420,6 +423,9 @@ impl Monitor {
             return;
         }
         self.active.store(active, Ordering::SeqCst);
+        if active {
+            self.announce.send(crate::broker::ANNOUNCE);
+        }
         let counter = if active { &self.shared.activations } else { &self.shared.deactivations };
         counter.fetch_add(1, Ordering::Relaxed);
         let ev = Event { at_ms: log::now_ms(), active, reason };
@@ -430,6 +436,12 @@ impl Monitor {
         let _ = self.tx.send(ev);
     }
 
+    /// How long a broker that just started listens before it acts on a
+    /// silent peer: the usual window plus time for the connection itself.
+    fn start_window(&self) -> Duration {
+        self.window + Duration::from_millis(500)
+    }
+
     /// Apply the rules; true when the state changed.
     fn decide(&mut self) -> bool {
         let before = self.is_active();
@@ -437,7 +449,7 @@ impl Monitor {
         let window_ms = self.window.as_millis();
         match (self.role, before) {
             (Role::Backup, false) => {
-                let silent_since_start = self.peer_last.is_none() && self.started.elapsed() > self.window;
+                let silent_since_start = self.peer_last.is_none() && self.started.elapsed() > self.start_window();
                 let silent = self.peer_last.is_some() && peer.is_none();
                 if silent || silent_since_start {
                     self.set(true, format!("primary silent for more than {window_ms} ms: taking over"));
@@ -457,9 +469,10 @@ impl Monitor {
                     self.decided = true;
                     self.set(true, "backup is passive: primary takes the traffic".into());
                 }
-                None if self.started.elapsed() > self.window => {
+                None if self.started.elapsed() > self.start_window() => {
                     self.decided = true;
-                    self.set(true, format!("no backup heard for {window_ms} ms: primary takes the traffic"));
+                    let ms = self.start_window().as_millis();
+                    self.set(true, format!("no backup heard for {ms} ms: primary takes the traffic"));
                 }
                 None => {}
             },

@@ -1,16 +1,37 @@
 //! Background threads for roles: each role runs its loop on its own thread
 //! and is stopped through an inproc control socket, so `stop` is immediate
-//! and leaves no thread or socket behind.
+//! and leaves no thread or socket behind. The same socket carries other
+//! commands to the loop ([`Poke`]).
 
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-/// A running role's thread and its stop channel.
+/// The command that ends a role's loop.
+pub const STOP: &[u8] = b"STOP";
+
+type Ctl = Arc<Mutex<Option<zmq::Socket>>>;
+
+/// A running role's thread and its control channel.
 pub struct Runner {
-    ctl: Option<zmq::Socket>,
+    ctl: Ctl,
     thread: Option<JoinHandle<Result<()>>>,
     name: String,
+}
+
+/// Sends a command to a role's loop from any thread (a no-op once stopped).
+#[derive(Clone)]
+pub struct Poke(Ctl);
+
+impl Poke {
+    /// Send `cmd`; false when the role is stopped.
+    pub fn send(&self, cmd: &[u8]) -> bool {
+        match self.0.lock() {
+            Ok(g) => g.as_ref().is_some_and(|s| s.send(cmd, zmq::DONTWAIT).is_ok()),
+            Err(_) => false,
+        }
+    }
 }
 
 /// The role thread's end of the control channel: poll it with the role's sockets.
@@ -22,6 +43,12 @@ impl StopSignal {
     /// True once a stop was requested (non-blocking).
     pub fn requested(&self) -> bool {
         self.sock.poll(zmq::POLLIN, 0).map(|n| n > 0).unwrap_or(true)
+    }
+
+    /// Read one command (call when the socket is readable): `STOP` or what a
+    /// [`Poke`] sent. An error reads as `STOP`.
+    pub fn command(&self) -> Vec<u8> {
+        self.sock.recv_bytes(zmq::DONTWAIT).unwrap_or_else(|_| STOP.to_vec())
     }
 }
 
@@ -51,7 +78,12 @@ impl Runner {
                 r
             })
             .map_err(|e| Error::Config(format!("cannot start thread {name}: {e}")))?;
-        Ok(Runner { ctl: Some(ctl), thread: Some(thread), name: name.to_string() })
+        Ok(Runner { ctl: Arc::new(Mutex::new(Some(ctl))), thread: Some(thread), name: name.to_string() })
+    }
+
+    /// A handle to send commands to the loop from other threads.
+    pub fn poke(&self) -> Poke {
+        Poke(self.ctl.clone())
     }
 
     /// True while the role's thread is running.
@@ -62,8 +94,9 @@ impl Runner {
     /// Ask the thread to stop and wait for it. Returns the loop's own error, if
     /// it ended with one. Calling it twice is harmless.
     pub fn stop(&mut self) -> Result<()> {
-        if let Some(ctl) = self.ctl.take() {
-            let _ = ctl.send("STOP", zmq::DONTWAIT);
+        let ctl = self.ctl.lock().ok().and_then(|mut c| c.take());
+        if let Some(ctl) = ctl {
+            let _ = ctl.send(STOP, zmq::DONTWAIT);
             if let Some(t) = self.thread.take() {
                 let r = t.join().map_err(|_| Error::Config(format!("{} thread panicked", self.name)))?;
                 drop(ctl);

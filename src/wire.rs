@@ -31,6 +31,12 @@ pub const TAG_SEP: char = '#';
 pub const RESULT_TOPIC: &str = "calc.hypotenuse.result";
 /// Topic of tagged hypotenuse answers (always followed by `#<tag>`).
 pub const REPLY_TOPIC: &str = "calc.hypotenuse.reply";
+/// Published by a broker on its XPUB side when it becomes active (after a
+/// take-over or a hand-back), value: unix ms. libhypobus clients resend
+/// their unanswered requests and calc nodes their square requests at once,
+/// instead of waiting for their next retry. Classic peers never subscribe to it.
+pub const ANNOUNCE_TOPIC: &str = "hypobus.broker.active";
+
 /// Prefix of an error value frame.
 pub const ERROR_PREFIX: &str = "ERR ";
 
