@@ -219,6 +219,7 @@ impl FailoverBroker {
             decided: false,
             peer_last: None,
             peer_state: None,
+            hb_only: 0,
         };
         let monitor = Runner::spawn(&ctx, "hypobus-failover", move |stop| mon.run(stop))?;
         log!("failover", "{} broker started passive; watching {}", role.name(), cfg.peer_hb);
@@ -319,6 +320,19 @@ struct Monitor {
     peer_last: Option<Instant>,
     /// The peer's last reported (role, active) and when.
     peer_state: Option<(Role, bool, Instant)>,
+    /// `HB` messages since the last state message.
+    hb_only: u32,
+}
+
+/// What this broker knows of its peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    /// Nothing heard for the window.
+    Silent,
+    /// Heard, state not known yet.
+    Unknown,
+    Active,
+    Passive,
 }
 
 impl Monitor {
@@ -382,7 +396,7 @@ impl Monitor {
     fn on_peer(&mut self, m: &[Vec<u8>]) {
         let now = Instant::now();
         match m {
-            [hb] if hb == wire::HEARTBEAT => {}
+            [hb] if hb == wire::HEARTBEAT => self.hb_only += 1,
             [t, role, state] if t == STATE_TOPIC => {
                 let role = match &role[..] {
                     b"primary" => Role::Primary,
@@ -395,6 +409,7 @@ impl Monitor {
                     _ => return,
                 };
                 self.peer_state = Some((role, active, now));
+                self.hb_only = 0;
             }
             _ => return, // not a heartbeat: ignore, it proves nothing
         }
@@ -403,18 +418,26 @@ impl Monitor {
         self.shared.peer_last_ms.store(log::now_ms(), Ordering::Relaxed);
     }
 
-    /// The peer as last heard: None = silent; Some(active).
-    fn peer(&self) -> Option<bool> {
+    /// The peer as last heard.
+    fn peer(&self) -> Peer {
         let now = Instant::now();
-        let last = self.peer_last?;
+        let Some(last) = self.peer_last else { return Peer::Silent };
         if now - last > self.window {
-            return None;
+            return Peer::Silent;
         }
         match self.peer_state {
-            // A fresh state message tells; a peer that only says `HB` is an
-            // original primary, which always forwards.
-            Some((_, active, at)) if now - at <= self.window => Some(active),
-            _ => Some(true),
+            // Our peers send a state message right after every `HB`.
+            Some((_, active, at)) if now - at <= self.window && self.hb_only < 2 => {
+                if active {
+                    Peer::Active
+                } else {
+                    Peer::Passive
+                }
+            }
+            // `HB` after `HB` with no state: an original primary, which always forwards.
+            _ if self.hb_only >= 2 => Peer::Active,
+            // An `HB` whose state message has not arrived yet.
+            _ => Peer::Unknown,
         }
     }
 
@@ -450,35 +473,35 @@ impl Monitor {
         match (self.role, before) {
             (Role::Backup, false) => {
                 let silent_since_start = self.peer_last.is_none() && self.started.elapsed() > self.start_window();
-                let silent = self.peer_last.is_some() && peer.is_none();
+                let silent = self.peer_last.is_some() && peer == Peer::Silent;
                 if silent || silent_since_start {
                     self.set(true, format!("primary silent for more than {window_ms} ms: taking over"));
                 }
             }
             (Role::Backup, true) => {
-                if peer == Some(true) {
+                if peer == Peer::Active {
                     self.set(false, "primary is active: yielding to it (no split brain)".into());
                 }
             }
             (Role::Primary, false) if !self.decided => match peer {
-                Some(true) => {
+                Peer::Active => {
                     self.decided = true;
                     log!("failover", "primary: backup is active; staying passive until it hands back");
                 }
-                Some(false) => {
+                Peer::Passive => {
                     self.decided = true;
                     self.set(true, "backup is passive: primary takes the traffic".into());
                 }
-                None if self.started.elapsed() > self.start_window() => {
+                Peer::Silent if self.started.elapsed() > self.start_window() => {
                     self.decided = true;
                     let ms = self.start_window().as_millis();
                     self.set(true, format!("no backup heard for {ms} ms: primary takes the traffic"));
                 }
-                None => {}
+                Peer::Silent | Peer::Unknown => {}
             },
             (Role::Primary, false) => match peer {
-                Some(false) => self.set(true, "backup handed back: primary takes the traffic".into()),
-                None if self.peer_last.is_some() => self.set(true, format!("backup silent for more than {window_ms} ms: primary takes the traffic")),
+                Peer::Passive => self.set(true, "backup handed back: primary takes the traffic".into()),
+                Peer::Silent if self.peer_last.is_some() => self.set(true, format!("backup silent for more than {window_ms} ms: primary takes the traffic")),
                 _ => {}
             },
             (Role::Primary, true) => {}
@@ -497,13 +520,14 @@ impl Monitor {
                     return "error: the backup is not active; nothing to hand back".into();
                 }
                 match self.peer() {
-                    Some(false) => {
+                    Peer::Passive => {
                         self.set(false, "hand-back requested: primary takes the traffic".into());
                         self.beat();
                         "ok".into()
                     }
-                    Some(true) => "error: the primary is already active".into(),
-                    None => "error: the primary is not running; nothing to hand back to".into(),
+                    Peer::Active => "error: the primary is already active".into(),
+                    Peer::Unknown => "error: the primary's state is not known yet; try again".into(),
+                    Peer::Silent => "error: the primary is not running; nothing to hand back to".into(),
                 }
             }
             other => format!("error: unknown command {:?} (status, handback)", wire::excerpt(other.as_bytes())),
