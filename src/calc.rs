@@ -119,6 +119,12 @@ impl CalcNode {
         Ok(CalcNode { runner, counters })
     }
 
+    /// True while the node's thread runs (false after `stop` or if its loop
+    /// ended on an error, which is then logged).
+    pub fn is_running(&self) -> bool {
+        self.runner.is_running()
+    }
+
     /// Current counters.
     pub fn stats(&self) -> CalcStats {
         let c = &self.counters;

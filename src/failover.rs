@@ -122,9 +122,11 @@ pub struct FailoverStats {
     pub activations: u64,
     /// Times it became passive.
     pub deactivations: u64,
+    /// Heartbeats sent (each is `HB` plus the state message).
+    pub heartbeats: u64,
     /// Heartbeat messages received from the peer.
     pub peer_heartbeats: u64,
-    /// Milliseconds since the peer was last heard (u64::MAX: never).
+    /// Milliseconds since the peer was last heard (UINT64_MAX: never).
     pub peer_silent_ms: u64,
 }
 
@@ -133,6 +135,7 @@ struct Shared {
     activations: AtomicU64,
     deactivations: AtomicU64,
     peer_heartbeats: AtomicU64,
+    heartbeats: AtomicU64,
     /// Unix ms of the last peer heartbeat (0 = never).
     peer_last_ms: AtomicU64,
 }
@@ -149,6 +152,8 @@ pub struct FailoverBroker {
     events: Mutex<mpsc::Receiver<Event>>,
     cmd: Mutex<Option<zmq::Socket>>,
     ctx: Option<zmq::Context>,
+    hb_ep: String,
+    ctl_ep: Option<String>,
 }
 
 impl FailoverBroker {
@@ -170,17 +175,20 @@ impl FailoverBroker {
         let hb = ctx.socket(zmq::PUB)?;
         net::tune(&hb)?;
         hb.bind(&cfg.hb).map_err(|e| Error::Config(format!("cannot bind {}: {e}", cfg.hb)))?;
+        let hb_ep = hb.get_last_endpoint()?.unwrap_or_else(|_| cfg.hb.clone());
         let peer = ctx.socket(zmq::SUB)?;
         net::tune(&peer)?;
         peer.set_reconnect_ivl(50)?;
         peer.set_reconnect_ivl_max(200)?;
         peer.set_subscribe(b"")?;
         peer.connect(&cfg.peer_hb).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
+        let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
                 let s = ctx.socket(zmq::REP)?;
                 s.set_linger(0)?;
                 s.bind(ep).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
+                ctl_ep = s.get_last_endpoint()?.ok();
                 Some(s)
             }
             None => None,
@@ -223,12 +231,17 @@ impl FailoverBroker {
         };
         let monitor = Runner::spawn(&ctx, "hypobus-failover", move |stop| mon.run(stop))?;
         log!("failover", "{} broker started passive; watching {}", role.name(), cfg.peer_hb);
-        Ok(FailoverBroker { broker, monitor, role, shared, events: Mutex::new(rx), cmd: Mutex::new(Some(cmd)), ctx: Some(ctx) })
+        Ok(FailoverBroker { broker, monitor, role, shared, events: Mutex::new(rx), cmd: Mutex::new(Some(cmd)), ctx: Some(ctx), hb_ep, ctl_ep })
     }
 
     /// The configured role.
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    /// True while both the broker and its monitor run.
+    pub fn is_running(&self) -> bool {
+        self.monitor.is_running() && self.broker.is_running()
     }
 
     /// Whether the broker forwards now.
@@ -239,6 +252,12 @@ impl FailoverBroker {
     /// The broker's bound endpoints (xsub, xpub).
     pub fn endpoints(&self) -> (String, String) {
         (self.broker.endpoints.0.clone(), self.broker.endpoints.1.clone())
+    }
+
+    /// The bound heartbeat endpoint and control endpoint (if any), wildcard
+    /// ports resolved.
+    pub fn monitor_endpoints(&self) -> (String, Option<String>) {
+        (self.hb_ep.clone(), self.ctl_ep.clone())
     }
 
     /// Forwarding counters.
@@ -254,6 +273,7 @@ impl FailoverBroker {
             active: self.is_active() as u32,
             activations: s.activations.load(Ordering::Relaxed),
             deactivations: s.deactivations.load(Ordering::Relaxed),
+            heartbeats: s.heartbeats.load(Ordering::Relaxed),
             peer_heartbeats: s.peer_heartbeats.load(Ordering::Relaxed),
             peer_silent_ms: if last == 0 { u64::MAX } else { log::now_ms().saturating_sub(last) },
         }
@@ -298,6 +318,23 @@ impl FailoverBroker {
 impl Drop for FailoverBroker {
     fn drop(&mut self) {
         let _ = self.stop();
+    }
+}
+
+/// Read one request from a REP socket: its text, or the error answer for a
+/// malformed one (several frames, not UTF-8). Nothing here may stop the
+/// monitor: its heartbeats must go on whatever a control client sends.
+fn read_request(sock: &zmq::Socket) -> Option<std::result::Result<String, String>> {
+    let frames = sock.recv_multipart(zmq::DONTWAIT).ok()?;
+    Some(match frames.as_slice() {
+        [one] => String::from_utf8(one.clone()).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string()),
+        _ => Err("error: one frame per command (status, handback)".into()),
+    })
+}
+
+fn reply(sock: &zmq::Socket, answer: &str) {
+    if let Err(e) = sock.send(answer, 0) {
+        log!("failover", "cannot answer a control request: {e}");
     }
 }
 
@@ -358,24 +395,25 @@ impl Monitor {
                 return Ok(());
             }
             if readable[1] {
-                while self.peer.poll(zmq::POLLIN, 0)? > 0 {
-                    let m = self.peer.recv_multipart(0)?;
-                    self.on_peer(&m);
-                }
+                self.drain_peer()?;
             }
             if readable[2] {
-                let c = self.cmd.recv_string(0)?.unwrap_or_default();
-                let answer = self.command(c.trim());
-                self.cmd.send(answer.as_str(), 0)?;
-            }
-            if readable.get(3) == Some(&true) {
-                if let Some(ctl) = self.ctl.take() {
-                    let c = ctl.recv_string(0)?.unwrap_or_default();
-                    let answer = self.command(c.trim());
-                    ctl.send(answer.as_str(), 0)?;
-                    self.ctl = Some(ctl);
+                if let Some(req) = read_request(&self.cmd) {
+                    let answer = self.answer(req);
+                    reply(&self.cmd, &answer);
                 }
             }
+            if readable.get(3) == Some(&true) {
+                if let Some(req) = self.ctl.as_ref().and_then(read_request) {
+                    let answer = self.answer(req);
+                    if let Some(ctl) = &self.ctl {
+                        reply(ctl, &answer);
+                    }
+                }
+            }
+            // Read what the peer sent while we were busy (a command, a slow
+            // event callback) before judging it silent.
+            self.drain_peer()?;
             if self.decide() {
                 self.beat(); // tell the peer at once
                 next_beat = Instant::now() + self.interval;
@@ -387,10 +425,26 @@ impl Monitor {
         self.active.load(Ordering::SeqCst)
     }
 
+    fn answer(&mut self, req: std::result::Result<String, String>) -> String {
+        match req {
+            Ok(c) => self.command(c.trim()),
+            Err(e) => e,
+        }
+    }
+
+    fn drain_peer(&mut self) -> Result<()> {
+        while self.peer.poll(zmq::POLLIN, 0)? > 0 {
+            let m = self.peer.recv_multipart(0)?;
+            self.on_peer(&m);
+        }
+        Ok(())
+    }
+
     fn beat(&self) {
         let state: &[u8] = if self.is_active() { b"active" } else { b"passive" };
         let _ = self.hb.send(wire::HEARTBEAT, zmq::DONTWAIT);
         let _ = self.hb.send_multipart([STATE_TOPIC, self.role.name().as_bytes(), state], zmq::DONTWAIT);
+        self.shared.heartbeats.fetch_add(1, Ordering::Relaxed);
     }
 
     fn on_peer(&mut self, m: &[Vec<u8>]) {

@@ -206,6 +206,12 @@ impl OpNode {
         Ok(OpNode { runner, counters, lane: cfg.lane })
     }
 
+    /// True while the node's thread runs (false after `stop` or if its loop
+    /// ended on an error, which is then logged).
+    pub fn is_running(&self) -> bool {
+        self.runner.is_running()
+    }
+
     /// The lane served.
     pub fn lane(&self) -> u32 {
         self.lane
