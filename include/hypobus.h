@@ -77,6 +77,22 @@ typedef enum {
 } hb_status;
 
 /**
+ * The configured role of a failover broker (the `role` argument of
+ * `hb_failover_new`, passed as an `int32_t`).
+ */
+typedef enum {
+    /**
+     * Takes the traffic at start unless it finds the backup active.
+     */
+    HB_ROLE_PRIMARY = 0,
+    /**
+     * Watches the primary; takes over when it falls silent, yields to an
+     * active primary, hands back on request (`hb_failover_handback`).
+     */
+    HB_ROLE_BACKUP = 1,
+} hb_role;
+
+/**
  * A running broker (opaque). Create with `hb_broker_new`, release with
  * `hb_broker_free`. Safe to use from several threads; calls on one handle
  * are serialized.
@@ -96,6 +112,13 @@ typedef struct hb_calc hb_calc;
  * (a waiting call holds the handle).
  */
 typedef struct hb_client hb_client;
+
+/**
+ * A broker with a failover monitor, primary or backup (opaque). Create with
+ * `hb_failover_new`, release with `hb_failover_free`. Safe to use from
+ * several threads.
+ */
+typedef struct hb_failover hb_failover;
 
 /**
  * An operation node running on its own thread (opaque). Create with
@@ -209,6 +232,59 @@ typedef struct {
      */
     uint64_t timeouts;
 } hb_client_stats_t;
+
+/**
+ * Called for every state change of a failover broker:
+ *
+ * * `user`: the pointer given to `hb_failover_new`, never read by the library;
+ * * `at_ms`: when it happened, in milliseconds since the Unix epoch;
+ * * `active`: the new state, 1 = active (forwarding), 0 = passive;
+ * * `reason`: why, in words (NUL-terminated UTF-8), valid only during the call.
+ *
+ * Called on the broker's monitor thread (named `hypobus-failover`), one
+ * event at a time, before the same event is queued for
+ * `hb_failover_next_event`. It must return quickly: the monitor sends no
+ * heartbeat while it runs. Its arguments carry the new state: inside it,
+ * every `hb_failover_*` call on the same handle, and `hb_failover_stop`,
+ * `hb_failover_free` or `hb_failover_handback` on any failover broker,
+ * return `HB_INVALID_ARGUMENT` (they would wait for the monitor thread that
+ * is running the callback). Other library calls are allowed.
+ *
+ * Bindings whose runtime cannot take calls on a foreign thread easily
+ * (Python's ctypes, Node's ffi) should pass NULL and read events with
+ * `hb_failover_next_event` instead.
+ */
+typedef void (*hb_failover_event_fn)(void *user, uint64_t at_ms, int32_t active, const char *reason);
+
+/**
+ * Failover counters.
+ */
+typedef struct {
+    /**
+     * 1 when this broker forwards now.
+     */
+    uint32_t active;
+    /**
+     * Times it became active.
+     */
+    uint64_t activations;
+    /**
+     * Times it became passive.
+     */
+    uint64_t deactivations;
+    /**
+     * Heartbeats sent (each is `HB` plus the state message).
+     */
+    uint64_t heartbeats;
+    /**
+     * Heartbeat messages received from the peer.
+     */
+    uint64_t peer_heartbeats;
+    /**
+     * Milliseconds since the peer was last heard (UINT64_MAX: never).
+     */
+    uint64_t peer_silent_ms;
+} hb_failover_stats_t;
 
 /**
  * An operation computed in C: read `x`, write the result to `*out` and
@@ -522,6 +598,174 @@ hb_status hb_client_stats(const hb_client *c, hb_client_stats_t *out);
  * `HB_INVALID_HANDLE`.
  */
 hb_status hb_client_free(hb_client *c);
+
+/**
+ * Start a failover broker: bind its XSUB endpoint (publishers connect
+ * here), its XPUB endpoint (subscribers connect here) and its heartbeat
+ * PUB endpoint, connect to the peer's heartbeat endpoint, and run the
+ * broker (thread `hypobus-broker`) and its monitor (thread
+ * `hypobus-failover`). The broker starts passive; the monitor makes it
+ * active or keeps it passive by the Binary Star rules:
+ *
+ * * a backup takes over when the primary has been silent for `misses`
+ *   heartbeat periods, yields when an active primary is heard (an original
+ *   primary that only sends `HB` counts as active), and hands back on
+ *   request (`hb_failover_handback`) to a live, passive primary;
+ * * a primary becomes active at start unless it finds the backup active (then
+ *   it stays passive until the backup hands back or falls silent).
+ *
+ * Heartbeats sent: the classic one frame `HB`, then `[HB.state, role, state]`.
+ *
+ * * `role`: an `hb_role` value, `HB_ROLE_PRIMARY` (0) or `HB_ROLE_BACKUP` (1).
+ * * `xsub_ep`, `xpub_ep`, `hb_ep`: ZeroMQ endpoints to bind, e.g.
+ *   `tcp://127.0.0.1:5555`; NULL means the lab's defaults: every interface,
+ *   ports 5555, 5556 and 5560. Wildcard XSUB/XPUB ports (`tcp://127.0.0.1:*`)
+ *   pick free ports, read back with `hb_failover_endpoint`. The heartbeat
+ *   endpoint should be a fixed one: the peer must know it.
+ * * `hb_interval_ms`: this broker's heartbeat period; 0 means 1000.
+ * * `peer_hb_ep`: the peer's heartbeat endpoint to connect to (required),
+ *   e.g. `tcp://10.0.0.2:5560`. It need not be up yet.
+ * * `peer_interval_ms`: the peer's heartbeat period; 0 means the same as
+ *   `hb_interval_ms` (an original primary beats every 1000 ms).
+ * * `misses`: heartbeat periods of silence after which the peer counts as
+ *   dead; 0 means 3.
+ * * `ctl_ep`: an optional control endpoint to bind (REP: answers `status`
+ *   and `handback`, as `hypobus ctl` sends them); NULL or `""` = none.
+ * * `cb`: called on the monitor thread for every state change (see
+ *   `hb_failover_event_fn`); NULL = none. Events are queued for
+ *   `hb_failover_next_event` either way.
+ * * `user`: passed to `cb`, never read by the library; must stay valid until
+ *   `hb_failover_stop` or `hb_failover_free` returns.
+ * * `out`: receives the new handle (release with `hb_failover_free`).
+ *   Untouched on failure.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` or `peer_hb_ep` NULL, a role
+ * other than 0 or 1, a string that is not UTF-8); `HB_CONFIG` (an endpoint
+ * cannot be bound or connected); `HB_ZMQ` for other ZeroMQ failures.
+ */
+hb_status hb_failover_new(int32_t role,
+                          const char *xsub_ep,
+                          const char *xpub_ep,
+                          const char *hb_ep,
+                          uint32_t hb_interval_ms,
+                          const char *peer_hb_ep,
+                          uint32_t peer_interval_ms,
+                          uint32_t misses,
+                          const char *ctl_ep,
+                          hb_failover_event_fn cb,
+                          void *user,
+                          hb_failover **out);
+
+/**
+ * Take the next state change, waiting at most `timeout_ms` milliseconds
+ * (0 = just look; negative = until one comes or the broker is stopped).
+ * Events are queued from the start, whether or not a callback is set, and
+ * each is returned once.
+ *
+ * On `HB_OK`: `*at_ms` = when it happened (milliseconds since the Unix
+ * epoch), `*active` = the new state (1 active, 0 passive), and `reason`
+ * (`len` bytes) receives why, NUL-terminated, its length in `*out_len`
+ * (optional). `reason` may be NULL with `len` 0 to skip the text.
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT` when no event came in time (outputs
+ * untouched); `HB_STOPPED` once the broker is stopped and every queued
+ * event was taken; `HB_BUFFER_TOO_SMALL` when `reason` is too small (the
+ * event is still taken: `*at_ms` and `*active` are set, the text is cut,
+ * `*out_len` = full length); `HB_INVALID_ARGUMENT` (`at_ms` or `active`
+ * NULL, `reason` NULL with `len` > 0, called from this broker's own event
+ * callback); `HB_INVALID_HANDLE`. Calls from several threads take turns.
+ */
+hb_status hb_failover_next_event(const hb_failover *f,
+                                 int32_t timeout_ms,
+                                 uint64_t *at_ms,
+                                 int32_t *active,
+                                 char *reason,
+                                 size_t len,
+                                 size_t *out_len);
+
+/**
+ * Write 1 to `*out` when the broker forwards publications now (active),
+ * else 0 (passive, or stopped).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
+ * broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
+ * `hb_failover_stop` runs on another thread.
+ */
+hb_status hb_failover_is_active(const hb_failover *f, int32_t *out);
+
+/**
+ * Ask an active backup to hand the traffic back to its primary, which must
+ * be alive and passive; waits at most `timeout_ms` milliseconds for the
+ * monitor's answer (0 or negative = 2000). On `HB_OK` the backup is passive
+ * and the primary becomes active within about one heartbeat period.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` when refused, with the reason in
+ * `hb_last_error` (this broker is the primary, the backup is not active,
+ * the primary is not running or is already active); `HB_TIMEOUT`;
+ * `HB_STOPPED` (the broker was stopped); `HB_INVALID_ARGUMENT` (called from
+ * inside an event callback); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ */
+hb_status hb_failover_handback(const hb_failover *f, int32_t timeout_ms);
+
+/**
+ * Copy the failover counters into `*out` (also after `hb_failover_stop`:
+ * the final counts, with `active` 0).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
+ * broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
+ * `hb_failover_stop` runs on another thread.
+ */
+hb_status hb_failover_stats(const hb_failover *f, hb_failover_stats_t *out);
+
+/**
+ * Copy the forwarding counters of the broker inside into `*out` (also
+ * after `hb_failover_stop`). `dropped_passive` counts the publications held
+ * while passive.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
+ * broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
+ * `hb_failover_stop` runs on another thread.
+ */
+hb_status hb_failover_broker_stats(const hb_failover *f, hb_broker_stats_t *out);
+
+/**
+ * Write an endpoint the broker bound (wildcard ports resolved, e.g.
+ * `tcp://127.0.0.1:40123`) into `buf`. `which`: 0 = XSUB, 1 = XPUB.
+ * (The heartbeat endpoint is the one given to `hb_failover_new`.)
+ *
+ * `buf` holds `len` bytes and receives a NUL-terminated string; `*out_len`
+ * (optional) its length without the NUL. Also valid after `hb_failover_stop`.
+ *
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (text cut to fit, `*out_len` = full
+ * length); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with `len` > 0,
+ * called from this broker's own event callback); `HB_INVALID_HANDLE`.
+ */
+hb_status hb_failover_endpoint(const hb_failover *f, int32_t which, char *buf, size_t len, size_t *out_len);
+
+/**
+ * Stop the monitor and the broker: no more heartbeats, nothing forwarded,
+ * every socket closed (the ports are free again on return), both threads
+ * joined; once this returns the callback is never called again. A
+ * `hb_failover_next_event` waiting on another thread returns the events
+ * still queued, then `HB_STOPPED`. The handle stays valid (counters and
+ * endpoints remain readable) until `hb_failover_free`. Stopping twice is
+ * harmless.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (called from inside an event
+ * callback); `HB_INVALID_HANDLE`; or the error a thread ended with
+ * (`HB_ZMQ`, ...).
+ */
+hb_status hb_failover_stop(const hb_failover *f);
+
+/**
+ * Stop the failover broker (if running) and release the handle. NULL is a
+ * no-op (`HB_OK`). After this call the handle is invalid: any use,
+ * including a second free, returns `HB_INVALID_HANDLE`. Calls still running
+ * on other threads return soon (a waiting `hb_failover_next_event` returns
+ * `HB_STOPPED` once the queue is empty). Returns `HB_INVALID_ARGUMENT` when
+ * called from inside an event callback (nothing is freed).
+ */
+hb_status hb_failover_free(hb_failover *f);
 
 /**
  * Connect an operation node to the brokers and serve `lane` on a

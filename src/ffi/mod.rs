@@ -25,6 +25,7 @@
 pub mod broker;
 pub mod calc;
 pub mod client;
+pub mod failover;
 pub mod op;
 
 use crate::error::Error;
@@ -197,6 +198,7 @@ pub(crate) enum TypeTag {
     OpPull,
     Calc,
     Client,
+    Failover,
 }
 
 impl TypeTag {
@@ -207,6 +209,7 @@ impl TypeTag {
             TypeTag::OpPull => "hb_op_pull",
             TypeTag::Calc => "hb_calc",
             TypeTag::Client => "hb_client",
+            TypeTag::Failover => "hb_failover",
         }
     }
 }

@@ -2,7 +2,9 @@
 # C ABI tests: builds libhypobus (release), compiles the C examples and
 # tests/c/api_test.c against include/hypobus.h with warnings as errors, runs
 # api_test, then runs examples/c/lab_node on free ports with examples/c/client
-# against it. Every wait is bounded. Last line: "N passed, M failed".
+# against it, then a failover pair of examples/c/failover_broker processes
+# (SIGKILL of the primary, take-over, restart, hand-back). Every wait is
+# bounded. Last line: "N passed, M failed".
 #
 #   bash tests/c/run.sh        (from anywhere; needs cargo, gcc, python3)
 set -u
@@ -23,13 +25,17 @@ finish() {
 }
 
 LAB_PID=""
+FO_P_PID=""
+FO_B_PID=""
 cleanup() {
-    exec 3>&- 2>/dev/null || true
-    if [ -n "$LAB_PID" ] && kill -0 "$LAB_PID" 2>/dev/null; then
-        kill "$LAB_PID" 2>/dev/null
-        wait "$LAB_PID" 2>/dev/null
-    fi
-    rm -f "$OUT/lab_ctl"
+    exec 3>&- 4>&- 5>&- 2>/dev/null || true
+    for pid in "$LAB_PID" "$FO_P_PID" "$FO_B_PID"; do
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+        fi
+    done
+    rm -f "$OUT/lab_ctl" "$OUT/fo_p_ctl" "$OUT/fo_b_ctl"
 }
 trap cleanup EXIT
 
@@ -56,6 +62,7 @@ build() { # name source [extra flags]
 }
 build lab_node examples/c/lab_node.c
 build client examples/c/client.c
+build failover_broker examples/c/failover_broker.c
 build api_test tests/c/api_test.c -pthread -lm
 # The header must also be valid C++.
 if command -v g++ >/dev/null; then
@@ -145,5 +152,118 @@ else
         not_ok "lab_node stops when stdin closes, exit 0, stats printed (exit code $rc)"
     fi
 fi
+
+# ---------------------------------------------------------------- failover pair
+# Two failover_broker processes on loopback, 50 ms heartbeats: the primary
+# goes active, the backup stays passive; SIGKILL the primary: the backup
+# takes over within 2 s; a restarted primary stays passive; hand-back moves
+# the traffic to it. Each process reads commands from a FIFO (fd 4 primary,
+# fd 5 backup) and stops when it is closed.
+read -r PHB BHB < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])
+for s in ss: s.close()')
+echo "# failover pair, heartbeats on ports $PHB (primary) and $BHB (backup)"
+ANY="tcp://127.0.0.1:*"
+# wait_line FILE REGEX SECONDS: true once a line of FILE matches.
+wait_line() {
+    local end=$((SECONDS + $3 + 1))
+    while [ $SECONDS -lt $end ]; do
+        grep -qE "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    grep -qE "$2" "$1" 2>/dev/null
+}
+now_ms() { date +%s%3N; }
+# start_fo NAME ROLE HB PEER_HB MISSES FD: starts it with its FIFO on FD, sets FO_PID.
+start_fo() {
+    rm -f "$OUT/$1_ctl"
+    mkfifo "$OUT/$1_ctl"
+    "$OUT/failover_broker" --role "$2" --hb "tcp://127.0.0.1:$3" --peer-hb "tcp://127.0.0.1:$4" \
+        --xsub "$ANY" --xpub "$ANY" --interval 50 --misses "$5" <"$OUT/$1_ctl" >"$OUT/$1.log" 2>&1 &
+    FO_PID=$!
+    eval "exec $6>\"$OUT/$1_ctl\""
+}
+fo_check() { # NAME CONDITION-STATUS LOG...
+    local name=$1 st=$2
+    shift 2
+    if [ "$st" -eq 0 ]; then ok "$name"; else
+        for f in "$@"; do sed "s/^/    $(basename "$f"): /" "$f"; done
+        not_ok "$name"
+    fi
+}
+PLOG="$OUT/fo_p.log"
+BLOG="$OUT/fo_b.log"
+start_fo fo_p primary "$PHB" "$BHB" 10 4
+FO_P_PID=$FO_PID
+wait_line "$PLOG" '^ready$' 5
+start_fo fo_b backup "$BHB" "$PHB" 6 5
+FO_B_PID=$FO_PID
+wait_line "$PLOG" '^event active ' 5
+fo_check "failover: primary process goes active" $? "$PLOG"
+wait_line "$BLOG" '^ready$' 5
+sleep 0.7
+! grep -q '^event active' "$BLOG"
+fo_check "failover: backup process stays passive" $? "$BLOG"
+
+t0=$(now_ms)
+kill -KILL "$FO_P_PID" 2>/dev/null
+wait "$FO_P_PID" 2>/dev/null
+FO_P_PID=""
+exec 4>&-
+wait_line "$BLOG" '^event active primary silent' 2
+st=$?
+took=$(($(now_ms) - t0))
+[ $st -eq 0 ] && [ $took -lt 2000 ]
+fo_check "failover: SIGKILL of the primary, backup takes over within 2 s ($took ms)" $? "$BLOG"
+echo status >&5
+wait_line "$BLOG" '^status active$' 2
+fo_check "failover: backup reports active" $? "$BLOG"
+echo handback >&5
+wait_line "$BLOG" '^handback refused: .*primary is not running' 3
+fo_check "failover: hand-back refused while the primary is dead" $? "$BLOG"
+
+# The primary restarts: it must stay passive.
+PLOG="$OUT/fo_p2.log"
+start_fo fo_p2 primary "$PHB" "$BHB" 10 4
+FO_P_PID=$FO_PID
+wait_line "$PLOG" '^ready$' 5
+sleep 0.8
+echo status >&4
+wait_line "$PLOG" '^status (passive|active)$' 2
+grep -q '^status passive$' "$PLOG" && ! grep -q '^event active' "$PLOG"
+fo_check "failover: restarted primary process stays passive" $? "$PLOG" "$BLOG"
+! grep -q '^event passive' "$BLOG"
+fo_check "failover: backup keeps the traffic" $? "$BLOG"
+
+echo handback >&5
+wait_line "$BLOG" '^handback ok$' 3 && wait_line "$PLOG" '^event active ' 2 &&
+    wait_line "$BLOG" '^event passive hand-back requested' 2
+fo_check "failover: hand-back: primary active, backup passive" $? "$PLOG" "$BLOG"
+
+# Close both FIFOs: each stops, prints its counters and exits 0.
+exec 4>&- 5>&-
+for pid in "$FO_P_PID" "$FO_B_PID"; do
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+done
+rcs=""
+for pid in "$FO_P_PID" "$FO_B_PID"; do
+    if kill -0 "$pid" 2>/dev/null; then rcs="$rcs running"; else
+        wait "$pid"
+        rcs="$rcs $?"
+    fi
+done
+FO_P_PID=""
+FO_B_PID=""
+sed 's/^/    fo_p2: /' "$PLOG"
+sed 's/^/    fo_b: /' "$BLOG"
+[ "$rcs" = " 0 0" ] && grep -q 'activations 1, deactivations 1,' "$BLOG" &&
+    grep -q 'activations 1, deactivations 0,' "$PLOG"
+fo_check "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
 
 finish
