@@ -1,6 +1,7 @@
 //! Command-line parsing for the `hypobus` binary, by hand (no crates): turns
 //! `argv` into a [`Command`] or a usage error. Nothing here runs a role.
 
+use hypobus::failover::Role;
 use hypobus::net::BrokerAddr;
 use hypobus::wire::Number;
 use std::fmt;
@@ -31,27 +32,42 @@ pub struct RoleOpts {
     pub stats_every_ms: u64,
 }
 
+/// The failover part of `hypobus broker --role …`.
+#[derive(Debug, Clone)]
+pub struct FailoverOpts {
+    pub role: Role,
+    /// The other broker's heartbeat endpoint (connected).
+    pub peer_hb: String,
+    /// The other broker's heartbeat period; `None`: the same as ours.
+    pub peer_interval_ms: Option<u64>,
+    /// Missed peer heartbeats before the peer counts as dead.
+    pub misses: u32,
+    /// Control endpoint (REP, bound) for `hypobus ctl`.
+    pub ctl: Option<String>,
+}
+
 #[derive(Debug)]
 pub enum Command {
     /// `hypobus help [CMD]`, `--help`.
     Help(Option<&'static str>),
     Version,
-    Broker { xsub: String, xpub: String, hb: Option<String>, hb_interval_ms: u64, role: RoleOpts },
+    /// A plain broker (`failover: None`) or one of a primary/backup pair.
+    Broker { xsub: String, xpub: String, hb: Option<String>, hb_interval_ms: u64, failover: Option<FailoverOpts>, role: RoleOpts },
     Op { lane: u32, brokers: Vec<BrokerAddr>, role: RoleOpts },
     Calc { brokers: Vec<BrokerAddr>, timeout_ms: u64, role: RoleOpts },
     Client { a: String, b: String, brokers: Vec<BrokerAddr>, classic: bool, timeout_ms: u64, verbose: bool },
-    Lab { requests: usize, clients: usize, per_client: usize, window: usize, calc_timeout_ms: u64, verbose: bool },
+    Lab { requests: usize, clients: usize, per_client: usize, window: usize, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool },
+    /// `hypobus ctl EP status|handback`.
+    Ctl { endpoint: String, command: String, timeout_ms: u64 },
 }
 
-pub const COMMANDS: [&str; 5] = ["broker", "op", "calc", "client", "lab"];
+pub const COMMANDS: [&str; 6] = ["broker", "op", "calc", "client", "lab", "ctl"];
 
-const BROKER_HELP: &str = "\
-  --broker HOST[:XSUB_PORT:XPUB_PORT]
+const BROKER_HELP: &str = "  --broker HOST[:XSUB_PORT:XPUB_PORT]
                         a broker to connect to (default 127.0.0.1, ports 5555:5556);
                         repeat it for a primary and a backup broker";
 
-const ROLE_HELP: &str = "\
-  --stats-every-ms N    print the counters every N ms on stdout (default: only at the end)
+const ROLE_HELP: &str = "  --stats-every-ms N    print the counters every N ms on stdout (default: only at the end)
   --quiet               no event logs on stderr
   -h, --help            this help
 
@@ -64,6 +80,8 @@ pub fn help(cmd: Option<&str>) -> String {
         Some("broker") => format!(
             "\
 usage: hypobus broker [--xsub EP] [--xpub EP] [--hb EP] [--hb-interval-ms N] [--no-hb]
+       hypobus broker --role primary|backup --peer-hb EP [--peer-interval-ms N]
+                      [--misses N] [--ctl EP] [--xsub EP] [--xpub EP] [--hb EP] [--hb-interval-ms N]
 
 The broker: forwards every publication from its XSUB socket (publishers
 connect there) to its XPUB socket (subscribers connect there), and sends a
@@ -73,13 +91,49 @@ one-frame `HB` heartbeat on its heartbeat socket.
   --xpub EP             endpoint to bind for subscribers (default tcp://*:5556)
   --hb EP               endpoint to bind for heartbeats (default tcp://*:5560)
   --hb-interval-ms N    heartbeat period in ms, N >= 1 (default 1000)
-  --no-hb               no heartbeat socket
+  --no-hb               no heartbeat socket (not with --role)
 {ROLE_HELP}
+
+Failover: with --role it is one broker of a primary/backup pair (the ZeroMQ
+guide's Binary Star); each watches the other's heartbeats.
+
+  --role primary|backup this broker's role in the pair
+  --peer-hb EP          the other broker's heartbeat endpoint, e.g. tcp://hostB:5560
+                        (a bare port means 127.0.0.1); required with --role
+  --peer-interval-ms N  the other broker's heartbeat period (default: --hb-interval-ms;
+                        1000 for an original primary)
+  --misses N            missed heartbeats before the other counts as dead (default 3)
+  --ctl EP              bind a control endpoint for `hypobus ctl EP status|handback`
+
+Both brokers stay bound; only the active one forwards. The backup takes over
+when the primary is silent for misses x interval. A primary that starts while
+the backup is active stays passive (no split brain, no duplicates) until the
+backup hands back (`hypobus ctl EP handback`). Heartbeats are the classic `HB`
+plus a state message, so an original primary (only `HB`) counts as an active
+primary. Details: docs/PROTOCOL.md. Every state change is logged on stderr
+and printed on stdout as `event <role>: active|passive <unix-ms> <reason>`.
 
 EP is a ZeroMQ endpoint such as tcp://*:5555 or tcp://127.0.0.1:5555, or a
 bare port number (5555 means tcp://*:5555). Port 0 or * picks a free port; the
 endpoints actually bound are printed at start."
         ),
+        Some("ctl") => "\
+usage: hypobus ctl EP status|handback [--timeout-ms N]
+
+Asks a failover broker through its control endpoint (`hypobus broker --role …
+--ctl EP`) and prints the answer on stdout:
+
+  status                its role and state, e.g. `backup active`
+  handback              asks an active backup to hand the traffic back to a live,
+                        passive primary: `ok`, or `error: <why>`
+
+  EP                    tcp://HOST:PORT, HOST:PORT, or a bare port (on 127.0.0.1)
+  --timeout-ms N        give up after N ms, N >= 1 (default 2000)
+  -h, --help            this help
+
+Exit status: 0 with a status or `ok`; 1 on an `error: …` answer or no answer
+in time; 2 for a usage error."
+            .to_string(),
         Some("op") => format!(
             "\
 usage: hypobus op --lane N [--broker B]...
@@ -123,7 +177,7 @@ Exit status: 0 with the answer on stdout; 1 when no answer came in time or the
 lab answered with an error (message on stderr); 2 for a usage error."
         ),
         Some("lab") => "\
-usage: hypobus lab [--requests N] [--clients N] [--calc-timeout-ms N]
+usage: hypobus lab [--requests N] [--clients N] [--calc-timeout-ms N] [--failover-hb-ms N]
 
 Starts the whole lab in this process on loopback (a broker, two operation
 nodes and a calc node, on free ports), runs a batch that shows what it does
@@ -133,7 +187,10 @@ check passed, 1 otherwise.
 Stages: one client (12 13, 3 4, 1.5 2); N sequential requests; concurrent
 clients each checking every answer; N requests in flight from one client;
 lane 1's operation node stopped (the calc node falls back) and restarted;
-bad input from a raw ZeroMQ publisher.
+bad input from a raw ZeroMQ publisher; broker failover: a primary and a backup
+broker run as `hypobus broker --role …` processes, 4 clients stream requests
+through both, the primary is killed (SIGKILL) mid-stream and restarted, then
+the backup hands back; the report gives the gap, lost and duplicated answers.
 
   --requests N          requests of the sequential and pipelined stages (default 3000)
   --clients N           concurrent clients (default 8)
@@ -141,6 +198,8 @@ bad input from a raw ZeroMQ publisher.
   --window N            requests in flight in the pipelined stage (default 256)
   --calc-timeout-ms N   the calc node's wait for squares (default 300, short so the
                         fallback stage is quick; the lab's own value is 2000)
+  --failover-hb-ms N    heartbeat period of the failover stage's brokers (default 100;
+                        the backup takes over after 3 missed heartbeats)
   -v, --verbose         event logs of every role on stderr
   -h, --help            this help"
             .to_string(),
@@ -154,6 +213,7 @@ The ZeroMQ hypotenuse lab, one role per command:
   calc      the calculation node: catheti in, hypotenuse out
   client    ask for one hypotenuse: hypobus client 12 13  ->  17.6918
   lab       run every role in this process on loopback and show them working
+  ctl       ask a failover broker for its state, or ask the backup to hand back
   help      this help, or `hypobus help <command>`
 
 Run `hypobus <command> --help` for its options. A whole lab on one machine:
@@ -163,6 +223,12 @@ Run `hypobus <command> --help` for its options. A whole lab on one machine:
   hypobus op --lane 2 &
   hypobus calc &
   hypobus client 12 13
+
+With a backup broker (see `hypobus broker --help`):
+
+  hypobus broker --role primary --peer-hb tcp://B:5560 --ctl 5570        # on host A
+  hypobus broker --role backup  --peer-hb tcp://A:5560 --ctl 5570        # on host B
+  hypobus op --lane 1 --broker A --broker B   # and so on: every node knows both
 
 Options:
   -h, --help     this help
@@ -254,6 +320,28 @@ fn endpoint(cmd: &'static str, flag: &str, s: &str) -> Result<String, Usage> {
     }
 }
 
+/// An endpoint to connect to: `tcp://HOST:PORT` (any `…://…`), `HOST:PORT`,
+/// or a bare port (`5560` → `tcp://127.0.0.1:5560`).
+fn connect_endpoint(cmd: &'static str, flag: &str, s: &str) -> Result<String, Usage> {
+    let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0);
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return match port(s) {
+            Some(p) => Ok(format!("tcp://127.0.0.1:{p}")),
+            None => usage(cmd, format!("{flag}: port {s} is out of range (1..65535)")),
+        };
+    }
+    if let Some((t, rest)) = s.split_once("://") {
+        if !t.is_empty() && !rest.is_empty() && !rest.starts_with('*') {
+            return Ok(s.to_string());
+        }
+    } else if let Some((h, p)) = s.rsplit_once(':') {
+        if !h.is_empty() && !h.contains(char::is_whitespace) && port(p).is_some() {
+            return Ok(format!("tcp://{s}"));
+        }
+    }
+    usage(cmd, format!("{flag}: {s:?} is not an endpoint to connect to (expected e.g. tcp://10.0.0.2:5560, 10.0.0.2:5560 or a port number)"))
+}
+
 fn cathetus(cmd: &'static str, name: &str, s: &str) -> Result<String, Usage> {
     match Number::parse(s.as_bytes()) {
         Ok(_) => Ok(s.to_string()),
@@ -294,6 +382,9 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
         "broker" => {
             let (mut xsub, mut xpub) = ("tcp://*:5555".to_string(), "tcp://*:5556".to_string());
             let (mut hb, mut no_hb, mut hb_interval_ms) = (Some("tcp://*:5560".to_string()), false, None);
+            let (mut fo_role, mut peer_hb, mut peer_interval_ms, mut misses, mut ctl) = (None, None, None, None, None);
+            // The failover flags given, to say which one needs --role.
+            let mut fo_flags: Vec<String> = Vec::new();
             while let Some((f, v)) = a.next_flag()? {
                 match f.as_str() {
                     "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
@@ -304,6 +395,29 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     "--no-hb" => {
                         a.no_value(&f, &v)?;
                         no_hb = true;
+                    }
+                    "--role" => {
+                        let r = a.value(&f, v)?;
+                        match Role::parse(&r) {
+                            Ok(r) => fo_role = Some(r),
+                            Err(_) => return usage(cmd, format!("--role must be primary or backup, not {r:?}")),
+                        }
+                    }
+                    "--peer-hb" => {
+                        peer_hb = Some(connect_endpoint(cmd, &f, &a.value(&f, v)?)?);
+                        fo_flags.push(f);
+                    }
+                    "--peer-interval-ms" => {
+                        peer_interval_ms = Some(a.number(&f, v, 1u64)?);
+                        fo_flags.push(f);
+                    }
+                    "--misses" => {
+                        misses = Some(a.number(&f, v, 1u32)?);
+                        fo_flags.push(f);
+                    }
+                    "--ctl" => {
+                        ctl = Some(endpoint(cmd, &f, &a.value(&f, v)?)?);
+                        fo_flags.push(f);
                     }
                     "--quiet" | "-q" => {
                         a.no_value(&f, &v)?;
@@ -318,9 +432,26 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 if hb_interval_ms.is_some() {
                     return usage(cmd, "--no-hb and --hb-interval-ms contradict each other");
                 }
+                if fo_role.is_some() {
+                    return usage(cmd, "--no-hb cannot go with --role: the brokers of a pair watch each other's heartbeats");
+                }
                 hb = None;
             }
-            Ok(Command::Broker { xsub, xpub, hb, hb_interval_ms: hb_interval_ms.unwrap_or(1000), role })
+            let failover = match fo_role {
+                None => {
+                    if let Some(f) = fo_flags.first() {
+                        return usage(cmd, format!("{f} only applies to a failover broker (--role primary|backup)"));
+                    }
+                    None
+                }
+                Some(r) => match peer_hb {
+                    Some(peer_hb) => Some(FailoverOpts { role: r, peer_hb, peer_interval_ms, misses: misses.unwrap_or(3), ctl }),
+                    None => {
+                        return usage(cmd, format!("--role {} needs --peer-hb EP: the other broker's heartbeat endpoint", r.name()));
+                    }
+                },
+            };
+            Ok(Command::Broker { xsub, xpub, hb, hb_interval_ms: hb_interval_ms.unwrap_or(1000), failover, role })
         }
         "op" | "calc" => {
             let (mut lane, mut timeout_ms) = (None, 2000u64);
@@ -382,6 +513,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
         }
         "lab" => {
             let (mut requests, mut clients, mut per_client, mut window, mut calc_timeout_ms, mut verbose) = (3000, 8, 200, 256, 300, false);
+            let mut failover_hb_ms = 100u64;
             while let Some((f, v)) = a.next_flag()? {
                 match f.as_str() {
                     "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
@@ -390,6 +522,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     "--per-client" => per_client = a.number(&f, v, 1usize)?,
                     "--window" => window = a.number(&f, v, 1usize)?,
                     "--calc-timeout-ms" => calc_timeout_ms = a.number(&f, v, 1u64)?,
+                    "--failover-hb-ms" => failover_hb_ms = a.number(&f, v, 1u64)?,
                     "-v" | "--verbose" => {
                         a.no_value(&f, &v)?;
                         verbose = true
@@ -398,7 +531,27 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 }
             }
             a.no_positionals()?;
-            Ok(Command::Lab { requests, clients, per_client, window, calc_timeout_ms, verbose })
+            Ok(Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose })
+        }
+        "ctl" => {
+            let mut timeout_ms = 2000u64;
+            while let Some((f, v)) = a.next_flag()? {
+                match f.as_str() {
+                    "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+                    "--timeout-ms" => timeout_ms = a.number(&f, v, 1u64)?,
+                    _ => return a.unknown(&f),
+                }
+            }
+            let (ep, what) = match a.positional.as_slice() {
+                [ep, what] => (ep, what),
+                [] | [_] => return usage(cmd, "an endpoint and a command are needed: hypobus ctl EP status|handback"),
+                [_, _, extra, ..] => return usage(cmd, format!("unexpected argument {extra:?}")),
+            };
+            let endpoint = connect_endpoint(cmd, "EP", ep)?;
+            match what.as_str() {
+                "status" | "handback" => Ok(Command::Ctl { endpoint, command: what.clone(), timeout_ms }),
+                other => usage(cmd, format!("unknown ctl command {other:?} (status or handback)")),
+            }
         }
         _ => unreachable!("every command is handled"),
     }
@@ -421,8 +574,26 @@ mod tests {
         assert!(matches!(p("client -- 12 13"), Ok(Command::Client { .. })));
         assert!(matches!(p("calc --help"), Ok(Command::Help(Some("calc")))));
         assert!(matches!(p("help lab"), Ok(Command::Help(Some("lab")))));
+        assert!(matches!(p("broker"), Ok(Command::Broker { failover: None, .. })));
+        match p("broker --role backup --peer-hb 5560 --misses 5 --ctl 5570 --peer-interval-ms 1000") {
+            Ok(Command::Broker { failover: Some(f), hb: Some(_), .. }) => {
+                assert_eq!((f.role, f.peer_hb.as_str(), f.misses, f.peer_interval_ms), (Role::Backup, "tcp://127.0.0.1:5560", 5, Some(1000)));
+                assert_eq!(f.ctl.as_deref(), Some("tcp://*:5570"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(p("broker --role primary --peer-hb hostb:5560"), Ok(Command::Broker { failover: Some(ref f), .. }) if f.peer_hb == "tcp://hostb:5560" && f.misses == 3));
+        match p("ctl 5570 handback --timeout-ms 500") {
+            Ok(Command::Ctl { endpoint, command, timeout_ms }) => assert_eq!((endpoint.as_str(), command.as_str(), timeout_ms), ("tcp://127.0.0.1:5570", "handback", 500)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(p("ctl tcp://10.0.0.2:5570 status"), Ok(Command::Ctl { .. })));
+        assert!(matches!(p("lab --failover-hb-ms 50"), Ok(Command::Lab { failover_hb_ms: 50, .. })));
         for bad in ["", "nope", "op", "op --lane 0", "op --lane x", "calc --timeout-ms", "client 12", "client 12 abc", "client -3 4",
-            "client 1 2 3", "broker --no-hb --hb-interval-ms 5", "broker --xsub foo", "calc --broker h:1", "lab --requests 0", "broker --no-hb=1"]
+            "client 1 2 3", "broker --no-hb --hb-interval-ms 5", "broker --xsub foo", "calc --broker h:1", "lab --requests 0", "broker --no-hb=1",
+            "broker --role primary", "broker --role middle --peer-hb 5560", "broker --peer-hb 5560", "broker --ctl 5570",
+            "broker --role backup --peer-hb 5560 --no-hb", "broker --role backup --peer-hb tcp://*:5560", "broker --role backup --peer-hb 0",
+            "broker --role backup --peer-hb 5560 --misses 0", "ctl", "ctl 5570", "ctl 5570 stop", "ctl 5570 status extra", "ctl nowhere status"]
         {
             assert!(p(bad).is_err(), "{bad:?} accepted");
         }

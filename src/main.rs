@@ -3,8 +3,9 @@
 
 mod cli;
 
-use cli::{Command, RoleOpts, Usage};
+use cli::{Command, FailoverOpts, RoleOpts, Usage};
 use hypobus::broker::{Broker, BrokerConfig};
+use hypobus::failover::{FailoverBroker, FailoverConfig};
 use hypobus::calc::{CalcConfig, CalcNode};
 use hypobus::client::{Client, ClientConfig, Mode};
 use hypobus::lab::{self, DemoConfig, LabConfig};
@@ -51,9 +52,10 @@ fn brokers_text(brokers: &[BrokerAddr]) -> String {
     brokers.iter().map(|b| format!("{} / {}", b.xsub, b.xpub)).collect::<Vec<_>>().join(", ")
 }
 
-/// Wait for SIGINT/SIGTERM (polling every 100 ms), printing `stats()` every
-/// `stats_every_ms`. Returns false if the role stopped by itself first.
-fn serve(name: &str, opts: &RoleOpts, stats: &dyn Fn() -> String, alive: &dyn Fn() -> bool) -> bool {
+/// Wait for SIGINT/SIGTERM (napping at most 100 ms at a time with `nap`),
+/// printing `stats()` every `stats_every_ms`. Returns false if the role
+/// stopped by itself first.
+fn serve(name: &str, opts: &RoleOpts, stats: &dyn Fn() -> String, alive: &dyn Fn() -> bool, nap_for: &dyn Fn(Duration)) -> bool {
     let every = (opts.stats_every_ms > 0).then(|| Duration::from_millis(opts.stats_every_ms));
     let mut next = every.map(|e| Instant::now() + e);
     while !STOP.load(Ordering::SeqCst) {
@@ -70,7 +72,7 @@ fn serve(name: &str, opts: &RoleOpts, stats: &dyn Fn() -> String, alive: &dyn Fn
             }
             nap = nap.min(next.unwrap_or(now).saturating_duration_since(Instant::now()));
         }
-        std::thread::sleep(nap.max(Duration::from_millis(1)));
+        nap_for(nap.max(Duration::from_millis(1)));
     }
     hypobus::log!(name, "{} received, stopping", signal_name(SIGNAL.load(Ordering::SeqCst)));
     true
@@ -109,7 +111,12 @@ fn run(cmd: Command) -> ExitCode {
             println!("hypobus {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Command::Broker { xsub, xpub, hb, hb_interval_ms, role } => {
+        Command::Broker { xsub, xpub, hb, hb_interval_ms, failover: Some(f), role } => {
+            // The parser guarantees a heartbeat endpoint with --role.
+            let hb = hb.unwrap_or_else(|| "tcp://*:5560".into());
+            run_failover_broker(xsub, xpub, hb, hb_interval_ms, f, role)
+        }
+        Command::Broker { xsub, xpub, hb, hb_interval_ms, failover: None, role } => {
             start_role(&role);
             let cfg = BrokerConfig { xsub, xpub, hb, hb_interval: Duration::from_millis(hb_interval_ms), active: true };
             let mut b = match Broker::start(cfg) {
@@ -122,7 +129,7 @@ fn run(cmd: Command) -> ExitCode {
                 None => "off".into(),
             };
             println!("broker ready: xsub {xs} xpub {xp} hb {hb}");
-            let alive = serve("broker", &role, &|| lab::fmt_broker(&b.stats()), &|| b.is_running());
+            let alive = serve("broker", &role, &|| lab::fmt_broker(&b.stats()), &|| b.is_running(), &std::thread::sleep);
             let stopped = b.stop();
             finish("broker", alive, stopped, lab::fmt_broker(&b.stats()))
         }
@@ -134,7 +141,7 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => return fail("op", &e),
             };
             println!("op lane {lane} ready: brokers {text}");
-            let alive = serve("op", &role, &|| lab::fmt_op(lane, &op.stats()), &|| true);
+            let alive = serve("op", &role, &|| lab::fmt_op(lane, &op.stats()), &|| op.is_running(), &std::thread::sleep);
             let stopped = op.stop();
             finish("op", alive, stopped, lab::fmt_op(lane, &op.stats()))
         }
@@ -147,7 +154,7 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => return fail("calc", &e),
             };
             println!("calc ready: time-out {timeout_ms} ms, brokers {text}");
-            let alive = serve("calc", &role, &|| lab::fmt_calc(&calc.stats()), &|| true);
+            let alive = serve("calc", &role, &|| lab::fmt_calc(&calc.stats()), &|| calc.is_running(), &std::thread::sleep);
             let stopped = calc.stop();
             finish("calc", alive, stopped, lab::fmt_calc(&calc.stats()))
         }
@@ -180,7 +187,22 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => fail("client", &e),
             }
         }
-        Command::Lab { requests, clients, per_client, window, calc_timeout_ms, verbose } => {
+        Command::Ctl { endpoint, command, timeout_ms } => match lab::ctl_request(&endpoint, &command, Duration::from_millis(timeout_ms)) {
+            Ok(answer) => {
+                println!("{answer}");
+                if answer.starts_with("error") {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(Error::Timeout(ms)) => {
+                eprintln!("hypobus ctl: no answer from {endpoint} within {ms} ms (is a broker running with --ctl there?)");
+                ExitCode::from(1)
+            }
+            Err(e) => fail("ctl", &e),
+        },
+        Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose } => {
             hypobus::log::set_enabled(verbose);
             let cfg = DemoConfig {
                 lab: LabConfig { calc_timeout: Duration::from_millis(calc_timeout_ms), ..Default::default() },
@@ -188,6 +210,9 @@ fn run(cmd: Command) -> ExitCode {
                 clients,
                 per_client,
                 window,
+                // The failover stage runs its brokers as processes of this very program.
+                broker_exe: std::env::current_exe().ok(),
+                failover_hb_interval: Duration::from_millis(failover_hb_ms),
                 ..Default::default()
             };
             match lab::run_demo(&cfg) {
@@ -203,6 +228,49 @@ fn run(cmd: Command) -> ExitCode {
             }
         }
     }
+}
+
+/// `hypobus broker --role …`: a broker with its failover monitor. Each state
+/// change is logged on stderr by the library and printed on stdout as
+/// `event <role>: active|passive <unix-ms> <reason>` for scripts.
+fn run_failover_broker(xsub: String, xpub: String, hb: String, hb_interval_ms: u64, f: FailoverOpts, role: RoleOpts) -> ExitCode {
+    start_role(&role);
+    let interval = Duration::from_millis(hb_interval_ms);
+    let mut cfg = FailoverConfig::new(f.role, &f.peer_hb);
+    cfg.xsub = xsub;
+    cfg.xpub = xpub;
+    cfg.hb = hb.clone();
+    cfg.hb_interval = interval;
+    cfg.peer_interval = f.peer_interval_ms.map(Duration::from_millis);
+    cfg.misses = f.misses;
+    cfg.ctl = f.ctl.clone();
+    let window = cfg.peer_interval.unwrap_or(interval) * f.misses;
+    let mut b = match FailoverBroker::start(cfg, None) {
+        Ok(b) => b,
+        Err(e) => return fail("broker", &e),
+    };
+    let (xs, xp) = b.endpoints();
+    let (hb, ctl) = b.monitor_endpoints();
+    println!(
+        "broker ready: role {}, xsub {xs} xpub {xp} hb {hb} every {hb_interval_ms} ms, peer hb {} (dead after {} ms of silence), ctl {}; starting passive",
+        f.role.name(),
+        f.peer_hb,
+        window.as_millis(),
+        ctl.as_deref().unwrap_or("off")
+    );
+    let stats = |b: &FailoverBroker| format!("{} {}", lab::fmt_broker(&b.broker_stats()), lab::fmt_failover(b.role(), &b.stats()));
+    let print_event = |ev: &hypobus::failover::Event| println!("{}", lab::fmt_event(f.role, ev));
+    let nap = |d: Duration| {
+        if let Some(ev) = b.next_event(d) {
+            print_event(&ev);
+        }
+    };
+    let alive = serve("broker", &role, &|| stats(&b), &|| b.is_running(), &nap);
+    let stopped = b.stop();
+    while let Some(ev) = b.next_event(Duration::ZERO) {
+        print_event(&ev);
+    }
+    finish("broker", alive, stopped, stats(&b))
 }
 
 fn main() -> ExitCode {
