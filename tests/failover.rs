@@ -8,12 +8,10 @@ use hypobus::client::{Client, ClientConfig};
 use hypobus::failover::{FailoverBroker, FailoverConfig, Role};
 use hypobus::net::BrokerAddr;
 use hypobus::op::{OpConfig, OpNode, Operation};
-use std::net::TcpListener;
+mod common;
+use common::free_port;
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 struct Ports {
     xsub: u16,

@@ -35,17 +35,23 @@ def hypobus_bin():
     return str(path)
 
 
+_NEXT_PORT = [20000 + (os.getpid() * 97) % 10000]
+
+
 def free_ports(n):
-    """n distinct free TCP ports on 127.0.0.1 (bound to port 0, then released)."""
-    socks, ports = [], []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
+    """n distinct free TCP ports below the kernel's ephemeral range (32768+),
+    so no outgoing connection can take one between this check and its use."""
+    ports = []
+    while len(ports) < n:
+        p = _NEXT_PORT[0] % 12000 + 20000
+        _NEXT_PORT[0] += 1
+        s = socket.socket()
+        try:
+            s.bind(("0.0.0.0", p))
+            ports.append(p)
+        except OSError:
+            pass
+        finally:
             s.close()
     return ports
 
