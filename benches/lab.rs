@@ -98,14 +98,19 @@ fn our_broker_rate(n: usize) -> f64 {
     forward_rate(&b.endpoints.0, &b.endpoints.1, n)
 }
 
-fn main() {
-    // `cargo bench` passes --bench; ignore arguments.
-    let seq_n = env("HB_BENCH_SEQ", 3000);
-    let flight_n = env("HB_BENCH_INFLIGHT", 40000);
-    let window = env("HB_BENCH_WINDOW", 512);
-    let msgs = env("HB_BENCH_MSGS", 300_000);
+struct Run {
+    seq_rate: f64,
+    lat: Vec<Duration>,
+    flight_rate: f64,
+    flat: Vec<Duration>,
+    errors: usize,
+    resent: u64,
+}
 
-    let lab = Lab::start(&LabConfig::default()).unwrap();
+/// The whole lab in this process; nodes and the client reach the broker over
+/// `inproc://` or over loopback TCP.
+fn run_lab(inproc: bool, seq_n: usize, flight_n: usize, window: usize) -> Run {
+    let lab = Lab::start(&LabConfig { inproc, ..Default::default() }).unwrap();
     let mut c = lab.client(Mode::Tagged).unwrap();
     for _ in 0..200 {
         c.hypot("12", "13").unwrap(); // warm-up
@@ -149,29 +154,49 @@ fn main() {
     }
     let flight_rate = flight_n as f64 / t.elapsed().as_secs_f64();
     flat.sort();
-    let stats = c.stats();
-    drop(c);
-    drop(lab);
+    Run { seq_rate, lat, flight_rate, flat, errors, resent: c.stats().resent }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; ignore arguments.
+    let seq_n = env("HB_BENCH_SEQ", 3000);
+    let flight_n = env("HB_BENCH_INFLIGHT", 40000);
+    let window = env("HB_BENCH_WINDOW", 512);
+    let msgs = env("HB_BENCH_MSGS", 300_000);
+
+    let runs = [("inproc", run_lab(true, seq_n, flight_n, window)), ("TCP", run_lab(false, seq_n, flight_n, window))];
 
     let bare = bare_proxy_rate(msgs);
     let ours = our_broker_rate(msgs);
 
     println!("| measurement | value | p50 | p99 | note |");
     println!("|---|---|---|---|---|");
-    println!("| hypotenuse, 1 client, 1 in flight | {seq_rate:.0} req/s | {} | {} | {seq_n} requests |", us(pct(&lat, 0.5)), us(pct(&lat, 0.99)));
-    println!(
-        "| hypotenuse, 1 client, {window} in flight | {flight_rate:.0} req/s | {} | {} | {flight_n} requests, {errors} errors, {} resends |",
-        us(pct(&flat, 0.5)),
-        us(pct(&flat, 0.99)),
-        stats.resent
-    );
-    println!("| bare libzmq `zmq_proxy` XSUB/XPUB | {bare:.0} msg/s | | | {msgs} two-frame messages |");
+    for (how, r) in &runs {
+        println!(
+            "| hypotenuse, nodes over {how}, 1 in flight | {:.0} req/s | {} | {} | {seq_n} requests |",
+            r.seq_rate,
+            us(pct(&r.lat, 0.5)),
+            us(pct(&r.lat, 0.99))
+        );
+        println!(
+            "| hypotenuse, nodes over {how}, {window} in flight | {:.0} req/s | {} | {} | {flight_n} requests, {} errors, {} resends |",
+            r.flight_rate,
+            us(pct(&r.flat, 0.5)),
+            us(pct(&r.flat, 0.99)),
+            r.errors,
+            r.resent
+        );
+    }
+    println!("| bare libzmq `zmq_proxy` XSUB/XPUB | {bare:.0} msg/s | | | {msgs} two-frame messages over TCP |");
     println!("| hypobus broker XSUB/XPUB | {ours:.0} msg/s | | | ratio to bare proxy: {:.2} |", ours / bare);
     println!();
-    println!(
-        "Each hypotenuse request is 7 messages through the broker (2 catheti, 2 square requests, 2 squares, 1 answer): \
-         {flight_rate:.0} req/s ≈ {:.0} msg/s = {:.2} of the bare proxy's rate.",
-        flight_rate * 7.0,
-        flight_rate * 7.0 / bare
-    );
+    for (how, r) in &runs {
+        println!(
+            "Over {how}: each request is 7 messages through the broker (2 catheti, 2 square requests, 2 squares, 1 answer): \
+             {:.0} req/s ≈ {:.0} msg/s = {:.2} of the bare proxy's rate.",
+            r.flight_rate,
+            r.flight_rate * 7.0,
+            r.flight_rate * 7.0 / bare
+        );
+    }
 }

@@ -27,6 +27,12 @@ pub struct BrokerConfig {
     pub hb_interval: Duration,
     /// Start forwarding at once (true) or start passive (false).
     pub active: bool,
+    /// Also serve nodes of this process over `inproc://` under this name
+    /// (reach it with [`BrokerAddr::inproc`](crate::net::BrokerAddr::inproc)):
+    /// no TCP and no I/O thread between the broker and its in-process
+    /// peers. The broker then lives in the process's shared context, and
+    /// `stop` no longer waits for its TCP ports to be released.
+    pub inproc: Option<String>,
 }
 
 impl Default for BrokerConfig {
@@ -37,6 +43,7 @@ impl Default for BrokerConfig {
             hb: Some(format!("tcp://*:{}", wire::HB_PORT)),
             hb_interval: Duration::from_millis(1000),
             active: true,
+            inproc: None,
         }
     }
 }
@@ -102,13 +109,20 @@ impl Broker {
         // Its own context (not the shared one), so that `stop` can terminate
         // it: that waits until the listening sockets are really closed, and
         // the ports are free again when `stop` returns.
-        let ctx = zmq::Context::new();
+        // (inproc needs the shared context, see `BrokerConfig::inproc`.)
+        let ctx = if cfg.inproc.is_some() { net::context() } else { zmq::Context::new() };
         let xsub = ctx.socket(zmq::XSUB)?;
         let xpub = ctx.socket(zmq::XPUB)?;
         net::tune(&xsub)?;
         net::tune(&xpub)?;
         let xsub_ep = bind(&xsub, &cfg.xsub)?;
         let xpub_ep = bind(&xpub, &cfg.xpub)?;
+        if let Some(name) = &cfg.inproc {
+            let local = net::BrokerAddr::inproc(name)?;
+            bind(&xsub, &local.xsub)?;
+            bind(&xpub, &local.xpub)?;
+        }
+        let own_ctx = cfg.inproc.is_none().then(|| ctx.clone());
         let (hb, hb_ep) = match &cfg.hb {
             Some(ep) => {
                 let s = ctx.socket(zmq::PUB)?;
@@ -126,7 +140,7 @@ impl Broker {
         let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| {
             run(stop, xsub, xpub, hb, interval, &c, &a, &h)
         })?;
-        Ok(Broker { runner, counters, active, heartbeat, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: Some(ctx) })
+        Ok(Broker { runner, counters, active, heartbeat, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: own_ctx })
     }
 
     /// Current counters.

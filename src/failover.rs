@@ -169,6 +169,7 @@ impl FailoverBroker {
             hb: None,
             hb_interval: cfg.hb_interval,
             active: false,
+            inproc: None,
         })?;
         // Own context: `stop` terminates it so the ports are free on return.
         let ctx = zmq::Context::new();

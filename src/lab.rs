@@ -29,6 +29,9 @@ pub struct LabConfig {
     pub calc_timeout: Duration,
     /// Heartbeat interval of the broker.
     pub hb_interval: Duration,
+    /// In-process nodes and clients reach the broker over `inproc://`
+    /// (default) instead of loopback TCP. Outside peers use TCP either way.
+    pub inproc: bool,
 }
 
 impl Default for LabConfig {
@@ -38,6 +41,7 @@ impl Default for LabConfig {
             ports: None,
             calc_timeout: Duration::from_millis(2000),
             hb_interval: Duration::from_millis(1000),
+            inproc: true,
         }
     }
 }
@@ -48,8 +52,11 @@ pub struct Lab {
     /// Operation nodes for lanes 1 and 2 (`None` once stopped).
     pub ops: [Option<OpNode>; 2],
     pub calc: CalcNode,
-    /// The broker as nodes and clients reach it.
+    /// The broker as other processes reach it (TCP).
     pub addr: BrokerAddr,
+    /// The broker as this process's nodes and clients reach it (`inproc://`
+    /// when `LabConfig::inproc`, else the same as `addr`).
+    pub local: BrokerAddr,
     /// The broker's heartbeat endpoint as a subscriber reaches it.
     pub hb: String,
 }
@@ -69,20 +76,34 @@ impl Lab {
             Some((x, y, h)) => (Some(x), Some(y), Some(h)),
             None => (None, None, None),
         };
-        let broker = Broker::start(BrokerConfig { xsub: ep(x), xpub: ep(y), hb: Some(ep(h)), hb_interval: cfg.hb_interval, active: true })?;
+        static LABS: AtomicU64 = AtomicU64::new(0);
+        let name = format!("lab-{}-{}", std::process::id(), LABS.fetch_add(1, Ordering::Relaxed));
+        let inproc = cfg.inproc.then_some(name);
+        let broker = Broker::start(BrokerConfig {
+            xsub: ep(x),
+            xpub: ep(y),
+            hb: Some(ep(h)),
+            hb_interval: cfg.hb_interval,
+            active: true,
+            inproc: inproc.clone(),
+        })?;
         let (xs, xp, hb) = broker.endpoints.clone();
         let addr = BrokerAddr::new(&cfg.host, port_of(&xs), port_of(&xp));
+        let local = match &inproc {
+            Some(name) => BrokerAddr::inproc(name)?,
+            None => addr.clone(),
+        };
         let hb = format!("tcp://{}:{}", cfg.host, port_of(&hb.unwrap_or_default()));
-        let brokers = vec![addr.clone()];
+        let brokers = vec![local.clone()];
         let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
         let ops = [Some(op(1)?), Some(op(2)?)];
         let calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
-        Ok(Lab { broker, ops, calc, addr, hb })
+        Ok(Lab { broker, ops, calc, addr, local, hb })
     }
 
     /// A new client of this lab.
     pub fn client(&self, mode: Mode) -> Result<Client> {
-        Client::new(ClientConfig { brokers: vec![self.addr.clone()], mode, ..Default::default() })
+        Client::new(ClientConfig { brokers: vec![self.local.clone()], mode, ..Default::default() })
     }
 
     /// Stop the operation node of `lane` (1 or 2), to show the fallback.
@@ -103,7 +124,7 @@ impl Lab {
             _ => return Err(crate::Error::Config(format!("the lab has lanes 1 and 2, not {lane}"))),
         };
         if slot.is_none() {
-            *slot = Some(OpNode::start(OpConfig { brokers: vec![self.addr.clone()], lane }, Operation::Square)?);
+            *slot = Some(OpNode::start(OpConfig { brokers: vec![self.local.clone()], lane }, Operation::Square)?);
         }
         Ok(())
     }
@@ -348,7 +369,7 @@ pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport> {
     let mut lab = Lab::start(&cfg.lab)?;
     let (xs, xp, _) = &lab.broker.endpoints;
     let endpoints = format!("xsub {xs}, xpub {xp}, hb {}", lab.hb);
-    let ccfg = ClientConfig { brokers: vec![lab.addr.clone()], timeout: cfg.request_timeout, ..Default::default() };
+    let ccfg = ClientConfig { brokers: vec![lab.local.clone()], timeout: cfg.request_timeout, ..Default::default() };
     let stages = vec![
         stage("1. single client", |rows| demo_single(&ccfg, rows)),
         stage(&format!("2. {} sequential requests, one client", cfg.requests), |rows| demo_sequential(cfg, &ccfg, rows)),

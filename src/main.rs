@@ -118,7 +118,7 @@ fn run(cmd: Command) -> ExitCode {
         }
         Command::Broker { xsub, xpub, hb, hb_interval_ms, failover: None, role } => {
             start_role(&role);
-            let cfg = BrokerConfig { xsub, xpub, hb, hb_interval: Duration::from_millis(hb_interval_ms), active: true };
+            let cfg = BrokerConfig { xsub, xpub, hb, hb_interval: Duration::from_millis(hb_interval_ms), active: true, inproc: None };
             let mut b = match Broker::start(cfg) {
                 Ok(b) => b,
                 Err(e) => return fail("broker", &e),

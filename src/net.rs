@@ -32,8 +32,21 @@ impl BrokerAddr {
         BrokerAddr { xsub: format!("tcp://{host}:{xsub_port}"), xpub: format!("tcp://{host}:{xpub_port}") }
     }
 
-    /// Parse `HOST[:XSUB_PORT:XPUB_PORT]` (default ports 5555/5556).
+    /// A broker of this process reached over `inproc://` (see
+    /// `BrokerConfig::inproc`). The name is 1..=64 of `[A-Za-z0-9._-]`.
+    pub fn inproc(name: &str) -> Result<BrokerAddr> {
+        if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+            return Err(Error::Config(format!("bad inproc broker name {name:?} (1-64 of A-Z a-z 0-9 . _ -)")));
+        }
+        Ok(BrokerAddr { xsub: format!("inproc://hypobus-broker-{name}-xsub"), xpub: format!("inproc://hypobus-broker-{name}-xpub") })
+    }
+
+    /// Parse `HOST[:XSUB_PORT:XPUB_PORT]` (default ports 5555/5556), or
+    /// `inproc:NAME` for a broker of this process.
     pub fn parse(s: &str) -> Result<BrokerAddr> {
+        if let Some(name) = s.strip_prefix("inproc:") {
+            return BrokerAddr::inproc(name);
+        }
         let bad = |why: &str| Error::Config(format!("bad broker address {s:?}: {why} (expected HOST[:XSUB_PORT:XPUB_PORT])"));
         let parts: Vec<&str> = s.split(':').collect();
         let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad("port must be 1..65535"));
@@ -98,6 +111,9 @@ impl NodeSockets {
         for s in subscriptions {
             sub.set_subscribe(s.as_bytes())?;
         }
+        // An inproc connection to a bound broker is there at once (and has no
+        // handshake event to wait for).
+        let watch = watch && !brokers.iter().any(|b| b.xsub.starts_with("inproc://"));
         let monitors = if watch { Some((attach_monitor(ctx, &publ)?, attach_monitor(ctx, &sub)?)) } else { None };
         for b in brokers {
             publ.connect(&b.xsub).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;

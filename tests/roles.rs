@@ -84,6 +84,17 @@ fn lab_values() {
 }
 
 #[test]
+fn lab_over_loopback_tcp_only() {
+    // The lab's own nodes over TCP instead of inproc: same answers.
+    let lab = Lab::start(&LabConfig { inproc: false, ..Default::default() }).unwrap();
+    assert_eq!(lab.local, lab.addr);
+    let mut c = lab.client(Mode::Tagged).unwrap();
+    assert_eq!(c.hypot("12", "13").unwrap(), "17.6918");
+    let mut k = lab.client(Mode::Classic).unwrap();
+    assert_eq!(k.hypot("3", "4").unwrap(), "5.0000");
+}
+
+#[test]
 fn eight_clients_get_only_their_own_answers() {
     let lab = lab(2000);
     let threads: Vec<_> = (0..8)
@@ -273,7 +284,7 @@ fn client_times_out_without_a_calc_node() {
 
 #[test]
 fn broker_stops_cleanly_and_port_is_reusable() {
-    let mut b = Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: Some("tcp://127.0.0.1:*".into()), hb_interval: Duration::from_millis(10), active: true }).unwrap();
+    let mut b = Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: Some("tcp://127.0.0.1:*".into()), hb_interval: Duration::from_millis(10), active: true, inproc: None }).unwrap();
     let (xs, xp, hb) = b.endpoints.clone();
     let ctx = zmq::Context::new();
     let s = ctx.socket(zmq::SUB).unwrap();
@@ -285,7 +296,7 @@ fn broker_stops_cleanly_and_port_is_reusable() {
     assert!(!b.is_running());
     b.stop().unwrap();
     // Same endpoints bind again: nothing was leaked.
-    let b2 = Broker::start(BrokerConfig { xsub: xs, xpub: xp, hb, hb_interval: Duration::from_millis(10), active: true }).unwrap();
+    let b2 = Broker::start(BrokerConfig { xsub: xs, xpub: xp, hb, hb_interval: Duration::from_millis(10), active: true, inproc: None }).unwrap();
     assert!(b2.is_running());
 }
 
