@@ -77,6 +77,8 @@ struct Pending {
     deadline: Instant,
     timeout: Duration,
     backoff: Duration,
+    /// When the next resend (or the time-out) is due.
+    next_at: Instant,
     resent: bool,
 }
 
@@ -207,13 +209,14 @@ impl Client {
         }
         self.seq += 1;
         let id = self.seq;
-        let p = Pending { a: na.format(), b: nb.format(), first_sent: Instant::now(), deadline, timeout, backoff: self.first_retry(), resent: false };
-        self.send(id, &p)?;
-        let first = match self.cfg.mode {
-            Mode::Tagged => (p.first_sent + p.backoff).min(deadline),
+        let (sent, backoff) = (Instant::now(), self.first_retry());
+        let next_at = match self.cfg.mode {
+            Mode::Tagged => (sent + backoff).min(deadline),
             Mode::Classic => deadline,
         };
-        self.timers.push(Reverse((first, id)));
+        let p = Pending { a: na.format(), b: nb.format(), first_sent: sent, deadline, timeout, backoff, resent: false, next_at };
+        self.send(id, &p)?;
+        self.timers.push(Reverse((next_at, id)));
         self.pending.insert(id, p);
         self.stats.requests += 1;
         Ok(id)
@@ -338,7 +341,8 @@ impl Client {
         self.done.push_back((id, r));
     }
 
-    /// Resend every unanswered request now (after a broker switch).
+    /// Resend every unanswered request now (after a broker switch), and
+    /// start its back-off again.
     fn resend_all(&mut self) -> Result<()> {
         if self.cfg.mode != Mode::Tagged {
             return Ok(());
@@ -346,15 +350,24 @@ impl Client {
         let now = Instant::now();
         let ids: Vec<u64> = self.pending.keys().copied().collect();
         for id in ids {
-            let p = self.pending.get_mut(&id).expect("pending");
-            p.resent = true;
-            p.backoff = self.cfg.retry;
-            let next = (now + p.backoff).min(p.deadline);
-            self.stats.resent += 1;
-            let p = self.pending.get(&id).expect("pending");
-            self.send(id, p)?;
-            self.timers.push(Reverse((next, id)));
+            self.resend(id, now, self.cfg.retry)?;
         }
+        Ok(())
+    }
+
+    /// Send pending request `id` again and schedule its next resend after
+    /// `backoff` (never past its deadline). Earlier timer entries of the
+    /// request become stale and are skipped.
+    fn resend(&mut self, id: u64, now: Instant, backoff: Duration) -> Result<()> {
+        let Some(p) = self.pending.get_mut(&id) else { return Ok(()) };
+        p.resent = true;
+        p.backoff = backoff;
+        p.next_at = (now + backoff).min(p.deadline);
+        let next = p.next_at;
+        self.stats.resent += 1;
+        let p = self.pending.get(&id).expect("pending");
+        self.send(id, p)?;
+        self.timers.push(Reverse((next, id)));
         Ok(())
     }
 
@@ -366,7 +379,10 @@ impl Client {
                 break;
             }
             self.timers.pop();
-            let Some(p) = self.pending.get_mut(&id) else { continue };
+            let Some(p) = self.pending.get(&id) else { continue };
+            if t != p.next_at {
+                continue; // superseded by a later schedule (resend_all)
+            }
             if now >= p.deadline {
                 self.stats.timeouts += 1;
                 let ms = p.timeout.as_millis() as u64;
@@ -374,13 +390,8 @@ impl Client {
                 self.done.push_back((id, Err(Error::Timeout(ms))));
                 continue;
             }
-            p.resent = true;
-            p.backoff = (p.backoff * 2).min(self.cfg.max_retry.max(self.cfg.retry));
-            let next = (now + p.backoff).min(p.deadline);
-            self.stats.resent += 1;
-            let p = self.pending.get(&id).expect("pending");
-            self.send(id, p)?;
-            self.timers.push(Reverse((next, id)));
+            let backoff = (p.backoff * 2).min(self.cfg.max_retry.max(self.cfg.retry));
+            self.resend(id, now, backoff)?;
         }
         Ok(())
     }
