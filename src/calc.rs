@@ -261,10 +261,7 @@ impl State {
         let value = if nframes == 2 { Ok(&frames[1][..]) } else { Err(WireError::Frames { expected: 2, got: nframes }) };
         match topic.kind {
             Kind::Request(lane @ (1 | 2)) => self.on_request(lane, topic.tag, value),
-            Kind::SquareResult(lane @ (1 | 2)) => {
-                self.on_square(lane, topic.tag, value);
-                Ok(())
-            }
+            Kind::SquareResult(lane @ (1 | 2)) => self.on_square(lane, topic.tag, value),
             _ => {
                 bump(&self.c.bad_messages);
                 Ok(())
@@ -363,11 +360,11 @@ impl State {
         Ok(())
     }
 
-    fn on_square(&mut self, lane: u32, tag: Option<&str>, value: std::result::Result<&[u8], WireError>) {
+    fn on_square(&mut self, lane: u32, tag: Option<&str>, value: std::result::Result<&[u8], WireError>) -> Result<()> {
         let i = (lane - 1) as usize;
         let Ok(raw) = value else {
             bump(&self.c.bad_messages);
-            return;
+            return Ok(());
         };
         // An error answer from an operation node: compute that square here, now.
         let square = match wire::parse_answer(raw) {
@@ -379,7 +376,7 @@ impl State {
                 Ok(s) => Some(s),
                 Err(_) => {
                     bump(&self.c.bad_messages);
-                    return;
+                    return Ok(());
                 }
             },
         };
@@ -389,12 +386,12 @@ impl State {
                 _ => {
                     // Another calc node's request, or one already answered.
                     bump(&self.c.duplicates);
-                    return;
+                    return Ok(());
                 }
             },
             None => {
                 // Classic operation server: match the square to a waiting request by value.
-                let Some(s) = &square else { return };
+                let Some(s) = &square else { return Ok(()) };
                 let found = self.waiting.iter().find(|(_, k)| {
                     self.jobs.get(k).is_some_and(|j| j.square[i].is_none() && j.cathetus[i].as_ref().is_some_and(|x| s.is_square_of(x)))
                 });
@@ -402,7 +399,7 @@ impl State {
                     Some((_, k)) => k.clone(),
                     None => {
                         bump(&self.c.duplicates);
-                        return;
+                        return Ok(());
                     }
                 }
             }
@@ -410,7 +407,7 @@ impl State {
         let job = self.jobs.get_mut(&key).expect("job exists");
         if job.square[i].is_some() {
             bump(&self.c.duplicates);
-            return;
+            return Ok(());
         }
         match square {
             Some(s) => {
@@ -422,14 +419,14 @@ impl State {
                 job.square[i] = job.cathetus[i].as_ref().and_then(|x| x.square().ok());
                 if job.square[i].is_none() {
                     // The square overflows: finish with a direct hypot.
-                    let _ = self.finish(&key);
-                    return;
+                    return self.finish(&key);
                 }
             }
         }
         if job.square.iter().all(Option::is_some) {
-            let _ = self.finish(&key);
+            return self.finish(&key);
         }
+        Ok(())
     }
 
     /// Publish the hypotenuse (or an error) for a job and forget it.

@@ -307,9 +307,7 @@ impl Number {
     pub fn square(&self) -> Result<Number, WireError> {
         if let Some((m, k)) = self.exact {
             if let Some(m2) = m.checked_mul(m) {
-                if 2 * k <= MAX_EXACT_SCALE * 2 {
-                    return Ok(Number { value: self.value * self.value, exact: Some((m2, 2 * k)) });
-                }
+                return Ok(Number { value: self.value * self.value, exact: Some((m2, 2 * k)) });
             }
         }
         let v = self.value * self.value;
