@@ -28,6 +28,18 @@ python3 -m pip install --quiet --disable-pip-version-check pyzmq pytest || {
     exit 1
 }
 
+step "system packages (iproute2, for the network-namespace partition test)"
+if ! command -v ip >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && apt-get install -y -qq iproute2) || echo "could not install iproute2: the partition test will report it"
+    else
+        echo "no 'ip' command and no way to install it: the partition test will report it"
+    fi
+fi
+command -v ip >/dev/null 2>&1 && ip -V
+# As root the partition test can make its namespaces, so it must not skip.
+if [ "$(id -u)" -eq 0 ]; then export HYPOBUS_REQUIRE_NETNS=1; fi
+
 step "build (release: library, CLI, header)"
 cargo build --release --all-targets || exit 1
 
