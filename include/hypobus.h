@@ -823,9 +823,9 @@ hb_status hb_op_pull_new(const char *brokers, uint32_t lane, hb_op_pull **out);
 
 /**
  * Wait for the next request, up to `timeout_ms` milliseconds (0 = just
- * look; negative = wait until one comes, which blocks this handle
- * indefinitely: prefer a bounded wait in a loop). Malformed requests are
- * answered with an error on the way and never returned.
+ * look). Nothing waits without a limit: call it in a loop, which keeps a
+ * Python or Node caller interruptible. Malformed requests are answered
+ * with an error on the way and never returned.
  *
  * On `HB_OK`: `*id` identifies the request for the reply, `*value` is its
  * value, and `text` (if not NULL) receives the value exactly as sent, e.g.
@@ -837,7 +837,7 @@ hb_status hb_op_pull_new(const char *brokers, uint32_t lane, hb_op_pull **out);
  * untouched); `HB_BUFFER_TOO_SMALL` when `text` is too small (the request
  * is still taken: `*id` and `*value` are set, the text is cut);
  * `HB_INVALID_ARGUMENT` (`id` or `value` NULL, `text` NULL with
- * `text_len` > 0); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * `text_len` > 0, `timeout_ms` negative); `HB_INVALID_HANDLE`; `HB_ZMQ`.
  */
 hb_status hb_op_pull_recv(const hb_op_pull *p,
                           int32_t timeout_ms,

@@ -152,9 +152,9 @@ pub extern "C" fn hb_op_pull_new(brokers: *const c_char, lane: u32, out: *mut *m
 }
 
 /// Wait for the next request, up to `timeout_ms` milliseconds (0 = just
-/// look; negative = wait until one comes, which blocks this handle
-/// indefinitely: prefer a bounded wait in a loop). Malformed requests are
-/// answered with an error on the way and never returned.
+/// look). Nothing waits without a limit: call it in a loop, which keeps a
+/// Python or Node caller interruptible. Malformed requests are answered
+/// with an error on the way and never returned.
 ///
 /// On `HB_OK`: `*id` identifies the request for the reply, `*value` is its
 /// value, and `text` (if not NULL) receives the value exactly as sent, e.g.
@@ -166,7 +166,7 @@ pub extern "C" fn hb_op_pull_new(brokers: *const c_char, lane: u32, out: *mut *m
 /// untouched); `HB_BUFFER_TOO_SMALL` when `text` is too small (the request
 /// is still taken: `*id` and `*value` are set, the text is cut);
 /// `HB_INVALID_ARGUMENT` (`id` or `value` NULL, `text` NULL with
-/// `text_len` > 0); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+/// `text_len` > 0, `timeout_ms` negative); `HB_INVALID_HANDLE`; `HB_ZMQ`.
 #[no_mangle]
 pub extern "C" fn hb_op_pull_recv(
     p: *const HbOpPull,
@@ -182,6 +182,9 @@ pub extern "C" fn hb_op_pull_recv(
         let id = Out::new(id, "id")?;
         let value = Out::new(value, "value")?;
         let text = StrOut::new(text, text_len, text_out_len, "text")?;
+        if timeout_ms < 0 {
+            return Err(Failure::arg(format!("timeout_ms must be >= 0, not {timeout_ms}: nothing waits without a limit; call it in a loop")));
+        }
         let req = lock(&p.inner, "hb_op_pull")?.recv(timeout_ms.into())?;
         let Some(req) = req else {
             return Err(Failure::new(HbStatus::HB_TIMEOUT, format!("no request within {timeout_ms} ms")));

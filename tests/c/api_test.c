@@ -282,6 +282,8 @@ static void round_trip(void) {
     expect(hb_op_pull_reply(pull, 12345, 1.0), HB_INVALID_ARGUMENT, "pull reply: unknown id");
     expect(hb_op_pull_recv(pull, 20, NULL, &value, text, sizeof text, NULL), HB_INVALID_ARGUMENT,
            "pull recv: NULL id");
+    expect(hb_op_pull_recv(pull, -1, &id, &value, text, sizeof text, NULL), HB_INVALID_ARGUMENT,
+           "pull recv: a negative time-out (no unbounded wait) is refused");
 
     /* Submit, then serve lane 2 from this thread until an answer came that
      * this pull node took part in. Bounded: 15 s. */
