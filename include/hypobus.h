@@ -829,7 +829,8 @@ hb_status hb_op_pull_new(const char *brokers, uint32_t lane, hb_op_pull **out);
  *
  * On `HB_OK`: `*id` identifies the request for the reply, `*value` is its
  * value, and `text` (if not NULL) receives the value exactly as sent, e.g.
- * `"12"`, NUL-terminated, its length in `*text_out_len` (optional).
+ * `"12"`, NUL-terminated, its length in `*text_out_len` (optional; `text`
+ * NULL with `text_len` 0 skips the text).
  * Every request taken must be answered once with `hb_op_pull_reply` or
  * `hb_op_pull_reply_error`.
  *
@@ -878,6 +879,27 @@ hb_status hb_op_pull_stats(const hb_op_pull *p, hb_op_stats_t *out);
  * no-op (`HB_OK`); a freed handle is `HB_INVALID_HANDLE`.
  */
 hb_status hb_op_pull_free(hb_op_pull *p);
+
+/**
+ * Wait until one of `n` handles has something to take, at most
+ * `timeout_ms` milliseconds (0 = just look; negative is refused: nothing
+ * waits without a limit, call it in a loop).
+ *
+ * `handles` points to `n` handles, each an `hb_client*`, `hb_op_pull*` or
+ * `hb_failover*` (mixed as you like, cast to `const void*`). A handle is
+ * ready when the matching call with a zero time-out will make progress:
+ * `hb_client_next` (an answer, or a resend or time-out is due),
+ * `hb_op_pull_recv` (a request), `hb_failover_next_event` (an event).
+ * Make that call, then wait again. The handles are not held while this
+ * waits: other threads may use (or free) them meanwhile.
+ *
+ * Returns `HB_OK` with the index of the first ready handle in `*ready`;
+ * `HB_TIMEOUT` when none became ready in time; `HB_INVALID_ARGUMENT`
+ * (`handles` or `ready` NULL, `n` = 0, a negative time-out, a handle of
+ * another kind); `HB_INVALID_HANDLE` (a NULL or freed handle: `*ready` is
+ * set to its index); `HB_ZMQ`.
+ */
+hb_status hb_wait_any(const void *const *handles, size_t n, int32_t timeout_ms, size_t *ready);
 
 extern int zmq_socket_monitor(void *s, const char *addr, int events);
 

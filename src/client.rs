@@ -269,6 +269,19 @@ impl Client {
         Ok(())
     }
 
+    /// For waiting on many clients at once without holding them: whether
+    /// [`Client::next`] with a zero time-out could make progress now (an
+    /// answer queued or arrived, or a resend or time-out due), the file
+    /// descriptor that becomes readable when an answer arrives (libzmq's
+    /// `ZMQ_FD`, edge-triggered: call this again after every wake-up), and
+    /// when the next resend or time-out is due.
+    pub fn wait_state(&self) -> Result<(bool, std::os::fd::RawFd, Option<Instant>)> {
+        let timer = self.timers.peek().map(|Reverse((t, _))| *t);
+        let readable = self.net.sub.get_events()?.contains(zmq::POLLIN);
+        let due = timer.is_some_and(|t| t <= Instant::now());
+        Ok((!self.done.is_empty() || readable || due, self.net.sub.get_fd()?, timer))
+    }
+
     /// Wait up to `timeout_ms` (0 = just look, negative = until something
     /// finishes) for the next finished request. `Ok(None)`: nothing finished
     /// in time (or nothing is in flight and `timeout_ms` is negative).

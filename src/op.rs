@@ -286,6 +286,15 @@ impl OpPull {
         self.pending.contains_key(&id)
     }
 
+    /// For waiting on many nodes at once: whether a message is waiting (call
+    /// [`OpPull::recv`] with a zero time-out), and the file descriptor that
+    /// becomes readable when one arrives (libzmq's `ZMQ_FD`, edge-triggered:
+    /// call this again after every wake-up).
+    pub fn wait_state(&self) -> Result<(bool, std::os::fd::RawFd)> {
+        let readable = self.core.net.sub.get_events()?.contains(zmq::POLLIN);
+        Ok((readable, self.core.net.sub.get_fd()?))
+    }
+
     /// Answer request `id` with a value, or with an error reason.
     pub fn reply(&mut self, id: u64, result: std::result::Result<f64, String>) -> Result<()> {
         self.core.net.refresh()?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 /// calls. Usable from several threads; calls on one handle are serialized
 /// (a waiting call holds the handle).
 pub struct HbClient {
-    inner: Mutex<Client>,
+    pub(crate) inner: Mutex<Client>,
 }
 
 impl Handle for HbClient {

@@ -126,8 +126,24 @@ pub struct HbFailover {
     stopped: AtomicBool,
     /// State changes, fed on the monitor thread; disconnected once it ended.
     events: Mutex<mpsc::Receiver<Event>>,
+    /// An event taken off `events` by `hb_wait_any` to see that one is
+    /// there; `hb_failover_next_event` returns it first.
+    peeked: Mutex<Option<Event>>,
     /// Bound XSUB and XPUB endpoints.
     endpoints: (String, String),
+}
+
+impl HbFailover {
+    /// Whether an event is waiting (for `hb_wait_any`), without losing it.
+    pub(crate) fn has_event(&self) -> bool {
+        let mut peeked = self.peeked.lock().unwrap_or_else(PoisonError::into_inner);
+        if peeked.is_none() {
+            if let Ok(rx) = self.events.try_lock() {
+                *peeked = rx.try_recv().ok();
+            }
+        }
+        peeked.is_some()
+    }
 }
 
 impl Handle for HbFailover {
@@ -270,6 +286,7 @@ pub extern "C" fn hb_failover_new(
             stopping: Mutex::new(()),
             stopped: AtomicBool::new(false),
             events: Mutex::new(rx),
+            peeked: Mutex::new(None),
             endpoints,
         });
         key.store(h.addr(), Ordering::SeqCst);
@@ -311,7 +328,9 @@ pub extern "C" fn hb_failover_next_event(
         let active = Out::new(active, "active")?;
         let text = StrOut::new(reason, len, out_len, "reason")?;
         let rx = f.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let peeked = f.peeked.lock().unwrap_or_else(PoisonError::into_inner).take();
         let got = match timeout_ms {
+            _ if peeked.is_some() => Ok(peeked.expect("checked")),
             0 => rx.try_recv().map_err(|e| match e {
                 TryRecvError::Empty => RecvTimeoutError::Timeout,
                 TryRecvError::Disconnected => RecvTimeoutError::Disconnected,

@@ -27,6 +27,7 @@ pub mod calc;
 pub mod client;
 pub mod failover;
 pub mod op;
+pub mod wait;
 
 use crate::error::Error;
 use crate::net::BrokerAddr;
@@ -270,6 +271,17 @@ pub(crate) fn get<T: Handle>(h: *const T) -> std::result::Result<Arc<T>, Failure
     obj.downcast::<T>().map_err(|_| Failure::new(HB_INVALID_HANDLE, format!("{} handle of the wrong type", T::TAG.c_name())))
 }
 
+/// The type and object behind a live handle of any type (for calls that take
+/// handles of several kinds, like `hb_wait_any`).
+pub(crate) fn get_any(key: usize) -> std::result::Result<(TypeTag, Arc<dyn Any + Send + Sync>), Failure> {
+    let reg = handles();
+    match reg.get(&key) {
+        Some(e) => Ok((e.tag, e.obj.clone())),
+        None if key == 0 => Err(Failure::new(HB_INVALID_HANDLE, "handle is NULL")),
+        None => Err(Failure::new(HB_INVALID_HANDLE, format!("{key:#x} is not a live handle (already freed, or never created)"))),
+    }
+}
+
 /// Unregister a handle and drop the object (once no call uses it any more).
 /// NULL is a no-op; a freed or wrong-type handle is `HB_INVALID_HANDLE`.
 pub(crate) fn free<T: Handle>(h: *mut T) -> FfiResult {
@@ -340,6 +352,20 @@ impl StrOut {
             return Err(Failure::arg(format!("{what} is NULL but its length is {len}")));
         }
         Ok(StrOut { buf, len, out_len })
+    }
+
+    /// Like [`StrOut::write`], but a NULL buffer of length 0 means "the
+    /// caller does not want the text": only `*out_len` is set, and it is
+    /// not an error.
+    pub(crate) fn write_optional(&self, s: &str) -> FfiResult {
+        if self.buf.is_null() && self.len == 0 {
+            if !self.out_len.is_null() {
+                // SAFETY: non-NULL, the caller passes a pointer to a writable size_t.
+                unsafe { self.out_len.write(s.len()) };
+            }
+            return Ok(());
+        }
+        self.write(s)
     }
 
     /// Write `s` with a NUL. Too small: as much as fits (cut at a UTF-8

@@ -128,7 +128,7 @@ pub extern "C" fn hb_op_free(op: *mut HbOp) -> HbStatus {
 /// is called by the library. Usable from several threads; calls on one
 /// handle are serialized (a waiting `hb_op_pull_recv` holds the handle).
 pub struct HbOpPull {
-    inner: Mutex<OpPull>,
+    pub(crate) inner: Mutex<OpPull>,
 }
 
 impl Handle for HbOpPull {
@@ -158,7 +158,8 @@ pub extern "C" fn hb_op_pull_new(brokers: *const c_char, lane: u32, out: *mut *m
 ///
 /// On `HB_OK`: `*id` identifies the request for the reply, `*value` is its
 /// value, and `text` (if not NULL) receives the value exactly as sent, e.g.
-/// `"12"`, NUL-terminated, its length in `*text_out_len` (optional).
+/// `"12"`, NUL-terminated, its length in `*text_out_len` (optional; `text`
+/// NULL with `text_len` 0 skips the text).
 /// Every request taken must be answered once with `hb_op_pull_reply` or
 /// `hb_op_pull_reply_error`.
 ///
@@ -191,7 +192,7 @@ pub extern "C" fn hb_op_pull_recv(
         };
         id.set(req.id);
         value.set(req.value);
-        text.write(&req.text)
+        text.write_optional(&req.text)
     })
 }
 

@@ -370,6 +370,85 @@ static void round_trip(void) {
     expect(hb_broker_endpoint(b, 0, buf, sizeof buf, NULL), HB_INVALID_HANDLE, "endpoint after free");
 }
 
+
+/* hb_wait_any: one call waiting on several clients and a pull-style
+ * operation node, dispatching what it returns (the way an event loop does). */
+static void wait_any(void) {
+    char buf[512], ep[2][128], brokers[128];
+    hb_broker *b = NULL;
+    hb_op *op1 = NULL;
+    hb_op_pull *pull = NULL;
+    hb_calc *calc = NULL;
+    hb_client *c1 = NULL, *c2 = NULL;
+    size_t ready = 99;
+
+    if (!expect(hb_broker_new("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "", 0, &b), HB_OK, "wait_any: broker"))
+        return;
+    for (int32_t w = 0; w < 2; w++)
+        hb_broker_endpoint(b, w, ep[w], sizeof ep[w], NULL);
+    snprintf(brokers, sizeof brokers, "127.0.0.1:%ld:%ld", port_of(ep[0]), port_of(ep[1]));
+    expect(hb_op_new(brokers, 1, NULL, NULL, &op1), HB_OK, "wait_any: op lane 1");
+    expect(hb_op_pull_new(brokers, 2, &pull), HB_OK, "wait_any: pull node lane 2");
+    expect(hb_calc_new(brokers, 3000, &calc), HB_OK, "wait_any: calc");
+    expect(hb_client_new(brokers, 0, 5000, &c1), HB_OK, "wait_any: client 1");
+    expect(hb_client_new(brokers, 0, 5000, &c2), HB_OK, "wait_any: client 2");
+
+    const void *set[3] = {c1, c2, pull};
+    expect(hb_wait_any(set, 3, 50, &ready), HB_TIMEOUT, "wait_any: nothing to take yet -> HB_TIMEOUT");
+    expect(hb_wait_any(set, 3, -1, &ready), HB_INVALID_ARGUMENT, "wait_any: negative time-out refused");
+    expect(hb_wait_any(NULL, 3, 10, &ready), HB_INVALID_ARGUMENT, "wait_any: NULL array");
+    expect(hb_wait_any(set, 3, 10, NULL), HB_INVALID_ARGUMENT, "wait_any: NULL ready");
+    const void *with_broker[2] = {c1, b};
+    expect(hb_wait_any(with_broker, 2, 10, &ready), HB_INVALID_ARGUMENT, "wait_any: a broker handle cannot be waited on");
+
+    /* Client 2 asks; the pull node (lane 2) and then client 2 become ready.
+     * Dispatch on the index, like an event loop. Bounded: 10 s. */
+    uint64_t id = 0, got = 0;
+    hb_status result = HB_PANIC;
+    expect(hb_client_submit(c2, "12", "13", 5000, &id), HB_OK, "wait_any: submit on client 2");
+    int pulls = 0, c1_ready = 0, answered = 0;
+    long long deadline = now_ms() + 10000;
+    while (!answered && now_ms() < deadline) {
+        hb_status st = hb_wait_any(set, 3, 200, &ready);
+        if (st == HB_TIMEOUT)
+            continue;
+        if (!expect(st, HB_OK, "wait_any: a handle became ready"))
+            break;
+        if (ready == 0) {
+            c1_ready++;
+            hb_client_next(c1, 0, &got, &result, buf, sizeof buf, NULL);
+        } else if (ready == 1) {
+            if (hb_client_next(c2, 0, &got, &result, buf, sizeof buf, NULL) == HB_OK) {
+                answered = 1;
+                check(got == id && result == HB_OK && strcmp(buf, "17.6918") == 0, "wait_any: client 2's answer", buf);
+            }
+        } else {
+            uint64_t rid = 0;
+            double v = 0;
+            if (hb_op_pull_recv(pull, 0, &rid, &v, NULL, 0, NULL) == HB_OK) {
+                pulls++;
+                hb_op_pull_reply(pull, rid, v * v);
+            }
+        }
+    }
+    check(answered, "wait_any: the answer arrived through hb_wait_any", NULL);
+    check(pulls >= 1, "wait_any: the pull node was woken for its request", NULL);
+    hb_calc_stats_t cs;
+    expect(hb_calc_stats(calc, &cs), HB_OK, "wait_any: calc stats");
+    check(cs.fallbacks == 0, "wait_any: the square came from the pull node, not the fallback", NULL);
+    check(c1_ready == 0, "wait_any: client 1 (nothing in flight) never woke", NULL);
+
+    expect(hb_client_free(c1), HB_OK, "wait_any: free client 1");
+    expect(hb_wait_any(set, 3, 10, &ready), HB_INVALID_HANDLE, "wait_any: a freed handle");
+    check(ready == 0, "wait_any: the freed handle's index is reported", NULL);
+
+    hb_client_free(c2);
+    hb_op_pull_free(pull);
+    hb_calc_free(calc);
+    hb_op_free(op1);
+    hb_broker_free(b);
+}
+
 /* ------------------------------------------------------------ failover */
 
 static pthread_t main_thread;
@@ -729,6 +808,7 @@ int main(void) {
     main_thread = pthread_self();
     edge_cases();
     round_trip();
+    wait_any();
     failover_edge_cases();
     failover_pair();
     printf("%d passed, %d failed (%lld ms)\n", passed, failed, now_ms() - t0);
