@@ -5,11 +5,13 @@
 //! | [`wire`] | topics, tags, frames, number parsing and formatting |
 //! | [`net`] | broker addresses and the socket set-up every node shares |
 //! | [`broker`] | the XSUB/XPUB broker with heartbeats |
+//! | [`failover`] | primary/backup brokers: heartbeats with state, take-over, hand-back |
 //! | [`op`] | operation nodes (square by default, or any operation) |
 //! | [`calc`] | the calculation node |
 //! | [`client`] | the client |
-//! | [`lab`] | the whole lab on loopback, as `hypobus lab` runs it |
+//! | [`lab`] | the whole lab on loopback, as `hypobus lab` runs it, and the failover trial |
 //! | [`ffi`] | the C ABI (`include/hypobus.h`) |
+//! | [`runner`], [`log`], [`error`] | role threads, event logs, the error type |
 //!
 //! ```no_run
 //! use hypobus::{broker::*, op::*, calc::*, client::*, net::BrokerAddr};
