@@ -11,7 +11,7 @@ use crate::net;
 use crate::runner::{Poke, Runner, StopSignal};
 use crate::wire;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where a broker binds and how it beats.
@@ -73,16 +73,12 @@ struct Counters {
     heartbeats: AtomicU64,
 }
 
-/// Frames of the heartbeat message (shared so the failover monitor can put
-/// its state into them while the broker runs).
-pub type HeartbeatFrames = Arc<Mutex<Vec<Vec<u8>>>>;
 
 /// A running broker. Dropping it stops it.
 pub struct Broker {
     runner: Runner,
     counters: Arc<Counters>,
     active: Arc<AtomicBool>,
-    heartbeat: HeartbeatFrames,
     /// Endpoints actually bound (wildcard ports resolved): xsub, xpub, hb.
     pub endpoints: (String, String, Option<String>),
     ctx: Option<zmq::Context>,
@@ -134,13 +130,12 @@ impl Broker {
         };
         let counters = Arc::new(Counters::default());
         let active = Arc::new(AtomicBool::new(cfg.active));
-        let heartbeat: HeartbeatFrames = Arc::new(Mutex::new(vec![wire::HEARTBEAT.to_vec()]));
-        let (c, a, h) = (counters.clone(), active.clone(), heartbeat.clone());
+        let (c, a) = (counters.clone(), active.clone());
         let interval = cfg.hb_interval;
         let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| {
-            run(stop, xsub, xpub, hb, interval, &c, &a, &h)
+            run(stop, xsub, xpub, hb, interval, &c, &a)
         })?;
-        Ok(Broker { runner, counters, active, heartbeat, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: own_ctx })
+        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: own_ctx })
     }
 
     /// Current counters.
@@ -178,13 +173,6 @@ impl Broker {
     /// Whether the broker forwards publications.
     pub fn is_active(&self) -> bool {
         self.active.load(Ordering::SeqCst)
-    }
-
-    /// Replace the heartbeat message's frames (default: one frame `HB`).
-    pub fn set_heartbeat(&self, frames: Vec<Vec<u8>>) {
-        if let Ok(mut h) = self.heartbeat.lock() {
-            *h = frames;
-        }
     }
 
     /// True while the forwarding thread runs.
@@ -237,7 +225,6 @@ fn pump(src: &zmq::Socket, dst: &zmq::Socket, forward: bool, mut each: impl FnMu
     Ok(n)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run(
     stop: StopSignal,
     xsub: zmq::Socket,
@@ -246,17 +233,13 @@ fn run(
     interval: Duration,
     c: &Counters,
     active: &AtomicBool,
-    heartbeat: &HeartbeatFrames,
 ) -> Result<()> {
     let mut next_hb = Instant::now();
     loop {
         if let Some(h) = &hb {
             if Instant::now() >= next_hb {
-                let frames = heartbeat.lock().map(|f| f.clone()).unwrap_or_default();
-                if !frames.is_empty() {
-                    h.send_multipart(frames, zmq::DONTWAIT).ok();
-                    c.heartbeats.fetch_add(1, Ordering::Relaxed);
-                }
+                h.send(wire::HEARTBEAT, zmq::DONTWAIT).ok();
+                c.heartbeats.fetch_add(1, Ordering::Relaxed);
                 next_hb += interval;
                 if next_hb < Instant::now() {
                     next_hb = Instant::now() + interval;

@@ -172,14 +172,6 @@ pub fn parse_topic(frame: &[u8]) -> Result<Topic<'_>, WireError> {
     Ok(Topic { kind, tag })
 }
 
-/// Check a message has exactly two frames and return them.
-pub fn two_frames(frames: &[Vec<u8>]) -> Result<(&[u8], &[u8]), WireError> {
-    match frames {
-        [t, v] => Ok((t, v)),
-        _ => Err(WireError::Frames { expected: 2, got: frames.len() }),
-    }
-}
-
 /// The value frame of an error answer: `ERR <reason>`.
 pub fn error_value(reason: &str) -> Vec<u8> {
     let mut v = String::with_capacity(ERROR_PREFIX.len() + reason.len());
