@@ -29,6 +29,16 @@ def wait_status(bin_, ep, want, timeout=10.0):
     raise AssertionError(f"{ep}: status {got!r}, wanted {want!r} within {timeout} s")
 
 
+def our_nodes_on_both(procs, bin_, primary, backup):
+    """Our operation nodes (lanes 1, 2) and calc node, connected to both
+    brokers; returns a function that runs our client (also on both) for a, b."""
+    both = ["--broker", primary, "--broker", backup]
+    for lane in (1, 2):
+        procs.start(f"op{lane}", [bin_, "op", "--lane", lane, *both]).wait_line(r"^op lane \d ready")
+    procs.start("calc", [bin_, "calc", *both]).wait_line(r"^calc ready")
+    return lambda a, b: our_client(procs, bin_, primary, a, b, "--broker", backup)
+
+
 def test_our_backup_watching_an_original_primary(procs, hypobus_bin):
     pxsub, pxpub, phb = free_ports(3)
     orig = procs.python("orig_primary", "orig_primary.py", pxsub, pxpub, phb, "127.0.0.1")
@@ -40,12 +50,8 @@ def test_our_backup_watching_an_original_primary(procs, hypobus_bin):
                                     "--peer-hb", f"tcp://127.0.0.1:{phb}", "--peer-interval-ms", "1000"])
     ctl_ep = f"tcp://127.0.0.1:{bctl}"
     wait_status(hypobus_bin, ctl_ep, "backup passive")
-    brokers = [f"127.0.0.1:{pxsub}:{pxpub}", f"127.0.0.1:{bxsub}:{bxpub}"]
-    both = [x for b in brokers for x in ("--broker", b)]
-    for lane in (1, 2):
-        procs.start(f"op{lane}", [hypobus_bin, "op", "--lane", lane, *both]).wait_line(r"^op lane \d ready")
-    procs.start("calc", [hypobus_bin, "calc", *both]).wait_line(r"^calc ready")
-    assert our_client(procs, hypobus_bin, brokers[0], "12", "13", *both[2:]) == ["17.6918"]
+    ask = our_nodes_on_both(procs, hypobus_bin, f"127.0.0.1:{pxsub}:{pxpub}", f"127.0.0.1:{bxsub}:{bxpub}")
+    assert ask("12", "13") == ["17.6918"]
     # Standby while the original beats (its window is 3 x 1 s): watch past one window.
     deadline = time.monotonic() + 3.5
     while time.monotonic() < deadline:
@@ -54,7 +60,7 @@ def test_our_backup_watching_an_original_primary(procs, hypobus_bin):
     # The original primary dies: our backup takes over, requests work through it.
     orig.stop(signal.SIGKILL)
     wait_status(hypobus_bin, ctl_ep, "backup active", timeout=8)
-    assert our_client(procs, hypobus_bin, brokers[0], "3", "4", *both[2:]) == ["5.0000"]
+    assert ask("3", "4") == ["5.0000"]
     backup.wait_line(r"^event backup: active")
 
 
@@ -70,12 +76,8 @@ def test_original_backup_watching_our_primary(procs, hypobus_bin):
     orig = procs.python("orig_backup", "orig_backup.py", f"tcp://127.0.0.1:{phb}", bxsub, bxpub, "127.0.0.1")
     orig.wait_line(r"^backup standby: watching")
     wait_status(hypobus_bin, ctl_ep, "primary active")
-    brokers = [f"127.0.0.1:{pxsub}:{pxpub}", f"127.0.0.1:{bxsub}:{bxpub}"]
-    both = [x for b in brokers for x in ("--broker", b)]
-    for lane in (1, 2):
-        procs.start(f"op{lane}", [hypobus_bin, "op", "--lane", lane, *both]).wait_line(r"^op lane \d ready")
-    procs.start("calc", [hypobus_bin, "calc", *both]).wait_line(r"^calc ready")
-    assert our_client(procs, hypobus_bin, brokers[0], "12", "13", *both[2:]) == ["17.6918"]
+    ask = our_nodes_on_both(procs, hypobus_bin, f"127.0.0.1:{pxsub}:{pxpub}", f"127.0.0.1:{bxsub}:{bxpub}")
+    assert ask("12", "13") == ["17.6918"]
     # The original backup hears our `HB` and stays in standby past its 3 s window.
     start = len(orig.lines)
     orig.wait_line(r"^backup standby: heartbeat", timeout=3, start=start)
@@ -86,4 +88,4 @@ def test_original_backup_watching_our_primary(procs, hypobus_bin):
     # Our primary dies: the original backup takes over, and our nodes follow it.
     primary.stop(signal.SIGKILL)
     orig.wait_line(r"^backup broker active", timeout=8)
-    assert our_client(procs, hypobus_bin, brokers[0], "3", "4", *both[2:]) == ["5.0000"]
+    assert ask("3", "4") == ["5.0000"]
