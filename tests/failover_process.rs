@@ -305,6 +305,10 @@ impl Netns {
     fn try_new() -> Option<Netns> {
         let tag = format!("hb{}", std::process::id() % 100_000);
         let (a, b) = (format!("{tag}a"), format!("{tag}b"));
+        // Leftovers of an earlier run that died with the same PID: remove them.
+        for ns in [&a, &b] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).stderr(Stdio::null()).status();
+        }
         if !Command::new("ip").args(["netns", "add", &a]).status().map(|s| s.success()).unwrap_or(false) {
             return None;
         }
