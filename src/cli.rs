@@ -290,6 +290,20 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// The flags every long-running role shares (`--quiet`,
+    /// `--stats-every-ms`); anything else is an unknown flag.
+    fn role_flag(&mut self, flag: &str, inline: Option<String>, role: &mut RoleOpts) -> Result<(), Usage> {
+        match flag {
+            "--quiet" | "-q" => {
+                self.no_value(flag, &inline)?;
+                role.quiet = true;
+            }
+            "--stats-every-ms" => role.stats_every_ms = self.number(flag, inline, 1u64)?,
+            _ => return self.unknown(flag),
+        }
+        Ok(())
+    }
+
     fn unknown<T>(&self, flag: &str) -> Result<T, Usage> {
         usage(self.cmd, format!("unknown option {flag} for `hypobus {}`", self.cmd))
     }
@@ -419,12 +433,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                         ctl = Some(endpoint(cmd, &f, &a.value(&f, v)?)?);
                         fo_flags.push(f);
                     }
-                    "--quiet" | "-q" => {
-                        a.no_value(&f, &v)?;
-                        role.quiet = true
-                    }
-                    "--stats-every-ms" => role.stats_every_ms = a.number(&f, v, 1u64)?,
-                    _ => return a.unknown(&f),
+                    _ => a.role_flag(&f, v, &mut role)?,
                 }
             }
             a.no_positionals()?;
@@ -461,12 +470,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     "--broker" => brokers.push(broker_addr(cmd, &a.value(&f, v)?)?),
                     "--lane" if cmd == "op" => lane = Some(a.number(&f, v, 1u32)?),
                     "--timeout-ms" if cmd == "calc" => timeout_ms = a.number(&f, v, 1u64)?,
-                    "--quiet" | "-q" => {
-                        a.no_value(&f, &v)?;
-                        role.quiet = true
-                    }
-                    "--stats-every-ms" => role.stats_every_ms = a.number(&f, v, 1u64)?,
-                    _ => return a.unknown(&f),
+                    _ => a.role_flag(&f, v, &mut role)?,
                 }
             }
             a.no_positionals()?;

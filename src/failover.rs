@@ -195,8 +195,7 @@ impl FailoverBroker {
             None => None,
         };
         // In-process commands (hand-back) from the API to the monitor thread.
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let cmd_ep = format!("inproc://hypobus-failover-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let cmd_ep = net::inproc_endpoint("failover");
         let cmd_srv = ctx.socket(zmq::REP)?;
         cmd_srv.set_linger(0)?;
         cmd_srv.bind(&cmd_ep)?;
@@ -337,6 +336,29 @@ fn reply(sock: &zmq::Socket, answer: &str) {
     if let Err(e) = sock.send(answer, 0) {
         log!("failover", "cannot answer a control request: {e}");
     }
+}
+
+/// Ask a failover broker through its control endpoint (`hypobus broker
+/// --ctl EP`, served by the monitor below): send `command` (`status` or
+/// `handback`) on a REQ socket and return the answer (`backup active`,
+/// `ok`, `error: …`). Waits at most
+/// `timeout` in all ([`Error::Timeout`] then); nothing lingers afterwards.
+pub fn ctl_request(endpoint: &str, command: &str, timeout: Duration) -> Result<String> {
+    let deadline = Instant::now() + timeout;
+    let ms = timeout.as_millis() as u64;
+    let ctx = zmq::Context::new();
+    let req = ctx.socket(zmq::REQ)?;
+    req.set_linger(0)?;
+    req.connect(endpoint).map_err(|e| Error::Config(format!("cannot connect to {endpoint}: {e}")))?;
+    if req.poll(zmq::POLLOUT, net::ms_until(deadline))? == 0 {
+        return Err(Error::Timeout(ms));
+    }
+    req.send(command, zmq::DONTWAIT)?;
+    if req.poll(zmq::POLLIN, net::ms_until(deadline))? == 0 {
+        return Err(Error::Timeout(ms));
+    }
+    let answer = req.recv_bytes(0)?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
 }
 
 struct Monitor {

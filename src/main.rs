@@ -187,7 +187,7 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => fail("client", &e),
             }
         }
-        Command::Ctl { endpoint, command, timeout_ms } => match lab::ctl_request(&endpoint, &command, Duration::from_millis(timeout_ms)) {
+        Command::Ctl { endpoint, command, timeout_ms } => match hypobus::failover::ctl_request(&endpoint, &command, Duration::from_millis(timeout_ms)) {
             Ok(answer) => {
                 println!("{answer}");
                 if answer.starts_with("error") {

@@ -13,6 +13,30 @@ pub fn context() -> zmq::Context {
     CTX.clone()
 }
 
+/// A fresh `inproc://` endpoint name for a socket pair inside this
+/// process (control channels, monitors): `inproc://hypobus-<kind>-<pid>-<n>`.
+pub fn inproc_endpoint(kind: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!("inproc://hypobus-{kind}-{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+/// A free TCP port for a server of this process or a child it starts (the
+/// lab's failover trial, the tests). Ports come from below the kernel's
+/// ephemeral range (32768+), so no outgoing connection (ZeroMQ reconnects,
+/// other tests) can take one between this check and the bind that follows;
+/// each process starts at its own offset and never hands out a port twice.
+pub fn free_port() -> Result<u16> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let base = 20_000 + (std::process::id() * 97) % 10_000;
+    for _ in 0..12_000 {
+        let p = (base + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) % 12_000 + 20_000;
+        if std::net::TcpListener::bind(("0.0.0.0", p as u16)).is_ok() {
+            return Ok(p as u16);
+        }
+    }
+    Err(Error::Config("no free TCP port in 20000..32000".into()))
+}
+
 /// High-water mark for every socket: generous, so bursts of many requests in
 /// flight are not silently dropped by a PUB socket.
 pub const HWM: i32 = 200_000;
@@ -183,9 +207,7 @@ impl Drop for NodeSockets {
 }
 
 fn attach_monitor(ctx: &zmq::Context, sock: &zmq::Socket) -> Result<zmq::Socket> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let ep = format!("inproc://hypobus-monitor-{}-{id}", std::process::id());
+    let ep = inproc_endpoint("monitor");
     sock.monitor(&ep, zmq::SocketEvent::HANDSHAKE_SUCCEEDED as i32)?;
     let mon = ctx.socket(zmq::PAIR)?;
     mon.set_linger(0)?;

@@ -4,7 +4,6 @@
 //! commands to the loop ([`Poke`]).
 
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -59,8 +58,7 @@ impl Runner {
     where
         F: FnOnce(StopSignal) -> Result<()> + Send + 'static,
     {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let ep = format!("inproc://hypobus-ctl-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let ep = crate::net::inproc_endpoint("ctl");
         let ctl = ctx.socket(zmq::PAIR)?;
         ctl.set_linger(0)?;
         ctl.bind(&ep)?;

@@ -18,28 +18,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Ask a failover broker through its control endpoint (`hypobus broker
-/// --ctl EP`): send `command` (`status` or `handback`) on a REQ socket and
-/// return the answer (`backup active`, `ok`, `error: …`). Waits at most
-/// `timeout` in all ([`Error::Timeout`] then); nothing lingers afterwards.
-pub fn ctl_request(endpoint: &str, command: &str, timeout: Duration) -> Result<String> {
-    let deadline = Instant::now() + timeout;
-    let ms = timeout.as_millis() as u64;
-    let ctx = zmq::Context::new();
-    let req = ctx.socket(zmq::REQ)?;
-    req.set_linger(0)?;
-    req.connect(endpoint).map_err(|e| Error::Config(format!("cannot connect to {endpoint}: {e}")))?;
-    if req.poll(zmq::POLLOUT, net::ms_until(deadline))? == 0 {
-        return Err(Error::Timeout(ms));
-    }
-    req.send(command, zmq::DONTWAIT)?;
-    if req.poll(zmq::POLLIN, net::ms_until(deadline))? == 0 {
-        return Err(Error::Timeout(ms));
-    }
-    let answer = req.recv_bytes(0)?;
-    Ok(String::from_utf8_lossy(&answer).into_owned())
-}
-
 /// One line of failover counters: `failover: role=… state=… …`.
 pub fn fmt_failover(role: Role, s: &FailoverStats) -> String {
     let silent = if s.peer_silent_ms == u64::MAX { "never-heard".to_string() } else { s.peer_silent_ms.to_string() };
@@ -75,17 +53,6 @@ pub fn parse_event(line: &str) -> Option<Event> {
 
 /// `N` distinct free TCP ports on 127.0.0.1 (picked by the OS and released
 /// at once: another program could in theory take one before we bind it).
-fn free_ports<const N: usize>() -> Result<[u16; N]> {
-    let mut held = Vec::with_capacity(N);
-    let mut ports = [0u16; N];
-    for p in ports.iter_mut() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Config(format!("no free port on 127.0.0.1: {e}")))?;
-        *p = l.local_addr().map_err(|e| Error::Config(format!("no free port on 127.0.0.1: {e}")))?.port();
-        held.push(l);
-    }
-    Ok(ports)
-}
-
 fn loopback(port: u16) -> String {
     format!("tcp://127.0.0.1:{port}")
 }
@@ -102,7 +69,10 @@ pub struct BrokerPorts {
 impl BrokerPorts {
     /// Free ports for a primary and a backup.
     pub fn free_pair() -> Result<(BrokerPorts, BrokerPorts)> {
-        let p = free_ports::<8>()?;
+        let mut p = [0u16; 8];
+        for port in p.iter_mut() {
+            *port = net::free_port()?;
+        }
         Ok((BrokerPorts { xsub: p[0], xpub: p[1], hb: p[2], ctl: p[3] }, BrokerPorts { xsub: p[4], xpub: p[5], hb: p[6], ctl: p[7] }))
     }
 
@@ -335,9 +305,9 @@ impl BrokerProcess {
         }
     }
 
-    /// Its control endpoint's answer to `command` (see [`ctl_request`]).
+    /// Its control endpoint's answer to `command` (see [`crate::failover::ctl_request`]).
     pub fn ctl(&self, command: &str, timeout: Duration) -> Result<String> {
-        ctl_request(&self.cfg.ports.ctl_endpoint(), command, timeout)
+        crate::failover::ctl_request(&self.cfg.ports.ctl_endpoint(), command, timeout)
     }
 
     /// The next state change it printed, waiting until `deadline`.

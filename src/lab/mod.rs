@@ -10,7 +10,7 @@
 //!   ([`fmt_broker`], [`fmt_op`], [`fmt_calc`], [`fmt_client`],
 //!   [`fmt_duration`]).
 //! - `failover_trial`: failover brokers as `hypobus broker --role …`
-//!   processes ([`BrokerProcess`], [`ctl_request`], [`fmt_failover`],
+//!   processes ([`BrokerProcess`], [`fmt_failover`],
 //!   [`fmt_event`], [`parse_event`]) and the failover trial
 //!   ([`failover_trial()`], [`FailoverTrial`], [`outage`]).
 
@@ -19,7 +19,7 @@ mod failover_trial;
 
 pub use demo::{fmt_broker, fmt_calc, fmt_client, fmt_duration, fmt_op, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
 pub use failover_trial::{
-    ctl_request, failover_trial, fmt_event, fmt_failover, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
+    failover_trial, fmt_event, fmt_failover, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
     FailoverTrialConfig, ProcessStats,
 };
 

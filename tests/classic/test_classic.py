@@ -52,7 +52,11 @@ def our_ops(procs, bin_, broker):
 
 
 def orig_ops(procs, broker):
-    return [procs.python(f"orig_op{lane}", "orig_op.py", lane, broker) for lane in (1, 2)]
+    """Original operation servers for lanes 1 and 2, started and ready."""
+    ops = [procs.python(f"orig_op{lane}", "orig_op.py", lane, broker) for lane in (1, 2)]
+    for op in ops:
+        op.wait_line(r"ready")
+    return ops
 
 
 def our_calc(procs, bin_, broker, *extra):
@@ -89,8 +93,6 @@ def test_a_original_client_with_our_nodes(procs, hypobus_bin):
 def test_b_our_classic_client_with_original_calc_and_ops(procs, hypobus_bin):
     broker, addr = our_broker(procs, hypobus_bin)
     ops = orig_ops(procs, addr)
-    for op in ops:
-        op.wait_line(r"ready")
     calc = procs.python("orig_calc", "orig_calc.py", addr)
     calc.wait_line(r"ready")
     wait_subscriptions(broker, 6)  # calc 4 + op 2
@@ -104,8 +106,6 @@ def test_b_our_classic_client_with_original_calc_and_ops(procs, hypobus_bin):
 def test_c_our_client_and_calc_with_original_ops(procs, hypobus_bin):
     broker, addr = our_broker(procs, hypobus_bin)
     ops = orig_ops(procs, addr)
-    for op in ops:
-        op.wait_line(r"ready")
     calc = our_calc(procs, hypobus_bin, addr)
     wait_subscriptions(broker, 6)
     assert our_client(procs, hypobus_bin, addr, "12", "13") == ["17.6918"]
@@ -132,8 +132,6 @@ def test_d_original_client_through_original_primary(procs, hypobus_bin):
 def test_e_decimals_kill_an_original_op_and_our_calc_falls_back(procs, hypobus_bin):
     broker, addr = our_broker(procs, hypobus_bin)
     ops = orig_ops(procs, addr)
-    for op in ops:
-        op.wait_line(r"ready")
     calc = our_calc(procs, hypobus_bin, addr)
     wait_subscriptions(broker, 6)
     assert our_client(procs, hypobus_bin, addr, "1.5", "2") == ["2.5000"]
