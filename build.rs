@@ -8,6 +8,10 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+    // The library stays loaded until the process ends, even when a program
+    // (koffi at exit, a dlclose) unloads it while libzmq's I/O threads and
+    // role threads still run: unloading their code under them crashes.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
 
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).unwrap_or_else(|e| fail(&format!("cbindgen.toml: {e}")));
     let bindings = cbindgen::Builder::new()

@@ -1,20 +1,70 @@
 /*
- * libhypobus: the ZeroMQ "hypotenuse lab" (brokers, calc and operation
- * nodes, clients) as a C library.
+ * libhypobus: the ZeroMQ "hypotenuse lab" (brokers with failover, calc and
+ * operation nodes, clients), generic ZeroMQ sockets and a proxy, as a C
+ * library. Made to be driven from C, Python (ctypes) and Node (koffi).
  *
- * Conventions:
+ * The rules below hold for every function; each function's comment says
+ * which threads may call it and what it waits on.
+ *
+ * STATUS AND ERRORS
  *  - Every function returns an hb_status; results go through out-pointers.
- *    After a failure, hb_last_error() on the same thread explains it.
- *  - Handles are opaque; each has its _free function. Using a NULL, freed or
- *    wrong-type handle returns HB_INVALID_HANDLE (never crashes);
+ *  - After a failure the explanation (status, libzmq errno, message shorter
+ *    than HB_ERROR_MAX) is kept twice: per thread (hb_last_error, or
+ *    hb_error_info with a NULL handle) and on the handle the call was made
+ *    on (hb_error_info with that handle), so a call that ran on a pool
+ *    thread (koffi .async) can be explained to its caller.
+ *  - No panic crosses the boundary (HB_PANIC). No signal handler is
+ *    installed; threads of the library block signals, so signals reach the
+ *    application's threads.
+ *
+ * HANDLES
+ *  - Handles are opaque keys, never dereferenced: a NULL, freed or
+ *    wrong-type handle returns HB_INVALID_HANDLE, never crashes;
  *    _free(NULL) is a no-op.
- *  - Strings in: NUL-terminated UTF-8. Strings out: caller buffers
- *    (buf, len, out_len): NUL-terminated, *out_len (optional) = length
- *    without the NUL, or the length needed with HB_BUFFER_TOO_SMALL.
- *    The library never hands out memory the caller must free.
- *  - Calls that wait take a timeout in milliseconds and return HB_TIMEOUT
- *    when it runs out. No signal handlers are installed.
- *  - All functions may be called from any thread.
+ *  - Any handle may be used from any thread. Calls on one handle are
+ *    serialized for the short time they touch it; no call holds a handle
+ *    while it waits, so another thread's call on the same handle never
+ *    waits behind a waiting one.
+ *  - Freeing (or stopping) a handle wakes every wait on it at once: those
+ *    calls return HB_STOPPED.
+ *
+ * THE TIMEOUT RULE (every call that can wait takes int32_t timeout_ms)
+ *  - timeout_ms > 0: wait at most that many milliseconds, then HB_TIMEOUT.
+ *  - timeout_ms == 0: do not wait: take what is ready now, else HB_TIMEOUT.
+ *  - timeout_ms < 0: refused with HB_INVALID_ARGUMENT. Nothing waits
+ *    without a bound; to wait "until something comes", call in a loop.
+ *  - A wait also ends early: HB_INTERRUPTED when a signal handler runs on
+ *    the waiting thread (EINTR; e.g. Python's Ctrl-C), HB_STOPPED when the
+ *    handle is freed or stopped. Either way the call took nothing and left
+ *    nothing half-done (an interrupted hb_client_hypot cancels its request).
+ *  - Calls that wait name what they wait on; all others return at once.
+ *
+ * DATA IN AND OUT
+ *  - Strings in: NUL-terminated UTF-8. Binary data: pointer + length
+ *    (frames may contain NUL bytes).
+ *  - Output goes to caller buffers (buf, len, out_len): written whole, with
+ *    a NUL, *out_len (optional) = length without the NUL. A buffer that is
+ *    too small gets HB_BUFFER_TOO_SMALL, *out_len = the length needed, and
+ *    the item is NOT taken: call again with a bigger buffer and get it.
+ *    Every text is shorter than HB_TEXT_MAX bytes.
+ *  - The library never hands out memory the caller must free.
+ *  - Structs carry their size: set the first field, size, to sizeof the
+ *    struct; the library reads or writes only what both sides know, so
+ *    structs can grow in later versions without breaking older callers.
+ *  - hb_abi_version tells the ABI version (HB_ABI_VERSION_MAJOR/MINOR).
+ *
+ * EVENT LOOPS AND CALLBACKS
+ *  - Everything the library could call back for can also be pulled
+ *    (hb_op_pull_*, hb_client_next, hb_failover_next_event, hb_log_next),
+ *    and hb_handle_fd gives a file descriptor an event loop can watch
+ *    (libuv via koffi.node.poll, asyncio add_reader), so an idle program
+ *    uses no CPU. hb_poll waits on many handles at once.
+ *  - Callbacks (hb_op_fn, hb_failover_event_fn) run on a thread of their
+ *    own that nothing else waits for; stopping or freeing never waits for a
+ *    callback that does not return (see each function), and a thread exit
+ *    inside a callback (an interpreter shutting down) ends only that thread.
+ *  - The library stays loaded until the process ends (it is linked with
+ *    -z nodelete), so unloading it with threads running cannot crash.
  */
 
 #ifndef HYPOBUS_H
@@ -26,10 +76,59 @@
 #include <stdint.h>
 
 /**
+ * Major version of the C ABI. A binding built for another major version
+ * must not use this library (see `hb_abi_version`).
+ */
+#define HB_ABI_VERSION_MAJOR 1
+
+/**
+ * Minor version of the C ABI: grows when functions or struct fields are added.
+ */
+#define HB_ABI_VERSION_MINOR 0
+
+/**
+ * Every text the library writes (an answer, an error reason, an event
+ * reason, a request's value, a log line) is shorter than this many bytes,
+ * NUL included: a buffer of `HB_TEXT_MAX` bytes always fits.
+ */
+#define HB_TEXT_MAX 512
+
+/**
+ * Error messages (`hb_last_error`, `hb_error_info`) are cut to fit this
+ * many bytes, NUL included.
+ */
+#define HB_ERROR_MAX 512
+
+/**
+ * The most handles one `hb_poll` or `hb_wait_any` call takes.
+ */
+#define HB_WAIT_MAX 4096
+
+/**
+ * `hb_poll` events: a message (request, answer, event) can be taken now.
+ */
+#define HB_POLLIN 1
+
+/**
+ * `hb_poll` events: a socket can send now.
+ */
+#define HB_POLLOUT 2
+
+/**
+ * `hb_poll` revents: the handle was freed or stopped (or is not valid).
+ */
+#define HB_POLLERR 4
+
+/**
+ * `hb_poll` revents: another thread called `hb_wake` on the handle.
+ */
+#define HB_POLLWAKE 16
+
+/**
  * What a call did. Every exported function returns one.
  *
- * When the status is not `HB_OK`, `hb_last_error()` on the same thread
- * gives a one-line explanation.
+ * When the status is not `HB_OK`, `hb_last_error()` on the same thread,
+ * or `hb_error_info()` with the handle the call was made on, explains it.
  */
 typedef enum {
     /**
@@ -37,12 +136,15 @@ typedef enum {
      */
     HB_OK = 0,
     /**
-     * Nothing arrived, or the request did not finish, before the deadline.
+     * Nothing arrived, or the work did not finish, before the time-out ran
+     * out (also: a socket had nothing to receive or could not send now,
+     * libzmq's `EAGAIN`).
      */
     HB_TIMEOUT = 1,
     /**
      * A bad argument: a NULL pointer where one is required, a string that
-     * is not UTF-8, a value that is not a valid number, an unknown id.
+     * is not UTF-8, a value that is not a valid number, an unknown id, a
+     * negative time-out.
      */
     HB_INVALID_ARGUMENT = 2,
     /**
@@ -54,26 +156,42 @@ typedef enum {
      */
     HB_CONFIG = 4,
     /**
-     * The remote side answered with an error (the reason is in the last error).
+     * The remote side answered with an error (the reason is in the error text).
      */
     HB_REMOTE = 5,
     /**
-     * A ZeroMQ call failed.
+     * A ZeroMQ call failed; `hb_error_info` gives libzmq's errno (for
+     * example `EFSM` for a REQ socket sending twice, `EHOSTUNREACH` for a
+     * ROUTER_MANDATORY socket and an unknown peer).
      */
     HB_ZMQ = 6,
     /**
-     * The role was stopped, or its thread is gone.
+     * The handle was freed or stopped (by this or another thread, also while
+     * the call waited), or the role's thread is gone.
      */
     HB_STOPPED = 7,
     /**
-     * A caller buffer is too small; `*out_len` tells the length needed
-     * (without the terminating NUL).
+     * A caller buffer is too small: `*out_len` (or the call's own size
+     * output) tells the size needed. Nothing was taken: the same call with
+     * a big enough buffer returns the same item.
      */
     HB_BUFFER_TOO_SMALL = 8,
     /**
      * A bug in the library: a panic was caught at the boundary.
      */
     HB_PANIC = 9,
+    /**
+     * A signal arrived while the call waited (`EINTR`): the call returns
+     * at once, having taken and left nothing half-done; call it again
+     * once the signal is handled (e.g. Python's Ctrl-C).
+     */
+    HB_INTERRUPTED = 10,
+    /**
+     * The handle is busy with something that excludes this call (a socket
+     * that a proxy runs, a role calling this from its own callback in a
+     * way that would wait for itself).
+     */
+    HB_BUSY = 11,
 } hb_status;
 
 /**
@@ -93,15 +211,15 @@ typedef enum {
 } hb_role;
 
 /**
- * A running broker (opaque). Create with `hb_broker_new`, release with
- * `hb_broker_free`. Safe to use from several threads; calls on one handle
- * are serialized.
+ * A running broker (opaque). Create with `hb_broker_new` or
+ * `hb_broker_new_ex`, release with `hb_broker_free`. Any thread may use
+ * it; calls on one handle are serialized (none of them waits long).
  */
 typedef struct hb_broker hb_broker;
 
 /**
  * A running calculation node (opaque). Create with `hb_calc_new`, release
- * with `hb_calc_free`. Safe to use from several threads.
+ * with `hb_calc_free`. Any thread may use it.
  */
 typedef struct hb_calc hb_calc;
 
@@ -136,9 +254,68 @@ typedef struct hb_op hb_op;
 typedef struct hb_op_pull hb_op_pull;
 
 /**
- * A snapshot of a broker's counters.
+ * How `hb_broker_new_ex` starts a broker. Set `size` to
+ * `sizeof(hb_broker_config_t)` and every field you do not use to 0 / NULL
+ * (`memset` or `= {0}` then set `size`): zero means the default. Fields
+ * added by later versions of the library lie past an older caller's `size`
+ * and take their defaults.
  */
 typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_broker_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * Heartbeat period in milliseconds; 0 = 1000.
+     */
+    uint32_t hb_interval_ms;
+    /**
+     * XSUB endpoint to bind (publishers connect here); NULL = port 5555 on every interface.
+     */
+    const char *xsub;
+    /**
+     * XPUB endpoint to bind (subscribers connect here); NULL = port 5556 on every interface.
+     */
+    const char *xpub;
+    /**
+     * Heartbeat PUB endpoint to bind; NULL = `tcp://127.0.0.1:5560`
+     * (loopback: give the address explicitly to reach other hosts);
+     * `""` = no heartbeat.
+     */
+    const char *hb;
+    /**
+     * Also serve peers of this process over `inproc://` under this name
+     * (1 to 64 of `A-Z a-z 0-9 . _ -`): nodes and sockets of the same
+     * process reach it as `inproc:NAME` in a broker list, with no TCP in
+     * between. NULL = not.
+     */
+    const char *inproc_name;
+    /**
+     * Non-zero: start passive (subscriptions flow, nothing is forwarded)
+     * until `hb_broker_set_active`.
+     */
+    int32_t start_passive;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+} hb_broker_config_t;
+
+/**
+ * A broker's counters (`hb_broker_stats`, `hb_failover_broker_stats`).
+ * Set `size` to `sizeof(hb_broker_stats_t)` before the call; the library
+ * fills as many fields as both sides know and sets `size` to that many
+ * bytes, so a struct from an older or newer header is never overrun.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_broker_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
     /**
      * Messages forwarded from publishers to subscribers.
      */
@@ -162,9 +339,18 @@ typedef struct {
 } hb_broker_stats_t;
 
 /**
- * A snapshot of a calc node's counters.
+ * A calc node's counters (`hb_calc_stats`). Set `size` to
+ * `sizeof(hb_calc_stats_t)` before the call (see `hb_broker_stats_t`).
  */
 typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_calc_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
     /**
      * Requests whose two catheti arrived and were sent to the operation nodes.
      */
@@ -208,9 +394,18 @@ typedef struct {
 } hb_calc_stats_t;
 
 /**
- * A snapshot of a client's counters.
+ * A client's counters (`hb_client_stats`). Set `size` to
+ * `sizeof(hb_client_stats_t)` before the call (see `hb_broker_stats_t`).
  */
 typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_client_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
     /**
      * Requests submitted.
      */
@@ -257,9 +452,14 @@ typedef struct {
 typedef void (*hb_failover_event_fn)(void *user, uint64_t at_ms, int32_t active, const char *reason);
 
 /**
- * Failover counters.
+ * A failover broker's counters (`hb_failover_stats`). Set `size` to
+ * `sizeof(hb_failover_stats_t)` before the call (see `hb_broker_stats_t`).
  */
 typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_failover_stats_t)`.
+     */
+    uint32_t size;
     /**
      * 1 when this broker forwards now.
      */
@@ -300,9 +500,18 @@ typedef struct {
 typedef int32_t (*hb_op_fn)(void *user, double x, double *out);
 
 /**
- * A snapshot of an operation node's counters.
+ * An operation node's counters (`hb_op_stats`, `hb_op_pull_stats`). Set
+ * `size` to `sizeof(hb_op_stats_t)` before the call (see `hb_broker_stats_t`).
  */
 typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_op_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
     /**
      * Well-formed requests received.
      */
@@ -321,6 +530,29 @@ typedef struct {
     uint64_t ignored;
 } hb_op_stats_t;
 
+/**
+ * One entry of an `hb_poll` set.
+ */
+typedef struct {
+    /**
+     * A handle of a pollable kind: `hb_socket*`, `hb_client*`,
+     * `hb_op_pull*`, `hb_failover*` (cast to `const void*`).
+     */
+    const void *handle;
+    /**
+     * What to wait for: `HB_POLLIN` (something to take: a message, an
+     * answer or due resend, a request, an event), `HB_POLLOUT` (sockets:
+     * can send).
+     */
+    int16_t events;
+    /**
+     * Set by `hb_poll`: the events that are ready, plus `HB_POLLERR` (the
+     * handle is freed or stopped) and `HB_POLLWAKE` (`hb_wake` was called),
+     * which are reported whatever `events` asks.
+     */
+    int16_t revents;
+} hb_poll_item;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -332,11 +564,27 @@ extern "C" {
  * (optional, may be NULL) receives its length without the NUL. `buf` may
  * be NULL when `len` is 0, to ask for the length.
  *
- * Returns `HB_OK`, `HB_BUFFER_TOO_SMALL` (the text is cut to fit and
- * `*out_len` is the full length), or `HB_INVALID_ARGUMENT` (`buf` NULL
- * with `len` > 0).
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (nothing written but an empty
+ * string; `*out_len` = the length needed); `HB_INVALID_ARGUMENT` (`buf`
+ * NULL with `len` > 0). Any thread; never waits.
  */
 hb_status hb_version(char *buf, size_t len, size_t *out_len);
+
+/**
+ * Write the C ABI version of this library: `*major` =
+ * `HB_ABI_VERSION_MAJOR`, `*minor` = `HB_ABI_VERSION_MINOR` (either may be
+ * NULL). A binding checks that the major version is the one it was written
+ * for, and that the minor version is at least the one it needs.
+ *
+ * Always `HB_OK`. Any thread; never waits.
+ */
+hb_status hb_abi_version(uint32_t *major, uint32_t *minor);
+
+/**
+ * Write the version of the libzmq inside this library (e.g. 4, 3, 5); any
+ * pointer may be NULL. Always `HB_OK`. Any thread; never waits.
+ */
+hb_status hb_zmq_version(int32_t *major, int32_t *minor, int32_t *patch);
 
 /**
  * Write the message of the last failed call made on this thread into `buf`
@@ -344,51 +592,117 @@ hb_status hb_version(char *buf, size_t len, size_t *out_len);
  *
  * The message is kept per thread and replaced by each failing call;
  * successful calls leave it as it was. Reading it does not clear it, and
- * this function never changes it.
+ * this function never changes it. It is shorter than `HB_ERROR_MAX` bytes.
+ * A call that ran on another thread (a Node `.async` call, a thread pool):
+ * read its failure with `hb_error_info` and the handle instead.
  *
- * Same buffer rules as `hb_version`: `HB_OK`, or `HB_BUFFER_TOO_SMALL` with
- * the message cut to fit (NUL-terminated) and `*out_len` = full length, or
- * `HB_INVALID_ARGUMENT` when `buf` is NULL with `len` > 0.
+ * Same buffer rules as `hb_version`. Any thread; never waits.
  */
 hb_status hb_last_error(char *buf, size_t len, size_t *out_len);
+
+/**
+ * The explanation of the last failed call made *on a handle* (from any
+ * thread), or with `handle` NULL, of the last failed call made on this
+ * thread: `*status` = its status, `*zmq_errno` = libzmq's errno when it
+ * was a ZeroMQ failure (else 0), `buf` = the message (shorter than
+ * `HB_ERROR_MAX` bytes). Any output may be NULL (`buf` only with `len` 0).
+ *
+ * Made for calls that ran on a pool thread (koffi `.async`): the caller
+ * reads the explanation of its own failure from the handle it used, on
+ * whatever thread. If several threads fail on one handle at the same
+ * time, it is the last one's.
+ *
+ * Returns `HB_OK`; `HB_INVALID_HANDLE` (a handle that is not live: its
+ * errors are gone with it); `HB_BUFFER_TOO_SMALL` (only `*out_len`, the
+ * status and the errno are set). Any thread; never waits.
+ */
+hb_status hb_error_info(const void *handle,
+                        int32_t *status,
+                        int32_t *zmq_errno,
+                        char *buf,
+                        size_t len,
+                        size_t *out_len);
 
 /**
  * Write the name of a status value (e.g. `"HB_TIMEOUT"`) into `buf`;
  * `"HB_UNKNOWN"` for a value that is not an `hb_status`.
  *
- * Same buffer rules and statuses as `hb_version`.
+ * Same buffer rules and statuses as `hb_version`. Any thread; never waits.
  */
 hb_status hb_status_name(int32_t status, char *buf, size_t len, size_t *out_len);
 
 /**
  * Turn the library's one-line event log on stderr on (`on` != 0) or off
- * (`on` == 0) for the whole process. Off by default. Always `HB_OK`.
+ * (`on` == 0) for the whole process. Off by default. Always `HB_OK`. Any
+ * thread; never waits.
  */
 hb_status hb_log_enable(int32_t on);
+
+/**
+ * Wake the waits on a handle of any kind: an `hb_poll` or `hb_wait_any`
+ * that includes it returns at once and reports it (`HB_POLLWAKE`), once
+ * per call of this function. Made for a thread that must make a poll on
+ * another thread look again (for example to change its set).
+ *
+ * Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_wake(const void *handle);
+
+/**
+ * Write to `*fd` a file descriptor that becomes readable when the handle
+ * may have something to take (a message, a request, an answer, an event,
+ * a due resend or time-out) or was freed: for an event loop (libuv through
+ * `koffi.node.poll`, asyncio `loop.add_reader`), so an idle program uses no
+ * CPU. When it is readable, make the handle's taking call with a zero
+ * time-out until it returns `HB_TIMEOUT` (`hb_socket_recv`,
+ * `hb_client_next`, `hb_op_pull_recv`, `hb_failover_next_event`); the fd
+ * may also wake when there turns out to be nothing, which is harmless.
+ * Read nothing from it and do not close it: it belongs to the handle and
+ * is closed when the handle is freed (stop watching it first). Each call
+ * returns the same descriptor.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`fd` NULL, a handle kind with
+ * nothing to wait for: broker, calc, op, proxy); `HB_INVALID_HANDLE`;
+ * `HB_ZMQ`. Any thread; never waits.
+ */
+hb_status hb_handle_fd(const void *handle, int32_t *fd);
 
 /**
  * Start a broker: bind its XSUB endpoint (publishers connect here), its
  * XPUB endpoint (subscribers connect here) and its heartbeat PUB endpoint,
  * then forward on a background thread named `hypobus-broker`.
  *
- * * `xsub_ep`, `xpub_ep`, `hb_ep`: ZeroMQ endpoints to bind, e.g.
- *   `tcp://127.0.0.1:5555`; NULL means the lab's defaults: every interface,
- *   ports 5555, 5556 and 5560. A wildcard port (`tcp://127.0.0.1:*`) picks
- *   a free port: read it back with `hb_broker_endpoint`. An empty `hb_ep`
- *   (`""`) sends no heartbeat.
+ * * `xsub_ep`, `xpub_ep`: ZeroMQ endpoints to bind, e.g.
+ *   `tcp://127.0.0.1:5555`; NULL means the lab's defaults on every
+ *   interface, ports 5555 and 5556. A wildcard port (`tcp://127.0.0.1:*`)
+ *   picks a free port: read it back with `hb_broker_endpoint`.
+ * * `hb_ep`: the heartbeat endpoint; NULL = `tcp://127.0.0.1:5560`
+ *   (loopback only: name the address to beat to other hosts, e.g.
+ *   `tcp://0.0.0.0:5560`); `""` sends no heartbeat.
  * * `hb_interval_ms`: heartbeat period; 0 means 1000.
  * * `out`: receives the new handle (owned by the caller, release it with
  *   `hb_broker_free`). Untouched on failure.
  *
  * Returns `HB_OK`; `HB_CONFIG` when an endpoint cannot be bound (in use,
  * malformed); `HB_INVALID_ARGUMENT` when `out` is NULL or a string is not
- * UTF-8; `HB_ZMQ` for other ZeroMQ failures.
+ * UTF-8; `HB_ZMQ` for other ZeroMQ failures. Any thread; waits only for
+ * the binds.
  */
 hb_status hb_broker_new(const char *xsub_ep,
                         const char *xpub_ep,
                         const char *hb_ep,
                         uint32_t hb_interval_ms,
                         hb_broker **out);
+
+/**
+ * `hb_broker_new` with every setting in a struct (see `hb_broker_config_t`),
+ * including the ones `hb_broker_new` has no argument for: an `inproc://`
+ * name, a passive start.
+ *
+ * Returns as `hb_broker_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+ * NULL or `cfg->size` is not set. Any thread; waits only for the binds.
+ */
+hb_status hb_broker_new_ex(const hb_broker_config_t *cfg, hb_broker **out);
 
 /**
  * Write the endpoint a broker actually bound (wildcard ports resolved, e.g.
@@ -398,17 +712,18 @@ hb_status hb_broker_new(const char *xsub_ep,
  * `buf` holds `len` bytes and receives a NUL-terminated string; `*out_len`
  * (optional) its length without the NUL.
  *
- * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (text cut to fit, `*out_len` = full
- * length); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with `len` > 0);
- * `HB_INVALID_HANDLE`.
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (only `*out_len` = the length
+ * needed is set); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with
+ * `len` > 0); `HB_INVALID_HANDLE`. Any thread; never waits.
  */
 hb_status hb_broker_endpoint(const hb_broker *b, int32_t which, char *buf, size_t len, size_t *out_len);
 
 /**
  * Copy the broker's counters into `*out` (also after `hb_broker_stop`: the
- * final counts).
+ * final counts). Set `out->size` first (see `hb_broker_stats_t`).
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
  */
 hb_status hb_broker_stats(const hb_broker *b, hb_broker_stats_t *out);
 
@@ -417,14 +732,15 @@ hb_status hb_broker_stats(const hb_broker *b, hb_broker_stats_t *out);
  * (`on` == 0, passive: subscriptions still flow, nothing is forwarded).
  *
  * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_STOPPED` when the broker was
- * stopped.
+ * stopped. Any thread; never waits.
  */
 hb_status hb_broker_set_active(const hb_broker *b, int32_t on);
 
 /**
  * Write 1 to `*out` when the broker forwards publications, else 0.
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL). Any thread; never waits.
  */
 hb_status hb_broker_is_active(const hb_broker *b, int32_t *out);
 
@@ -434,15 +750,16 @@ hb_status hb_broker_is_active(const hb_broker *b, int32_t *out);
  * readable) until `hb_broker_free`. Stopping twice is harmless.
  *
  * Returns `HB_OK`, `HB_INVALID_HANDLE`, or the error the broker's thread
- * ended with (`HB_ZMQ`, ...).
+ * ended with (`HB_ZMQ`, ...). Any thread; waits for the broker's thread
+ * to end (it ends at once: it runs no user code).
  */
 hb_status hb_broker_stop(const hb_broker *b);
 
 /**
- * Stop the broker (if running) and release the handle. NULL is a no-op
- * (`HB_OK`). After this call the handle is invalid: any use, including a
- * second free, returns `HB_INVALID_HANDLE`. If another thread is inside a
- * call on this handle, the broker is released when that call returns.
+ * Stop the broker (if running; its ports are free on return) and release
+ * the handle. NULL is a no-op (`HB_OK`). After this call the handle is
+ * invalid: any use, including a second free, returns `HB_INVALID_HANDLE`.
+ * Any thread; waits for the broker's thread to end.
  */
 hb_status hb_broker_free(hb_broker *b);
 
@@ -457,14 +774,17 @@ hb_status hb_broker_free(hb_broker *b);
  * * `out`: receives the new handle (release with `hb_calc_free`).
  *
  * Returns `HB_OK`; `HB_CONFIG` (bad broker list); `HB_INVALID_ARGUMENT`
- * (`out` NULL, bad UTF-8); `HB_ZMQ`.
+ * (`out` NULL, bad UTF-8); `HB_ZMQ`. Any thread; never waits (the node
+ * connects in the background).
  */
 hb_status hb_calc_new(const char *brokers, uint32_t timeout_ms, hb_calc **out);
 
 /**
- * Copy the node's counters into `*out` (also after `hb_calc_stop`).
+ * Copy the node's counters into `*out` (also after `hb_calc_stop`); set
+ * `out->size` first.
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
  */
 hb_status hb_calc_stats(const hb_calc *c, hb_calc_stats_t *out);
 
@@ -474,13 +794,15 @@ hb_status hb_calc_stats(const hb_calc *c, hb_calc_stats_t *out);
  * is harmless.
  *
  * Returns `HB_OK`, `HB_INVALID_HANDLE`, or the error the node's thread
- * ended with (`HB_ZMQ`, ...).
+ * ended with (`HB_ZMQ`, ...). Any thread; waits for the node's thread to
+ * end (at once: it runs no user code).
  */
 hb_status hb_calc_stop(const hb_calc *c);
 
 /**
  * Stop the node (if running) and release the handle. NULL is a no-op
- * (`HB_OK`); a freed handle (second free) is `HB_INVALID_HANDLE`.
+ * (`HB_OK`); a freed handle (second free) is `HB_INVALID_HANDLE`. Any
+ * thread; waits for the node's thread to end.
  */
 hb_status hb_calc_free(hb_calc *c);
 
@@ -881,27 +1203,44 @@ hb_status hb_op_pull_stats(const hb_op_pull *p, hb_op_stats_t *out);
 hb_status hb_op_pull_free(hb_op_pull *p);
 
 /**
+ * Wait until at least one of `n` handles is ready, at most `timeout_ms`
+ * milliseconds (the timeout rule: 0 = just look, negative refused).
+ *
+ * `items` is an array of `n` (1 to `HB_WAIT_MAX`) `hb_poll_item`s; each
+ * names a handle and the events to wait for. On return every item's
+ * `revents` is set: ready events, `HB_POLLERR` for a handle that is freed,
+ * stopped or not valid, `HB_POLLWAKE` after `hb_wake`. A handle is
+ * `HB_POLLIN`-ready when its taking call with a zero time-out makes
+ * progress (`hb_socket_recv`, `hb_client_next`, `hb_op_pull_recv`,
+ * `hb_failover_next_event`); make those calls, then poll again.
+ *
+ * Returns `HB_OK` with `*n_ready` (optional) = the number of items with
+ * `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal); 
+ * `HB_INVALID_ARGUMENT` (`items` NULL, `n` 0 or above `HB_WAIT_MAX`, a
+ * negative time-out, a handle of a kind that cannot be polled: broker,
+ * calc, op, proxy). Any thread; waits on the handles' descriptors and
+ * holds none of them meanwhile: other threads may use or free them, and a
+ * free or `hb_wake` ends the wait at once.
+ */
+hb_status hb_poll(hb_poll_item *items, size_t n, int32_t timeout_ms, size_t *n_ready);
+
+/**
  * Wait until one of `n` handles has something to take, at most
- * `timeout_ms` milliseconds (0 = just look; negative is refused: nothing
- * waits without a limit, call it in a loop).
+ * `timeout_ms` milliseconds: `hb_poll` with `HB_POLLIN` on every handle,
+ * for callers that only need the first ready one.
  *
- * `handles` points to `n` handles, each an `hb_client*`, `hb_op_pull*` or
- * `hb_failover*` (mixed as you like, cast to `const void*`). A handle is
- * ready when the matching call with a zero time-out will make progress:
- * `hb_client_next` (an answer, or a resend or time-out is due),
- * `hb_op_pull_recv` (a request), `hb_failover_next_event` (an event).
- * Make that call, then wait again. The handles are not held while this
- * waits: other threads may use (or free) them meanwhile.
+ * `handles` points to `n` (1 to `HB_WAIT_MAX`) handles of pollable kinds,
+ * mixed as you like (cast to `const void*`).
  *
- * Returns `HB_OK` with the index of the first ready handle in `*ready`;
- * `HB_TIMEOUT` when none became ready in time; `HB_INVALID_ARGUMENT`
- * (`handles` or `ready` NULL, `n` = 0, a negative time-out, a handle of
- * another kind); `HB_INVALID_HANDLE` (a NULL or freed handle: `*ready` is
- * set to its index); `HB_ZMQ`.
+ * Returns `HB_OK` with the index of the first ready handle in `*ready`
+ * (also a handle woken by `hb_wake`, or freed meanwhile: its next call
+ * says which); `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_INVALID_ARGUMENT`
+ * (`handles` or `ready` NULL, `n` 0 or above `HB_WAIT_MAX`, a negative
+ * time-out, a handle that cannot be polled); `HB_INVALID_HANDLE` (a NULL,
+ * freed or unknown handle: `*ready` is its index). Any thread; holds no
+ * handle while it waits.
  */
 hb_status hb_wait_any(const void *const *handles, size_t n, int32_t timeout_ms, size_t *ready);
-
-extern int zmq_socket_monitor(void *s, const char *addr, int events);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -10,7 +10,10 @@
 //! | [`calc`] | the calculation node |
 //! | [`client`] | the client |
 //! | [`lab`] | the whole lab on loopback, as `hypobus lab` runs it, and the failover trial |
+//! | [`socket`] | generic ZeroMQ sockets (every type the course uses), for the bindings |
+//! | [`proxy`] | a proxy on a library thread (XPUB/XSUB, ROUTER/DEALER brokers) |
 //! | [`ffi`] | the C ABI (`include/hypobus.h`) |
+//! | [`zsys`] | the few raw libzmq calls the `zmq` crate does not expose |
 //! | [`runner`], [`log`], [`error`] | role threads, event logs, the error type |
 //!
 //! ```no_run
@@ -24,17 +27,35 @@
 //! assert_eq!(client.hypot("12", "13").unwrap(), "17.6918");
 //! ```
 
+// cbindgen reads only `ffi` (the C API); the other modules are the Rust API.
+/// cbindgen:ignore
 pub mod broker;
+/// cbindgen:ignore
 pub mod calc;
+/// cbindgen:ignore
 pub mod client;
+/// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
 pub mod failover;
-pub mod ffi;
+/// cbindgen:ignore
 pub mod lab;
+/// cbindgen:ignore
 pub mod log;
+/// cbindgen:ignore
 pub mod net;
+/// cbindgen:ignore
 pub mod op;
+/// cbindgen:ignore
+pub mod proxy;
+/// cbindgen:ignore
 pub mod runner;
+/// cbindgen:ignore
+pub mod socket;
+/// cbindgen:ignore
 pub mod wire;
+/// cbindgen:ignore
+pub mod zsys;
+pub mod ffi;
 
 pub use error::{Error, Result};

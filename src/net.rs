@@ -152,8 +152,8 @@ impl NodeSockets {
     pub fn wait_connected(&mut self, deadline: Instant) -> Result<bool> {
         let Some((mp, ms)) = self.monitors.take() else { return Ok(true) };
         let ok = wait_handshake(&mp, deadline)? && wait_handshake(&ms, deadline)?;
-        stop_monitor(&mut self.publ);
-        stop_monitor(&mut self.sub);
+        crate::zsys::stop_monitor(&mut self.publ);
+        crate::zsys::stop_monitor(&mut self.sub);
         drop((mp, ms));
         // With ZMQ_IMMEDIATE a new connection is attached to the socket (and
         // a SUB's subscriptions sent) only when the socket is next used:
@@ -180,28 +180,11 @@ impl NodeSockets {
     }
 }
 
-extern "C" {
-    // From the libzmq that the `zmq` crate links. The crate's `monitor()`
-    // cannot pass NULL, and an empty endpoint does not stop a monitor.
-    fn zmq_socket_monitor(s: *mut std::ffi::c_void, addr: *const std::ffi::c_char, events: std::ffi::c_int) -> std::ffi::c_int;
-}
-
-/// Remove a socket's monitor. This must happen before the monitor's PAIR
-/// socket goes away: libzmq's I/O thread sends monitor events with a
-/// blocking send, so a later event (a reconnect after a broker switch) with
-/// nobody reading would stall the I/O thread of the whole context.
-fn stop_monitor(sock: &mut zmq::Socket) {
-    // SAFETY: a live socket handle, NULL endpoint = stop monitoring (libzmq API).
-    unsafe {
-        zmq_socket_monitor(sock.as_mut_ptr(), std::ptr::null(), 0);
-    }
-}
-
 impl Drop for NodeSockets {
     fn drop(&mut self) {
         if self.monitors.take().is_some() {
-            stop_monitor(&mut self.publ);
-            stop_monitor(&mut self.sub);
+            crate::zsys::stop_monitor(&mut self.publ);
+            crate::zsys::stop_monitor(&mut self.sub);
         }
     }
 }

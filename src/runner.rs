@@ -51,6 +51,20 @@ impl StopSignal {
     }
 }
 
+/// Block every (blockable) signal on the calling thread, as libzmq does on
+/// its own threads: the library's threads never run a signal handler, so a
+/// process-directed signal (SIGINT, SIGALRM, ...) reaches an application
+/// thread, where a wait of the library returns `HB_INTERRUPTED` at once.
+/// Call it first thing on every thread the library starts.
+pub fn block_signals() {
+    // SAFETY: a zeroed sigset_t filled by sigfillset; pthread_sigmask on the calling thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 impl Runner {
     /// Start `body` on a new thread named `name`; `body` must return when its
     /// [`StopSignal`] becomes readable.
@@ -69,6 +83,7 @@ impl Runner {
         let thread = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
+                block_signals();
                 let r = body(StopSignal { sock: theirs });
                 if let Err(e) = &r {
                     crate::log!(&role, "stopped on error: {e}");

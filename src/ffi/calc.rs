@@ -1,19 +1,74 @@
 //! `hb_calc_*`: the calculation node.
 
-use super::{brokers_arg, ffi_entry, free, get, lock, register, Handle, HbStatus, Out, TypeTag};
+use super::{brokers_arg, ffi_entry, free, get, lock, put_sized, register, HbStatus, Object, Out, TypeTag};
 use crate::calc::{CalcConfig, CalcNode, CalcStats};
 use std::ffi::c_char;
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// A running calculation node (opaque). Create with `hb_calc_new`, release
-/// with `hb_calc_free`. Safe to use from several threads.
+/// with `hb_calc_free`. Any thread may use it.
 pub struct HbCalc {
     inner: Mutex<CalcNode>,
 }
 
-impl Handle for HbCalc {
+impl Object for HbCalc {
     const TAG: TypeTag = TypeTag::Calc;
+    fn close(&self) {
+        if let Ok(mut c) = self.inner.lock() {
+            let _ = c.stop();
+        }
+    }
+}
+
+/// A calc node's counters (`hb_calc_stats`). Set `size` to
+/// `sizeof(hb_calc_stats_t)` before the call (see `hb_broker_stats_t`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HbCalcStats {
+    /// Set by the caller: `sizeof(hb_calc_stats_t)`.
+    pub size: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// Requests whose two catheti arrived and were sent to the operation nodes.
+    pub requests: u64,
+    /// Of those, classic (untagged) requests.
+    pub classic_requests: u64,
+    /// Hypotenuse answers published.
+    pub results: u64,
+    /// Error answers published.
+    pub errors: u64,
+    /// Squares computed locally because no operation node answered in time.
+    pub fallbacks: u64,
+    /// Squares received from operation nodes and used.
+    pub squares_received: u64,
+    /// Duplicate requests or squares dropped (or re-answered from the cache).
+    pub duplicates: u64,
+    /// Messages that were not well-formed and could not be answered.
+    pub bad_messages: u64,
+    /// Requests dropped because their second cathetus never came.
+    pub expired: u64,
+    /// Requests in progress right now.
+    pub in_flight: u64,
+}
+
+impl From<CalcStats> for HbCalcStats {
+    fn from(s: CalcStats) -> Self {
+        HbCalcStats {
+            size: 0,
+            reserved: 0,
+            requests: s.requests,
+            classic_requests: s.classic_requests,
+            results: s.results,
+            errors: s.errors,
+            fallbacks: s.fallbacks,
+            squares_received: s.squares_received,
+            duplicates: s.duplicates,
+            bad_messages: s.bad_messages,
+            expired: s.expired,
+            in_flight: s.in_flight,
+        }
+    }
 }
 
 /// Connect a calculation node to the brokers and serve on a background
@@ -26,7 +81,8 @@ impl Handle for HbCalc {
 /// * `out`: receives the new handle (release with `hb_calc_free`).
 ///
 /// Returns `HB_OK`; `HB_CONFIG` (bad broker list); `HB_INVALID_ARGUMENT`
-/// (`out` NULL, bad UTF-8); `HB_ZMQ`.
+/// (`out` NULL, bad UTF-8); `HB_ZMQ`. Any thread; never waits (the node
+/// connects in the background).
 #[no_mangle]
 pub extern "C" fn hb_calc_new(brokers: *const c_char, timeout_ms: u32, out: *mut *mut HbCalc) -> HbStatus {
     ffi_entry!("hb_calc_new", {
@@ -36,21 +92,22 @@ pub extern "C" fn hb_calc_new(brokers: *const c_char, timeout_ms: u32, out: *mut
             cfg.timeout = Duration::from_millis(timeout_ms.into());
         }
         let node = CalcNode::start(cfg)?;
-        out.set(register(HbCalc { inner: Mutex::new(node) }));
+        out.set(register(HbCalc { inner: Mutex::new(node) })?);
         Ok(())
     })
 }
 
-/// Copy the node's counters into `*out` (also after `hb_calc_stop`).
+/// Copy the node's counters into `*out` (also after `hb_calc_stop`); set
+/// `out->size` first.
 ///
-/// Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+/// Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+/// NULL, `out->size` not set). Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_calc_stats(c: *const HbCalc, out: *mut CalcStats) -> HbStatus {
-    ffi_entry!("hb_calc_stats", {
+pub extern "C" fn hb_calc_stats(c: *const HbCalc, out: *mut HbCalcStats) -> HbStatus {
+    ffi_entry!(c; "hb_calc_stats", {
         let c = get(c)?;
-        let out = Out::new(out, "out")?;
-        out.set(lock(&c.inner, "hb_calc")?.stats());
-        Ok(())
+        let s = lock(&c.inner, "hb_calc")?.stats();
+        put_sized(out, s.into(), "out")
     })
 }
 
@@ -59,10 +116,11 @@ pub extern "C" fn hb_calc_stats(c: *const HbCalc, out: *mut CalcStats) -> HbStat
 /// is harmless.
 ///
 /// Returns `HB_OK`, `HB_INVALID_HANDLE`, or the error the node's thread
-/// ended with (`HB_ZMQ`, ...).
+/// ended with (`HB_ZMQ`, ...). Any thread; waits for the node's thread to
+/// end (at once: it runs no user code).
 #[no_mangle]
 pub extern "C" fn hb_calc_stop(c: *const HbCalc) -> HbStatus {
-    ffi_entry!("hb_calc_stop", {
+    ffi_entry!(c; "hb_calc_stop", {
         let c = get(c)?;
         lock(&c.inner, "hb_calc")?.stop()?;
         Ok(())
@@ -70,7 +128,8 @@ pub extern "C" fn hb_calc_stop(c: *const HbCalc) -> HbStatus {
 }
 
 /// Stop the node (if running) and release the handle. NULL is a no-op
-/// (`HB_OK`); a freed handle (second free) is `HB_INVALID_HANDLE`.
+/// (`HB_OK`); a freed handle (second free) is `HB_INVALID_HANDLE`. Any
+/// thread; waits for the node's thread to end.
 #[no_mangle]
 pub extern "C" fn hb_calc_free(c: *mut HbCalc) -> HbStatus {
     ffi_entry!("hb_calc_free", { free(c) })

@@ -1,7 +1,7 @@
 //! `hb_client_*`: asks for hypotenuses.
 
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, Failure, FfiResult, Handle, HbStatus, Out, StrOut, TypeTag,
+    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, Failure, FfiResult, Object, HbStatus, Out, StrOut, TypeTag,
 };
 use crate::client::{Client, ClientConfig, ClientStats, Mode};
 use std::ffi::c_char;
@@ -16,8 +16,40 @@ pub struct HbClient {
     pub(crate) inner: Mutex<Client>,
 }
 
-impl Handle for HbClient {
+impl Object for HbClient {
     const TAG: TypeTag = TypeTag::Client;
+    fn look(&self, _events: i16, fds: &mut Vec<std::os::fd::RawFd>) -> Result<super::Look, Failure> {
+        let (r, fd, timer) = lock(&self.inner, "hb_client")?.wait_state()?;
+        fds.push(fd);
+        Ok(super::Look { revents: if r { super::HB_POLLIN } else { 0 }, timer })
+    }
+}
+
+/// A client's counters (`hb_client_stats`). Set `size` to
+/// `sizeof(hb_client_stats_t)` before the call (see `hb_broker_stats_t`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HbClientStats {
+    /// Set by the caller: `sizeof(hb_client_stats_t)`.
+    pub size: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// Requests submitted.
+    pub requests: u64,
+    /// Resends of unanswered requests.
+    pub resent: u64,
+    /// Answers delivered to the application (values and errors).
+    pub answers: u64,
+    /// Duplicate or stray answers dropped.
+    pub duplicates: u64,
+    /// Requests that timed out.
+    pub timeouts: u64,
+}
+
+impl From<ClientStats> for HbClientStats {
+    fn from(s: ClientStats) -> Self {
+        HbClientStats { size: 0, reserved: 0, requests: s.requests, resent: s.resent, answers: s.answers, duplicates: s.duplicates, timeouts: s.timeouts }
+    }
 }
 
 /// Connect a client to the brokers.
@@ -45,7 +77,7 @@ pub extern "C" fn hb_client_new(brokers: *const c_char, classic: i32, timeout_ms
             cfg.timeout = Duration::from_millis(timeout_ms.into());
         }
         let client = Client::new(cfg)?;
-        out.set(register(HbClient { inner: Mutex::new(client) }));
+        out.set(register(HbClient { inner: Mutex::new(client) })?);
         Ok(())
     })
 }
@@ -89,7 +121,7 @@ pub extern "C" fn hb_client_hypot(
             None => g.hypot(a, b)?,
         };
         drop(g);
-        out.write(&h)
+        out.put(&h)
     })
 }
 
@@ -187,11 +219,11 @@ pub extern "C" fn hb_client_next(
         let written: FfiResult = match r {
             Ok(h) => {
                 result.set(HbStatus::HB_OK);
-                out.write(&h)
+                out.put(&h)
             }
             Err(e) => {
                 result.set(status_of(&e));
-                out.write(&e.to_string())
+                out.put(&e.to_string())
             }
         };
         written
@@ -216,12 +248,11 @@ pub extern "C" fn hb_client_in_flight(c: *const HbClient, out: *mut u32) -> HbSt
 ///
 /// Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
 #[no_mangle]
-pub extern "C" fn hb_client_stats(c: *const HbClient, out: *mut ClientStats) -> HbStatus {
-    ffi_entry!("hb_client_stats", {
+pub extern "C" fn hb_client_stats(c: *const HbClient, out: *mut HbClientStats) -> HbStatus {
+    ffi_entry!(c; "hb_client_stats", {
         let c = get(c)?;
-        let out = Out::new(out, "out")?;
-        out.set(lock(&c.inner, "hb_client")?.stats());
-        Ok(())
+        let s = lock(&c.inner, "hb_client")?.stats();
+        super::put_sized(out, s.into(), "out")
     })
 }
 

@@ -18,8 +18,7 @@
 //! its own handle, and may not stop, free or hand back any failover broker:
 //! those calls are refused, not deadlocked.
 
-use super::{ffi_entry, free, get, lock, opt_str_arg, register, str_arg, Failure, FfiResult, Handle, HbStatus, Out, StrOut, TypeTag};
-use crate::broker::BrokerStats;
+use super::{ffi_entry, free, get, lock, opt_str_arg, register, str_arg, Failure, FfiResult, Object, HbStatus, Out, StrOut, TypeTag};
 use crate::failover::{Event, EventCallback, FailoverBroker, FailoverConfig, FailoverStats, Role};
 use std::cell::Cell;
 use std::ffi::{c_char, c_void, CString};
@@ -39,6 +38,41 @@ pub enum HbRole {
     /// Watches the primary; takes over when it falls silent, yields to an
     /// active primary, hands back on request (`hb_failover_handback`).
     HB_ROLE_BACKUP = 1,
+}
+
+/// A failover broker's counters (`hb_failover_stats`). Set `size` to
+/// `sizeof(hb_failover_stats_t)` before the call (see `hb_broker_stats_t`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HbFailoverStats {
+    /// Set by the caller: `sizeof(hb_failover_stats_t)`.
+    pub size: u32,
+    /// 1 when this broker forwards now.
+    pub active: u32,
+    /// Times it became active.
+    pub activations: u64,
+    /// Times it became passive.
+    pub deactivations: u64,
+    /// Heartbeats sent (each is `HB` plus the state message).
+    pub heartbeats: u64,
+    /// Heartbeat messages received from the peer.
+    pub peer_heartbeats: u64,
+    /// Milliseconds since the peer was last heard (UINT64_MAX: never).
+    pub peer_silent_ms: u64,
+}
+
+impl From<FailoverStats> for HbFailoverStats {
+    fn from(s: FailoverStats) -> Self {
+        HbFailoverStats {
+            size: 0,
+            active: s.active,
+            activations: s.activations,
+            deactivations: s.deactivations,
+            heartbeats: s.heartbeats,
+            peer_heartbeats: s.peer_heartbeats,
+            peer_silent_ms: s.peer_silent_ms,
+        }
+    }
 }
 
 /// Called for every state change of a failover broker:
@@ -70,7 +104,7 @@ thread_local! {
 
 /// The object behind a live `hb_failover` handle, unless called from that
 /// broker's own event callback.
-fn handle(f: *const HbFailover, name: &str) -> std::result::Result<Arc<HbFailover>, Failure> {
+fn handle(f: *const HbFailover, name: &str) -> std::result::Result<Arc<super::Slot<HbFailover>>, Failure> {
     let obj = get(f)?;
     if IN_CALLBACK.with(Cell::get) == f.addr() {
         return Err(Failure::arg(format!("{name} cannot be called on a failover broker from inside its own event callback")));
@@ -146,8 +180,12 @@ impl HbFailover {
     }
 }
 
-impl Handle for HbFailover {
+impl Object for HbFailover {
     const TAG: TypeTag = TypeTag::Failover;
+    fn look(&self, _events: i16, _fds: &mut Vec<std::os::fd::RawFd>) -> Result<super::Look, Failure> {
+        let r = self.has_event();
+        Ok(super::Look { revents: if r { super::HB_POLLIN } else { 0 }, timer: Some(std::time::Instant::now() + Duration::from_millis(20)) })
+    }
 }
 
 impl HbFailover {
@@ -288,7 +326,7 @@ pub extern "C" fn hb_failover_new(
             events: Mutex::new(rx),
             peeked: Mutex::new(None),
             endpoints,
-        });
+        })?;
         key.store(h.addr(), Ordering::SeqCst);
         out.set(h);
         Ok(())
@@ -357,7 +395,7 @@ pub extern "C" fn hb_failover_next_event(
             }
             return Ok(());
         }
-        text.write(&ev.reason)
+        text.put(&ev.reason)
     })
 }
 
@@ -408,16 +446,14 @@ pub extern "C" fn hb_failover_handback(f: *const HbFailover, timeout_ms: i32) ->
 /// broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
 /// `hb_failover_stop` runs on another thread.
 #[no_mangle]
-pub extern "C" fn hb_failover_stats(f: *const HbFailover, out: *mut FailoverStats) -> HbStatus {
+pub extern "C" fn hb_failover_stats(f: *const HbFailover, out: *mut HbFailoverStats) -> HbStatus {
     ffi_entry!("hb_failover_stats", {
         let f = handle(f, "hb_failover_stats")?;
-        let out = Out::new(out, "out")?;
         let mut s = f.with(|fb| Ok(fb.stats()))?;
         if f.is_stopped() {
             s.active = 0;
         }
-        out.set(s);
-        Ok(())
+        super::put_sized(out, s.into(), "out")
     })
 }
 
@@ -429,12 +465,11 @@ pub extern "C" fn hb_failover_stats(f: *const HbFailover, out: *mut FailoverStat
 /// broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
 /// `hb_failover_stop` runs on another thread.
 #[no_mangle]
-pub extern "C" fn hb_failover_broker_stats(f: *const HbFailover, out: *mut BrokerStats) -> HbStatus {
-    ffi_entry!("hb_failover_broker_stats", {
+pub extern "C" fn hb_failover_broker_stats(f: *const HbFailover, out: *mut super::broker::HbBrokerStats) -> HbStatus {
+    ffi_entry!(f; "hb_failover_broker_stats", {
         let f = handle(f, "hb_failover_broker_stats")?;
-        let out = Out::new(out, "out")?;
-        out.set(f.with(|fb| Ok(fb.broker_stats()))?);
-        Ok(())
+        let s = f.with(|fb| Ok(fb.broker_stats()))?;
+        super::put_sized(out, s.into(), "out")
     })
 }
 
@@ -458,7 +493,7 @@ pub extern "C" fn hb_failover_endpoint(f: *const HbFailover, which: i32, buf: *m
             1 => &f.endpoints.1,
             _ => return Err(Failure::arg(format!("which must be 0 (xsub) or 1 (xpub), not {which}"))),
         };
-        out.write(ep)
+        out.put(ep)
     })
 }
 

@@ -1,7 +1,7 @@
 //! `hb_op_*` (operation node calling a C function on its own thread) and
 //! `hb_op_pull_*` (operation node driven by the caller's thread).
 
-use super::{brokers_arg, ffi_entry, free, get, lock, register, str_arg, Failure, Handle, HbStatus, Out, StrOut, TypeTag};
+use super::{brokers_arg, ffi_entry, free, get, lock, register, str_arg, Failure, Object, HbStatus, Out, StrOut, TypeTag};
 use crate::op::{OpConfig, OpNode, OpPull, OpStats, Operation};
 use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
@@ -17,13 +17,38 @@ use std::sync::Mutex;
 /// `hb_op_stop`, `hb_op_stats` or `hb_op_free` on its own node.
 pub type HbOpFn = Option<unsafe extern "C" fn(user: *mut c_void, x: f64, out: *mut f64) -> i32>;
 
+/// An operation node's counters (`hb_op_stats`, `hb_op_pull_stats`). Set
+/// `size` to `sizeof(hb_op_stats_t)` before the call (see `hb_broker_stats_t`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HbOpStats {
+    /// Set by the caller: `sizeof(hb_op_stats_t)`.
+    pub size: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// Well-formed requests received.
+    pub requests: u64,
+    /// Answers published (values and errors).
+    pub replies: u64,
+    /// Error answers among them, plus bad classic requests dropped.
+    pub errors: u64,
+    /// Messages that were not for this lane or not well-formed at all.
+    pub ignored: u64,
+}
+
+impl From<OpStats> for HbOpStats {
+    fn from(s: OpStats) -> Self {
+        HbOpStats { size: 0, reserved: 0, requests: s.requests, replies: s.replies, errors: s.errors, ignored: s.ignored }
+    }
+}
+
 /// An operation node running on its own thread (opaque). Create with
 /// `hb_op_new`, release with `hb_op_free`. Safe to use from several threads.
 pub struct HbOp {
     inner: Mutex<OpNode>,
 }
 
-impl Handle for HbOp {
+impl Object for HbOp {
     const TAG: TypeTag = TypeTag::Op;
 }
 
@@ -78,7 +103,7 @@ pub extern "C" fn hb_op_new(brokers: *const c_char, lane: u32, op: HbOpFn, user:
             }
         };
         let node = OpNode::start(cfg, operation)?;
-        out.set(register(HbOp { inner: Mutex::new(node) }));
+        out.set(register(HbOp { inner: Mutex::new(node) })?);
         Ok(())
     })
 }
@@ -87,12 +112,11 @@ pub extern "C" fn hb_op_new(brokers: *const c_char, lane: u32, op: HbOpFn, user:
 ///
 /// Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
 #[no_mangle]
-pub extern "C" fn hb_op_stats(op: *const HbOp, out: *mut OpStats) -> HbStatus {
-    ffi_entry!("hb_op_stats", {
+pub extern "C" fn hb_op_stats(op: *const HbOp, out: *mut HbOpStats) -> HbStatus {
+    ffi_entry!(op; "hb_op_stats", {
         let op = get(op)?;
-        let out = Out::new(out, "out")?;
-        out.set(lock(&op.inner, "hb_op")?.stats());
-        Ok(())
+        let s = lock(&op.inner, "hb_op")?.stats();
+        super::put_sized(out, s.into(), "out")
     })
 }
 
@@ -131,8 +155,13 @@ pub struct HbOpPull {
     pub(crate) inner: Mutex<OpPull>,
 }
 
-impl Handle for HbOpPull {
+impl Object for HbOpPull {
     const TAG: TypeTag = TypeTag::OpPull;
+    fn look(&self, _events: i16, fds: &mut Vec<std::os::fd::RawFd>) -> Result<super::Look, Failure> {
+        let (r, fd) = lock(&self.inner, "hb_op_pull")?.wait_state()?;
+        fds.push(fd);
+        Ok(super::Look { revents: if r { super::HB_POLLIN } else { 0 }, timer: None })
+    }
 }
 
 /// Connect a pull-style operation node for `lane` (see `hb_op_new` for
@@ -146,7 +175,7 @@ pub extern "C" fn hb_op_pull_new(brokers: *const c_char, lane: u32, out: *mut *m
     ffi_entry!("hb_op_pull_new", {
         let out = Out::new(out, "out")?;
         let node = OpPull::new(OpConfig { brokers: brokers_arg(brokers)?, lane })?;
-        out.set(register(HbOpPull { inner: Mutex::new(node) }));
+        out.set(register(HbOpPull { inner: Mutex::new(node) })?);
         Ok(())
     })
 }
@@ -192,7 +221,7 @@ pub extern "C" fn hb_op_pull_recv(
         };
         id.set(req.id);
         value.set(req.value);
-        text.write_optional(&req.text)
+        text.put(&req.text)
     })
 }
 
@@ -233,12 +262,11 @@ pub extern "C" fn hb_op_pull_reply_error(p: *const HbOpPull, id: u64, reason: *c
 ///
 /// Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
 #[no_mangle]
-pub extern "C" fn hb_op_pull_stats(p: *const HbOpPull, out: *mut OpStats) -> HbStatus {
-    ffi_entry!("hb_op_pull_stats", {
+pub extern "C" fn hb_op_pull_stats(p: *const HbOpPull, out: *mut HbOpStats) -> HbStatus {
+    ffi_entry!(p; "hb_op_pull_stats", {
         let p = get(p)?;
-        let out = Out::new(out, "out")?;
-        out.set(lock(&p.inner, "hb_op_pull")?.stats());
-        Ok(())
+        let s = lock(&p.inner, "hb_op_pull")?.stats();
+        super::put_sized(out, s.into(), "out")
     })
 }
 

@@ -1,38 +1,161 @@
-//! `hb_wait_any`: one call that waits on many handles at once.
+//! `hb_poll` and `hb_wait_any`: one call that waits on many handles of any
+//! pollable kind (sockets, clients, pull-style op nodes, failover brokers).
 //!
-//! Made for event loops (Node runs this one call on a worker thread and
-//! dispatches what it returns; Python can call it in a loop): no thread of
-//! the library calls back, no handle is held while waiting, so other calls
-//! on the same handles (submit, reply, next) go on meanwhile from any thread.
+//! No handle is held while the call sleeps: each is looked at (locked only
+//! for the look), then the call sleeps on the descriptors the looks named
+//! and on each handle's notifier, so a free, an `hb_wake` or another
+//! thread's taking wakes it at once.
 
-use super::client::HbClient;
-use super::failover::HbFailover;
-use super::op::HbOpPull;
-use super::{ffi_entry, get_any, lock, Failure, HbStatus, Out, TypeTag};
+use super::{ffi_entry, get_dyn, take_wake, Failure, HbStatus, Out, HB_POLLERR, HB_POLLIN, HB_POLLWAKE, HB_WAIT_MAX};
+use super::{DynSlot, FfiResult};
 use std::ffi::c_void;
-use std::time::{Duration, Instant};
+use std::os::fd::RawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
 
-/// While a failover handle is in the set (its events have no file
-/// descriptor), the wait looks at it at least this often.
-const FAILOVER_LOOK: Duration = Duration::from_millis(20);
+/// One entry of an `hb_poll` set.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbPollItem {
+    /// A handle of a pollable kind: `hb_socket*`, `hb_client*`,
+    /// `hb_op_pull*`, `hb_failover*` (cast to `const void*`).
+    pub handle: *const c_void,
+    /// What to wait for: `HB_POLLIN` (something to take: a message, an
+    /// answer or due resend, a request, an event), `HB_POLLOUT` (sockets:
+    /// can send).
+    pub events: i16,
+    /// Set by `hb_poll`: the events that are ready, plus `HB_POLLERR` (the
+    /// handle is freed or stopped) and `HB_POLLWAKE` (`hb_wake` was called),
+    /// which are reported whatever `events` asks.
+    pub revents: i16,
+}
+
+/// Look at every item once; returns how many are ready, the descriptors to
+/// sleep on and the earliest timer.
+fn look_all(items: &mut [HbPollItem], slots: &mut Vec<Option<Arc<dyn DynSlot>>>, fds: &mut Vec<RawFd>) -> Result<(usize, Option<Instant>), Failure> {
+    let mut ready = 0;
+    let mut timer: Option<Instant> = None;
+    slots.clear();
+    fds.clear();
+    for it in items.iter_mut() {
+        it.revents = 0;
+        let h = match get_dyn(it.handle.addr()) {
+            Ok(h) => h,
+            Err(_) => {
+                it.revents = HB_POLLERR;
+                ready += 1;
+                slots.push(None);
+                continue;
+            }
+        };
+        let c = h.common();
+        if c.is_closed() {
+            it.revents = HB_POLLERR;
+        } else {
+            if take_wake(c) {
+                it.revents |= HB_POLLWAKE;
+            } else {
+                c.notifier.drain();
+            }
+            let look = h.look(it.events, fds)?;
+            it.revents |= look.revents & it.events;
+            if let Some(t) = look.timer {
+                timer = Some(timer.map_or(t, |x| x.min(t)));
+            }
+        }
+        if it.revents != 0 {
+            ready += 1;
+        }
+        slots.push(Some(h));
+    }
+    Ok((ready, timer))
+}
+
+/// Sleep on `fds` and every live handle's notifier (counted as a waiter
+/// on each, so takings on other threads wake it) until `until`.
+fn sleep_all(slots: &[Option<Arc<dyn DynSlot>>], fds: &[RawFd], until: Instant) -> FfiResult {
+    let mut all: Vec<RawFd> = fds.to_vec();
+    for h in slots.iter().flatten() {
+        all.push(h.common().notifier.fd());
+        h.common().waiters.fetch_add(1, Ordering::SeqCst);
+    }
+    let r = super::sleep_on(None, &all, until);
+    for h in slots.iter().flatten() {
+        h.common().waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+    r
+}
+
+fn poll_items(items: &mut [HbPollItem], timeout_ms: i32) -> Result<usize, Failure> {
+    let deadline = super::deadline(timeout_ms)?;
+    let mut slots = Vec::with_capacity(items.len());
+    let mut fds = Vec::with_capacity(items.len() + 1);
+    loop {
+        let (ready, timer) = look_all(items, &mut slots, &mut fds)?;
+        if ready > 0 {
+            return Ok(ready);
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::timeout(format!("no handle became ready within {timeout_ms} ms")));
+        }
+        sleep_all(&slots, &fds, timer.map_or(deadline, |t| t.min(deadline)))?;
+    }
+}
+
+fn items_arg<'a>(items: *mut HbPollItem, n: usize) -> Result<&'a mut [HbPollItem], Failure> {
+    if items.is_null() || n == 0 {
+        return Err(Failure::arg("items is NULL or n is 0"));
+    }
+    if n > HB_WAIT_MAX {
+        return Err(Failure::arg(format!("n is {n}: at most HB_WAIT_MAX ({HB_WAIT_MAX}) handles per call")));
+    }
+    // SAFETY: the caller passes an array of n items (n bounded above).
+    Ok(unsafe { std::slice::from_raw_parts_mut(items, n) })
+}
+
+/// Wait until at least one of `n` handles is ready, at most `timeout_ms`
+/// milliseconds (the timeout rule: 0 = just look, negative refused).
+///
+/// `items` is an array of `n` (1 to `HB_WAIT_MAX`) `hb_poll_item`s; each
+/// names a handle and the events to wait for. On return every item's
+/// `revents` is set: ready events, `HB_POLLERR` for a handle that is freed,
+/// stopped or not valid, `HB_POLLWAKE` after `hb_wake`. A handle is
+/// `HB_POLLIN`-ready when its taking call with a zero time-out makes
+/// progress (`hb_socket_recv`, `hb_client_next`, `hb_op_pull_recv`,
+/// `hb_failover_next_event`); make those calls, then poll again.
+///
+/// Returns `HB_OK` with `*n_ready` (optional) = the number of items with
+/// `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal); 
+/// `HB_INVALID_ARGUMENT` (`items` NULL, `n` 0 or above `HB_WAIT_MAX`, a
+/// negative time-out, a handle of a kind that cannot be polled: broker,
+/// calc, op, proxy). Any thread; waits on the handles' descriptors and
+/// holds none of them meanwhile: other threads may use or free them, and a
+/// free or `hb_wake` ends the wait at once.
+#[no_mangle]
+pub extern "C" fn hb_poll(items: *mut HbPollItem, n: usize, timeout_ms: i32, n_ready: *mut usize) -> HbStatus {
+    ffi_entry!("hb_poll", {
+        let items = items_arg(items, n)?;
+        let ready = poll_items(items, timeout_ms)?;
+        super::set_opt(n_ready, ready);
+        Ok(())
+    })
+}
 
 /// Wait until one of `n` handles has something to take, at most
-/// `timeout_ms` milliseconds (0 = just look; negative is refused: nothing
-/// waits without a limit, call it in a loop).
+/// `timeout_ms` milliseconds: `hb_poll` with `HB_POLLIN` on every handle,
+/// for callers that only need the first ready one.
 ///
-/// `handles` points to `n` handles, each an `hb_client*`, `hb_op_pull*` or
-/// `hb_failover*` (mixed as you like, cast to `const void*`). A handle is
-/// ready when the matching call with a zero time-out will make progress:
-/// `hb_client_next` (an answer, or a resend or time-out is due),
-/// `hb_op_pull_recv` (a request), `hb_failover_next_event` (an event).
-/// Make that call, then wait again. The handles are not held while this
-/// waits: other threads may use (or free) them meanwhile.
+/// `handles` points to `n` (1 to `HB_WAIT_MAX`) handles of pollable kinds,
+/// mixed as you like (cast to `const void*`).
 ///
-/// Returns `HB_OK` with the index of the first ready handle in `*ready`;
-/// `HB_TIMEOUT` when none became ready in time; `HB_INVALID_ARGUMENT`
-/// (`handles` or `ready` NULL, `n` = 0, a negative time-out, a handle of
-/// another kind); `HB_INVALID_HANDLE` (a NULL or freed handle: `*ready` is
-/// set to its index); `HB_ZMQ`.
+/// Returns `HB_OK` with the index of the first ready handle in `*ready`
+/// (also a handle woken by `hb_wake`, or freed meanwhile: its next call
+/// says which); `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_INVALID_ARGUMENT`
+/// (`handles` or `ready` NULL, `n` 0 or above `HB_WAIT_MAX`, a negative
+/// time-out, a handle that cannot be polled); `HB_INVALID_HANDLE` (a NULL,
+/// freed or unknown handle: `*ready` is its index). Any thread; holds no
+/// handle while it waits.
 #[no_mangle]
 pub extern "C" fn hb_wait_any(handles: *const *const c_void, n: usize, timeout_ms: i32, ready: *mut usize) -> HbStatus {
     ffi_entry!("hb_wait_any", {
@@ -40,60 +163,25 @@ pub extern "C" fn hb_wait_any(handles: *const *const c_void, n: usize, timeout_m
         if handles.is_null() || n == 0 {
             return Err(Failure::arg("handles is NULL or n is 0"));
         }
-        if timeout_ms < 0 {
-            return Err(Failure::arg(format!("timeout_ms must be >= 0, not {timeout_ms}: nothing waits without a limit; call it in a loop")));
+        if n > HB_WAIT_MAX {
+            return Err(Failure::arg(format!("n is {n}: at most HB_WAIT_MAX ({HB_WAIT_MAX}) handles per call")));
         }
-        // SAFETY: the caller passes an array of n handle values.
-        let keys: Vec<usize> = unsafe { std::slice::from_raw_parts(handles, n) }.iter().map(|h| h.addr()).collect();
-        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
-        loop {
-            // Look at every handle (each locked only for the look), collect
-            // the descriptors to sleep on and the earliest timer.
-            let mut fds = Vec::with_capacity(n);
-            let mut wake = deadline;
-            for (i, &key) in keys.iter().enumerate() {
-                let (tag, obj) = get_any(key).inspect_err(|_| ready.set(i))?;
-                let (is_ready, fd) = match tag {
-                    TypeTag::Client => {
-                        let c = obj.downcast::<HbClient>().map_err(|_| Failure::arg("bad client handle"))?;
-                        let (r, fd, timer) = lock(&c.inner, "hb_client")?.wait_state()?;
-                        if let Some(t) = timer {
-                            wake = wake.min(t);
-                        }
-                        (r, Some(fd))
-                    }
-                    TypeTag::OpPull => {
-                        let p = obj.downcast::<HbOpPull>().map_err(|_| Failure::arg("bad op_pull handle"))?;
-                        let (r, fd) = lock(&p.inner, "hb_op_pull")?.wait_state()?;
-                        (r, Some(fd))
-                    }
-                    TypeTag::Failover => {
-                        let f = obj.downcast::<HbFailover>().map_err(|_| Failure::arg("bad failover handle"))?;
-                        wake = wake.min(Instant::now() + FAILOVER_LOOK);
-                        (f.has_event(), None)
-                    }
-                    other => return Err(Failure::arg(format!("handle {i} is a {other:?} handle: only client, op_pull and failover handles can be waited on"))),
-                };
-                if is_ready {
-                    ready.set(i);
-                    return Ok(());
-                }
-                if let Some(fd) = fd {
-                    fds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
-                }
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Failure::new(HbStatus::HB_TIMEOUT, format!("no handle became ready within {timeout_ms} ms")));
-            }
-            // Sleep until a descriptor signals (ZMQ_FD is edge-triggered; the
-            // looks above re-armed it) or a timer is due, then look again.
-            let ms = (wake.saturating_duration_since(now).as_micros().div_ceil(1000)).min(i32::MAX as u128) as i32;
-            // SAFETY: fds is a valid array of fds.len() pollfd structures.
-            let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-            if rc < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-                return Err(Failure::new(HbStatus::HB_ZMQ, format!("poll failed: {}", std::io::Error::last_os_error())));
+        // SAFETY: the caller passes an array of n handle values (n bounded above).
+        let hs = unsafe { std::slice::from_raw_parts(handles, n) };
+        for (i, h) in hs.iter().enumerate() {
+            if let Err(e) = get_dyn(h.addr()) {
+                ready.set(i);
+                return Err(e);
             }
         }
+        let mut items: Vec<HbPollItem> = hs.iter().map(|&handle| HbPollItem { handle, events: HB_POLLIN, revents: 0 }).collect();
+        poll_items(&mut items, timeout_ms)?;
+        let i = items.iter().position(|it| it.revents != 0).unwrap_or(0);
+        if items[i].revents & HB_POLLERR != 0 && get_dyn(items[i].handle.addr()).is_err() {
+            ready.set(i);
+            return Err(Failure::new(HbStatus::HB_INVALID_HANDLE, format!("handle {i} was freed while waiting")));
+        }
+        ready.set(i);
+        Ok(())
     })
 }

@@ -1,0 +1,1 @@
+//! A proxy on a library thread (being written).

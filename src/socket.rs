@@ -1,0 +1,1 @@
+//! Generic ZeroMQ sockets (being written).
