@@ -120,6 +120,11 @@
 #define HB_POLLERR 4
 
 /**
+ * `hb_poll` events (sockets): a socket event (`hb_socket_next_event`) can be taken now.
+ */
+#define HB_POLLMON 8
+
+/**
  * `hb_poll` revents: another thread called `hb_wake` on the handle.
  */
 #define HB_POLLWAKE 16

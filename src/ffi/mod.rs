@@ -24,6 +24,8 @@ pub mod calc;
 pub mod client;
 pub mod failover;
 pub mod op;
+pub mod proxy;
+pub mod socket;
 pub mod wait;
 
 use crate::error::Error;
@@ -62,6 +64,8 @@ pub const HB_POLLIN: i16 = 1;
 pub const HB_POLLOUT: i16 = 2;
 /// `hb_poll` revents: the handle was freed or stopped (or is not valid).
 pub const HB_POLLERR: i16 = 4;
+/// `hb_poll` events (sockets): a socket event (`hb_socket_next_event`) can be taken now.
+pub const HB_POLLMON: i16 = 8;
 /// `hb_poll` revents: another thread called `hb_wake` on the handle.
 pub const HB_POLLWAKE: i16 = 16;
 

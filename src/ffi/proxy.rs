@@ -1,0 +1,1 @@
+//! `hb_proxy_*`: a proxy on a library thread (being written).

@@ -1,0 +1,1 @@
+//! `hb_socket_*`: generic ZeroMQ sockets (being written).
