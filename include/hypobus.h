@@ -238,23 +238,23 @@ typedef struct hb_client hb_client;
 
 /**
  * A broker with a failover monitor, primary or backup (opaque). Create with
- * `hb_failover_new`, release with `hb_failover_free`. Safe to use from
- * several threads.
+ * `hb_failover_new`, release with `hb_failover_free`. Any thread may use
+ * it; no call holds it while it waits.
  */
 typedef struct hb_failover hb_failover;
 
 /**
  * An operation node running on its own thread (opaque). Create with
- * `hb_op_new`, release with `hb_op_free`. Safe to use from several threads.
+ * `hb_op_new`, release with `hb_op_free`. Any thread may use it.
  */
 typedef struct hb_op hb_op;
 
 /**
  * An operation node driven by the caller (opaque): take requests with
- * `hb_op_pull_recv`, answer them with `hb_op_pull_reply` or
- * `hb_op_pull_reply_error`. Nothing runs in the background and no user code
- * is called by the library. Usable from several threads; calls on one
- * handle are serialized (a waiting `hb_op_pull_recv` holds the handle).
+ * `hb_op_pull_recv`, answer them with `hb_op_pull_reply`,
+ * `hb_op_pull_reply_text` or `hb_op_pull_reply_error`. Nothing runs in the
+ * background and no user code is called by the library. Any thread may
+ * use it; a waiting `hb_op_pull_recv` does not hold it.
  */
 typedef struct hb_op_pull hb_op_pull;
 
@@ -439,20 +439,16 @@ typedef struct {
  * * `user`: the pointer given to `hb_failover_new`, never read by the library;
  * * `at_ms`: when it happened, in milliseconds since the Unix epoch;
  * * `active`: the new state, 1 = active (forwarding), 0 = passive;
- * * `reason`: why, in words (NUL-terminated UTF-8), valid only during the call.
+ * * `reason`: why, in words (NUL-terminated UTF-8, shorter than
+ *   `HB_TEXT_MAX`), valid only during the call.
  *
- * Called on the broker's monitor thread (named `hypobus-failover`), one
- * event at a time, before the same event is queued for
- * `hb_failover_next_event`. It must return quickly: the monitor sends no
- * heartbeat while it runs. Its arguments carry the new state: inside it,
- * every `hb_failover_*` call on the same handle, and `hb_failover_stop`,
- * `hb_failover_free` or `hb_failover_handback` on any failover broker,
- * return `HB_INVALID_ARGUMENT` (they would wait for the monitor thread that
- * is running the callback). Other library calls are allowed.
- *
- * Bindings whose runtime cannot take calls on a foreign thread easily
- * (Python's ctypes, Node's ffi) should pass NULL and read events with
- * `hb_failover_next_event` instead.
+ * Called on the broker's callback thread (a thread of its own,
+ * `hypobus-cb`), one event at a time, in order, after the event was
+ * queued for `hb_failover_next_event`. The monitor never waits for it, so
+ * a slow callback delays nothing but later callbacks, and it may call any
+ * library function, also `hb_failover_stop` / `hb_failover_free` on its
+ * own broker. Declared `C-unwind`: a thread exit inside it (an interpreter
+ * shutting down) ends only the callback thread.
  */
 typedef void (*hb_failover_event_fn)(void *user, uint64_t at_ms, int32_t active, const char *reason);
 
@@ -498,9 +494,14 @@ typedef struct {
  * square itself). A result that is not finite and non-negative is also
  * answered as an error.
  *
- * Called on the operation node's own thread (named `hypobus-op`), one
- * request at a time, never concurrently for one node. It must not call
- * `hb_op_stop`, `hb_op_stats` or `hb_op_free` on its own node.
+ * Called on the node's callback thread (a thread of its own, `hypobus-cb`),
+ * one request at a time. It may call any library function, also
+ * `hb_op_stop` or `hb_op_free` on its own node: the node stops, and the
+ * callback is not called again once it returns. A callback that does not
+ * return within 2 s gets its request answered with an error (the calc node
+ * computes that square itself); later requests wait for it.
+ * Declared `C-unwind`: a thread exit inside the callback (Python shutting
+ * down) ends only the callback thread.
  */
 typedef int32_t (*hb_op_fn)(void *user, double x, double *out);
 
@@ -514,9 +515,11 @@ typedef struct {
      */
     uint32_t size;
     /**
-     * Reserved, 0.
+     * 1 while a callback call is running (`hb_op` only): after
+     * `hb_op_stop` returned with a callback still running (it did not
+     * return within 500 ms), `user` must stay valid until this is 0.
      */
-    uint32_t reserved;
+    uint32_t callback_running;
     /**
      * Well-formed requests received.
      */
@@ -984,23 +987,24 @@ hb_status hb_failover_new(int32_t role,
                           hb_failover **out);
 
 /**
- * Take the next state change, waiting at most `timeout_ms` milliseconds
- * (0 = just look; negative = until one comes or the broker is stopped).
- * Events are queued from the start, whether or not a callback is set, and
- * each is returned once.
+ * Take the next state change, waiting at most `timeout_ms` (the timeout
+ * rule). Events are queued from the start, whether or not a callback is
+ * set, and each is returned once, in order.
  *
  * On `HB_OK`: `*at_ms` = when it happened (milliseconds since the Unix
  * epoch), `*active` = the new state (1 active, 0 passive), and `reason`
- * (`len` bytes) receives why, NUL-terminated, its length in `*out_len`
- * (optional). `reason` may be NULL with `len` 0 to skip the text.
+ * (`len` bytes) receives why, NUL-terminated (shorter than `HB_TEXT_MAX`),
+ * its length in `*out_len` (optional). `reason` may be NULL with `len` 0
+ * to skip the text.
  *
  * Returns `HB_OK`; `HB_TIMEOUT` when no event came in time (outputs
- * untouched); `HB_STOPPED` once the broker is stopped and every queued
- * event was taken; `HB_BUFFER_TOO_SMALL` when `reason` is too small (the
- * event is still taken: `*at_ms` and `*active` are set, the text is cut,
- * `*out_len` = full length); `HB_INVALID_ARGUMENT` (`at_ms` or `active`
- * NULL, `reason` NULL with `len` > 0, called from this broker's own event
- * callback); `HB_INVALID_HANDLE`. Calls from several threads take turns.
+ * untouched); `HB_INTERRUPTED`; `HB_STOPPED` once the broker is stopped
+ * (or freed) and every queued event was taken; `HB_BUFFER_TOO_SMALL` when
+ * `reason` is too small (the event is NOT taken; `*out_len` = the length
+ * needed); `HB_INVALID_ARGUMENT` (`at_ms` or `active` NULL, `reason` NULL
+ * with `len` > 0, a negative time-out); `HB_INVALID_HANDLE`. Any thread;
+ * waits for an event without holding the handle; a stop or free on
+ * another thread ends the wait at once.
  */
 hb_status hb_failover_next_event(const hb_failover *f,
                                  int32_t timeout_ms,
@@ -1014,44 +1018,49 @@ hb_status hb_failover_next_event(const hb_failover *f,
  * Write 1 to `*out` when the broker forwards publications now (active),
  * else 0 (passive, or stopped).
  *
- * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
- * broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
- * `hb_failover_stop` runs on another thread.
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL); `HB_INVALID_HANDLE`;
+ * `HB_STOPPED` while `hb_failover_stop` runs on another thread. Any
+ * thread; never waits.
  */
 hb_status hb_failover_is_active(const hb_failover *f, int32_t *out);
 
 /**
  * Ask an active backup to hand the traffic back to its primary, which must
- * be alive and passive; waits at most `timeout_ms` milliseconds for the
- * monitor's answer (0 or negative = 2000). On `HB_OK` the backup is passive
- * and the primary becomes active within about one heartbeat period.
+ * be alive and passive, and wait at most `timeout_ms` (the timeout rule)
+ * for the monitor's answer. On `HB_OK` the backup is passive and the
+ * primary becomes active within about one heartbeat period.
  *
- * Returns `HB_OK`; `HB_CONFIG` when refused, with the reason in
- * `hb_last_error` (this broker is the primary, the backup is not active,
- * the primary is not running or is already active); `HB_TIMEOUT`;
- * `HB_STOPPED` (the broker was stopped); `HB_INVALID_ARGUMENT` (called from
- * inside an event callback); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * The request is sent at once; with `timeout_ms` 0, or when the wait ends
+ * early (`HB_TIMEOUT`, `HB_INTERRUPTED`), the monitor may still carry it
+ * out: the events (`hb_failover_next_event`) tell.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` when refused, with the reason in the error
+ * text (this broker is the primary, the backup is not active, the primary
+ * is not running or is already active); `HB_TIMEOUT`; `HB_INTERRUPTED`;
+ * `HB_STOPPED` (the broker was stopped or freed); `HB_INVALID_HANDLE`;
+ * `HB_ZMQ`. Any thread, also an event callback; waits for the monitor's
+ * answer without holding the handle.
  */
 hb_status hb_failover_handback(const hb_failover *f, int32_t timeout_ms);
 
 /**
  * Copy the failover counters into `*out` (also after `hb_failover_stop`:
- * the final counts, with `active` 0).
+ * the final counts, with `active` 0); set `out->size` first.
  *
- * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
- * broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
- * `hb_failover_stop` runs on another thread.
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, `out->size` not
+ * set); `HB_INVALID_HANDLE`; `HB_STOPPED` while `hb_failover_stop` runs on
+ * another thread. Any thread; never waits.
  */
 hb_status hb_failover_stats(const hb_failover *f, hb_failover_stats_t *out);
 
 /**
  * Copy the forwarding counters of the broker inside into `*out` (also
- * after `hb_failover_stop`). `dropped_passive` counts the publications held
- * while passive.
+ * after `hb_failover_stop`); set `out->size` first. `dropped_passive`
+ * counts the publications held while passive.
  *
- * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
- * broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
- * `hb_failover_stop` runs on another thread.
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, `out->size` not
+ * set); `HB_INVALID_HANDLE`; `HB_STOPPED` while `hb_failover_stop` runs on
+ * another thread. Any thread; never waits.
  */
 hb_status hb_failover_broker_stats(const hb_failover *f, hb_broker_stats_t *out);
 
@@ -1063,34 +1072,36 @@ hb_status hb_failover_broker_stats(const hb_failover *f, hb_broker_stats_t *out)
  * `buf` holds `len` bytes and receives a NUL-terminated string; `*out_len`
  * (optional) its length without the NUL. Also valid after `hb_failover_stop`.
  *
- * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (text cut to fit, `*out_len` = full
- * length); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with `len` > 0,
- * called from this broker's own event callback); `HB_INVALID_HANDLE`.
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (only `*out_len` = the length
+ * needed is set); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with
+ * `len` > 0); `HB_INVALID_HANDLE`. Any thread; never waits.
  */
 hb_status hb_failover_endpoint(const hb_failover *f, int32_t which, char *buf, size_t len, size_t *out_len);
 
 /**
  * Stop the monitor and the broker: no more heartbeats, nothing forwarded,
  * every socket closed (the ports are free again on return), both threads
- * joined; once this returns the callback is never called again. A
+ * joined; no callback starts after this returns (one still running is
+ * waited for at most 500 ms, and not at all from inside the callback). A
  * `hb_failover_next_event` waiting on another thread returns the events
  * still queued, then `HB_STOPPED`. The handle stays valid (counters and
  * endpoints remain readable) until `hb_failover_free`. Stopping twice is
  * harmless.
  *
- * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (called from inside an event
- * callback); `HB_INVALID_HANDLE`; or the error a thread ended with
- * (`HB_ZMQ`, ...).
+ * Returns `HB_OK`; `HB_INVALID_HANDLE`; or the error a thread ended with
+ * (`HB_ZMQ`, ...). Any thread, also the broker's own event callback; waits
+ * for the broker's threads (they run no user code) and as said for a
+ * callback.
  */
 hb_status hb_failover_stop(const hb_failover *f);
 
 /**
- * Stop the failover broker (if running) and release the handle. NULL is a
- * no-op (`HB_OK`). After this call the handle is invalid: any use,
- * including a second free, returns `HB_INVALID_HANDLE`. Calls still running
- * on other threads return soon (a waiting `hb_failover_next_event` returns
- * `HB_STOPPED` once the queue is empty). Returns `HB_INVALID_ARGUMENT` when
- * called from inside an event callback (nothing is freed).
+ * Stop the failover broker (if running, see `hb_failover_stop`) and
+ * release the handle. NULL is a no-op (`HB_OK`). After this call the handle
+ * is invalid: any use, including a second free, returns
+ * `HB_INVALID_HANDLE`; waits on other threads end at once with
+ * `HB_STOPPED`. Any thread, also the broker's own event callback; waits as
+ * `hb_failover_stop`.
  */
 hb_status hb_failover_free(hb_failover *f);
 
@@ -1098,43 +1109,53 @@ hb_status hb_failover_free(hb_failover *f);
  * Connect an operation node to the brokers and serve `lane` on a
  * background thread named `hypobus-op`.
  *
- * * `brokers`: `"HOST[:XSUB_PORT:XPUB_PORT],..."` (NULL or `""` = `127.0.0.1`
- *   on the default ports 5555/5556).
+ * * `brokers`: a broker list (see `hb_client_new`; NULL or `""` =
+ *   `127.0.0.1` on the default ports 5555/5556).
  * * `lane`: 1 serves cathetus a (`calc.square.request.1`), 2 cathetus b;
  *   any lane >= 1 works.
- * * `op`: the operation, called on the `hypobus-op` thread with `user`
+ * * `op`: the operation, called on the node's callback thread with `user`
  *   (see `hb_op_fn`); NULL = the built-in square, exact for integers and
- *   short decimals. `user` is never read by the library; it must stay valid
- *   until `hb_op_stop` or `hb_op_free` returns.
+ *   short decimals (no callback thread). `user` is never read by the
+ *   library; it must stay valid until `hb_op_stop` or `hb_op_free` returns
+ *   (and, if a callback was still running then, until it returns: see
+ *   `hb_op_stats_t.callback_running`).
  * * `out`: receives the new handle (release with `hb_op_free`).
  *
  * Returns `HB_OK`; `HB_CONFIG` (bad broker list, lane 0);
- * `HB_INVALID_ARGUMENT` (`out` NULL, bad UTF-8); `HB_ZMQ`.
+ * `HB_INVALID_ARGUMENT` (`out` NULL, bad UTF-8); `HB_ZMQ`. Any thread;
+ * never waits (the node connects in the background).
  */
 hb_status hb_op_new(const char *brokers, uint32_t lane, hb_op_fn op, void *user, hb_op **out);
 
 /**
- * Copy the node's counters into `*out` (also after `hb_op_stop`).
+ * Copy the node's counters into `*out` (also after `hb_op_stop`); set
+ * `out->size` first.
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
  */
 hb_status hb_op_stats(const hb_op *op, hb_op_stats_t *out);
 
 /**
- * Stop serving, close the sockets and join the node's thread; once this
- * returns the callback is never called again. The handle stays valid
- * (stats remain readable) until `hb_op_free`. Stopping twice is harmless.
- * Must not be called from the node's own callback.
+ * Stop serving, close the sockets and join the node's thread; no callback
+ * starts after this returns. A callback call still running is waited for
+ * at most 500 ms (never when the callback itself calls this): a callback
+ * that waits for the calling thread — a Node or Python callback whose
+ * interpreter thread is the one stopping — finishes later, its answer
+ * dropped. The handle stays valid (stats remain readable) until
+ * `hb_op_free`. Stopping twice is harmless.
  *
  * Returns `HB_OK`, `HB_INVALID_HANDLE`, or the error the node's thread
- * ended with (`HB_ZMQ`, ...).
+ * ended with (`HB_ZMQ`, ...). Any thread, also the node's own callback;
+ * waits for the node's thread (it ends at once) and at most 500 ms for a
+ * running callback.
  */
 hb_status hb_op_stop(const hb_op *op);
 
 /**
- * Stop the node (if running) and release the handle. NULL is a no-op
- * (`HB_OK`); a freed handle (second free) is `HB_INVALID_HANDLE`. Must not
- * be called from the node's own callback.
+ * Stop the node (see `hb_op_stop`) and release the handle. NULL is a
+ * no-op (`HB_OK`); a freed handle (second free) is `HB_INVALID_HANDLE`.
+ * Any thread, also the node's own callback; waits as `hb_op_stop`.
  */
 hb_status hb_op_free(hb_op *op);
 
@@ -1144,28 +1165,29 @@ hb_status hb_op_free(hb_op *op);
  * `hb_op_pull_free`).
  *
  * Returns `HB_OK`; `HB_CONFIG` (bad broker list, lane 0);
- * `HB_INVALID_ARGUMENT` (`out` NULL, bad UTF-8); `HB_ZMQ`.
+ * `HB_INVALID_ARGUMENT` (`out` NULL, bad UTF-8); `HB_ZMQ`. Any thread;
+ * never waits.
  */
 hb_status hb_op_pull_new(const char *brokers, uint32_t lane, hb_op_pull **out);
 
 /**
- * Wait for the next request, up to `timeout_ms` milliseconds (0 = just
- * look). Nothing waits without a limit: call it in a loop, which keeps a
- * Python or Node caller interruptible. Malformed requests are answered
- * with an error on the way and never returned.
+ * Take the next request, waiting at most `timeout_ms` (the timeout rule).
+ * Malformed requests are answered with an error on the way and never
+ * returned.
  *
  * On `HB_OK`: `*id` identifies the request for the reply, `*value` is its
- * value, and `text` (if not NULL) receives the value exactly as sent, e.g.
- * `"12"`, NUL-terminated, its length in `*text_out_len` (optional; `text`
- * NULL with `text_len` 0 skips the text).
- * Every request taken must be answered once with `hb_op_pull_reply` or
- * `hb_op_pull_reply_error`.
+ * value, and `text` (if not NULL) receives the value exactly as sent,
+ * e.g. `"12"` (shorter than `HB_TEXT_MAX`), its length in `*text_out_len`
+ * (optional; `text` NULL with `text_len` 0 skips the text). Every request
+ * taken must be answered once (`hb_op_pull_reply*`).
  *
- * Returns `HB_OK`; `HB_TIMEOUT` when nothing came in time (outputs
- * untouched); `HB_BUFFER_TOO_SMALL` when `text` is too small (the request
- * is still taken: `*id` and `*value` are set, the text is cut);
- * `HB_INVALID_ARGUMENT` (`id` or `value` NULL, `text` NULL with
- * `text_len` > 0, `timeout_ms` negative); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * Returns `HB_OK`; `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_STOPPED` (freed
+ * meanwhile); `HB_BUFFER_TOO_SMALL` when `text` is too small (the request
+ * is NOT taken, `*text_out_len` = its length: call again with a bigger
+ * buffer); `HB_INVALID_ARGUMENT` (`id` or `value` NULL, `text` NULL with
+ * `text_len` > 0, a negative time-out); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * Any thread; waits for a request (the node's socket) without holding the
+ * handle.
  */
 hb_status hb_op_pull_recv(const hb_op_pull *p,
                           int32_t timeout_ms,
@@ -1180,30 +1202,47 @@ hb_status hb_op_pull_recv(const hb_op_pull *p,
  * is not finite and non-negative is sent as an error answer instead.
  *
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` when no request `id` is waiting
- * (never taken, or already answered); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * (never taken, or already answered); `HB_INVALID_HANDLE`; `HB_ZMQ`. Any
+ * thread; never waits.
  */
 hb_status hb_op_pull_reply(const hb_op_pull *p, uint64_t id, double value);
+
+/**
+ * Answer request `id` with a value given as decimal text, sent exactly as
+ * given (e.g. `"152415787532388367501905199875019052100"`, the square of
+ * 12345678901234567890, which a double would round).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`text` NULL, not UTF-8 or not a
+ * non-negative decimal number: the request stays waiting, answer it again;
+ * no request `id` waiting); `HB_INVALID_HANDLE`; `HB_ZMQ`. Any thread;
+ * never waits.
+ */
+hb_status hb_op_pull_reply_text(const hb_op_pull *p, uint64_t id, const char *text);
 
 /**
  * Answer request `id` with an error; `reason` (UTF-8, required) is sent to
  * the calc node, which then computes the square itself.
  *
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`reason` NULL or not UTF-8, no
- * request `id` waiting); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * request `id` waiting); `HB_INVALID_HANDLE`; `HB_ZMQ`. Any thread; never
+ * waits.
  */
 hb_status hb_op_pull_reply_error(const hb_op_pull *p, uint64_t id, const char *reason);
 
 /**
- * Copy the node's counters into `*out`.
+ * Copy the node's counters into `*out`; set `out->size` first.
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
  */
 hb_status hb_op_pull_stats(const hb_op_pull *p, hb_op_stats_t *out);
 
 /**
- * Close the node and release the handle. Requests taken and not answered
- * are dropped (the calc node computes those squares itself). NULL is a
- * no-op (`HB_OK`); a freed handle is `HB_INVALID_HANDLE`.
+ * Close the node and release the handle; a `hb_op_pull_recv` waiting on
+ * another thread returns `HB_STOPPED` at once. Requests taken and not
+ * answered are dropped (the calc node computes those squares itself).
+ * NULL is a no-op (`HB_OK`); a freed handle is `HB_INVALID_HANDLE`. Any
+ * thread; never waits.
  */
 hb_status hb_op_pull_free(hb_op_pull *p);
 

@@ -282,17 +282,52 @@ impl FailoverBroker {
     /// Ask an active backup to hand traffic back to a live, passive primary.
     /// Waits at most `timeout` for the monitor's answer.
     pub fn handback(&self, timeout: Duration) -> Result<()> {
+        self.handback_send()?;
+        let until = Instant::now() + timeout;
+        loop {
+            if let Some(r) = self.handback_answer()? {
+                return r;
+            }
+            if Instant::now() >= until {
+                return Err(Error::Timeout(timeout.as_millis() as u64));
+            }
+            let guard = self.cmd.lock().map_err(|_| Error::Stopped)?;
+            guard.as_ref().ok_or(Error::Stopped)?.poll(zmq::POLLIN, net::ms_until(until))?;
+        }
+    }
+
+    /// Send a hand-back request to the monitor without waiting (see
+    /// [`FailoverBroker::handback`]); read the answer with
+    /// [`FailoverBroker::handback_answer`]. A request sent while an earlier
+    /// one is unanswered replaces it.
+    pub fn handback_send(&self) -> Result<()> {
         let guard = self.cmd.lock().map_err(|_| Error::Stopped)?;
         let cmd = guard.as_ref().ok_or(Error::Stopped)?;
         cmd.send("handback", 0)?;
-        if cmd.poll(zmq::POLLIN, timeout.as_millis() as i64)? == 0 {
-            return Err(Error::Timeout(timeout.as_millis() as u64));
+        Ok(())
+    }
+
+    /// The monitor's answer to the last hand-back request, if it came:
+    /// `Ok(())` done, `Err(Config(why))` refused.
+    pub fn handback_answer(&self) -> Result<Option<Result<()>>> {
+        let guard = self.cmd.lock().map_err(|_| Error::Stopped)?;
+        let cmd = guard.as_ref().ok_or(Error::Stopped)?;
+        if !cmd.get_events()?.contains(zmq::POLLIN) {
+            return Ok(None);
         }
-        let answer = cmd.recv_string(0)?.unwrap_or_default();
-        match answer.strip_prefix("error: ") {
+        let answer = cmd.recv_string(zmq::DONTWAIT)?.unwrap_or_default();
+        Ok(Some(match answer.strip_prefix("error: ") {
             Some(why) => Err(Error::Config(why.to_string())),
             None => Ok(()),
-        }
+        }))
+    }
+
+    /// The descriptor that signals the hand-back answer (libzmq's `ZMQ_FD`
+    /// of the command socket: check [`FailoverBroker::handback_answer`]
+    /// after every wake-up).
+    pub fn handback_fd(&self) -> Result<std::os::fd::RawFd> {
+        let guard = self.cmd.lock().map_err(|_| Error::Stopped)?;
+        Ok(guard.as_ref().ok_or(Error::Stopped)?.get_fd()?)
     }
 
     /// The next state change, waiting at most `timeout` (`None`: none came).

@@ -20,19 +20,67 @@ use std::time::Instant;
 pub enum Operation {
     /// `x²`, exact for integers and short decimals.
     Square,
-    /// Any function of the value; an `Err` is sent back as an error answer.
+    /// Any function of the value, called on the node's thread; an `Err` is
+    /// sent back as an error answer.
     Custom(Box<dyn FnMut(f64) -> std::result::Result<f64, String> + Send>),
+    /// A function computed on another thread (the C ABI's callback thread):
+    /// the node hands each value over and waits for the result while it
+    /// keeps watching its stop signal, so stopping never waits for it.
+    Deferred(Box<dyn DeferredOp>),
+}
+
+/// An operation computed on another thread (see [`Operation::Deferred`]).
+pub trait DeferredOp: Send {
+    /// Hand `x` over; a call number, or `None` when the other side is gone.
+    fn begin(&mut self, x: f64) -> Option<u64>;
+    /// The descriptor that becomes readable when a call returns.
+    fn fd(&self) -> std::os::fd::RawFd;
+    /// The result of call `n`, if it returned.
+    fn finish(&mut self, n: u64) -> Option<std::result::Result<f64, String>>;
+    /// How long to wait for one call before answering an error (the calc
+    /// node computes the square itself after its own time-out anyway).
+    fn limit(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(2)
+    }
+}
+
+fn checked(y: f64) -> std::result::Result<Number, String> {
+    Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}"))
+}
+
+/// Outcome of applying the operation on the node's thread.
+enum Applied {
+    Done(std::result::Result<Number, String>),
+    Stop,
 }
 
 impl Operation {
-    fn apply(&mut self, x: &Number) -> std::result::Result<Number, String> {
-        match self {
+    /// Compute on the node's thread; a deferred operation is waited for
+    /// while `stop` is watched.
+    fn apply(&mut self, x: &Number, stop: &crate::runner::StopSignal) -> Result<Applied> {
+        Ok(Applied::Done(match self {
             Operation::Square => x.square().map_err(|e| e.to_string()),
-            Operation::Custom(f) => {
-                let y = f(x.value)?;
-                Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}"))
+            Operation::Custom(f) => f(x.value).and_then(checked),
+            Operation::Deferred(d) => {
+                let Some(n) = d.begin(x.value) else {
+                    return Ok(Applied::Done(Err("the operation's callback thread is gone".into())));
+                };
+                let until = Instant::now() + d.limit();
+                loop {
+                    if let Some(r) = d.finish(n) {
+                        break r.and_then(checked);
+                    }
+                    if Instant::now() >= until {
+                        break Err(format!("the operation did not return within {} ms", d.limit().as_millis()));
+                    }
+                    let mut items = [stop.sock.as_poll_item(zmq::POLLIN), zmq::PollItem::from_fd(d.fd(), zmq::POLLIN)];
+                    zmq::poll(&mut items, net::ms_until(until))?;
+                    if items[0].is_readable() {
+                        return Ok(Applied::Stop);
+                    }
+                }
             }
-        }
+        }))
     }
 }
 
@@ -189,10 +237,10 @@ impl OpNode {
                 // Drain what is queued before polling again.
                 for _ in 0..256 {
                     match core.read()? {
-                        Decoded::Ok(tag, x) => {
-                            let r = op.apply(&x);
-                            core.answer(tag.as_deref(), r)?;
-                        }
+                        Decoded::Ok(tag, x) => match op.apply(&x, &stop)? {
+                            Applied::Done(r) => core.answer(tag.as_deref(), r)?,
+                            Applied::Stop => return Ok(()),
+                        },
                         Decoded::Bad(tag, reason) => core.answer(tag.as_deref(), Err(reason))?,
                         Decoded::Ignore => {}
                     }
@@ -235,6 +283,8 @@ pub struct OpPull {
     _ctx: zmq::Context,
     pending: HashMap<u64, Option<String>>,
     next_id: u64,
+    /// A request given back with [`OpPull::unrecv`]: returned first.
+    held: Option<OpRequest>,
 }
 
 /// Requests taken but not yet answered beyond this many are answered with an
@@ -246,13 +296,17 @@ impl OpPull {
     pub fn new(cfg: OpConfig) -> Result<OpPull> {
         let ctx = crate::net::context();
         let core = Core::new(&cfg, &ctx)?;
-        Ok(OpPull { core, _ctx: ctx, pending: HashMap::new(), next_id: 1 })
+        Ok(OpPull { core, _ctx: ctx, pending: HashMap::new(), next_id: 1, held: None })
     }
 
     /// Wait up to `timeout_ms` (0 = just look, negative = forever) for the next
     /// well-formed request. Bad requests are answered with an error on the way.
     /// `Ok(None)` means the time ran out.
     pub fn recv(&mut self, timeout_ms: i64) -> Result<Option<OpRequest>> {
+        if let Some(r) = self.held.take() {
+            self.pending.insert(r.id, r.tag.clone());
+            return Ok(Some(r));
+        }
         let deadline = (timeout_ms >= 0).then(|| net::deadline_in(timeout_ms as u64));
         loop {
             let wait = deadline.map(net::ms_until).unwrap_or(-1);
@@ -281,6 +335,13 @@ impl OpPull {
         }
     }
 
+    /// Give back a request just taken with [`OpPull::recv`] (the caller could
+    /// not take it, e.g. its buffer was too small): the next `recv` returns it.
+    pub fn unrecv(&mut self, r: OpRequest) {
+        self.pending.remove(&r.id);
+        self.held = Some(r);
+    }
+
     /// True when request `id` was taken with [`OpPull::recv`] and not yet answered.
     pub fn is_pending(&self, id: u64) -> bool {
         self.pending.contains_key(&id)
@@ -291,8 +352,22 @@ impl OpPull {
     /// becomes readable when one arrives (libzmq's `ZMQ_FD`, edge-triggered:
     /// call this again after every wake-up).
     pub fn wait_state(&self) -> Result<(bool, std::os::fd::RawFd)> {
-        let readable = self.core.net.sub.get_events()?.contains(zmq::POLLIN);
+        let readable = self.held.is_some() || self.core.net.sub.get_events()?.contains(zmq::POLLIN);
         Ok((readable, self.core.net.sub.get_fd()?))
+    }
+
+    /// Answer request `id` with a value given as decimal text (for example
+    /// the exact square of a large integer, which a double would round).
+    /// A text that is not a non-negative decimal number is refused
+    /// (`Error::Wire`) and the request stays pending.
+    pub fn reply_text(&mut self, id: u64, text: &str) -> Result<()> {
+        if !self.pending.contains_key(&id) {
+            return Err(Error::Config(format!("no pending request with id {id}")));
+        }
+        let y = Number::parse(text.as_bytes())?;
+        self.core.net.refresh()?;
+        let tag = self.pending.remove(&id).flatten();
+        self.core.answer(tag.as_deref(), Ok(y))
     }
 
     /// Answer request `id` with a value, or with an error reason.

@@ -2,28 +2,28 @@
 //! (primary or backup), over [`crate::failover::FailoverBroker`].
 //!
 //! Events reach C two ways: an optional callback (`hb_failover_event_fn`,
-//! called on the monitor thread) and a queue read with
-//! `hb_failover_next_event` (pull style: filled whether or not a callback is
-//! set). The handle keeps its own queue, fed by a Rust callback given to the
-//! core, so that waiting for an event never blocks the other calls on the
-//! handle and a stop wakes the waiter.
+//! run on a callback thread of its own, see `ffi::callback`) and a queue
+//! read with `hb_failover_next_event` (pull style: filled whether or not a
+//! callback is set). The monitor only queues: it never waits for the
+//! callback, so a callback may call anything, also stop or free its own
+//! broker. The queue has a notifier, so waiting for an event sleeps on a
+//! descriptor (also `hb_poll` and `hb_handle_fd`), and a stop wakes it.
 //!
 //! Locking: the core broker sits in a `Mutex<Option<_>>` (it is `Send`, not
-//! `Sync`), held briefly by each call; only `hb_failover_handback` holds it
-//! while it waits, bounded by its time limit. A stop takes the broker out
-//! under the lock and stops it *outside* the lock (joining the monitor
-//! thread), then puts it back for the final counters. Because the monitor
-//! runs the C callback, and a hand-back makes the monitor call it while the
-//! caller of `hb_failover_handback` holds the lock, the callback may not use
-//! its own handle, and may not stop, free or hand back any failover broker:
-//! those calls are refused, not deadlocked.
+//! `Sync`), held only briefly by each call. A stop takes the broker out under
+//! the lock and stops it outside the lock (joining the monitor thread), then
+//! puts it back for the final counters.
 
-use super::{ffi_entry, free, get, lock, opt_str_arg, register, str_arg, Failure, FfiResult, Object, HbStatus, Out, StrOut, TypeTag};
+use super::callback::{Callback, CallbackThread};
+use super::{
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look, Notifier, Object,
+    Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
+};
 use crate::failover::{Event, EventCallback, FailoverBroker, FailoverConfig, FailoverStats, Role};
-use std::cell::Cell;
-use std::ffi::{c_char, c_void, CString};
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_void};
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -80,111 +80,93 @@ impl From<FailoverStats> for HbFailoverStats {
 /// * `user`: the pointer given to `hb_failover_new`, never read by the library;
 /// * `at_ms`: when it happened, in milliseconds since the Unix epoch;
 /// * `active`: the new state, 1 = active (forwarding), 0 = passive;
-/// * `reason`: why, in words (NUL-terminated UTF-8), valid only during the call.
+/// * `reason`: why, in words (NUL-terminated UTF-8, shorter than
+///   `HB_TEXT_MAX`), valid only during the call.
 ///
-/// Called on the broker's monitor thread (named `hypobus-failover`), one
-/// event at a time, before the same event is queued for
-/// `hb_failover_next_event`. It must return quickly: the monitor sends no
-/// heartbeat while it runs. Its arguments carry the new state: inside it,
-/// every `hb_failover_*` call on the same handle, and `hb_failover_stop`,
-/// `hb_failover_free` or `hb_failover_handback` on any failover broker,
-/// return `HB_INVALID_ARGUMENT` (they would wait for the monitor thread that
-/// is running the callback). Other library calls are allowed.
-///
-/// Bindings whose runtime cannot take calls on a foreign thread easily
-/// (Python's ctypes, Node's ffi) should pass NULL and read events with
-/// `hb_failover_next_event` instead.
-pub type HbFailoverEventFn = Option<unsafe extern "C" fn(user: *mut c_void, at_ms: u64, active: i32, reason: *const c_char)>;
+/// Called on the broker's callback thread (a thread of its own,
+/// `hypobus-cb`), one event at a time, in order, after the event was
+/// queued for `hb_failover_next_event`. The monitor never waits for it, so
+/// a slow callback delays nothing but later callbacks, and it may call any
+/// library function, also `hb_failover_stop` / `hb_failover_free` on its
+/// own broker. Declared `C-unwind`: a thread exit inside it (an interpreter
+/// shutting down) ends only the callback thread.
+pub type HbFailoverEventFn = Option<unsafe extern "C-unwind" fn(user: *mut c_void, at_ms: u64, active: i32, reason: *const c_char)>;
 
-thread_local! {
-    /// On a monitor thread inside a C event callback: the handle value of
-    /// the broker whose callback runs (0 = not in a callback).
-    static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
+/// Events the monitor queued, for `hb_failover_next_event`.
+struct Events {
+    q: Mutex<EventQueue>,
+    /// Readable while the queue is not empty, or once it ended.
+    notifier: Notifier,
 }
 
-/// The object behind a live `hb_failover` handle, unless called from that
-/// broker's own event callback.
-fn handle(f: *const HbFailover, name: &str) -> std::result::Result<Arc<super::Slot<HbFailover>>, Failure> {
-    let obj = get(f)?;
-    if IN_CALLBACK.with(Cell::get) == f.addr() {
-        return Err(Failure::arg(format!("{name} cannot be called on a failover broker from inside its own event callback")));
+struct EventQueue {
+    q: VecDeque<Event>,
+    /// The broker stopped: no event will come after the queued ones.
+    ended: bool,
+}
+
+/// Most events kept unread; the oldest are dropped beyond this.
+const MAX_EVENTS: usize = 4096;
+
+impl Events {
+    fn lock(&self) -> std::sync::MutexGuard<'_, EventQueue> {
+        self.q.lock().unwrap_or_else(PoisonError::into_inner)
     }
-    Ok(obj)
-}
 
-/// Refuse calls that wait for a monitor thread, from inside any event callback.
-fn not_in_callback(name: &str) -> FfiResult {
-    if IN_CALLBACK.with(Cell::get) != 0 {
-        return Err(Failure::arg(format!("{name} cannot be called from inside an hb_failover_event_fn callback")));
+    fn push(&self, ev: &Event) {
+        let mut ev = ev.clone();
+        if ev.reason.len() >= HB_TEXT_MAX {
+            let mut n = HB_TEXT_MAX - 1;
+            while !ev.reason.is_char_boundary(n) {
+                n -= 1;
+            }
+            ev.reason.truncate(n);
+        }
+        let mut q = self.lock();
+        if q.q.len() >= MAX_EVENTS {
+            q.q.pop_front();
+        }
+        q.q.push_back(ev);
+        self.notifier.poke();
     }
-    Ok(())
-}
 
-/// The C callback and its user pointer, moved to the monitor thread.
-struct CallbackEvent {
-    f: unsafe extern "C" fn(*mut c_void, u64, i32, *const c_char),
-    user: *mut c_void,
-    /// The handle value, set before `hb_failover_new` hands it out.
-    key: Arc<AtomicUsize>,
-}
-
-// SAFETY: the user pointer is only passed back to the C callback, on the
-// monitor thread; `hb_failover_event_fn` documents that the callback runs there.
-unsafe impl Send for CallbackEvent {}
-
-impl CallbackEvent {
-    fn call(&self, ev: &Event) {
-        let reason = CString::new(ev.reason.replace('\0', " ")).unwrap_or_default();
-        // Before hb_failover_new stored the handle value (no caller has the
-        // handle yet), still mark the thread as inside a callback.
-        let key = match self.key.load(Ordering::SeqCst) {
-            0 => usize::MAX,
-            k => k,
-        };
-        let before = IN_CALLBACK.with(|c| c.replace(key));
-        // SAFETY: a C function pointer given to hb_failover_new, called as documented;
-        // `reason` outlives the call.
-        unsafe { (self.f)(self.user, ev.at_ms, ev.active.into(), reason.as_ptr()) };
-        IN_CALLBACK.with(|c| c.set(before));
+    fn end(&self) {
+        self.lock().ended = true;
+        self.notifier.poke();
     }
 }
 
 /// A broker with a failover monitor, primary or backup (opaque). Create with
-/// `hb_failover_new`, release with `hb_failover_free`. Safe to use from
-/// several threads.
+/// `hb_failover_new`, release with `hb_failover_free`. Any thread may use
+/// it; no call holds it while it waits.
 pub struct HbFailover {
     /// The broker; `None` only while `hb_failover_stop` runs (or if a stop panicked).
     fb: Mutex<Option<FailoverBroker>>,
     /// Serializes stops, so a second stop returns once the first is done.
     stopping: Mutex<()>,
     stopped: AtomicBool,
-    /// State changes, fed on the monitor thread; disconnected once it ended.
-    events: Mutex<mpsc::Receiver<Event>>,
-    /// An event taken off `events` by `hb_wait_any` to see that one is
-    /// there; `hb_failover_next_event` returns it first.
-    peeked: Mutex<Option<Event>>,
+    events: Arc<Events>,
+    cb: Option<Arc<CallbackThread>>,
     /// Bound XSUB and XPUB endpoints.
     endpoints: (String, String),
 }
 
-impl HbFailover {
-    /// Whether an event is waiting (for `hb_wait_any`), without losing it.
-    pub(crate) fn has_event(&self) -> bool {
-        let mut peeked = self.peeked.lock().unwrap_or_else(PoisonError::into_inner);
-        if peeked.is_none() {
-            if let Ok(rx) = self.events.try_lock() {
-                *peeked = rx.try_recv().ok();
-            }
-        }
-        peeked.is_some()
-    }
-}
-
 impl Object for HbFailover {
     const TAG: TypeTag = TypeTag::Failover;
-    fn look(&self, _events: i16, _fds: &mut Vec<std::os::fd::RawFd>) -> Result<super::Look, Failure> {
-        let r = self.has_event();
-        Ok(super::Look { revents: if r { super::HB_POLLIN } else { 0 }, timer: Some(std::time::Instant::now() + Duration::from_millis(20)) })
+    fn look(&self, _events: i16, fds: &mut Vec<RawFd>) -> Result<Look, Failure> {
+        let q = self.events.lock();
+        let ready = !q.q.is_empty() || q.ended;
+        if !ready {
+            self.events.notifier.drain();
+        }
+        fds.push(self.events.notifier.fd());
+        Ok(Look { revents: if ready { HB_POLLIN } else { 0 }, timer: None })
+    }
+    fn watch_fds(&self) -> Result<Option<Vec<RawFd>>, Failure> {
+        Ok(Some(vec![self.events.notifier.fd()]))
+    }
+    fn close(&self) {
+        let _ = self.stop();
     }
 }
 
@@ -210,10 +192,14 @@ impl HbFailover {
         }
         let taken = lock(&self.fb, "hb_failover")?.take();
         let Some(mut fb) = taken else { return Ok(()) };
-        // Outside the lock: joining the monitor thread waits for a callback
-        // in progress, which may be calling into another handle.
+        // Outside the lock: joining the monitor thread (which never waits
+        // for the callback, so this may run inside the callback too).
         let r = fb.stop();
         *lock(&self.fb, "hb_failover")? = Some(fb);
+        self.events.end();
+        if let Some(cb) = &self.cb {
+            cb.quit(false);
+        }
         Ok(r?)
     }
 }
@@ -308,14 +294,18 @@ pub extern "C" fn hb_failover_new(
         }
         cfg.ctl = opt_str_arg(ctl_ep, "ctl_ep")?.filter(|s| !s.is_empty()).map(str::to_string);
 
-        let (tx, rx) = mpsc::channel::<Event>();
         let key = Arc::new(AtomicUsize::new(0));
-        let c_cb = cb.map(|f| CallbackEvent { f, user, key: key.clone() });
-        let on_event: EventCallback = Box::new(move |ev: &Event| {
-            if let Some(c) = c_cb.as_ref() {
-                c.call(ev);
+        let events = Arc::new(Events { q: Mutex::new(EventQueue { q: VecDeque::new(), ended: false }), notifier: Notifier::new()? });
+        let c_cb = match cb {
+            Some(f) => Some(Arc::new(CallbackThread::start(Callback::Event(f), user)?)),
+            None => None,
+        };
+        let (ev, cbt) = (events.clone(), c_cb.clone());
+        let on_event: EventCallback = Box::new(move |e: &Event| {
+            ev.push(e);
+            if let Some(c) = cbt.as_ref() {
+                c.post_event(e.at_ms, e.active, &e.reason);
             }
-            let _ = tx.send(ev.clone());
         });
         let fb = FailoverBroker::start(cfg, Some(on_event))?;
         let endpoints = fb.endpoints();
@@ -323,8 +313,8 @@ pub extern "C" fn hb_failover_new(
             fb: Mutex::new(Some(fb)),
             stopping: Mutex::new(()),
             stopped: AtomicBool::new(false),
-            events: Mutex::new(rx),
-            peeked: Mutex::new(None),
+            events,
+            cb: c_cb,
             endpoints,
         })?;
         key.store(h.addr(), Ordering::SeqCst);
@@ -333,23 +323,24 @@ pub extern "C" fn hb_failover_new(
     })
 }
 
-/// Take the next state change, waiting at most `timeout_ms` milliseconds
-/// (0 = just look; negative = until one comes or the broker is stopped).
-/// Events are queued from the start, whether or not a callback is set, and
-/// each is returned once.
+/// Take the next state change, waiting at most `timeout_ms` (the timeout
+/// rule). Events are queued from the start, whether or not a callback is
+/// set, and each is returned once, in order.
 ///
 /// On `HB_OK`: `*at_ms` = when it happened (milliseconds since the Unix
 /// epoch), `*active` = the new state (1 active, 0 passive), and `reason`
-/// (`len` bytes) receives why, NUL-terminated, its length in `*out_len`
-/// (optional). `reason` may be NULL with `len` 0 to skip the text.
+/// (`len` bytes) receives why, NUL-terminated (shorter than `HB_TEXT_MAX`),
+/// its length in `*out_len` (optional). `reason` may be NULL with `len` 0
+/// to skip the text.
 ///
 /// Returns `HB_OK`; `HB_TIMEOUT` when no event came in time (outputs
-/// untouched); `HB_STOPPED` once the broker is stopped and every queued
-/// event was taken; `HB_BUFFER_TOO_SMALL` when `reason` is too small (the
-/// event is still taken: `*at_ms` and `*active` are set, the text is cut,
-/// `*out_len` = full length); `HB_INVALID_ARGUMENT` (`at_ms` or `active`
-/// NULL, `reason` NULL with `len` > 0, called from this broker's own event
-/// callback); `HB_INVALID_HANDLE`. Calls from several threads take turns.
+/// untouched); `HB_INTERRUPTED`; `HB_STOPPED` once the broker is stopped
+/// (or freed) and every queued event was taken; `HB_BUFFER_TOO_SMALL` when
+/// `reason` is too small (the event is NOT taken; `*out_len` = the length
+/// needed); `HB_INVALID_ARGUMENT` (`at_ms` or `active` NULL, `reason` NULL
+/// with `len` > 0, a negative time-out); `HB_INVALID_HANDLE`. Any thread;
+/// waits for an event without holding the handle; a stop or free on
+/// another thread ends the wait at once.
 #[no_mangle]
 pub extern "C" fn hb_failover_next_event(
     f: *const HbFailover,
@@ -360,41 +351,26 @@ pub extern "C" fn hb_failover_next_event(
     len: usize,
     out_len: *mut usize,
 ) -> HbStatus {
-    ffi_entry!("hb_failover_next_event", {
-        let f = handle(f, "hb_failover_next_event")?;
+    ffi_entry!(f; "hb_failover_next_event", {
+        let f = get(f)?;
         let at_ms = Out::new(at_ms, "at_ms")?;
         let active = Out::new(active, "active")?;
         let text = StrOut::new(reason, len, out_len, "reason")?;
-        let rx = f.events.lock().unwrap_or_else(PoisonError::into_inner);
-        let peeked = f.peeked.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let got = match timeout_ms {
-            _ if peeked.is_some() => Ok(peeked.expect("checked")),
-            0 => rx.try_recv().map_err(|e| match e {
-                TryRecvError::Empty => RecvTimeoutError::Timeout,
-                TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-            }),
-            t if t < 0 => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            t => rx.recv_timeout(Duration::from_millis(t as u64)),
-        };
-        drop(rx);
-        let ev = match got {
-            Ok(ev) => ev,
-            Err(RecvTimeoutError::Timeout) => {
-                return Err(Failure::new(HbStatus::HB_TIMEOUT, format!("no failover event within {timeout_ms} ms")));
+        let ev = wait_until(&f.common, timeout_ms, "failover event", |fds| {
+            let mut q = f.events.lock();
+            match q.q.front() {
+                Some(ev) if !text.fits(ev.reason.len()) => Err(text.too_small(ev.reason.len())),
+                Some(_) => Ok(Step::Ready(q.q.pop_front().expect("front"))),
+                None if q.ended => Err(Failure::stopped("the failover broker is stopped and no event is left")),
+                None => {
+                    f.events.notifier.drain();
+                    fds.push(f.events.notifier.fd());
+                    Ok(Step::Wait(None))
+                }
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(Failure::new(HbStatus::HB_STOPPED, "the failover broker is stopped and no event is left"));
-            }
-        };
+        })?;
         at_ms.set(ev.at_ms);
         active.set(ev.active.into());
-        if reason.is_null() && len == 0 {
-            if !out_len.is_null() {
-                // SAFETY: non-NULL; the caller passes a pointer to a writable size_t.
-                unsafe { out_len.write(ev.reason.len()) };
-            }
-            return Ok(());
-        }
         text.put(&ev.reason)
     })
 }
@@ -402,13 +378,13 @@ pub extern "C" fn hb_failover_next_event(
 /// Write 1 to `*out` when the broker forwards publications now (active),
 /// else 0 (passive, or stopped).
 ///
-/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
-/// broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
-/// `hb_failover_stop` runs on another thread.
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL); `HB_INVALID_HANDLE`;
+/// `HB_STOPPED` while `hb_failover_stop` runs on another thread. Any
+/// thread; never waits.
 #[no_mangle]
 pub extern "C" fn hb_failover_is_active(f: *const HbFailover, out: *mut i32) -> HbStatus {
-    ffi_entry!("hb_failover_is_active", {
-        let f = handle(f, "hb_failover_is_active")?;
+    ffi_entry!(f; "hb_failover_is_active", {
+        let f = get(f)?;
         let out = Out::new(out, "out")?;
         let active = f.with(|fb| Ok(fb.is_active()))? && !f.is_stopped();
         out.set(active.into());
@@ -417,59 +393,73 @@ pub extern "C" fn hb_failover_is_active(f: *const HbFailover, out: *mut i32) -> 
 }
 
 /// Ask an active backup to hand the traffic back to its primary, which must
-/// be alive and passive; waits at most `timeout_ms` milliseconds for the
-/// monitor's answer (0 or negative = 2000). On `HB_OK` the backup is passive
-/// and the primary becomes active within about one heartbeat period.
+/// be alive and passive, and wait at most `timeout_ms` (the timeout rule)
+/// for the monitor's answer. On `HB_OK` the backup is passive and the
+/// primary becomes active within about one heartbeat period.
 ///
-/// Returns `HB_OK`; `HB_CONFIG` when refused, with the reason in
-/// `hb_last_error` (this broker is the primary, the backup is not active,
-/// the primary is not running or is already active); `HB_TIMEOUT`;
-/// `HB_STOPPED` (the broker was stopped); `HB_INVALID_ARGUMENT` (called from
-/// inside an event callback); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+/// The request is sent at once; with `timeout_ms` 0, or when the wait ends
+/// early (`HB_TIMEOUT`, `HB_INTERRUPTED`), the monitor may still carry it
+/// out: the events (`hb_failover_next_event`) tell.
+///
+/// Returns `HB_OK`; `HB_CONFIG` when refused, with the reason in the error
+/// text (this broker is the primary, the backup is not active, the primary
+/// is not running or is already active); `HB_TIMEOUT`; `HB_INTERRUPTED`;
+/// `HB_STOPPED` (the broker was stopped or freed); `HB_INVALID_HANDLE`;
+/// `HB_ZMQ`. Any thread, also an event callback; waits for the monitor's
+/// answer without holding the handle.
 #[no_mangle]
 pub extern "C" fn hb_failover_handback(f: *const HbFailover, timeout_ms: i32) -> HbStatus {
-    ffi_entry!("hb_failover_handback", {
-        let f = handle(f, "hb_failover_handback")?;
-        not_in_callback("hb_failover_handback")?;
+    ffi_entry!(f; "hb_failover_handback", {
+        let f = get(f)?;
+        super::deadline(timeout_ms)?;
         if f.is_stopped() {
             return Err(crate::Error::Stopped.into());
         }
-        let limit = if timeout_ms > 0 { Duration::from_millis(timeout_ms as u64) } else { Duration::from_millis(2000) };
-        f.with(|fb| Ok(fb.handback(limit)?))
+        f.with(|fb| Ok(fb.handback_send()?))?;
+        let answer = wait_until(&f.common, timeout_ms, "hand-back answer", |fds| {
+            f.with(|fb| match fb.handback_answer()? {
+                Some(r) => Ok(Step::Ready(r)),
+                None => {
+                    fds.push(fb.handback_fd()?);
+                    Ok(Step::Wait(None))
+                }
+            })
+        })?;
+        Ok(answer?)
     })
 }
 
 /// Copy the failover counters into `*out` (also after `hb_failover_stop`:
-/// the final counts, with `active` 0).
+/// the final counts, with `active` 0); set `out->size` first.
 ///
-/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
-/// broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
-/// `hb_failover_stop` runs on another thread.
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, `out->size` not
+/// set); `HB_INVALID_HANDLE`; `HB_STOPPED` while `hb_failover_stop` runs on
+/// another thread. Any thread; never waits.
 #[no_mangle]
 pub extern "C" fn hb_failover_stats(f: *const HbFailover, out: *mut HbFailoverStats) -> HbStatus {
-    ffi_entry!("hb_failover_stats", {
-        let f = handle(f, "hb_failover_stats")?;
+    ffi_entry!(f; "hb_failover_stats", {
+        let f = get(f)?;
         let mut s = f.with(|fb| Ok(fb.stats()))?;
         if f.is_stopped() {
             s.active = 0;
         }
-        super::put_sized(out, s.into(), "out")
+        put_sized(out, s.into(), "out")
     })
 }
 
 /// Copy the forwarding counters of the broker inside into `*out` (also
-/// after `hb_failover_stop`). `dropped_passive` counts the publications held
-/// while passive.
+/// after `hb_failover_stop`); set `out->size` first. `dropped_passive`
+/// counts the publications held while passive.
 ///
-/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, or called from this
-/// broker's own event callback); `HB_INVALID_HANDLE`; `HB_STOPPED` while
-/// `hb_failover_stop` runs on another thread.
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, `out->size` not
+/// set); `HB_INVALID_HANDLE`; `HB_STOPPED` while `hb_failover_stop` runs on
+/// another thread. Any thread; never waits.
 #[no_mangle]
 pub extern "C" fn hb_failover_broker_stats(f: *const HbFailover, out: *mut super::broker::HbBrokerStats) -> HbStatus {
     ffi_entry!(f; "hb_failover_broker_stats", {
-        let f = handle(f, "hb_failover_broker_stats")?;
+        let f = get(f)?;
         let s = f.with(|fb| Ok(fb.broker_stats()))?;
-        super::put_sized(out, s.into(), "out")
+        put_sized(out, s.into(), "out")
     })
 }
 
@@ -480,13 +470,13 @@ pub extern "C" fn hb_failover_broker_stats(f: *const HbFailover, out: *mut super
 /// `buf` holds `len` bytes and receives a NUL-terminated string; `*out_len`
 /// (optional) its length without the NUL. Also valid after `hb_failover_stop`.
 ///
-/// Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (text cut to fit, `*out_len` = full
-/// length); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with `len` > 0,
-/// called from this broker's own event callback); `HB_INVALID_HANDLE`.
+/// Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (only `*out_len` = the length
+/// needed is set); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with
+/// `len` > 0); `HB_INVALID_HANDLE`. Any thread; never waits.
 #[no_mangle]
 pub extern "C" fn hb_failover_endpoint(f: *const HbFailover, which: i32, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
-    ffi_entry!("hb_failover_endpoint", {
-        let f = handle(f, "hb_failover_endpoint")?;
+    ffi_entry!(f; "hb_failover_endpoint", {
+        let f = get(f)?;
         let out = StrOut::new(buf, len, out_len, "buf")?;
         let ep = match which {
             0 => &f.endpoints.0,
@@ -499,42 +489,29 @@ pub extern "C" fn hb_failover_endpoint(f: *const HbFailover, which: i32, buf: *m
 
 /// Stop the monitor and the broker: no more heartbeats, nothing forwarded,
 /// every socket closed (the ports are free again on return), both threads
-/// joined; once this returns the callback is never called again. A
+/// joined; no callback starts after this returns (one still running is
+/// waited for at most 500 ms, and not at all from inside the callback). A
 /// `hb_failover_next_event` waiting on another thread returns the events
 /// still queued, then `HB_STOPPED`. The handle stays valid (counters and
 /// endpoints remain readable) until `hb_failover_free`. Stopping twice is
 /// harmless.
 ///
-/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (called from inside an event
-/// callback); `HB_INVALID_HANDLE`; or the error a thread ended with
-/// (`HB_ZMQ`, ...).
+/// Returns `HB_OK`; `HB_INVALID_HANDLE`; or the error a thread ended with
+/// (`HB_ZMQ`, ...). Any thread, also the broker's own event callback; waits
+/// for the broker's threads (they run no user code) and as said for a
+/// callback.
 #[no_mangle]
 pub extern "C" fn hb_failover_stop(f: *const HbFailover) -> HbStatus {
-    ffi_entry!("hb_failover_stop", {
-        let f = handle(f, "hb_failover_stop")?;
-        not_in_callback("hb_failover_stop")?;
-        f.stop()
-    })
+    ffi_entry!(f; "hb_failover_stop", { get(f)?.stop() })
 }
 
-/// Stop the failover broker (if running) and release the handle. NULL is a
-/// no-op (`HB_OK`). After this call the handle is invalid: any use,
-/// including a second free, returns `HB_INVALID_HANDLE`. Calls still running
-/// on other threads return soon (a waiting `hb_failover_next_event` returns
-/// `HB_STOPPED` once the queue is empty). Returns `HB_INVALID_ARGUMENT` when
-/// called from inside an event callback (nothing is freed).
+/// Stop the failover broker (if running, see `hb_failover_stop`) and
+/// release the handle. NULL is a no-op (`HB_OK`). After this call the handle
+/// is invalid: any use, including a second free, returns
+/// `HB_INVALID_HANDLE`; waits on other threads end at once with
+/// `HB_STOPPED`. Any thread, also the broker's own event callback; waits as
+/// `hb_failover_stop`.
 #[no_mangle]
 pub extern "C" fn hb_failover_free(f: *mut HbFailover) -> HbStatus {
-    ffi_entry!("hb_failover_free", {
-        if f.is_null() {
-            return Ok(());
-        }
-        let obj = handle(f, "hb_failover_free")?;
-        not_in_callback("hb_failover_free")?;
-        free(f)?;
-        // Stop now rather than when the last call using the handle returns:
-        // that wakes a waiting hb_failover_next_event and frees the ports.
-        let _ = obj.stop();
-        Ok(())
-    })
+    ffi_entry!("hb_failover_free", { free(f) })
 }

@@ -20,6 +20,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod broker;
+pub(crate) mod callback;
 pub mod calc;
 pub mod client;
 pub mod failover;
