@@ -53,6 +53,16 @@
  *    structs can grow in later versions without breaking older callers.
  *  - hb_abi_version tells the ABI version (HB_ABI_VERSION_MAJOR/MINOR).
  *
+ * BROKER LISTS (the brokers argument of nodes and clients)
+ *  - Comma-separated; a node connects to every broker in the list, so a
+ *    switch to the backup needs no reconfiguration. NULL or "" means
+ *    127.0.0.1 on the lab's ports 5555 (XSUB) and 5556 (XPUB). Each entry:
+ *    HOST or HOST:XSUB_PORT:XPUB_PORT (e.g. 10.0.0.2:5555:5556); an IPv6
+ *    host in brackets ([::1]:5555:5556); XSUB_ENDPOINT|XPUB_ENDPOINT, the
+ *    two endpoints as hb_broker_endpoint reports them
+ *    (tcp://127.0.0.1:40001|tcp://127.0.0.1:40002); inproc:NAME for a broker
+ *    of this process started with an inproc name (hb_broker_new_ex).
+ *
  * EVENT LOOPS AND CALLBACKS
  *  - Everything the library could call back for can also be pulled
  *    (hb_op_pull_*, hb_client_next, hb_failover_next_event, hb_log_next),
@@ -128,6 +138,17 @@
  * `hb_poll` revents: another thread called `hb_wake` on the handle.
  */
 #define HB_POLLWAKE 16
+
+/**
+ * `hb_log_enable` mode bit: log lines go to stderr.
+ */
+#define HB_LOG_STDERR 1
+
+/**
+ * `hb_log_enable` mode bit: log lines are queued for `hb_log_next` (at
+ * most 1024; older ones are dropped and a line says how many).
+ */
+#define HB_LOG_QUEUE 2
 
 /**
  * What a call did. Every exported function returns one.
@@ -640,11 +661,39 @@ hb_status hb_error_info(const void *handle,
 hb_status hb_status_name(int32_t status, char *buf, size_t len, size_t *out_len);
 
 /**
- * Turn the library's one-line event log on stderr on (`on` != 0) or off
- * (`on` == 0) for the whole process. Off by default. Always `HB_OK`. Any
- * thread; never waits.
+ * Set where the library's one-line event log goes, for the whole process:
+ * `mode` = 0 (off, the default), `HB_LOG_STDERR`, `HB_LOG_QUEUE`, or both
+ * (`HB_LOG_STDERR | HB_LOG_QUEUE`). Turning the queue off drops what is in
+ * it.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` for other bits. Any thread; never
+ * waits.
  */
-hb_status hb_log_enable(int32_t on);
+hb_status hb_log_enable(int32_t mode);
+
+/**
+ * Take the oldest queued log line (see `HB_LOG_QUEUE`), waiting at most
+ * `timeout_ms` (the timeout rule). The line, e.g. `"1764633600.123 op: lane
+ * 1 serving"`, goes to `buf` (shorter than `HB_TEXT_MAX`), its length to
+ * `*out_len` (optional).
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT` (no line); `HB_INTERRUPTED`;
+ * `HB_BUFFER_TOO_SMALL` (the line is NOT taken; `*out_len` = its length);
+ * `HB_INVALID_ARGUMENT` (`buf` NULL with `len` > 0, a negative
+ * time-out). Any thread; waits for a line (the log queue's descriptor).
+ */
+hb_status hb_log_next(int32_t timeout_ms, char *buf, size_t len, size_t *out_len);
+
+/**
+ * Write to `*fd` the descriptor that is readable while log lines are
+ * queued (for an event loop: when readable, call `hb_log_next` with a zero
+ * time-out until `HB_TIMEOUT`). It belongs to the library: do not read or
+ * close it.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`fd` NULL); `HB_ZMQ` when the
+ * system had no descriptor to give. Any thread; never waits.
+ */
+hb_status hb_log_fd(int32_t *fd);
 
 /**
  * Wake the waits on a handle of any kind: an `hb_poll` or `hb_wait_any`
@@ -775,8 +824,8 @@ hb_status hb_broker_free(hb_broker *b);
  * Connect a calculation node to the brokers and serve on a background
  * thread named `hypobus-calc` (no user code runs there).
  *
- * * `brokers`: `"HOST[:XSUB_PORT:XPUB_PORT],..."` (NULL or `""` = `127.0.0.1`
- *   on the default ports 5555/5556).
+ * * `brokers`: a broker list (see BROKER LISTS at the top of this header;
+ *   NULL or `""` = `127.0.0.1` on the default ports 5555/5556).
  * * `timeout_ms`: how long to wait for the operation nodes' squares before
  *   computing the missing ones locally; 0 means 2000 (the lab's value).
  * * `out`: receives the new handle (release with `hb_calc_free`).
@@ -1109,8 +1158,8 @@ hb_status hb_failover_free(hb_failover *f);
  * Connect an operation node to the brokers and serve `lane` on a
  * background thread named `hypobus-op`.
  *
- * * `brokers`: a broker list (see `hb_client_new`; NULL or `""` =
- *   `127.0.0.1` on the default ports 5555/5556).
+ * * `brokers`: a broker list (see BROKER LISTS at the top of this header;
+ *   NULL or `""` = `127.0.0.1` on the default ports 5555/5556).
  * * `lane`: 1 serves cathetus a (`calc.square.request.1`), 2 cathetus b;
  *   any lane >= 1 works.
  * * `op`: the operation, called on the node's callback thread with `user`

@@ -65,7 +65,9 @@ pub const COMMANDS: [&str; 6] = ["broker", "op", "calc", "client", "lab", "ctl"]
 
 const BROKER_HELP: &str = "  --broker HOST[:XSUB_PORT:XPUB_PORT]
                         a broker to connect to (default 127.0.0.1, ports 5555:5556);
-                        repeat it for a primary and a backup broker";
+                        repeat it for a primary and a backup broker. Also
+                        [IPV6]:XSUB_PORT:XPUB_PORT, or XSUB_ENDPOINT|XPUB_ENDPOINT
+                        (e.g. 'tcp://10.0.0.2:5555|tcp://10.0.0.2:5556')";
 
 const ROLE_HELP: &str = "  --stats-every-ms N    print the counters every N ms on stdout (default: only at the end)
   --quiet               no event logs on stderr

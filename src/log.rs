@@ -1,19 +1,71 @@
-//! One-line event logs on stderr, off by default in the library (an embedding
-//! program decides) and on in the CLI.
+//! One-line event logs, off by default in the library (an embedding program
+//! decides) and on in the CLI. Lines go to stderr, or to a bounded queue
+//! that a program pulls from (`hb_log_next` in the C ABI: Python and Node
+//! route them to their own logging), or both.
 
+use once_cell::sync::Lazy;
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
+static STDERR: AtomicBool = AtomicBool::new(false);
+static QUEUED: AtomicBool = AtomicBool::new(false);
+
+/// Lines kept for [`take_line`] at most; older ones are dropped beyond it.
+pub const MAX_QUEUED: usize = 1024;
+/// Lines are cut to fewer bytes than this.
+pub const MAX_LINE: usize = 512;
+
+struct Queue {
+    lines: Mutex<(VecDeque<String>, u64)>,
+    /// An eventfd, readable while lines are queued.
+    fd: Option<OwnedFd>,
+}
+
+static QUEUE: Lazy<Queue> = Lazy::new(|| {
+    // SAFETY: plain syscall; the result is checked.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    // SAFETY: a fresh descriptor that nothing else owns.
+    let fd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) });
+    Queue { lines: Mutex::new((VecDeque::new(), 0)), fd }
+});
+
+impl Queue {
+    fn signal(&self, on: bool) {
+        let Some(fd) = &self.fd else { return };
+        let mut v: u64 = 1;
+        // SAFETY: 8-byte read/write of a valid u64 on our own non-blocking eventfd.
+        unsafe {
+            if on {
+                libc::write(fd.as_raw_fd(), (&v as *const u64).cast(), 8);
+            } else {
+                libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8);
+            }
+        }
+    }
+}
 
 /// Turn event logging to stderr on or off for the whole process.
 pub fn set_enabled(on: bool) {
-    ENABLED.store(on, Ordering::Relaxed);
+    STDERR.store(on, Ordering::Relaxed);
 }
 
-/// Whether event logging is on.
+/// Turn queueing of log lines (for [`take_line`]) on or off. Turning it
+/// off drops what is queued.
+pub fn set_queued(on: bool) {
+    QUEUED.store(on, Ordering::Relaxed);
+    if !on {
+        let q = &*QUEUE;
+        q.lines.lock().unwrap_or_else(PoisonError::into_inner).0.clear();
+        q.signal(false);
+    }
+}
+
+/// Whether event logging (to stderr or the queue) is on.
 pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
+    STDERR.load(Ordering::Relaxed) || QUEUED.load(Ordering::Relaxed)
 }
 
 /// Milliseconds since the Unix epoch (event timestamps).
@@ -21,12 +73,63 @@ pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-/// Write `"<unix-ms> <role>: <message>"` to stderr when logging is on.
+/// Write `"<unix-s.ms> <role>: <message>"` to stderr and/or the queue.
 pub fn event(role: &str, msg: std::fmt::Arguments<'_>) {
-    if enabled() {
-        let t = now_ms();
-        eprintln!("{}.{:03} {role}: {msg}", t / 1000, t % 1000);
+    if !enabled() {
+        return;
     }
+    let t = now_ms();
+    let mut line = format!("{}.{:03} {role}: {msg}", t / 1000, t % 1000);
+    if STDERR.load(Ordering::Relaxed) {
+        eprintln!("{line}");
+    }
+    if QUEUED.load(Ordering::Relaxed) {
+        if line.len() >= MAX_LINE {
+            let mut n = MAX_LINE - 1;
+            while !line.is_char_boundary(n) {
+                n -= 1;
+            }
+            line.truncate(n);
+        }
+        let q = &*QUEUE;
+        let mut g = q.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.0.len() >= MAX_QUEUED {
+            g.0.pop_front();
+            g.1 += 1;
+        }
+        g.0.push_back(line);
+        q.signal(true);
+    }
+}
+
+/// Take the oldest queued line if `fits(len)` says the caller can take it
+/// (else leave it and return `Err(len)`). Lines dropped because the queue
+/// was full are reported by a line of their own, first.
+pub fn take_line(fits: impl FnOnce(usize) -> bool) -> Result<Option<String>, usize> {
+    let q = &*QUEUE;
+    let mut g = q.lines.lock().unwrap_or_else(PoisonError::into_inner);
+    if g.1 > 0 {
+        let note = format!("{} log lines were dropped (the queue holds {MAX_QUEUED})", g.1);
+        g.0.push_front(note);
+        g.1 = 0;
+    }
+    let Some(front) = g.0.front() else {
+        q.signal(false);
+        return Ok(None);
+    };
+    if !fits(front.len()) {
+        return Err(front.len());
+    }
+    let line = g.0.pop_front();
+    if g.0.is_empty() {
+        q.signal(false);
+    }
+    Ok(line)
+}
+
+/// The descriptor that is readable while lines are queued.
+pub fn queue_fd() -> Option<RawFd> {
+    QUEUE.fd.as_ref().map(|f| f.as_raw_fd())
 }
 
 /// `log!("calc", "fallback for {tag}")`

@@ -65,24 +65,64 @@ impl BrokerAddr {
         Ok(BrokerAddr { xsub: format!("inproc://hypobus-broker-{name}-xsub"), xpub: format!("inproc://hypobus-broker-{name}-xpub") })
     }
 
-    /// Parse `HOST[:XSUB_PORT:XPUB_PORT]` (default ports 5555/5556), or
-    /// `inproc:NAME` for a broker of this process.
+    /// Parse one broker of a broker list:
+    ///
+    /// * `HOST` or `HOST:XSUB_PORT:XPUB_PORT` (default ports 5555/5556);
+    ///   an IPv6 host in brackets: `[::1]`, `[::1]:5555:5556`;
+    /// * `XSUB_ENDPOINT|XPUB_ENDPOINT`: the two endpoints exactly as a broker
+    ///   reports them (`hb_broker_endpoint`), e.g.
+    ///   `tcp://127.0.0.1:40001|tcp://127.0.0.1:40002` (any transport
+    ///   libzmq has: `tcp://`, `ipc://`, `inproc://`);
+    /// * `inproc:NAME` for a broker of this process.
     pub fn parse(s: &str) -> Result<BrokerAddr> {
         if let Some(name) = s.strip_prefix("inproc:") {
-            return BrokerAddr::inproc(name);
+            if !name.starts_with("//") {
+                return BrokerAddr::inproc(name);
+            }
         }
-        let bad = |why: &str| Error::Config(format!("bad broker address {s:?}: {why} (expected HOST[:XSUB_PORT:XPUB_PORT])"));
-        let parts: Vec<&str> = s.split(':').collect();
+        let bad = |why: &str| {
+            Error::Config(format!(
+                "bad broker address {s:?}: {why} (expected HOST, HOST:XSUB_PORT:XPUB_PORT, [IPV6]:XSUB_PORT:XPUB_PORT, XSUB_ENDPOINT|XPUB_ENDPOINT or inproc:NAME)"
+            ))
+        };
+        if let Some((xsub, xpub)) = s.split_once('|') {
+            let ep = |e: &str| -> Result<String> {
+                let e = e.trim();
+                let ok = ["tcp://", "ipc://", "inproc://"].iter().any(|p| e.len() > p.len() && e.starts_with(p));
+                if !ok || e.contains(char::is_whitespace) || e.contains('|') {
+                    return Err(bad("each endpoint must be tcp://, ipc:// or inproc:// with an address"));
+                }
+                Ok(e.to_string())
+            };
+            return Ok(BrokerAddr { xsub: ep(xsub)?, xpub: ep(xpub)? });
+        }
         let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad("port must be 1..65535"));
-        let (host, xsub, xpub) = match parts.as_slice() {
-            [h] => (*h, wire::XSUB_PORT, wire::XPUB_PORT),
-            [h, a, b] => (*h, port(a)?, port(b)?),
+        let (host, rest) = if let Some(v6) = s.strip_prefix('[') {
+            let (h, rest) = v6.split_once(']').ok_or_else(|| bad("missing ']'"))?;
+            if h.is_empty() || !h.contains(':') || !h.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+                return Err(bad("bad IPv6 address"));
+            }
+            (&s[..h.len() + 2], rest)
+        } else {
+            match s.find(':') {
+                Some(i) => (&s[..i], &s[i..]),
+                None => (s, ""),
+            }
+        };
+        let (xsub, xpub) = match rest.split(':').collect::<Vec<_>>().as_slice() {
+            [""] => (wire::XSUB_PORT, wire::XPUB_PORT),
+            ["", a, b] => (port(a)?, port(b)?),
             _ => return Err(bad("wrong number of ':'")),
         };
         if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
             return Err(bad("bad host"));
         }
         Ok(BrokerAddr::new(host, xsub, xpub))
+    }
+
+    /// Whether reaching this broker needs IPv6 on the socket.
+    pub fn is_ipv6(&self) -> bool {
+        self.xsub.contains('[') || self.xpub.contains('[')
     }
 }
 
@@ -132,12 +172,16 @@ impl NodeSockets {
         let sub = ctx.socket(zmq::SUB)?;
         tune_node(&publ)?;
         tune_node(&sub)?;
+        if brokers.iter().any(BrokerAddr::is_ipv6) {
+            publ.set_ipv6(true)?;
+            sub.set_ipv6(true)?;
+        }
         for s in subscriptions {
             sub.set_subscribe(s.as_bytes())?;
         }
         // An inproc connection to a bound broker is there at once (and has no
         // handshake event to wait for).
-        let watch = watch && !brokers.iter().any(|b| b.xsub.starts_with("inproc://"));
+        let watch = watch && !brokers.iter().any(|b| b.xsub.starts_with("inproc://") || b.xpub.starts_with("inproc://"));
         let monitors = if watch { Some((attach_monitor(ctx, &publ)?, attach_monitor(ctx, &sub)?)) } else { None };
         for b in brokers {
             publ.connect(&b.xsub).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;
@@ -255,8 +299,14 @@ mod tests {
     fn broker_addresses() {
         assert_eq!(BrokerAddr::parse("10.0.0.2").unwrap(), BrokerAddr::new("10.0.0.2", 5555, 5556));
         assert_eq!(BrokerAddr::parse("h:6555:6556").unwrap().xpub, "tcp://h:6556");
-        for bad in ["", "h:1", "h:0:1", "h:a:b", "h:1:2:3", "a b"] {
+        for bad in ["", "h:1", "h:0:1", "h:a:b", "h:1:2:3", "a b", "[::1", "[zz]:1:2", "tcp://h:1|", "tcp://h:1|udp://h:2", "[::1]:1"] {
             assert!(BrokerAddr::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(BrokerAddr::parse("[::1]:6555:6556").unwrap(), BrokerAddr::new("[::1]", 6555, 6556));
+        assert_eq!(BrokerAddr::parse("[::1]").unwrap().xsub, "tcp://[::1]:5555");
+        assert!(BrokerAddr::parse("[::1]").unwrap().is_ipv6());
+        let eps = BrokerAddr::parse("tcp://127.0.0.1:40001|tcp://127.0.0.1:40002").unwrap();
+        assert_eq!((eps.xsub.as_str(), eps.xpub.as_str()), ("tcp://127.0.0.1:40001", "tcp://127.0.0.1:40002"));
+        assert_eq!(BrokerAddr::parse("inproc:lab").unwrap(), BrokerAddr::inproc("lab").unwrap());
     }
 }

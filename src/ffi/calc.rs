@@ -74,8 +74,8 @@ impl From<CalcStats> for HbCalcStats {
 /// Connect a calculation node to the brokers and serve on a background
 /// thread named `hypobus-calc` (no user code runs there).
 ///
-/// * `brokers`: `"HOST[:XSUB_PORT:XPUB_PORT],..."` (NULL or `""` = `127.0.0.1`
-///   on the default ports 5555/5556).
+/// * `brokers`: a broker list (see BROKER LISTS at the top of this header;
+///   NULL or `""` = `127.0.0.1` on the default ports 5555/5556).
 /// * `timeout_ms`: how long to wait for the operation nodes' squares before
 ///   computing the missing ones locally; 0 means 2000 (the lab's value).
 /// * `out`: receives the new handle (release with `hb_calc_free`).

@@ -952,13 +952,72 @@ pub extern "C" fn hb_status_name(status: i32, buf: *mut c_char, len: usize, out_
     })
 }
 
-/// Turn the library's one-line event log on stderr on (`on` != 0) or off
-/// (`on` == 0) for the whole process. Off by default. Always `HB_OK`. Any
-/// thread; never waits.
+/// `hb_log_enable` mode bit: log lines go to stderr.
+pub const HB_LOG_STDERR: i32 = 1;
+/// `hb_log_enable` mode bit: log lines are queued for `hb_log_next` (at
+/// most 1024; older ones are dropped and a line says how many).
+pub const HB_LOG_QUEUE: i32 = 2;
+
+/// Set where the library's one-line event log goes, for the whole process:
+/// `mode` = 0 (off, the default), `HB_LOG_STDERR`, `HB_LOG_QUEUE`, or both
+/// (`HB_LOG_STDERR | HB_LOG_QUEUE`). Turning the queue off drops what is in
+/// it.
+///
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` for other bits. Any thread; never
+/// waits.
 #[no_mangle]
-pub extern "C" fn hb_log_enable(on: i32) -> HbStatus {
+pub extern "C" fn hb_log_enable(mode: i32) -> HbStatus {
     ffi_entry!("hb_log_enable", {
-        crate::log::set_enabled(on != 0);
+        if mode & !(HB_LOG_STDERR | HB_LOG_QUEUE) != 0 {
+            return Err(Failure::arg(format!("mode must be a combination of HB_LOG_STDERR (1) and HB_LOG_QUEUE (2), not {mode}")));
+        }
+        crate::log::set_enabled(mode & HB_LOG_STDERR != 0);
+        crate::log::set_queued(mode & HB_LOG_QUEUE != 0);
+        Ok(())
+    })
+}
+
+/// Take the oldest queued log line (see `HB_LOG_QUEUE`), waiting at most
+/// `timeout_ms` (the timeout rule). The line, e.g. `"1764633600.123 op: lane
+/// 1 serving"`, goes to `buf` (shorter than `HB_TEXT_MAX`), its length to
+/// `*out_len` (optional).
+///
+/// Returns `HB_OK`; `HB_TIMEOUT` (no line); `HB_INTERRUPTED`;
+/// `HB_BUFFER_TOO_SMALL` (the line is NOT taken; `*out_len` = its length);
+/// `HB_INVALID_ARGUMENT` (`buf` NULL with `len` > 0, a negative
+/// time-out). Any thread; waits for a line (the log queue's descriptor).
+#[no_mangle]
+pub extern "C" fn hb_log_next(timeout_ms: i32, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
+    ffi_entry!("hb_log_next", {
+        let out = StrOut::new(buf, len, out_len, "buf")?;
+        let deadline = deadline(timeout_ms)?;
+        loop {
+            match crate::log::take_line(|n| out.fits(n)) {
+                Ok(Some(line)) => return out.put(&line),
+                Err(n) => return Err(out.too_small(n)),
+                Ok(None) => {}
+            }
+            if Instant::now() >= deadline {
+                return Err(Failure::timeout(format!("no log line within {timeout_ms} ms")));
+            }
+            let fds: Vec<RawFd> = crate::log::queue_fd().into_iter().collect();
+            sleep_on(None, &fds, deadline)?;
+        }
+    })
+}
+
+/// Write to `*fd` the descriptor that is readable while log lines are
+/// queued (for an event loop: when readable, call `hb_log_next` with a zero
+/// time-out until `HB_TIMEOUT`). It belongs to the library: do not read or
+/// close it.
+///
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`fd` NULL); `HB_ZMQ` when the
+/// system had no descriptor to give. Any thread; never waits.
+#[no_mangle]
+pub extern "C" fn hb_log_fd(fd: *mut i32) -> HbStatus {
+    ffi_entry!("hb_log_fd", {
+        let out = Out::new(fd, "fd")?;
+        out.set(crate::log::queue_fd().ok_or_else(|| Failure::new(HB_ZMQ, "no eventfd for the log queue"))?);
         Ok(())
     })
 }

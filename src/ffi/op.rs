@@ -100,8 +100,8 @@ impl DeferredOp for CallbackOp {
 /// Connect an operation node to the brokers and serve `lane` on a
 /// background thread named `hypobus-op`.
 ///
-/// * `brokers`: a broker list (see `hb_client_new`; NULL or `""` =
-///   `127.0.0.1` on the default ports 5555/5556).
+/// * `brokers`: a broker list (see BROKER LISTS at the top of this header;
+///   NULL or `""` = `127.0.0.1` on the default ports 5555/5556).
 /// * `lane`: 1 serves cathetus a (`calc.square.request.1`), 2 cathetus b;
 ///   any lane >= 1 works.
 /// * `op`: the operation, called on the node's callback thread with `user`
