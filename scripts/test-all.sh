@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of libhypobus on a fresh machine (Rust, gcc, Python 3 and
 # Node present): installs what the tests need, builds, checks the header is
-# fresh and clippy is clean, then runs the Rust, C and classic-peer suites.
+# fresh and clippy is clean, then runs the Rust, C, classic-peer and ABI
+# (Python ctypes, Node koffi) suites.
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +23,23 @@ run() { # run NAME COMMAND...
     fi
 }
 
-step "python packages (pyzmq, pytest)"
-python3 -m pip install --quiet --disable-pip-version-check pyzmq pytest || {
+step "python packages (pyzmq, pytest) into a virtualenv: target/test-venv"
+VENV="$PWD/target/test-venv"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" || {
+        echo "cannot make a virtualenv (python3 -m venv)"
+        exit 1
+    }
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check pyzmq pytest || {
     echo "cannot install pyzmq/pytest"
+    exit 1
+}
+PY="$VENV/bin/python"
+
+step "node packages (koffi) for the ABI tests from Node"
+(cd tests/abi/node && npm ci --no-audit --no-fund --loglevel=error) || {
+    echo "cannot install the node packages of tests/abi/node (npm ci)"
     exit 1
 }
 
@@ -59,9 +74,12 @@ run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "rust tests (unit, roles over loopback)" cargo test --release
 run "C examples and C API tests" bash tests/c/run.sh
 pytest_classic() {
-    HYPOBUS_BIN="$PWD/target/release/hypobus" python3 -m pytest tests/classic -q
+    HYPOBUS_BIN="$PWD/target/release/hypobus" "$PY" -m pytest tests/classic -q
 }
 run "classic pyzmq peers against the library" pytest_classic
+run "C ABI from Python (ctypes)" "$PY" -m pytest tests/abi/python -q
+abi_node() { (cd tests/abi/node && node --test); }
+run "C ABI from Node (koffi)" abi_node
 
 step "summary"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done
