@@ -29,8 +29,8 @@ int main(int argc, char **argv) {
     if (st != HB_OK)
         return fail("connecting", st);
 
-    char answer[400];
-    st = hb_client_hypot(c, argv[1], argv[2], -1, answer, sizeof answer, NULL);
+    char answer[HB_TEXT_MAX]; /* always big enough */
+    st = hb_client_hypot(c, argv[1], argv[2], 5000, answer, sizeof answer, NULL);
     int rc = 0;
     if (st == HB_OK)
         printf("%s\n", answer);

@@ -184,8 +184,8 @@ int main(int argc, char **argv) {
         rc = fail("hb_failover_next_event", left);
         goto out;
     }
-    hb_failover_stats_t s;
-    hb_broker_stats_t bs;
+    hb_failover_stats_t s = {.size = sizeof s};
+    hb_broker_stats_t bs = {.size = sizeof bs};
     CHECK(hb_failover_stats(f, &s));
     CHECK(hb_failover_broker_stats(f, &bs));
     printf("%s: activations %llu, deactivations %llu, peer heartbeats %llu, forwarded %llu, held while passive %llu\n",

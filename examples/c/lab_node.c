@@ -153,9 +153,9 @@ int main(int argc, char **argv) {
     CHECK(hb_op_stop(op2));
     CHECK(hb_broker_stop(broker));
 
-    hb_broker_stats_t bs;
-    hb_op_stats_t s1, s2;
-    hb_calc_stats_t cs;
+    hb_broker_stats_t bs = {.size = sizeof bs};
+    hb_op_stats_t s1 = {.size = sizeof s1}, s2 = {.size = sizeof s2};
+    hb_calc_stats_t cs = {.size = sizeof cs};
     CHECK(hb_broker_stats(broker, &bs));
     CHECK(hb_op_stats(op1, &s1));
     CHECK(hb_op_stats(op2, &s2));

@@ -117,7 +117,7 @@ static void edge_cases(void) {
     expect(hb_version(buf, sizeof buf, &n), HB_OK, "hb_version");
     check(n == strlen(buf) && n > 0, "hb_version out_len", buf);
     expect(hb_version(buf, 2, &n), HB_BUFFER_TOO_SMALL, "hb_version small buffer");
-    check(strlen(buf) == 1 && n > 1, "small buffer is cut and NUL-terminated, out_len = full length", buf);
+    check(strlen(buf) == 0 && n > 1, "small buffer gets an empty string (never a cut text), out_len = length needed", buf);
     expect(hb_version(NULL, 0, &n), HB_BUFFER_TOO_SMALL, "size query with NULL buffer and len 0");
     expect(hb_version(NULL, 10, &n), HB_INVALID_ARGUMENT, "NULL buffer with len > 0");
     expect_last_error_has("NULL", "last error names the NULL buffer");
@@ -127,16 +127,27 @@ static void edge_cases(void) {
     expect(hb_status_name(1234, buf, sizeof buf, NULL), HB_OK, "hb_status_name unknown value");
     expect_str(buf, "HB_UNKNOWN", "hb_status_name unknown text");
     expect(hb_log_enable(0), HB_OK, "hb_log_enable");
+    expect(hb_log_enable(8), HB_INVALID_ARGUMENT, "hb_log_enable: unknown mode bits");
     hb_version(NULL, 10, &n); /* make a fresh last error */
     expect(hb_last_error(buf, 4, &n), HB_BUFFER_TOO_SMALL, "hb_last_error small buffer");
-    check(strlen(buf) == 3 && n > 3, "hb_last_error cut to fit", buf);
+    check(strlen(buf) == 0 && n > 3, "hb_last_error: nothing cut, length needed", buf);
     expect(hb_last_error(buf, sizeof buf, &n), HB_OK, "hb_last_error is not changed by reading it");
+    check(n < HB_ERROR_MAX, "error text shorter than HB_ERROR_MAX", buf);
+    uint32_t maj = 0, min = 99;
+    expect(hb_abi_version(&maj, &min), HB_OK, "hb_abi_version");
+    check(maj == HB_ABI_VERSION_MAJOR && min == HB_ABI_VERSION_MINOR && maj == 1, "ABI version 1.x", NULL);
+    int32_t zv[3] = {0, 0, 0};
+    expect(hb_zmq_version(&zv[0], &zv[1], &zv[2]), HB_OK, "hb_zmq_version");
+    check(zv[0] == 4, "libzmq 4.x inside", NULL);
+    expect(hb_wake((const void *)0x1234), HB_INVALID_HANDLE, "hb_wake on a bad handle");
+    int32_t fd = -1;
+    expect(hb_handle_fd(NULL, &fd), HB_INVALID_HANDLE, "hb_handle_fd(NULL)");
 
     /* NULL handles and out-pointers. */
-    hb_broker_stats_t bs;
-    hb_client_stats_t cs;
-    hb_op_stats_t os;
-    hb_calc_stats_t ks;
+    hb_broker_stats_t bs = {.size = sizeof bs};
+    hb_client_stats_t cs = {.size = sizeof cs};
+    hb_op_stats_t os = {.size = sizeof os};
+    hb_calc_stats_t ks = {.size = sizeof ks};
     expect(hb_broker_stats(NULL, &bs), HB_INVALID_HANDLE, "NULL broker handle");
     expect(hb_client_stats(NULL, &cs), HB_INVALID_HANDLE, "NULL client handle");
     expect(hb_op_stats(NULL, &os), HB_INVALID_HANDLE, "NULL op handle");
@@ -176,8 +187,9 @@ static void edge_cases(void) {
     uint64_t id = 0;
     hb_status result;
     expect(hb_client_next(c, 50, &id, &result, buf, sizeof buf, NULL), HB_TIMEOUT, "next with nothing in flight");
-    expect(hb_client_next(c, -1, &id, &result, buf, sizeof buf, NULL), HB_TIMEOUT,
-           "next without limit and nothing in flight returns at once");
+    expect(hb_client_next(c, -1, &id, &result, buf, sizeof buf, NULL), HB_INVALID_ARGUMENT,
+           "next: a negative time-out is refused (the timeout rule)");
+    expect_last_error_has("timeout_ms must be >= 0", "timeout rule explained");
     expect(hb_client_next(c, 0, NULL, &result, buf, sizeof buf, NULL), HB_INVALID_ARGUMENT, "next with NULL id");
     long long t0 = now_ms();
     expect(hb_client_hypot(c, "3", "4", 200, buf, sizeof buf, NULL), HB_TIMEOUT, "hypot times out with no broker");
@@ -229,7 +241,13 @@ static void round_trip(void) {
     expect(hb_client_hypot_f64(c, 3, 4, 5000, &d), HB_OK, "hypot_f64 3 4");
     check(d == 5.0, "3, 4 -> 5.0", NULL);
     expect(hb_client_hypot(c, "12", "13", 5000, buf, 4, &n), HB_BUFFER_TOO_SMALL, "hypot: buffer too small");
-    check(n == 7 && strcmp(buf, "17.") == 0, "hypot: cut answer, out_len = 7", buf);
+    check(n == 7 && buf[0] == '\0', "hypot: nothing cut, out_len = 7", buf);
+    {
+        uint64_t kid = 0;
+        hb_status kres = HB_PANIC;
+        expect(hb_client_next(c, 0, &kid, &kres, buf, sizeof buf, &n), HB_OK, "hypot: the answer is kept for next");
+        check(kres == HB_OK && strcmp(buf, "17.6918") == 0, "hypot: kept answer 17.6918", buf);
+    }
     expect(hb_client_hypot(c, "1.7e308", "1.7e308", 5000, buf, sizeof buf, NULL), HB_REMOTE,
            "remote error answer");
     expect_last_error_has("remote error: cannot compute hypotenuse", "remote error explained");
@@ -268,8 +286,11 @@ static void round_trip(void) {
 
     /* Replace lane 2's callback node with a pull-style node driven here. */
     expect(hb_op_stop(op2), HB_OK, "stop op lane 2");
-    hb_op_stats_t s2;
+    hb_op_stats_t s2 = {.size = sizeof s2};
     expect(hb_op_stats(op2, &s2), HB_OK, "stats after stop");
+    check(s2.size == sizeof s2 && s2.callback_running == 0, "stats: size echoed, no callback running", NULL);
+    hb_op_stats_t s0 = {.size = 0};
+    expect(hb_op_stats(op2, &s0), HB_INVALID_ARGUMENT, "stats: size not set is refused");
     check(s2.requests > 0 && s2.errors > 0 && atomic_load(&c_calls) > 0,
           "C callback node: requests and an error counted", NULL);
     expect(hb_op_free(op2), HB_OK, "free op lane 2");
@@ -328,7 +349,7 @@ static void round_trip(void) {
     check(answered_after_pull, "pull-style node served lane 2 (recv / reply / next loop)", NULL);
     check(good_text, "pull recv: value 12, text \"12\"", text);
     check(error_replied, "pull reply_error accepted", NULL);
-    hb_op_stats_t ps;
+    hb_op_stats_t ps = {.size = sizeof ps};
     expect(hb_op_pull_stats(pull, &ps), HB_OK, "pull stats");
     check(ps.requests > 0 && ps.replies > 0 && ps.errors > 0, "pull stats non-zero", NULL);
     /* Drain what may still be in flight (bounded) before checking the counters. */
@@ -340,10 +361,10 @@ static void round_trip(void) {
         hb_client_next(c, 50, &got, &result, buf, sizeof buf, NULL);
     }
 
-    hb_broker_stats_t bs;
-    hb_op_stats_t s1;
-    hb_calc_stats_t ks;
-    hb_client_stats_t cs;
+    hb_broker_stats_t bs = {.size = sizeof bs};
+    hb_op_stats_t s1 = {.size = sizeof s1};
+    hb_calc_stats_t ks = {.size = sizeof ks};
+    hb_client_stats_t cs = {.size = sizeof cs};
     expect(hb_broker_stats(b, &bs), HB_OK, "broker stats");
     expect(hb_op_stats(op1, &s1), HB_OK, "op stats");
     expect(hb_calc_stats(calc, &ks), HB_OK, "calc stats");
@@ -433,7 +454,7 @@ static void wait_any(void) {
     }
     check(answered, "wait_any: the answer arrived through hb_wait_any", NULL);
     check(pulls >= 1, "wait_any: the pull node was woken for its request", NULL);
-    hb_calc_stats_t cs;
+    hb_calc_stats_t cs = {.size = sizeof cs};
     expect(hb_calc_stats(calc, &cs), HB_OK, "wait_any: calc stats");
     check(cs.fallbacks == 0, "wait_any: the square came from the pull node, not the fallback", NULL);
     check(c1_ready == 0, "wait_any: client 1 (nothing in flight) never woke", NULL);
@@ -484,8 +505,8 @@ struct fo_seen {
     uint64_t last_at;
     char last_reason[256];
     int on_main_thread; /* calls made on the main thread (must stay 0) */
-    int own_call_refused; /* own-handle calls from the callback refused */
-    int own_call_allowed; /* ... or not */
+    int own_call_ok;      /* own-handle calls from the callback that worked */
+    int own_call_failed;  /* ... or not */
 };
 
 static void fo_seen_init(struct fo_seen *s) {
@@ -502,7 +523,7 @@ static void fo_seen_get(struct fo_seen *s, int *count, int *active, char *reason
     pthread_mutex_unlock(&s->mu);
 }
 
-/* hb_failover_event_fn: runs on the broker's "hypobus-failover" thread. */
+/* hb_failover_event_fn: runs on the broker's callback thread. */
 static void on_failover_event(void *user, uint64_t at_ms, int32_t active, const char *reason) {
     struct fo_seen *s = user;
     pthread_mutex_lock(&s->mu);
@@ -513,12 +534,13 @@ static void on_failover_event(void *user, uint64_t at_ms, int32_t active, const 
     if (pthread_equal(pthread_self(), main_thread))
         s->on_main_thread++;
     if (s->self) {
-        /* Calls on its own handle from inside the callback are refused. */
+        /* Calls on its own handle from inside the callback work. */
         int32_t a = -1;
-        if (hb_failover_is_active(s->self, &a) == HB_INVALID_ARGUMENT && hb_failover_stop(s->self) == HB_INVALID_ARGUMENT)
-            s->own_call_refused++;
+        hb_failover_stats_t fs = {.size = sizeof fs};
+        if (hb_failover_is_active(s->self, &a) == HB_OK && hb_failover_stats(s->self, &fs) == HB_OK)
+            s->own_call_ok++;
         else
-            s->own_call_allowed++;
+            s->own_call_failed++;
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -546,8 +568,8 @@ static void failover_edge_cases(void) {
     size_t n = 0;
     uint64_t at = 0;
     int32_t active = -1;
-    hb_failover_stats_t fs;
-    hb_broker_stats_t bs;
+    hb_failover_stats_t fs = {.size = sizeof fs};
+    hb_broker_stats_t bs = {.size = sizeof bs};
     hb_failover *f = NULL;
     const char *peer = "tcp://127.0.0.1:1";
     const char *any = "tcp://127.0.0.1:*";
@@ -609,7 +631,7 @@ static void failover_edge_cases(void) {
     expect(hb_failover_handback(f, 500), HB_CONFIG, "failover: handback with no primary refused");
     expect_last_error_has("primary is not running", "failover: handback refusal explained");
 
-    /* Free while another thread waits without limit: the waiter wakes up. */
+    /* Free a running broker. */
     expect(hb_failover_free(f), HB_OK, "failover: free a running broker");
     expect(hb_failover_free(f), HB_INVALID_HANDLE, "failover: double free");
     expect(hb_failover_is_active(f, &active), HB_INVALID_HANDLE, "failover: use after free");
@@ -627,8 +649,9 @@ static void *wait_forever(void *arg) {
     int32_t active;
     char reason[128];
     hb_status st;
-    /* Drain what is queued, then wait without limit. */
-    while ((st = hb_failover_next_event(w->f, -1, &at, &active, reason, sizeof reason, NULL)) == HB_OK) {
+    /* Drain what is queued, then wait, one bounded wait after another. */
+    while ((st = hb_failover_next_event(w->f, 1000, &at, &active, reason, sizeof reason, NULL)) == HB_OK ||
+           st == HB_TIMEOUT) {
     }
     atomic_store(&w->status, (int)st);
     return NULL;
@@ -642,8 +665,8 @@ static void failover_pair(void) {
     int32_t active = -1;
     int count = 0, seen_active = -1;
     hb_failover *pri = NULL, *bak = NULL;
-    hb_failover_stats_t fs;
-    hb_broker_stats_t bs;
+    hb_failover_stats_t fs = {.size = sizeof fs};
+    hb_broker_stats_t bs = {.size = sizeof bs};
     struct fo_seen ps, bseen;
     fo_seen_init(&ps);
     fo_seen_init(&bseen);
@@ -689,7 +712,7 @@ static void failover_pair(void) {
     check(port_of(ep0) > 0 && port_of(ep1) > 0 && port_of(ep0) != port_of(ep1) && n == strlen(ep1),
           "failover: wildcard ports resolved", ep0);
     expect(hb_failover_endpoint(pri, 0, buf, 6, &n), HB_BUFFER_TOO_SMALL, "failover: endpoint buffer too small");
-    check(n == strlen(ep0) && strlen(buf) == 5, "failover: endpoint cut, out_len = full length", buf);
+    check(n == strlen(ep0) && strlen(buf) == 0, "failover: endpoint not cut, out_len = length needed", buf);
     expect(hb_failover_stats(pri, &fs), HB_OK, "failover: primary stats");
     check(fs.active == 1 && fs.activations == 1 && fs.deactivations == 0 && fs.peer_heartbeats > 0 &&
               fs.peer_silent_ms < 1000,
@@ -720,7 +743,7 @@ static void failover_pair(void) {
     expect(hb_failover_stats(pri, &fs), HB_OK, "failover: stats after stop");
     check(fs.active == 0 && fs.activations == 1, "failover: final stats", NULL);
     expect(hb_failover_endpoint(pri, 0, buf, sizeof buf, NULL), HB_OK, "failover: endpoint after stop");
-    expect(hb_failover_next_event(pri, -1, &at, &active, reason, sizeof reason, NULL), HB_STOPPED,
+    expect(hb_failover_next_event(pri, 1000, &at, &active, reason, sizeof reason, NULL), HB_STOPPED,
            "failover: next_event on a stopped broker returns at once");
     expect(hb_failover_handback(pri, 100), HB_STOPPED, "failover: handback on a stopped broker");
     expect(hb_failover_handback(bak, 1000), HB_CONFIG, "failover: handback refused while the primary is dead");
@@ -757,7 +780,7 @@ static void failover_pair(void) {
     expect(hb_failover_next_event(pri, 0, &at, &active, reason, sizeof reason, NULL), HB_TIMEOUT,
            "failover: no event on the passive primary");
 
-    /* A thread waits without limit on the backup's events. */
+    /* A thread waits on the backup's events (bounded waits in a loop). */
     struct waiter w = {bak, -1};
     pthread_t th;
     int waiting = pthread_create(&th, NULL, wait_forever, &w) == 0;
@@ -780,8 +803,8 @@ static void failover_pair(void) {
           NULL);
 
     pthread_mutex_lock(&bseen.mu);
-    check(bseen.on_main_thread == 0 && bseen.own_call_refused == 2 && bseen.own_call_allowed == 0,
-          "failover: callback on the monitor thread, own-handle calls refused", NULL);
+    check(bseen.on_main_thread == 0 && bseen.own_call_ok == 2 && bseen.own_call_failed == 0,
+          "failover: callback on its own thread, own-handle calls work", NULL);
     pthread_mutex_unlock(&bseen.mu);
 
     /* Freeing the backup wakes the waiting thread: it took the hand-back
@@ -803,6 +826,176 @@ static void failover_pair(void) {
     pthread_mutex_destroy(&bseen.mu);
 }
 
+
+/* ------------------------------------------------------------ ABI 1.0 extras */
+
+/* An operation that stops its own node from inside the callback (it gets
+ * the node through `user`): allowed, HB_OK, and never called again. */
+struct self_stopper {
+    hb_op *op;
+    atomic_int calls;
+    atomic_int stop_status;
+};
+
+static int32_t stop_myself(void *user, double x, double *out) {
+    struct self_stopper *s = user;
+    atomic_fetch_add(&s->calls, 1);
+    if (atomic_load(&s->stop_status) == -1)
+        atomic_store(&s->stop_status, (int)hb_op_stop(s->op));
+    *out = x * x;
+    return 0;
+}
+
+struct poller {
+    hb_op_pull *pull;
+    atomic_int status;
+    atomic_int revents;
+    long long took;
+};
+
+static void *poll_long(void *arg) {
+    struct poller *p = arg;
+    hb_poll_item it = {.handle = p->pull, .events = HB_POLLIN, .revents = 0};
+    long long t0 = now_ms();
+    atomic_store(&p->status, (int)hb_poll(&it, 1, 10000, NULL));
+    p->took = now_ms() - t0;
+    atomic_store(&p->revents, it.revents);
+    return NULL;
+}
+
+static void abi_extras(void) {
+    char buf[HB_TEXT_MAX], ep[2][128], brokers[300];
+    size_t n = 0;
+    hb_broker *b = NULL;
+    hb_broker_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.size = sizeof cfg;
+    cfg.xsub = "tcp://127.0.0.1:*";
+    cfg.xpub = "tcp://127.0.0.1:*";
+    cfg.hb = "";
+    cfg.inproc_name = "api-test";
+    expect(hb_broker_new_ex(NULL, &b), HB_INVALID_ARGUMENT, "broker_new_ex: NULL config");
+    hb_broker_config_t zero;
+    memset(&zero, 0, sizeof zero);
+    expect(hb_broker_new_ex(&zero, &b), HB_INVALID_ARGUMENT, "broker_new_ex: size not set");
+    if (!expect(hb_broker_new_ex(&cfg, &b), HB_OK, "broker_new_ex with an inproc name"))
+        return;
+    for (int32_t w = 0; w < 2; w++)
+        hb_broker_endpoint(b, w, ep[w], sizeof ep[w], NULL);
+    /* Nodes reach the broker as reported (XSUB|XPUB), the client over inproc. */
+    snprintf(brokers, sizeof brokers, "%s|%s", ep[0], ep[1]);
+    hb_op *op2 = NULL;
+    hb_op_pull *pull = NULL;
+    hb_calc *calc = NULL;
+    hb_client *c = NULL;
+    struct self_stopper ss = {.op = NULL};
+    atomic_store(&ss.calls, 0);
+    atomic_store(&ss.stop_status, -1);
+    expect(hb_op_new(brokers, 2, stop_myself, &ss, &op2), HB_OK, "op lane 2 (stops itself) on EP|EP brokers");
+    ss.op = op2;
+    expect(hb_op_pull_new(brokers, 1, &pull), HB_OK, "pull node lane 1");
+    expect(hb_calc_new(brokers, 1000, &calc), HB_OK, "calc node");
+    expect(hb_client_new("inproc:api-test", 0, 5000, &c), HB_OK, "client over inproc");
+
+    /* Exact squares on the pull path: reply with the decimal text. */
+    uint64_t id = 0, got = 0;
+    hb_status result = HB_PANIC;
+    expect(hb_client_submit(c, "12345678901234567890", "0", 5000, &id), HB_OK, "submit a big integer");
+    int replied = 0, answered = 0, small_ok = 0;
+    long long end = now_ms() + 10000;
+    while (!answered && now_ms() < end) {
+        uint64_t rid = 0;
+        double v = 0;
+        char text[8];
+        size_t tl = 0;
+        hb_status st = hb_op_pull_recv(pull, 20, &rid, &v, text, sizeof text, &tl);
+        if (st == HB_BUFFER_TOO_SMALL) {
+            char big[HB_TEXT_MAX];
+            small_ok = tl == 20 && hb_op_pull_recv(pull, 0, &rid, &v, big, sizeof big, &tl) == HB_OK &&
+                       strcmp(big, "12345678901234567890") == 0;
+            expect(hb_op_pull_reply_text(pull, rid, "not a number"), HB_INVALID_ARGUMENT, "reply_text: bad text refused");
+            replied = hb_op_pull_reply_text(pull, rid, "152415787532388367501905199875019052100") == HB_OK;
+        }
+        if (hb_client_next(c, 20, &got, &result, buf, sizeof buf, NULL) == HB_OK)
+            answered = 1;
+    }
+    check(small_ok, "pull recv: a text that does not fit is kept, then taken whole", NULL);
+    check(replied, "reply_text accepted", NULL);
+    check(answered && result == HB_OK && strcmp(buf, "12345678901234567890.0000") == 0,
+          "exact square on the pull path: 12345678901234567890.0000", buf);
+    check(atomic_load(&ss.stop_status) == HB_OK, "a callback stopping its own node gets HB_OK", NULL);
+    int calls = atomic_load(&ss.calls);
+    expect(hb_client_hypot(c, "3", "4", 5000, buf, sizeof buf, NULL), HB_OK, "hypot after lane 2 stopped itself");
+    check(calls == 1 && atomic_load(&ss.calls) == 1, "the stopped node's callback is not called again", NULL);
+    expect(hb_op_free(op2), HB_OK, "free the self-stopped node");
+
+    /* Error text kept on the handle. */
+    expect(hb_op_pull_reply(pull, 777, 1.0), HB_INVALID_ARGUMENT, "pull reply: unknown id");
+    int32_t est = -1, eno = -1;
+    expect(hb_error_info(pull, &est, &eno, buf, sizeof buf, &n), HB_OK, "hb_error_info on the handle");
+    check(est == HB_INVALID_ARGUMENT && eno == 0 && strstr(buf, "777") != NULL, "the handle's last failure", buf);
+
+    /* Take what lane 1 still has (the request of the last hypot, which the
+     * calc node answered with its own square meanwhile). */
+    for (;;) {
+        uint64_t rid = 0;
+        double v = 0;
+        if (hb_op_pull_recv(pull, 0, &rid, &v, NULL, 0, NULL) != HB_OK)
+            break;
+        hb_op_pull_reply(pull, rid, v * v);
+    }
+
+    /* hb_poll: a poll waiting on another thread is ended by hb_wake, then by a free. */
+    struct poller pl = {.pull = pull};
+    atomic_store(&pl.status, -1);
+    pthread_t th;
+    if (pthread_create(&th, NULL, poll_long, &pl) == 0) {
+        sleep_ms(100);
+        long long t0 = now_ms();
+        expect(hb_wake(pull), HB_OK, "hb_wake");
+        pthread_join(th, NULL);
+        check(atomic_load(&pl.status) == HB_OK && (atomic_load(&pl.revents) & HB_POLLWAKE) && now_ms() - t0 < 500,
+              "hb_poll woken by hb_wake with HB_POLLWAKE", NULL);
+    }
+    hb_poll_item it = {.handle = pull, .events = HB_POLLIN, .revents = 0};
+    expect(hb_poll(&it, 1, 0, &n), HB_TIMEOUT, "hb_poll: nothing to take");
+    expect(hb_poll(&it, 1, -5, &n), HB_INVALID_ARGUMENT, "hb_poll: negative time-out refused");
+    int32_t fd = -1;
+    expect(hb_handle_fd(pull, &fd), HB_OK, "hb_handle_fd on a pull node");
+    check(fd >= 0, "a descriptor to watch", NULL);
+    int32_t fd2 = -2;
+    hb_handle_fd(pull, &fd2);
+    check(fd == fd2, "the same descriptor each time", NULL);
+    expect(hb_handle_fd(b, &fd), HB_INVALID_ARGUMENT, "hb_handle_fd on a broker: nothing to wait for");
+
+    /* The log queue: pull lines, keep one that does not fit. */
+    expect(hb_log_enable(HB_LOG_QUEUE), HB_OK, "log to the queue");
+    hb_op *tmp = NULL;
+    expect(hb_op_new(brokers, 9, NULL, NULL, &tmp), HB_OK, "an op node that logs");
+    char tiny[4];
+    expect(hb_log_next(1000, tiny, sizeof tiny, &n), HB_BUFFER_TOO_SMALL, "log line kept when too long");
+    check(n > 4, "log line length reported", NULL);
+    expect(hb_log_next(0, buf, sizeof buf, &n), HB_OK, "log line taken whole");
+    check(strstr(buf, "lane 9 serving") != NULL, "the op node's log line", buf);
+    expect(hb_log_next(-1, buf, sizeof buf, &n), HB_INVALID_ARGUMENT, "log_next: negative time-out refused");
+    expect(hb_log_fd(&fd), HB_OK, "hb_log_fd");
+    hb_log_enable(0);
+    hb_op_free(tmp);
+
+    pthread_create(&th, NULL, poll_long, &pl);
+    atomic_store(&pl.status, -1);
+    sleep_ms(100);
+    long long t1 = now_ms();
+    expect(hb_op_pull_free(pull), HB_OK, "free the pull node while a poll waits on it");
+    pthread_join(th, NULL);
+    check(atomic_load(&pl.status) == HB_OK && (atomic_load(&pl.revents) & HB_POLLERR) && now_ms() - t1 < 500,
+          "the poll wakes with HB_POLLERR", NULL);
+
+    hb_client_free(c);
+    hb_calc_free(calc);
+    hb_broker_free(b);
+}
+
 int main(void) {
     long long t0 = now_ms();
     main_thread = pthread_self();
@@ -811,6 +1004,7 @@ int main(void) {
     wait_any();
     failover_edge_cases();
     failover_pair();
+    abi_extras();
     printf("%d passed, %d failed (%lld ms)\n", passed, failed, now_ms() - t0);
     return failed ? 1 : 0;
 }
