@@ -43,7 +43,12 @@ step "node packages (koffi) for the ABI tests from Node"
     exit 1
 }
 
-step "system packages (iproute2, for the network-namespace partition test)"
+step "system packages (iproute2 for the network-namespace partition test, valgrind for the C API tests)"
+if ! command -v valgrind >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && apt-get install -y -qq valgrind) || echo "could not install valgrind: the C API tests will report it"
+    fi
+fi
 if ! command -v ip >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         (apt-get update -qq && apt-get install -y -qq iproute2) || echo "could not install iproute2: the partition test will report it"

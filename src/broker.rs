@@ -184,9 +184,11 @@ impl Broker {
     /// returns, the ports are free.
     pub fn stop(&mut self) -> Result<()> {
         let r = self.runner.stop();
-        if let Some(mut ctx) = self.ctx.take() {
-            ctx.destroy()?;
-        }
+        // Dropping the last handle of the context terminates it, which
+        // waits until its (listening) sockets are really closed. Not
+        // `Context::destroy`: the zmq crate terminates the context again when
+        // the handle is dropped, on memory libzmq has already freed.
+        drop(self.ctx.take());
         r
     }
 }

@@ -342,9 +342,11 @@ impl FailoverBroker {
         if let Ok(mut cmd) = self.cmd.lock() {
             cmd.take();
         }
-        if let Some(mut ctx) = self.ctx.take() {
-            ctx.destroy()?;
-        }
+        // Dropping the last handle of the context terminates it, which
+        // waits until its (listening) sockets are really closed. Not
+        // `Context::destroy`: the zmq crate terminates the context again when
+        // the handle is dropped, on memory libzmq has already freed.
+        drop(self.ctx.take());
         let b = self.broker.stop();
         a.and(b)
     }

@@ -91,6 +91,24 @@ else
     not_ok "api_test exits 0 (exit code $rc)"
 fi
 
+# ---------------------------------------------------------------- api_test under valgrind
+# The same checks under valgrind's memcheck: any invalid read or write, use
+# of uninitialised memory, or definite leak fails the run (exit code 99).
+if command -v valgrind >/dev/null; then
+    echo "# api_test under valgrind"
+    timeout 900 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite -q "$OUT/api_test" >"$OUT/api_test.vg.log" 2>"$OUT/api_test.vg.err"
+    rc=$?
+    if [ $rc -ne 99 ] && [ $rc -ne 124 ] && ! grep -q '^==[0-9]*== ' "$OUT/api_test.vg.err"; then
+        ok "api_test under valgrind: no memory error ($(tail -n1 "$OUT/api_test.vg.log"))"
+    else
+        sed 's/^/    /' "$OUT/api_test.vg.err" | head -80
+        not_ok "api_test under valgrind: memory errors (exit code $rc)"
+    fi
+else
+    not_ok "api_test under valgrind: valgrind is not installed"
+fi
+
 # ---------------------------------------------------------------- lab_node + client
 read -r XSUB XPUB HB < <(python3 -c '
 import socket
