@@ -1010,8 +1010,8 @@ hb_status hb_client_free(hb_client *c);
  *   dead; 0 means 3.
  * * `ctl_ep`: an optional control endpoint to bind (REP: answers `status`
  *   and `handback`, as `hypobus ctl` sends them); NULL or `""` = none.
- * * `cb`: called on the monitor thread for every state change (see
- *   `hb_failover_event_fn`); NULL = none. Events are queued for
+ * * `cb`: called on the broker's callback thread for every state change
+ *   (see `hb_failover_event_fn`); NULL = none. Events are queued for
  *   `hb_failover_next_event` either way.
  * * `user`: passed to `cb`, never read by the library; must stay valid until
  *   `hb_failover_stop` or `hb_failover_free` returns.
@@ -1021,6 +1021,8 @@ hb_status hb_client_free(hb_client *c);
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` or `peer_hb_ep` NULL, a role
  * other than 0 or 1, a string that is not UTF-8); `HB_CONFIG` (an endpoint
  * cannot be bound or connected); `HB_ZMQ` for other ZeroMQ failures.
+ * Any thread; waits only for the binds (the monitor and the broker run on
+ * their own threads).
  */
 hb_status hb_failover_new(int32_t role,
                           const char *xsub_ep,

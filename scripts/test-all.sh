@@ -75,6 +75,7 @@ header_fresh() {
     echo "header is fresh"
 }
 run "header is fresh" header_fresh
+run "header: every function says its threads and waits" python3 tests/c/header_docs.py
 run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "rust tests (unit, roles over loopback)" cargo test --release
 run "C examples and C API tests" bash tests/c/run.sh

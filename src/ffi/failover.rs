@@ -239,8 +239,8 @@ fn duration_ms(ms: u32) -> Duration {
 ///   dead; 0 means 3.
 /// * `ctl_ep`: an optional control endpoint to bind (REP: answers `status`
 ///   and `handback`, as `hypobus ctl` sends them); NULL or `""` = none.
-/// * `cb`: called on the monitor thread for every state change (see
-///   `hb_failover_event_fn`); NULL = none. Events are queued for
+/// * `cb`: called on the broker's callback thread for every state change
+///   (see `hb_failover_event_fn`); NULL = none. Events are queued for
 ///   `hb_failover_next_event` either way.
 /// * `user`: passed to `cb`, never read by the library; must stay valid until
 ///   `hb_failover_stop` or `hb_failover_free` returns.
@@ -250,6 +250,8 @@ fn duration_ms(ms: u32) -> Duration {
 /// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` or `peer_hb_ep` NULL, a role
 /// other than 0 or 1, a string that is not UTF-8); `HB_CONFIG` (an endpoint
 /// cannot be bound or connected); `HB_ZMQ` for other ZeroMQ failures.
+/// Any thread; waits only for the binds (the monitor and the broker run on
+/// their own threads).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn hb_failover_new(

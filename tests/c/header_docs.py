@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Checks include/hypobus.h: every exported function has a doc comment that
+says which threads may call it and what it waits on (the C ABI's rule), and
+every struct and typedef has a doc comment. Prints each offender; exits 1
+if there is one."""
+
+import pathlib
+import re
+import sys
+
+HEADER = pathlib.Path(__file__).resolve().parents[2] / "include" / "hypobus.h"
+text = HEADER.read_text()
+bad = []
+# A doc comment block immediately followed by a declaration.
+for m in re.finditer(r"/\*\*(.*?)\*/\s*\n(hb_status (hb_\w+)\(|typedef [^\n]*?(\w+)\)?\(|typedef struct \w* ?\{)", text, re.S):
+    doc, decl = re.sub(r"\s*\n\s*\*\s?", " ", m.group(1)), m.group(2)
+    if decl.startswith("hb_status"):
+        name = m.group(3)
+        says_thread = re.search(r"\b(any thread|thread)\b", doc, re.I)
+        says_wait = re.search(r"never waits|waits? (for|on|at most|as)|wait(s|ing)? ", doc, re.I)
+        if not (says_thread and says_wait):
+            bad.append(f"{name}: the doc comment must say which threads may call it and what it waits on")
+functions = re.findall(r"^hb_status (hb_\w+)\(", text, re.M)
+documented = set(re.findall(r"\*/\s*\nhb_status (hb_\w+)\(", text))
+for f in functions:
+    if f not in documented:
+        bad.append(f"{f}: no doc comment")
+for b in bad:
+    print("header:", b)
+print(f"{len(functions)} functions checked, {len(bad)} problems")
+sys.exit(1 if bad else 0)
