@@ -996,11 +996,13 @@ hb_status hb_client_free(hb_client *c);
  * Heartbeats sent: the classic one frame `HB`, then `[HB.state, role, state]`.
  *
  * * `role`: an `hb_role` value, `HB_ROLE_PRIMARY` (0) or `HB_ROLE_BACKUP` (1).
- * * `xsub_ep`, `xpub_ep`, `hb_ep`: ZeroMQ endpoints to bind, e.g.
+ * * `xsub_ep`, `xpub_ep`: ZeroMQ endpoints to bind, e.g.
  *   `tcp://127.0.0.1:5555`; NULL means the lab's defaults: every interface,
- *   ports 5555, 5556 and 5560. Wildcard XSUB/XPUB ports (`tcp://127.0.0.1:*`)
- *   pick free ports, read back with `hb_failover_endpoint`. The heartbeat
- *   endpoint should be a fixed one: the peer must know it.
+ *   ports 5555 and 5556. Wildcard ports (`tcp://127.0.0.1:*`) pick free
+ *   ports, read back with `hb_failover_endpoint`.
+ * * `hb_ep`: the heartbeat endpoint to bind; NULL = `tcp://127.0.0.1:5560`
+ *   (loopback only: name the address for a peer on another host, e.g.
+ *   `tcp://0.0.0.0:5560`). It should be a fixed one: the peer must know it.
  * * `hb_interval_ms`: this broker's heartbeat period; 0 means 1000.
  * * `peer_hb_ep`: the peer's heartbeat endpoint to connect to (required),
  *   e.g. `tcp://10.0.0.2:5560`. It need not be up yet.

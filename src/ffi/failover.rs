@@ -225,11 +225,13 @@ fn duration_ms(ms: u32) -> Duration {
 /// Heartbeats sent: the classic one frame `HB`, then `[HB.state, role, state]`.
 ///
 /// * `role`: an `hb_role` value, `HB_ROLE_PRIMARY` (0) or `HB_ROLE_BACKUP` (1).
-/// * `xsub_ep`, `xpub_ep`, `hb_ep`: ZeroMQ endpoints to bind, e.g.
+/// * `xsub_ep`, `xpub_ep`: ZeroMQ endpoints to bind, e.g.
 ///   `tcp://127.0.0.1:5555`; NULL means the lab's defaults: every interface,
-///   ports 5555, 5556 and 5560. Wildcard XSUB/XPUB ports (`tcp://127.0.0.1:*`)
-///   pick free ports, read back with `hb_failover_endpoint`. The heartbeat
-///   endpoint should be a fixed one: the peer must know it.
+///   ports 5555 and 5556. Wildcard ports (`tcp://127.0.0.1:*`) pick free
+///   ports, read back with `hb_failover_endpoint`.
+/// * `hb_ep`: the heartbeat endpoint to bind; NULL = `tcp://127.0.0.1:5560`
+///   (loopback only: name the address for a peer on another host, e.g.
+///   `tcp://0.0.0.0:5560`). It should be a fixed one: the peer must know it.
 /// * `hb_interval_ms`: this broker's heartbeat period; 0 means 1000.
 /// * `peer_hb_ep`: the peer's heartbeat endpoint to connect to (required),
 ///   e.g. `tcp://10.0.0.2:5560`. It need not be up yet.
@@ -282,9 +284,10 @@ pub extern "C" fn hb_failover_new(
         if let Some(ep) = opt_str_arg(xpub_ep, "xpub_ep")? {
             cfg.xpub = ep.to_string();
         }
-        if let Some(ep) = opt_str_arg(hb_ep, "hb_ep")? {
-            cfg.hb = ep.to_string();
-        }
+        cfg.hb = match opt_str_arg(hb_ep, "hb_ep")? {
+            Some(ep) => ep.to_string(),
+            None => format!("tcp://127.0.0.1:{}", crate::wire::HB_PORT),
+        };
         if hb_interval_ms > 0 {
             cfg.hb_interval = duration_ms(hb_interval_ms);
         }
