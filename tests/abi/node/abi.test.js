@@ -33,6 +33,15 @@ test('item 3: a sync hb_op_free on the main thread with a JS callback pending do
   assert.ok(Number(m[2]) >= 20 && Number(m[3]) >= 19, r.stdout);
 });
 
+test('exit with a live JS callback pending is clean (5 runs)', () => {
+  for (let i = 0; i < 5; i++) {
+    const r = child('child_exit_live_callback.js');
+    assert.strictEqual(r.signal, null, `run ${i}: killed by ${r.signal}\n${r.stderr}`);
+    assert.strictEqual(r.status, 0, `run ${i}: exit ${r.status}\n${r.stderr}`);
+    assert.match(r.stdout, /exiting with a callback pending: 1/);
+  }
+});
+
 test('item 1: a pending .async wait ends when the handle is freed, and the program exits', () => {
   const r = child('child_async_wait.js', 20000);
   assert.strictEqual(r.error, undefined, `child did not finish: ${r.error}`);
