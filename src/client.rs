@@ -454,6 +454,7 @@ impl Client {
             self.changes += 1;
             // A slot may have freed up.
             let _ = self.fill_window(Instant::now());
+            self.clean_timers();
         }
         found
     }
@@ -500,7 +501,26 @@ impl Client {
         let now = Instant::now();
         self.on_timers(now)?;
         self.drive_link(now)?;
-        self.fill_window(now)
+        self.fill_window(now)?;
+        self.clean_timers();
+        Ok(())
+    }
+
+    /// Drop stale entries from the top of the timer heap (requests answered
+    /// or rescheduled since), so [`Client::wake_at`] names a real timer and
+    /// an idle client arms nothing.
+    fn clean_timers(&mut self) {
+        if self.pending.is_empty() {
+            self.timers.clear();
+            self.queue.clear();
+            return;
+        }
+        while let Some(&Reverse((t, id))) = self.timers.peek() {
+            if self.pending.get(&id).is_some_and(|p| p.next_at == t) {
+                break;
+            }
+            self.timers.pop();
+        }
     }
 
     /// When the client next needs a step although nothing arrives: its
