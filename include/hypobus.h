@@ -941,7 +941,8 @@ hb_status hb_client_cancel(const hb_client *c, uint64_t id);
  * outcome: `HB_OK` with the hypotenuse in `out` (e.g. `"17.6918"`), or
  * `HB_REMOTE` / `HB_TIMEOUT` with the error text in `out`. Every such
  * text is shorter than `HB_TEXT_MAX`: a buffer of `HB_TEXT_MAX` bytes
- * always fits.
+ * always fits. `out` may be NULL with `len` 0 when the text is not wanted
+ * (the completion is then taken; `*out_len` still gets the text's length).
  *
  * Returns `HB_OK`; `HB_TIMEOUT` when nothing finished in time (outputs
  * untouched); `HB_BUFFER_TOO_SMALL`: `*id`, `*result` and `*out_len` (the
