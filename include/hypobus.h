@@ -252,8 +252,9 @@ typedef struct hb_calc hb_calc;
 /**
  * A hypotenuse client (opaque). Create with `hb_client_new`, release with
  * `hb_client_free`. No background thread: all work happens inside the
- * calls. Usable from several threads; calls on one handle are serialized
- * (a waiting call holds the handle).
+ * calls (and only while one runs: between calls nothing is resent). Any
+ * thread may use it; calls lock it only for short non-blocking steps, so a
+ * call waiting on one thread never holds up another thread's call.
  */
 typedef struct hb_client hb_client;
 
@@ -445,13 +446,23 @@ typedef struct {
      */
     uint64_t answers;
     /**
-     * Duplicate or stray answers dropped.
+     * Duplicate or stray answers dropped (also late answers of cancelled requests).
      */
     uint64_t duplicates;
     /**
      * Requests that timed out.
      */
     uint64_t timeouts;
+    /**
+     * Requests cancelled (`hb_client_cancel`, or an `hb_client_hypot` that
+     * gave up: time-out, signal, free).
+     */
+    uint64_t cancelled;
+    /**
+     * Requests submitted and not sent yet, now: waiting for a slot of the
+     * window (256 requests on the wire at most) or for the start-up probe.
+     */
+    uint64_t queued;
 } hb_client_stats_t;
 
 /**
@@ -871,32 +882,47 @@ hb_status hb_calc_free(hb_calc *c);
  * * `classic`: 0 = tagged mode (private answers, many requests in flight,
  *   retries across a broker failover); non-zero = the original lab's
  *   untagged wire (one request at a time, for original calc servers).
- * * `timeout_ms`: default time limit of one request; 0 means 5000.
+ * * `timeout_ms`: the default lifetime of a request (see
+ *   `hb_client_submit`); 0 means 5000.
  * * `out`: receives the new handle (release with `hb_client_free`).
- *
- * Does not wait for the connection: the first request does (within its
- * own time limit).
  *
  * Returns `HB_OK`; `HB_CONFIG` (bad broker list); `HB_INVALID_ARGUMENT`
  * (`out` NULL, bad UTF-8); `HB_ZMQ`.
+ *
+ * Any thread; never waits (the connection is made in the background; the
+ * first requests wait in the client until the path through a broker is
+ * proven, within their own lifetimes).
  */
 hb_status hb_client_new(const char *brokers, int32_t classic, uint32_t timeout_ms, hb_client **out);
 
 /**
  * The hypotenuse of `a` and `b` (decimal text such as `"12"` or `"1.5"`),
- * waiting at most `timeout_ms` milliseconds (0 or negative = the client's
- * default). Writes it with four decimals (e.g. `"17.6918"`) into `out`
- * (`len` bytes, NUL-terminated; length without NUL in `*out_len`, optional).
- * Answers of requests submitted earlier that arrive meanwhile are kept
- * for `hb_client_next`.
+ * waiting at most `timeout_ms` milliseconds, which is also the request's
+ * lifetime (the timeout rule: 0 = one look without waiting, which for a
+ * new request means `HB_TIMEOUT`; negative refused before anything is
+ * sent). Writes it with four decimals (e.g. `"17.6918"`) into `out` (`len`
+ * bytes, NUL-terminated; length without NUL in `*out_len`, optional). A
+ * buffer of `HB_TEXT_MAX` bytes always fits. Answers of requests submitted
+ * earlier that arrive meanwhile are kept for `hb_client_next`.
+ *
+ * When the call does not return `HB_OK`, `HB_REMOTE` or
+ * `HB_BUFFER_TOO_SMALL` (a time-out, `HB_INTERRUPTED`, `HB_STOPPED`, ...)
+ * its request is cancelled: `hb_client_next` never returns it and a late
+ * answer is dropped (counted in `duplicates`).
  *
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (a or b NULL, not UTF-8, or not a
- * non-negative finite decimal number: nothing is sent; `out` NULL with
- * `len` > 0); `HB_REMOTE` when the calc node answered an error (the reason
- * is in `hb_last_error`); `HB_TIMEOUT`; `HB_BUFFER_TOO_SMALL` (the answer
- * is cut to fit, `*out_len` = full length; a 400-byte buffer holds any
- * hypotenuse); `HB_CONFIG` (classic mode with a request already in flight);
- * `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * non-negative finite decimal number, negative `timeout_ms`: nothing is
+ * sent; `out` NULL with `len` > 0); `HB_REMOTE` when the calc node answered
+ * an error (the reason is in `hb_last_error`); `HB_TIMEOUT`;
+ * `HB_INTERRUPTED` (a signal handler ran); `HB_STOPPED` (freed meanwhile);
+ * `HB_BUFFER_TOO_SMALL`: `*out_len` = the answer's length, and the answer
+ * is NOT lost: it becomes the first completion `hb_client_next` returns
+ * (with the request's id); `HB_CONFIG` (classic mode with a request
+ * already in flight); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ *
+ * Any thread; waits for the answer (the timeout rule) without holding the
+ * client: other threads may use the client meanwhile, and freeing it ends
+ * the wait with `HB_STOPPED`.
  */
 hb_status hb_client_hypot(const hb_client *c,
                           const char *a,
@@ -909,45 +935,77 @@ hb_status hb_client_hypot(const hb_client *c,
 /**
  * `hb_client_hypot` with doubles: writes the hypotenuse (the four-decimal
  * answer, parsed) to `*out`. `a` and `b` must be finite and non-negative.
+ * Same time-out and cancelling as `hb_client_hypot`.
  *
- * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (bad a or b, `out` NULL);
- * `HB_REMOTE` (reason in `hb_last_error`); `HB_TIMEOUT`; `HB_CONFIG`;
- * `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (bad a or b, `out` NULL, negative
+ * `timeout_ms`); `HB_REMOTE` (reason in `hb_last_error`); `HB_TIMEOUT`;
+ * `HB_INTERRUPTED`; `HB_STOPPED`; `HB_CONFIG`; `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ *
+ * Any thread; waits for the answer (the timeout rule) without holding the client.
  */
 hb_status hb_client_hypot_f64(const hb_client *c, double a, double b, int32_t timeout_ms, double *out);
 
 /**
- * Send a request for the hypotenuse of `a` and `b` (decimal text) and
- * return at once; `*id` receives its id. Collect the outcome with
- * `hb_client_next`. The request fails with a time-out after `timeout_ms`
- * (0 or negative = the client's default); unanswered parts are resent
- * meanwhile, but only while some call waits on this client.
+ * Submit a request for the hypotenuse of `a` and `b` (decimal text);
+ * `*id` receives its id. Collect the outcome with `hb_client_next` (or
+ * drop it with `hb_client_cancel`).
+ *
+ * `limit_ms` is the request's LIFETIME, not a wait: this call never waits.
+ * When no answer came `limit_ms` after this call, the request finishes
+ * with `HB_TIMEOUT` (as a completion of `hb_client_next`). 0 = the client's
+ * default lifetime (`hb_client_new`); negative refused. Meanwhile the
+ * request may wait in the client (for the start-up probe, or for a free
+ * slot of the window of 256 requests on the wire) and is resent when its
+ * answer is overdue, but only while some call runs on this client
+ * (`hb_client_next`, `hb_client_hypot`, `hb_poll`'s caller then calling
+ * `hb_client_next`): there is no background thread.
  *
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (a or b NULL, not UTF-8, or not a
- * valid number: nothing is sent; `id` NULL); `HB_CONFIG` (classic mode with
- * a request already in flight); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * valid number: nothing is sent; `id` NULL; negative `limit_ms`);
+ * `HB_CONFIG` (classic mode with a request already in flight);
+ * `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ *
+ * Any thread; never waits (locks the client briefly).
  */
-hb_status hb_client_submit(const hb_client *c,
-                           const char *a,
-                           const char *b,
-                           int32_t timeout_ms,
-                           uint64_t *id);
+hb_status hb_client_submit(const hb_client *c, const char *a, const char *b, int32_t limit_ms, uint64_t *id);
 
 /**
- * Wait up to `timeout_ms` milliseconds for the next submitted request to
- * finish (0 = just look; negative = until one finishes, which is bounded
- * by the requests' own time limits, and returns `HB_TIMEOUT` at once when
- * nothing is in flight).
+ * Cancel request `id` (from `hb_client_submit`): whether it is waiting,
+ * on the wire, or finished and not yet taken by `hb_client_next`, it is
+ * forgotten; `hb_client_next` never returns it, and a late answer is
+ * dropped (counted in `duplicates`).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (an unknown id: never submitted,
+ * already returned by `hb_client_next`, or already cancelled);
+ * `HB_INVALID_HANDLE`; `HB_STOPPED`.
+ *
+ * Any thread; never waits.
+ */
+hb_status hb_client_cancel(const hb_client *c, uint64_t id);
+
+/**
+ * Take the next finished request, waiting for one at most `timeout_ms`
+ * milliseconds (the timeout rule: 0 = just look; negative refused). While
+ * it waits, it also does the client's work: takes in answers, resends
+ * overdue requests, fails expired ones, sends waiting ones.
  *
  * On `HB_OK` a request finished: `*id` is its id and `*result` its own
  * outcome: `HB_OK` with the hypotenuse in `out` (e.g. `"17.6918"`), or
- * `HB_REMOTE` / `HB_TIMEOUT` / ... with the error text in `out`.
+ * `HB_REMOTE` / `HB_TIMEOUT` with the error text in `out`. Every such
+ * text is shorter than `HB_TEXT_MAX`: a buffer of `HB_TEXT_MAX` bytes
+ * always fits. `out` may be NULL with `len` 0 when the text is not wanted
+ * (the completion is then taken; `*out_len` still gets the text's length).
  *
  * Returns `HB_OK`; `HB_TIMEOUT` when nothing finished in time (outputs
- * untouched); `HB_BUFFER_TOO_SMALL` (a request finished, `*id` and
- * `*result` are set, the text is cut to fit and `*out_len` is its full
- * length); `HB_INVALID_ARGUMENT` (`id` or `result` NULL, `out` NULL with
- * `len` > 0); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ * untouched); `HB_BUFFER_TOO_SMALL`: `*id`, `*result` and `*out_len` (the
+ * text's length) are set and the completion is KEPT: the next call
+ * returns it again; `HB_INTERRUPTED`; `HB_STOPPED` (freed meanwhile);
+ * `HB_INVALID_ARGUMENT` (`id` or `result` NULL, `out` NULL with `len` > 0,
+ * negative `timeout_ms`); `HB_INVALID_HANDLE`; `HB_ZMQ`.
+ *
+ * Any thread; waits for a completion (the timeout rule) without holding
+ * the client: other threads may submit, cancel or free meanwhile (a free
+ * ends the wait with `HB_STOPPED`). Completions go to one caller each.
  */
 hb_status hb_client_next(const hb_client *c,
                          int32_t timeout_ms,
@@ -958,23 +1016,30 @@ hb_status hb_client_next(const hb_client *c,
                          size_t *out_len);
 
 /**
- * Write the number of requests submitted and not yet finished to `*out`.
+ * Write the number of requests submitted and not yet finished (on the
+ * wire or waiting in the client) to `*out`.
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, `HB_STOPPED`, or
+ * `HB_INVALID_ARGUMENT` (`out` NULL). Any thread; never waits.
  */
 hb_status hb_client_in_flight(const hb_client *c, uint32_t *out);
 
 /**
- * Copy the client's counters into `*out`.
+ * Copy the client's counters into `*out` (see `hb_client_stats_t`).
  *
- * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out` NULL).
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, `HB_STOPPED`, or
+ * `HB_INVALID_ARGUMENT` (`out` NULL or `out->size` not set). Any thread;
+ * never waits.
  */
 hb_status hb_client_stats(const hb_client *c, hb_client_stats_t *out);
 
 /**
  * Close the client and release the handle; requests in flight are
- * abandoned. NULL is a no-op (`HB_OK`); a freed handle (second free) is
+ * abandoned. Calls waiting on it on other threads return `HB_STOPPED` at
+ * once. NULL is a no-op (`HB_OK`); a freed handle (second free) is
  * `HB_INVALID_HANDLE`.
+ *
+ * Any thread; waits only for another thread's short step on the client to end.
  */
 hb_status hb_client_free(hb_client *c);
 
