@@ -160,6 +160,14 @@ impl Lab {
     }
 }
 
+impl Drop for Lab {
+    /// Stop the nodes before the broker (fields would drop in declaration
+    /// order, broker first, while nodes still send to it).
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
 fn num(s: &str) -> Number {
     Number::parse(s.as_bytes()).expect("demo catheti are valid")
 }

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from ctypes import POINTER, byref, c_double, c_int32, c_size_t, c_uint64, c_void_p, cast, create_string_buffer
+from ctypes import byref, c_double, c_int32, c_size_t, c_uint32, c_uint64, c_void_p, create_string_buffer
 
 import pytest
 
@@ -269,3 +269,46 @@ def test_item10_and_11_pull_requests_are_kept_and_waits_hold_nothing():
             hb.hb_op_pull_free(p)
         hb.hb_client_free(client)
         lab.close()
+
+
+def test_item7_client_waits_interrupted_and_nothing_orphaned(alarm):
+    arm, fired = alarm
+    # A lab without a calc node: nothing answers, so hypot and next wait.
+    broker = c_void_p()
+    hb.check(hb.hb_broker_new(b"tcp://127.0.0.1:*", b"tcp://127.0.0.1:*", b"", 0, byref(broker)), "broker")
+    eps = []
+    for which in (0, 1):
+        buf = create_string_buffer(256)
+        hb.check(hb.hb_broker_endpoint(broker, which, buf, len(buf), None), "endpoint")
+        eps.append(buf.value.decode())
+    client = c_void_p()
+    try:
+        hb.check(hb.hb_client_new(f"{eps[0]}|{eps[1]}".encode(), 0, 10000, byref(client)), "client")
+        buf = create_string_buffer(hb.HB_TEXT_MAX)
+        # The first submit never waits (and so never sees EINTR).
+        rid = c_uint64()
+        arm(0.05)
+        t0 = time.monotonic()
+        assert hb.hb_client_submit(client, b"3", b"4", 10000, byref(rid)) == hb.HB_OK
+        assert time.monotonic() - t0 < 0.05
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        inflight = c_uint32()
+        # hypot: interrupted promptly, and its request is cancelled.
+        fired.clear()
+        arm(0.15)
+        t0 = time.monotonic()
+        st = hb.hb_client_hypot(client, b"12", b"13", 10000, buf, len(buf), None)
+        assert st == hb.HB_INTERRUPTED and fired and time.monotonic() - t0 < 0.5, hb.STATUS[st]
+        assert hb.hb_client_in_flight(client, byref(inflight)) == hb.HB_OK
+        assert inflight.value == 1, "only the submitted request is left; the interrupted hypot left nothing"
+        # next: interrupted promptly, takes nothing.
+        fired.clear()
+        arm(0.15)
+        got, result = c_uint64(), c_int32()
+        t0 = time.monotonic()
+        st = hb.hb_client_next(client, 10000, byref(got), byref(result), buf, len(buf), None)
+        assert st == hb.HB_INTERRUPTED and time.monotonic() - t0 < 0.5, hb.STATUS[st]
+        assert hb.hb_client_in_flight(client, byref(inflight)) == hb.HB_OK and inflight.value == 1
+    finally:
+        hb.hb_client_free(client)
+        hb.hb_broker_free(broker)
