@@ -269,14 +269,14 @@ fn read(src: *mut c_void, p: &mut Pending) -> Result<bool, SocketError> {
             p.frames.push(Msg::new());
         }
         // SAFETY: the proxy thread owns the socket.
-        match unsafe { p.frames[n].recv(src, ZMQ_DONTWAIT) } {
-            Ok(()) => {}
+        let len = match unsafe { p.frames[n].recv(src, ZMQ_DONTWAIT) } {
+            Ok(len) => len,
             Err(e) if e == libc::EAGAIN && n == 0 => return Ok(false),
             // SAFETY: as above; the rest of a message is there at once.
             Err(e) if e == libc::EAGAIN => unsafe { p.frames[n].recv(src, 0) }.map_err(|e| zerr(e, "proxy receive"))?,
             Err(e) => return Err(zerr(e, "proxy receive")),
-        }
-        bytes += p.frames[n].len() as u64;
+        };
+        bytes += len as u64;
         let more = p.frames[n].more();
         n += 1;
         if !more {

@@ -339,8 +339,10 @@ pub struct Socket {
     sock: zmq::Socket,
     kind: i32,
     zfd: RawFd,
-    /// The frames of a received message not yet handed out (the first `kept_n`).
+    /// The frames of a received message not yet handed out (the first
+    /// `kept_n`), and their lengths.
     frames: Vec<Msg>,
+    lens: Vec<usize>,
     kept_n: usize,
     kept_total: usize,
     monitor: Option<Monitor>,
@@ -385,6 +387,7 @@ impl Socket {
             kind,
             zfd: -1,
             frames: Vec::new(),
+            lens: Vec::new(),
             kept_n: 0,
             kept_total: 0,
             monitor: None,
@@ -724,11 +727,15 @@ impl Socket {
         }
         let mut off = 0;
         for (i, f) in self.frames[..shape.nframes].iter_mut().enumerate() {
-            let b = f.bytes();
-            buf[off..off + b.len()].copy_from_slice(b);
-            off += b.len();
-            sizes[i] = b.len();
-            if b.len() > KEEP_FRAME_MAX {
+            let n = self.lens[i];
+            if n > 0 {
+                // SAFETY: the frame holds n bytes; buf[off..off + n] is in
+                // bounds (off + n <= total <= buf.len()); they do not overlap.
+                unsafe { std::ptr::copy_nonoverlapping(f.data_ptr(), buf.as_mut_ptr().add(off), n) };
+            }
+            off += n;
+            sizes[i] = n;
+            if n > KEEP_FRAME_MAX {
                 f.clear();
             }
         }
@@ -747,23 +754,24 @@ impl Socket {
         loop {
             if self.frames.len() <= n {
                 self.frames.push(Msg::new());
+                self.lens.push(0);
             }
             let f = &mut self.frames[n];
             // SAFETY: live socket used only by this thread (we hold &mut self).
             let r = unsafe { f.recv(raw, ZMQ_DONTWAIT) };
-            match r {
-                Ok(()) => {}
+            let len = match r {
+                Ok(len) => len,
                 Err(e) if e == libc::EAGAIN && n == 0 => return Ok(false),
-                Err(e) if e == libc::EAGAIN => {
-                    // Cannot happen: libzmq delivers a message's frames together.
-                    // SAFETY: as above; the rest of the message is there.
-                    unsafe { f.recv(raw, 0) }.map_err(|e| SocketError::zmq(e, "receive"))?;
-                }
+                // Cannot happen: libzmq delivers a message's frames together.
+                // SAFETY: as above; the rest of the message is there.
+                Err(e) if e == libc::EAGAIN => unsafe { f.recv(raw, 0) }.map_err(|e| SocketError::zmq(e, "receive"))?,
                 Err(e) => return Err(SocketError::zmq(e, "receive")),
-            }
-            total += f.len();
+            };
+            let more = f.more();
+            self.lens[n] = len;
+            total += len;
             n += 1;
-            if !f.more() {
+            if !more {
                 break;
             }
         }

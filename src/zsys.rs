@@ -105,15 +105,17 @@ impl Msg {
     }
 
     /// Receive the next frame from `sock` (a live libzmq socket) into this
-    /// message, replacing its content. Err = libzmq's errno.
+    /// message, replacing its content; returns its length. Err = libzmq's errno.
     ///
     /// # Safety
     /// `sock` must be a live socket used by no other thread during the call.
-    pub unsafe fn recv(&mut self, sock: *mut c_void, flags: i32) -> Result<(), i32> {
-        if zmq_msg_recv(self, sock, flags) < 0 {
+    pub unsafe fn recv(&mut self, sock: *mut c_void, flags: i32) -> Result<usize, i32> {
+        let n = zmq_msg_recv(self, sock, flags);
+        if n < 0 {
             return Err(errno());
         }
-        Ok(())
+        // libzmq returns the size, capped at INT_MAX.
+        Ok(if n == c_int::MAX { self.len() } else { n as usize })
     }
 
     /// Send this frame on `sock`; on success the message is left empty.
@@ -153,6 +155,12 @@ impl Msg {
         // SAFETY: data() points to size() readable bytes owned by the message,
         // valid while it is not changed (the borrow of self).
         unsafe { std::slice::from_raw_parts(zmq_msg_data(self).cast::<u8>(), n) }
+    }
+
+    /// Pointer to the frame's bytes (valid while the message is not changed).
+    pub fn data_ptr(&mut self) -> *const u8 {
+        // SAFETY: an initialized message.
+        unsafe { zmq_msg_data(self).cast::<u8>() }
     }
 
     /// Drop the content (free a large buffer now rather than at the next receive).

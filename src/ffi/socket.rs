@@ -20,6 +20,7 @@ use super::{set_opt, HB_POLLIN, HB_POLLMON, HB_POLLOUT, HB_TEXT_MAX};
 use crate::socket::{ErrorKind, Recv, Socket, SocketError, SocketEvent};
 use once_cell::sync::OnceCell;
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -196,10 +197,16 @@ pub(crate) struct Inner {
     pub(crate) st: State,
     /// The readiness last seen by any call (see the module docs).
     last_ev: i16,
+    /// Counts the calls that reached the socket: a receive that found
+    /// nothing and sees the count unchanged at its first wait step knows
+    /// that nobody touched the socket in between (so `ZMQ_FD` will signal
+    /// anything new) and sleeps without looking again.
+    touches: u64,
 }
 
 impl Inner {
     fn sock(&mut self) -> Result<&mut Socket, Failure> {
+        self.touches = self.touches.wrapping_add(1);
         match &mut self.st {
             State::Own(s) => Ok(s),
             State::Lent => Err(busy()),
@@ -238,7 +245,16 @@ impl HbSocket {
 
     /// After a call touched libzmq: when others may sleep, look at the
     /// readiness and wake them if some appeared that was not seen before.
+    #[inline]
     fn settle(&self, g: &mut Inner, common: &Common, in_loop: bool, ev: Option<i16>) -> FfiResult {
+        if ev.is_none() && !self.others(common, in_loop) {
+            return Ok(());
+        }
+        self.settle_slow(g, common, in_loop, ev)
+    }
+
+    #[inline(never)]
+    fn settle_slow(&self, g: &mut Inner, common: &Common, in_loop: bool, ev: Option<i16>) -> FfiResult {
         if !self.others(common, in_loop) {
             if let Some(ev) = ev {
                 g.last_ev = ev;
@@ -324,9 +340,42 @@ pub(crate) fn fail(e: SocketError) -> Failure {
     Failure { status, errno: e.errno, msg: Cow::Owned(e.msg) }
 }
 
+thread_local! {
+    /// The socket this thread used last: its handle value, and a weak
+    /// reference to its slot (`Weak::into_raw`; the cell owns it). Handle
+    /// values are never reused, so a hit is the object `get` would find,
+    /// unless it was freed (`is_closed`, or nothing left to upgrade): the
+    /// registry's lock and hash are skipped on the hot path. Weak, so a
+    /// freed socket's descriptors are not kept open by a thread that used it;
+    /// plain cells (no destructor), so the access is a bare thread-local load.
+    /// A thread that ends leaves one weak count behind (a few hundred bytes).
+    static LAST_KEY: Cell<usize> = const { Cell::new(0) };
+    static LAST_SLOT: Cell<*const Slot<HbSocket>> = const { Cell::new(std::ptr::null()) };
+}
+
 /// The socket behind a handle.
+#[inline]
 pub(crate) fn sock(s: *const HbSocket) -> Result<Arc<Slot<HbSocket>>, Failure> {
-    get(s)
+    let key = s.addr();
+    if key != 0 && LAST_KEY.with(Cell::get) == key {
+        let raw = LAST_SLOT.with(Cell::get);
+        // SAFETY: raw came from Weak::into_raw and the cell still owns that
+        // weak count; ManuallyDrop leaves it there.
+        let weak = std::mem::ManuallyDrop::new(unsafe { Weak::from_raw(raw) });
+        if let Some(slot) = weak.upgrade() {
+            if !slot.common.is_closed() {
+                return Ok(slot);
+            }
+        }
+    }
+    let slot = get(s)?;
+    let old = LAST_SLOT.with(|c| c.replace(Weak::into_raw(Arc::downgrade(&slot))));
+    LAST_KEY.with(|c| c.set(key));
+    if !old.is_null() {
+        // SAFETY: the weak count the cell owned (from Weak::into_raw), released once.
+        drop(unsafe { Weak::from_raw(old) });
+    }
+    Ok(slot)
 }
 
 /// Count a wait loop on the socket for its whole duration.
@@ -370,7 +419,7 @@ pub extern "C" fn hb_socket_new(r#type: i32, out: *mut *mut HbSocket) -> HbStatu
         let s = Socket::new(r#type).map_err(fail)?;
         let (zfd, mfd) = (s.fd(), s.monitor_fd());
         let h = register(HbSocket {
-            inner: std::sync::Mutex::new(Inner { st: State::Own(s), last_ev: 0 }),
+            inner: std::sync::Mutex::new(Inner { st: State::Own(s), last_ev: 0, touches: 0 }),
             zfd,
             mfd,
             waits: AtomicUsize::new(0),
@@ -705,7 +754,7 @@ pub extern "C" fn hb_socket_recv(
                 Recv::Empty => Err(Failure::timeout("no message")),
             }
         };
-        {
+        let seen = {
             let mut g = slot.lock()?;
             let r = g.sock()?.try_recv(bufs.as_mut().map(|(b, z)| (&mut **b, &mut **z))).map_err(fail)?;
             if r != Recv::Empty {
@@ -715,10 +764,21 @@ pub extern "C" fn hb_socket_recv(
                 drop(g);
                 return finish(r);
             }
-        }
+            g.touches
+        };
         let _in = InLoop::enter(&slot.waits);
+        let mut first = true;
         let r = wait_until(c, timeout_ms, "message", |fds| {
             let mut g = slot.lock()?;
+            // The receive above found nothing, and a receive that finds
+            // nothing has made libzmq process all its commands, so ZMQ_FD
+            // signals whatever comes next. Unless another call touched the
+            // socket since (it could have consumed that signal), sleep on it
+            // without asking libzmq again (two system calls saved per wait).
+            if std::mem::take(&mut first) && g.touches == seen && matches!(g.st, State::Own(_)) {
+                fds.push(slot.zfd);
+                return Ok(Step::Wait(None));
+            }
             for _ in 0..2 {
                 let s = g.sock()?;
                 match s.try_recv(bufs.as_mut().map(|(b, z)| (&mut **b, &mut **z))).map_err(fail)? {
