@@ -13,7 +13,9 @@
 //! appear, or took or sent a message, while another wait (or an `hb_poll`)
 //! may be sleeping pokes the handle's notifier: the sleepers look again.
 //! A waiter only pokes for readiness it did not see before, so two waiters
-//! never wake each other in a loop.
+//! never wake each other in a loop; and a waiter about to sleep for some
+//! readiness first clears it from `last_ev`, so whoever sees it appear
+//! next pokes.
 
 use super::{deadline, ffi_entry, free, get, lock, register, str_arg, wait_until, Common, Failure, FfiResult, HbStatus, Look, Object, Out, Slot, Step, StrOut, TypeTag};
 use super::{set_opt, HB_POLLIN, HB_POLLMON, HB_POLLOUT, HB_TEXT_MAX};
@@ -776,6 +778,9 @@ pub extern "C" fn hb_socket_recv(
             // socket since (it could have consumed that signal), sleep on it
             // without asking libzmq again (two system calls saved per wait).
             if std::mem::take(&mut first) && g.touches == seen && matches!(g.st, State::Own(_)) {
+                // What we sleep for must not count as seen, or a call that
+                // finds it could think we knew and not wake us.
+                g.last_ev &= !HB_POLLIN;
                 fds.push(slot.zfd);
                 return Ok(Step::Wait(None));
             }
@@ -928,6 +933,7 @@ pub extern "C" fn hb_socket_next_event(s: *const HbSocket, timeout_ms: i32, ev: 
             if !s.monitoring() {
                 return Err(Failure::arg("no socket event to take and no monitor running: call hb_socket_monitor first"));
             }
+            g.last_ev &= !HB_POLLMON;
             fds.push(slot.mfd);
             Ok(Step::Wait(None))
         })?;
