@@ -78,11 +78,8 @@ impl DoneFd {
         // SAFETY: plain syscall; the result is checked.
         let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
         if fd < 0 {
-            return Err(SocketError {
-                kind: crate::socket::ErrorKind::Zmq,
-                errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
-                msg: "eventfd failed".into(),
-            });
+            let e = std::io::Error::last_os_error();
+            return Err(SocketError::other(e.raw_os_error().unwrap_or(0), format!("eventfd: {e}")));
         }
         // SAFETY: a fresh descriptor nothing else owns.
         Ok(DoneFd(unsafe { OwnedFd::from_raw_fd(fd) }))
@@ -114,10 +111,10 @@ const BATCH: usize = 256;
 impl Proxy {
     /// Start forwarding on a new thread `hypobus-proxy`. On failure the
     /// sockets come back with the error.
-    pub fn start(sockets: ProxySockets, on_exit: Option<OnExit>) -> Result<Proxy, (SocketError, ProxySockets)> {
+    pub fn start(sockets: ProxySockets, on_exit: Option<OnExit>) -> Result<Proxy, Box<(SocketError, ProxySockets)>> {
         let done = match DoneFd::new() {
             Ok(d) => Arc::new(d),
-            Err(e) => return Err((e, sockets)),
+            Err(e) => return Err(Box::new((e, sockets))),
         };
         let shared = Arc::new(Shared::default());
         let cell = Arc::new(Mutex::new(Some(sockets)));
@@ -137,9 +134,9 @@ impl Proxy {
             Ok(runner) => Ok(Proxy { runner, shared, done, cell }),
             Err(e) => {
                 let s = cell.lock().unwrap_or_else(PoisonError::into_inner).take();
-                let err = SocketError { kind: crate::socket::ErrorKind::Zmq, errno: 0, msg: format!("cannot start the proxy: {e}") };
+                let err = SocketError::other(0, format!("cannot start the proxy: {e}"));
                 match s {
-                    Some(s) => Err((err, s)),
+                    Some(s) => Err(Box::new((err, s))),
                     // The thread started and took them, then spawn failed after: cannot happen.
                     None => unreachable!("proxy sockets lost"),
                 }
@@ -184,7 +181,7 @@ impl Proxy {
             Err(e) => {
                 // Keep the sockets for a later call rather than dropping them.
                 *self.cell.lock().unwrap_or_else(PoisonError::into_inner) = s;
-                Err(SocketError { kind: crate::socket::ErrorKind::Zmq, errno: 0, msg: e.to_string() })
+                Err(SocketError::other(0, e.to_string()))
             }
         }
     }
@@ -257,7 +254,7 @@ struct Dir<'a> {
 }
 
 fn zerr(errno: i32, what: &str) -> SocketError {
-    SocketError { kind: crate::socket::ErrorKind::Zmq, errno, msg: format!("{what}: {} (errno {errno})", crate::zsys::strerror(errno)) }
+    SocketError::zmq(errno, what)
 }
 
 /// Read the next whole message of `src` into `p`. Ok(false): none there.
@@ -424,7 +421,7 @@ mod tests {
         let be = crate::net::inproc_endpoint("proxy-test-b");
         front.bind(&fe).unwrap();
         back.bind(&be).unwrap();
-        let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None).map_err(|e| e.0).unwrap();
+        let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None).map_err(|e| e.0.clone()).unwrap();
         let mut src = Socket::new(PUSH).unwrap();
         src.connect(&fe).unwrap();
         for i in 0..10u8 {

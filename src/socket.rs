@@ -121,26 +121,39 @@ pub struct SocketError {
     pub kind: ErrorKind,
     pub errno: i32,
     pub msg: String,
+    /// The `zmq` crate's error, when the failure came through the crate.
+    pub zmq_error: Option<zmq::Error>,
 }
 
 impl SocketError {
-    fn invalid(msg: impl Into<String>) -> SocketError {
-        SocketError { kind: ErrorKind::InvalidArgument, errno: libc::EINVAL, msg: msg.into() }
+    pub(crate) fn invalid(msg: impl Into<String>) -> SocketError {
+        SocketError { kind: ErrorKind::InvalidArgument, errno: libc::EINVAL, msg: msg.into(), zmq_error: None }
     }
 
-    fn zmq(errno: i32, what: &str) -> SocketError {
-        SocketError { kind: ErrorKind::Zmq, errno, msg: format!("{what}: {} (errno {errno})", zsys::strerror(errno)) }
+    /// A libzmq failure with its raw errno (`what` says what failed).
+    pub(crate) fn zmq(errno: i32, what: &str) -> SocketError {
+        SocketError { kind: ErrorKind::Zmq, errno, msg: format!("{what}: {} (errno {errno})", zsys::strerror(errno)), zmq_error: None }
+    }
+
+    /// Any other failure (a thread that cannot start, a system call).
+    pub(crate) fn other(errno: i32, msg: impl Into<String>) -> SocketError {
+        SocketError { kind: ErrorKind::Zmq, errno, msg: msg.into(), zmq_error: None }
+    }
+
+    /// A failure the `zmq` crate reported.
+    pub(crate) fn from_zmq(e: zmq::Error, what: &str) -> SocketError {
+        SocketError { kind: ErrorKind::Zmq, errno: e.to_raw(), msg: format!("{what}: {}", e.message()), zmq_error: Some(e) }
     }
 
     fn endpoint(errno: i32, what: &str, ep: &str) -> SocketError {
         let kind = if errno == zmq::Error::ETERM.to_raw() { ErrorKind::Zmq } else { ErrorKind::Endpoint };
-        SocketError { kind, errno, msg: format!("cannot {what} {ep:?}: {} (errno {errno})", zsys::strerror(errno)) }
+        SocketError { kind, errno, msg: format!("cannot {what} {ep:?}: {} (errno {errno})", zsys::strerror(errno)), zmq_error: None }
     }
 }
 
 impl From<zmq::Error> for SocketError {
     fn from(e: zmq::Error) -> SocketError {
-        SocketError::zmq(e.to_raw(), "libzmq")
+        SocketError::from_zmq(e, "libzmq")
     }
 }
 
@@ -376,11 +389,12 @@ impl Socket {
                 "bad socket type {kind}: use 0..11 (PAIR 0, PUB 1, SUB 2, REQ 3, REP 4, DEALER 5, ROUTER 6, PULL 7, PUSH 8, XPUB 9, XSUB 10, STREAM 11)"
             )));
         };
-        let sock = crate::net::context().socket(t).map_err(|e| SocketError::zmq(e.to_raw(), "cannot create a socket"))?;
+        let sock = crate::net::context().socket(t).map_err(|e| SocketError::from_zmq(e, "cannot create a socket"))?;
         // SAFETY: plain syscall; the result is checked.
         let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if ep < 0 {
-            return Err(SocketError::zmq(std::io::Error::last_os_error().raw_os_error().unwrap_or(0), "epoll_create1"));
+            let e = std::io::Error::last_os_error();
+            return Err(SocketError::other(e.raw_os_error().unwrap_or(0), format!("epoll_create1: {e}")));
         }
         let mut s = Socket {
             sock,
@@ -831,19 +845,21 @@ impl Socket {
     }
 
     fn monitor_pair(&self, ep: &str) -> Result<Monitor> {
-        let pair = crate::net::context().socket(zmq::PAIR)?;
+        let z = |e| SocketError::from_zmq(e, "socket monitor");
+        let pair = crate::net::context().socket(zmq::PAIR).map_err(z)?;
         // An unbounded pipe: libzmq computes the pipe's limit toward a
         // connecting inproc socket as 0 (none) when the reader's RCVHWM is 0
         // (socket_base_t::connect_internal), so the monitor's blocking send
         // on the shared I/O thread can never stall. We bound the queue ourselves.
-        pair.set_rcvhwm(0)?;
-        pair.set_linger(0)?;
-        pair.connect(ep)?;
-        let fd = pair.get_fd()?;
+        pair.set_rcvhwm(0).map_err(z)?;
+        pair.set_linger(0).map_err(z)?;
+        pair.connect(ep).map_err(z)?;
+        let fd = pair.get_fd().map_err(z)?;
         let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
         // SAFETY: valid epoll and target descriptors.
         if unsafe { libc::epoll_ctl(self.mon_ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
-            return Err(SocketError::zmq(std::io::Error::last_os_error().raw_os_error().unwrap_or(0), "epoll_ctl"));
+            let e = std::io::Error::last_os_error();
+            return Err(SocketError::other(e.raw_os_error().unwrap_or(0), format!("epoll_ctl: {e}")));
         }
         Ok(Monitor { pair, fd })
     }

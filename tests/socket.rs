@@ -361,7 +361,9 @@ fn options_round_trip_and_are_checked() {
     assert_eq!(hb_socket_getopt_int(s, HB_LINGER, null_mut()), HB_INVALID_ARGUMENT);
     // Subscriptions are write-only and work (NUL bytes included).
     let (publ, sub) = tcp_pair(HB_PUB, HB_SUB);
-    assert_eq!(hb_socket_setopt(sub, HB_SUBSCRIBE, b"t\0".as_ptr().cast(), 2), HB_OK);
+    // A binary prefix, NUL byte included.
+    let topic: &[u8] = &[b't', 0];
+    assert_eq!(hb_socket_setopt(sub, HB_SUBSCRIBE, topic.as_ptr().cast(), 2), HB_OK);
     assert_eq!(hb_socket_getopt(sub, HB_SUBSCRIBE, raw.as_mut_ptr().cast(), raw.len(), &mut n), HB_INVALID_ARGUMENT);
     let t = Instant::now();
     let got = loop {
@@ -374,7 +376,7 @@ fn options_round_trip_and_are_checked() {
         }
     };
     assert_eq!(got, vec![b"t\0".to_vec(), b"yes".to_vec()]);
-    assert_eq!(hb_socket_setopt(sub, HB_UNSUBSCRIBE, b"t\0".as_ptr().cast(), 2), HB_OK);
+    assert_eq!(hb_socket_setopt(sub, HB_UNSUBSCRIBE, topic.as_ptr().cast(), 2), HB_OK);
     for s in [s, publ, sub] {
         free(s);
     }

@@ -118,7 +118,8 @@ pub extern "C" fn hb_proxy_new(frontend: *const HbSocket, backend: *const HbSock
         });
         let proxy = match Proxy::start(ProxySockets { frontend: f, backend: b, capture: c }, Some(on_exit)) {
             Ok(p) => p,
-            Err((e, s)) => {
+            Err(b) => {
+                let (e, s) = *b;
                 HbSocket::give_back(&fs, s.frontend);
                 HbSocket::give_back(&bs, s.backend);
                 if let (Some(slot), Some(sock)) = (&cs, s.capture) {

@@ -329,6 +329,12 @@ impl Object for HbSocket {
 
 /// A socket failure as a C status.
 pub(crate) fn fail(e: SocketError) -> Failure {
+    if let Some(z) = e.zmq_error {
+        // Through the zmq crate: its status mapping, our message.
+        let mut f = Failure::zmq(z, "");
+        f.msg = Cow::Owned(e.msg);
+        return f;
+    }
     let status = match e.kind {
         ErrorKind::InvalidArgument => HbStatus::HB_INVALID_ARGUMENT,
         ErrorKind::Endpoint => HbStatus::HB_CONFIG,
