@@ -841,6 +841,9 @@ impl Socket {
             }
         };
         self.monitor = Some(pair);
+        // A pipe signals its reader only once the reader has found it empty:
+        // read it now, so that the first events already wake monitor_fd().
+        self.drain_monitor();
         Ok(())
     }
 

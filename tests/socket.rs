@@ -552,7 +552,12 @@ fn readable(fd: i32, ms: i32) -> bool {
 
 #[test]
 fn the_handle_fd_wakes_an_event_loop() {
-    let (pull, push) = tcp_pair(HB_PULL, HB_PUSH);
+    let pull = new(HB_PULL);
+    // Socket events too (not taken here): recv(0) alone must quiet the fd.
+    assert_eq!(hb_socket_monitor(pull, HB_EVENT_ALL), HB_OK);
+    let ep = bind(pull, "tcp://127.0.0.1:*");
+    let push = new(HB_PUSH);
+    connect(push, &ep);
     let mut fd = -1;
     assert_eq!(hb_handle_fd(pull.cast(), &mut fd), HB_OK);
     // With nothing to take, one recv(0) makes it unreadable again (the
@@ -587,6 +592,11 @@ fn the_handle_fd_wakes_an_event_loop() {
         assert_eq!(got, 10 * (round + 1));
         settles("drained");
     }
+    // The events were kept meanwhile.
+    let mut ev = 0;
+    assert_eq!(hb_socket_events(pull, &mut ev), HB_OK);
+    assert_ne!(ev & i32::from(HB_POLLMON), 0);
+    assert_eq!(next_event(pull, 0).map(|e| e.0), Ok(HB_EVENT_LISTENING));
     free(pull);
     free(push);
 }

@@ -783,7 +783,9 @@ pub extern "C" fn hb_socket_recv(
             // signals whatever comes next. Unless another call touched the
             // socket since (it could have consumed that signal), sleep on it
             // without asking libzmq again (two system calls saved per wait).
-            if std::mem::take(&mut first) && g.touches == seen && matches!(g.st, State::Own(_)) {
+            // (Not with a monitor: its pipe is drained on the full path, so
+            // that an event loop's recv(0) quiets hb_handle_fd's descriptor.)
+            if std::mem::take(&mut first) && g.touches == seen && matches!(&g.st, State::Own(s) if !s.monitoring()) {
                 // What we sleep for must not count as seen, or a call that
                 // finds it could think we knew and not wake us.
                 g.last_ev &= !HB_POLLIN;
