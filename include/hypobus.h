@@ -1959,7 +1959,11 @@ hb_status hb_socket_events(const hb_socket *s, int32_t *events);
  *
  * The library keeps the last 1024 events not taken yet (older ones are
  * dropped and counted in `hb_socket_event_t.dropped`); libzmq's I/O thread
- * never waits for a slow reader.
+ * never waits for a slow reader. While a monitor runs, `hb_handle_fd`'s
+ * descriptor also wakes for events: an event loop then takes both
+ * messages and events with a zero time-out (`hb_socket_next_event`;
+ * `hb_socket_recv` alone also quiets the descriptor, keeping the events).
+ * `hb_poll` reports them as `HB_POLLMON`.
  *
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (bits beyond `HB_EVENT_ALL`);
  * `HB_ZMQ`; `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
