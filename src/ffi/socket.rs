@@ -327,6 +327,22 @@ impl Object for HbSocket {
     }
 }
 
+/// Run one short primitive on the socket (locked for it), then wake other
+/// waits if it may have consumed their signal: binding, connecting and
+/// reading options make libzmq process its commands too.
+trait With {
+    fn with<R>(&self, f: impl FnOnce(&mut Socket) -> crate::socket::Result<R>) -> Result<R, Failure>;
+}
+
+impl With for Slot<HbSocket> {
+    fn with<R>(&self, f: impl FnOnce(&mut Socket) -> crate::socket::Result<R>) -> Result<R, Failure> {
+        let mut g = self.lock()?;
+        let r = f(g.sock()?).map_err(fail)?;
+        self.settle(&mut g, &self.common, false, None)?;
+        Ok(r)
+    }
+}
+
 /// A socket failure as a C status.
 pub(crate) fn fail(e: SocketError) -> Failure {
     if let Some(z) = e.zmq_error {
@@ -472,7 +488,7 @@ pub extern "C" fn hb_socket_bind(s: *const HbSocket, endpoint: *const c_char, bo
         let slot = sock(s)?;
         let ep = str_arg(endpoint, "endpoint")?;
         let out = StrOut::new(bound, len, out_len, "bound")?;
-        let real = slot.lock()?.sock()?.bind(ep).map_err(fail)?;
+        let real = slot.with(|s| s.bind(ep))?;
         if out.fits(real.len()) {
             out.put(&real)
         } else {
@@ -486,8 +502,7 @@ pub extern "C" fn hb_socket_bind(s: *const HbSocket, endpoint: *const c_char, bo
 fn endpoint_call(s: *const HbSocket, endpoint: *const c_char, f: fn(&mut Socket, &str) -> crate::socket::Result<()>) -> FfiResult {
     let slot = sock(s)?;
     let ep = str_arg(endpoint, "endpoint")?;
-    let mut g = slot.lock()?;
-    f(g.sock()?, ep).map_err(fail)
+    slot.with(|s| f(s, ep))
 }
 
 /// Stop listening on `endpoint`, given as `hb_socket_bind` wrote it (a
@@ -545,8 +560,7 @@ pub extern "C" fn hb_socket_setopt(s: *const HbSocket, option: i32, value: *cons
     ffi_entry!(s; "hb_socket_setopt", {
         let slot = sock(s)?;
         let v = super::bytes_arg(value, len, "value")?;
-        let r = slot.lock()?.sock()?.set_option(option, v).map_err(fail);
-        r
+        slot.with(|s| s.set_option(option, v))
     })
 }
 
@@ -560,8 +574,7 @@ pub extern "C" fn hb_socket_setopt(s: *const HbSocket, option: i32, value: *cons
 pub extern "C" fn hb_socket_setopt_int(s: *const HbSocket, option: i32, value: i64) -> HbStatus {
     ffi_entry!(s; "hb_socket_setopt_int", {
         let slot = sock(s)?;
-        let r = slot.lock()?.sock()?.set_option_int(option, value).map_err(fail);
-        r
+        slot.with(|s| s.set_option_int(option, value))
     })
 }
 
@@ -582,7 +595,7 @@ pub extern "C" fn hb_socket_getopt(s: *const HbSocket, option: i32, buf: *mut c_
         if buf.is_null() && len > 0 {
             return Err(Failure::arg(format!("buf is NULL but its length is {len}")));
         }
-        let v = slot.lock()?.sock()?.option(option).map_err(fail)?;
+        let v = slot.with(|s| s.option(option))?;
         let b = v.bytes();
         let need = b.len() + usize::from(v.text);
         if buf.is_null() || len < need {
@@ -615,7 +628,7 @@ pub extern "C" fn hb_socket_getopt_int(s: *const HbSocket, option: i32, value: *
     ffi_entry!(s; "hb_socket_getopt_int", {
         let slot = sock(s)?;
         let out = Out::new(value, "value")?;
-        out.set(slot.lock()?.sock()?.option_int(option).map_err(fail)?);
+        out.set(slot.with(|s| s.option_int(option))?);
         Ok(())
     })
 }
@@ -890,7 +903,7 @@ pub struct HbSocketEvent {
 pub extern "C" fn hb_socket_monitor(s: *const HbSocket, events_mask: i32) -> HbStatus {
     ffi_entry!(s; "hb_socket_monitor", {
         let slot = sock(s)?;
-        slot.lock()?.sock()?.monitor(events_mask).map_err(fail)?;
+        slot.with(|s| s.monitor(events_mask))?;
         // A waiter of hb_socket_next_event looks again (at the new monitor).
         slot.common.notifier.poke();
         Ok(())
