@@ -151,6 +151,375 @@
 #define HB_LOG_QUEUE 2
 
 /**
+ * `hb_socket_send` flag: the message continues with the next
+ * `hb_socket_send` call (libzmq's `ZMQ_SNDMORE`, pyzmq's `send(x, SNDMORE)`).
+ */
+#define HB_SNDMORE 2
+
+/**
+ * `hb_socket_send` flag: do not wait for room, whatever `timeout_ms` says
+ * (libzmq's `ZMQ_DONTWAIT`; the same as `timeout_ms` 0).
+ */
+#define HB_DONTWAIT 1
+
+/**
+ * Socket type (libzmq's `ZMQ_PAIR`).
+ */
+#define HB_PAIR 0
+
+/**
+ * Socket type `ZMQ_PUB`.
+ */
+#define HB_PUB 1
+
+/**
+ * Socket type `ZMQ_SUB`.
+ */
+#define HB_SUB 2
+
+/**
+ * Socket type `ZMQ_REQ`.
+ */
+#define HB_REQ 3
+
+/**
+ * Socket type `ZMQ_REP`.
+ */
+#define HB_REP 4
+
+/**
+ * Socket type `ZMQ_DEALER`.
+ */
+#define HB_DEALER 5
+
+/**
+ * Socket type `ZMQ_ROUTER`.
+ */
+#define HB_ROUTER 6
+
+/**
+ * Socket type `ZMQ_PULL`.
+ */
+#define HB_PULL 7
+
+/**
+ * Socket type `ZMQ_PUSH`.
+ */
+#define HB_PUSH 8
+
+/**
+ * Socket type `ZMQ_XPUB`.
+ */
+#define HB_XPUB 9
+
+/**
+ * Socket type `ZMQ_XSUB`.
+ */
+#define HB_XSUB 10
+
+/**
+ * Socket type `ZMQ_STREAM`.
+ */
+#define HB_STREAM 11
+
+/**
+ * Option `ZMQ_AFFINITY` (uint64).
+ */
+#define HB_AFFINITY 4
+
+/**
+ * Option `ZMQ_ROUTING_ID` (bytes, 1..255; `ZMQ_IDENTITY` is the same number).
+ */
+#define HB_ROUTING_ID 5
+
+/**
+ * Option `ZMQ_IDENTITY`, the old name of `ZMQ_ROUTING_ID`.
+ */
+#define HB_IDENTITY 5
+
+/**
+ * Option `ZMQ_SUBSCRIBE` (bytes, write-only: a prefix; empty = everything).
+ */
+#define HB_SUBSCRIBE 6
+
+/**
+ * Option `ZMQ_UNSUBSCRIBE` (bytes, write-only).
+ */
+#define HB_UNSUBSCRIBE 7
+
+/**
+ * Option `ZMQ_SNDBUF` (int, bytes of the kernel's send buffer; 0 = OS default).
+ */
+#define HB_SNDBUF 11
+
+/**
+ * Option `ZMQ_RCVBUF` (int).
+ */
+#define HB_RCVBUF 12
+
+/**
+ * Option `ZMQ_RCVMORE` (int, read-only; always 0 here, since `hb_socket_recv` takes whole messages).
+ */
+#define HB_RCVMORE 13
+
+/**
+ * Option `ZMQ_FD` (int, read-only; prefer `hb_handle_fd`).
+ */
+#define HB_FD 14
+
+/**
+ * Option `ZMQ_EVENTS` (int, read-only; the same as `hb_socket_events`).
+ */
+#define HB_EVENTS 15
+
+/**
+ * Option `ZMQ_TYPE` (int, read-only).
+ */
+#define HB_TYPE 16
+
+/**
+ * Option `ZMQ_LINGER` (int, ms; -1 = until sent, libzmq's default).
+ */
+#define HB_LINGER 17
+
+/**
+ * Option `ZMQ_RECONNECT_IVL` (int, ms).
+ */
+#define HB_RECONNECT_IVL 18
+
+/**
+ * Option `ZMQ_BACKLOG` (int).
+ */
+#define HB_BACKLOG 19
+
+/**
+ * Option `ZMQ_RECONNECT_IVL_MAX` (int, ms).
+ */
+#define HB_RECONNECT_IVL_MAX 21
+
+/**
+ * Option `ZMQ_MAXMSGSIZE` (int64, bytes; -1 = no limit).
+ */
+#define HB_MAXMSGSIZE 22
+
+/**
+ * Option `ZMQ_SNDHWM` (int, messages; 0 = no limit).
+ */
+#define HB_SNDHWM 23
+
+/**
+ * Option `ZMQ_RCVHWM` (int, messages; 0 = no limit).
+ */
+#define HB_RCVHWM 24
+
+/**
+ * Option `ZMQ_RCVTIMEO` (int, ms). Stored in libzmq and readable, but the
+ * calls of this library take their own `timeout_ms`: a binding implements
+ * RCVTIMEO by passing it (a pyzmq look-alike: -1 becomes a loop of bounded waits).
+ */
+#define HB_RCVTIMEO 27
+
+/**
+ * Option `ZMQ_SNDTIMEO` (int, ms); see `HB_RCVTIMEO`.
+ */
+#define HB_SNDTIMEO 28
+
+/**
+ * Option `ZMQ_LAST_ENDPOINT` (text, read-only).
+ */
+#define HB_LAST_ENDPOINT 32
+
+/**
+ * Option `ZMQ_ROUTER_MANDATORY` (int, write-only: sends to an unknown peer fail with `EHOSTUNREACH`).
+ */
+#define HB_ROUTER_MANDATORY 33
+
+/**
+ * Option `ZMQ_TCP_KEEPALIVE` (int: -1 OS default, 0 off, 1 on).
+ */
+#define HB_TCP_KEEPALIVE 34
+
+/**
+ * Option `ZMQ_TCP_KEEPALIVE_CNT` (int).
+ */
+#define HB_TCP_KEEPALIVE_CNT 35
+
+/**
+ * Option `ZMQ_TCP_KEEPALIVE_IDLE` (int, s).
+ */
+#define HB_TCP_KEEPALIVE_IDLE 36
+
+/**
+ * Option `ZMQ_TCP_KEEPALIVE_INTVL` (int, s).
+ */
+#define HB_TCP_KEEPALIVE_INTVL 37
+
+/**
+ * Option `ZMQ_IMMEDIATE` (int: queue only toward completed connections).
+ */
+#define HB_IMMEDIATE 39
+
+/**
+ * Option `ZMQ_XPUB_VERBOSE` (int, write-only: pass on every subscription, not only new ones).
+ */
+#define HB_XPUB_VERBOSE 40
+
+/**
+ * Option `ZMQ_IPV6` (int).
+ */
+#define HB_IPV6 42
+
+/**
+ * Option `ZMQ_PROBE_ROUTER` (int, write-only).
+ */
+#define HB_PROBE_ROUTER 51
+
+/**
+ * Option `ZMQ_REQ_CORRELATE` (int, write-only).
+ */
+#define HB_REQ_CORRELATE 52
+
+/**
+ * Option `ZMQ_REQ_RELAXED` (int, write-only).
+ */
+#define HB_REQ_RELAXED 53
+
+/**
+ * Option `ZMQ_CONFLATE` (int: keep only the last message).
+ */
+#define HB_CONFLATE 54
+
+/**
+ * Option `ZMQ_ROUTER_HANDOVER` (int, write-only).
+ */
+#define HB_ROUTER_HANDOVER 56
+
+/**
+ * Option `ZMQ_CONNECT_ROUTING_ID` (bytes, write-only: the routing id of the next connect's peer).
+ */
+#define HB_CONNECT_ROUTING_ID 61
+
+/**
+ * Option `ZMQ_HANDSHAKE_IVL` (int, ms).
+ */
+#define HB_HANDSHAKE_IVL 66
+
+/**
+ * Option `ZMQ_XPUB_NODROP` (int, write-only).
+ */
+#define HB_XPUB_NODROP 69
+
+/**
+ * Option `ZMQ_XPUB_WELCOME_MSG` (bytes, write-only).
+ */
+#define HB_XPUB_WELCOME_MSG 72
+
+/**
+ * Option `ZMQ_INVERT_MATCHING` (int).
+ */
+#define HB_INVERT_MATCHING 74
+
+/**
+ * Option `ZMQ_HEARTBEAT_IVL` (int, ms).
+ */
+#define HB_HEARTBEAT_IVL 75
+
+/**
+ * Option `ZMQ_HEARTBEAT_TTL` (int, ms).
+ */
+#define HB_HEARTBEAT_TTL 76
+
+/**
+ * Option `ZMQ_HEARTBEAT_TIMEOUT` (int, ms).
+ */
+#define HB_HEARTBEAT_TIMEOUT 77
+
+/**
+ * Option `ZMQ_CONNECT_TIMEOUT` (int, ms).
+ */
+#define HB_CONNECT_TIMEOUT 79
+
+/**
+ * Socket event (`hb_socket_monitor` mask, `hb_socket_event_t.event`): connected to a peer.
+ */
+#define HB_EVENT_CONNECTED 1
+
+/**
+ * Socket event: a connect is delayed (will be retried in the background).
+ */
+#define HB_EVENT_CONNECT_DELAYED 2
+
+/**
+ * Socket event: a connect is retried; `value` = the retry interval in ms.
+ */
+#define HB_EVENT_CONNECT_RETRIED 4
+
+/**
+ * Socket event: bound and listening.
+ */
+#define HB_EVENT_LISTENING 8
+
+/**
+ * Socket event: a bind failed; `value` = errno.
+ */
+#define HB_EVENT_BIND_FAILED 16
+
+/**
+ * Socket event: a connection was accepted.
+ */
+#define HB_EVENT_ACCEPTED 32
+
+/**
+ * Socket event: accepting a connection failed; `value` = errno.
+ */
+#define HB_EVENT_ACCEPT_FAILED 64
+
+/**
+ * Socket event: a listening or connection descriptor was closed.
+ */
+#define HB_EVENT_CLOSED 128
+
+/**
+ * Socket event: closing failed; `value` = errno.
+ */
+#define HB_EVENT_CLOSE_FAILED 256
+
+/**
+ * Socket event: a connection broke (the peer went away).
+ */
+#define HB_EVENT_DISCONNECTED 512
+
+/**
+ * Socket event: the monitor stopped.
+ */
+#define HB_EVENT_MONITOR_STOPPED 1024
+
+/**
+ * Socket event: a ZMTP handshake failed (no detail).
+ */
+#define HB_EVENT_HANDSHAKE_FAILED_NO_DETAIL 2048
+
+/**
+ * Socket event: a ZMTP handshake completed (the connection is usable).
+ */
+#define HB_EVENT_HANDSHAKE_SUCCEEDED 4096
+
+/**
+ * Socket event: a handshake failed on a protocol error; `value` = the error.
+ */
+#define HB_EVENT_HANDSHAKE_FAILED_PROTOCOL 8192
+
+/**
+ * Socket event: a handshake failed on authentication; `value` = the status code.
+ */
+#define HB_EVENT_HANDSHAKE_FAILED_AUTH 16384
+
+/**
+ * Every socket event (`ZMQ_EVENT_ALL`).
+ */
+#define HB_EVENT_ALL 65535
+
+/**
  * What a call did. Every exported function returns one.
  *
  * When the status is not `HB_OK`, `hb_last_error()` on the same thread,
@@ -279,6 +648,21 @@ typedef struct hb_op hb_op;
  * use it; a waiting `hb_op_pull_recv` does not hold it.
  */
 typedef struct hb_op_pull hb_op_pull;
+
+/**
+ * A proxy (opaque): forwards whole messages both ways between a frontend
+ * and a backend socket on a library thread, like `zmq_proxy`. Create with
+ * `hb_proxy_new`, release with `hb_proxy_free`. Any thread may use it.
+ */
+typedef struct hb_proxy hb_proxy;
+
+/**
+ * A generic ZeroMQ socket (opaque). Create with `hb_socket_new`, release
+ * with `hb_socket_free`. Any thread may use it; calls are serialized only
+ * for the moment they touch libzmq, never while they wait, so a send on one
+ * thread does not wait behind a receive waiting on another.
+ */
+typedef struct hb_socket hb_socket;
 
 /**
  * How `hb_broker_new_ex` starts a broker. Set `size` to
@@ -569,6 +953,79 @@ typedef struct {
      */
     uint64_t ignored;
 } hb_op_stats_t;
+
+/**
+ * A proxy's counters (`hb_proxy_stats`). Set `size` to
+ * `sizeof(hb_proxy_stats_t)` before the call; the library writes only the
+ * fields both sides know.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_proxy_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * 1 while paused (`hb_proxy_pause`).
+     */
+    uint32_t paused;
+    /**
+     * 1 while the proxy's loop runs; 0 once stopped (or ended on an error).
+     */
+    uint32_t running;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * Messages forwarded frontend to backend (requests, publications).
+     */
+    uint64_t to_backend_msgs;
+    /**
+     * Bytes of those messages, all frames.
+     */
+    uint64_t to_backend_bytes;
+    /**
+     * Messages forwarded backend to frontend (replies, subscriptions).
+     */
+    uint64_t to_frontend_msgs;
+    /**
+     * Bytes of those messages, all frames.
+     */
+    uint64_t to_frontend_bytes;
+    /**
+     * Messages dropped because the destination refused them (a ROUTER
+     * with `HB_ROUTER_MANDATORY` and an unknown peer).
+     */
+    uint64_t dropped;
+} hb_proxy_stats_t;
+
+/**
+ * A socket event (`hb_socket_next_event`). Set `size` to
+ * `sizeof(hb_socket_event_t)` before the call; the library writes only
+ * the fields both sides know.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_socket_event_t)`.
+     */
+    uint32_t size;
+    /**
+     * What happened: one `HB_EVENT_*` value (libzmq's `ZMQ_EVENT_*`).
+     */
+    int32_t event;
+    /**
+     * The event's value: the connection's file descriptor (CONNECTED,
+     * ACCEPTED, DISCONNECTED, CLOSED, LISTENING), the retry interval in ms
+     * (CONNECT_RETRIED), an errno (BIND_FAILED, ACCEPT_FAILED,
+     * CLOSE_FAILED), a protocol or status code (HANDSHAKE_FAILED_*).
+     */
+    int64_t value;
+    /**
+     * Events dropped so far on this socket because they were not taken in
+     * time (the library keeps the last 1024).
+     */
+    uint64_t dropped;
+} hb_socket_event_t;
 
 /**
  * One entry of an `hb_poll` set.
@@ -1363,6 +1820,334 @@ hb_status hb_op_pull_stats(const hb_op_pull *p, hb_op_stats_t *out);
  * thread; never waits.
  */
 hb_status hb_op_pull_free(hb_op_pull *p);
+
+/**
+ * Start a proxy between `frontend` and `backend` (and a `capture` socket
+ * that gets a copy of every frame forwarded either way, or NULL), like
+ * `zmq_proxy`: messages read on the frontend go to the backend and back.
+ * Typical pairs: XSUB frontend and XPUB backend (publications flow down,
+ * subscriptions up); ROUTER frontend and DEALER backend (a request/reply
+ * broker). `*out` receives the handle.
+ *
+ * The sockets move into the proxy: while it runs, calls on their handles
+ * return `HB_BUSY` (and waits on them end with `HB_BUSY`). When it stops
+ * (`hb_proxy_stop`, `hb_proxy_free`, or an error) they go back to their
+ * handles, bound and connected as before; a handle freed meanwhile has its
+ * socket closed instead. The proxy never waits on a full destination: a
+ * message with no room (e.g. a DEALER with no worker yet) waits in the
+ * proxy until there is room, and nothing more is read in that direction
+ * meanwhile. A message kept by a too-small `hb_socket_recv` is forwarded first.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out`, `frontend` or `backend`
+ * NULL, the same socket twice); `HB_INVALID_HANDLE`; `HB_BUSY` (a socket
+ * already in a proxy); `HB_ZMQ`. Any thread; never waits.
+ */
+hb_status hb_proxy_new(const hb_socket *frontend,
+                       const hb_socket *backend,
+                       const hb_socket *capture,
+                       hb_proxy **out);
+
+/**
+ * Pause the proxy: when this returns, nothing more is forwarded (messages
+ * wait in the sockets, subject to their HWMs) until `hb_proxy_resume`.
+ *
+ * Returns `HB_OK`; `HB_STOPPED` (the proxy is stopped); `HB_INVALID_HANDLE`.
+ * Any thread; waits only for a batch being forwarded to finish (microseconds).
+ */
+hb_status hb_proxy_pause(const hb_proxy *p);
+
+/**
+ * Forward again after `hb_proxy_pause` (what waited goes first).
+ *
+ * Returns `HB_OK`; `HB_STOPPED`; `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_proxy_resume(const hb_proxy *p);
+
+/**
+ * Stop the proxy and join its thread (which runs no user code, so this is
+ * quick): when it returns, the sockets are back in their handles (usable
+ * again) and every `hb_proxy_wait` returns `HB_OK`. Stopping a stopped
+ * proxy does nothing. The handle stays valid (for `hb_proxy_stats`) until
+ * `hb_proxy_free`.
+ *
+ * Returns `HB_OK`; `HB_ZMQ` (the loop had ended on a libzmq error; the
+ * sockets are back all the same); `HB_INVALID_HANDLE`. Any thread; waits
+ * for the proxy thread to end.
+ */
+hb_status hb_proxy_stop(const hb_proxy *p);
+
+/**
+ * Wait until the proxy has stopped, at most `timeout_ms` (the timeout
+ * rule): for pyzmq's blocking `zmq.proxy()`, which a binding runs as a
+ * loop of bounded waits until another thread stops the proxy.
+ *
+ * Returns `HB_OK` (stopped, by `hb_proxy_stop` or an error); `HB_TIMEOUT`
+ * (still running); `HB_INTERRUPTED`; `HB_STOPPED` (the handle was freed);
+ * `HB_INVALID_ARGUMENT` (negative time-out); `HB_INVALID_HANDLE`. Any
+ * thread; waits for the proxy's end without holding the handle.
+ */
+hb_status hb_proxy_wait(const hb_proxy *p, int32_t timeout_ms);
+
+/**
+ * Write the proxy's counters to `*out` (set `out->size` first).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL or its size unset);
+ * `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_proxy_stats(const hb_proxy *p, hb_proxy_stats_t *out);
+
+/**
+ * Stop the proxy (as `hb_proxy_stop`: its sockets go back to their
+ * handles) and release the handle; waits on it return `HB_STOPPED`. NULL
+ * is a no-op.
+ *
+ * Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; waits for the proxy
+ * thread to end.
+ */
+hb_status hb_proxy_free(hb_proxy *p);
+
+/**
+ * Create a socket of type `type` (libzmq's numbers: `HB_PAIR` 0, `HB_PUB`
+ * 1, `HB_SUB` 2, `HB_REQ` 3, `HB_REP` 4, `HB_DEALER` 5, `HB_ROUTER` 6,
+ * `HB_PULL` 7, `HB_PUSH` 8, `HB_XPUB` 9, `HB_XSUB` 10, `HB_STREAM` 11) in
+ * the process's one ZeroMQ context, which the library's roles share (so
+ * `inproc://` endpoints reach them). Options are libzmq's defaults
+ * (LINGER -1, HWMs 1000). `*out` receives the handle.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, bad type); `HB_ZMQ`
+ * (too many sockets: `EMFILE`). Any thread; never waits.
+ */
+hb_status hb_socket_new(int32_t type, hb_socket **out);
+
+/**
+ * Close the socket and release the handle. Every wait on it (on any
+ * thread) returns `HB_STOPPED` at once. Messages not yet sent are sent in
+ * the background as `HB_LINGER` says (libzmq's default -1: until they are
+ * sent or the peer is gone for good; set it to 0 to drop them). A running
+ * monitor stops. A socket that a proxy runs is closed when the proxy stops.
+ * NULL is a no-op.
+ *
+ * Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_socket_free(hb_socket *s);
+
+/**
+ * Bind the socket to `endpoint` (`tcp://127.0.0.1:5555`,
+ * `tcp://127.0.0.1:*` for a free port, `ipc:///tmp/x`, `inproc://name`)
+ * and write the endpoint actually bound (a wildcard port resolved, e.g.
+ * `tcp://127.0.0.1:40123`) into `bound` (`len` bytes, NUL-terminated;
+ * length without the NUL in `*out_len`, optional). `bound` may be NULL
+ * with `len` 0. An endpoint is shorter than `HB_TEXT_MAX`.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (a bad endpoint, address in use, unknown
+ * protocol: the message names the endpoint, `hb_error_info` gives
+ * libzmq's errno, e.g. `EADDRINUSE`); `HB_BUFFER_TOO_SMALL` (the socket IS
+ * bound; `*out_len` = the length; read it again with `HB_LAST_ENDPOINT`);
+ * `HB_INVALID_ARGUMENT`; `HB_INVALID_HANDLE`; `HB_BUSY` (a proxy runs
+ * it). Any thread; never waits.
+ */
+hb_status hb_socket_bind(const hb_socket *s, const char *endpoint, char *bound, size_t len, size_t *out_len);
+
+/**
+ * Stop listening on `endpoint`, given as `hb_socket_bind` wrote it (a
+ * wildcard does not match).
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (not bound there: errno `ENOENT`);
+ * `HB_INVALID_ARGUMENT`; `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread;
+ * never waits.
+ */
+hb_status hb_socket_unbind(const hb_socket *s, const char *endpoint);
+
+/**
+ * Connect the socket to `endpoint` (`tcp://127.0.0.1:5555`, `inproc://name`,
+ * ...). The peer need not be up yet: libzmq connects and reconnects in the
+ * background (see `HB_RECONNECT_IVL`, and `hb_socket_monitor` to watch it).
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (a bad endpoint: the message names it,
+ * `hb_error_info` gives the errno); `HB_INVALID_ARGUMENT`;
+ * `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
+ */
+hb_status hb_socket_connect(const hb_socket *s, const char *endpoint);
+
+/**
+ * Disconnect from `endpoint`, given as to `hb_socket_connect`.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (not connected there: errno `ENOENT`);
+ * `HB_INVALID_ARGUMENT`; `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread;
+ * never waits.
+ */
+hb_status hb_socket_disconnect(const hb_socket *s, const char *endpoint);
+
+/**
+ * Set option `option` (libzmq's number, e.g. `HB_SUBSCRIBE`,
+ * `HB_ROUTING_ID`, `HB_LINGER`) from `len` raw bytes at `value`, as
+ * `zmq_setsockopt` takes them: an int option takes exactly 4 bytes (a C
+ * `int`), `HB_MAXMSGSIZE` and `HB_AFFINITY` 8; bytes and text options
+ * (subscriptions, routing ids, names) any bytes, NUL bytes included
+ * (`value` may be NULL with `len` 0: e.g. subscribe to everything).
+ * For integers `hb_socket_setopt_int` is simpler.
+ *
+ * `HB_RCVTIMEO`/`HB_SNDTIMEO` are stored and readable, but the calls of
+ * this library take their own `timeout_ms` (bindings pass them on).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (unknown option number, a
+ * read-only option, a wrong length, a value libzmq refuses or an option
+ * this socket type does not have: errno `EINVAL`, the message names the
+ * option); `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
+ */
+hb_status hb_socket_setopt(const hb_socket *s, int32_t option, const void *value, size_t len);
+
+/**
+ * Set an integer option (any of libzmq's int, int64 or uint64 options) to
+ * `value`, converted to the option's C type; a value that does not fit it
+ * (above `INT_MAX` for an int option, negative for a uint64 one) is refused.
+ *
+ * Returns as `hb_socket_setopt`; `HB_INVALID_ARGUMENT` also for a bytes
+ * or text option. Any thread; never waits.
+ */
+hb_status hb_socket_setopt_int(const hb_socket *s, int32_t option, int64_t value);
+
+/**
+ * Read option `option` into `buf` (`len` bytes): bytes options (e.g.
+ * `HB_ROUTING_ID`) as their bytes, `*out_len` = their count; text options
+ * (`HB_LAST_ENDPOINT`, CURVE keys as Z85) with a NUL added, `*out_len` =
+ * the length without it; int options as their raw C value (4 or 8 bytes).
+ * `*out_len` is optional; `buf` may be NULL with `len` 0 (a size query).
+ *
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (nothing written, `*out_len` =
+ * the size needed, without the NUL of a text); `HB_INVALID_ARGUMENT`
+ * (unknown or write-only option, such as `HB_SUBSCRIBE`: errno `EINVAL`);
+ * `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
+ */
+hb_status hb_socket_getopt(const hb_socket *s, int32_t option, void *buf, size_t len, size_t *out_len);
+
+/**
+ * Read an integer option (int, int64 or uint64) into `*value`.
+ * `HB_EVENTS` is what `hb_socket_events` returns.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`value` NULL, an unknown,
+ * write-only or non-integer option); `HB_INVALID_HANDLE`; `HB_BUSY`.
+ * Any thread; never waits.
+ */
+hb_status hb_socket_getopt_int(const hb_socket *s, int32_t option, int64_t *value);
+
+/**
+ * Send one message, or one part of a message, in ONE call: `nframes`
+ * frames (at least 1) whose bytes lie one after the other in `data`, the
+ * size of frame i in `sizes[i]` (frames may hold NUL bytes, and be empty;
+ * `data` may be NULL when every size is 0).
+ *
+ * `flags`: 0, or `HB_SNDMORE` = the message goes on with the next
+ * `hb_socket_send` call (pyzmq's `send(x, SNDMORE)`); `HB_DONTWAIT` = do
+ * not wait (like `timeout_ms` 0).
+ *
+ * Waits for room up to `timeout_ms` (the timeout rule; 0 = libzmq's
+ * `ZMQ_DONTWAIT`: no room now is `HB_TIMEOUT`, libzmq's `EAGAIN`). Only the
+ * first frame of a message can be refused for room (libzmq then takes the
+ * rest), so a call sends all its frames or none.
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT` (no room: nothing was sent); `HB_ZMQ` with
+ * libzmq's errno in `hb_error_info` (`EFSM`: a REQ socket sending twice
+ * without a reply between; `EHOSTUNREACH`: `HB_ROUTER_MANDATORY` and no
+ * peer with that routing id; `ENOTSUP`: a SUB or PULL socket cannot
+ * send); `HB_INVALID_ARGUMENT` (NULL `sizes` or `data`, `nframes` 0, an
+ * unknown flag, a negative time-out); `HB_INTERRUPTED`; `HB_STOPPED` (the
+ * socket was freed meanwhile); `HB_INVALID_HANDLE`; `HB_BUSY`. Any
+ * thread; waits for room without holding the socket.
+ */
+hb_status hb_socket_send(const hb_socket *s,
+                         const void *data,
+                         const size_t *sizes,
+                         size_t nframes,
+                         int32_t flags,
+                         int32_t timeout_ms);
+
+/**
+ * Receive one WHOLE message (every frame of a multipart message) in ONE
+ * call: the frames are written one after the other into `buf` (`len`
+ * bytes), the size of frame i into `sizes[i]` (room for `max_frames`),
+ * the number of frames into `*nframes` and the bytes in all into `*total`
+ * (both optional).
+ *
+ * Output that does not fit is never lost: if `len` or `max_frames` is too
+ * small, the call returns `HB_BUFFER_TOO_SMALL` with `*total` and
+ * `*nframes` set to what is needed, and the message is KEPT in the socket:
+ * the next `hb_socket_recv` returns it first. `buf` NULL with `len` 0 is a
+ * size query: it always returns `HB_BUFFER_TOO_SMALL` with the shape of
+ * the next message and keeps it (`sizes` may be NULL when `max_frames` is 0).
+ *
+ * Waits for a message up to `timeout_ms` (the timeout rule; 0 = take what
+ * is there now).
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT` (no message); `HB_BUFFER_TOO_SMALL`;
+ * `HB_ZMQ` (`EFSM`: a REQ socket receiving before it sent, `ENOTSUP`: a
+ * PUB or PUSH socket cannot receive); `HB_INVALID_ARGUMENT` (`buf` NULL
+ * with `len` > 0, `sizes` NULL with `max_frames` > 0, a negative
+ * time-out); `HB_INTERRUPTED`; `HB_STOPPED` (freed meanwhile);
+ * `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; waits for a message without
+ * holding the socket (other threads may send on it meanwhile).
+ */
+hb_status hb_socket_recv(const hb_socket *s,
+                         int32_t timeout_ms,
+                         void *buf,
+                         size_t len,
+                         size_t *sizes,
+                         size_t max_frames,
+                         size_t *nframes,
+                         size_t *total);
+
+/**
+ * Write what the socket can do now to `*events`: `HB_POLLIN` (a message
+ * can be received, also one kept by a too-small buffer), `HB_POLLOUT`
+ * (a message can be sent), `HB_POLLMON` (a socket event can be taken with
+ * `hb_socket_next_event`), like libzmq's `ZMQ_EVENTS`.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`events` NULL);
+ * `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
+ */
+hb_status hb_socket_events(const hb_socket *s, int32_t *events);
+
+/**
+ * Report the socket's events in `events_mask` (`HB_EVENT_*` bits or'ed,
+ * `HB_EVENT_ALL` for all), to be taken with `hb_socket_next_event`; 0
+ * stops reporting (events already queued can still be taken). Calling it
+ * again replaces the mask. Start it before `hb_socket_connect` or
+ * `hb_socket_bind` to see their events.
+ *
+ * The library keeps the last 1024 events not taken yet (older ones are
+ * dropped and counted in `hb_socket_event_t.dropped`); libzmq's I/O thread
+ * never waits for a slow reader. While a monitor runs, `hb_handle_fd`'s
+ * descriptor also wakes for events: an event loop then takes both
+ * messages and events with a zero time-out (`hb_socket_next_event`;
+ * `hb_socket_recv` alone also quiets the descriptor, keeping the events).
+ * `hb_poll` reports them as `HB_POLLMON`.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (bits beyond `HB_EVENT_ALL`);
+ * `HB_ZMQ`; `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
+ */
+hb_status hb_socket_monitor(const hb_socket *s, int32_t events_mask);
+
+/**
+ * Take the next socket event, waiting up to `timeout_ms` for one (the
+ * timeout rule): its type and value go to `*ev` (set `ev->size` first),
+ * the endpoint it is about (e.g. `tcp://127.0.0.1:5555`) into `addr`
+ * (`len` bytes, NUL-terminated, shorter than `HB_TEXT_MAX`; length without
+ * the NUL in `*out_len`, optional; `addr` may be NULL with `len` 0 when the
+ * address is not wanted).
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT`; `HB_BUFFER_TOO_SMALL` (the address does
+ * not fit: `*out_len` = its length, the event is kept for the next call);
+ * `HB_INVALID_ARGUMENT` (`ev` NULL or its size unset, no monitor started
+ * and no event left, `addr` NULL with `len` > 0, a negative time-out);
+ * `HB_INTERRUPTED`; `HB_STOPPED`; `HB_INVALID_HANDLE`; `HB_BUSY`. Any
+ * thread; waits without holding the socket.
+ */
+hb_status hb_socket_next_event(const hb_socket *s,
+                               int32_t timeout_ms,
+                               hb_socket_event_t *ev,
+                               char *addr,
+                               size_t len,
+                               size_t *out_len);
 
 /**
  * Wait until at least one of `n` handles is ready, at most `timeout_ms`
