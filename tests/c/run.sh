@@ -3,8 +3,8 @@
 # tests/c/api_test.c against include/hypobus.h with warnings as errors, runs
 # api_test, then runs examples/c/lab_node on free ports with examples/c/client
 # against it, then a failover pair of examples/c/failover_broker processes
-# (SIGKILL of the primary, take-over, restart, hand-back). Every wait is
-# bounded. Last line: "N passed, M failed".
+# (SIGKILL of the primary, take-over, restart, hand-back), and the course's
+# patterns on the socket ABI (tests/c/patterns.sh). Every wait is bounded. Last line: "N passed, M failed".
 #
 #   bash tests/c/run.sh        (from anywhere; needs cargo, gcc, python3)
 set -u
@@ -283,5 +283,19 @@ sed 's/^/    fo_b: /' "$BLOG"
 [ "$rcs" = " 0 0" ] && grep -q 'activations 1, deactivations 1,' "$BLOG" &&
     grep -q 'activations 1, deactivations 0,' "$PLOG"
 fo_check "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
+
+
+# ---------------------------------------------------------------- course patterns on the socket ABI
+echo "# course patterns (tests/c/patterns.sh)"
+HB_SKIP_BUILD=1 bash tests/c/patterns.sh >"$OUT/patterns.log" 2>&1
+rc=$?
+sed 's/^/    /' "$OUT/patterns.log"
+passed=$((passed + $(grep -c '^ok - ' "$OUT/patterns.log")))
+failed=$((failed + $(grep -c '^not ok - ' "$OUT/patterns.log")))
+if [ $rc -eq 0 ] && tail -n1 "$OUT/patterns.log" | grep -q ' passed, 0 failed'; then
+    ok "patterns.sh exits 0"
+else
+    not_ok "patterns.sh exits 0 (exit code $rc)"
+fi
 
 finish
