@@ -84,7 +84,12 @@ pub struct Broker {
     ctx: Option<zmq::Context>,
 }
 
-fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
+/// Bind `ep` (an IPv6 address in brackets turns on `ZMQ_IPV6` first) and
+/// return the endpoint bound, wildcard port resolved.
+pub(crate) fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
+    if ep.contains('[') {
+        sock.set_ipv6(true)?;
+    }
     sock.bind(ep).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
     Ok(sock.get_last_endpoint()?.unwrap_or_else(|_| ep.to_string()))
 }

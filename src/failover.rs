@@ -175,20 +175,23 @@ impl FailoverBroker {
         let ctx = zmq::Context::new();
         let hb = ctx.socket(zmq::PUB)?;
         net::tune(&hb)?;
-        hb.bind(&cfg.hb).map_err(|e| Error::Config(format!("cannot bind {}: {e}", cfg.hb)))?;
+        crate::broker::bind(&hb, &cfg.hb)?;
         let hb_ep = hb.get_last_endpoint()?.unwrap_or_else(|_| cfg.hb.clone());
         let peer = ctx.socket(zmq::SUB)?;
         net::tune(&peer)?;
         peer.set_reconnect_ivl(50)?;
         peer.set_reconnect_ivl_max(200)?;
         peer.set_subscribe(b"")?;
+        if cfg.peer_hb.contains('[') {
+            peer.set_ipv6(true)?;
+        }
         peer.connect(&cfg.peer_hb).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
         let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
                 let s = ctx.socket(zmq::REP)?;
                 s.set_linger(0)?;
-                s.bind(ep).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
+                crate::broker::bind(&s, ep)?;
                 ctl_ep = s.get_last_endpoint()?.ok();
                 Some(s)
             }
