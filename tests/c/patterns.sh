@@ -12,20 +12,9 @@
 #   bash tests/c/patterns.sh        (from anywhere; needs cargo and gcc)
 set -u
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-LIB="$ROOT/target/release"
+. tests/c/tally.sh
 OUT="$ROOT/target/c-tests/patterns"
 mkdir -p "$OUT"
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
 
 if [ "${HB_SKIP_BUILD:-0}" != 1 ]; then
     if ! cargo build --release --lib >"$OUT/cargo.log" 2>&1; then

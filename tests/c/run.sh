@@ -9,20 +9,9 @@
 #   bash tests/c/run.sh        (from anywhere; needs cargo, gcc, python3)
 set -u
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
-LIB="$ROOT/target/release"
+. tests/c/tally.sh
 OUT="$ROOT/target/c-tests"
 mkdir -p "$OUT"
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
 
 LAB_PID=""
 FO_P_PID=""
