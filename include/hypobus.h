@@ -85,6 +85,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The library's version (Cargo.toml), as `hb_version` reports it. */
+#define HYPOBUS_VERSION_MAJOR 0
+#define HYPOBUS_VERSION_MINOR 1
+#define HYPOBUS_VERSION_PATCH 0
+#define HYPOBUS_VERSION "0.1.0"
+
 /**
  * Major version of the C ABI. A binding built for another major version
  * must not use this library (see `hb_abi_version`).

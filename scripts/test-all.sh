@@ -43,7 +43,12 @@ step "node packages (koffi) for the ABI tests from Node"
     exit 1
 }
 
-step "system packages (iproute2 for the network-namespace partition test, valgrind for the C API tests)"
+step "system packages (iproute2 for the partition test, valgrind and pkg-config for the C tests)"
+if ! command -v pkg-config >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && apt-get install -y -qq pkg-config) || echo "could not install pkg-config: the C install test will report it"
+    fi
+fi
 if ! command -v valgrind >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         (apt-get update -qq && apt-get install -y -qq valgrind) || echo "could not install valgrind: the C API tests will report it"
@@ -79,6 +84,7 @@ run "header: every function says its threads and waits" python3 tests/c/header_d
 run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "rust tests (unit, roles over loopback)" cargo test --release
 run "C examples and C API tests" bash tests/c/run.sh
+run "C users: make install, pkg-config, dynamic and static" bash tests/c/install.sh
 pytest_classic() {
     HYPOBUS_BIN="$PWD/target/release/hypobus" "$PY" -m pytest tests/classic -q
 }
