@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks include/hypobus.h: every exported function has a doc comment that
 says which threads may call it and what it waits on (the C ABI's rule), and
-every struct and typedef has a doc comment. Prints each offender; exits 1
+every constant, struct, enum and callback type has a doc comment. Prints each offender; exits 1
 if there is one."""
 
 import pathlib
@@ -25,6 +25,10 @@ documented = set(re.findall(r"\*/\s*\nhb_status (hb_\w+)\(", text))
 for f in functions:
     if f not in documented:
         bad.append(f"{f}: no doc comment")
+lines = text.split("\n")
+for i, line in enumerate(lines):
+    if re.match(r"#define (HB_|HYPOBUS_)|typedef (struct|enum)|typedef .*\(\*", line) and not lines[i - 1].rstrip().endswith("*/"):
+        bad.append(f"{line.strip()}: no doc comment")
 for b in bad:
     print("header:", b)
 print(f"{len(functions)} functions checked, {len(bad)} problems")
