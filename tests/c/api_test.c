@@ -523,6 +523,19 @@ static void fo_seen_get(struct fo_seen *s, int *count, int *active, char *reason
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Wait (at most 2 s) until the callback has seen `want` events: it runs on
+ * its own thread, after the event was queued for hb_failover_next_event. */
+static void fo_seen_wait(struct fo_seen *s, int want, int *count, int *active, char *reason, size_t len) {
+    long long end = now_ms() + 2000;
+    for (;;) {
+        fo_seen_get(s, count, active, reason, len);
+        if (*count >= want || now_ms() >= end)
+            return;
+        struct timespec ts = {0, 2000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* hb_failover_event_fn: runs on the broker's callback thread. */
 static void on_failover_event(void *user, uint64_t at_ms, int32_t active, const char *reason) {
     struct fo_seen *s = user;
@@ -734,9 +747,9 @@ static void failover_pair(void) {
     check(st == HB_OK && active == 1 && took < 2000, "failover: take-over event active=1", buf);
     check(strstr(reason, "primary silent") != NULL, "failover: take-over reason", reason);
     check(is_active(bak) == 1, "failover: the backup is active", NULL);
-    fo_seen_get(&bseen, &count, &seen_active, seen_reason, sizeof seen_reason);
+    fo_seen_wait(&bseen, 1, &count, &seen_active, seen_reason, sizeof seen_reason);
     check(count == 1 && seen_active == 1 && strcmp(seen_reason, reason) == 0,
-          "failover: the callback saw the same event first", seen_reason);
+          "failover: the callback saw the same event", seen_reason);
 
     /* The stopped primary: readable, inert. */
     check(is_active(pri) == 0, "failover: stopped primary is not active", NULL);
@@ -792,9 +805,9 @@ static void failover_pair(void) {
     expect(hb_failover_next_event(pri, 2000, &at, &active, NULL, 0, &n), HB_OK,
            "failover: primary event after handback (reason skipped)");
     check(active == 1 && n > 0, "failover: primary event active=1", NULL);
-    fo_seen_get(&ps, &count, &seen_active, seen_reason, sizeof seen_reason);
+    fo_seen_wait(&ps, 1, &count, &seen_active, seen_reason, sizeof seen_reason);
     check(count == 1 && seen_active == 1, "failover: primary callback saw it", seen_reason);
-    fo_seen_get(&bseen, &count, &seen_active, seen_reason, sizeof seen_reason);
+    fo_seen_wait(&bseen, 2, &count, &seen_active, seen_reason, sizeof seen_reason);
     check(count == 2 && seen_active == 0 && strstr(seen_reason, "hand-back") != NULL,
           "failover: backup callback saw the hand-back", seen_reason);
     expect(hb_failover_handback(bak, 1000), HB_CONFIG, "failover: second handback refused");
