@@ -58,8 +58,9 @@ pub trait TaskStore: Send {
     fn result(&mut self, id: &str) -> Result<Option<StoredResult>>;
     /// Requests accepted and not finished, oldest first (recovery at start).
     fn unfinished(&mut self) -> Result<Vec<StoredTask>>;
-    /// Make every write so far durable. Cheap when there is nothing to write.
-    fn commit(&mut self) -> Result<()>;
+    /// Make every write so far durable; true when there was something to
+    /// write. Cheap when there is nothing.
+    fn commit(&mut self) -> Result<bool>;
     /// A short name for logs: `memory` or `sqlite:PATH`.
     fn describe(&self) -> String;
 }
@@ -131,8 +132,8 @@ impl TaskStore for MemoryStore {
     fn unfinished(&mut self) -> Result<Vec<StoredTask>> {
         Ok(Vec::new())
     }
-    fn commit(&mut self) -> Result<()> {
-        Ok(())
+    fn commit(&mut self) -> Result<bool> {
+        Ok(false)
     }
     fn describe(&self) -> String {
         "memory".into()
@@ -253,12 +254,13 @@ impl TaskStore for SqliteStore {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(db_err)
     }
 
-    fn commit(&mut self) -> Result<()> {
-        if self.in_tx {
-            self.in_tx = false;
-            self.conn.execute_batch("COMMIT").map_err(db_err)?;
+    fn commit(&mut self) -> Result<bool> {
+        if !self.in_tx {
+            return Ok(false);
         }
-        Ok(())
+        self.in_tx = false;
+        self.conn.execute_batch("COMMIT").map_err(db_err)?;
+        Ok(true)
     }
 
     fn describe(&self) -> String {
