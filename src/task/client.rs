@@ -87,6 +87,7 @@ pub struct TaskClientStats {
 enum Cmd {
     Request { id: String, service: String, body: Vec<u8> },
     Fetch { id: String },
+    Cancel { id: String },
 }
 
 struct State {
@@ -115,7 +116,7 @@ impl Shared {
 /// A task client. Dropping it stops its thread; outcomes not taken are lost.
 pub struct TaskClient {
     shared: Arc<Shared>,
-    runner: Runner,
+    runner: Mutex<Runner>,
     prefix: String,
     seq: std::sync::atomic::AtomicU64,
     cfg: TaskClientConfig,
@@ -153,7 +154,7 @@ impl TaskClient {
         };
         io.connect()?;
         let runner = Runner::spawn(&ctx, "hypobus-tc", move |stop| io.run(stop))?;
-        Ok(TaskClient { shared, runner, prefix, seq: std::sync::atomic::AtomicU64::new(1), cfg })
+        Ok(TaskClient { shared, runner: Mutex::new(runner), prefix, seq: std::sync::atomic::AtomicU64::new(1), cfg })
     }
 
     pub fn config(&self) -> &TaskClientConfig {
@@ -171,8 +172,10 @@ impl TaskClient {
             return Err(Error::Stopped);
         }
         let was_empty = st.cmds.is_empty();
+        if !matches!(cmd, Cmd::Cancel { .. }) {
+            st.stats.submitted += 1;
+        }
         st.cmds.push_back(cmd);
-        st.stats.submitted += 1;
         drop(st);
         if was_empty {
             self.shared.cmd_fd.raise();
@@ -206,6 +209,17 @@ impl TaskClient {
     pub fn fetch(&self, id: &str) -> Result<()> {
         check_id(id)?;
         self.push(Cmd::Fetch { id: id.to_string() })
+    }
+
+    /// Give up on request `id`: its outcome, if it comes, is dropped (the
+    /// broker still finishes it and keeps the result for a fetch).
+    pub fn cancel(&self, id: &str) {
+        let _ = self.push(Cmd::Cancel { id: id.to_string() });
+        let mut st = self.shared.lock();
+        take_id(&mut st.done, id);
+        if st.done.is_empty() {
+            self.shared.done_fd.lower();
+        }
     }
 
     /// The next completion, waiting at most `timeout`.
@@ -247,7 +261,6 @@ impl TaskClient {
     }
 
     /// Take a completion now, the first one `pick` chooses (the C ABI's steps).
-    #[allow(dead_code)] // for src/ffi/task.rs
     pub(crate) fn take_with(&self, pick: impl FnOnce(&mut VecDeque<Completion>) -> Option<Completion>) -> Option<Completion> {
         let mut st = self.shared.lock();
         let c = pick(&mut st.done);
@@ -258,15 +271,14 @@ impl TaskClient {
     }
 
     /// Put a completion back in front (the caller could not take it).
-    #[allow(dead_code)] // for src/ffi/task.rs
     pub(crate) fn untake(&self, c: Completion) {
         self.shared.lock().done.push_front(c);
         self.shared.done_fd.raise();
     }
 
-    #[allow(dead_code)] // for src/ffi/task.rs
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    /// Private wake-ups for the C ABI's waits (raised on every completion).
+    pub(crate) fn shared_waiters(&self) -> &Waiters {
+        &self.shared.waiters
     }
 
     /// Whether a completion is queued, and the descriptor readable while one is.
@@ -279,24 +291,30 @@ impl TaskClient {
     }
 
     pub fn is_running(&self) -> bool {
-        self.runner.is_running()
+        self.runner.lock().unwrap_or_else(PoisonError::into_inner).is_running()
     }
 
     /// Stop the thread and close the socket (requests in flight are abandoned).
     pub fn stop(&mut self) -> Result<()> {
+        self.shutdown()
+    }
+
+    /// [`stop`](TaskClient::stop) through a shared reference.
+    pub(crate) fn shutdown(&self) -> Result<()> {
         {
             let mut st = self.shared.lock();
             st.stopped = true;
             self.shared.cv.notify_all();
         }
         self.shared.waiters.wake_all();
-        self.runner.stop()
+        self.shared.done_fd.raise();
+        self.runner.lock().unwrap_or_else(PoisonError::into_inner).stop()
     }
 }
 
 impl Drop for TaskClient {
     fn drop(&mut self) {
-        let _ = self.stop();
+        let _ = self.shutdown();
     }
 }
 
@@ -404,6 +422,10 @@ impl Io {
             let (id, p) = match c {
                 Cmd::Request { id, service, body } => (id, Pending { fetch: false, service, body, tries: 1, due }),
                 Cmd::Fetch { id } => (id, Pending { fetch: true, service: String::new(), body: Vec::new(), tries: 1, due }),
+                Cmd::Cancel { id } => {
+                    self.pending.remove(&id);
+                    continue;
+                }
             };
             self.send(&id, &p)?;
             self.timers.push(Reverse((due, id.clone())));

@@ -69,7 +69,6 @@ pub struct Waiter<'a> {
 }
 
 impl Waiters {
-    #[allow(dead_code)] // for src/ffi/task.rs
     pub(crate) fn register(&self) -> crate::Result<Waiter<'_>> {
         let fd = std::sync::Arc::new(EventFd::new()?);
         self.list.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(fd.clone());

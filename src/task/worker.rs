@@ -239,7 +239,6 @@ impl TaskWorker {
         (!self.shared.lock().jobs.is_empty(), self.shared.jobs_fd.fd())
     }
 
-    #[allow(dead_code)] // for src/ffi/task.rs
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
