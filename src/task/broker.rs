@@ -24,6 +24,7 @@
 
 use super::proto::{self, CLIENT, WORKER};
 use super::store::{Known, StoreConfig, StoredResult, StoredTask, TaskStore};
+use super::FxMap;
 use crate::error::{Error, Result};
 use crate::log;
 use crate::runner::{Runner, StopSignal};
@@ -242,7 +243,7 @@ struct Worker {
     credit: u32,
     load: u32,
     /// Dispatch tokens it holds: `Some(request)` current, `None` abandoned (timed out).
-    inflight: HashMap<u64, Option<RKey>>,
+    inflight: FxMap<u64, Option<RKey>>,
     /// Purged when nothing is heard from it by then (our workers only).
     expires: Option<Instant>,
     /// Bumped whenever its place in the ready structures changes: entries
@@ -312,11 +313,11 @@ struct Core {
     next_token: u64,
     next_key: u64,
     next_classic: u64,
-    workers: HashMap<WKey, Worker>,
-    by_ident: HashMap<Vec<u8>, WKey>,
-    services: HashMap<String, Service>,
-    reqs: HashMap<RKey, Req>,
-    by_id: HashMap<String, RKey>,
+    workers: FxMap<WKey, Worker>,
+    by_ident: FxMap<Vec<u8>, WKey>,
+    services: FxMap<String, Service>,
+    reqs: FxMap<RKey, Req>,
+    by_id: FxMap<String, RKey>,
     /// (when, kind, request, dispatch token).
     timers: BinaryHeap<Reverse<(Instant, u8, RKey, u64)>>,
     /// Frontend messages to send after the next commit.
@@ -395,11 +396,11 @@ impl Core {
             next_token: 1,
             next_key: 1,
             next_classic: 1,
-            workers: HashMap::new(),
-            by_ident: HashMap::new(),
-            services: HashMap::new(),
-            reqs: HashMap::new(),
-            by_id: HashMap::new(),
+            workers: FxMap::default(),
+            by_ident: FxMap::default(),
+            services: FxMap::default(),
+            reqs: FxMap::default(),
+            by_id: FxMap::default(),
             timers: BinaryHeap::new(),
             outbox: Vec::new(),
             next_hb: now + cfg.hb_interval,
@@ -667,6 +668,9 @@ impl Core {
 
     fn service(&mut self, name: &str) -> &mut Service {
         let policy = self.cfg.policy;
+        if self.services.contains_key(name) {
+            return self.services.get_mut(name).expect("just looked");
+        }
         self.services.entry(name.to_string()).or_insert_with(|| Service {
             ready: match policy {
                 Policy::Lru => Ready::Lru(VecDeque::new()),
@@ -780,7 +784,8 @@ impl Core {
             return;
         }
         wk.epoch += 1;
-        let (epoch, load, services) = (wk.epoch, wk.load, wk.services.clone());
+        // Taken out for the loop (no copy), put back after.
+        let (epoch, load, services) = (wk.epoch, wk.load, std::mem::take(&mut wk.services));
         let seq = self.next_token; // any increasing number: ties go to the least recently used
         self.next_token += 1;
         for svc in &services {
@@ -791,6 +796,9 @@ impl Core {
             }
         }
         self.compact(&services);
+        if let Some(wk) = self.workers.get_mut(&w) {
+            wk.services = services;
+        }
     }
 
     /// [`push_ready`](Core::push_ready), then dispatch what waits for its services.
@@ -1009,7 +1017,7 @@ impl Core {
         }
         let expires = (kind == Kind::Ours).then(|| Instant::now() + self.cfg.hb_interval * self.cfg.liveness);
         let svc_text = services.iter().map(|s| if s.is_empty() { "(default)" } else { s.as_str() }).collect::<Vec<_>>().join(",");
-        self.workers.insert(w, Worker { ident: ident.to_vec(), kind, services, credit: 0, load, inflight: HashMap::new(), expires, epoch: 0 });
+        self.workers.insert(w, Worker { ident: ident.to_vec(), kind, services, credit: 0, load, inflight: FxMap::default(), expires, epoch: 0 });
         self.by_ident.insert(ident.to_vec(), w);
         self.st.registered += 1;
         log!(

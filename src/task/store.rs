@@ -12,7 +12,7 @@
 //! an answer a client saw is always on disk.
 
 use crate::error::{Error, Result};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A request as journaled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,14 +97,14 @@ pub const DEFAULT_KEEP: usize = 200_000;
 /// Results in memory, the oldest forgotten beyond a bound. Pending requests
 /// live in the broker itself, so this store journals nothing else.
 pub struct MemoryStore {
-    results: HashMap<String, StoredResult>,
+    results: super::FxMap<String, StoredResult>,
     order: VecDeque<String>,
     keep: usize,
 }
 
 impl MemoryStore {
     pub fn new(keep: usize) -> MemoryStore {
-        MemoryStore { results: HashMap::new(), order: VecDeque::new(), keep: keep.max(1) }
+        MemoryStore { results: super::FxMap::default(), order: VecDeque::new(), keep: keep.max(1) }
     }
 }
 
