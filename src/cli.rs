@@ -361,6 +361,13 @@ With a backup broker (see `hypobus broker --help`):
   hypobus broker --role backup  --peer-hb tcp://A:5560 --ctl 5570        # on host B
   hypobus op --lane 1 --broker A --broker B   # and so on: every node knows both
 
+Task brokers (request/reply: many clients, pools of workers, see
+`hypobus task-broker --help`):
+
+  hypobus task-broker --db tasks.db &          # journal in SQLite: survives a kill
+  hypobus worker --threads 4 --tag w1 &
+  hypobus task hello world                     # -> w1:hello, w1:world
+
 Options:
   -h, --help     this help
   -V, --version  print the version"

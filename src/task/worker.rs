@@ -398,6 +398,8 @@ impl Io {
         log!("task-worker", "{} serving {} with {} slots at {}", String::from_utf8_lossy(&self.ident), self.describe(), self.cfg.capacity, self.cfg.broker);
         let r = self.run_loop(&stop);
         if let Some(s) = &self.sock {
+            // Let the goodbye leave before the socket closes.
+            let _ = s.set_linger(200);
             let _ = send_all(s, &[b"", WORKER, proto::DISCONNECT]);
         }
         r
@@ -530,10 +532,19 @@ impl Io {
     }
 }
 
+/// Send without ever blocking the I/O thread: a message that finds the
+/// queue toward the broker full (200 000 messages: the broker is gone) is
+/// dropped, and the resend timer (client) or the broker's re-dispatch
+/// (worker) makes up for it.
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        s.send(*f, if i < last { zmq::SNDMORE } else { 0 })?;
+        match s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT }) {
+            Ok(()) => {}
+            // Only the first frame can find the queue full (the rest of a message always goes).
+            Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }
