@@ -155,16 +155,38 @@ static void *client(void *arg) {
     return NULL;
 }
 
-static void run_parties(worker_t *w, int nw) {
-    pthread_t wt[4], ct[CLIENTS];
-    for (int i = 0; i < nw; i++)
-        pthread_create(&wt[i], NULL, worker, &w[i]);
+static pthread_t worker_threads[4];
+
+/* Start workers w[from..to) on worker_threads[from..to). */
+static void start_workers(worker_t *w, int from, int to) {
+    for (int i = from; i < to; i++)
+        pthread_create(&worker_threads[i], NULL, worker, &w[i]);
+}
+
+/* Run the clients to the end, then wait for the workers to go idle and end. */
+static void run_clients_then_join(int nw) {
+    pthread_t ct[CLIENTS];
     for (int i = 0; i < CLIENTS; i++)
         pthread_create(&ct[i], NULL, client, (void *)(size_t)(i + 1));
     for (int i = 0; i < CLIENTS; i++)
         pthread_join(ct[i], NULL);
     for (int i = 0; i < nw; i++)
-        pthread_join(wt[i], NULL);
+        pthread_join(worker_threads[i], NULL);
+}
+
+static void run_parties(worker_t *w, int nw) {
+    start_workers(w, 0, nw);
+    run_clients_then_join(nw);
+}
+
+/* Wait (at most 5 s) until `n` peers completed their handshake with `s`. */
+static void wait_connected(hb_socket *s, int n) {
+    for (int seen = 0; seen < n;) {
+        hb_socket_event_t ev;
+        ev.size = sizeof ev;
+        die(hb_socket_next_event(s, 5000, &ev, NULL, 0, NULL), s, "waiting for the workers to connect");
+        seen += ev.event == HB_EVENT_HANDSHAKE_SUCCEEDED;
+    }
 }
 
 static hb_task_broker *task_broker(uint32_t answer_timeout_ms) {
@@ -185,12 +207,16 @@ static hb_task_broker *task_broker(uint32_t answer_timeout_ms) {
 int main(void) {
     /* 1. router/dealer with hb_proxy */
     hb_socket *fe = sock(HB_ROUTER, NULL, NULL), *be = sock(HB_DEALER, NULL, NULL);
+    die(hb_socket_monitor(be, HB_EVENT_HANDSHAKE_SUCCEEDED), be, "monitor");
     die(hb_socket_bind(fe, "tcp://127.0.0.1:*", front_ep, sizeof front_ep, NULL), fe, "bind");
     die(hb_socket_bind(be, "tcp://127.0.0.1:*", back_ep, sizeof back_ep, NULL), be, "bind");
+    worker_t rd[2] = {{1, 0, "REP1", 0}, {1, 0, "REP2", 0}};
+    start_workers(rd, 0, 2);
+    /* The DEALER deals round robin over the workers connected: let both connect first. */
+    wait_connected(be, 2);
     hb_proxy *p = NULL;
     die(hb_proxy_new(fe, be, NULL, &p), NULL, "hb_proxy_new");
-    worker_t rd[2] = {{1, 0, "REP1", 0}, {1, 0, "REP2", 0}};
-    run_parties(rd, 2);
+    run_clients_then_join(2);
     CHECK(rd[0].served + rd[1].served == CLIENTS * PER_CLIENT && rd[0].served > 0 && rd[1].served > 0,
           "router/dealer: %d + %d served", rd[0].served, rd[1].served);
     printf("router/dealer (hb_proxy): %d requests, REP1 %d, REP2 %d\n", CLIENTS * PER_CLIENT, rd[0].served, rd[1].served);
@@ -214,7 +240,19 @@ int main(void) {
     /* 3. fault tolerant: one worker never answers */
     b = task_broker(300);
     worker_t ft[2] = {{0, 1, "STUCK", 0}, {0, 0, "GOOD", 0}};
-    run_parties(ft, 2);
+    /* The stuck worker registers first, so the first request goes to it. */
+    start_workers(ft, 0, 1);
+    for (int i = 0;; i++) {
+        s.size = sizeof s;
+        die(hb_task_broker_stats(b, &s), b, "stats");
+        if (s.registered == 1)
+            break;
+        CHECK(i < 500, "the stuck worker did not register within 5 s");
+        struct timespec t = {0, 10000000};
+        nanosleep(&t, NULL);
+    }
+    start_workers(ft, 1, 2);
+    run_clients_then_join(2);
     s.size = sizeof s;
     die(hb_task_broker_stats(b, &s), b, "stats");
     CHECK(s.replies == CLIENTS * PER_CLIENT && ft[1].served == CLIENTS * PER_CLIENT && s.timeouts >= 1,
