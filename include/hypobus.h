@@ -526,6 +526,51 @@
 #define HB_EVENT_ALL 65535
 
 /**
+ * `hb_task_broker_config_t.policy`: the least recently used ready worker (the course's router/router broker).
+ */
+#define HB_TASK_LRU 0
+
+/**
+ * `hb_task_broker_config_t.policy`: the ready worker reporting the least load (a min-heap).
+ */
+#define HB_TASK_LOAD 1
+
+/**
+ * `hb_task_broker_endpoint` `which`: the frontend (clients connect here).
+ */
+#define HB_TASK_FRONTEND 0
+
+/**
+ * `hb_task_broker_endpoint` `which`: the backend (workers connect here).
+ */
+#define HB_TASK_BACKEND 1
+
+/**
+ * `hb_task_broker_endpoint` `which`: the capacity publication (peering; empty without).
+ */
+#define HB_TASK_STATE 2
+
+/**
+ * `hb_task_client_next` outcome: the worker's result is in the buffer.
+ */
+#define HB_TASK_OK 0
+
+/**
+ * `hb_task_client_next` outcome: the task failed; the reason (UTF-8) is in the buffer.
+ */
+#define HB_TASK_FAILED 1
+
+/**
+ * `hb_task_client_next` outcome: no answer after the client's tries; the reason is in the buffer.
+ */
+#define HB_TASK_GAVE_UP 2
+
+/**
+ * `hb_task_client_next` outcome: a fetch of an id the broker does not know (empty buffer).
+ */
+#define HB_TASK_UNKNOWN 3
+
+/**
  * What a call did. Every exported function returns one.
  *
  * When the status is not `HB_OK`, `hb_last_error()` on the same thread,
@@ -669,6 +714,33 @@ typedef struct hb_proxy hb_proxy;
  * thread does not wait behind a receive waiting on another.
  */
 typedef struct hb_socket hb_socket;
+
+/**
+ * A running task broker (opaque): a ROUTER frontend for clients, a ROUTER
+ * backend for workers, routing on a thread of its own (`hypobus-task`).
+ * Create with `hb_task_broker_new`, release with `hb_task_broker_free`.
+ * Any thread may use it; no call on it waits long.
+ */
+typedef struct hb_task_broker hb_task_broker;
+
+/**
+ * A task client (opaque), lazy-pirate style: each request has an id, is
+ * resent with it after `timeout_ms` (on a fresh socket when the broker was
+ * silent) and gives up after `tries`; many requests in flight; each outcome
+ * delivered exactly once. An I/O thread of its own (`hypobus-tc`) does the
+ * sending. Create with `hb_task_client_new`, release with
+ * `hb_task_client_free`. Any thread may use it; waits do not hold it.
+ */
+typedef struct hb_task_client hb_task_client;
+
+/**
+ * A task worker (opaque): registers with a broker, heartbeats, and either
+ * calls a C function on callback threads of its own or hands requests to
+ * the caller (`hb_task_worker_recv`). Create with `hb_task_worker_new`,
+ * release with `hb_task_worker_free`. Any thread may use it; a waiting
+ * `hb_task_worker_recv` does not hold it.
+ */
+typedef struct hb_task_worker hb_task_worker;
 
 /**
  * How `hb_broker_new_ex` starts a broker. Set `size` to
@@ -1032,6 +1104,346 @@ typedef struct {
      */
     uint64_t dropped;
 } hb_socket_event_t;
+
+/**
+ * How `hb_task_broker_new` starts a task broker. Set `size` to
+ * `sizeof(hb_task_broker_config_t)` and every field you do not use to 0 /
+ * NULL (`= {0}`, then set `size`): zero means the default.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_task_broker_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * `HB_TASK_LRU` (0, the default) or `HB_TASK_LOAD`.
+     */
+    int32_t policy;
+    /**
+     * Endpoint to bind for clients; NULL = port 5570 on every interface
+     * (`tcp://127.0.0.1:*` picks a free port: read it with `hb_task_broker_endpoint`).
+     */
+    const char *frontend;
+    /**
+     * Endpoint to bind for workers; NULL = port 5571 on every interface.
+     */
+    const char *backend;
+    /**
+     * The journal: NULL or `"memory"` = in memory; `"sqlite:PATH"` = an
+     * SQLite file (WAL mode): a broker killed and restarted on it finishes
+     * every accepted request, and results can be fetched by id.
+     */
+    const char *store;
+    /**
+     * The broker's name in logs and toward peers; NULL = `task-PID`.
+     */
+    const char *name;
+    /**
+     * Peering: an endpoint to bind for publishing the spare capacity; NULL = no peering.
+     */
+    const char *state;
+    /**
+     * Peering: the peers, `STATE_EP|FRONTEND_EP` entries separated by commas.
+     */
+    const char *peers;
+    /**
+     * A dispatched request unanswered this long goes to another worker; 0 = 5000 ms.
+     */
+    uint32_t answer_timeout_ms;
+    /**
+     * Dispatches of one request before it fails; 0 = 5.
+     */
+    uint32_t max_attempts;
+    /**
+     * Heartbeats to and from workers; 0 = 1000 ms.
+     */
+    uint32_t hb_interval_ms;
+    /**
+     * Missed heartbeats before a worker or peer counts as dead; 0 = 3.
+     */
+    uint32_t liveness;
+    /**
+     * A request for a service that no worker serves waits this long, then fails; 0 = 5000 ms.
+     */
+    uint32_t service_wait_ms;
+    /**
+     * Capacity publication period (peering); 0 = 1000 ms.
+     */
+    uint32_t peer_interval_ms;
+    /**
+     * Non-zero: SQLite `synchronous=FULL` (survives power loss; slower).
+     */
+    int32_t full_sync;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+} hb_task_broker_config_t;
+
+/**
+ * A task broker's counters (`hb_task_broker_stats`). Set `size` to
+ * `sizeof(hb_task_broker_stats_t)` before the call.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_task_broker_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * Requests accepted (new ids).
+     */
+    uint64_t requests;
+    /**
+     * Requests taken up from the journal at start.
+     */
+    uint64_t recovered;
+    /**
+     * Resends and fetches of known ids.
+     */
+    uint64_t resends;
+    /**
+     * Results sent to clients.
+     */
+    uint64_t replies;
+    /**
+     * Requests that ended with an error.
+     */
+    uint64_t errors;
+    /**
+     * Dispatches to workers.
+     */
+    uint64_t dispatched;
+    /**
+     * Dispatches whose answer did not come in time (dispatched again).
+     */
+    uint64_t timeouts;
+    /**
+     * Answers dropped because their dispatch was no longer current.
+     */
+    uint64_t late;
+    /**
+     * Worker registrations.
+     */
+    uint64_t registered;
+    /**
+     * Workers purged for silence.
+     */
+    uint64_t purged;
+    /**
+     * Workers registered now.
+     */
+    uint64_t workers;
+    /**
+     * Requests waiting or running now.
+     */
+    uint64_t pending;
+    /**
+     * Requests passed to peers.
+     */
+    uint64_t forwarded;
+    /**
+     * Requests that came from peers.
+     */
+    uint64_t from_peers;
+    /**
+     * Malformed messages dropped.
+     */
+    uint64_t malformed;
+    /**
+     * Journal commits.
+     */
+    uint64_t commits;
+} hb_task_broker_stats_t;
+
+/**
+ * How `hb_task_worker_new` starts a worker. Set `size` to
+ * `sizeof(hb_task_worker_config_t)`, every unused field to 0 / NULL.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_task_worker_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * Requests held at once: callback threads, or jobs the caller may hold
+     * with `hb_task_worker_recv`; 0 = 1.
+     */
+    uint32_t threads;
+    /**
+     * The broker's backend endpoint; NULL = `tcp://127.0.0.1:5571`.
+     */
+    const char *broker;
+    /**
+     * The services served, separated by commas; NULL or `""` = the default service.
+     */
+    const char *services;
+    /**
+     * Prefix of the worker's routing id; NULL = `w`.
+     */
+    const char *name;
+    /**
+     * Heartbeat period (the broker's); 0 = 1000 ms.
+     */
+    uint32_t hb_interval_ms;
+    /**
+     * Missed broker heartbeats before reconnecting; 0 = 3.
+     */
+    uint32_t liveness;
+} hb_task_worker_config_t;
+
+/**
+ * A task handler: answer the request `req` (`req_len` bytes) of service
+ * `service` (NUL-terminated; `""` = the default service). Set `*reply`
+ * and `*reply_len` to the answer and return 0; the memory stays the
+ * callback's (a static or thread-local buffer is fine): the library copies
+ * it before the next call on the same thread. Return any other value for
+ * an error: `*reply` (if set) is the reason, else "handler failed (code N)";
+ * the client receives it as a failed task.
+ *
+ * Called on the worker's callback threads (`hypobus-tcb`, as many as
+ * `hb_task_worker_config_t.threads`), one request per thread at a time.
+ * It may call any library function, also `hb_task_worker_stop` or
+ * `hb_task_worker_free` on its own worker. Declared `C-unwind`: a thread
+ * exit inside the callback ends only that thread.
+ */
+typedef int32_t (*hb_task_fn)(void *user,
+                              const char *service,
+                              const uint8_t *req,
+                              size_t req_len,
+                              const uint8_t **reply,
+                              size_t *reply_len);
+
+/**
+ * A worker's counters (`hb_task_worker_stats`). Set `size` to `sizeof(hb_task_worker_stats_t)` first.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_task_worker_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * The load reported last (0..100: the share of slots in use, unless set).
+     */
+    uint32_t load;
+    /**
+     * Callbacks running now: after `hb_task_worker_stop` returned with some
+     * still running, `user` must stay valid until this is 0.
+     */
+    uint32_t callbacks_running;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * Requests received.
+     */
+    uint64_t jobs;
+    /**
+     * Answers sent.
+     */
+    uint64_t replies;
+    /**
+     * Error answers among them.
+     */
+    uint64_t errors;
+    /**
+     * Jobs of an earlier connection dropped at a reconnection.
+     */
+    uint64_t dropped;
+    /**
+     * Reconnections (the broker went silent or restarted).
+     */
+    uint64_t reconnects;
+    /**
+     * Jobs held now.
+     */
+    uint64_t held;
+} hb_task_worker_stats_t;
+
+/**
+ * How `hb_task_client_new` starts a client. Set `size` to
+ * `sizeof(hb_task_client_config_t)`, every unused field to 0 / NULL.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_task_client_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * Sends of one request before it gives up (`HB_TASK_GAVE_UP`); 0 = 3.
+     */
+    uint32_t tries;
+    /**
+     * The broker's frontend endpoint; NULL = `tcp://127.0.0.1:5570`.
+     */
+    const char *broker;
+    /**
+     * Prefix of the request ids and routing id; NULL = `c`.
+     */
+    const char *name;
+    /**
+     * How long one try waits before the request is sent again (same id); 0 = 2500 ms.
+     */
+    uint32_t timeout_ms;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+} hb_task_client_config_t;
+
+/**
+ * A task client's counters (`hb_task_client_stats`). Set `size` to `sizeof(hb_task_client_stats_t)` first.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_task_client_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * Requests and fetches submitted.
+     */
+    uint64_t submitted;
+    /**
+     * Sends after the first.
+     */
+    uint64_t resent;
+    /**
+     * Fresh sockets after a silent broker.
+     */
+    uint64_t reconnects;
+    /**
+     * Outcomes delivered.
+     */
+    uint64_t completed;
+    /**
+     * Among them: failed tasks.
+     */
+    uint64_t failed;
+    /**
+     * Among them: requests that gave up.
+     */
+    uint64_t gave_up;
+    /**
+     * Duplicate answers dropped.
+     */
+    uint64_t duplicates;
+    /**
+     * "Still running" notices from the broker.
+     */
+    uint64_t pending_notices;
+    /**
+     * Requests waiting for an outcome now.
+     */
+    uint64_t in_flight;
+} hb_task_client_stats_t;
 
 /**
  * One entry of an `hb_poll` set.
@@ -2154,6 +2566,302 @@ hb_status hb_socket_next_event(const hb_socket *s,
                                char *addr,
                                size_t len,
                                size_t *out_len);
+
+/**
+ * Start a task broker: bind its frontend (clients) and backend (workers),
+ * open its journal, take up the journal's unfinished requests, and route
+ * on a background thread named `hypobus-task`. `cfg` NULL = every default
+ * (memory journal, `lru`, ports 5570 and 5571 on every interface).
+ *
+ * The course's frames work unchanged against it (REQ clients sending
+ * `[request]`; REQ workers registering with an empty message and answering
+ * `[client, '', reply]`); `hb_task_worker_*` and `hb_task_client_*` add
+ * ids, services, load and heartbeats (docs/PROTOCOL.md).
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (an endpoint that cannot be bound, a bad
+ * store, policy or peer list, a journal that cannot be opened);
+ * `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset, bad UTF-8);
+ * `HB_ZMQ`. Any thread; waits only for the binds and for opening the
+ * journal.
+ */
+hb_status hb_task_broker_new(const hb_task_broker_config_t *cfg, hb_task_broker **out);
+
+/**
+ * Write an endpoint the broker bound (wildcard ports resolved, e.g.
+ * `tcp://127.0.0.1:40123`) into `buf`: `which` = `HB_TASK_FRONTEND`,
+ * `HB_TASK_BACKEND` or `HB_TASK_STATE` (empty without peering).
+ *
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (`*out_len` = the length needed);
+ * `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with `len` > 0);
+ * `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_broker_endpoint(const hb_task_broker *b,
+                                  int32_t which,
+                                  char *buf,
+                                  size_t len,
+                                  size_t *out_len);
+
+/**
+ * Copy the broker's counters into `*out` (also after `hb_task_broker_stop`); set `out->size` first.
+ *
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
+ */
+hb_status hb_task_broker_stats(const hb_task_broker *b, hb_task_broker_stats_t *out);
+
+/**
+ * Stop routing: commit the journal, close the sockets, join the thread.
+ * Requests still running are abandoned (a broker restarted on the same
+ * SQLite journal takes them up). The handle stays valid for
+ * `hb_task_broker_stats` until freed; stopping twice is harmless.
+ *
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or the error the broker's thread
+ * ended with. Any thread; waits for the broker's thread (it ends at once).
+ */
+hb_status hb_task_broker_stop(const hb_task_broker *b);
+
+/**
+ * Stop the broker (see `hb_task_broker_stop`) and release the handle. NULL
+ * is a no-op. Any thread; waits as `hb_task_broker_stop`.
+ */
+hb_status hb_task_broker_free(hb_task_broker *b);
+
+/**
+ * Start a task worker: connect to the broker's backend, register (with its
+ * services, its `threads` slots and its load), heartbeat, and register
+ * again whenever the broker restarts or goes silent (I/O thread
+ * `hypobus-tw`). `cfg` NULL = every default.
+ *
+ * * `f` not NULL: `f` answers every request, called with `user` on
+ *   `threads` callback threads of the worker (see `hb_task_fn`). `user` is
+ *   never read by the library and must stay valid until
+ *   `hb_task_worker_stop` or `hb_task_worker_free` returned and
+ *   `hb_task_worker_stats_t.callbacks_running` is 0.
+ * * `f` NULL: pull style: take requests with `hb_task_worker_recv` and
+ *   answer each with `hb_task_worker_reply` or `hb_task_worker_reply_error`.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (bad endpoint, bad service name, more than
+ * 100000 threads); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset,
+ * bad UTF-8); `HB_ZMQ`. Any thread; never waits (it connects in the background).
+ */
+hb_status hb_task_worker_new(const hb_task_worker_config_t *cfg,
+                             hb_task_fn f,
+                             void *user,
+                             hb_task_worker **out);
+
+/**
+ * Pull style (a worker made with `f` NULL): take the next request, waiting
+ * at most `timeout_ms` (the timeout rule). `*job` receives its number (for
+ * the answer and `hb_task_worker_job_info`), `buf` its body (`len` bytes;
+ * the size in `*out_len`, optional). Every job taken must be answered once.
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_STOPPED` (freed or
+ * stopped meanwhile); `HB_BUFFER_TOO_SMALL` (the job is NOT taken;
+ * `*out_len` = its size); `HB_BUSY` (the worker has a callback: its jobs
+ * go there); `HB_INVALID_ARGUMENT` (`job` NULL, `buf` NULL with `len` > 0,
+ * a negative time-out); `HB_INVALID_HANDLE`. Any thread; waits for a
+ * request (the worker's job queue) without holding the worker.
+ */
+hb_status hb_task_worker_recv(const hb_task_worker *w,
+                              int32_t timeout_ms,
+                              uint64_t *job,
+                              void *buf,
+                              size_t len,
+                              size_t *out_len);
+
+/**
+ * The service (`""` = the default service) and the request id of job
+ * `job` (taken with `hb_task_worker_recv`, not answered yet), each into
+ * its buffer (either may be NULL with length 0; lengths in the optional
+ * `*_out_len`). Both texts are shorter than `HB_TEXT_MAX`.
+ *
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (nothing written but empty
+ * strings; the lengths needed in the `*_out_len`); `HB_INVALID_ARGUMENT`
+ * (no such job waiting); `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_worker_job_info(const hb_task_worker *w,
+                                  uint64_t job,
+                                  char *service,
+                                  size_t service_len,
+                                  size_t *service_out_len,
+                                  char *id,
+                                  size_t id_len,
+                                  size_t *id_out_len);
+
+/**
+ * Answer job `job` with `data` (`len` bytes, copied).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (no such job waiting, `data` NULL
+ * with `len` > 0); `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_worker_reply(const hb_task_worker *w, uint64_t job, const void *data, size_t len);
+
+/**
+ * Answer job `job` with an error; the client receives `reason` (UTF-8,
+ * required) as a failed task.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (no such job waiting, `reason`
+ * NULL or not UTF-8); `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_worker_reply_error(const hb_task_worker *w, uint64_t job, const char *reason);
+
+/**
+ * Report `load` to the broker from now on (with every answer and
+ * heartbeat; a broker with the `HB_TASK_LOAD` policy prefers the ready
+ * worker with the least); a negative `load` = automatic (the share of the
+ * worker's slots in use, 0..100, the default).
+ *
+ * Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_worker_set_load(const hb_task_worker *w, int32_t load);
+
+/**
+ * Copy the worker's counters into `*out` (also after stopping); set `out->size` first.
+ *
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
+ */
+hb_status hb_task_worker_stats(const hb_task_worker *w, hb_task_worker_stats_t *out);
+
+/**
+ * Stop: unregister from the broker, close the socket, end the callback
+ * threads (each after the call it is in); waits at most 500 ms for
+ * callbacks still running (never when called from one), whose answers are
+ * then dropped. Jobs taken and not answered are dropped (the broker
+ * dispatches them again). The handle stays valid until freed; stopping
+ * twice is harmless; a waiting `hb_task_worker_recv` returns `HB_STOPPED`.
+ *
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or the error the worker's thread
+ * ended with. Any thread, also a callback; waits for the worker's I/O
+ * thread (it ends at once) and at most 500 ms for running callbacks.
+ */
+hb_status hb_task_worker_stop(const hb_task_worker *w);
+
+/**
+ * Stop the worker (see `hb_task_worker_stop`) and release the handle. NULL
+ * is a no-op. Any thread, also a callback; waits as `hb_task_worker_stop`.
+ */
+hb_status hb_task_worker_free(hb_task_worker *w);
+
+/**
+ * Start a task client for the broker's frontend (`cfg` NULL = every default).
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name); `HB_INVALID_ARGUMENT`
+ * (`out` NULL, `cfg->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; never
+ * waits (it connects in the background).
+ */
+hb_status hb_task_client_new(const hb_task_client_config_t *cfg, hb_task_client **out);
+
+/**
+ * Submit a request for `service` (NULL or `""` = the default service) with
+ * body `data` (`len` bytes, copied); its new id (shorter than 100 bytes)
+ * goes to `id` (`id_len` bytes, NUL-terminated; length in `*id_out_len`,
+ * optional; NULL with 0 = not wanted). The outcome comes through
+ * `hb_task_client_next`.
+ *
+ * Returns `HB_OK`; `HB_BUFFER_TOO_SMALL` (nothing submitted; `*id_out_len`
+ * = the length needed); `HB_CONFIG` (a bad service name, a body over 16
+ * MiB); `HB_INVALID_ARGUMENT` (`data` NULL with `len` > 0); `HB_STOPPED`;
+ * `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_client_submit(const hb_task_client *c,
+                                const char *service,
+                                const void *data,
+                                size_t len,
+                                char *id,
+                                size_t id_len,
+                                size_t *id_out_len);
+
+/**
+ * Submit a request with the caller's id `id` (1 to 128 printable ASCII
+ * characters, no space; unique: an id the broker knows gets its known
+ * outcome, so resubmitting after a crash is safe).
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (a bad id or service name, a body over 16
+ * MiB); `HB_INVALID_ARGUMENT` (`id` NULL, `data` NULL with `len` > 0);
+ * `HB_STOPPED`; `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_client_submit_id(const hb_task_client *c,
+                                   const char *id,
+                                   const char *service,
+                                   const void *data,
+                                   size_t len);
+
+/**
+ * Ask the broker for the outcome of request `id` (sent earlier, maybe by
+ * another client or an earlier run of this program): it comes through
+ * `hb_task_client_next` (`HB_TASK_UNKNOWN` if the broker does not know
+ * the id), after the request finishes if it still runs.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (a bad id); `HB_INVALID_ARGUMENT` (`id`
+ * NULL); `HB_STOPPED`; `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_task_client_fetch(const hb_task_client *c, const char *id);
+
+/**
+ * Take the next outcome, waiting at most `timeout_ms` (the timeout rule):
+ * its request id into `id` (NUL-terminated, shorter than 130 bytes; length
+ * in `*id_out_len`, optional), `*outcome` = `HB_TASK_OK` (the result in
+ * `buf`), `HB_TASK_FAILED` or `HB_TASK_GAVE_UP` (the reason, UTF-8, in
+ * `buf`) or `HB_TASK_UNKNOWN`; the size of what went into `buf` in
+ * `*out_len` (optional). Each outcome is delivered once.
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_STOPPED`;
+ * `HB_BUFFER_TOO_SMALL` (`id` or `buf` too small: the outcome is NOT taken,
+ * `*id_out_len` and `*out_len` = the sizes needed); `HB_INVALID_ARGUMENT`
+ * (`outcome` NULL, a buffer NULL with a length > 0, a negative time-out);
+ * `HB_INVALID_HANDLE`. Any thread; waits for an outcome (the client's
+ * completion queue) without holding the client.
+ */
+hb_status hb_task_client_next(const hb_task_client *c,
+                              int32_t timeout_ms,
+                              char *id,
+                              size_t id_len,
+                              size_t *id_out_len,
+                              int32_t *outcome,
+                              void *buf,
+                              size_t len,
+                              size_t *out_len);
+
+/**
+ * Submit a request and wait for its outcome at most `timeout_ms` (the
+ * timeout rule; 0 = submit and look once): the result goes to `buf` (`len`
+ * bytes; its size in `*out_len`, optional). Outcomes of other requests that
+ * arrive meanwhile stay queued for `hb_task_client_next`.
+ *
+ * Returns `HB_OK`; `HB_REMOTE` (the task failed or the client gave up: the
+ * reason is the error text); `HB_TIMEOUT` (the wait ran out: the request is
+ * cancelled and its outcome dropped); `HB_INTERRUPTED` (likewise cancelled);
+ * `HB_BUFFER_TOO_SMALL` (`*out_len` = the size needed; the outcome is kept
+ * for `hb_task_client_next`); `HB_CONFIG`; `HB_INVALID_ARGUMENT` (`buf`
+ * NULL with `len` > 0, `data` NULL with `len` > 0, a negative time-out);
+ * `HB_STOPPED`; `HB_INVALID_HANDLE`. Any thread; waits for the outcome
+ * without holding the client.
+ */
+hb_status hb_task_client_request(const hb_task_client *c,
+                                 const char *service,
+                                 const void *data,
+                                 size_t data_len,
+                                 int32_t timeout_ms,
+                                 void *buf,
+                                 size_t len,
+                                 size_t *out_len);
+
+/**
+ * Copy the client's counters into `*out`; set `out->size` first.
+ *
+ * Returns `HB_OK`, `HB_INVALID_HANDLE`, or `HB_INVALID_ARGUMENT` (`out`
+ * NULL, `out->size` not set). Any thread; never waits.
+ */
+hb_status hb_task_client_stats(const hb_task_client *c, hb_task_client_stats_t *out);
+
+/**
+ * Close the client (requests in flight are abandoned; the broker still
+ * finishes them and keeps their results for a fetch) and release the
+ * handle; waits on it return `HB_STOPPED`. NULL is a no-op. Any thread;
+ * waits for the client's I/O thread to end (at once).
+ */
+hb_status hb_task_client_free(hb_task_client *c);
 
 /**
  * Wait until at least one of `n` handles is ready, at most `timeout_ms`

@@ -3,6 +3,10 @@
 
 use hypobus::failover::Role;
 use hypobus::net::BrokerAddr;
+use hypobus::task::broker::{PeeringConfig, Policy, TaskBrokerConfig};
+use hypobus::task::client::TaskClientConfig;
+use hypobus::task::store::StoreConfig;
+use hypobus::task::worker::WorkerConfig;
 use hypobus::wire::Number;
 use std::fmt;
 
@@ -59,9 +63,45 @@ pub enum Command {
     Lab { requests: usize, clients: usize, per_client: usize, window: usize, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool },
     /// `hypobus ctl EP status|handback`.
     Ctl { endpoint: String, command: String, timeout_ms: u64 },
+    /// `hypobus task-broker …`.
+    TaskBroker { cfg: TaskBrokerConfig, role: RoleOpts },
+    /// `hypobus worker …`: an echo worker (see `WorkerOpts`).
+    Worker(WorkerOpts),
+    /// `hypobus task …`.
+    Task(TaskOpts),
 }
 
-pub const COMMANDS: [&str; 6] = ["broker", "op", "calc", "client", "lab", "ctl"];
+/// `hypobus worker`: what its built-in handler does.
+#[derive(Debug, Clone)]
+pub struct WorkerOpts {
+    pub cfg: WorkerConfig,
+    /// Sleep this long per request (simulated work).
+    pub delay_ms: u64,
+    /// Report this load instead of the share of busy slots.
+    pub load: Option<u32>,
+    /// Answer `TAG:request` instead of the request itself.
+    pub tag: Option<String>,
+    pub role: RoleOpts,
+}
+
+/// `hypobus task`: the requests (or fetches) to make.
+#[derive(Debug, Clone)]
+pub struct TaskOpts {
+    pub cfg: TaskClientConfig,
+    pub service: String,
+    pub bodies: Vec<String>,
+    /// The id of the (one) request, instead of a fresh one.
+    pub id: Option<String>,
+    /// Ids to fetch instead of sending requests.
+    pub fetch: Vec<String>,
+    /// Print `ID<TAB>result` lines.
+    pub print_ids: bool,
+    /// Give up on the whole batch after this long.
+    pub wait_ms: u64,
+    pub verbose: bool,
+}
+
+pub const COMMANDS: [&str; 9] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task"];
 
 const BROKER_HELP: &str = "  --broker HOST[:XSUB_PORT:XPUB_PORT]
                         a broker to connect to (default 127.0.0.1, ports 5555:5556);
@@ -205,6 +245,92 @@ the backup hands back; the report gives the gap, lost and duplicated answers.
   -v, --verbose         event logs of every role on stderr
   -h, --help            this help"
             .to_string(),
+        Some("task-broker") => format!(
+            "\
+usage: hypobus task-broker [--frontend EP] [--backend EP] [--policy lru|load]
+                           [--store memory|sqlite:PATH] [--db PATH] [--full-sync]
+                           [--answer-timeout-ms N] [--max-attempts N] [--service-wait-ms N]
+                           [--hb-interval-ms N] [--liveness N] [--name NAME]
+                           [--state EP --peer 'STATE_EP|FRONTEND_EP'... [--peer-interval-ms N]]
+
+A task broker (the course's request/reply brokers): clients connect to the
+frontend, workers to the backend; each request goes to one ready worker of
+its service and its answer back to the client that sent it. The course's
+frames work unchanged (REQ clients, REQ workers that register with an empty
+message); our clients and workers (hypobus task / hypobus worker, the C and
+binding APIs) add request ids, services, load, heartbeats. docs/PROTOCOL.md.
+
+  --frontend EP         endpoint to bind for clients (default tcp://*:5570)
+  --backend EP          endpoint to bind for workers (default tcp://*:5571)
+  --policy lru|load     lru: the least recently used ready worker (default);
+                        load: the ready worker reporting the least load
+  --store memory|sqlite:PATH
+                        where requests and results are journaled (default memory);
+                        with a file, a broker killed and restarted on it finishes
+                        every accepted request, and results can be fetched by id
+  --db PATH             the same as --store sqlite:PATH
+  --full-sync           SQLite synchronous=FULL (survives power loss, slower)
+  --answer-timeout-ms N a dispatched request unanswered for N ms goes to another
+                        worker; the first one's late answer is dropped (default 5000)
+  --max-attempts N      dispatches before a request fails with an error (default 5)
+  --service-wait-ms N   a request for a service no worker serves waits N ms for
+                        one, then gets an error (default 5000)
+  --hb-interval-ms N    heartbeats to and from workers (default 1000)
+  --liveness N          missed heartbeats before a worker or peer is dead (default 3)
+  --name NAME           this broker's name in logs and toward peers (default task-PID)
+  --state EP            peering: bind a PUB endpoint publishing the spare capacity
+  --peer 'STATE_EP|FRONTEND_EP'
+                        peering: a peer broker's capacity endpoint and frontend
+                        (repeat for more peers); requests with no ready local
+                        worker go to a peer with capacity
+  --peer-interval-ms N  capacity publication period (default 1000)
+{ROLE_HELP}"
+        ),
+        Some("worker") => format!(
+            "\
+usage: hypobus worker [--broker EP] [--service S]... [--threads N] [--delay-ms N]
+                      [--tag TEXT] [--load N] [--hb-interval-ms N] [--liveness N] [--name NAME]
+
+A task worker with a built-in handler: answers every request with its own
+body (`TEXT:body` with --tag), after --delay-ms of simulated work, on a pool
+of --threads handler threads. It registers with the broker, heartbeats, and
+registers again when the broker restarts.
+
+  --broker EP           the task broker's backend (default tcp://127.0.0.1:5571)
+  --service S           a service to serve (repeat; default: the default service)
+  --threads N           handler threads = requests held at once (default 1)
+  --delay-ms N          work time per request (default 0)
+  --tag TEXT            answer TEXT:body
+  --load N              report load N instead of the share of busy threads
+  --hb-interval-ms N    heartbeat period, the broker's (default 1000)
+  --liveness N          missed broker heartbeats before reconnecting (default 3)
+  --name NAME           prefix of the worker's routing id (default w)
+{ROLE_HELP}"
+        ),
+        Some("task") => "\
+usage: hypobus task [--broker EP] [--service S] [--timeout-ms N] [--tries N]
+                    [--id ID] [--ids] [--wait-ms N] BODY...
+       hypobus task [--broker EP] --fetch ID...
+
+Sends each BODY as a request (all at once) and prints each result on its own
+line, in order. Lazy pirate: a request unanswered for --timeout-ms is sent
+again with the same id (on a fresh socket when the broker was silent), and
+gives up after --tries sends. --fetch asks for the outcome of earlier
+requests by id (waiting for those still running).
+
+  --broker EP           the task broker's frontend (default tcp://127.0.0.1:5570)
+  --service S           the service of the requests (default: the default service)
+  --timeout-ms N        wait per try (default 2500)
+  --tries N             sends before giving up (default 3)
+  --id ID               the id of the request (one BODY only)
+  --ids                 print ID<TAB>result
+  --wait-ms N           give up on the whole batch after N ms (default: tries x time-out + 1 s)
+  -v, --verbose         event logs and the counters on stderr
+  -h, --help            this help
+
+Exit status: 0 when every request got a result; 1 when one failed or gave up
+(its error on stderr); 2 for a usage error."
+            .to_string(),
         _ => "\
 usage: hypobus <command> [options]
 
@@ -216,6 +342,9 @@ The ZeroMQ hypotenuse lab, one role per command:
   client    ask for one hypotenuse: hypobus client 12 13  ->  17.6918
   lab       run every role in this process on loopback and show them working
   ctl       ask a failover broker for its state, or ask the backup to hand back
+  task-broker  a task broker between clients and pools of workers (lru, load, services)
+  worker    a task worker (echo handler) for a task broker
+  task      send requests to a task broker and print the results
   help      this help, or `hypobus help <command>`
 
 Run `hypobus <command> --help` for its options. A whole lab on one machine:
@@ -231,6 +360,13 @@ With a backup broker (see `hypobus broker --help`):
   hypobus broker --role primary --peer-hb tcp://B:5560 --ctl 5570        # on host A
   hypobus broker --role backup  --peer-hb tcp://A:5560 --ctl 5570        # on host B
   hypobus op --lane 1 --broker A --broker B   # and so on: every node knows both
+
+Task brokers (request/reply: many clients, pools of workers, see
+`hypobus task-broker --help`):
+
+  hypobus task-broker --db tasks.db &          # journal in SQLite: survives a kill
+  hypobus worker --threads 4 --tag w1 &
+  hypobus task hello world                     # -> w1:hello, w1:world
 
 Options:
   -h, --help     this help
@@ -559,8 +695,150 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 other => usage(cmd, format!("unknown ctl command {other:?} (status or handback)")),
             }
         }
+        "task-broker" => parse_task_broker(&mut a, role),
+        "worker" => parse_worker(&mut a, role),
+        "task" => parse_task(&mut a),
         _ => unreachable!("every command is handled"),
     }
+}
+
+fn ms(v: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(v)
+}
+
+fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> {
+    let cmd = a.cmd;
+    let mut cfg = TaskBrokerConfig { frontend: "tcp://*:5570".into(), backend: "tcp://*:5571".into(), ..Default::default() };
+    let (mut state, mut peers, mut peer_interval, mut full_sync) = (None, Vec::new(), 1000u64, false);
+    while let Some((f, v)) = a.next_flag()? {
+        match f.as_str() {
+            "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+            "--frontend" => cfg.frontend = endpoint(cmd, &f, &a.value(&f, v)?)?,
+            "--backend" => cfg.backend = endpoint(cmd, &f, &a.value(&f, v)?)?,
+            "--policy" => {
+                let p = a.value(&f, v)?;
+                cfg.policy = Policy::parse(&p).map_err(|_| Usage { msg: format!("--policy must be lru or load, not {p:?}"), cmd: Some(cmd) })?;
+            }
+            "--store" => {
+                let s = a.value(&f, v)?;
+                cfg.store = match s.as_str() {
+                    "memory" => StoreConfig::Memory,
+                    _ => match s.strip_prefix("sqlite:") {
+                        Some(path) if !path.is_empty() => StoreConfig::Sqlite { path: path.into(), full_sync: false },
+                        _ => return usage(cmd, format!("--store must be memory or sqlite:PATH, not {s:?}")),
+                    },
+                };
+            }
+            "--db" => cfg.store = StoreConfig::Sqlite { path: a.value(&f, v)?.into(), full_sync: false },
+            "--full-sync" => {
+                a.no_value(&f, &v)?;
+                full_sync = true;
+            }
+            "--answer-timeout-ms" => cfg.answer_timeout = ms(a.number(&f, v, 1u64)?),
+            "--max-attempts" => cfg.max_attempts = a.number(&f, v, 1u32)?,
+            "--service-wait-ms" => cfg.service_wait = ms(a.number(&f, v, 0u64)?),
+            "--hb-interval-ms" => cfg.hb_interval = ms(a.number(&f, v, 1u64)?),
+            "--liveness" => cfg.liveness = a.number(&f, v, 1u32)?,
+            "--name" => cfg.name = a.value(&f, v)?,
+            "--state" => state = Some(endpoint(cmd, &f, &a.value(&f, v)?)?),
+            "--peer" => {
+                let p = a.value(&f, v)?;
+                let Some((st, fe)) = p.split_once(['|', ',']) else {
+                    return usage(cmd, format!("--peer needs 'STATE_EP|FRONTEND_EP', not {p:?}"));
+                };
+                peers.push((connect_endpoint(cmd, "--peer", st.trim())?, connect_endpoint(cmd, "--peer", fe.trim())?));
+            }
+            "--peer-interval-ms" => peer_interval = a.number(&f, v, 1u64)?,
+            _ => a.role_flag(&f, v, &mut role)?,
+        }
+    }
+    a.no_positionals()?;
+    if full_sync {
+        match &mut cfg.store {
+            StoreConfig::Sqlite { full_sync, .. } => *full_sync = true,
+            StoreConfig::Memory => return usage(cmd, "--full-sync needs an SQLite store (--db PATH)"),
+        }
+    }
+    match (state, peers.is_empty()) {
+        (Some(state), false) => cfg.peering = Some(PeeringConfig { state, peers, interval: ms(peer_interval) }),
+        (None, true) => {}
+        (None, false) => return usage(cmd, "--peer needs --state EP (where this broker publishes its own capacity)"),
+        (Some(_), true) => return usage(cmd, "--state needs at least one --peer"),
+    }
+    Ok(Command::TaskBroker { cfg, role })
+}
+
+fn parse_worker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> {
+    let cmd = a.cmd;
+    let mut cfg = WorkerConfig::new("tcp://127.0.0.1:5571");
+    let (mut delay_ms, mut load, mut tag) = (0u64, None, None);
+    while let Some((f, v)) = a.next_flag()? {
+        match f.as_str() {
+            "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+            "--broker" => cfg.broker = connect_endpoint(cmd, &f, &a.value(&f, v)?)?,
+            "--service" => {
+                let s = a.value(&f, v)?;
+                if !hypobus::task::proto::valid_service(s.as_bytes()) {
+                    return usage(cmd, format!("--service {s:?}: at most 64 of A-Z a-z 0-9 . _ - : /"));
+                }
+                cfg.services.push(s);
+            }
+            "--threads" => cfg.capacity = a.number(&f, v, 1u32)?,
+            "--delay-ms" => delay_ms = a.number(&f, v, 0u64)?,
+            "--load" => load = Some(a.number(&f, v, 0u32)?),
+            "--tag" => tag = Some(a.value(&f, v)?),
+            "--hb-interval-ms" => cfg.hb_interval = ms(a.number(&f, v, 1u64)?),
+            "--liveness" => cfg.liveness = a.number(&f, v, 1u32)?,
+            "--name" => cfg.name = a.value(&f, v)?,
+            _ => a.role_flag(&f, v, &mut role)?,
+        }
+    }
+    a.no_positionals()?;
+    Ok(Command::Worker(WorkerOpts { cfg, delay_ms, load, tag, role }))
+}
+
+fn parse_task(a: &mut Args<'_>) -> Result<Command, Usage> {
+    let cmd = a.cmd;
+    let mut cfg = TaskClientConfig::new("tcp://127.0.0.1:5570");
+    let (mut service, mut id, mut fetch, mut print_ids, mut wait_ms, mut verbose) = (String::new(), None, Vec::new(), false, None, false);
+    while let Some((f, v)) = a.next_flag()? {
+        match f.as_str() {
+            "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+            "--broker" => cfg.broker = connect_endpoint(cmd, &f, &a.value(&f, v)?)?,
+            "--service" => service = a.value(&f, v)?,
+            "--timeout-ms" => cfg.timeout = ms(a.number(&f, v, 1u64)?),
+            "--tries" => cfg.tries = a.number(&f, v, 1u32)?,
+            "--id" => id = Some(a.value(&f, v)?),
+            "--fetch" => fetch.push(a.value(&f, v)?),
+            "--ids" => {
+                a.no_value(&f, &v)?;
+                print_ids = true;
+            }
+            "--wait-ms" => wait_ms = Some(a.number(&f, v, 1u64)?),
+            "-v" | "--verbose" => {
+                a.no_value(&f, &v)?;
+                verbose = true;
+            }
+            _ => return a.unknown(&f),
+        }
+    }
+    let bodies = std::mem::take(&mut a.positional);
+    if !hypobus::task::proto::valid_service(service.as_bytes()) {
+        return usage(cmd, format!("--service {service:?}: at most 64 of A-Z a-z 0-9 . _ - : /"));
+    }
+    for i in id.iter().chain(fetch.iter()) {
+        if !hypobus::task::proto::valid_id(i.as_bytes()) {
+            return usage(cmd, format!("bad request id {i:?} (1-128 printable ASCII characters, no space)"));
+        }
+    }
+    match (bodies.len(), fetch.is_empty()) {
+        (0, true) => return usage(cmd, "nothing to do: give request bodies, or --fetch ID"),
+        (n, false) if n > 0 => return usage(cmd, "--fetch takes no request bodies"),
+        (n, _) if n != 1 && id.is_some() => return usage(cmd, "--id goes with exactly one request body"),
+        _ => {}
+    }
+    let wait_ms = wait_ms.unwrap_or(cfg.timeout.as_millis() as u64 * cfg.tries as u64 + 1000);
+    Ok(Command::Task(TaskOpts { cfg, service, bodies, id, fetch, print_ids, wait_ms, verbose }))
 }
 
 #[cfg(test)]
@@ -595,6 +873,22 @@ mod tests {
         }
         assert!(matches!(p("ctl tcp://10.0.0.2:5570 status"), Ok(Command::Ctl { .. })));
         assert!(matches!(p("lab --failover-hb-ms 50"), Ok(Command::Lab { failover_hb_ms: 50, .. })));
+        match p("task-broker --policy load --db /tmp/x.db --answer-timeout-ms 300 --state 5572 --peer 127.0.0.1:6572|127.0.0.1:6570") {
+            Ok(Command::TaskBroker { cfg, .. }) => {
+                assert_eq!((cfg.policy, cfg.answer_timeout.as_millis(), cfg.frontend.as_str()), (Policy::Load, 300, "tcp://*:5570"));
+                assert!(matches!(cfg.store, StoreConfig::Sqlite { .. }));
+                assert_eq!(cfg.peering.unwrap().peers, vec![("tcp://127.0.0.1:6572".to_string(), "tcp://127.0.0.1:6570".to_string())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(p("worker --service A --service B --threads 4 --tag x"), Ok(Command::Worker(ref w)) if w.cfg.capacity == 4 && w.cfg.services.len() == 2));
+        assert!(matches!(p("task a b c --service A"), Ok(Command::Task(ref t)) if t.bodies.len() == 3 && t.service == "A"));
+        assert!(matches!(p("task --fetch id-1"), Ok(Command::Task(ref t)) if t.fetch == ["id-1"]));
+        for bad in ["task", "task --fetch x y", "task --id a b c", "task --service a,b x", "task-broker --policy fifo", "task-broker --peer 1|2",
+            "task-broker --state 5572", "task-broker --full-sync", "task-broker --store disk", "worker --threads 0", "worker --service a,b", "task --fetch 'a b'"]
+        {
+            assert!(p(bad).is_err(), "{bad:?} accepted");
+        }
         for bad in ["", "nope", "op", "op --lane 0", "op --lane x", "calc --timeout-ms", "client 12", "client 12 abc", "client -3 4",
             "client 1 2 3", "broker --no-hb --hb-interval-ms 5", "broker --xsub foo", "calc --broker h:1", "lab --requests 0", "broker --no-hb=1",
             "broker --role primary", "broker --role middle --peer-hb 5560", "broker --peer-hb 5560", "broker --ctl 5570",

@@ -12,6 +12,7 @@
 //! | [`lab`] | the whole lab on loopback, as `hypobus lab` runs it, and the failover trial |
 //! | [`socket`] | generic ZeroMQ sockets (every type the course uses), for the bindings |
 //! | [`proxy`] | a proxy on a library thread (XPUB/XSUB, ROUTER/DEALER brokers) |
+//! | [`task`] | task brokers (lru / load / typed, fault tolerant, durable, peering), workers, lazy-pirate clients |
 //! | [`ffi`] | the C ABI (`include/hypobus.h`) |
 //! | [`zsys`] | the few raw libzmq calls the `zmq` crate does not expose |
 //! | [`runner`], [`log`], [`error`] | role threads, event logs, the error type |
@@ -52,6 +53,8 @@ pub mod proxy;
 pub mod runner;
 /// cbindgen:ignore
 pub mod socket;
+/// cbindgen:ignore
+pub mod task;
 /// cbindgen:ignore
 pub mod wire;
 /// cbindgen:ignore

@@ -202,6 +202,9 @@ fn run(cmd: Command) -> ExitCode {
             }
             Err(e) => fail("ctl", &e),
         },
+        Command::TaskBroker { cfg, role } => run_task_broker(cfg, role),
+        Command::Worker(w) => run_worker(w),
+        Command::Task(t) => run_task(t),
         Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose } => {
             hypobus::log::set_enabled(verbose);
             let cfg = DemoConfig {
@@ -271,6 +274,127 @@ fn run_failover_broker(xsub: String, xpub: String, hb: String, hb_interval_ms: u
         print_event(&ev);
     }
     finish("broker", alive, stopped, stats(&b))
+}
+
+/// `hypobus task-broker`: prints `task-broker ready: …` with the bound endpoints.
+fn run_task_broker(cfg: hypobus::task::broker::TaskBrokerConfig, role: RoleOpts) -> ExitCode {
+    use hypobus::task::{broker::TaskBroker, fmt_broker};
+    start_role(&role);
+    let (policy, store) = (cfg.policy.name(), cfg.store.clone());
+    let mut b = match TaskBroker::start(cfg) {
+        Ok(b) => b,
+        Err(e) => return fail("task-broker", &e),
+    };
+    let ep = b.endpoints().clone();
+    let store = match store {
+        hypobus::task::store::StoreConfig::Memory => "memory".to_string(),
+        hypobus::task::store::StoreConfig::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
+    };
+    println!(
+        "task-broker ready: name {} frontend {} backend {} policy {policy} store {store}{} recovered {}",
+        b.name(),
+        ep.frontend,
+        ep.backend,
+        ep.state.map(|s| format!(" state {s}")).unwrap_or_default(),
+        b.stats().recovered
+    );
+    let alive = serve("task-broker", &role, &|| fmt_broker(&b.stats()), &|| b.is_running(), &std::thread::sleep);
+    let stopped = b.stop();
+    finish("task-broker", alive, stopped, fmt_broker(&b.stats()))
+}
+
+/// `hypobus worker`: the echo worker.
+fn run_worker(o: cli::WorkerOpts) -> ExitCode {
+    use hypobus::task::{fmt_worker, worker::TaskWorker};
+    start_role(&o.role);
+    let (delay, tag) = (Duration::from_millis(o.delay_ms), o.tag.clone());
+    let text = format!(
+        "worker ready: broker {} services {} threads {}",
+        o.cfg.broker,
+        if o.cfg.services.is_empty() { "(default)".to_string() } else { o.cfg.services.join(",") },
+        o.cfg.capacity
+    );
+    let handler = move |job: &hypobus::task::worker::Job| {
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        Ok(match &tag {
+            Some(t) => [t.as_bytes(), b":", &job.body].concat(),
+            None => job.body.clone(),
+        })
+    };
+    let mut w = match TaskWorker::serve(o.cfg, handler) {
+        Ok(w) => w,
+        Err(e) => return fail("worker", &e),
+    };
+    w.set_load(o.load);
+    println!("{text}");
+    let alive = serve("worker", &o.role, &|| fmt_worker(&w.stats()), &|| w.is_running(), &std::thread::sleep);
+    let stopped = w.stop();
+    finish("worker", alive, stopped, fmt_worker(&w.stats()))
+}
+
+/// `hypobus task`: every request at once, results printed in order.
+fn run_task(t: cli::TaskOpts) -> ExitCode {
+    use hypobus::task::client::{Outcome, TaskClient};
+    hypobus::log::set_enabled(t.verbose);
+    let broker = t.cfg.broker.clone();
+    let c = match TaskClient::new(t.cfg) {
+        Ok(c) => c,
+        Err(e) => return fail("task", &e),
+    };
+    let mut ids = Vec::new();
+    let submitted = if t.fetch.is_empty() {
+        t.bodies.iter().try_for_each(|b| {
+            let id = match &t.id {
+                Some(id) => c.submit_with_id(id, &t.service, b.as_bytes()).map(|_| id.clone()),
+                None => c.submit(&t.service, b.as_bytes()),
+            }?;
+            ids.push(id);
+            Ok(())
+        })
+    } else {
+        t.fetch.iter().try_for_each(|id| {
+            ids.push(id.clone());
+            c.fetch(id)
+        })
+    };
+    if let Err(e) = submitted {
+        return fail("task", &e);
+    }
+    let deadline = Instant::now() + Duration::from_millis(t.wait_ms);
+    let mut outcomes = std::collections::HashMap::new();
+    while outcomes.len() < ids.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match c.next(left) {
+            Some(done) => {
+                outcomes.insert(done.id, done.outcome);
+            }
+            None => break,
+        }
+    }
+    let mut code = ExitCode::SUCCESS;
+    for id in &ids {
+        let shown = if t.print_ids { format!("{id}\t") } else { String::new() };
+        match outcomes.remove(id) {
+            Some(Outcome::Ok(body)) => println!("{shown}{}", String::from_utf8_lossy(&body)),
+            Some(other) => {
+                let why = match other {
+                    Outcome::Failed(w) => format!("the task failed: {w}"),
+                    Outcome::GaveUp(w) => w,
+                    _ => format!("the broker at {broker} knows no request {id}"),
+                };
+                eprintln!("hypobus task: {id}: {why}");
+                code = ExitCode::from(1);
+            }
+            None => {
+                eprintln!("hypobus task: {id}: no outcome within {} ms", t.wait_ms);
+                code = ExitCode::from(1);
+            }
+        }
+    }
+    hypobus::log!("task", "{}", hypobus::task::fmt_client(&c.stats()));
+    code
 }
 
 fn main() -> ExitCode {

@@ -27,6 +27,7 @@ pub mod failover;
 pub mod op;
 pub mod proxy;
 pub mod socket;
+pub mod task;
 pub mod wait;
 
 use crate::error::Error;
@@ -365,6 +366,9 @@ pub(crate) enum TypeTag {
     Failover,
     Socket,
     Proxy,
+    TaskBroker,
+    TaskWorker,
+    TaskClient,
 }
 
 impl TypeTag {
@@ -378,6 +382,9 @@ impl TypeTag {
             TypeTag::Failover => "hb_failover",
             TypeTag::Socket => "hb_socket",
             TypeTag::Proxy => "hb_proxy",
+            TypeTag::TaskBroker => "hb_task_broker",
+            TypeTag::TaskWorker => "hb_task_worker",
+            TypeTag::TaskClient => "hb_task_client",
         }
     }
 }

@@ -16,15 +16,17 @@ mkdir -p "$OUT"
 LAB_PID=""
 FO_P_PID=""
 FO_B_PID=""
+TB_PID=""
+TW_PID=""
 cleanup() {
-    exec 3>&- 4>&- 5>&- 2>/dev/null || true
-    for pid in "$LAB_PID" "$FO_P_PID" "$FO_B_PID"; do
+    exec 3>&- 4>&- 5>&- 6>&- 7>&- 2>/dev/null || true
+    for pid in "$LAB_PID" "$FO_P_PID" "$FO_B_PID" "$TB_PID" "$TW_PID"; do
         if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
             kill "$pid" 2>/dev/null
             wait "$pid" 2>/dev/null
         fi
     done
-    rm -f "$OUT/lab_ctl" "$OUT/fo_p_ctl" "$OUT/fo_b_ctl"
+    rm -f "$OUT/lab_ctl" "$OUT/fo_p_ctl" "$OUT/fo_b_ctl" "$OUT/tb_ctl" "$OUT/tw_ctl"
 }
 trap cleanup EXIT
 
@@ -52,6 +54,9 @@ build() { # name source [extra flags]
 build lab_node examples/c/lab_node.c
 build client examples/c/client.c
 build failover_broker examples/c/failover_broker.c
+for t in task_broker task_worker task_client task_course_brokers; do
+    build "$t" "examples/c/$t.c" -pthread
+done
 build api_test tests/c/api_test.c -pthread -lm
 # The header must also be valid C++.
 if command -v g++ >/dev/null; then
@@ -273,6 +278,65 @@ sed 's/^/    fo_b: /' "$BLOG"
     grep -q 'activations 1, deactivations 0,' "$PLOG"
 fo_check "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
 
+
+# ---------------------------------------------------------------- task brokers
+# examples/c/task_course_brokers (router/dealer, router/router, fault
+# tolerant, self-checking), then task_broker + task_worker + task_client
+# as three processes: results, a failed task, the counters at the end.
+if timeout 60 "$OUT/task_course_brokers" >"$OUT/task_course_brokers.log" 2>&1; then
+    sed 's/^/    /' "$OUT/task_course_brokers.log"
+    ok "task_course_brokers: router/dealer, router/router and fault-tolerant brokers"
+else
+    sed 's/^/    /' "$OUT/task_course_brokers.log"
+    not_ok "task_course_brokers"
+fi
+rm -f "$OUT/tb_ctl" "$OUT/tw_ctl"
+mkfifo "$OUT/tb_ctl" "$OUT/tw_ctl"
+"$OUT/task_broker" --hb-interval-ms 100 <"$OUT/tb_ctl" >"$OUT/task_broker.log" 2>"$OUT/task_broker.err" &
+TB_PID=$!
+exec 6>"$OUT/tb_ctl"
+wait_line "$OUT/task_broker.log" '^ready$' 10
+TFE=$(sed -n 's/^frontend //p' "$OUT/task_broker.log")
+TBE=$(sed -n 's/^backend //p' "$OUT/task_broker.log")
+"$OUT/task_worker" "$TBE" 3 "" <"$OUT/tw_ctl" >"$OUT/task_worker.log" 2>&1 &
+TW_PID=$!
+exec 7>"$OUT/tw_ctl"
+wait_line "$OUT/task_worker.log" '^ready$' 10
+got=$(timeout 30 "$OUT/task_client" "$TFE" alpha beta gamma 2>"$OUT/task_client.err" | cut -d' ' -f1,3 | sort | tr '\n' ' ')
+if [ "$got" = "ok :ALPHA ok :BETA ok :GAMMA " ]; then
+    ok "task_client -> task_broker -> task_worker (C callback): 3 results"
+else
+    cat "$OUT/task_client.err" "$OUT/task_broker.err"
+    not_ok "task_client -> task_broker -> task_worker: got '$got'"
+fi
+got=$(timeout 30 "$OUT/task_client" "$TFE" fail 2>/dev/null)
+rc=$?
+if [ $rc -eq 1 ] && echo "$got" | grep -q "^failed .* this worker refuses 'fail'$"; then
+    ok "task_client: a failed task is reported with the worker's reason, exit 1"
+else
+    not_ok "task_client: a failed task (exit $rc, got '$got')"
+fi
+exec 7>&- 6>&-
+for pid in "$TW_PID" "$TB_PID"; do
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+done
+wait "$TW_PID"
+rcw=$?
+wait "$TB_PID"
+rcb=$?
+TW_PID=""
+TB_PID=""
+sed 's/^/    task_worker: /' "$OUT/task_worker.log"
+sed 's/^/    task_broker: /' "$OUT/task_broker.log"
+if [ $rcw -eq 0 ] && [ $rcb -eq 0 ] && grep -q '^jobs 4 replies 4 errors 1 ' "$OUT/task_worker.log" &&
+    grep -q '^requests 4 replies 4 errors 1 ' "$OUT/task_broker.log"; then
+    ok "task_broker and task_worker stop on end of input, exit 0, counters printed"
+else
+    not_ok "task_broker and task_worker stop on end of input (exit codes $rcw $rcb)"
+fi
 
 # ---------------------------------------------------------------- course patterns on the socket ABI
 echo "# course patterns (tests/c/patterns.sh)"
