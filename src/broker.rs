@@ -90,7 +90,7 @@ pub(crate) fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
     if ep.contains('[') {
         sock.set_ipv6(true)?;
     }
-    sock.bind(ep).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
+    net::no_eintr(|| sock.bind(ep)).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
     Ok(sock.get_last_endpoint()?.unwrap_or_else(|_| ep.to_string()))
 }
 

@@ -185,7 +185,7 @@ impl FailoverBroker {
         if cfg.peer_hb.contains('[') {
             peer.set_ipv6(true)?;
         }
-        peer.connect(&cfg.peer_hb).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
+        net::no_eintr(|| peer.connect(&cfg.peer_hb)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
         let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
@@ -389,7 +389,7 @@ pub fn ctl_request(endpoint: &str, command: &str, timeout: Duration) -> Result<S
     let ctx = zmq::Context::new();
     let req = ctx.socket(zmq::REQ)?;
     req.set_linger(0)?;
-    req.connect(endpoint).map_err(|e| Error::Config(format!("cannot connect to {endpoint}: {e}")))?;
+    net::no_eintr(|| req.connect(endpoint)).map_err(|e| Error::Config(format!("cannot connect to {endpoint}: {e}")))?;
     if req.poll(zmq::POLLOUT, net::ms_until(deadline))? == 0 {
         return Err(Error::Timeout(ms));
     }

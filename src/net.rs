@@ -13,6 +13,21 @@ pub fn context() -> zmq::Context {
     CTX.clone()
 }
 
+/// Run a libzmq call that does not wait (a connect, a bind, a send to a
+/// PUB socket) again when a signal interrupted it (`EINTR`: libzmq was
+/// processing its commands when a handler ran). Such calls must neither
+/// fail nor be left half-done because a Python or Node program got a
+/// signal; waits are the only calls that report `HB_INTERRUPTED`.
+pub fn no_eintr<T>(mut f: impl FnMut() -> std::result::Result<T, zmq::Error>) -> std::result::Result<T, zmq::Error> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(zmq::Error::EINTR) if tries < 1000 => tries += 1,
+            r => return r,
+        }
+    }
+}
+
 /// A fresh `inproc://` endpoint name for a socket pair inside this
 /// process (control channels, monitors): `inproc://hypobus-<kind>-<pid>-<n>`.
 pub fn inproc_endpoint(kind: &str) -> String {
@@ -184,8 +199,8 @@ impl NodeSockets {
         let watch = watch && !brokers.iter().any(|b| b.xsub.starts_with("inproc://") || b.xpub.starts_with("inproc://"));
         let monitors = if watch { Some((attach_monitor(ctx, &publ)?, attach_monitor(ctx, &sub)?)) } else { None };
         for b in brokers {
-            publ.connect(&b.xsub).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;
-            sub.connect(&b.xpub).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
+            no_eintr(|| publ.connect(&b.xsub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;
+            no_eintr(|| sub.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
         }
         Ok(NodeSockets { publ, sub, monitors })
     }
@@ -217,9 +232,10 @@ impl NodeSockets {
     }
 
     /// Send a two-frame message `[topic, value]`.
+    /// A signal never fails it or leaves half a message (see [`no_eintr`]).
     pub fn publish(&self, topic: &[u8], value: &[u8]) -> Result<()> {
-        self.publ.send(topic, zmq::SNDMORE)?;
-        self.publ.send(value, 0)?;
+        no_eintr(|| self.publ.send(topic, zmq::SNDMORE))?;
+        no_eintr(|| self.publ.send(value, 0))?;
         Ok(())
     }
 }

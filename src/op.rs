@@ -366,16 +366,22 @@ impl OpPull {
         }
         let y = Number::parse(text.as_bytes())?;
         self.core.net.refresh()?;
-        let tag = self.pending.remove(&id).flatten();
-        self.core.answer(tag.as_deref(), Ok(y))
+        let tag = self.pending.get(&id).cloned().flatten();
+        self.core.answer(tag.as_deref(), Ok(y))?;
+        // Taken off only once answered: a failed send leaves it to answer again.
+        self.pending.remove(&id);
+        Ok(())
     }
 
     /// Answer request `id` with a value, or with an error reason.
     pub fn reply(&mut self, id: u64, result: std::result::Result<f64, String>) -> Result<()> {
         self.core.net.refresh()?;
-        let tag = self.pending.remove(&id).ok_or_else(|| Error::Config(format!("no pending request with id {id}")))?;
+        let tag = self.pending.get(&id).cloned().ok_or_else(|| Error::Config(format!("no pending request with id {id}")))?;
         let r = result.and_then(|y| Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}")));
-        self.core.answer(tag.as_deref(), r)
+        self.core.answer(tag.as_deref(), r)?;
+        // Taken off only once answered: a failed send leaves it to answer again.
+        self.pending.remove(&id);
+        Ok(())
     }
 
     /// Current counters.

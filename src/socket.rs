@@ -681,7 +681,15 @@ impl Socket {
             let last = i + 1 == sizes.len();
             let flags = ZMQ_DONTWAIT | if last && !more { 0 } else { ZMQ_SNDMORE };
             // SAFETY: live socket; data[off..end] is readable.
-            let rc = unsafe { zsys::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
+            let mut rc = unsafe { zsys::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
+            // A signal after the first frame went: send the rest (libzmq keeps
+            // the message open), never leave half a message behind.
+            let mut tries = 0;
+            while rc < 0 && i > 0 && zsys::errno() == libc::EINTR && tries < 1000 {
+                tries += 1;
+                // SAFETY: as above.
+                rc = unsafe { zsys::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
+            }
             if rc < 0 {
                 let errno = zsys::errno();
                 if i == 0 && errno == libc::EAGAIN {
@@ -709,7 +717,14 @@ impl Socket {
         for (i, f) in frames.iter().enumerate() {
             let flags = ZMQ_DONTWAIT | if i + 1 == frames.len() && !more { 0 } else { ZMQ_SNDMORE };
             // SAFETY: live socket; f is readable.
-            if unsafe { zsys::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) } < 0 {
+            let mut rc = unsafe { zsys::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
+            let mut tries = 0;
+            while rc < 0 && i > 0 && zsys::errno() == libc::EINTR && tries < 1000 {
+                tries += 1; // the rest of a started message goes, as in try_send
+                // SAFETY: as above.
+                rc = unsafe { zsys::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
+            }
+            if rc < 0 {
                 let errno = zsys::errno();
                 if i == 0 && errno == libc::EAGAIN {
                     return Ok(false);
@@ -772,7 +787,15 @@ impl Socket {
             }
             let f = &mut self.frames[n];
             // SAFETY: live socket used only by this thread (we hold &mut self).
-            let r = unsafe { f.recv(raw, ZMQ_DONTWAIT) };
+            let mut r = unsafe { f.recv(raw, ZMQ_DONTWAIT) };
+            // A signal in the middle of a message: take the rest of it (it
+            // is there), never lose the frames already taken.
+            let mut tries = 0;
+            while n > 0 && r == Err(libc::EINTR) && tries < 1000 {
+                tries += 1;
+                // SAFETY: as above.
+                r = unsafe { f.recv(raw, ZMQ_DONTWAIT) };
+            }
             let len = match r {
                 Ok(len) => len,
                 Err(e) if e == libc::EAGAIN && n == 0 => return Ok(false),
