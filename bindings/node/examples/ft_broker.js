@@ -39,6 +39,7 @@ sc.on('message', (c, sep, m) => send(c, m))
 sw.on('message', (w, sep, c, sep2, r) => {
   if (failed[w]) return // a late answer of a failed worker: ignored
   if (c == '') { // registration
+    console.log('worker ' + w + ' ready')
     ready.push(w)
   } else {
     const job = busy[w]
