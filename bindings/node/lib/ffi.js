@@ -26,11 +26,34 @@ function loadLibrary() {
       tried.push(`  ${c.file} (${c.where}): not found`);
       continue;
     }
+    let lib;
     try {
-      return { lib: koffi.load(c.file), file: c.file };
+      lib = koffi.load(c.file);
     } catch (e) {
       tried.push(`  ${c.file} (${c.where}): ${e.message}`);
+      continue;
     }
+    // The ABI version first: a library of another major version is refused
+    // before any other function is looked up.
+    let abi;
+    try {
+      const f = lib.func('int32_t hb_abi_version(_Out_ uint32_t *major, _Out_ uint32_t *minor)');
+      const major = [0], minor = [0];
+      f(major, minor);
+      abi = { major: major[0], minor: minor[0] };
+    } catch (e) {
+      tried.push(`  ${c.file} (${c.where}): not libhypobus (${e.message})`);
+      continue;
+    }
+    if (abi.major !== ABI_MAJOR || abi.minor < ABI_MINOR_NEEDED) {
+      const err = new Error(`hypobus: ${c.file} (${c.where}) has C ABI ${abi.major}.${abi.minor}; this package needs ${ABI_MAJOR}.x with x >= ${ABI_MINOR_NEEDED}`);
+      err.code = 'HB_ABI_MISMATCH';
+      throw err;
+    }
+    if (tried.length && process.env.HYPOBUS_LIB) {
+      process.emitWarning(`HYPOBUS_LIB=${process.env.HYPOBUS_LIB} was not used:\n${tried.join('\n')}\nloaded ${c.file} instead`, 'HypobusWarning');
+    }
+    return { lib, file: c.file, abi };
   }
   const err = new Error(`hypobus: cannot load ${LIB_NAME}; tried, in order:\n${tried.join('\n')}\n` +
     'Set HYPOBUS_LIB to the library\'s path, or build it with `cargo build --release` in the libhypobus repository.');
@@ -38,7 +61,7 @@ function loadLibrary() {
   throw err;
 }
 
-const { lib, file: LIB_FILE } = loadLibrary();
+const { lib, file: LIB_FILE, abi: ABI } = loadLibrary();
 
 // ------------------------------------------------------------ types
 
@@ -240,17 +263,6 @@ function handleFd(handle, what) {
   const fd = [0];
   check(fn.hb_handle_fd(handle, fd), `${what}: hb_handle_fd`, handle);
   return fd[0];
-}
-
-// ------------------------------------------------------------ version check
-
-const major = [0], minor = [0];
-fn.hb_abi_version(major, minor);
-const ABI = { major: major[0], minor: minor[0] };
-if (ABI.major !== ABI_MAJOR || ABI.minor < ABI_MINOR_NEEDED) {
-  const e = new Error(`hypobus: ${LIB_FILE} has C ABI ${ABI.major}.${ABI.minor}; this package needs ${ABI_MAJOR}.x with x >= ${ABI_MINOR_NEEDED}`);
-  e.code = 'HB_ABI_MISMATCH';
-  throw e;
 }
 
 function libraryVersion() {
