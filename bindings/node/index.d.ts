@@ -14,7 +14,9 @@ export type SocketType =
 /** Monitor event names, each emitted as (value, endpoint, error?). */
 export type MonitorEventName =
   | 'connect' | 'connect_delay' | 'connect_retry' | 'listen' | 'bind_error' | 'accept' | 'accept_error'
-  | 'close' | 'close_error' | 'disconnect';
+  | 'close' | 'close_error' | 'disconnect'
+  /** Not in v5: the ZMTP handshake with a peer completed (messages flow from now on). */
+  | 'handshake';
 
 export type OptionName = keyof typeof options;
 

@@ -1,7 +1,8 @@
 // push/pull pipeline 1:n:1, the source: fans n tasks out to the workers.
 // PUSH spreads messages over the workers connected at the time, so it waits
-// for them first: for `workers` connections (seen with monitor()), or one
-// second when that number is not given.
+// for them first: for `workers` connections (seen with monitor(): the
+// 'handshake' event, an addition of hypobus to v5's events), or one second
+// when that number is not given.
 //   node ventilator.js [port=8000] [n=30] [workers]
 const zmq = require('hypobus') // the course: require('zeromq')
 
@@ -18,7 +19,7 @@ function go() {
 
 if (workers > 0) {
   let connected = 0
-  push.on('accept', () => {
+  push.on('handshake', () => {
     if (++connected === workers) {
       push.unmonitor()
       go()

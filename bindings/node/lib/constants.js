@@ -36,8 +36,11 @@ const options = Object.freeze({
 const events = Object.freeze({
   1: 'connect', 2: 'connect_delay', 4: 'connect_retry', 8: 'listen', 16: 'bind_error', 32: 'accept',
   64: 'accept_error', 128: 'close', 256: 'close_error', 512: 'disconnect',
+  // Not in v5 (its libzmq had no such event): the ZMTP handshake with a peer
+  // completed, so the connection now carries messages.
+  4096: 'handshake',
 });
-const MONITOR_MASK = 0x3ff;
+const MONITOR_MASK = 0x3ff | 0x1000;
 
 const other = {
   ZMQ_PAIR: 0, ZMQ_PUB: 1, ZMQ_SUB: 2, ZMQ_REQ: 3, ZMQ_REP: 4, ZMQ_DEALER: 5, ZMQ_XREQ: 5, ZMQ_ROUTER: 6, ZMQ_XREP: 6,

@@ -230,7 +230,7 @@ test('failover: the backup takes over when the primary stops, and hands back', a
     // a new primary finds the backup active and stays passive until the hand-back
     primary.close();
     const again = keep(new hb.FailoverBroker({ role: 'primary', hb: hbA, peerHb: hbB, ...cfg }));
-    await waitFor(() => backup.stats().peerHeartbeats > 0 && again.stats().peerHeartbeats > 2, 5000, 'the pair talking again');
+    await waitFor(() => backup.stats().peerSilentMs < 100 && again.stats().peerHeartbeats > 2, 5000, 'the pair talking again');
     assert.strictEqual(again.isActive(), false);
     const passive = once(backup, 'passive', 5000);
     await backup.handback(3000);
