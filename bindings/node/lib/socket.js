@@ -22,6 +22,10 @@ const EFSM = 156384763; // libzmq's EFSM (ZMQ_HAUSNUMERO + 51)
 
 /** Messages taken per batch before yielding to the event loop. */
 const READ_BATCH = 512;
+const READ_NONE = 0;
+const READ_GOT = 1;
+const READ_MORE = 2;
+const READ_OTHER = 3;
 
 // ------------------------------------------------------------ shared buffers
 // One JavaScript thread uses them, one call at a time.
@@ -114,6 +118,36 @@ function systemError(errno) {
 
 // ------------------------------------------------------------ the socket
 
+/** A FIFO with O(1) shift (a flood can queue many thousands of messages). */
+class Fifo {
+  constructor() {
+    this.items = [];
+    this.head = 0;
+  }
+  get length() {
+    return this.items.length - this.head;
+  }
+  push(x) {
+    this.items.push(x);
+  }
+  peek() {
+    return this.items[this.head];
+  }
+  shift() {
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  clear() {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
 /** A batch of frames that goes as one message, with the callbacks of its send() calls. */
 class OutBatch {
   constructor() {
@@ -140,9 +174,12 @@ class Socket extends EventEmitter {
     this._refd = true;
     this._watcher = null;
     this._open = null; // the batch being built with ZMQ_SNDMORE
-    this._out = []; // closed batches waiting to be sent
+    this._out = new Fifo(); // closed batches waiting to be sent
+    this._blocked = false; // the head of _out was refused: wait for the descriptor before trying again
     this._monitoring = false;
     this._proxy = null; // the zmq.proxy() this socket is in
+    this._reading = false;
+    this._kickWanted = false;
     this._run = this._run.bind(this);
   }
 
@@ -171,32 +208,56 @@ class Socket extends EventEmitter {
 
   /** After a call that may have made libzmq consume the descriptor's signal: look again soon. */
   _kick() {
+    if (this._reading) {
+      // Inside our own receive loop: it goes on until a receive finds
+      // nothing, which makes libzmq process everything pending, so no
+      // signal can be lost; unless the loop ends otherwise (see _readBatch).
+      this._kickWanted = true;
+      return;
+    }
     if (this._watcher && !this._proxy) this._watcher.kick();
   }
 
-  /** The drain step (see the file's header). */
+  /**
+   * The drain step (see the file's header). Receives first (a receive that
+   * finds nothing has made libzmq process its commands, which quiets the
+   * descriptor); reads the socket's events only when that is not enough:
+   * send-only sockets, queued sends, a monitor, a receive that could not run.
+   */
   _run(fromPoll) {
     if (this._closed || this._proxy) return;
-    let st = fn.hb_socket_events(this._h, evOut);
-    if (st !== S.HB_OK) {
-      if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) return;
-      this._emitError(this._err(st, 'hb_socket_events'));
-      return;
-    }
-    const ev = evOut[0];
     let again = false;
     let did = false;
-    if (ev & POLLMON) {
-      this._drainEvents();
-      did = true;
+    let clean = false;
+    if (CAN_RECV.has(this._kind) && !this._paused) {
+      const r = this._readBatch();
+      if (r === READ_MORE) again = true;
+      if (r === READ_GOT || r === READ_MORE) did = true;
+      clean = r !== READ_OTHER;
     }
-    if ((ev & POLLIN) && !this._paused && !this._closed) {
-      again = this._readBatch();
-      did = true;
-    }
-    if (this._out.length > 0 && !this._paused && !this._closed && (ev & POLLOUT || did)) {
-      if (this._flushWrites() > 0) again = true;
-      did = true;
+    if (this._closed) return;
+    if (!clean || this._monitoring || this._out.length > 0 || this._paused) {
+      const st = fn.hb_socket_events(this._h, evOut);
+      if (st !== S.HB_OK) {
+        if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal: look again at once
+        if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) return;
+        this._emitError(this._err(st, 'hb_socket_events'));
+        return;
+      }
+      const ev = evOut[0];
+      if (ev & POLLMON) {
+        this._drainEvents();
+        did = true;
+      }
+      if ((ev & POLLIN) && !this._paused && !this._closed && !again) {
+        if (this._readBatch() === READ_MORE) again = true;
+        did = true;
+      }
+      if (this._out.length > 0 && !this._paused && !this._closed && (ev & POLLOUT || did || !this._blocked)) {
+        this._blocked = false;
+        if (this._flushWrites() > 0) again = true;
+        did = true;
+      }
     }
     if (!did && fromPoll && !this._closed) {
       // Woken with nothing to do: the handle's notifier may be set (after
@@ -206,29 +267,57 @@ class Socket extends EventEmitter {
     if (again && !this._closed) this._watcher.kick();
   }
 
-  /** Take and emit messages; true when the batch ran out (more may wait). */
+  /**
+   * Take and emit messages. READ_NONE: nothing was there (libzmq processed
+   * its commands); READ_GOT: messages, then nothing; READ_MORE: the batch
+   * ran out (more may wait); READ_OTHER: the loop ended on something else
+   * (EFSM, a signal, an error): the caller must look at the events.
+   */
   _readBatch() {
     const h = this._h;
-    for (let i = 0; i < READ_BATCH; i++) {
-      if (this._paused || this._closed) return false;
-      const st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
-      if (st === S.HB_OK) {
-        this._emitMessage(recvN[0], recvTotal[0]);
-        continue;
+    let got = false;
+    this._reading = true;
+    this._kickWanted = false;
+    let r = READ_MORE;
+    try {
+      for (let i = 0; i < READ_BATCH; i++) {
+        if (this._paused || this._closed) {
+          r = READ_OTHER;
+          break;
+        }
+        const st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
+        if (st === S.HB_OK) {
+          got = true;
+          this._emitMessage(recvN[0], recvTotal[0]);
+          continue;
+        }
+        if (st === S.HB_TIMEOUT) {
+          r = got ? READ_GOT : READ_NONE;
+          break;
+        }
+        if (st === S.HB_BUFFER_TOO_SMALL) {
+          growRecv(recvN[0], recvTotal[0]);
+          i--;
+          continue;
+        }
+        r = READ_OTHER;
+        if (st === S.HB_INTERRUPTED) {
+          // a signal ran: go on at the next turn
+          this._kickWanted = true;
+          break;
+        }
+        if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) break;
+        const e = this._err(st, 'hb_socket_recv');
+        if (e.errno === EFSM) break; // nothing to receive in this state (v5 looked at ZMQ_EVENTS first)
+        this._emitError(e);
+        break;
       }
-      if (st === S.HB_TIMEOUT) return false;
-      if (st === S.HB_BUFFER_TOO_SMALL) {
-        growRecv(recvN[0], recvTotal[0]);
-        i--;
-        continue;
-      }
-      if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) return false;
-      const e = this._err(st, 'hb_socket_recv');
-      if (e.errno === EFSM) return false; // nothing to receive in this state (v5 looked at ZMQ_EVENTS first)
-      this._emitError(e);
-      return false;
+    } finally {
+      this._reading = false;
     }
-    return true;
+    if (r !== READ_NONE && r !== READ_GOT && this._kickWanted) this._kick();
+    this._kickWanted = false;
+    return r;
   }
 
   _emitMessage(n, total) {
@@ -306,7 +395,7 @@ class Socket extends EventEmitter {
     if ((flags & C.ZMQ_SNDMORE) === 0) {
       this._open = null;
       this._out.push(b);
-      if (!this._paused && !this._proxy) this._flushWrites();
+      if (!this._paused && !this._proxy && !this._blocked) this._flushWrites();
     }
     return this;
   }
@@ -361,17 +450,26 @@ class Socket extends EventEmitter {
       return true;
     }
     if (st === S.HB_TIMEOUT) {
+      // No room: wait for the descriptor (libzmq signals it when room comes).
+      this._blocked = true;
       this._watch();
       return false;
     }
+    if (st === S.HB_INTERRUPTED) {
+      // A signal ran during the call: nothing was sent; try again soon.
+      this._watch();
+      this._kick();
+      return false;
+    }
+    if (st === S.HB_BUSY) return false;
     const e = this._err(st, 'hb_socket_send');
     if (e.errno === EFSM) {
       // A REQ waiting for its reply (or a REP for its request): v5 kept
       // the message until the socket could send. So do we.
+      this._blocked = true;
       this._watch();
       return false;
     }
-    if (st === S.HB_BUSY) return false;
     if (cbs) {
       for (const cb of cbs) cb.call(this, e);
     } else {
@@ -383,10 +481,11 @@ class Socket extends EventEmitter {
   /** Send queued batches in order until one must wait; returns how many went. */
   _flushWrites() {
     let n = 0;
-    while (this._out.length > 0 && !this._closed && !this._paused && !this._proxy) {
-      const b = this._out[0];
+    const q = this._out;
+    while (q.length > 0 && !this._closed && !this._paused && !this._proxy) {
+      const b = q.peek();
       if (!this._trySend(b.parts, b.parts.length, b.cbs)) break;
-      this._out.shift();
+      q.shift();
       n++;
     }
     return n;
@@ -567,6 +666,7 @@ class Socket extends EventEmitter {
 
   resume() {
     this._paused = false;
+    this._blocked = false;
     if (this._out.length) this._flushWrites();
     if (this._watcher) this._kick();
   }
@@ -679,7 +779,7 @@ class Socket extends EventEmitter {
     if (this._closed) return this;
     if (this._proxy) this._proxy._release(this);
     this._closed = true;
-    this._out = [];
+    this._out.clear();
     this._open = null;
     if (this._watcher) this._watcher.close();
     this._watcher = null;
