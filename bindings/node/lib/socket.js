@@ -84,7 +84,7 @@ function frameOf(x) {
 // ------------------------------------------------------------ option tables
 
 /** Options whose value is bytes (v5 returns them as strings). */
-const BINARY_OPTIONS = new Set([5, 6, 7, 32, 38, 45, 46, 48, 49, 50, 55, 61, 72]);
+const BINARY_OPTIONS = new Set([5, 6, 7, 32, 38, 45, 46, 48, 49, 50, 55, 61, 68, 72, 92]);
 /** Options v5's getsockopt refused for reading. */
 const WRITE_ONLY = new Set([6, 7]);
 

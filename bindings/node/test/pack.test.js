@@ -67,3 +67,18 @@ test('npm pack, then npm install of the tarball in an empty folder without cargo
     fs.rmSync(path.join(PKG, 'native'), { recursive: true, force: true });
   }
 });
+
+test('npm install ./bindings/node (the folder) needs no compiler and loads the repository build', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-folder-'));
+  try {
+    const npm = path.join(NODE_DIR, 'npm');
+    const env = { HOME: process.env.HOME || tmp, PATH: pathWithoutCargo(), npm_config_cache: process.env.npm_config_cache || path.join(os.homedir(), '.npm') };
+    const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', PKG], { cwd: tmp, env });
+    assert.strictEqual(inst.status, 0, inst.stdout + inst.stderr);
+    const r = run(process.execPath, ['-e', "const h = require('hypobus'); console.log(h.libraryPath); console.log(h.socket('req').close().closed)"], { cwd: tmp, env });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout.trim().split('\n'), [path.resolve(PKG, '..', '..', 'target', 'release', 'libhypobus.so'), 'true']);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
