@@ -241,3 +241,18 @@ test('failover: the backup takes over when the primary stops, and hands back', a
     primary.close();
   }
 });
+
+test("the library's log as 'line' events", async () => {
+  const lines = [];
+  const on = (l) => lines.push(l);
+  hb.log.on('line', on);
+  try {
+    await waitFor(() => hb.log._mode === 2, 2000, 'the log queue on');
+    const b = broker();
+    keep(new hb.OpNode({ lane: 1, brokers: b }));
+    await waitFor(() => lines.some((l) => /^\d+\.\d+ op: lane 1 serving$/.test(l)), 5000, 'the op node\'s log line');
+  } finally {
+    hb.log.removeListener('line', on);
+  }
+  await waitFor(() => hb.log._mode === 0, 2000, 'the log queue off once nobody listens');
+});
