@@ -27,10 +27,14 @@ class Watcher {
       this._fromPoll = false;
       if (!this._closed) this._run(fromPoll);
     };
-    this._poll = ffi.koffi.node.poll(fd, { readable: true }, () => {
+    this._onPoll = (status) => {
+      // A libuv error on the descriptor (it should not happen: it is the
+      // handle's own epoll descriptor): stop watching rather than spin.
+      if (typeof status === 'number' && status < 0) this.stop();
       this._fromPoll = true;
       this.kick();
-    });
+    };
+    this._poll = ffi.koffi.node.poll(fd, { readable: true }, this._onPoll);
   }
 
   /** Run the drain function soon (once, however often this is called meanwhile). */
@@ -49,10 +53,7 @@ class Watcher {
   /** Watch again after stop(), and drain once. */
   start() {
     if (this._closed) return;
-    this._poll.start({ readable: true }, () => {
-      this._fromPoll = true;
-      this.kick();
-    });
+    this._poll.start({ readable: true }, this._onPoll);
     if (!this._refd) this._poll.unref();
     this.kick();
   }
