@@ -2,7 +2,8 @@
 // Benchmark (not a test): the same REQ/REP loop and the same PUSH/PULL
 // flood with zeromq 6 (its own API and zeromq/v5-compat) and with hypobus,
 // side by side in one run, plus the lab's requests per second driven from
-// Node. Each figure is the median of RUNS runs; both ends of a socket pair
+// Node. Each figure is the median of RUNS runs, the contenders taking
+// turns (a load that comes and goes hits them alike); both ends of a socket pair
 // live in this process (one event loop), over TCP on 127.0.0.1.
 //
 //   node bench.js [--quick]        (from bindings/node, after npm ci)
@@ -11,8 +12,8 @@ const zmq5 = require('zeromq/v5-compat');
 const hb = require('hypobus');
 
 const QUICK = process.argv.includes('--quick');
-const RUNS = QUICK ? 1 : 3;
-const RT = QUICK ? 2000 : 20000; // round trips
+const RUNS = QUICK ? 1 : 5;
+const RT = QUICK ? 2000 : 10000; // round trips
 const FLOOD = QUICK ? 20000 : 200000; // messages
 const FLOOD_V5 = QUICK ? 5000 : 20000; // v5-compat is ~20x slower: fewer, or the run takes minutes
 const LAB = QUICK ? 1000 : 10000; // hypotenuse requests
@@ -137,10 +138,13 @@ async function lab(n, jsOp) {
 
 // ------------------------------------------------------------ run
 
-async function measure(fn) {
-  const xs = [];
-  for (let r = 0; r < RUNS; r++) xs.push(await fn());
-  return median(xs);
+/** Run the contenders in turn, RUNS rounds (so a load that comes and goes hits them alike); medians. */
+async function interleaved(fns) {
+  const xs = fns.map(() => []);
+  for (let r = 0; r < RUNS; r++) {
+    for (let i = 0; i < fns.length; i++) xs[i].push(await fns[i]());
+  }
+  return xs.map(median);
 }
 
 function fmt(x) {
@@ -149,13 +153,9 @@ function fmt(x) {
 
 async function main() {
   const rows = [];
-  const rr6 = await measure(() => v6ReqRep(RT));
-  const rr5 = await measure(() => v5ReqRep(zmq5, RT));
-  const rrh = await measure(() => v5ReqRep(hb, RT));
+  const [rr6, rr5, rrh] = await interleaved([() => v6ReqRep(RT), () => v5ReqRep(zmq5, RT), () => v5ReqRep(hb, RT)]);
   rows.push([`REQ/REP round trips/s (${fmt(RT)}, 16 B)`, rr6, rr5, rrh]);
-  const fl6 = await measure(() => v6Flood(FLOOD));
-  const fl5 = await measure(() => v5Flood(zmq5, FLOOD_V5));
-  const flh = await measure(() => v5Flood(hb, FLOOD));
+  const [fl6, fl5, flh] = await interleaved([() => v6Flood(FLOOD), () => v5Flood(zmq5, FLOOD_V5), () => v5Flood(hb, FLOOD)]);
   rows.push([`PUSH/PULL flood msgs/s (${fmt(FLOOD)}, 16 B; v5-compat ${fmt(FLOOD_V5)})`, fl6, fl5, flh]);
 
   const head = ['', 'zeromq 6', 'zeromq/v5-compat', 'hypobus', 'hypobus / zeromq 6', 'hypobus / v5-compat'];
