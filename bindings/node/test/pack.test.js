@@ -18,6 +18,16 @@ function pathWithoutCargo() {
   return dirs.filter((d) => !fs.existsSync(path.join(d, 'cargo'))).join(':');
 }
 
+/** The environment of a machine without Rust: npm's own settings and proxies kept, PATH without cargo. */
+function bareEnv(tmp) {
+  const env = { HOME: process.env.HOME || tmp, PATH: pathWithoutCargo() };
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_config_/i.test(k) || /^(https?|no)_proxy$/i.test(k)) env[k] = v;
+  }
+  if (!env.npm_config_cache) env.npm_config_cache = path.join(os.homedir(), '.npm');
+  return env;
+}
+
 function run(cmd, args, opts) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 180000, ...opts });
   if (r.error) throw r.error;
@@ -41,7 +51,7 @@ test('npm pack, then npm install of the tarball in an empty folder without cargo
 
     const app = path.join(tmp, 'app');
     fs.mkdirSync(app);
-    const env = { HOME: process.env.HOME || tmp, PATH: pathWithoutCargo(), npm_config_cache: process.env.npm_config_cache || path.join(os.homedir(), '.npm') };
+    const env = bareEnv(tmp);
     const which = run('sh', ['-c', 'command -v cargo || echo none'], { env });
     assert.strictEqual(which.stdout.trim(), 'none', 'cargo must not be reachable');
     const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tgz], { cwd: app, env });
@@ -72,7 +82,7 @@ test('npm install ./bindings/node (the folder) needs no compiler and loads the r
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-folder-'));
   try {
     const npm = path.join(NODE_DIR, 'npm');
-    const env = { HOME: process.env.HOME || tmp, PATH: pathWithoutCargo(), npm_config_cache: process.env.npm_config_cache || path.join(os.homedir(), '.npm') };
+    const env = bareEnv(tmp);
     const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', PKG], { cwd: tmp, env });
     assert.strictEqual(inst.status, 0, inst.stdout + inst.stderr);
     const r = run(process.execPath, ['-e', "const h = require('hypobus'); console.log(h.libraryPath); console.log(h.socket('req').close().closed)"], { cwd: tmp, env });
