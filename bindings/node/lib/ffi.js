@@ -191,8 +191,32 @@ const decl = {
   hb_wait_any: 'hb_status hb_wait_any(const void **handles, size_t n, int32_t timeout_ms, _Out_ size_t *ready)',
 };
 
+// A signal handled during a call (HB_INTERRUPTED: SIGPROF of a profiler,
+// SIGCHLD, ...) leaves nothing done (the ABI's rule), so a call is simply
+// made again, a few times. The calls that take messages, answers and events
+// are the exception: their loops go on at the next turn of the event loop
+// instead (they are declared raw).
+const HB_INTERRUPTED = 10;
+const RAW = new Set(['hb_socket_recv', 'hb_socket_send', 'hb_socket_events', 'hb_socket_next_event', 'hb_client_next',
+  'hb_op_pull_recv', 'hb_failover_next_event', 'hb_log_next', 'hb_abi_version', 'hb_error_info', 'hb_last_error',
+  'hb_op_pull_reply', 'hb_op_pull_reply_text', 'hb_op_pull_reply_error']);
+
+function retrying(raw) {
+  const f = (...args) => {
+    let st = raw(...args);
+    for (let i = 0; st === HB_INTERRUPTED && i < 16; i++) st = raw(...args);
+    return st;
+  };
+  f.async = raw.async;
+  f.info = raw.info;
+  return f;
+}
+
 const fn = {};
-for (const [name, proto] of Object.entries(decl)) fn[name] = lib.func(proto);
+for (const [name, proto] of Object.entries(decl)) {
+  const raw = lib.func(proto);
+  fn[name] = RAW.has(name) ? raw : retrying(raw);
+}
 
 // ------------------------------------------------------------ constants
 
@@ -246,7 +270,14 @@ function check(st, what, handle) {
 /** Call a constructor-style function whose last argument is `_Out_ void **out`. */
 function create(name, ...args) {
   const out = [null];
-  check(fn[name](...args, out), name, null);
+  let st = fn[name](...args, out);
+  // The roles' constructors report a zmq_connect interrupted by a signal as
+  // HB_CONFIG ("cannot connect to ...: Interrupted system call") rather than
+  // HB_INTERRUPTED; nothing was created, so try again.
+  for (let i = 0; i < 16 && st === S.HB_CONFIG && /Interrupted system call/.test(errorInfo(null).message); i++) {
+    st = fn[name](...args, out);
+  }
+  check(st, name, null);
   return out[0];
 }
 

@@ -203,6 +203,7 @@ class FailoverBroker extends Role {
     for (let i = 0; i < BATCH && !this._closed; i++) {
       const st = fn.hb_failover_next_event(this._h, 0, this._at, this._active, this._reason, this._reason.length, this._len);
       if (st === S.HB_TIMEOUT) return;
+      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
       if (st === S.HB_STOPPED) {
         this._watcher.close();
         return;
@@ -348,6 +349,7 @@ class OpNode extends Role {
     for (let i = 0; i < BATCH && !this._closed; i++) {
       const st = fn.hb_op_pull_recv(this._h, 0, this._id, this._value, this._text, this._text.length, this._len);
       if (st === S.HB_TIMEOUT) return;
+      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
       if (st === S.HB_STOPPED) return;
       if (st !== S.HB_OK) {
         this._emitError(ffi.makeError(st, 'hb_op_pull_recv', this._h));
@@ -383,28 +385,49 @@ class OpNode extends Role {
     this._answer(id, r);
   }
 
+  /**
+   * One reply call, made again while a signal interrupts it. The library
+   * takes the request before it publishes the answer, so a call interrupted
+   * while publishing leaves no request to answer: a retry then finds none
+   * (HB_INVALID_ARGUMENT). That answer is lost, and the calc node computes
+   * the square itself after its time-out; nothing else is wrong.
+   */
+  _reply(name, id, arg) {
+    let st = fn[name](this._h, id, arg);
+    let interrupted = false;
+    for (let i = 0; i < 16 && st === S.HB_INTERRUPTED; i++) {
+      interrupted = true;
+      st = fn[name](this._h, id, arg);
+    }
+    if (interrupted && st === S.HB_INVALID_ARGUMENT) return S.HB_OK;
+    return st;
+  }
+
   _answer(id, v) {
     if (this._closed) return;
     let st;
+    let name = 'hb_op_pull_reply';
     if (typeof v === 'number') {
-      st = fn.hb_op_pull_reply(this._h, id, v);
+      st = this._reply(name, id, v);
     } else if (typeof v === 'bigint') {
       if (v < 0n) return this._error(id, `the operation returned a negative result (${v})`);
-      st = fn.hb_op_pull_reply_text(this._h, id, v.toString());
+      name = 'hb_op_pull_reply_text';
+      st = this._reply(name, id, v.toString());
     } else if (typeof v === 'string') {
-      st = fn.hb_op_pull_reply_text(this._h, id, v);
+      name = 'hb_op_pull_reply_text';
+      st = this._reply(name, id, v);
       if (st === S.HB_INVALID_ARGUMENT) {
         return this._error(id, `the operation returned "${v.length > 64 ? `${v.slice(0, 64)}...` : v}", not a non-negative decimal number`);
       }
     } else {
       return this._error(id, `the operation returned ${v === null ? 'null' : typeof v}, not a number, BigInt or decimal string`);
     }
-    if (st !== S.HB_OK) this._emitError(ffi.makeError(st, 'hb_op_pull_reply', this._h));
+    if (st !== S.HB_OK) this._emitError(ffi.makeError(st, name, this._h));
   }
 
   _error(id, reason) {
     if (this._closed) return;
-    const st = fn.hb_op_pull_reply_error(this._h, id, reason.length > 400 ? `${reason.slice(0, 400)}...` : reason);
+    const st = this._reply('hb_op_pull_reply_error', id, reason.length > 400 ? `${reason.slice(0, 400)}...` : reason);
     if (st !== S.HB_OK) this._emitError(ffi.makeError(st, 'hb_op_pull_reply_error', this._h));
   }
 
@@ -477,6 +500,7 @@ class Client extends Role {
     for (; i < BATCH && !this._closed; i++) {
       const st = fn.hb_client_next(this._h, 0, this._id, this._result, this._text, this._text.length, this._len);
       if (st === S.HB_TIMEOUT) break;
+      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
       if (st === S.HB_STOPPED) return;
       if (st !== S.HB_OK) {
         this._emitError(ffi.makeError(st, 'hb_client_next', this._h));

@@ -46,6 +46,18 @@ for (const mode of ['close', 'exit', 'unref']) {
   });
 }
 
+test('signals interrupting the calls (the profiler\'s SIGPROF, HB_INTERRUPTED) lose nothing', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-prof-'));
+  try {
+    const child = start(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', tmp, fixture('under_signals.js')], { cwd: PKG });
+    const r = await exited(child, 60000);
+    assert.deepStrictEqual(r, { code: 0, signal: null }, child.err);
+    assert.strictEqual(child.out, 'flood true\npingpong true\nlab true\n');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('without a reachable library, the error names every path tried', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-nolib-'));
   try {
