@@ -1,0 +1,462 @@
+// Type declarations of the hypobus package (libhypobus for Node).
+/// <reference types="node" />
+import { EventEmitter } from 'node:events';
+
+// ------------------------------------------------------------ zeromq.js v5
+
+/** A frame as send() takes it: Buffers as they are, anything else as String(x) in UTF-8. */
+export type Frame = Buffer | string | number | boolean | bigint | ArrayBufferView | ArrayBuffer | null | undefined;
+
+export type SocketType =
+  | 'pair' | 'pub' | 'sub' | 'req' | 'rep' | 'dealer' | 'router' | 'pull' | 'push' | 'xpub' | 'xsub' | 'stream'
+  | 'xreq' | 'xrep';
+
+/** Monitor event names, each emitted as (value, endpoint, error?). */
+export type MonitorEventName =
+  | 'connect' | 'connect_delay' | 'connect_retry' | 'listen' | 'bind_error' | 'accept' | 'accept_error'
+  | 'close' | 'close_error' | 'disconnect'
+  /** Not in v5: the ZMTP handshake with a peer completed (messages flow from now on). */
+  | 'handshake';
+
+export type OptionName = keyof typeof options;
+
+/** A zeromq.js v5 socket (an EventEmitter). */
+export class Socket extends EventEmitter {
+  constructor(type: SocketType | number);
+  /** The type as given to socket(). */
+  readonly type: string;
+  readonly closed: boolean;
+  /** True while sends wait in the socket's queue. */
+  readonly pending: boolean;
+
+  /** Bind; the callback (and a 'bind' event) come on a later tick. */
+  bind(addr: string, cb?: (err?: Error) => void): this;
+  bindSync(addr: string): this;
+  unbind(addr: string, cb?: (err?: Error) => void): this;
+  unbindSync(addr: string): this;
+  connect(addr: string): this;
+  disconnect(addr: string): this;
+
+  /** Send a frame, or an array of frames as one message; flags may hold ZMQ_SNDMORE. */
+  send(msg: Frame | Frame[], flags?: number, cb?: (err?: Error) => void): this;
+  send(msg: Frame | Frame[], cb: (err?: Error) => void): this;
+  /** Take one message now (null if none). */
+  read(): Buffer[] | null;
+
+  subscribe(filter: string | Buffer): this;
+  unsubscribe(filter: string | Buffer): this;
+  setsockopt(opt: number | OptionName | keyof typeof longOptions, value: number | boolean | string | Buffer): this;
+  getsockopt(opt: number | OptionName | keyof typeof longOptions): number | string;
+
+  pause(): void;
+  resume(): void;
+  ref(): this;
+  unref(): this;
+  /** Emit the socket's monitor events; the arguments of v5's polling timer are accepted and not needed. */
+  monitor(interval?: number, numOfEvents?: number): this;
+  unmonitor(): this;
+  close(): this;
+
+  on(event: 'message', listener: (...frames: Buffer[]) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'bind' | 'unbind', listener: (addr: string) => void): this;
+  on(event: MonitorEventName, listener: (value: number, endpoint: string, error?: Error) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'message', listener: (...frames: Buffer[]) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+
+  // Options as properties (v5's `zmq.options`).
+  identity: string | Buffer;
+  linger: number;
+  backlog: number;
+  affinity: number;
+  rcvbuf: number;
+  sndbuf: number;
+  reconnect_ivl: number;
+  readonly last_endpoint: string;
+  heartbeat_ivl: number;
+  heartbeat_ttl: number;
+  heartbeat_timeout: number;
+  connect_timeout: number;
+  rate: number;
+  recovery_ivl: number;
+  hwm: number;
+  swap: number;
+  mcast_loop: number;
+  mechanism: number;
+  plain_server: number;
+  plain_username: string | Buffer;
+  plain_password: string | Buffer;
+  curve_server: number;
+  curve_publickey: string | Buffer;
+  curve_secretkey: string | Buffer;
+  curve_serverkey: string | Buffer;
+  zap_domain: string | Buffer;
+  readonly _fd: number;
+  readonly _ioevents: number;
+  readonly _receiveMore: number;
+  _subscribe: string | Buffer;
+  _unsubscribe: string | Buffer;
+}
+
+export function socket(type: SocketType | number, options?: Record<string, unknown>): Socket;
+export function createSocket(type: SocketType | number, options?: Record<string, unknown>): Socket;
+
+/** The running proxy returned by proxy() (v5 returned nothing). */
+export interface ZmqProxy {
+  stats(): ProxyStats;
+}
+
+export interface ProxyStats {
+  size: number;
+  paused: number;
+  running: number;
+  to_backend_msgs: number;
+  to_backend_bytes: number;
+  to_frontend_msgs: number;
+  to_frontend_bytes: number;
+  dropped: number;
+}
+
+/** Forward between frontend and backend ('push/pull', 'pull/push', 'xpub/xsub', 'router/dealer') until one is closed. */
+export function proxy(frontend: Socket, backend: Socket, capture?: Socket): ZmqProxy;
+
+export class Context {
+  private constructor();
+  static setMaxThreads(value: number): never;
+  static getMaxThreads(): never;
+  static setMaxSockets(value: number): never;
+  static getMaxSockets(): never;
+}
+
+export function curveKeypair(): never;
+
+/** The libzmq version inside the library, e.g. '4.3.4'. */
+export const version: string;
+
+export const types: Readonly<Record<SocketType, number>>;
+export const options: Readonly<{
+  _fd: 14; _ioevents: 15; _receiveMore: 13; _subscribe: 6; _unsubscribe: 7; affinity: 4; backlog: 19; hwm: 1;
+  identity: 5; linger: 17; mcast_loop: 10; rate: 8; rcvbuf: 12; last_endpoint: 32; reconnect_ivl: 18; recovery_ivl: 9;
+  sndbuf: 11; swap: 3; mechanism: 43; plain_server: 44; plain_username: 45; plain_password: 46; curve_server: 47;
+  curve_publickey: 48; curve_secretkey: 49; curve_serverkey: 50; zap_domain: 55; heartbeat_ivl: 75; heartbeat_ttl: 76;
+  heartbeat_timeout: 77; connect_timeout: 79;
+}>;
+export const longOptions: Readonly<Record<string, number>>;
+export const events: Readonly<Record<number, MonitorEventName>>;
+export const MONITOR_MASK: number;
+
+export const ZMQ_PAIR: 0;
+export const ZMQ_PUB: 1;
+export const ZMQ_SUB: 2;
+export const ZMQ_REQ: 3;
+export const ZMQ_REP: 4;
+export const ZMQ_DEALER: 5;
+export const ZMQ_XREQ: 5;
+export const ZMQ_ROUTER: 6;
+export const ZMQ_XREP: 6;
+export const ZMQ_PULL: 7;
+export const ZMQ_PUSH: 8;
+export const ZMQ_XPUB: 9;
+export const ZMQ_XSUB: 10;
+export const ZMQ_STREAM: 11;
+export const ZMQ_POLLIN: 1;
+export const ZMQ_POLLOUT: 2;
+export const ZMQ_POLLERR: 4;
+export const ZMQ_SNDMORE: 2;
+export const STATE_READY: 0;
+export const STATE_BUSY: 1;
+export const STATE_CLOSED: 2;
+export const ZMQ_CAN_MONITOR: 1;
+export const ZMQ_CAN_DISCONNECT: 1;
+export const ZMQ_CAN_UNBIND: 1;
+export const ZMQ_CAN_SET_CTX: 0;
+
+export const ZMQ_HWM: 1;
+export const ZMQ_SWAP: 3;
+export const ZMQ_AFFINITY: 4;
+export const ZMQ_IDENTITY: 5;
+export const ZMQ_SUBSCRIBE: 6;
+export const ZMQ_UNSUBSCRIBE: 7;
+export const ZMQ_RATE: 8;
+export const ZMQ_RECOVERY_IVL: 9;
+export const ZMQ_MCAST_LOOP: 10;
+export const ZMQ_SNDBUF: 11;
+export const ZMQ_RCVBUF: 12;
+export const ZMQ_RCVMORE: 13;
+export const ZMQ_FD: 14;
+export const ZMQ_EVENTS: 15;
+export const ZMQ_TYPE: 16;
+export const ZMQ_LINGER: 17;
+export const ZMQ_RECONNECT_IVL: 18;
+export const ZMQ_BACKLOG: 19;
+export const ZMQ_RECOVERY_IVL_MSEC: 20;
+export const ZMQ_RECONNECT_IVL_MAX: 21;
+export const ZMQ_MAXMSGSIZE: 22;
+export const ZMQ_SNDHWM: 23;
+export const ZMQ_RCVHWM: 24;
+export const ZMQ_MULTICAST_HOPS: 25;
+export const ZMQ_RCVTIMEO: 27;
+export const ZMQ_SNDTIMEO: 28;
+export const ZMQ_IPV4ONLY: 31;
+export const ZMQ_LAST_ENDPOINT: 32;
+export const ZMQ_ROUTER_MANDATORY: 33;
+export const ZMQ_TCP_KEEPALIVE: 34;
+export const ZMQ_TCP_KEEPALIVE_CNT: 35;
+export const ZMQ_TCP_KEEPALIVE_IDLE: 36;
+export const ZMQ_TCP_KEEPALIVE_INTVL: 37;
+export const ZMQ_TCP_ACCEPT_FILTER: 38;
+export const ZMQ_DELAY_ATTACH_ON_CONNECT: 39;
+export const ZMQ_XPUB_VERBOSE: 40;
+export const ZMQ_ROUTER_RAW: 41;
+export const ZMQ_IPV6: 42;
+export const ZMQ_MECHANISM: 43;
+export const ZMQ_PLAIN_SERVER: 44;
+export const ZMQ_PLAIN_USERNAME: 45;
+export const ZMQ_PLAIN_PASSWORD: 46;
+export const ZMQ_CURVE_SERVER: 47;
+export const ZMQ_CURVE_PUBLICKEY: 48;
+export const ZMQ_CURVE_SECRETKEY: 49;
+export const ZMQ_CURVE_SERVERKEY: 50;
+export const ZMQ_ZAP_DOMAIN: 55;
+export const ZMQ_ROUTER_HANDOVER: 56;
+export const ZMQ_HEARTBEAT_IVL: 75;
+export const ZMQ_HEARTBEAT_TTL: 76;
+export const ZMQ_HEARTBEAT_TIMEOUT: 77;
+export const ZMQ_CONNECT_TIMEOUT: 79;
+export const ZMQ_IO_THREADS: 1;
+export const ZMQ_MAX_SOCKETS: 2;
+
+// ------------------------------------------------------------ the lab
+
+/** The library's status names, as an Error's `code`. */
+export type StatusName =
+  | 'HB_OK' | 'HB_TIMEOUT' | 'HB_INVALID_ARGUMENT' | 'HB_INVALID_HANDLE' | 'HB_CONFIG' | 'HB_REMOTE' | 'HB_ZMQ'
+  | 'HB_STOPPED' | 'HB_BUFFER_TOO_SMALL' | 'HB_PANIC' | 'HB_INTERRUPTED' | 'HB_BUSY';
+
+/** An error of the library, with its message (hb_error_info) and status. */
+export class HypobusError extends Error {
+  constructor(message: string, status: number, errno?: number);
+  /** 'HB_TIMEOUT', 'HB_REMOTE', ... */
+  readonly code: StatusName | string;
+  /** The hb_status number. */
+  readonly status: number;
+  /** libzmq's errno, for HB_ZMQ and HB_CONFIG failures. */
+  readonly errno?: number;
+  /** The call that failed. */
+  readonly operation?: string;
+}
+
+/** A broker list: "HOST[:XSUB_PORT:XPUB_PORT],...", "XSUB_EP|XPUB_EP", "inproc:NAME", an array of them, or brokers. */
+export type Brokers = string | { readonly brokers: string } | Array<string | { readonly brokers: string }>;
+
+interface RoleBase {
+  readonly closed: boolean;
+  /** Let the process end while the role runs. */
+  unref(): this;
+  ref(): this;
+  close(): this;
+}
+
+export interface BrokerOptions {
+  /** XSUB endpoint to bind (publishers connect); default port 5555 on every interface. */
+  xsub?: string | null;
+  /** XPUB endpoint to bind (subscribers connect); default port 5556 on every interface. */
+  xpub?: string | null;
+  /** Heartbeat endpoint; default tcp://127.0.0.1:5560; '' or false: none. */
+  hb?: string | false | null;
+  hbIntervalMs?: number;
+  /** Also serve this process over inproc (nodes reach it as 'inproc:NAME'). */
+  inprocName?: string;
+  startPassive?: boolean;
+}
+
+export interface BrokerStats {
+  forwarded: number;
+  droppedPassive: number;
+  subscriptions: number;
+  unsubscriptions: number;
+  heartbeats: number;
+}
+
+export class Broker extends EventEmitter implements RoleBase {
+  constructor(opts?: BrokerOptions);
+  readonly closed: boolean;
+  /** The endpoint actually bound. */
+  endpoint(which: 'xsub' | 'xpub' | 'hb' | 0 | 1 | 2): string;
+  /** This broker as a broker list entry ("XSUB|XPUB"). */
+  readonly brokers: string;
+  stats(): BrokerStats;
+  setActive(on: boolean): this;
+  isActive(): boolean;
+  stop(): this;
+  unref(): this;
+  ref(): this;
+  close(): this;
+}
+
+export interface FailoverOptions {
+  role: 'primary' | 'backup' | 0 | 1;
+  /** The peer's heartbeat endpoint (required). */
+  peerHb: string;
+  xsub?: string | null;
+  xpub?: string | null;
+  hb?: string | null;
+  hbIntervalMs?: number;
+  peerIntervalMs?: number;
+  misses?: number;
+  /** A control endpoint to bind (for `hypobus ctl`). */
+  ctl?: string | null;
+}
+
+export interface FailoverState {
+  active: boolean;
+  /** Milliseconds since the Unix epoch. */
+  atMs: number;
+  reason: string;
+}
+
+export interface FailoverStats {
+  active: boolean;
+  activations: number;
+  deactivations: number;
+  heartbeats: number;
+  peerHeartbeats: number;
+  peerSilentMs: number;
+}
+
+export class FailoverBroker extends EventEmitter implements RoleBase {
+  constructor(opts: FailoverOptions);
+  readonly role: 'primary' | 'backup';
+  readonly closed: boolean;
+  isActive(): boolean;
+  /** Ask this active backup to hand back to its primary. */
+  handback(timeoutMs?: number): Promise<void>;
+  endpoint(which: 'xsub' | 'xpub' | 0 | 1): string;
+  readonly brokers: string;
+  stats(): FailoverStats;
+  brokerStats(): BrokerStats;
+  stop(): this;
+  unref(): this;
+  ref(): this;
+  close(): this;
+  on(event: 'state' | 'active' | 'passive', listener: (ev: FailoverState) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'state' | 'active' | 'passive', listener: (ev: FailoverState) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export interface CalcOptions {
+  brokers?: Brokers;
+  /** How long to wait for the operation nodes' squares; 0 = 2000. */
+  timeoutMs?: number;
+}
+
+export interface CalcStats {
+  requests: number;
+  classicRequests: number;
+  results: number;
+  errors: number;
+  fallbacks: number;
+  squaresReceived: number;
+  duplicates: number;
+  badMessages: number;
+  expired: number;
+  inFlight: number;
+}
+
+export class CalcNode extends EventEmitter implements RoleBase {
+  constructor(opts?: CalcOptions);
+  readonly closed: boolean;
+  stats(): CalcStats;
+  stop(): this;
+  unref(): this;
+  ref(): this;
+  close(): this;
+}
+
+/** An operation: x as a number and as the exact text sent; returns a number, a BigInt or a decimal string. */
+export type OpFunction = (x: number, text: string) => number | bigint | string | PromiseLike<number | bigint | string>;
+
+export interface OpOptions {
+  /** 1 (cathetus a), 2 (cathetus b), ... */
+  lane: number;
+  /** The operation; without it the library's built-in square serves the lane. */
+  fn?: OpFunction;
+  brokers?: Brokers;
+}
+
+export interface OpStats {
+  callbackRunning: number;
+  requests: number;
+  replies: number;
+  errors: number;
+  ignored: number;
+}
+
+export class OpNode extends EventEmitter implements RoleBase {
+  constructor(opts: OpOptions);
+  readonly lane: number;
+  readonly closed: boolean;
+  /** Requests handed to an async fn and not answered yet. */
+  readonly inFlight: number;
+  stats(): OpStats;
+  unref(): this;
+  ref(): this;
+  close(): this;
+}
+
+export interface ClientOptions {
+  brokers?: Brokers;
+  /** The original lab's untagged wire (one request at a time). */
+  classic?: boolean;
+  /** A request's default lifetime; 0 = 5000. */
+  timeoutMs?: number;
+}
+
+export interface ClientStats {
+  requests: number;
+  resent: number;
+  answers: number;
+  duplicates: number;
+  timeouts: number;
+  cancelled: number;
+  queued: number;
+}
+
+export class Client extends EventEmitter implements RoleBase {
+  constructor(opts?: ClientOptions);
+  readonly closed: boolean;
+  /** The hypotenuse with 4 decimals, e.g. '17.6918'. */
+  hypot(a: number | bigint | string, b: number | bigint | string, opts?: { timeoutMs?: number }): Promise<string>;
+  inFlight(): number;
+  stats(): ClientStats;
+  unref(): this;
+  ref(): this;
+  close(): this;
+}
+
+export interface Log extends EventEmitter {
+  /** Log lines to stderr; 'line' listeners get them as events. */
+  enable(opts?: { stderr?: boolean }): this;
+  on(event: 'line', listener: (line: string) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export const log: Log;
+/** libhypobus's version, e.g. '0.1.0'. */
+export const libraryVersion: string;
+/** The C ABI version, e.g. '1.0'. */
+export const abiVersion: string;
+/** The libhypobus.so this package loaded. */
+export const libraryPath: string;
+/** The raw C ABI through koffi (functions by C name in `native.fn`). */
+export const native: {
+  fn: Record<string, (...args: any[]) => any>;
+  S: Readonly<Record<StatusName, number>>;
+  STATUS_NAMES: readonly string[];
+  LIB_FILE: string;
+  ABI: { major: number; minor: number };
+  [key: string]: unknown;
+};

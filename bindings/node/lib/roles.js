@@ -1,0 +1,560 @@
+'use strict';
+// The lab's roles as JavaScript objects, on the pull-style ABI: nothing of
+// the library ever calls into JavaScript. Requests, answers and state
+// changes are taken with zero-time-out calls when the handle's descriptor
+// (hb_handle_fd) is readable, on the event loop.
+const { EventEmitter } = require('node:events');
+const ffi = require('./ffi');
+const { Watcher, KeepAlive } = require('./loop');
+
+const { fn, S, HypobusError } = ffi;
+
+const BATCH = 256;
+
+function num(v) {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+function plain(struct) {
+  const out = {};
+  for (const [k, v] of Object.entries(struct)) if (k !== 'size' && k !== 'reserved') out[toCamel(k)] = num(v);
+  return out;
+}
+
+function toCamel(k) {
+  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+function optStr(v, what) {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
+  return v;
+}
+
+function optUint(v, what, dflt = 0) {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what} must be a non-negative integer`);
+  return v;
+}
+
+/** A broker list: a string, an array of entries, or objects with a `.brokers` (Broker, FailoverBroker). */
+function brokerList(b) {
+  if (b === undefined || b === null) return null;
+  if (typeof b === 'string') return b;
+  if (Array.isArray(b)) return b.map(brokerList).join(',');
+  if (typeof b === 'object' && typeof b.brokers === 'string') return b.brokers;
+  throw new TypeError('brokers must be a broker list string ("HOST[:XSUB:XPUB],..."), an array, or a Broker');
+}
+
+function stats(name, Struct, h) {
+  const s = { size: ffi.koffi.sizeof(Struct) };
+  ffi.check(fn[name](h, s), name, h);
+  return plain(s);
+}
+
+const ENDPOINTS = { xsub: 0, xpub: 1, hb: 2 };
+
+function whichOf(which, max) {
+  const w = typeof which === 'string' ? ENDPOINTS[which] : which;
+  if (!Number.isInteger(w) || w < 0 || w > max) throw new TypeError(`endpoint: which must be ${Object.keys(ENDPOINTS).slice(0, max + 1).join(', ')}`);
+  return w;
+}
+
+// ------------------------------------------------------------ base
+
+class Role extends EventEmitter {
+  constructor(kind) {
+    super();
+    this._kind = kind;
+    this._h = null;
+    this._closed = false;
+    this._keep = null;
+    this._watcher = null;
+  }
+
+  _handle(what) {
+    if (this._closed) throw new HypobusError(`${this._kind}.${what}: the ${this._kind} is closed`, S.HB_STOPPED);
+    return this._h;
+  }
+
+  /** Let the process end while this role runs (it keeps the process alive by default). */
+  unref() {
+    if (this._keep) this._keep.unref();
+    if (this._watcher) this._watcher.unref();
+    return this;
+  }
+
+  ref() {
+    if (this._keep) this._keep.ref();
+    if (this._watcher) this._watcher.ref();
+    return this;
+  }
+
+  _emitError(err) {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(err.message, 'HypobusWarning');
+  }
+
+  get closed() {
+    return this._closed;
+  }
+}
+
+// ------------------------------------------------------------ broker
+
+/**
+ * A broker: XSUB (publishers connect) and XPUB (subscribers connect) with a
+ * proxy between them, and a heartbeat PUB. Options: xsub, xpub, hb
+ * (endpoints; null = the lab's defaults; hb '' or false = no heartbeat),
+ * hbIntervalMs, inprocName, startPassive.
+ */
+class Broker extends Role {
+  constructor(opts = {}) {
+    super('Broker');
+    const xsub = optStr(opts.xsub, 'xsub');
+    const xpub = optStr(opts.xpub, 'xpub');
+    const hb = opts.hb === false ? '' : optStr(opts.hb, 'hb');
+    const interval = optUint(opts.hbIntervalMs, 'hbIntervalMs');
+    if (opts.inprocName !== undefined || opts.startPassive) {
+      const cfg = {
+        size: ffi.koffi.sizeof(ffi.BrokerConfig), hb_interval_ms: interval, xsub, xpub, hb,
+        inproc_name: optStr(opts.inprocName, 'inprocName'), start_passive: opts.startPassive ? 1 : 0, reserved: 0,
+      };
+      this._h = ffi.create('hb_broker_new_ex', cfg);
+    } else {
+      this._h = ffi.create('hb_broker_new', xsub, xpub, hb, interval);
+    }
+    this._inproc = opts.inprocName || null;
+    this._keep = new KeepAlive();
+  }
+
+  /** The endpoint actually bound: 'xsub', 'xpub' or 'hb' ('' without heartbeat). */
+  endpoint(which) {
+    return ffi.text('hb_broker_endpoint', this._handle('endpoint'), whichOf(which, 2));
+  }
+
+  /** This broker as an entry of a broker list ("XSUB|XPUB"), for nodes and clients. */
+  get brokers() {
+    return `${this.endpoint('xsub')}|${this.endpoint('xpub')}`;
+  }
+
+  stats() {
+    return stats('hb_broker_stats', ffi.BrokerStats, this._handle('stats'));
+  }
+
+  setActive(on) {
+    ffi.check(fn.hb_broker_set_active(this._handle('setActive'), on ? 1 : 0), 'hb_broker_set_active', this._h);
+    return this;
+  }
+
+  isActive() {
+    const v = [0];
+    ffi.check(fn.hb_broker_is_active(this._handle('isActive'), v), 'hb_broker_is_active', this._h);
+    return v[0] !== 0;
+  }
+
+  /** Stop forwarding and free the ports; stats() stays readable until close(). */
+  stop() {
+    if (this._closed) return this;
+    if (this._keep) this._keep.close();
+    ffi.check(fn.hb_broker_stop(this._h), 'hb_broker_stop', this._h);
+    return this;
+  }
+
+  close() {
+    if (this._closed) return this;
+    this._closed = true;
+    if (this._keep) this._keep.close();
+    fn.hb_broker_free(this._h);
+    this._h = null;
+    return this;
+  }
+}
+
+// ------------------------------------------------------------ failover broker
+
+const ROLES = { primary: 0, backup: 1 };
+
+/**
+ * A broker of a primary/backup pair (Binary Star). Emits 'state'
+ * ({active, atMs, reason}) and 'active' / 'passive' for every change.
+ * Options: role ('primary' | 'backup'), peerHb (required), xsub, xpub, hb,
+ * hbIntervalMs, peerIntervalMs, misses, ctl.
+ */
+class FailoverBroker extends Role {
+  constructor(opts = {}) {
+    super('FailoverBroker');
+    const role = typeof opts.role === 'number' ? opts.role : ROLES[opts.role];
+    if (role !== 0 && role !== 1) throw new TypeError("role must be 'primary' or 'backup'");
+    if (typeof opts.peerHb !== 'string') throw new TypeError('peerHb (the peer\'s heartbeat endpoint) is required');
+    this.role = role === 0 ? 'primary' : 'backup';
+    this._h = ffi.create('hb_failover_new', role, optStr(opts.xsub, 'xsub'), optStr(opts.xpub, 'xpub'), optStr(opts.hb, 'hb'),
+      optUint(opts.hbIntervalMs, 'hbIntervalMs'), opts.peerHb, optUint(opts.peerIntervalMs, 'peerIntervalMs'),
+      optUint(opts.misses, 'misses'), optStr(opts.ctl, 'ctl'), null, null);
+    this._at = new BigUint64Array(1);
+    this._active = new Int32Array(1);
+    this._reason = Buffer.alloc(ffi.TEXT_MAX);
+    this._len = new Uint32Array(2);
+    this._watcher = new Watcher(ffi.handleFd(this._h, 'FailoverBroker'), () => this._drain());
+    this._watcher.kick();
+  }
+
+  _drain() {
+    for (let i = 0; i < BATCH && !this._closed; i++) {
+      const st = fn.hb_failover_next_event(this._h, 0, this._at, this._active, this._reason, this._reason.length, this._len);
+      if (st === S.HB_TIMEOUT) return;
+      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
+      if (st === S.HB_STOPPED) {
+        this._watcher.close();
+        return;
+      }
+      if (st !== S.HB_OK) {
+        this._emitError(ffi.makeError(st, 'hb_failover_next_event', this._h));
+        return;
+      }
+      const ev = { active: this._active[0] !== 0, atMs: Number(this._at[0]), reason: this._reason.toString('utf8', 0, this._len[0]) };
+      this.emit('state', ev);
+      this.emit(ev.active ? 'active' : 'passive', ev);
+    }
+    if (!this._closed) this._watcher.kick();
+  }
+
+  isActive() {
+    const v = [0];
+    ffi.check(fn.hb_failover_is_active(this._handle('isActive'), v), 'hb_failover_is_active', this._h);
+    return v[0] !== 0;
+  }
+
+  /** Ask this (active) backup to hand the traffic back to its primary; resolves when done. */
+  handback(timeoutMs = 5000) {
+    const h = this._handle('handback');
+    return new Promise((resolve, reject) => {
+      fn.hb_failover_handback.async(h, timeoutMs, (err, st) => {
+        if (err) return reject(err);
+        if (st !== S.HB_OK) return reject(this._closed ? new HypobusError('handback: the broker was closed', S.HB_STOPPED) : ffi.makeError(st, 'hb_failover_handback', h));
+        resolve();
+      });
+    });
+  }
+
+  endpoint(which) {
+    return ffi.text('hb_failover_endpoint', this._handle('endpoint'), whichOf(which, 1));
+  }
+
+  get brokers() {
+    return `${this.endpoint('xsub')}|${this.endpoint('xpub')}`;
+  }
+
+  stats() {
+    const s = stats('hb_failover_stats', ffi.FailoverStats, this._handle('stats'));
+    s.active = s.active !== 0;
+    return s;
+  }
+
+  brokerStats() {
+    return stats('hb_failover_broker_stats', ffi.BrokerStats, this._handle('brokerStats'));
+  }
+
+  stop() {
+    if (this._closed) return this;
+    ffi.check(fn.hb_failover_stop(this._h), 'hb_failover_stop', this._h);
+    this._watcher.kick(); // take the last events; HB_STOPPED then ends the watch
+    return this;
+  }
+
+  close() {
+    if (this._closed) return this;
+    this._closed = true;
+    this._watcher.close();
+    fn.hb_failover_free(this._h);
+    this._h = null;
+    return this;
+  }
+}
+
+// ------------------------------------------------------------ calc node
+
+/** The calculation node. Options: brokers, timeoutMs (for the operation nodes' squares; 0 = 2000). */
+class CalcNode extends Role {
+  constructor(opts = {}) {
+    super('CalcNode');
+    this._h = ffi.create('hb_calc_new', brokerList(opts.brokers), optUint(opts.timeoutMs, 'timeoutMs'));
+    this._keep = new KeepAlive();
+  }
+
+  stats() {
+    return stats('hb_calc_stats', ffi.CalcStats, this._handle('stats'));
+  }
+
+  stop() {
+    if (this._closed) return this;
+    if (this._keep) this._keep.close();
+    ffi.check(fn.hb_calc_stop(this._h), 'hb_calc_stop', this._h);
+    return this;
+  }
+
+  close() {
+    if (this._closed) return this;
+    this._closed = true;
+    if (this._keep) this._keep.close();
+    fn.hb_calc_free(this._h);
+    this._h = null;
+    return this;
+  }
+}
+
+// ------------------------------------------------------------ operation node
+
+function reasonOf(e) {
+  if (e instanceof Error) return e.message || e.name || 'operation failed';
+  const s = String(e);
+  return s || 'operation failed';
+}
+
+/**
+ * An operation node for `lane`. With `fn`, a JavaScript function computes
+ * the answer: fn(x, text) gets the value as a number and exactly as sent
+ * (e.g. "12") and returns (or resolves to) a number, a BigInt or a decimal
+ * string (answered exactly); a throw, a rejection or any other value is
+ * answered as an error (the calc node then computes that square itself).
+ * Without `fn`, the library's built-in square serves the lane.
+ * Options: lane (>= 1), fn, brokers.
+ */
+class OpNode extends Role {
+  constructor(opts = {}) {
+    super('OpNode');
+    const lane = opts.lane;
+    if (!Number.isInteger(lane) || lane < 1 || lane > 0xffffffff) throw new TypeError('lane must be an integer >= 1');
+    if (opts.fn !== undefined && opts.fn !== null && typeof opts.fn !== 'function') throw new TypeError('fn must be a function');
+    this.lane = lane;
+    this._fn = opts.fn || null;
+    this._inFlight = 0;
+    if (!this._fn) {
+      this._builtin = true;
+      this._h = ffi.create('hb_op_new', brokerList(opts.brokers), lane, null, null);
+      this._keep = new KeepAlive();
+      return;
+    }
+    this._builtin = false;
+    this._h = ffi.create('hb_op_pull_new', brokerList(opts.brokers), lane);
+    this._id = new BigUint64Array(1);
+    this._value = new Float64Array(1);
+    this._text = Buffer.alloc(ffi.TEXT_MAX);
+    this._len = new Uint32Array(2);
+    this._watcher = new Watcher(ffi.handleFd(this._h, 'OpNode'), () => this._drain());
+    this._watcher.kick();
+  }
+
+  _drain() {
+    for (let i = 0; i < BATCH && !this._closed; i++) {
+      const st = fn.hb_op_pull_recv(this._h, 0, this._id, this._value, this._text, this._text.length, this._len);
+      if (st === S.HB_TIMEOUT) return;
+      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
+      if (st === S.HB_STOPPED) return;
+      if (st !== S.HB_OK) {
+        this._emitError(ffi.makeError(st, 'hb_op_pull_recv', this._h));
+        return;
+      }
+      this._serve(this._id[0], this._value[0], this._text.toString('utf8', 0, this._len[0]));
+    }
+    if (!this._closed) this._watcher.kick();
+  }
+
+  _serve(id, x, text) {
+    let r;
+    try {
+      r = this._fn(x, text);
+    } catch (e) {
+      this._error(id, reasonOf(e));
+      return;
+    }
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+      this._inFlight++;
+      Promise.resolve(r).then(
+        (v) => {
+          this._inFlight--;
+          this._answer(id, v);
+        },
+        (e) => {
+          this._inFlight--;
+          this._error(id, reasonOf(e));
+        },
+      );
+      return;
+    }
+    this._answer(id, r);
+  }
+
+  /**
+   * One reply call, made again while a signal interrupts it. The library
+   * takes the request before it publishes the answer, so a call interrupted
+   * while publishing leaves no request to answer: a retry then finds none
+   * (HB_INVALID_ARGUMENT). That answer is lost, and the calc node computes
+   * the square itself after its time-out; nothing else is wrong.
+   */
+  _reply(name, id, arg) {
+    let st = fn[name](this._h, id, arg);
+    let interrupted = false;
+    for (let i = 0; i < 16 && st === S.HB_INTERRUPTED; i++) {
+      interrupted = true;
+      st = fn[name](this._h, id, arg);
+    }
+    if (interrupted && st === S.HB_INVALID_ARGUMENT) return S.HB_OK;
+    return st;
+  }
+
+  _answer(id, v) {
+    if (this._closed) return;
+    let st;
+    let name = 'hb_op_pull_reply';
+    if (typeof v === 'number') {
+      st = this._reply(name, id, v);
+    } else if (typeof v === 'bigint') {
+      if (v < 0n) return this._error(id, `the operation returned a negative result (${v})`);
+      name = 'hb_op_pull_reply_text';
+      st = this._reply(name, id, v.toString());
+    } else if (typeof v === 'string') {
+      name = 'hb_op_pull_reply_text';
+      st = this._reply(name, id, v);
+      if (st === S.HB_INVALID_ARGUMENT) {
+        return this._error(id, `the operation returned "${v.length > 64 ? `${v.slice(0, 64)}...` : v}", not a non-negative decimal number`);
+      }
+    } else {
+      return this._error(id, `the operation returned ${v === null ? 'null' : typeof v}, not a number, BigInt or decimal string`);
+    }
+    if (st !== S.HB_OK) this._emitError(ffi.makeError(st, name, this._h));
+  }
+
+  _error(id, reason) {
+    if (this._closed) return;
+    const st = this._reply('hb_op_pull_reply_error', id, reason.length > 400 ? `${reason.slice(0, 400)}...` : reason);
+    if (st !== S.HB_OK) this._emitError(ffi.makeError(st, 'hb_op_pull_reply_error', this._h));
+  }
+
+  /** Requests handed to an async fn and not answered yet. */
+  get inFlight() {
+    return this._inFlight;
+  }
+
+  stats() {
+    const h = this._handle('stats');
+    return this._builtin ? stats('hb_op_stats', ffi.OpStats, h) : stats('hb_op_pull_stats', ffi.OpStats, h);
+  }
+
+  close() {
+    if (this._closed) return this;
+    this._closed = true;
+    if (this._watcher) this._watcher.close();
+    if (this._keep) this._keep.close();
+    if (this._builtin) fn.hb_op_free(this._h);
+    else fn.hb_op_pull_free(this._h);
+    this._h = null;
+    return this;
+  }
+}
+
+// ------------------------------------------------------------ client
+
+/**
+ * A hypotenuse client: `await client.hypot(12, 13)` → '17.6918'; many
+ * requests may be in flight at once. Options: brokers, classic (the
+ * original untagged wire, one request at a time), timeoutMs (a request's
+ * default lifetime; 0 = 5000).
+ */
+class Client extends Role {
+  constructor(opts = {}) {
+    super('Client');
+    this._h = ffi.create('hb_client_new', brokerList(opts.brokers), opts.classic ? 1 : 0, optUint(opts.timeoutMs, 'timeoutMs'));
+    this._pending = new Map();
+    this._subId = new BigUint64Array(1);
+    this._id = new BigUint64Array(1);
+    this._result = new Int32Array(1);
+    this._text = Buffer.alloc(ffi.TEXT_MAX);
+    this._len = new Uint32Array(2);
+    this._watcher = new Watcher(ffi.handleFd(this._h, 'Client'), () => this._drain());
+    this._refd = true;
+    this._watcher.unref();
+  }
+
+  /**
+   * The hypotenuse of a and b (non-negative decimal numbers, as numbers,
+   * BigInts or strings), as the lab prints it: a string with 4 decimals.
+   * Rejects with a HypobusError: code 'HB_REMOTE' (the lab answered an
+   * error), 'HB_TIMEOUT', 'HB_INVALID_ARGUMENT', 'HB_STOPPED' (closed).
+   */
+  hypot(a, b, opts = {}) {
+    if (this._closed) return Promise.reject(new HypobusError('hypot: the client is closed', S.HB_STOPPED));
+    const limit = opts.timeoutMs === undefined ? 0 : opts.timeoutMs;
+    if (!Number.isInteger(limit) || limit < 0 || limit > 0x7fffffff) return Promise.reject(new TypeError('timeoutMs must be a non-negative integer'));
+    const st = fn.hb_client_submit(this._h, String(a), String(b), limit, this._subId);
+    if (st !== S.HB_OK) return Promise.reject(ffi.makeError(st, 'hypot', this._h));
+    const id = this._subId[0];
+    const p = new Promise((resolve, reject) => this._pending.set(id, { resolve, reject }));
+    if (this._refd) this._watcher.ref();
+    this._watcher.kick();
+    return p;
+  }
+
+  _drain() {
+    let i = 0;
+    for (; i < BATCH && !this._closed; i++) {
+      const st = fn.hb_client_next(this._h, 0, this._id, this._result, this._text, this._text.length, this._len);
+      if (st === S.HB_TIMEOUT) break;
+      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
+      if (st === S.HB_STOPPED) return;
+      if (st !== S.HB_OK) {
+        this._emitError(ffi.makeError(st, 'hb_client_next', this._h));
+        break;
+      }
+      const entry = this._pending.get(this._id[0]);
+      if (!entry) continue;
+      this._pending.delete(this._id[0]);
+      const text = this._text.toString('utf8', 0, this._len[0]);
+      const r = this._result[0];
+      if (r === S.HB_OK) entry.resolve(text);
+      else entry.reject(new HypobusError(`hypot: ${text} (${ffi.STATUS_NAMES[r] || r})`, r));
+    }
+    if (this._closed) return;
+    if (i === BATCH) this._watcher.kick();
+    else if (this._pending.size === 0) this._watcher.unref();
+  }
+
+  /** Requests submitted and not finished. */
+  inFlight() {
+    const v = [0];
+    ffi.check(fn.hb_client_in_flight(this._handle('inFlight'), v), 'hb_client_in_flight', this._h);
+    return v[0];
+  }
+
+  stats() {
+    return stats('hb_client_stats', ffi.ClientStats, this._handle('stats'));
+  }
+
+  /** The client keeps the process alive only while requests are in flight. */
+  unref() {
+    this._refd = false;
+    this._watcher.unref();
+    return this;
+  }
+
+  ref() {
+    this._refd = true;
+    if (this._pending.size > 0) this._watcher.ref();
+    return this;
+  }
+
+  /** Close the client; requests in flight reject with HB_STOPPED. */
+  close() {
+    if (this._closed) return this;
+    this._closed = true;
+    this._watcher.close();
+    fn.hb_client_free(this._h);
+    this._h = null;
+    const pending = [...this._pending.values()];
+    this._pending.clear();
+    for (const e of pending) e.reject(new HypobusError('hypot: the client was closed', S.HB_STOPPED));
+    return this;
+  }
+}
+
+module.exports = { Broker, FailoverBroker, CalcNode, OpNode, Client, brokerList };

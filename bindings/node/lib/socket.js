@@ -1,0 +1,814 @@
+'use strict';
+// zeromq.js v5's socket API (require('zeromq') up to 5.x, and
+// require('zeromq/v5-compat') in 6.x) on libhypobus's generic sockets.
+//
+// How it runs (the same shape as v5, which watched ZMQ_FD with uv_poll):
+// each socket watches hb_handle_fd on the event loop; when it is readable
+// (or after a call that may have consumed its signal), `_run` reads the
+// socket's events once, drains messages with zero-time-out receives in
+// bounded batches (setImmediate between batches, so a flood cannot starve
+// timers), takes monitor events, and retries sends queued in JavaScript.
+// Sends that cannot go now (no room, or a REQ waiting for its reply) wait
+// in the queue, in order, exactly like v5's BatchList.
+const { EventEmitter } = require('node:events');
+const util = require('node:util');
+const ffi = require('./ffi');
+const { Watcher, KeepAlive } = require('./loop');
+const C = require('./constants');
+
+const { fn, S, POLLIN, POLLOUT, POLLMON } = ffi;
+
+const EFSM = 156384763; // libzmq's EFSM (ZMQ_HAUSNUMERO + 51)
+
+/** Messages taken per batch before yielding to the event loop. */
+const READ_BATCH = 512;
+const READ_NONE = 0;
+const READ_GOT = 1;
+const READ_MORE = 2;
+const READ_OTHER = 3;
+
+// ------------------------------------------------------------ shared buffers
+// One JavaScript thread uses them, one call at a time.
+
+let recvBuf = Buffer.allocUnsafe(64 * 1024);
+let recvMaxFrames = 64;
+let recvSizes = new Uint32Array(recvMaxFrames * 2); // size_t[]: low, high words
+const recvN = new Uint32Array(2); // size_t nframes
+const recvTotal = new Uint32Array(2); // size_t total
+
+let sendBuf = Buffer.allocUnsafe(64 * 1024);
+let sendSizesCap = 64;
+let sendSizes = new Uint32Array(sendSizesCap * 2);
+const oneSize = new Uint32Array(2);
+const evOut = new Int32Array(1);
+const scratch = [];
+
+const eventStruct = Buffer.alloc(24); // hb_socket_event_t: u32 size, i32 event, i64 value, u64 dropped
+eventStruct.writeUInt32LE(24, 0);
+const eventAddr = Buffer.allocUnsafe(ffi.TEXT_MAX);
+const eventAddrLen = new Uint32Array(2);
+
+function growRecv(nframes, total) {
+  if (total > recvBuf.length) {
+    let n = recvBuf.length;
+    while (n < total) n *= 2;
+    recvBuf = Buffer.allocUnsafe(n);
+  }
+  if (nframes > recvMaxFrames) {
+    while (recvMaxFrames < nframes) recvMaxFrames *= 2;
+    recvSizes = new Uint32Array(recvMaxFrames * 2);
+  }
+}
+
+function sendRoom(bytes, frames) {
+  if (bytes > sendBuf.length) {
+    let n = sendBuf.length;
+    while (n < bytes) n *= 2;
+    sendBuf = Buffer.allocUnsafe(n);
+  }
+  if (frames > sendSizesCap) {
+    while (sendSizesCap < frames) sendSizesCap *= 2;
+    sendSizes = new Uint32Array(sendSizesCap * 2);
+  }
+}
+
+/** A frame as v5 sends it: Buffers as they are, anything else as String(x) in UTF-8. */
+function frameOf(x) {
+  if (Buffer.isBuffer(x)) return x;
+  if (typeof x === 'string') return x;
+  if (ArrayBuffer.isView(x)) return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  if (x instanceof ArrayBuffer) return Buffer.from(x);
+  return String(x);
+}
+
+// ------------------------------------------------------------ option tables
+
+/** Options whose value is bytes (v5 returns them as strings). */
+const BINARY_OPTIONS = new Set([5, 6, 7, 32, 38, 45, 46, 48, 49, 50, 55, 61, 68, 72, 92]);
+/** Options v5's getsockopt refused for reading. */
+const WRITE_ONLY = new Set([6, 7]);
+
+function optionNumber(opt) {
+  if (typeof opt === 'number') return opt;
+  if (typeof opt === 'string') {
+    if (Object.prototype.hasOwnProperty.call(C.options, opt)) return C.options[opt];
+    if (Object.prototype.hasOwnProperty.call(C.longOptions, opt)) return C.longOptions[opt];
+  }
+  throw new TypeError(`Unknown option: ${String(opt)}`);
+}
+
+function socketTypeOf(type) {
+  if (typeof type === 'number' && Number.isInteger(type) && type >= 0 && type <= 11) return type;
+  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(C.types, type)) return C.types[type];
+  throw new TypeError(`Invalid socket type: ${String(type)}`);
+}
+
+const TYPE_NAMES = ['pair', 'pub', 'sub', 'req', 'rep', 'dealer', 'router', 'pull', 'push', 'xpub', 'xsub', 'stream'];
+const CAN_RECV = new Set([0, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
+const CAN_SEND = new Set([0, 1, 3, 4, 5, 6, 8, 9, 10, 11]);
+
+function systemError(errno) {
+  const map = util.getSystemErrorMap();
+  const m = map.get(-errno);
+  const e = new Error(m ? m[1] : `error ${errno}`);
+  if (m) e.code = m[0];
+  e.errno = errno;
+  return e;
+}
+
+// ------------------------------------------------------------ the socket
+
+/** A FIFO with O(1) shift (a flood can queue many thousands of messages). */
+class Fifo {
+  constructor() {
+    this.items = [];
+    this.head = 0;
+  }
+  get length() {
+    return this.items.length - this.head;
+  }
+  push(x) {
+    this.items.push(x);
+  }
+  peek() {
+    return this.items[this.head];
+  }
+  shift() {
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  clear() {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/** A batch of frames that goes as one message, with the callbacks of its send() calls. */
+class OutBatch {
+  constructor() {
+    this.parts = [];
+    this.cbs = null;
+  }
+}
+
+class Socket extends EventEmitter {
+  /**
+   * @param {string|number} type 'req', 'rep', 'pub', 'sub', 'push', 'pull',
+   *   'dealer', 'router', 'pair', 'xpub', 'xsub', 'stream' (also 'xreq',
+   *   'xrep'), or a ZMQ_* type number.
+   */
+  constructor(type) {
+    super();
+    const t = socketTypeOf(type);
+    this.type = typeof type === 'string' ? type : TYPE_NAMES[t];
+    this._kind = t;
+    this._h = ffi.create('hb_socket_new', t);
+    this._closed = false;
+    this._paused = false;
+    this._endpoints = 0;
+    this._refd = true;
+    this._watcher = null;
+    this._open = null; // the batch being built with ZMQ_SNDMORE
+    this._out = new Fifo(); // closed batches waiting to be sent
+    this._blocked = false; // the head of _out was refused: wait for the descriptor before trying again
+    this._monitoring = false;
+    this._proxy = null; // the zmq.proxy() this socket is in
+    this._reading = false;
+    this._kickWanted = false;
+    this._run = this._run.bind(this);
+  }
+
+  // -------------------------------------------------------- plumbing
+
+  _live(what) {
+    if (this._closed) throw new TypeError('Socket is closed');
+    if (this._proxy && what !== 'close') throw new TypeError('Socket is busy: it is in a zmq.proxy()');
+  }
+
+  _err(st, what) {
+    return ffi.makeError(st, what, this._h);
+  }
+
+  _watch() {
+    if (this._watcher || this._closed) return;
+    this._watcher = new Watcher(ffi.handleFd(this._h, 'socket'), this._run);
+    this._updateRef();
+  }
+
+  _updateRef() {
+    if (!this._watcher) return;
+    if (this._refd && this._endpoints > 0) this._watcher.ref();
+    else this._watcher.unref();
+  }
+
+  /** After a call that may have made libzmq consume the descriptor's signal: look again soon. */
+  _kick() {
+    if (this._reading) {
+      // Inside our own receive loop: it goes on until a receive finds
+      // nothing, which makes libzmq process everything pending, so no
+      // signal can be lost; unless the loop ends otherwise (see _readBatch).
+      this._kickWanted = true;
+      return;
+    }
+    if (this._watcher && !this._proxy) this._watcher.kick();
+  }
+
+  /**
+   * The drain step (see the file's header). Receives first (a receive that
+   * finds nothing has made libzmq process its commands, which quiets the
+   * descriptor); reads the socket's events only when that is not enough:
+   * send-only sockets, queued sends, a monitor, a receive that could not run.
+   */
+  _run(fromPoll) {
+    if (this._closed || this._proxy) return;
+    let again = false;
+    let did = false;
+    let clean = false;
+    if (CAN_RECV.has(this._kind) && !this._paused) {
+      const r = this._readBatch();
+      if (r === READ_MORE) again = true;
+      if (r === READ_GOT || r === READ_MORE) did = true;
+      clean = r !== READ_OTHER;
+    }
+    if (this._closed) return;
+    if (!clean || this._monitoring || this._out.length > 0 || this._paused) {
+      const st = fn.hb_socket_events(this._h, evOut);
+      if (st !== S.HB_OK) {
+        if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal: look again at once
+        if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) return;
+        this._emitError(this._err(st, 'hb_socket_events'));
+        return;
+      }
+      const ev = evOut[0];
+      if (ev & POLLMON) {
+        this._drainEvents();
+        did = true;
+      }
+      if ((ev & POLLIN) && !this._paused && !this._closed && !again) {
+        if (this._readBatch() === READ_MORE) again = true;
+        did = true;
+      }
+      if (this._out.length > 0 && !this._paused && !this._closed && (ev & POLLOUT || did || !this._blocked)) {
+        this._blocked = false;
+        if (this._flushWrites() > 0) again = true;
+        did = true;
+      }
+    }
+    if (!did && fromPoll && !this._closed) {
+      // Woken with nothing to do: the handle's notifier may be set (after
+      // a monitor change or a proxy); a zero-time-out event call clears it.
+      this._drainEvents();
+    }
+    if (again && !this._closed) this._watcher.kick();
+  }
+
+  /**
+   * Take and emit messages. READ_NONE: nothing was there (libzmq processed
+   * its commands); READ_GOT: messages, then nothing; READ_MORE: the batch
+   * ran out (more may wait); READ_OTHER: the loop ended on something else
+   * (EFSM, a signal, an error): the caller must look at the events.
+   */
+  _readBatch() {
+    const h = this._h;
+    let got = false;
+    this._reading = true;
+    this._kickWanted = false;
+    let r = READ_MORE;
+    try {
+      for (let i = 0; i < READ_BATCH; i++) {
+        if (this._paused || this._closed) {
+          r = READ_OTHER;
+          break;
+        }
+        const st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
+        if (st === S.HB_OK) {
+          got = true;
+          this._emitMessage(recvN[0], recvTotal[0]);
+          continue;
+        }
+        if (st === S.HB_TIMEOUT) {
+          r = got ? READ_GOT : READ_NONE;
+          break;
+        }
+        if (st === S.HB_BUFFER_TOO_SMALL) {
+          growRecv(recvN[0], recvTotal[0]);
+          i--;
+          continue;
+        }
+        r = READ_OTHER;
+        if (st === S.HB_INTERRUPTED) {
+          // a signal ran: go on at the next turn
+          this._kickWanted = true;
+          break;
+        }
+        if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) break;
+        const e = this._err(st, 'hb_socket_recv');
+        if (e.errno === EFSM) break; // nothing to receive in this state (v5 looked at ZMQ_EVENTS first)
+        this._emitError(e);
+        break;
+      }
+    } finally {
+      this._reading = false;
+    }
+    if (r !== READ_NONE && r !== READ_GOT && this._kickWanted) this._kick();
+    this._kickWanted = false;
+    return r;
+  }
+
+  _emitMessage(n, total) {
+    // One copy per message out of the shared buffer; the frames are views of it.
+    const all = Buffer.allocUnsafe(total);
+    recvBuf.copy(all, 0, 0, total);
+    try {
+      if (n === 1) {
+        this.emit('message', all);
+        return;
+      }
+      const frames = new Array(n);
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        const sz = recvSizes[2 * i];
+        frames[i] = all.subarray(off, off + sz);
+        off += sz;
+      }
+      this.emit('message', ...frames);
+    } catch (err) {
+      // As v5: an exception in a message listener becomes an 'error' event.
+      this._emitError(err);
+    }
+  }
+
+  _emitError(err) {
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', err);
+      return;
+    }
+    // No listener: throw it as an uncaught exception, outside our loop, as v5's emit did.
+    process.nextTick(() => {
+      throw err;
+    });
+  }
+
+  // -------------------------------------------------------- sending
+
+  /**
+   * Send a message: a frame (Buffer, string, number...) or an array of
+   * frames (sent as one multipart message). `flags` may hold ZMQ_SNDMORE:
+   * the message goes on with the next send(). `cb(err)` is called once the
+   * message went to libzmq (or failed).
+   */
+  send(msg, flags, cb) {
+    if (typeof flags === 'function' && cb === undefined) {
+      cb = flags;
+      flags = 0;
+    }
+    flags = flags | 0;
+    if (cb !== undefined && cb !== null && typeof cb !== 'function') throw new TypeError('Provided callback must be a function');
+    if (this._closed) {
+      // v5 queued it on a closed socket and never sent it; tell a callback.
+      if (cb) process.nextTick(cb, new TypeError('Socket is closed'));
+      return this;
+    }
+    let b = this._open;
+    if (Array.isArray(msg)) {
+      const n = msg.length;
+      if (n === 0) return this;
+      if (b === null && (flags & C.ZMQ_SNDMORE) === 0 && this._out.length === 0 && !this._paused && !this._proxy) {
+        // The hot path: a whole message, nothing queued before it.
+        if (this._trySend(msg, n, cb ? [cb] : null)) return this;
+      }
+      if (b === null) b = this._open = new OutBatch();
+      for (let i = 0; i < n; i++) b.parts.push(frameOf(msg[i]));
+    } else {
+      if (b === null && (flags & C.ZMQ_SNDMORE) === 0 && this._out.length === 0 && !this._paused && !this._proxy) {
+        if (this._trySend1(msg, cb ? [cb] : null)) return this;
+      }
+      if (b === null) b = this._open = new OutBatch();
+      b.parts.push(frameOf(msg));
+    }
+    if (cb) (b.cbs || (b.cbs = [])).push(cb);
+    if ((flags & C.ZMQ_SNDMORE) === 0) {
+      this._open = null;
+      this._out.push(b);
+      if (!this._paused && !this._proxy && !this._blocked) this._flushWrites();
+    }
+    return this;
+  }
+
+  /**
+   * Send one whole message now if libzmq takes it. True when it is done
+   * with (sent, or failed and reported); false when it must wait (queue it).
+   */
+  _trySend(parts, n, cbs) {
+    if (n === 1) return this._trySend1(parts[0], cbs);
+    let bound = 0;
+    for (let i = 0; i < n; i++) {
+      const p = frameOf(parts[i]);
+      scratch[i] = p;
+      bound += typeof p === 'string' ? p.length * 3 : p.length;
+    }
+    sendRoom(bound, n);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const p = scratch[i];
+      scratch[i] = undefined;
+      const len = typeof p === 'string' ? sendBuf.write(p, off) : p.copy(sendBuf, off);
+      sendSizes[2 * i] = len;
+      sendSizes[2 * i + 1] = 0;
+      off += len;
+    }
+    const st = fn.hb_socket_send(this._h, sendBuf, sendSizes, n, 0, 0);
+    return this._sent(st, cbs);
+  }
+
+  _trySend1(p, cbs) {
+    p = frameOf(p);
+    let data;
+    if (typeof p === 'string') {
+      sendRoom(p.length * 3, 1);
+      oneSize[0] = sendBuf.write(p, 0);
+      data = sendBuf;
+    } else {
+      oneSize[0] = p.length;
+      data = p;
+    }
+    oneSize[1] = 0;
+    const st = fn.hb_socket_send(this._h, data, oneSize, 1, 0, 0);
+    return this._sent(st, cbs);
+  }
+
+  /** Act on a send's status; false when the message must wait for room. */
+  _sent(st, cbs) {
+    if (st === S.HB_OK) {
+      this._kick();
+      if (cbs) for (const cb of cbs) cb.call(this);
+      return true;
+    }
+    if (st === S.HB_TIMEOUT) {
+      // No room: wait for the descriptor (libzmq signals it when room comes).
+      this._blocked = true;
+      this._watch();
+      return false;
+    }
+    if (st === S.HB_INTERRUPTED) {
+      // A signal ran during the call: nothing was sent; try again soon.
+      this._watch();
+      this._kick();
+      return false;
+    }
+    if (st === S.HB_BUSY) return false;
+    const e = this._err(st, 'hb_socket_send');
+    if (e.errno === EFSM) {
+      // A REQ waiting for its reply (or a REP for its request): v5 kept
+      // the message until the socket could send. So do we.
+      this._blocked = true;
+      this._watch();
+      return false;
+    }
+    if (cbs) {
+      for (const cb of cbs) cb.call(this, e);
+    } else {
+      this._emitError(e);
+    }
+    return true;
+  }
+
+  /** Send queued batches in order until one must wait; returns how many went. */
+  _flushWrites() {
+    let n = 0;
+    const q = this._out;
+    while (q.length > 0 && !this._closed && !this._paused && !this._proxy) {
+      const b = q.peek();
+      if (!this._trySend(b.parts, b.parts.length, b.cbs)) break;
+      q.shift();
+      n++;
+    }
+    return n;
+  }
+
+  // -------------------------------------------------------- endpoints
+
+  /** Bind asynchronously (as v5): `cb(err)` is called, and 'bind' emitted, on a later tick. */
+  bind(addr, cb) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    if (cb !== undefined && typeof cb !== 'function') throw new TypeError('Provided callback must be a function');
+    this._live('bind');
+    let err = null;
+    try {
+      this._bind(addr);
+    } catch (e) {
+      err = e;
+    }
+    const keep = new KeepAlive(); // the pending callback keeps the process alive, as v5's bind did
+    setImmediate(() => {
+      keep.close();
+      if (err) {
+        if (cb) cb(err);
+        else if (this.listenerCount('error') > 0) this.emit('error', err);
+        else process.emitWarning(`bind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`, 'HypobusWarning');
+        return;
+      }
+      if (!this._closed) this._kick();
+      this.emit('bind', addr);
+      if (cb) cb();
+    });
+    return this;
+  }
+
+  _bind(addr) {
+    const n = [0];
+    const st = fn.hb_socket_bind(this._h, addr, eventAddr, eventAddr.length, n);
+    if (st !== S.HB_OK && st !== S.HB_BUFFER_TOO_SMALL) throw this._err(st, `bind(${addr})`);
+    this._endpoints++;
+    this._watch();
+    this._updateRef();
+    this._kick();
+  }
+
+  bindSync(addr) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    this._live('bindSync');
+    this._bind(addr);
+    return this;
+  }
+
+  unbind(addr, cb) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    if (cb !== undefined && typeof cb !== 'function') throw new TypeError('Provided callback must be a function');
+    this._live('unbind');
+    let err = null;
+    try {
+      this._unbind(addr);
+    } catch (e) {
+      err = e;
+    }
+    const keep = new KeepAlive();
+    setImmediate(() => {
+      keep.close();
+      if (err) {
+        if (cb) cb(err);
+        else if (this.listenerCount('error') > 0) this.emit('error', err);
+        else process.emitWarning(`unbind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`, 'HypobusWarning');
+        return;
+      }
+      this.emit('unbind', addr);
+      if (cb) cb();
+    });
+    return this;
+  }
+
+  _unbind(addr) {
+    const st = fn.hb_socket_unbind(this._h, addr);
+    if (st !== S.HB_OK) throw this._err(st, `unbind(${addr})`);
+    if (this._endpoints > 0) this._endpoints--;
+    this._updateRef();
+    this._kick();
+  }
+
+  unbindSync(addr) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    this._live('unbindSync');
+    this._unbind(addr);
+    return this;
+  }
+
+  connect(addr) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    this._live('connect');
+    const st = fn.hb_socket_connect(this._h, addr);
+    if (st !== S.HB_OK) throw this._err(st, `connect(${addr})`);
+    this._endpoints++;
+    this._watch();
+    this._updateRef();
+    this._kick();
+    return this;
+  }
+
+  disconnect(addr) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    this._live('disconnect');
+    const st = fn.hb_socket_disconnect(this._h, addr);
+    if (st !== S.HB_OK) throw this._err(st, `disconnect(${addr})`);
+    if (this._endpoints > 0) this._endpoints--;
+    this._updateRef();
+    this._kick();
+    return this;
+  }
+
+  // -------------------------------------------------------- options
+
+  setsockopt(opt, val) {
+    const o = optionNumber(opt);
+    this._live('setsockopt');
+    let st;
+    if (o === C.ZMQ_SUBSCRIBE || o === C.ZMQ_UNSUBSCRIBE || BINARY_OPTIONS.has(o) || Buffer.isBuffer(val) || typeof val === 'string') {
+      let b;
+      if (Buffer.isBuffer(val)) b = val;
+      else if (typeof val === 'string') b = Buffer.from(val, 'utf8');
+      else if (ArrayBuffer.isView(val)) b = Buffer.from(val.buffer, val.byteOffset, val.byteLength);
+      else if (val === null || val === undefined) b = Buffer.alloc(0);
+      else if (BINARY_OPTIONS.has(o)) throw new TypeError('Value must be a buffer');
+      else b = Buffer.from(String(val), 'utf8');
+      st = fn.hb_socket_setopt(this._h, o, b, b.length);
+    } else {
+      let v = val;
+      if (typeof v === 'boolean') v = v ? 1 : 0;
+      if (typeof v === 'bigint') v = Number(v);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError('Value must be an integer');
+      st = fn.hb_socket_setopt_int(this._h, o, Math.trunc(v));
+    }
+    if (st !== S.HB_OK) throw this._err(st, `setsockopt(${String(opt)})`);
+    this._kick();
+    return this;
+  }
+
+  getsockopt(opt) {
+    const o = optionNumber(opt);
+    this._live('getsockopt');
+    if (WRITE_ONLY.has(o)) throw new Error('Invalid argument');
+    let r;
+    if (BINARY_OPTIONS.has(o)) {
+      const n = new Uint32Array(2);
+      const st = fn.hb_socket_getopt(this._h, o, eventAddr, eventAddr.length, n);
+      if (st !== S.HB_OK) throw this._err(st, `getsockopt(${String(opt)})`);
+      r = eventAddr.toString('utf8', 0, n[0]);
+    } else {
+      const v = [0];
+      const st = fn.hb_socket_getopt_int(this._h, o, v);
+      if (st !== S.HB_OK) throw this._err(st, `getsockopt(${String(opt)})`);
+      r = Number(v[0]);
+    }
+    this._kick();
+    return r;
+  }
+
+  subscribe(filter) {
+    this.setsockopt(C.ZMQ_SUBSCRIBE, filter === undefined ? '' : filter);
+    return this;
+  }
+
+  unsubscribe(filter) {
+    this.setsockopt(C.ZMQ_UNSUBSCRIBE, filter === undefined ? '' : filter);
+    return this;
+  }
+
+  // -------------------------------------------------------- flow
+
+  /** No 'message' is emitted and every send() is queued until resume(). */
+  pause() {
+    this._paused = true;
+  }
+
+  resume() {
+    this._paused = false;
+    this._blocked = false;
+    if (this._out.length) this._flushWrites();
+    if (this._watcher) this._kick();
+  }
+
+  /** Keep the process alive while the socket has endpoints (the default). */
+  ref() {
+    this._refd = true;
+    this._updateRef();
+    return this;
+  }
+
+  /** Let the process end even though this socket is open. */
+  unref() {
+    this._refd = false;
+    this._updateRef();
+    return this;
+  }
+
+  /** Take one message now, as an array of Buffers, or null (v5's read()). */
+  read() {
+    if (this._closed) return null;
+    for (;;) {
+      const st = fn.hb_socket_recv(this._h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
+      if (st === S.HB_BUFFER_TOO_SMALL) {
+        growRecv(recvN[0], recvTotal[0]);
+        continue;
+      }
+      if (st !== S.HB_OK) return null;
+      const n = recvN[0];
+      const all = Buffer.from(recvBuf.subarray(0, recvTotal[0]));
+      const frames = [];
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        frames.push(all.subarray(off, off + recvSizes[2 * i]));
+        off += recvSizes[2 * i];
+      }
+      return frames;
+    }
+  }
+
+  get closed() {
+    return this._closed;
+  }
+
+  /** True while sends wait in the queue. */
+  get pending() {
+    return this._out.length > 0;
+  }
+
+  // -------------------------------------------------------- monitor
+
+  /**
+   * Emit the socket's events: 'connect', 'connect_delay', 'connect_retry',
+   * 'listen', 'bind_error', 'accept', 'accept_error', 'close',
+   * 'close_error', 'disconnect', each as (value, endpoint, error). They
+   * come as they happen (the arguments of v5's polling timer are
+   * checked but not needed).
+   */
+  monitor(interval, numOfEvents) {
+    if (interval !== undefined && interval !== null) {
+      if (typeof interval !== 'number') throw new TypeError('Option must be an integer');
+      if (interval <= 0) throw new TypeError('Option must be a positive integer');
+    }
+    if (numOfEvents !== undefined && numOfEvents !== null) {
+      if (typeof numOfEvents !== 'number') throw new TypeError('numOfEvents must be an integer');
+      if (numOfEvents < 0) throw new TypeError('numOfEvents should be no less than zero');
+    }
+    this._live('monitor');
+    const st = fn.hb_socket_monitor(this._h, C.MONITOR_MASK);
+    if (st !== S.HB_OK) throw this._err(st, 'monitor');
+    this._monitoring = true;
+    this._watch();
+    this._kick();
+    return this;
+  }
+
+  unmonitor() {
+    if (this._closed || !this._monitoring) return this;
+    this._monitoring = false;
+    if (!this._proxy) fn.hb_socket_monitor(this._h, 0);
+    this._drainEvents(); // drops what was queued, clears the descriptor
+    return this;
+  }
+
+  /** Take every queued socket event (emitting them while monitoring). */
+  _drainEvents() {
+    const h = this._h;
+    for (let i = 0; i < 4096 && !this._closed; i++) {
+      const st = fn.hb_socket_next_event(h, 0, eventStruct, eventAddr, eventAddr.length, eventAddrLen);
+      if (st !== S.HB_OK) return;
+      if (!this._monitoring) continue;
+      const id = eventStruct.readInt32LE(4);
+      const value = Number(eventStruct.readBigInt64LE(8));
+      const name = C.events[id];
+      if (!name) continue;
+      const addr = eventAddr.toString('utf8', 0, eventAddrLen[0]);
+      const error = (id === 16 || id === 64 || id === 256) ? systemError(value) : undefined;
+      try {
+        this.emit(name, value, addr, error);
+      } catch (err) {
+        this._emitError(err);
+      }
+    }
+  }
+
+  // -------------------------------------------------------- close
+
+  /** Close the socket. Queued sends are dropped (as v5); the process may then end. */
+  close() {
+    if (this._closed) return this;
+    if (this._proxy) this._proxy._release(this);
+    this._closed = true;
+    this._out.clear();
+    this._open = null;
+    if (this._watcher) this._watcher.close();
+    this._watcher = null;
+    fn.hb_socket_free(this._h);
+    this._h = null;
+    return this;
+  }
+}
+
+// Option properties, as v5: sock.identity = 'x', sock.linger, sock.last_endpoint...
+for (const name of Object.keys(C.options)) {
+  if (Object.prototype.hasOwnProperty.call(Socket.prototype, name)) continue;
+  Object.defineProperty(Socket.prototype, name, {
+    get() {
+      return this.getsockopt(C.options[name]);
+    },
+    set(val) {
+      if (typeof val === 'string') val = Buffer.from(val, 'utf8');
+      this.setsockopt(C.options[name], val);
+    },
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+function createSocket(type, options) {
+  const sock = new Socket(type);
+  if (options) for (const key of Object.keys(options)) sock[key] = options[key];
+  return sock;
+}
+
+module.exports = { Socket, createSocket, socket: createSocket, CAN_RECV, CAN_SEND, TYPE_NAMES, EFSM, _internal: { frameOf } };

@@ -1,0 +1,66 @@
+// Type-checked by `tsc --noEmit` (run-tests.sh), never run: the declarations
+// in index.d.ts must accept the course's programs and the roles' use.
+import zmq = require('hypobus');
+import { Broker, CalcNode, Client, FailoverBroker, HypobusError, OpNode } from 'hypobus';
+
+const rep: zmq.Socket = zmq.socket('rep');
+rep.bind('tcp://*:5555', (err?: Error) => {
+  if (err) throw err;
+});
+rep.on('message', (req: Buffer) => {
+  rep.send('World ' + req.toString());
+});
+const req = zmq.socket('req');
+req.identity = 'client-1';
+req.connect('tcp://localhost:5555');
+req.send(['', '', '']);
+req.send('part', zmq.ZMQ_SNDMORE);
+req.send(42, 0, (err) => console.log(err));
+req.setsockopt('linger', 0);
+req.setsockopt(zmq.ZMQ_SNDHWM, 100);
+const ep: number | string = req.getsockopt(zmq.ZMQ_LAST_ENDPOINT);
+const last: string = req.last_endpoint;
+req.monitor(10, 0);
+req.on('connect', (value: number, endpoint: string) => console.log(value, endpoint, ep, last));
+req.unmonitor();
+req.pause();
+req.resume();
+const sub = zmq.createSocket('sub', { linger: 0 });
+sub.subscribe('uno');
+sub.unsubscribe(Buffer.from('uno'));
+const frames: Buffer[] | null = sub.read();
+console.log(frames, zmq.version, zmq.types.router, zmq.options.identity, zmq.events[1]);
+const router = zmq.socket('router');
+const dealer = zmq.socket('dealer');
+const p: zmq.ZmqProxy = zmq.proxy(router, dealer);
+console.log(p.stats().to_backend_msgs);
+req.close();
+
+async function lab(): Promise<void> {
+  const broker = new Broker({ xsub: 'tcp://127.0.0.1:*', xpub: 'tcp://127.0.0.1:*', hb: '' });
+  const brokers: string = broker.brokers;
+  const calc = new CalcNode({ brokers, timeoutMs: 2000 });
+  const op1 = new OpNode({ lane: 1, brokers: broker, fn: (x: number) => x * x });
+  const op2 = new OpNode({ lane: 2, brokers: [broker], fn: async (_x, text) => BigInt(text) ** 2n });
+  const op3 = new OpNode({ lane: 3, brokers, fn: (_x, text) => text });
+  const client = new Client({ brokers, timeoutMs: 5000 });
+  try {
+    const h: string = await client.hypot(12, 13);
+    const h2: string = await client.hypot('1.5', 2n, { timeoutMs: 1000 });
+    console.log(h, h2, client.inFlight(), client.stats().answers, calc.stats().fallbacks, op1.stats().requests);
+  } catch (e) {
+    if (e instanceof HypobusError && e.code === 'HB_REMOTE') console.log(e.message, e.status, e.errno);
+  }
+  const fo = new FailoverBroker({ role: 'backup', peerHb: 'tcp://127.0.0.1:5560', hb: 'tcp://127.0.0.1:5561' });
+  fo.on('state', (ev) => console.log(ev.active, ev.atMs, ev.reason));
+  fo.on('active', (ev) => console.log(ev.reason));
+  const active: boolean = fo.isActive();
+  await fo.handback(2000);
+  console.log(active, fo.stats().peerSilentMs, fo.brokerStats().forwarded, fo.endpoint('xsub'));
+  zmq.log.enable({ stderr: false });
+  zmq.log.on('line', (line: string) => console.log(line));
+  for (const r of [client, op1, op2, op3, calc, fo]) r.close();
+  broker.unref().close();
+  console.log(zmq.libraryVersion, zmq.abiVersion, zmq.libraryPath, zmq.native.S.HB_OK);
+}
+void lab;
