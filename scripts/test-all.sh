@@ -92,6 +92,7 @@ run "classic pyzmq peers against the library" pytest_classic
 run "C ABI from Python (ctypes)" "$PY" -m pytest tests/abi/python -q
 abi_node() { (cd tests/abi/node && node --test); }
 run "C ABI from Node (koffi)" abi_node
+run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh
 
 step "summary"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done
