@@ -1,0 +1,422 @@
+//! The observer (`hypobus::watch`) over real sockets: it reconstructs each
+//! request's path from the wire alone. A normal request, the fallback with
+//! lane 1's operation node stopped, a failover with the primary broker
+//! SIGKILLed (brokers as `hypobus broker --role …` processes), the classic
+//! wire, 8 concurrent clients kept apart by tag, sampling under load, and
+//! the exports. Every wait is bounded; processes are killed by PID.
+
+use hypobus::calc::{CalcConfig, CalcNode};
+use hypobus::client::{Client, ClientConfig, Mode};
+use hypobus::failover::Role as FoRole;
+use hypobus::lab::{BrokerPorts, BrokerProcess, BrokerProcessConfig, Lab, LabConfig};
+use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::watch::{
+    render, Fallback, HopKind, Impl, Mark, Observer, Outcome, Role, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent,
+};
+use hypobus::wire::{self, Number};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hypobus");
+
+fn lab(calc_timeout_ms: u64) -> Lab {
+    Lab::start(&LabConfig { calc_timeout: Duration::from_millis(calc_timeout_ms), inproc: false, ..Default::default() }).expect("lab")
+}
+
+fn watch_lab(lab: &Lab) -> Observer {
+    let mut cfg = WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
+    cfg.sampling = Sampling::Full;
+    Observer::start(cfg).expect("observer")
+}
+
+fn client(lab: &Lab) -> Client {
+    Client::new(ClientConfig { brokers: vec![lab.addr.clone()], ..Default::default() }).expect("client")
+}
+
+/// Send requests until the observer has seen one whole (it connected and
+/// subscribed), then forget what it saw. Bounded.
+fn warm_up(obs: &Observer, c: &mut Client) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert_eq!(c.hypot("3", "4").unwrap(), "5.0000");
+        if obs.next_trace(Duration::from_millis(500)).is_some_and(|t| t.hops.len() == 7) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the observer saw no whole request within 10 s");
+    }
+    while obs.next(Duration::from_millis(300)).is_some() {}
+}
+
+/// The next trace whose catheti are `a` and `b`.
+fn trace_of(obs: &Observer, a: &str, b: &str, within: Duration) -> Trace {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let t = obs.next_trace(left).unwrap_or_else(|| panic!("no trace of hypot({a}, {b}) within {within:?}"));
+        if t.a.as_deref() == Some(a) && t.b.as_deref() == Some(b) {
+            return t;
+        }
+    }
+}
+
+fn kinds(t: &Trace) -> Vec<HopKind> {
+    t.hops.iter().filter(|h| h.mark == Mark::First).map(|h| h.kind).collect()
+}
+
+fn check_path(t: &Trace) {
+    let k = kinds(t);
+    // Both catheti before their square requests, squares after their
+    // requests, the answer last.
+    let pos = |x: HopKind| k.iter().position(|y| *y == x).unwrap_or_else(|| panic!("no {x:?} in {k:?}"));
+    for l in 1..=2 {
+        assert!(pos(HopKind::Request(l)) < pos(HopKind::SquareRequest(l)), "{k:?}");
+        assert!(pos(HopKind::SquareRequest(l)) < pos(HopKind::SquareResult(l)), "{k:?}");
+        assert!(pos(HopKind::SquareResult(l)) < pos(HopKind::Answer), "{k:?}");
+    }
+    let mut prev = 0;
+    for h in &t.hops {
+        assert!(h.at_us >= prev, "hops in time order");
+        prev = h.at_us;
+    }
+}
+
+#[test]
+fn normal_request() {
+    let lab = lab(2000);
+    let obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    assert_eq!(c.hypot("12", "13").unwrap(), "17.6918");
+    let t = trace_of(&obs, "12", "13", Duration::from_secs(5));
+    assert_eq!(t.hops.len(), 7, "{:#?}", t.hops);
+    check_path(&t);
+    assert_eq!(t.outcome, Outcome::Answer("17.6918".into()));
+    let tag = t.tag.clone().expect("tagged");
+    assert!(tag.starts_with(c.id()), "tag {tag} of client {}", c.id());
+    assert_eq!(t.client, format!("client {}", &c.id()[..6]));
+    for h in &t.hops {
+        assert!(h.topic.ends_with(&format!("#{tag}")), "{} not of tag {tag}", h.topic);
+    }
+    let v = |k: HopKind| t.hops.iter().find(|h| h.kind == k).map(|h| h.value.clone()).unwrap();
+    assert_eq!((v(HopKind::SquareRequest(1)), v(HopKind::SquareResult(1))), ("12".into(), "144".into()));
+    assert_eq!((v(HopKind::SquareRequest(2)), v(HopKind::SquareResult(2))), ("13".into(), "169".into()));
+    assert_eq!(t.fallback, [Fallback::No, Fallback::No]);
+    assert_eq!(t.impls, [Impl::Tagged; 4]);
+    assert_eq!(t.roles(), vec![Role::Client, Role::Calc, Role::Op(1), Role::Op(2)]);
+    assert_eq!((t.resends, t.duplicates), (0, 0));
+    let total = t.total_us().unwrap();
+    assert!(total > 0 && total < 2_000_000, "total {total} µs");
+    assert_eq!(t.brokers(), vec![0]);
+    // The broker is seen alive and active (classic heartbeat: HB only).
+    let snap = obs.snapshot();
+    assert!(snap.brokers[0].alive && snap.brokers[0].active, "{:?}", snap.brokers);
+    assert_eq!(snap.summary.active, "broker");
+    // An error answer.
+    let mut raw = RawPub::new(&lab);
+    raw.request("obs-bad.1", b"abc", b"4", &obs);
+    let t = obs.next_trace(Duration::from_secs(5)).expect("trace of the bad request");
+    assert!(matches!(&t.outcome, Outcome::Error(e) if e.contains("abc")), "{:?}", t.outcome);
+    assert!(t.notes.iter().any(|n| n.role == "calc" && n.text.starts_with("refused")), "{:?}", t.notes);
+    let text = render::terminal(&t, &["broker".into()], &[]);
+    assert!(text.contains("ERR"), "{text}");
+}
+
+/// A raw PUB socket for messages no client would send.
+struct RawPub {
+    _ctx: zmq::Context,
+    publ: zmq::Socket,
+}
+
+impl RawPub {
+    fn new(lab: &Lab) -> RawPub {
+        let ctx = zmq::Context::new();
+        let publ = ctx.socket(zmq::PUB).unwrap();
+        publ.set_linger(0).unwrap();
+        publ.connect(&lab.addr.xsub).unwrap();
+        RawPub { _ctx: ctx, publ }
+    }
+    /// Publish `frames` again and again until the observer got something
+    /// (the PUB socket's connection is a slow joiner), bounded.
+    fn send_until_seen(&mut self, frames: &[&[&[u8]]], obs: &Observer) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let seen = obs.messages();
+        while obs.messages() == seen {
+            assert!(Instant::now() < deadline, "the observer never saw the raw publisher");
+            for f in frames {
+                self.publ.send_multipart(f.iter().copied(), 0).unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    fn request(&mut self, tag: &str, a: &[u8], b: &[u8], obs: &Observer) {
+        let t1 = wire::with_tag(&wire::request_topic(1), Some(tag));
+        let t2 = wire::with_tag(&wire::request_topic(2), Some(tag));
+        self.send_until_seen(&[&[t1.as_bytes(), a], &[t2.as_bytes(), b]], obs);
+    }
+}
+
+#[test]
+fn fallback_with_op_lane_1_stopped() {
+    let mut lab = lab(250);
+    let obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    lab.stop_op(1).unwrap();
+    assert_eq!(c.hypot("5", "12").unwrap(), "13.0000");
+    let t = trace_of(&obs, "5", "12", Duration::from_secs(5));
+    check_fallback(&t);
+    // Without the calc node's event, the observer infers it from the wire alone.
+    assert!(render::notes(&t).iter().any(|n| n.contains("lane 1")), "{:?}", render::notes(&t));
+}
+
+fn check_fallback(t: &Trace) {
+    let k = kinds(t);
+    assert!(k.contains(&HopKind::SquareRequest(1)) && !k.contains(&HopKind::SquareResult(1)), "{k:?}");
+    assert!(k.contains(&HopKind::SquareResult(2)), "{k:?}");
+    assert!(matches!(&t.fallback[0], Fallback::Confirmed(why) if why.contains("lane=1")), "{:?}", t.fallback);
+    assert_eq!(t.fallback[1], Fallback::No);
+    assert!(t.resends >= 1, "the calc node asks lane 1 again before falling back: {:?}", t.hops);
+    let total = t.total_us().unwrap();
+    assert!(total >= 250_000, "the answer waited for the calc time-out: {total} µs");
+    assert_eq!(t.outcome, Outcome::Answer("13.0000".into()));
+}
+
+#[test]
+fn fallback_inferred_from_the_wire_alone() {
+    // The tracker with the calc node's event removed: a pure-wire view.
+    use hypobus::watch::trace::{Output, Tracker, TrackerConfig};
+    let mut lab = lab(200);
+    let obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    lab.stop_op(2).unwrap();
+    assert_eq!(c.hypot("8", "15").unwrap(), "17.0000");
+    let t = trace_of(&obs, "8", "15", Duration::from_secs(5));
+    assert!(matches!(&t.fallback[1], Fallback::Confirmed(_)), "{:?}", t.fallback);
+    let mut tr = Tracker::new(TrackerConfig::default());
+    for h in &t.hops {
+        tr.on_message(h.at_us, h.broker, &[h.topic.as_bytes(), h.value.as_bytes()]);
+    }
+    tr.on_time(u64::MAX / 2);
+    let Some(Output::Trace(again)) = tr.drain().next() else { panic!("no trace") };
+    assert_eq!(again.fallback, [Fallback::No, Fallback::Inferred]);
+}
+
+fn catheti(ci: usize, i: usize) -> (String, String) {
+    (format!("{}", 100 * (ci + 1) + i), format!("{}.{}", ci + 1, i))
+}
+
+#[test]
+fn eight_concurrent_clients_kept_apart() {
+    let lab = lab(2000);
+    let obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    let n = 20;
+    let threads: Vec<_> = (0..8)
+        .map(|ci| {
+            let addr = lab.addr.clone();
+            std::thread::spawn(move || {
+                let mut c = Client::new(ClientConfig { brokers: vec![addr], ..Default::default() }).unwrap();
+                for i in 0..n {
+                    let (a, b) = catheti(ci, i);
+                    let want = wire::hypot(&Number::parse(a.as_bytes()).unwrap(), &Number::parse(b.as_bytes()).unwrap()).unwrap();
+                    assert_eq!(c.hypot(&a, &b).unwrap(), want);
+                }
+                c.id().to_string()
+            })
+        })
+        .collect();
+    let ids: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut seen = std::collections::HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.len() < 8 * n && Instant::now() < deadline {
+        if let Some(t) = obs.next_trace(Duration::from_millis(500)) {
+            seen.insert(t.tag.clone().unwrap(), t);
+        }
+    }
+    assert_eq!(seen.len(), 8 * n, "traces seen");
+    for (tag, t) in &seen {
+        let ci = ids.iter().position(|id| tag.starts_with(id.as_str())).unwrap_or_else(|| panic!("tag {tag} of no client"));
+        let seq: usize = tag.rsplit('.').next().unwrap().parse().unwrap();
+        let (a, b) = catheti(ci, seq - 1);
+        let n = |s: &str| Number::parse(s.as_bytes()).unwrap().format();
+        let (a, b) = (n(&a), n(&b));
+        assert_eq!((t.a.as_deref(), t.b.as_deref()), (Some(a.as_str()), Some(b.as_str())), "tag {tag}");
+        assert_eq!(t.hops.len(), 7, "tag {tag}: {:?}", t.hops);
+        check_path(t);
+        for h in &t.hops {
+            assert!(h.topic.ends_with(&format!("#{tag}")), "hop {} in the trace of {tag}", h.topic);
+        }
+        let x = |s: &str| Number::parse(s.as_bytes()).unwrap();
+        let sq = |k| t.hops.iter().find(|h| h.kind == k).unwrap().value.clone();
+        assert!(x(&sq(HopKind::SquareResult(1))).is_square_of(&x(&a)), "tag {tag}");
+        assert!(x(&sq(HopKind::SquareResult(2))).is_square_of(&x(&b)), "tag {tag}");
+        assert_eq!(t.outcome, Outcome::Answer(wire::hypot(&x(&a), &x(&b)).unwrap()));
+    }
+    let s = obs.snapshot();
+    let clients = s.roles.iter().filter(|(name, _)| name.starts_with("client ")).count();
+    assert!(clients >= 8, "{:?}", s.roles);
+}
+
+#[test]
+fn classic_client_through_our_calc() {
+    let lab = lab(2000);
+    let obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    let mut k = Client::new(ClientConfig { brokers: vec![lab.addr.clone()], mode: Mode::Classic, ..Default::default() }).unwrap();
+    assert_eq!(k.hypot("12", "13").unwrap(), "17.6918");
+    let t = trace_of(&obs, "12", "13", Duration::from_secs(5));
+    assert!(t.classic() && t.client == "classic client");
+    assert_eq!(t.hops.len(), 7, "{:#?}", t.hops);
+    check_path(&t);
+    assert_eq!(t.impls, [Impl::Classic, Impl::Tagged, Impl::Tagged, Impl::Tagged]);
+    assert!(t.link.as_deref().is_some_and(|l| l.starts_with("c.")), "{:?}", t.link);
+    assert_eq!(t.outcome, Outcome::Answer("17.6918".into()));
+}
+
+#[test]
+fn failover_primary_killed() {
+    let (pp, bp) = BrokerPorts::free_pair().unwrap();
+    let cfg = |role, me: BrokerPorts, peer: BrokerPorts| BrokerProcessConfig {
+        exe: BIN.into(),
+        role,
+        ports: me,
+        peer_hb: peer.hb_endpoint(),
+        hb_interval: Duration::from_millis(100),
+        misses: 3,
+        stats_every: Duration::from_millis(1000),
+    };
+    let mut primary = BrokerProcess::spawn(&cfg(FoRole::Primary, pp, bp), Duration::from_secs(5)).unwrap();
+    let mut backup = BrokerProcess::spawn(&cfg(FoRole::Backup, bp, pp), Duration::from_secs(5)).unwrap();
+    assert!(primary.next_event(Instant::now() + Duration::from_secs(5)).is_some_and(|e| e.active), "primary active");
+    let brokers = vec![pp.addr(), bp.addr()];
+    let mut wcfg = WatchConfig::new(WatchBroker::list(&brokers, &[pp.hb_endpoint(), bp.hb_endpoint()]));
+    wcfg.sampling = Sampling::Full;
+    let obs = Observer::start(wcfg).unwrap();
+    let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
+    let (_op1, _op2) = (op(1), op(2));
+    let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
+    let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
+    warm_up(&obs, &mut c);
+    // The observer knows who is active from the heartbeats' state.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !(obs.snapshot().brokers[0].active && obs.snapshot().brokers[1].alive) {
+        assert!(Instant::now() < deadline, "{:?}", obs.snapshot().brokers);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let snap = obs.snapshot();
+    assert!(!snap.brokers[1].active && snap.brokers[0].reported == "primary" && snap.brokers[1].reported == "backup", "{:?}", snap.brokers);
+    assert_eq!(c.hypot("12", "13").unwrap(), "17.6918");
+    let before = trace_of(&obs, "12", "13", Duration::from_secs(5));
+    assert_eq!(before.brokers(), vec![0], "through the primary");
+
+    let t_kill = Instant::now();
+    primary.kill().unwrap();
+    // A request in the gap: resent by the client until the backup forwards.
+    assert_eq!(c.hypot("20", "21").unwrap(), "29.0000");
+    let during = trace_of(&obs, "20", "21", Duration::from_secs(10));
+    assert!(during.brokers().contains(&1), "answered through the backup: {:?}", during.hops);
+    assert_eq!(during.outcome, Outcome::Answer("29.0000".into()));
+    let mut backup_active = None;
+    let mut primary_silent = false;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while (backup_active.is_none() || !primary_silent) && Instant::now() < deadline {
+        for e in obs.snapshot().timeline {
+            if e.name == "primary" && !e.alive {
+                primary_silent = true;
+            }
+            if e.name == "backup" && e.active && e.alive {
+                backup_active.get_or_insert(e);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let ev = backup_active.expect("a 'backup active' event");
+    assert!(primary_silent, "{:?}", obs.snapshot().timeline);
+    assert!(t_kill.elapsed() < Duration::from_secs(10));
+    assert_eq!(obs.summary().active, "backup");
+    // The failover shows in the exports of the request that spanned it.
+    let names: Vec<String> = obs.brokers().iter().map(|b| b.name.clone()).collect();
+    let tl = obs.snapshot().timeline;
+    let doc = render::mermaid_doc("failover", &[before, during.clone()], &names, &tl);
+    assert!(doc.contains("backup active"), "{doc}");
+    assert!(ev.reason.contains("heartbeat") || ev.reason.contains("said") || ev.reason.contains("announced"), "{}", ev.reason);
+    let after_c = c.hypot("3", "4").unwrap();
+    assert_eq!(after_c, "5.0000");
+    backup.kill().unwrap();
+}
+
+#[test]
+fn sampling_under_load() {
+    let lab = lab(2000);
+    let mut cfg = WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
+    cfg.sampling = Sampling::Auto { threshold: 500, window: Duration::from_millis(100), period: Duration::from_millis(500) };
+    let obs = Observer::start(cfg).unwrap();
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    let t0 = Instant::now();
+    let mut done = 0;
+    let mut in_flight = 0;
+    while t0.elapsed() < Duration::from_secs(3) {
+        while in_flight < 64 {
+            c.submit("3", "4").unwrap();
+            in_flight += 1;
+        }
+        if let Some((_, r)) = c.next(1000).unwrap() {
+            assert_eq!(r.unwrap(), "5.0000");
+            in_flight -= 1;
+            done += 1;
+        }
+    }
+    let rate = done as f64 / t0.elapsed().as_secs_f64();
+    let s = obs.summary();
+    assert!(s.sampling, "{s:?}");
+    assert!(s.rate > rate * 0.3 && s.rate < rate * 3.0, "estimated {} req/s, real {rate:.0}", s.rate);
+    assert!(s.p50_us > 0 && s.p99_us >= s.p50_us, "{s:?}");
+    assert_eq!(s.lost, 0, "a sampled request cut by a window is not lost: {s:?}");
+    let line = render::summary_line(&s);
+    assert!(line.contains("req/s") && line.contains("(sampling)"), "{line}");
+    while c.next(2000).unwrap().is_some() {}
+}
+
+#[test]
+fn exports_are_well_formed() {
+    let mut lab = lab(200);
+    let obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    c.hypot("12", "13").unwrap();
+    let a = trace_of(&obs, "12", "13", Duration::from_secs(5));
+    lab.stop_op(1).unwrap();
+    c.hypot("5", "12").unwrap();
+    let b = trace_of(&obs, "5", "12", Duration::from_secs(5));
+    let names = vec!["broker".to_string()];
+    let svg = render::svg(&[a.clone(), b.clone()], &names, &[]);
+    assert_eq!(svg.matches("<g class=\"trace\"").count(), 2);
+    assert_eq!(svg.matches("<g class=\"arrow\"").count(), a.hops.len() + b.hops.len());
+    assert_eq!(svg.matches('<').count(), svg.matches('>').count());
+    let md = render::mermaid_doc("lab", &[a, b], &names, &[]);
+    assert_eq!(md.matches("```mermaid").count(), 2);
+    assert!(md.contains("Note over calc: the calc node computed the square of lane 1 itself"), "{md}");
+}
+
+#[test]
+fn observer_events_and_stop() {
+    let lab = lab(2000);
+    let mut obs = watch_lab(&lab);
+    let mut c = client(&lab);
+    warm_up(&obs, &mut c);
+    // A request still open when the observer stops is handed out as lost.
+    let mut raw = RawPub::new(&lab);
+    raw.send_until_seen(&[&[b"calc.request.1#half.1", b"3"]], &obs);
+    obs.stop().unwrap();
+    let mut lost = false;
+    while let Some(e) = obs.next(Duration::from_millis(100)) {
+        if let WatchEvent::Trace(t) = e {
+            lost |= t.outcome == Outcome::Lost && t.tag.as_deref() == Some("half.1");
+        }
+    }
+    assert!(lost, "the half request is handed out as lost at the end");
+    assert!(obs.next(Duration::from_millis(10)).is_none());
+}
