@@ -420,3 +420,228 @@ fn observer_events_and_stop() {
     assert!(lost, "the half request is handed out as lost at the end");
     assert!(obs.next(Duration::from_millis(10)).is_none());
 }
+
+mod c_abi {
+    use super::*;
+    use hypobus::ffi::watch::*;
+    use hypobus::ffi::HbStatus::{self, *};
+    use std::ffi::{c_char, CStr, CString};
+    use std::ptr::{null, null_mut};
+
+    fn ev() -> HbWatchEvent {
+        HbWatchEvent { size: std::mem::size_of::<HbWatchEvent>() as u32, ..Default::default() }
+    }
+
+    /// The next trace event through the C ABI, with its text.
+    fn next_trace(w: *mut HbWatch, within: Duration) -> (HbWatchEvent, String) {
+        let deadline = Instant::now() + within;
+        loop {
+            let mut e = ev();
+            let mut buf = [0 as c_char; 512];
+            let mut n = 0usize;
+            match hb_watch_next(w, 200, &mut e, buf.as_mut_ptr(), buf.len(), &mut n) {
+                HB_OK if e.kind == HB_WATCH_TRACE => {
+                    // SAFETY: NUL-terminated by the library.
+                    let s = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string();
+                    assert_eq!(s.len(), n);
+                    return (e, s);
+                }
+                HB_OK | HB_TIMEOUT => assert!(Instant::now() < deadline, "no trace through the C ABI"),
+                other => panic!("hb_watch_next: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn pull_style() {
+        let lab = lab(2000);
+        let brokers = CString::new(format!("{}|{}", lab.addr.xsub, lab.addr.xpub)).unwrap();
+        let hb = CString::new(lab.hb.clone()).unwrap();
+        let mut w: *mut HbWatch = null_mut();
+        assert_eq!(hb_watch_new(brokers.as_ptr(), hb.as_ptr(), 7, &mut w), HB_INVALID_ARGUMENT);
+        assert_eq!(hb_watch_new(c"h:1".as_ptr(), null(), 0, &mut w), HB_CONFIG);
+        assert_eq!(hb_watch_new(brokers.as_ptr(), hb.as_ptr(), HB_WATCH_FULL, &mut w), HB_OK);
+        let mut e = ev();
+        assert_eq!(hb_watch_next(w, -1, &mut e, null_mut(), 0, null_mut()), HB_INVALID_ARGUMENT, "the timeout rule");
+        assert_eq!(hb_watch_next(w, 0, null_mut(), null_mut(), 0, null_mut()), HB_INVALID_ARGUMENT);
+        let mut c = client(&lab);
+        // Warm up: until a whole request went through the observer.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            c.hypot("3", "4").unwrap();
+            let (e, _) = next_trace(w, Duration::from_secs(5));
+            if e.hops == 7 {
+                break;
+            }
+            assert!(Instant::now() < deadline);
+        }
+        let mut e = ev();
+        while hb_watch_next(w, 300, &mut e, null_mut(), 0, null_mut()) == HB_OK {}
+        c.hypot("12", "13").unwrap();
+        // A buffer too small: the event stays for the next call.
+        let mut small = [0 as c_char; 8];
+        let mut need = 0usize;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let st = loop {
+            let st = hb_watch_next(w, 200, &mut e, small.as_mut_ptr(), small.len(), &mut need);
+            if st != HB_TIMEOUT || Instant::now() >= deadline {
+                break st;
+            }
+        };
+        assert_eq!(st, HB_BUFFER_TOO_SMALL);
+        assert!(need > 8 && need < 512);
+        let (mut e, text) = next_trace(w, Duration::from_secs(1));
+        assert_eq!(text.len(), need);
+        assert!(text.contains("hypot(12, 13) = 17.6918"), "{text}");
+        assert_eq!((e.hops, e.flags, e.resends), (7, 0, 0));
+        assert!(e.total_us > 0 && e.id > 0);
+        // Its hops.
+        let mut h = HbWatchHop { size: std::mem::size_of::<HbWatchHop>() as u32, ..Default::default() };
+        let mut buf = [0 as c_char; 512];
+        assert_eq!(hb_watch_hop(w, e.id, 0, &mut h, buf.as_mut_ptr(), buf.len(), null_mut()), HB_OK);
+        assert_eq!((h.from, h.to, h.lane, h.mark), (HB_WATCH_CLIENT, HB_WATCH_CALC, 1, 0));
+        // SAFETY: NUL-terminated by the library.
+        let s = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+        assert!(s.starts_with("calc.request.1#") && s.ends_with(" 12"), "{s}");
+        assert_eq!(hb_watch_hop(w, e.id, 6, &mut h, buf.as_mut_ptr(), buf.len(), null_mut()), HB_OK);
+        assert_eq!((h.from, h.to, h.lane), (HB_WATCH_CALC, HB_WATCH_CLIENT, 0));
+        assert_eq!(hb_watch_hop(w, e.id, 7, &mut h, buf.as_mut_ptr(), buf.len(), null_mut()), HB_INVALID_ARGUMENT);
+        assert_eq!(hb_watch_hop(w, 999_999, 0, &mut h, buf.as_mut_ptr(), buf.len(), null_mut()), HB_INVALID_ARGUMENT);
+        let mut s = HbWatchSummary { size: std::mem::size_of::<HbWatchSummary>() as u32, ..Default::default() };
+        assert_eq!(hb_watch_summary(w, &mut s), HB_OK);
+        assert!(s.requests >= 2 && s.answers >= 2 && s.active_broker == 0 && s.messages >= 14, "{s:?}");
+        // Exports.
+        let dir = std::env::temp_dir().join(format!("hb-watch-abi-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let md = CString::new(dir.join("x.md").to_str().unwrap()).unwrap();
+        assert_eq!(hb_watch_export(w, HB_WATCH_MERMAID, 1, md.as_ptr()), HB_OK);
+        assert!(std::fs::read_to_string(dir.join("x.md")).unwrap().contains("```mermaid"));
+        assert_eq!(hb_watch_export(w, 9, 1, md.as_ptr()), HB_INVALID_ARGUMENT);
+        assert_eq!(hb_watch_export(w, HB_WATCH_SVG, 0, c"/nonexistent/dir/x.svg".as_ptr()), HB_CONFIG);
+        let _ = std::fs::remove_dir_all(&dir);
+        // The event-loop descriptor.
+        let mut fd = -1;
+        assert_eq!(hypobus::ffi::hb_handle_fd(w.cast(), &mut fd), HB_OK);
+        assert!(fd >= 0);
+        // A free ends a wait on another thread at once.
+        let key = w as usize;
+        let waiter = std::thread::spawn(move || {
+            let mut e = ev();
+            let t = Instant::now();
+            let st = hb_watch_next(key as *const HbWatch, 10_000, &mut e, null_mut(), 0, null_mut());
+            (st, t.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(hb_watch_free(w), HB_OK);
+        let (st, waited): (HbStatus, Duration) = waiter.join().unwrap();
+        assert!(st == HB_STOPPED || st == HB_OK, "{st:?}");
+        assert!(waited < Duration::from_secs(5));
+        assert_eq!(hb_watch_next(w, 0, &mut e, null_mut(), 0, null_mut()), HB_INVALID_HANDLE);
+        assert_eq!(hb_watch_free(w), HB_INVALID_HANDLE);
+        assert_eq!(hb_watch_free(null_mut()), HB_OK);
+    }
+}
+
+mod cli {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+
+    /// A child process killed (by PID) and reaped when dropped; its stdout lines on a channel.
+    struct Proc {
+        child: Child,
+        lines: mpsc::Receiver<String>,
+    }
+
+    impl Proc {
+        fn spawn(args: &[&str]) -> Proc {
+            let mut child = Command::new(BIN).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+            let out = child.stdout.take().unwrap();
+            let (tx, lines) = mpsc::channel();
+            std::thread::spawn(move || {
+                for l in BufReader::new(out).lines().map_while(|l| l.ok()) {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+            });
+            Proc { child, lines }
+        }
+        fn line(&self, pred: impl Fn(&str) -> bool, within: Duration) -> Option<String> {
+            let deadline = Instant::now() + within;
+            while let Ok(l) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                if pred(&l) {
+                    return Some(l);
+                }
+            }
+            None
+        }
+        fn wait(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+            let deadline = Instant::now() + within;
+            while Instant::now() < deadline {
+                if let Ok(Some(s)) = self.child.try_wait() {
+                    return Some(s);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            None
+        }
+    }
+
+    impl Drop for Proc {
+        fn drop(&mut self) {
+            if let Ok(None) = self.child.try_wait() {
+                // SAFETY: kill(2) on our own child, not reaped yet.
+                unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
+                let _ = self.child.wait();
+            }
+        }
+    }
+
+    #[test]
+    fn watch_json_and_exports() {
+        let lab = lab(2000);
+        let dir = std::env::temp_dir().join(format!("hb-watch-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (md, svg) = (dir.join("w.md"), dir.join("w.svg"));
+        let b = format!("{}|{}", lab.addr.xsub, lab.addr.xpub);
+        let mut p = Proc::spawn(&[
+            "watch", "--broker", &b, "--hb", &lab.hb, "--json", "--full", "--record", "2",
+            "--mermaid", md.to_str().unwrap(), "--svg", svg.to_str().unwrap(), "--duration-ms", "30000",
+        ]);
+        assert!(p.line(|l| l.starts_with("watch ready: 1 broker(s): broker "), Duration::from_secs(5)).is_some());
+        let mut c = client(&lab);
+        let mut traces = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while traces.len() < 2 && Instant::now() < deadline {
+            c.hypot("12", "13").unwrap();
+            if let Some(l) = p.line(|l| l.starts_with(r#"{"type":"trace""#), Duration::from_millis(500)) {
+                traces.push(l);
+            }
+        }
+        assert_eq!(traces.len(), 2, "two trace lines");
+        assert!(traces.iter().any(|l| l.contains(r#""a":"12","b":"13","outcome":"answer","result":"17.6918""#)), "{traces:?}");
+        let st = p.wait(Duration::from_secs(5)).expect("watch ends after --record 2");
+        assert!(st.success());
+        let md = std::fs::read_to_string(&md).unwrap();
+        assert_eq!(md.matches("```mermaid").count(), 2, "{md}");
+        let svg = std::fs::read_to_string(&svg).unwrap();
+        assert!(svg.starts_with("<?xml") && svg.matches("<g class=\"trace\"").count() == 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn lab_scenario_fallback_writes_diagrams() {
+        let dir = std::env::temp_dir().join(format!("hb-watch-lab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (md, svg) = (dir.join("f.md"), dir.join("f.svg"));
+        let mut p = Proc::spawn(&["lab", "--scenario", "fallback", "--mermaid", md.to_str().unwrap(), "--svg", svg.to_str().unwrap()]);
+        assert!(p.line(|l| l.contains("hypot(5, 12) = 13.0000"), Duration::from_secs(20)).is_some());
+        assert!(p.wait(Duration::from_secs(10)).expect("lab --scenario ends").success());
+        let md = std::fs::read_to_string(&md).unwrap();
+        assert!(md.contains("sequenceDiagram") && md.contains("computed the square of lane 1 itself"), "{md}");
+        assert!(std::fs::read_to_string(&svg).unwrap().contains("class=\"lifeline\""));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -137,6 +137,15 @@ pub enum WatchEvent {
     Role(RoleEvent),
 }
 
+/// What [`Observer::try_take`] found.
+#[derive(Debug)]
+pub enum Take {
+    Got(WatchEvent),
+    Refused,
+    Empty,
+    Ended,
+}
+
 /// What is known of a broker now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerView {
@@ -527,6 +536,23 @@ impl Observer {
         e
     }
 
+    /// Take the next queued event if `accept` says the caller can take it
+    /// (never waits): `Got`, `Refused` (it stays queued), `Empty` or `Ended`
+    /// (stopped, nothing left).
+    pub fn try_take(&self, accept: impl FnOnce(&WatchEvent) -> bool) -> Take {
+        let mut q = lock(&self.shared.queue);
+        let r = match q.q.front() {
+            Some(e) if !accept(e) => return Take::Refused,
+            Some(_) => Take::Got(q.q.pop_front().expect("front")),
+            None if q.ended => return Take::Ended,
+            None => Take::Empty,
+        };
+        if q.q.is_empty() && !q.ended {
+            self.shared.signal(false);
+        }
+        r
+    }
+
     /// Look at the next queued event without taking it.
     pub fn peek_with<R>(&self, f: impl FnOnce(Option<&WatchEvent>, bool) -> R) -> R {
         let q = lock(&self.shared.queue);
@@ -759,6 +785,11 @@ impl Watcher {
             if first.starts_with(b"hypobus.probe.") {
                 continue;
             }
+            if matches!(self.mode, Mode::Idle { .. }) && !first.starts_with(b"hypobus.") {
+                // Between sampling windows: what was still queued is dropped unread.
+                self.brokers[i].last_data = Some(at);
+                continue;
+            }
             if !first.starts_with(b"hypobus.") {
                 let b = &mut self.brokers[i];
                 let was = b.last_data.is_some_and(|t| at.saturating_sub(t) <= TRAFFIC_ACTIVE_US);
@@ -966,7 +997,7 @@ impl Watcher {
         match self.mode {
             Mode::Full { since, count } => {
                 let el = now - since;
-                if el >= Duration::from_secs(1) {
+                if el >= Duration::from_millis(200) {
                     let rate = (count as f64 / el.as_secs_f64()) as u64;
                     if rate > threshold {
                         crate::log!("watch", "{rate} messages/s: sampling {} ms every {} ms from now on", window.as_millis(), period.as_millis());

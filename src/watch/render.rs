@@ -13,12 +13,23 @@ pub fn ms(us: u64) -> String {
     crate::lab::fmt_duration(std::time::Duration::from_micros(us))
 }
 
+/// The terminal's short topic names: `req.1`, `sq.req.2`, `sq.res.1`, `reply`.
+fn tiny_topic(h: &Hop) -> String {
+    match h.kind {
+        super::HopKind::Request(l) => format!("req.{l}"),
+        super::HopKind::SquareRequest(l) => format!("sq.req.{l}"),
+        super::HopKind::SquareResult(l) => format!("sq.res.{l}"),
+        super::HopKind::Answer if h.untagged => "result".into(),
+        super::HopKind::Answer => "reply".into(),
+    }
+}
+
 fn label(h: &Hop) -> String {
-    let mut s = format!("{} {}", h.short_topic(), h.value);
+    let mut s = format!("{} {}", tiny_topic(h), h.value);
     match h.mark {
         Mark::First => {}
-        Mark::Resend => s.push_str(" (again)"),
-        Mark::Duplicate => s.push_str(" (duplicate)"),
+        Mark::Resend => s.push_str(" (re)"),
+        Mark::Duplicate => s.push_str(" (dup)"),
     }
     s
 }
@@ -36,7 +47,7 @@ fn broker_name(names: &[String], i: usize) -> String {
 
 /// One line about a trace: `#3 client 3f9a0c hypot(12, 13) = 17.6918 in 0.84 ms via primary`.
 pub fn headline(tr: &Trace, names: &[String]) -> String {
-    let mut s = format!("#{} {} {}", tr.id, tr.client, tr.summary());
+    let mut s = format!("request {}: {} {}", tr.id, tr.client, tr.summary());
     if let Some(t) = tr.total_us() {
         let _ = write!(s, " in {}", ms(t));
     }
@@ -141,9 +152,6 @@ pub fn terminal(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String 
             row[lo + 1] = '<';
         }
         let mut text = label(h);
-        if h.error {
-            text = format!("{} {}", h.short_topic(), h.value);
-        }
         if many {
             let _ = write!(text, " [{}]", broker_name(names, h.broker));
         }
@@ -262,7 +270,7 @@ pub fn mermaid(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String {
 /// A Markdown document with one Mermaid block per trace.
 pub fn mermaid_doc(title: &str, traces: &[Trace], names: &[String], events: &[BrokerEvent]) -> String {
     let mut out = format!("# {title}\n\nRecorded by `hypobus watch` from the wire (times are when each message reached the observer).\n");
-    let mut prev_end = 0u64;
+    let mut prev_end = traces.first().map_or(0, |t| t.start_us.saturating_sub(1));
     for tr in traces {
         let _ = writeln!(out, "\n## {}\n\n```mermaid", mm(&headline(tr, names)));
         // Broker changes since the previous request show in this one.
@@ -574,7 +582,7 @@ mod tests {
         let tr = sample();
         let names = vec!["broker".to_string()];
         let term = terminal(&tr, &names, &[]);
-        assert!(term.contains("client ab") && term.contains("request.1 12") && term.contains("op 2"), "{term}");
+        assert!(term.contains("client ab") && term.contains("req.1 12") && term.contains("op 2"), "{term}");
         assert!(term.contains("computed it itself"), "{term}");
         let m = mermaid(&tr, &names, &[]);
         assert!(m.starts_with("sequenceDiagram\n") && m.contains("client->>calc: request.1 = 12") && !m.contains('#'), "{m}");
