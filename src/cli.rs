@@ -320,7 +320,7 @@ switches. Works with original programs too. Details: docs/PROTOCOL.md.
   -h, --help            this help
 
 Runs until SIGINT (Ctrl-C), SIGTERM, --record or --duration-ms.
-Under load (over 5000 messages/s) it samples 50 ms per second."
+Under load (over 5000 messages/s) it samples 20 ms per second."
         ),
         Some("task-broker") => format!(
             "\

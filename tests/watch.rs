@@ -645,3 +645,83 @@ mod cli {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+mod web {
+    use super::*;
+    use hypobus::watch::http::WebServer;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::sync::Arc;
+
+    fn get(addr: std::net::SocketAddr, path: &str) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn page_state_and_a_rate_limited_event_stream_under_load() {
+        let lab = lab(2000);
+        let mut cfg = WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
+        cfg.sampling = Sampling::default();
+        let obs = Arc::new(Observer::start(cfg).unwrap());
+        let mut web = WebServer::start("127.0.0.1:0", obs.clone()).unwrap();
+        let addr = web.addr();
+        let page = get(addr, "/");
+        assert!(page.starts_with("HTTP/1.1 200 OK") && page.contains("new EventSource(\"/events\")"), "{}", &page[..200.min(page.len())]);
+        assert!(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from the network");
+        assert!(get(addr, "/nope").starts_with("HTTP/1.1 404"));
+        // Load: a client with 128 in flight for 2 s, while an event stream is read.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (st, a) = (stop.clone(), lab.addr.clone());
+        let load = std::thread::spawn(move || {
+            let mut c = Client::new(ClientConfig { brokers: vec![a], ..Default::default() }).unwrap();
+            let (mut n, mut inflight) = (0u64, 0);
+            while !st.load(std::sync::atomic::Ordering::SeqCst) {
+                while inflight < 128 {
+                    c.submit("3", "4").unwrap();
+                    inflight += 1;
+                }
+                if let Some((_, r)) = c.next(1000).unwrap() {
+                    r.unwrap();
+                    inflight -= 1;
+                    n += 1;
+                }
+            }
+            while inflight > 0 && c.next(2000).unwrap().is_some() {
+                inflight -= 1;
+            }
+            n
+        });
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        write!(s, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let t0 = Instant::now();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 65536];
+        while t0.elapsed() < Duration::from_secs(3) {
+            match s.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                Err(_) => {}
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let done = load.join().unwrap();
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream"), "{}", &text[..100.min(text.len())]);
+        let updates: Vec<&str> = text.split("\n\n").filter_map(|e| e.strip_prefix("data: ")).collect();
+        // At most 4 a second (plus one at the start), however many requests.
+        assert!((3..=14).contains(&updates.len()), "{} updates in 3 s for {done} requests", updates.len());
+        assert!(done > 1000, "load: {done} requests");
+        let last = updates.last().unwrap();
+        assert!(last.contains(r#""diagram":"<svg"#) && last.contains(r#""sampling":true"#), "{}", &last[..300.min(last.len())]);
+        assert!(last.len() < 200_000, "an update stays small: {} bytes", last.len());
+        let state = get(addr, "/state");
+        assert!(state.contains(r#""summary":{"type":"summary""#));
+        web.stop();
+    }
+}

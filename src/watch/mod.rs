@@ -91,7 +91,7 @@ pub enum Sampling {
 
 impl Default for Sampling {
     fn default() -> Self {
-        Sampling::Auto { threshold: 5_000, window: Duration::from_millis(50), period: Duration::from_millis(1000) }
+        Sampling::Auto { threshold: 5_000, window: Duration::from_millis(20), period: Duration::from_millis(1000) }
     }
 }
 
@@ -494,6 +494,7 @@ impl Observer {
             shared: shared.clone(),
             clock,
             pending: Vec::new(),
+            window_opening: false,
         };
         let runner = Runner::spawn(&ctx, "hypobus-watch", move |stop| w.run(stop))?;
         Ok(Observer { runner, shared, brokers: cfg.brokers })
@@ -690,6 +691,8 @@ struct Watcher {
     shared: Arc<Shared>,
     clock: Clock,
     pending: Vec<WatchEvent>,
+    /// A sampling window opened and its first message has not come yet.
+    window_opening: bool,
 }
 
 /// Messages read from one socket before looking at the others.
@@ -769,6 +772,9 @@ impl Watcher {
                 }
             }
             let at = self.clock.now();
+            if std::mem::take(&mut self.window_opening) {
+                self.accepting(true);
+            }
             let b = &mut self.brokers[i];
             b.messages += 1;
             b.last_traffic = Some(at);
@@ -997,7 +1003,7 @@ impl Watcher {
         match self.mode {
             Mode::Full { since, count } => {
                 let el = now - since;
-                if el >= Duration::from_millis(200) {
+                if el >= Duration::from_millis(100) {
                     let rate = (count as f64 / el.as_secs_f64()) as u64;
                     if rate > threshold {
                         crate::log!("watch", "{rate} messages/s: sampling {} ms every {} ms from now on", window.as_millis(), period.as_millis());
@@ -1014,14 +1020,20 @@ impl Watcher {
             Mode::Idle { next } if now >= next => {
                 self.subscribe_all(true)?;
                 self.mode = Mode::Open { until: now + window, started: now, count: 0 };
-                self.accepting(true);
+                // The window counts from its first message (the subscription
+                // takes a moment to reach the broker), see `read_batch`.
+                self.tracker.accept_new = true;
+                self.window_opening = true;
             }
             Mode::Open { until, started, count } if now >= until => {
+                if std::mem::take(&mut self.window_opening) {
+                    self.accepting(true); // a window that got nothing at all
+                }
                 let rate = (count as f64 / (now - started).as_secs_f64().max(1e-3)) as u64;
                 self.mode = Mode::Drain { until: now + Duration::from_millis(250), rate };
                 self.accepting(false);
             }
-            Mode::Drain { until, rate } if now >= until || self.tracker.open_len() == 0 => {
+            Mode::Drain { until, rate } if now >= until || self.tracker.unanswered() == 0 => {
                 if rate < threshold / 2 {
                     crate::log!("watch", "{rate} messages/s: every message again");
                     self.mode = Mode::Full { since: now, count: 0 };

@@ -413,9 +413,14 @@ impl Tracker {
         TrackerStats { open: self.open.len() as u64, ..self.stats }
     }
 
-    /// Requests open now that were started while accepting new ones.
+    /// Requests open now (answered ones lingering included).
     pub fn open_len(&self) -> usize {
         self.open.len()
+    }
+
+    /// Requests open now and not answered yet.
+    pub fn unanswered(&self) -> usize {
+        self.open.len() - self.lingering.len().min(self.open.len())
     }
 
     /// Take what is ready to hand out.
