@@ -38,7 +38,7 @@ fn warm_up(obs: &Observer, c: &mut Client) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         assert_eq!(c.hypot("3", "4").unwrap(), "5.0000");
-        if obs.next_trace(Duration::from_millis(500)).is_some_and(|t| t.hops.len() == 7) {
+        if obs.next_trace(Duration::from_millis(500)).is_some_and(|t| t.hops.len() >= 7) {
             break;
         }
         assert!(Instant::now() < deadline, "the observer saw no whole request within 10 s");
@@ -723,5 +723,35 @@ mod web {
         let state = get(addr, "/state");
         assert!(state.contains(r#""summary":{"type":"summary""#));
         web.stop();
+    }
+}
+
+#[test]
+fn two_brokers_forwarding_at_once_show_duplicates() {
+    use hypobus::broker::{Broker, BrokerConfig};
+    let b = || Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() }).unwrap();
+    let (b1, b2) = (b(), b());
+    let addr = |b: &Broker| hypobus::net::BrokerAddr::parse(&format!("{}|{}", b.endpoints.0, b.endpoints.1)).unwrap();
+    let brokers = vec![addr(&b1), addr(&b2)];
+    let mut cfg = WatchConfig::new(WatchBroker::list(&brokers, &[]));
+    cfg.sampling = Sampling::Full;
+    let obs = Observer::start(cfg).unwrap();
+    let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
+    let (_o1, _o2) = (op(1), op(2));
+    let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
+    let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
+    warm_up(&obs, &mut c);
+    assert_eq!(c.hypot("7", "24").unwrap(), "25.0000");
+    let t = trace_of(&obs, "7", "24", Duration::from_secs(5));
+    // Every message came through both brokers: the copies are duplicates.
+    assert!(t.duplicates >= 4, "{} duplicates: {:?}", t.duplicates, t.hops.iter().map(|h| (h.short_topic().to_string(), h.broker, h.mark)).collect::<Vec<_>>());
+    assert_eq!(t.brokers(), vec![0, 1]);
+    assert_eq!(t.outcome, Outcome::Answer("25.0000".into()));
+    assert!(t.hops.iter().any(|h| h.mark == Mark::Duplicate && h.broker != t.hops[0].broker));
+    // Both forward: the summary says so.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while obs.summary().active != "primary+backup" {
+        assert!(Instant::now() < deadline, "{:?}", obs.snapshot().brokers);
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
