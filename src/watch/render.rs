@@ -109,6 +109,15 @@ fn event_text(e: &BrokerEvent) -> String {
 const COL: usize = 22;
 const LEFT: usize = 1;
 
+/// Broker changes between two requests, as terminal lines.
+pub fn terminal_events(events: &[BrokerEvent], from: u64, to: u64) -> String {
+    let mut out = String::new();
+    for e in events.iter().filter(|e| e.at_us > from && e.at_us < to) {
+        let _ = writeln!(out, "== {} ==", event_text(e));
+    }
+    out
+}
+
 /// The compact terminal diagram of a trace (lines end with `\n`).
 pub fn terminal(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String {
     let roles = tr.roles();
@@ -134,7 +143,7 @@ pub fn terminal(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String 
         row
     };
     let mut evs = events_in(events, tr.start_us, tr.end_us.unwrap_or(u64::MAX)).into_iter().peekable();
-    let many = names.len() > 1;
+    let many = tr.brokers().len() > 1;
     for h in &tr.hops {
         while let Some(e) = evs.next_if(|e| e.at_us <= h.at_us) {
             let _ = writeln!(out, "{:>9}   == {} ==", format!("+{:.3}", e.at_us.saturating_sub(tr.start_us) as f64 / 1000.0), event_text(e));
@@ -235,7 +244,7 @@ pub fn mermaid(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String {
     let (first, last) = (mm_id(roles[0]), mm_id(*roles.last().expect("two roles at least")));
     let _ = writeln!(out, "    Note over {first},{last}: {}", mm(&headline(tr, names)));
     let mut evs = events_in(events, tr.start_us, tr.end_us.unwrap_or(u64::MAX)).into_iter().peekable();
-    let many = names.len() > 1;
+    let many = tr.brokers().len() > 1;
     for h in &tr.hops {
         while let Some(e) = evs.next_if(|e| e.at_us <= h.at_us) {
             let _ = writeln!(out, "    Note over {first},{last}: +{} {}", ms(e.at_us.saturating_sub(tr.start_us)), mm(&event_text(e)));
@@ -365,7 +374,7 @@ fn svg_trace(out: &mut String, tr: &Trace, names: &[String], events: &[BrokerEve
     }
     let mut y = SVG_HEAD;
     let mut evs = evs.into_iter().peekable();
-    let many = names.len() > 1;
+    let many = tr.brokers().len() > 1;
     let left = SVG_LEFT + 70 - 75;
     let right = x(*roles.last().expect("roles")) + 75;
     let event_row = |out: &mut String, e: &BrokerEvent, y: i64| {

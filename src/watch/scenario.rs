@@ -94,9 +94,12 @@ impl Recording {
     /// The terminal diagrams.
     pub fn terminal(&self) -> String {
         let mut out = format!("{}\n\n", self.title);
+        let mut prev = self.traces.first().map_or(0, |t| t.start_us);
         for t in &self.traces {
+            out.push_str(&render::terminal_events(&self.events, prev, t.start_us));
             out.push_str(&render::terminal(t, &self.names, &self.events));
             out.push('\n');
+            prev = t.end_us.unwrap_or(t.start_us);
         }
         out
     }
