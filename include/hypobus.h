@@ -65,7 +65,8 @@
  *
  * EVENT LOOPS AND CALLBACKS
  *  - Everything the library could call back for can also be pulled
- *    (hb_op_pull_*, hb_client_next, hb_failover_next_event, hb_log_next),
+ *    (hb_op_pull_*, hb_client_next, hb_failover_next_event, hb_log_next,
+ *    hb_watch_next),
  *    and hb_handle_fd gives a file descriptor an event loop can watch
  *    (libuv via koffi.node.poll, asyncio add_reader), so an idle program
  *    uses no CPU. hb_poll waits on many handles at once.
@@ -571,6 +572,94 @@
 #define HB_TASK_UNKNOWN 3
 
 /**
+ * `hb_watch_new` flag: take in every message, also under load (no
+ * sampling). Without it the observer samples above 5000 messages/s.
+ */
+#define HB_WATCH_FULL 1
+
+/**
+ * `hb_watch_event_t.kind`: a request's path, finished (answered, or no
+ * answer seen in time).
+ */
+#define HB_WATCH_TRACE 1
+
+/**
+ * `hb_watch_event_t.kind`: a broker changed state (active, passive, silent).
+ */
+#define HB_WATCH_BROKER 2
+
+/**
+ * `hb_watch_event_t.kind`: a role's observability event (a fallback, a
+ * refused request, a failover broker's state change).
+ */
+#define HB_WATCH_ROLE 3
+
+/**
+ * `hb_watch_event_t.flags`: a classic (untagged) request.
+ */
+#define HB_WATCH_CLASSIC 1
+
+/**
+ * `hb_watch_event_t.flags`: the calc node computed lane 1's square itself.
+ */
+#define HB_WATCH_FALLBACK1 2
+
+/**
+ * `hb_watch_event_t.flags`: the calc node computed lane 2's square itself.
+ */
+#define HB_WATCH_FALLBACK2 4
+
+/**
+ * `hb_watch_event_t.flags`: the answer was an error (`ERR …`).
+ */
+#define HB_WATCH_ERROR 8
+
+/**
+ * `hb_watch_event_t.flags`: no answer was seen.
+ */
+#define HB_WATCH_LOST 16
+
+/**
+ * `hb_watch_event_t.flags` (broker events): the broker forwards now.
+ */
+#define HB_WATCH_ACTIVE 32
+
+/**
+ * `hb_watch_event_t.flags` (broker events): the broker is heard.
+ */
+#define HB_WATCH_ALIVE 64
+
+/**
+ * `hb_watch_hop_t.from` / `.to`: the request's client.
+ */
+#define HB_WATCH_CLIENT 0
+
+/**
+ * `hb_watch_hop_t.from` / `.to`: the calc node.
+ */
+#define HB_WATCH_CALC 1
+
+/**
+ * `hb_watch_hop_t.from` / `.to`: the operation node of lane 1.
+ */
+#define HB_WATCH_OP1 2
+
+/**
+ * `hb_watch_hop_t.from` / `.to`: the operation node of lane 2.
+ */
+#define HB_WATCH_OP2 3
+
+/**
+ * `hb_watch_export` format: Markdown with one Mermaid `sequenceDiagram` per request.
+ */
+#define HB_WATCH_MERMAID 1
+
+/**
+ * `hb_watch_export` format: one SVG document with every request's diagram.
+ */
+#define HB_WATCH_SVG 2
+
+/**
  * What a call did. Every exported function returns one.
  *
  * When the status is not `HB_OK`, `hb_last_error()` on the same thread,
@@ -741,6 +830,12 @@ typedef struct hb_task_client hb_task_client;
  * `hb_task_worker_recv` does not hold it.
  */
 typedef struct hb_task_worker hb_task_worker;
+
+/**
+ * The passive observer (opaque). Create with `hb_watch_new`, release
+ * with `hb_watch_free`. Any thread may use it; no call holds it while it waits.
+ */
+typedef struct hb_watch hb_watch;
 
 /**
  * How `hb_broker_new_ex` starts a broker. Set `size` to
@@ -1467,6 +1562,151 @@ typedef struct {
      */
     int16_t revents;
 } hb_poll_item;
+
+/**
+ * An event of the observer (`hb_watch_next`). Set `size` to
+ * `sizeof(hb_watch_event_t)` before the call.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_watch_event_t)`.
+     */
+    uint32_t size;
+    /**
+     * `HB_WATCH_TRACE`, `HB_WATCH_BROKER` or `HB_WATCH_ROLE`.
+     */
+    int32_t kind;
+    /**
+     * A trace's number (for `hb_watch_hop`); 0 for other kinds.
+     */
+    uint64_t id;
+    /**
+     * When (µs since the Unix epoch): a trace's first message, an event's time.
+     */
+    uint64_t at_us;
+    /**
+     * A trace's total, first cathetus to answer (µs); -1 when unanswered or not a trace.
+     */
+    int64_t total_us;
+    /**
+     * A trace's number of hops (messages).
+     */
+    uint32_t hops;
+    /**
+     * `HB_WATCH_CLASSIC`, `HB_WATCH_FALLBACK1`, ... bits.
+     */
+    uint32_t flags;
+    /**
+     * A trace's messages sent again (resends, re-answers).
+     */
+    uint32_t resends;
+    /**
+     * A trace's duplicates (the same message through two brokers, a second answer).
+     */
+    uint32_t duplicates;
+    /**
+     * The broker's index in the list given to `hb_watch_new` (broker and
+     * role events; for a trace, the broker of its answer); -1 when none.
+     */
+    int32_t broker;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+} hb_watch_event_t;
+
+/**
+ * One message of a recent request (`hb_watch_hop`). Set `size` to
+ * `sizeof(hb_watch_hop_t)` before the call.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_watch_hop_t)`.
+     */
+    uint32_t size;
+    /**
+     * Its lane (1, 2), 0 for the answer.
+     */
+    uint32_t lane;
+    /**
+     * Who sent it and to whom: `HB_WATCH_CLIENT`, `HB_WATCH_CALC`, `HB_WATCH_OP1`, `HB_WATCH_OP2`.
+     */
+    int32_t from;
+    int32_t to;
+    /**
+     * 0 the first of its kind, 1 sent again (a resend), 2 a duplicate.
+     */
+    int32_t mark;
+    /**
+     * 1 for an error value (`ERR …`).
+     */
+    uint32_t error;
+    /**
+     * 1 when sent untagged (a classic peer).
+     */
+    uint32_t untagged;
+    /**
+     * The broker it came through (index).
+     */
+    int32_t broker;
+    /**
+     * When it reached the observer, µs after the request's first message.
+     */
+    uint64_t dt_us;
+} hb_watch_hop_t;
+
+/**
+ * The observer's live numbers (`hb_watch_summary`). Set `size` to
+ * `sizeof(hb_watch_summary_t)` before the call.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_watch_summary_t)`.
+     */
+    uint32_t size;
+    /**
+     * 1 while the observer samples (under load).
+     */
+    uint32_t sampling;
+    /**
+     * Answered requests per second over the last 3 s (estimated from the samples).
+     */
+    double rate;
+    /**
+     * Median and 99th percentile of the requests' totals (µs) over the same span.
+     */
+    uint64_t p50_us;
+    uint64_t p99_us;
+    /**
+     * Since the start, of the requests seen: requests, answers (error answers included), errors, lost.
+     */
+    uint64_t requests;
+    uint64_t answers;
+    uint64_t errors;
+    uint64_t lost;
+    /**
+     * Squares the calc node computed itself (its events, plus inferred ones).
+     */
+    uint64_t fallbacks;
+    uint64_t resends;
+    uint64_t duplicates;
+    /**
+     * Messages received in all.
+     */
+    uint64_t messages;
+    /**
+     * Events dropped because nobody took them (the queue holds 10000).
+     */
+    uint64_t dropped;
+    /**
+     * Index of the active broker, -1 when none is known (the first when several forward).
+     */
+    int32_t active_broker;
+    /**
+     * How many brokers forward now (2 in a split brain).
+     */
+    uint32_t active_count;
+} hb_watch_summary_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2902,6 +3142,122 @@ hb_status hb_poll(hb_poll_item *items, size_t n, int32_t timeout_ms, size_t *n_r
  * handle while it waits.
  */
 hb_status hb_wait_any(const void *const *handles, size_t n, int32_t timeout_ms, size_t *ready);
+
+/**
+ * Start an observer of the lab: connect a SUB socket (subscribed to
+ * everything) to each broker's XPUB endpoint and one to each heartbeat
+ * endpoint given, and watch on a thread of its own (`hypobus-watch`).
+ * It reconstructs each request's path from the wire alone (client → calc,
+ * calc → operation lanes, lanes → calc, calc → client; tagged and classic)
+ * and queues what it finds for `hb_watch_next`.
+ *
+ * * `brokers`: the brokers to watch, a broker list (see BROKER LISTS in the
+ *   preamble; only their XPUB endpoints are used); NULL or `""` = the lab's
+ *   default broker. With two brokers they are named `primary` and `backup`.
+ * * `hb_eps`: NULL, or the brokers' heartbeat endpoints by position,
+ *   comma-separated, an empty entry for a broker without one (e.g.
+ *   `tcp://10.0.0.1:5560,tcp://10.0.0.2:5560`); they tell who is active.
+ * * `flags`: 0 or `HB_WATCH_FULL`.
+ * * `out`: receives the new handle (release with `hb_watch_free`);
+ *   untouched on failure.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL, unknown flags, text
+ * not UTF-8); `HB_CONFIG` (a bad broker list or endpoint); `HB_ZMQ`. Any
+ * thread; never waits (the connections are made in the background).
+ */
+hb_status hb_watch_new(const char *brokers, const char *hb_eps, uint32_t flags, hb_watch **out);
+
+/**
+ * Take the next event, waiting at most `timeout_ms` (the timeout rule).
+ * Each event is returned once, in order: `HB_WATCH_TRACE` (a request's
+ * path, once it was answered and a short linger for late copies passed,
+ * or when no answer came in time), `HB_WATCH_BROKER`, `HB_WATCH_ROLE`.
+ *
+ * `*ev` (set `ev->size` first) gets the numbers; `buf` (`len` bytes) gets
+ * one line of text, NUL-terminated, shorter than `HB_TEXT_MAX` (a trace:
+ * `request 3: client 3f9a0c hypot(12, 13) = 17.6918 in 0.84 ms via
+ * primary [tag …]`; a broker: `backup active: <why>`; a role event:
+ * `calc fallback <tag>: <detail>`), its length in `*out_len` (optional).
+ * `buf` may be NULL with `len` 0 to skip the text. Read a trace's hops
+ * with `hb_watch_hop` and its `id`.
+ *
+ * Returns `HB_OK`; `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_STOPPED` once the
+ * observer is stopped and every queued event was taken;
+ * `HB_BUFFER_TOO_SMALL` (the event is NOT taken; `*out_len` = the length
+ * needed); `HB_INVALID_ARGUMENT` (`ev` NULL or `ev->size` not set, `buf`
+ * NULL with `len` > 0, a negative time-out); `HB_INVALID_HANDLE`. Any
+ * thread; waits for an event without holding the handle; a stop or free on
+ * another thread ends the wait at once.
+ */
+hb_status hb_watch_next(const hb_watch *w,
+                        int32_t timeout_ms,
+                        hb_watch_event_t *ev,
+                        char *buf,
+                        size_t len,
+                        size_t *out_len);
+
+/**
+ * Read hop `index` (0 = the first message) of the recent request `id`
+ * (an `hb_watch_event_t.id`; the last 64 finished requests are kept).
+ * `*hop` (set `hop->size` first) gets its numbers; `buf` (`len` bytes)
+ * its topic and value, `calc.square.result.1#<tag> 144` (shorter than
+ * `HB_TEXT_MAX`; `buf` may be NULL with `len` 0 to skip the text), its
+ * length in `*out_len` (optional).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`hop` NULL or its size not set,
+ * an `id` no longer kept, `index` past the last hop); `HB_BUFFER_TOO_SMALL`
+ * (`*out_len` = the length needed; call again); `HB_INVALID_HANDLE`. Any
+ * thread; never waits.
+ */
+hb_status hb_watch_hop(const hb_watch *w,
+                       uint64_t id,
+                       uint32_t index,
+                       hb_watch_hop_t *hop,
+                       char *buf,
+                       size_t len,
+                       size_t *out_len);
+
+/**
+ * Copy the live numbers into `*out` (set `out->size` first): rate and
+ * percentiles over the last 3 s, counts since the start, the active broker.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out` NULL or its size not set);
+ * `HB_INVALID_HANDLE`. Any thread; never waits.
+ */
+hb_status hb_watch_summary(const hb_watch *w, hb_watch_summary_t *out);
+
+/**
+ * Write the sequence diagrams of the last `n` finished requests (at most
+ * 64 are kept; 0 = all kept) to the file `path`, with the broker changes
+ * between them: `format` `HB_WATCH_MERMAID` (Markdown with a Mermaid block
+ * per request, to paste into a report) or `HB_WATCH_SVG` (one SVG).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`path` NULL or not UTF-8, an
+ * unknown format); `HB_CONFIG` (the file cannot be written; the reason is
+ * in the error text); `HB_INVALID_HANDLE`. Any thread; never waits (but
+ * for writing the file).
+ */
+hb_status hb_watch_export(const hb_watch *w, int32_t format, uint32_t n, const char *path);
+
+/**
+ * Stop watching: sockets closed, the thread joined; requests still open
+ * are queued as they are (unanswered ones with `HB_WATCH_LOST`), then
+ * `hb_watch_next` returns `HB_STOPPED` once the queue is empty. The handle
+ * stays valid (summary, hops, export) until `hb_watch_free`. Stopping
+ * twice is harmless.
+ *
+ * Returns `HB_OK`; `HB_INVALID_HANDLE`; or the error the thread ended
+ * with. Any thread; waits for the observer's thread (it runs no user code).
+ */
+hb_status hb_watch_stop(const hb_watch *w);
+
+/**
+ * Stop the observer (see `hb_watch_stop`) and release the handle. NULL is
+ * a no-op (`HB_OK`). After this call the handle is invalid: any use,
+ * including a second free, returns `HB_INVALID_HANDLE`; waits on other
+ * threads end at once with `HB_STOPPED`. Any thread; waits as `hb_watch_stop`.
+ */
+hb_status hb_watch_free(hb_watch *w);
 
 #ifdef __cplusplus
 }  // extern "C"

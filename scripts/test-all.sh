@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of libhypobus on a fresh machine (Rust, gcc, Python 3 and
 # Node present): installs what the tests need, builds, checks the header is
-# fresh and clippy is clean, then runs the Rust, C, classic-peer and ABI
-# (Python ctypes, Node koffi) suites.
+# fresh and clippy is clean, then runs the Rust, C, classic-peer, browser
+# (hypobus watch in headless Chromium) and ABI (Python ctypes, Node koffi) suites.
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ run() { # run NAME COMMAND...
     fi
 }
 
-step "python packages (pyzmq, pytest) into a virtualenv: target/test-venv"
+step "python packages (pyzmq, pytest, selenium) into a virtualenv: target/test-venv"
 VENV="$PWD/target/test-venv"
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV" || {
@@ -31,8 +31,8 @@ if [ ! -x "$VENV/bin/python" ]; then
         exit 1
     }
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check pyzmq pytest || {
-    echo "cannot install pyzmq/pytest"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check pyzmq pytest selenium || {
+    echo "cannot install pyzmq/pytest/selenium"
     exit 1
 }
 PY="$VENV/bin/python"
@@ -40,6 +40,12 @@ PY="$VENV/bin/python"
 step "node packages (koffi) for the ABI tests from Node"
 (cd tests/abi/node && npm ci --no-audit --no-fund --loglevel=error) || {
     echo "cannot install the node packages of tests/abi/node (npm ci)"
+    exit 1
+}
+
+step "node packages (mermaid) for the browser tests of hypobus watch"
+(cd tests/watch_browser && npm ci --no-audit --no-fund --loglevel=error) || {
+    echo "cannot install the node packages of tests/watch_browser (npm ci)"
     exit 1
 }
 
@@ -59,6 +65,11 @@ if ! command -v ip >/dev/null 2>&1; then
         (apt-get update -qq && apt-get install -y -qq iproute2) || echo "could not install iproute2: the partition test will report it"
     else
         echo "no 'ip' command and no way to install it: the partition test will report it"
+    fi
+fi
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) || echo "could not install chromium: the browser tests will report it"
     fi
 fi
 command -v ip >/dev/null 2>&1 && ip -V
@@ -89,6 +100,10 @@ pytest_classic() {
     HYPOBUS_BIN="$PWD/target/release/hypobus" "$PY" -m pytest tests/classic -q
 }
 run "classic pyzmq peers against the library" pytest_classic
+pytest_browser() {
+    HYPOBUS_BIN="$PWD/target/release/hypobus" "$PY" -m pytest tests/watch_browser -q
+}
+run "hypobus watch: live page in headless Chromium, Mermaid exports rendered" pytest_browser
 run "C ABI from Python (ctypes)" "$PY" -m pytest tests/abi/python -q
 abi_node() { (cd tests/abi/node && node --test); }
 run "C ABI from Node (koffi)" abi_node

@@ -96,6 +96,10 @@ pub(crate) fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
 
 /// Command to the broker loop: publish the announcement that it is active.
 pub const ANNOUNCE: &[u8] = b"ANNOUNCE";
+/// Command prefix to the broker loop: publish the rest as the detail of a
+/// `state` event on `hypobus.obs.broker` (the failover monitor's state
+/// changes, for `hypobus watch`).
+pub const OBS_STATE: &[u8] = b"OBS ";
 
 /// Messages handled per socket before polling again (keeps both directions fair).
 const BATCH: usize = 256;
@@ -257,7 +261,14 @@ fn run(
         let mut items = [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
         zmq::poll(&mut items, timeout)?;
         if items[2].is_readable() {
-            if stop.command() == ANNOUNCE {
+            let cmd = stop.command();
+            if let Some(detail) = cmd.strip_prefix(OBS_STATE) {
+                // One message per state change, for an observer (no one else subscribes).
+                let topic = crate::watch::obs_topic("broker");
+                xpub.send_multipart([topic.as_bytes(), b"state", b"", detail], zmq::DONTWAIT).ok();
+                continue;
+            }
+            if cmd == ANNOUNCE {
                 // Tell every subscriber of the announcement topic (libhypobus
                 // clients and calc nodes) that this broker forwards now.
                 let now = crate::log::now_ms().to_string();

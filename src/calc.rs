@@ -185,6 +185,10 @@ struct State {
     frames: Vec<Vec<u8>>,
 }
 
+/// Where the calc node tells an observer (`hypobus watch`) of a fallback or
+/// a refused request: one message per such event, nothing per request.
+const OBS_TOPIC: &str = "hypobus.obs.calc";
+
 /// First resend of unanswered square requests; later ones back off (x2).
 const RESEND_FIRST: Duration = Duration::from_millis(100);
 
@@ -290,6 +294,7 @@ impl State {
                 }
                 Err(reason) => {
                     bump(&self.c.bad_messages);
+                    crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "refused", "", &format!("classic request dropped: {reason}"));
                     log!("calc", "dropped classic request: {reason}");
                 }
             }
@@ -416,6 +421,8 @@ impl State {
             }
             None => {
                 bump(&self.c.fallbacks);
+                let detail = format!("lane={lane} error answer from op {lane}: square computed locally");
+                crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
                 job.square[i] = job.cathetus[i].as_ref().and_then(|x| x.square().ok());
                 if job.square[i].is_none() {
                     // The square overflows: finish with a direct hypot.
@@ -466,6 +473,7 @@ impl State {
             }
             Err(reason) => {
                 bump(&self.c.errors);
+                crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "refused", &tag, &reason);
                 log!("calc", "error answer for {tag}: {reason}");
                 wire::error_value(&reason)
             }
@@ -496,6 +504,8 @@ impl State {
             for i in 0..2 {
                 if job.square[i].is_none() {
                     bump(&self.c.fallbacks);
+                    let detail = format!("lane={} no square from op {} in {} ms: computed locally", i + 1, i + 1, self.cfg.timeout.as_millis());
+                    crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
                     job.square[i] = job.cathetus[i].as_ref().and_then(|x| x.square().ok());
                 }
             }

@@ -7,8 +7,10 @@ use hypobus::task::broker::{PeeringConfig, Policy, TaskBrokerConfig};
 use hypobus::task::client::TaskClientConfig;
 use hypobus::task::store::StoreConfig;
 use hypobus::task::worker::WorkerConfig;
+use hypobus::watch::scenario::Scenario;
 use hypobus::wire::Number;
 use std::fmt;
+use std::path::PathBuf;
 
 /// A usage error: the message, and the command whose usage to point to.
 #[derive(Debug)]
@@ -60,7 +62,9 @@ pub enum Command {
     Op { lane: u32, brokers: Vec<BrokerAddr>, role: RoleOpts },
     Calc { brokers: Vec<BrokerAddr>, timeout_ms: u64, role: RoleOpts },
     Client { a: String, b: String, brokers: Vec<BrokerAddr>, classic: bool, timeout_ms: u64, verbose: bool },
-    Lab { requests: usize, clients: usize, per_client: usize, window: usize, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool },
+    Lab { requests: usize, clients: usize, per_client: usize, window: usize, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool, scenario: Option<ScenarioOpts> },
+    /// `hypobus watch …`.
+    Watch(WatchOpts),
     /// `hypobus ctl EP status|handback`.
     Ctl { endpoint: String, command: String, timeout_ms: u64 },
     /// `hypobus task-broker …`.
@@ -69,6 +73,36 @@ pub enum Command {
     Worker(WorkerOpts),
     /// `hypobus task …`.
     Task(TaskOpts),
+}
+
+/// `hypobus lab --scenario …`: which story to record and where to write it.
+#[derive(Debug, Clone)]
+pub struct ScenarioOpts {
+    pub scenario: Scenario,
+    pub mermaid: Option<PathBuf>,
+    pub svg: Option<PathBuf>,
+}
+
+/// `hypobus watch`: what to watch and how to show it.
+#[derive(Debug, Clone)]
+pub struct WatchOpts {
+    /// The brokers, each with its heartbeat endpoint if known.
+    pub brokers: Vec<(BrokerAddr, Option<String>)>,
+    /// One summary line per second instead of a diagram per request.
+    pub summary: bool,
+    /// Serve the live page on this address (`127.0.0.1:8080`).
+    pub http: Option<String>,
+    /// Stop after this many requests.
+    pub record: Option<usize>,
+    pub mermaid: Option<PathBuf>,
+    pub svg: Option<PathBuf>,
+    /// One JSON object per line instead of diagrams.
+    pub json: bool,
+    /// Every message, no sampling under load.
+    pub full: bool,
+    /// Stop after this long.
+    pub duration_ms: Option<u64>,
+    pub verbose: bool,
 }
 
 /// `hypobus worker`: what its built-in handler does.
@@ -101,7 +135,7 @@ pub struct TaskOpts {
     pub verbose: bool,
 }
 
-pub const COMMANDS: [&str; 9] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task"];
+pub const COMMANDS: [&str; 10] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch"];
 
 const BROKER_HELP: &str = "  --broker HOST[:XSUB_PORT:XPUB_PORT]
                         a broker to connect to (default 127.0.0.1, ports 5555:5556);
@@ -220,6 +254,7 @@ lab answered with an error (message on stderr); 2 for a usage error."
         ),
         Some("lab") => "\
 usage: hypobus lab [--requests N] [--clients N] [--calc-timeout-ms N] [--failover-hb-ms N]
+       hypobus lab --scenario normal|fallback|failover [--mermaid FILE] [--svg FILE]
 
 Starts the whole lab in this process on loopback (a broker, two operation
 nodes and a calc node, on free ports), runs a batch that shows what it does
@@ -243,8 +278,50 @@ the backup hands back; the report gives the gap, lost and duplicated answers.
   --failover-hb-ms N    heartbeat period of the failover stage's brokers (default 100;
                         the backup takes over after 3 missed heartbeats)
   -v, --verbose         event logs of every role on stderr
-  -h, --help            this help"
+  -h, --help            this help
+
+With --scenario it runs one story of the lab on loopback, watched by
+`hypobus watch`, prints its sequence diagrams and writes them for a report:
+normal (one request, primary broker), fallback (operation node 1 stopped: the
+calc node computes that square), failover (the primary broker is killed, the
+backup takes over; brokers run as processes).
+
+  --scenario S          normal, fallback or failover
+  --mermaid FILE        write the diagrams as Markdown with Mermaid blocks
+  --svg FILE            write them as one SVG"
             .to_string(),
+        Some("watch") => format!(
+            "\
+usage: hypobus watch [--broker B [--hb EP]]... [--summary] [--http ADDR:PORT]
+                     [--record N] [--mermaid FILE] [--svg FILE] [--json] [--full]
+                     [--duration-ms N]
+
+A passive observer of the lab: subscribes to everything on each broker's XPUB
+port (and its heartbeats), reconstructs each request's path from the wire
+alone (client -> calc, calc -> op lanes, op -> calc, calc -> client, in tagged
+and classic mode) and prints one sequence diagram per request, with the time
+of every hop, resends, duplicates, error answers, fallbacks and broker
+switches. Works with original programs too. Details: docs/PROTOCOL.md.
+
+{BROKER_HELP}
+  --hb EP               the heartbeat endpoint of the --broker before it (default
+                        for a bare HOST: tcp://HOST:5560); tells who is active
+  --summary             one line per second (req/s, p50/p99, fallbacks, errors,
+                        active broker) instead of a diagram per request
+  --http ADDR:PORT      serve a live page (SVG sequence diagram, role counters,
+                        failover timeline), e.g. --http 127.0.0.1:8080
+  --record N            stop after N requests
+  --mermaid FILE        write the diagrams (Markdown with Mermaid blocks) at the end
+  --svg FILE            write the diagrams as one SVG at the end
+  --json                one JSON object per line (requests, broker and role events)
+  --full                take in every message even under load (no sampling)
+  --duration-ms N       stop after N ms
+  -v, --verbose         event logs on stderr
+  -h, --help            this help
+
+Runs until SIGINT (Ctrl-C), SIGTERM, --record or --duration-ms.
+Under load (over 5000 messages/s) it samples 20 ms per second."
+        ),
         Some("task-broker") => format!(
             "\
 usage: hypobus task-broker [--frontend EP] [--backend EP] [--policy lru|load]
@@ -345,6 +422,7 @@ The ZeroMQ hypotenuse lab, one role per command:
   task-broker  a task broker between clients and pools of workers (lru, load, services)
   worker    a task worker (echo handler) for a task broker
   task      send requests to a task broker and print the results
+  watch     observe the lab: a sequence diagram per request, a live web page
   help      this help, or `hypobus help <command>`
 
 Run `hypobus <command> --help` for its options. A whole lab on one machine:
@@ -656,9 +734,16 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
         "lab" => {
             let (mut requests, mut clients, mut per_client, mut window, mut calc_timeout_ms, mut verbose) = (3000, 8, 200, 256, 300, false);
             let mut failover_hb_ms = 100u64;
+            let (mut scenario, mut mermaid, mut svg) = (None, None, None);
             while let Some((f, v)) = a.next_flag()? {
                 match f.as_str() {
                     "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+                    "--scenario" => {
+                        let s = a.value(&f, v)?;
+                        scenario = Some(Scenario::parse(&s).ok_or_else(|| Usage { msg: format!("--scenario must be normal, fallback or failover, not {s:?}"), cmd: Some(cmd) })?);
+                    }
+                    "--mermaid" => mermaid = Some(PathBuf::from(a.value(&f, v)?)),
+                    "--svg" => svg = Some(PathBuf::from(a.value(&f, v)?)),
                     "--requests" => requests = a.number(&f, v, 1usize)?,
                     "--clients" => clients = a.number(&f, v, 1usize)?,
                     "--per-client" => per_client = a.number(&f, v, 1usize)?,
@@ -673,7 +758,12 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 }
             }
             a.no_positionals()?;
-            Ok(Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose })
+            let scenario = match (scenario, mermaid.is_some() || svg.is_some()) {
+                (Some(scenario), _) => Some(ScenarioOpts { scenario, mermaid, svg }),
+                (None, true) => return usage(cmd, "--mermaid and --svg go with --scenario normal|fallback|failover"),
+                (None, false) => None,
+            };
+            Ok(Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose, scenario })
         }
         "ctl" => {
             let mut timeout_ms = 2000u64;
@@ -695,6 +785,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 other => usage(cmd, format!("unknown ctl command {other:?} (status or handback)")),
             }
         }
+        "watch" => parse_watch(&mut a),
         "task-broker" => parse_task_broker(&mut a, role),
         "worker" => parse_worker(&mut a, role),
         "task" => parse_task(&mut a),
@@ -704,6 +795,76 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
 
 fn ms(v: u64) -> std::time::Duration {
     std::time::Duration::from_millis(v)
+}
+
+fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
+    let cmd = a.cmd;
+    let mut o = WatchOpts {
+        brokers: Vec::new(),
+        summary: false,
+        http: None,
+        record: None,
+        mermaid: None,
+        svg: None,
+        json: false,
+        full: false,
+        duration_ms: None,
+        verbose: false,
+    };
+    // A bare HOST has the lab's heartbeat port.
+    let default_hb = |s: &str| (!s.contains(':') && !s.contains('|') && !s.starts_with("inproc")).then(|| format!("tcp://{s}:5560"));
+    while let Some((f, v)) = a.next_flag()? {
+        match f.as_str() {
+            "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+            "--broker" => {
+                let s = a.value(&f, v)?;
+                o.brokers.push((broker_addr(cmd, &s)?, default_hb(&s)));
+            }
+            "--hb" => {
+                let ep = connect_endpoint(cmd, &f, &a.value(&f, v)?)?;
+                match o.brokers.last_mut() {
+                    Some(b) => b.1 = Some(ep),
+                    None => return usage(cmd, "--hb goes after the --broker it belongs to"),
+                }
+            }
+            "--summary" => {
+                a.no_value(&f, &v)?;
+                o.summary = true;
+            }
+            "--http" => {
+                let addr = a.value(&f, v)?;
+                if addr.parse::<std::net::SocketAddr>().is_err() {
+                    return usage(cmd, format!("--http needs ADDR:PORT such as 127.0.0.1:8080, not {addr:?}"));
+                }
+                o.http = Some(addr);
+            }
+            "--record" => o.record = Some(a.number(&f, v, 1usize)?),
+            "--mermaid" => o.mermaid = Some(PathBuf::from(a.value(&f, v)?)),
+            "--svg" => o.svg = Some(PathBuf::from(a.value(&f, v)?)),
+            "--json" => {
+                a.no_value(&f, &v)?;
+                o.json = true;
+            }
+            "--full" => {
+                a.no_value(&f, &v)?;
+                o.full = true;
+            }
+            "--duration-ms" => o.duration_ms = Some(a.number(&f, v, 1u64)?),
+            "-v" | "--verbose" => {
+                a.no_value(&f, &v)?;
+                o.verbose = true;
+            }
+            _ => return a.unknown(&f),
+        }
+    }
+    a.no_positionals()?;
+    if o.summary && o.json {
+        return usage(cmd, "--summary and --json contradict each other");
+    }
+    if o.brokers.is_empty() {
+        o.brokers.push((BrokerAddr::default(), Some("tcp://127.0.0.1:5560".into())));
+    }
+    Ok(Command::Watch(o))
 }
 
 fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> {
@@ -873,6 +1034,19 @@ mod tests {
         }
         assert!(matches!(p("ctl tcp://10.0.0.2:5570 status"), Ok(Command::Ctl { .. })));
         assert!(matches!(p("lab --failover-hb-ms 50"), Ok(Command::Lab { failover_hb_ms: 50, .. })));
+        assert!(matches!(p("lab --scenario failover --mermaid x.md"), Ok(Command::Lab { scenario: Some(ScenarioOpts { scenario: Scenario::Failover, .. }), .. })));
+        match p("watch --broker h --broker 127.0.0.1:1:2 --hb 9 --summary --http 127.0.0.1:0 --record 3") {
+            Ok(Command::Watch(w)) => {
+                assert_eq!(w.brokers[0].1.as_deref(), Some("tcp://h:5560"));
+                assert_eq!(w.brokers[1].1.as_deref(), Some("tcp://127.0.0.1:9"));
+                assert!(w.summary && w.record == Some(3) && w.http.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(p("watch"), Ok(Command::Watch(ref w)) if w.brokers.len() == 1 && w.brokers[0].1.is_some()));
+        for bad in ["watch --hb 5560", "watch --http 8080", "watch --record 0", "watch --summary --json", "watch x", "lab --svg x.svg", "lab --scenario odd"] {
+            assert!(p(bad).is_err(), "{bad:?} accepted");
+        }
         match p("task-broker --policy load --db /tmp/x.db --answer-timeout-ms 300 --state 5572 --peer 127.0.0.1:6572|127.0.0.1:6570") {
             Ok(Command::TaskBroker { cfg, .. }) => {
                 assert_eq!((cfg.policy, cfg.answer_timeout.as_millis(), cfg.frontend.as_str()), (Policy::Load, 300, "tcp://*:5570"));

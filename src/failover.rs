@@ -569,6 +569,8 @@ impl Monitor {
         let counter = if active { &self.shared.activations } else { &self.shared.deactivations };
         counter.fetch_add(1, Ordering::Relaxed);
         let ev = Event { at_ms: log::now_ms(), active, reason };
+        let detail = format!("{} {}: {}", self.role.name(), if active { "active" } else { "passive" }, ev.reason);
+        self.announce.send(&[crate::broker::OBS_STATE, detail.as_bytes()].concat());
         log!("failover", "{} -> {}: {}", self.role.name(), if active { "active" } else { "passive" }, ev.reason);
         if let Some(cb) = self.on_event.as_mut() {
             cb(&ev);

@@ -13,6 +13,7 @@
 //! | [`socket`] | generic ZeroMQ sockets (every type the course uses), for the bindings |
 //! | [`proxy`] | a proxy on a library thread (XPUB/XSUB, ROUTER/DEALER brokers) |
 //! | [`task`] | task brokers (lru / load / typed, fault tolerant, durable, peering), workers, lazy-pirate clients |
+//! | [`watch`] | the passive observer: each request's path from the wire, diagrams, the live page |
 //! | [`ffi`] | the C ABI (`include/hypobus.h`) |
 //! | [`zsys`] | the few raw libzmq calls the `zmq` crate does not expose |
 //! | [`runner`], [`log`], [`error`] | role threads, event logs, the error type |
@@ -55,6 +56,8 @@ pub mod runner;
 pub mod socket;
 /// cbindgen:ignore
 pub mod task;
+/// cbindgen:ignore
+pub mod watch;
 /// cbindgen:ignore
 pub mod wire;
 /// cbindgen:ignore

@@ -205,7 +205,9 @@ fn run(cmd: Command) -> ExitCode {
         Command::TaskBroker { cfg, role } => run_task_broker(cfg, role),
         Command::Worker(w) => run_worker(w),
         Command::Task(t) => run_task(t),
-        Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose } => {
+        Command::Watch(w) => run_watch(w),
+        Command::Lab { scenario: Some(sc), calc_timeout_ms, failover_hb_ms, verbose, .. } => run_scenario(sc, calc_timeout_ms, failover_hb_ms, verbose),
+        Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose, scenario: None } => {
             hypobus::log::set_enabled(verbose);
             let cfg = DemoConfig {
                 lab: LabConfig { calc_timeout: Duration::from_millis(calc_timeout_ms), ..Default::default() },
@@ -274,6 +276,143 @@ fn run_failover_broker(xsub: String, xpub: String, hb: String, hb_interval_ms: u
         print_event(&ev);
     }
     finish("broker", alive, stopped, stats(&b))
+}
+
+/// Write `text` to `path`, saying so on stderr; false on failure.
+fn write_file(what: &str, path: &std::path::Path, text: &str) -> bool {
+    match std::fs::write(path, text) {
+        Ok(()) => {
+            eprintln!("hypobus: {what} written to {}", path.display());
+            true
+        }
+        Err(e) => {
+            eprintln!("hypobus: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}
+
+/// `hypobus lab --scenario …`: run one story, print and write its diagrams.
+fn run_scenario(sc: cli::ScenarioOpts, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool) -> ExitCode {
+    use hypobus::watch::scenario::{run_scenario, ScenarioConfig};
+    hypobus::log::set_enabled(verbose);
+    let cfg = ScenarioConfig {
+        exe: std::env::current_exe().ok(),
+        calc_timeout: Duration::from_millis(calc_timeout_ms),
+        hb_interval: Duration::from_millis(failover_hb_ms),
+        ..ScenarioConfig::new(sc.scenario)
+    };
+    let rec = match run_scenario(&cfg) {
+        Ok(r) => r,
+        Err(e) => return fail("lab", &e),
+    };
+    print!("{}", rec.terminal());
+    let mut ok = true;
+    if let Some(p) = &sc.mermaid {
+        ok &= write_file("Mermaid diagrams", p, &rec.mermaid());
+    }
+    if let Some(p) = &sc.svg {
+        ok &= write_file("SVG diagrams", p, &rec.svg());
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `hypobus watch`: diagrams (or summary lines, or JSON) until stopped.
+fn run_watch(o: cli::WatchOpts) -> ExitCode {
+    use hypobus::watch::{http::WebServer, json, render, Observer, Sampling, WatchBroker, WatchConfig, WatchEvent};
+    hypobus::log::set_enabled(o.verbose);
+    install_signal_handlers();
+    let n = o.brokers.len();
+    let brokers: Vec<WatchBroker> = WatchBroker::list(&o.brokers.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>(), &[])
+        .into_iter()
+        .zip(o.brokers.iter())
+        .map(|(w, (_, hb))| WatchBroker { hb: hb.clone(), ..w })
+        .collect();
+    let names: Vec<String> = brokers.iter().map(|b| b.name.clone()).collect();
+    let text = brokers
+        .iter()
+        .map(|b| format!("{} {}{}", b.name, b.xpub, b.hb.as_ref().map(|h| format!(" (hb {h})")).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut cfg = WatchConfig::new(brokers);
+    if o.full {
+        cfg.sampling = Sampling::Full;
+    }
+    let obs = match Observer::start(cfg) {
+        Ok(obs) => std::sync::Arc::new(obs),
+        Err(e) => return fail("watch", &e),
+    };
+    let mut web = None;
+    if let Some(addr) = &o.http {
+        match WebServer::start(addr, obs.clone()) {
+            Ok(w) => web = Some(w),
+            Err(e) => return fail("watch", &e),
+        }
+    }
+    let page = web.as_ref().map(|w| format!("; page http://{}/", w.addr())).unwrap_or_default();
+    println!("watch ready: {n} broker(s): {text}{page}");
+    let started = Instant::now();
+    let mut recorded = Vec::new();
+    let mut next_summary = Instant::now() + Duration::from_secs(1);
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    while !STOP.load(Ordering::SeqCst) {
+        if o.duration_ms.is_some_and(|d| started.elapsed() >= Duration::from_millis(d)) {
+            break;
+        }
+        if o.record.is_some_and(|r| recorded.len() >= r) {
+            break;
+        }
+        if o.summary && Instant::now() >= next_summary {
+            let _ = writeln!(out, "{}", render::summary_line(&obs.summary()));
+            let _ = out.flush();
+            next_summary += Duration::from_secs(1);
+        }
+        let Some(ev) = obs.next(Duration::from_millis(100)) else { continue };
+        if o.json {
+            let _ = writeln!(out, "{}", json::event(&ev, &names));
+        }
+        match ev {
+            WatchEvent::Trace(t) => {
+                if !o.json && !o.summary {
+                    let events = obs.snapshot().timeline;
+                    let _ = writeln!(out, "{}", render::terminal(&t, &names, &events));
+                }
+                if recorded.len() >= 1000 {
+                    recorded.remove(0);
+                }
+                recorded.push(*t);
+            }
+            WatchEvent::Broker(b) if !o.json => {
+                let state = if !b.alive { "silent" } else if b.active { "active" } else { "passive" };
+                let _ = writeln!(out, "== broker {} {state}: {} ==", b.name, b.reason);
+            }
+            _ => {}
+        }
+        let _ = out.flush();
+    }
+    drop(out);
+    if let Some(mut w) = web.take() {
+        w.stop();
+    }
+    let events = obs.snapshot().timeline;
+    let mut ok = true;
+    if let Some(p) = &o.mermaid {
+        ok &= write_file("Mermaid diagrams", p, &render::mermaid_doc("Requests seen by hypobus watch", &recorded, &names, &events));
+    }
+    if let Some(p) = &o.svg {
+        ok &= write_file("SVG diagrams", p, &render::svg(&recorded, &names, &events));
+    }
+    eprintln!("hypobus watch: {}", render::summary_line(&obs.summary()));
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// `hypobus task-broker`: prints `task-broker ready: …` with the bound endpoints.

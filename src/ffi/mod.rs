@@ -29,6 +29,7 @@ pub mod proxy;
 pub mod socket;
 pub mod task;
 pub mod wait;
+pub mod watch;
 
 use crate::error::Error;
 use crate::net::BrokerAddr;
@@ -369,6 +370,7 @@ pub(crate) enum TypeTag {
     TaskBroker,
     TaskWorker,
     TaskClient,
+    Watch,
 }
 
 impl TypeTag {
@@ -385,6 +387,7 @@ impl TypeTag {
             TypeTag::TaskBroker => "hb_task_broker",
             TypeTag::TaskWorker => "hb_task_worker",
             TypeTag::TaskClient => "hb_task_client",
+            TypeTag::Watch => "hb_watch",
         }
     }
 }
