@@ -2097,6 +2097,43 @@ hb_status hb_socket_recv(const hb_socket *s,
                          size_t *total);
 
 /**
+ * Receive SEVERAL whole messages in ONE call, for bindings whose per-call
+ * cost is high (a Python `recv` drains them from a queue of its own): the
+ * first message exactly as `hb_socket_recv` takes it (waiting up to
+ * `timeout_ms`, the timeout rule), then, without waiting, every further
+ * message already queued on the socket, as long as it fits and fewer than
+ * `max_msgs` were taken.
+ *
+ * The frames of all messages go one after the other into `buf` (`len`
+ * bytes), their sizes into `sizes` (room for `max_frames`), the number of
+ * frames of message i into `counts[i]` (room for `max_msgs`, at least 1);
+ * `*nmsgs` receives the number of messages and `*total` (optional) the
+ * bytes in all.
+ *
+ * Output that does not fit is never lost: if the FIRST message does not
+ * fit, the call returns `HB_BUFFER_TOO_SMALL` as `hb_socket_recv` does
+ * (`*nmsgs` = 0, `counts[0]` = its frame count, `*total` = its bytes) and
+ * keeps it; a later message that does not fit stays in the socket for the
+ * next call (the call still returns `HB_OK` with what it took). A REQ or
+ * REP socket takes one message per call (its state machine allows no more).
+ *
+ * Returns as `hb_socket_recv`; also `HB_INVALID_ARGUMENT` (`counts` or
+ * `nmsgs` NULL, `max_msgs` 0). Any thread; waits for the first message
+ * without holding the socket (other threads may send on it meanwhile),
+ * never for the others.
+ */
+hb_status hb_socket_recv_many(const hb_socket *s,
+                              int32_t timeout_ms,
+                              void *buf,
+                              size_t len,
+                              size_t *sizes,
+                              size_t max_frames,
+                              size_t *counts,
+                              size_t max_msgs,
+                              size_t *nmsgs,
+                              size_t *total);
+
+/**
  * Write what the socket can do now to `*events`: `HB_POLLIN` (a message
  * can be received, also one kept by a too-small buffer), `HB_POLLOUT`
  * (a message can be sent), `HB_POLLMON` (a socket event can be taken with

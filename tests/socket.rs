@@ -926,3 +926,79 @@ fn a_socket_freed_while_a_proxy_runs_it_is_closed_when_the_proxy_stops() {
     free(b);
     free(c);
 }
+
+// ------------------------------------------------------------ hb_socket_recv_many
+
+#[test]
+fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
+    // inproc: a send puts the message in the receiver's pipe at once, so
+    // what is queued when recv_many runs is known.
+    let a = new(HB_PULL);
+    let b = new(HB_PUSH);
+    bind(a, "inproc://recv-many");
+    connect(b, "inproc://recv-many");
+    let mut buf = [0u8; 32];
+    let mut sizes = [0usize; 8];
+    let mut counts = [0usize; 8];
+    let (mut nm, mut total) = (0, 0);
+    // Bad arguments are refused before anything is taken.
+    assert_eq!(hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, null_mut(), 8, &mut nm, &mut total), HB_INVALID_ARGUMENT);
+    assert_eq!(hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 0, &mut nm, &mut total), HB_INVALID_ARGUMENT);
+    assert_eq!(hb_socket_recv_many(a, -1, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_INVALID_ARGUMENT);
+    // Nothing queued: the timeout rule.
+    assert_eq!(hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_TIMEOUT);
+    send_ok(b, &[b"one"]);
+    send_ok(b, &[b"two", b"2"]);
+    send_ok(b, &[b"three"]);
+    send_ok(b, &[b"0123456789012345678901234567890"]); // 31 bytes: does not fit after the others
+    send_ok(b, &[b"last"]);
+    let st = hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total);
+    assert_eq!(st, HB_OK, "{:?}", serr(a));
+    assert_eq!(nm, 3, "the 31-byte message does not fit after 12 bytes: it stays");
+    assert_eq!(&counts[..3], &[1, 2, 1]);
+    assert_eq!(&sizes[..4], &[3, 3, 1, 5]);
+    assert_eq!(total, 12);
+    assert_eq!(&buf[..12], b"onetwo2three");
+    // The one that did not fit comes first next time, alone.
+    assert_eq!(hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_OK);
+    assert_eq!((nm, total, counts[0]), (1, 31, 1));
+    // A first message that does not fit is kept, with its shape reported.
+    send_ok(b, &[b"0123456789012345678901234567890123456789"]);
+    assert_eq!(hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_OK);
+    assert_eq!((nm, total), (1, 4));
+    assert_eq!(&buf[..4], b"last");
+    let st = hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total);
+    assert_eq!(st, HB_BUFFER_TOO_SMALL);
+    assert_eq!((nm, counts[0], total), (0, 1, 40));
+    assert_eq!(recv_ok(a), vec![b"0123456789012345678901234567890123456789".to_vec()]);
+    free(a);
+    free(b);
+}
+
+#[test]
+fn recv_many_takes_one_request_at_a_time_on_rep() {
+    let (rep, req) = tcp_pair(HB_REP, HB_REQ);
+    let req2 = new(HB_REQ);
+    connect(req2, &{
+        let mut buf = [0 as c_char; 256];
+        let mut n = 0;
+        assert_eq!(hb_socket_getopt(rep, HB_LAST_ENDPOINT, buf.as_mut_ptr().cast(), buf.len(), &mut n), HB_OK);
+        unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string()
+    });
+    send_ok(req, &[b"a"]);
+    send_ok(req2, &[b"b"]);
+    let mut buf = [0u8; 64];
+    let mut sizes = [0usize; 8];
+    let mut counts = [0usize; 8];
+    let (mut nm, mut total) = (0, 0);
+    for _ in 0..2 {
+        assert_eq!(hb_socket_recv_many(rep, 5000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_OK);
+        assert_eq!((nm, total), (1, 1));
+        send_ok(rep, &[b"ok"]);
+    }
+    assert_eq!(recv_ok(req), frames(&["ok"]));
+    assert_eq!(recv_ok(req2), frames(&["ok"]));
+    free(rep);
+    free(req);
+    free(req2);
+}

@@ -831,6 +831,98 @@ pub extern "C" fn hb_socket_recv(
     })
 }
 
+/// Receive SEVERAL whole messages in ONE call, for bindings whose per-call
+/// cost is high (a Python `recv` drains them from a queue of its own): the
+/// first message exactly as `hb_socket_recv` takes it (waiting up to
+/// `timeout_ms`, the timeout rule), then, without waiting, every further
+/// message already queued on the socket, as long as it fits and fewer than
+/// `max_msgs` were taken.
+///
+/// The frames of all messages go one after the other into `buf` (`len`
+/// bytes), their sizes into `sizes` (room for `max_frames`), the number of
+/// frames of message i into `counts[i]` (room for `max_msgs`, at least 1);
+/// `*nmsgs` receives the number of messages and `*total` (optional) the
+/// bytes in all.
+///
+/// Output that does not fit is never lost: if the FIRST message does not
+/// fit, the call returns `HB_BUFFER_TOO_SMALL` as `hb_socket_recv` does
+/// (`*nmsgs` = 0, `counts[0]` = its frame count, `*total` = its bytes) and
+/// keeps it; a later message that does not fit stays in the socket for the
+/// next call (the call still returns `HB_OK` with what it took). A REQ or
+/// REP socket takes one message per call (its state machine allows no more).
+///
+/// Returns as `hb_socket_recv`; also `HB_INVALID_ARGUMENT` (`counts` or
+/// `nmsgs` NULL, `max_msgs` 0). Any thread; waits for the first message
+/// without holding the socket (other threads may send on it meanwhile),
+/// never for the others.
+#[no_mangle]
+pub extern "C" fn hb_socket_recv_many(
+    s: *const HbSocket,
+    timeout_ms: i32,
+    buf: *mut c_void,
+    len: usize,
+    sizes: *mut usize,
+    max_frames: usize,
+    counts: *mut usize,
+    max_msgs: usize,
+    nmsgs: *mut usize,
+    total: *mut usize,
+) -> HbStatus {
+    let st = ffi_entry!(s; "hb_socket_recv_many", {
+        if counts.is_null() || nmsgs.is_null() || max_msgs == 0 {
+            return Err(Failure::arg("counts and nmsgs must not be NULL and max_msgs must be at least 1"));
+        }
+        set_opt(nmsgs, 0);
+        Ok(())
+    });
+    if st != HbStatus::HB_OK {
+        return st;
+    }
+    let (mut nf, mut tot) = (0usize, 0usize);
+    let st = hb_socket_recv(s, timeout_ms, buf, len, sizes, max_frames, &mut nf, &mut tot);
+    if st != HbStatus::HB_OK {
+        if st == HbStatus::HB_BUFFER_TOO_SMALL {
+            set_opt(counts, nf);
+            set_opt(total, tot);
+        }
+        return st;
+    }
+    set_opt(counts, nf);
+    set_opt(nmsgs, 1);
+    set_opt(total, tot);
+    ffi_entry!(s; "hb_socket_recv_many", {
+        let slot = sock(s)?;
+        let (mut n, mut off, mut fo) = (1usize, tot, nf);
+        let mut g = slot.lock()?;
+        let sk = g.sock()?;
+        if !matches!(sk.kind(), HB_REQ | HB_REP) && !buf.is_null() {
+            while n < max_msgs {
+                // SAFETY: the caller passes len bytes at buf, max_frames
+                // sizes; off <= len and fo <= max_frames (what was written).
+                let b = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>().add(off), len - off) };
+                let z = unsafe { std::slice::from_raw_parts_mut(sizes.add(fo), max_frames - fo) };
+                match sk.try_recv(Some((b, z))) {
+                    Ok(Recv::Got(m)) => {
+                        // SAFETY: counts holds max_msgs entries, n < max_msgs.
+                        unsafe { counts.add(n).write(m.nframes) };
+                        n += 1;
+                        off += m.total;
+                        fo += m.nframes;
+                    }
+                    // Kept in the socket for the next call, or nothing more,
+                    // or a failure the next call reports: what was taken stands.
+                    _ => break,
+                }
+            }
+        }
+        slot.settle(&mut g, &slot.common, false, None)?;
+        drop(g);
+        set_opt(nmsgs, n);
+        set_opt(total, off);
+        Ok(())
+    })
+}
+
 fn too_small_msg(n: usize, total: usize, len: usize, max_frames: usize, query: bool) -> Failure {
     if query {
         return Failure::new(HbStatus::HB_BUFFER_TOO_SMALL, "size query: *total and *nframes tell the next message's size; it is kept");
