@@ -923,6 +923,199 @@ pub extern "C" fn hb_socket_recv_many(
     })
 }
 
+/// The arguments of `hb_socket_send` in a struct, for `hb_socket_send_args`.
+/// Set `size` to `sizeof(hb_send_args_t)`; every field is required.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbSendArgs {
+    /// Set by the caller: `sizeof(hb_send_args_t)`.
+    pub size: u32,
+    /// As `hb_socket_send`'s `flags` (`HB_SNDMORE`, `HB_DONTWAIT`).
+    pub flags: i32,
+    /// As `hb_socket_send`'s `timeout_ms` (the timeout rule).
+    pub timeout_ms: i32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// The socket.
+    pub socket: *const HbSocket,
+    /// The frames' bytes, one after the other.
+    pub data: *const c_void,
+    /// The size of each frame (`nframes` entries).
+    pub sizes: *const usize,
+    /// The number of frames, at least 1.
+    pub nframes: usize,
+}
+
+/// `hb_socket_send` with its arguments in a struct that the caller builds
+/// once and reuses, changing only what varies (the sizes, the bytes at
+/// `data`): for callers whose cost per argument is high (Python ctypes
+/// converts every argument of every call). Same behaviour, statuses and
+/// error texts as `hb_socket_send`.
+///
+/// Returns as `hb_socket_send`; also `HB_INVALID_ARGUMENT` (`args` NULL or
+/// `args->size` smaller than the struct). Any thread; waits for room as
+/// `hb_socket_send` (the timeout rule) without holding the socket.
+#[no_mangle]
+pub extern "C" fn hb_socket_send_args(args: *const HbSendArgs) -> HbStatus {
+    match read_args(args, "args") {
+        Ok(a) => hb_socket_send(a.socket, a.data, a.sizes, a.nframes, a.flags, a.timeout_ms),
+        Err(f) => ffi_entry!("hb_socket_send_args", { Err(f) }),
+    }
+}
+
+/// Send SEVERAL whole messages in ONE call, in order, for bindings whose
+/// per-call cost is high (a Python binding hands over a burst of sends at
+/// once): message i has `counts[i]` frames (at least 1), whose sizes are
+/// the next `counts[i]` entries of `sizes` and whose bytes follow one after
+/// the other in `data`. Each message goes whole or not at all, as with
+/// `hb_socket_send`; `flags` applies to every message (`HB_DONTWAIT`;
+/// `HB_SNDMORE` is refused: a message of this call cannot continue into
+/// the next call).
+///
+/// Waits for room up to `timeout_ms` in all (the timeout rule: 0 = send
+/// what fits now). `*sent` receives the number of messages sent, also when
+/// the call fails: they went out, the others did not.
+///
+/// Returns `HB_OK` (all sent); `HB_TIMEOUT` (no room for message `*sent`
+/// in time); otherwise as `hb_socket_send` for message `*sent` (`HB_ZMQ`
+/// with libzmq's errno, ...); also `HB_INVALID_ARGUMENT` (`sent`, `counts`
+/// or `sizes` NULL, `nmsgs` 0, a count of 0, `HB_SNDMORE` in `flags`). Any
+/// thread; waits for room without holding the socket.
+#[no_mangle]
+pub extern "C" fn hb_socket_send_many(
+    s: *const HbSocket,
+    data: *const c_void,
+    sizes: *const usize,
+    counts: *const usize,
+    nmsgs: usize,
+    flags: i32,
+    timeout_ms: i32,
+    sent: *mut usize,
+) -> HbStatus {
+    set_opt(sent, 0);
+    let st = ffi_entry!(s; "hb_socket_send_many", {
+        check_timeout(timeout_ms)?;
+        if sent.is_null() || counts.is_null() || sizes.is_null() || nmsgs == 0 {
+            return Err(Failure::arg("sent, counts and sizes must not be NULL and nmsgs must be at least 1"));
+        }
+        if flags & HB_SNDMORE != 0 {
+            return Err(Failure::arg("HB_SNDMORE is not allowed in hb_socket_send_many: every message is whole"));
+        }
+        // SAFETY: the caller passes nmsgs counts.
+        if unsafe { std::slice::from_raw_parts(counts, nmsgs) }.contains(&0) {
+            return Err(Failure::arg("a message has at least one frame: a count is 0"));
+        }
+        Ok(())
+    });
+    if st != HbStatus::HB_OK {
+        return st;
+    }
+    let start = std::time::Instant::now();
+    let (mut off, mut fo) = (0usize, 0usize);
+    for i in 0..nmsgs {
+        // SAFETY: counts holds nmsgs entries; sizes holds the sum of them.
+        let c = unsafe { counts.add(i).read() };
+        let z = unsafe { std::slice::from_raw_parts(sizes.add(fo), c) };
+        let n: usize = z.iter().sum();
+        let left = if timeout_ms == 0 { 0 } else { (i64::from(timeout_ms) - start.elapsed().as_millis() as i64).max(0) as i32 };
+        let p = if data.is_null() { data } else { data.cast::<u8>().wrapping_add(off).cast::<c_void>() };
+        let st = if left == 0 && timeout_ms > 0 {
+            HbStatus::HB_TIMEOUT
+        } else {
+            hb_socket_send(s, p, z.as_ptr(), c, flags, left)
+        };
+        if st != HbStatus::HB_OK {
+            if st == HbStatus::HB_TIMEOUT && left == 0 && timeout_ms > 0 {
+                return ffi_entry!(s; "hb_socket_send_many", { Err(Failure::timeout("no room to send within the time-out")) });
+            }
+            return st;
+        }
+        off += n;
+        fo += c;
+        set_opt(sent, i + 1);
+    }
+    HbStatus::HB_OK
+}
+
+/// The arguments and results of `hb_socket_recv_many` in a struct, for
+/// `hb_socket_recv_args`. Set `size` to `sizeof(hb_recv_args_t)`; the
+/// fields up to `max_msgs` are inputs, the last three outputs.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbRecvArgs {
+    /// Set by the caller: `sizeof(hb_recv_args_t)`.
+    pub size: u32,
+    /// As `hb_socket_recv_many`'s `timeout_ms` (the timeout rule).
+    pub timeout_ms: i32,
+    /// The socket.
+    pub socket: *const HbSocket,
+    /// Where the frames' bytes go (`len` bytes).
+    pub buf: *mut c_void,
+    /// The size of `buf`.
+    pub len: usize,
+    /// Where the frames' sizes go (`max_frames` entries).
+    pub sizes: *mut usize,
+    /// The room in `sizes`.
+    pub max_frames: usize,
+    /// Where each message's frame count goes (`max_msgs` entries).
+    pub counts: *mut usize,
+    /// The most messages to take, at least 1.
+    pub max_msgs: usize,
+    /// Output: the messages taken.
+    pub nmsgs: usize,
+    /// Output: the frames taken (on `HB_BUFFER_TOO_SMALL`: the first message's frame count).
+    pub nframes: usize,
+    /// Output: the bytes taken (on `HB_BUFFER_TOO_SMALL`: the first message's size).
+    pub total: usize,
+}
+
+/// `hb_socket_recv_many` with its arguments and results in a struct that
+/// the caller builds once and reuses (see `hb_socket_send_args`): writes
+/// `nmsgs`, `nframes` (all messages' frames) and `total`. Same behaviour,
+/// statuses and error texts as `hb_socket_recv_many` (`max_msgs` 1 takes
+/// one message, as `hb_socket_recv`).
+///
+/// Returns as `hb_socket_recv_many`; also `HB_INVALID_ARGUMENT` (`args`
+/// NULL or `args->size` smaller than the struct). Any thread; waits for the
+/// first message as `hb_socket_recv_many` without holding the socket.
+#[no_mangle]
+pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
+    let a = match read_args(args.cast_const(), "args") {
+        Ok(a) => a,
+        Err(f) => return ffi_entry!("hb_socket_recv_args", { Err(f) }),
+    };
+    let (mut nm, mut tot) = (0usize, 0usize);
+    let st = hb_socket_recv_many(a.socket, a.timeout_ms, a.buf, a.len, a.sizes, a.max_frames, a.counts, a.max_msgs, &mut nm, &mut tot);
+    let nf = match st {
+        // SAFETY: counts holds max_msgs >= nm entries, written by the call.
+        HbStatus::HB_OK => (0..nm).map(|i| unsafe { a.counts.add(i).read() }).sum(),
+        // SAFETY: the call wrote the first message's frame count to counts[0].
+        HbStatus::HB_BUFFER_TOO_SMALL if !a.counts.is_null() => unsafe { a.counts.read() },
+        _ => 0,
+    };
+    // SAFETY: args is non-NULL (read above) and holds the whole struct (its size was checked).
+    unsafe {
+        std::ptr::addr_of_mut!((*args).nmsgs).write(nm);
+        std::ptr::addr_of_mut!((*args).nframes).write(nf);
+        std::ptr::addr_of_mut!((*args).total).write(tot);
+    }
+    st
+}
+
+/// Read a whole argument struct (`size` first, at least the struct's size).
+fn read_args<T: Copy>(p: *const T, what: &str) -> Result<T, Failure> {
+    if p.is_null() {
+        return Err(Failure::arg(format!("{what} is NULL")));
+    }
+    // SAFETY: the caller passes a struct that starts with its u32 size.
+    let size = unsafe { p.cast::<u32>().read_unaligned() } as usize;
+    if size < std::mem::size_of::<T>() {
+        return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct ({}), not {size}", std::mem::size_of::<T>())));
+    }
+    // SAFETY: the struct holds at least size_of::<T>() bytes.
+    Ok(unsafe { p.read_unaligned() })
+}
+
 fn too_small_msg(n: usize, total: usize, len: usize, max_frames: usize, query: bool) -> Failure {
     if query {
         return Failure::new(HbStatus::HB_BUFFER_TOO_SMALL, "size query: *total and *nframes tell the next message's size; it is kept");
