@@ -1374,13 +1374,4 @@ def _flush_at_exit():
             pass
 
 
-@atexit.register
-def _stop_proxies():
-    # Interpreter exit: stop proxies still running (e.g. in daemon threads).
-    with _proxies_lock:
-        ps = list(_running_proxies)
-    for p in ps:
-        F.hb_proxy_stop(p)
-
-
 _ = (c_int32, NotDone, HB_INVALID_ARGUMENT)
