@@ -77,7 +77,7 @@ def _flusher_main():
         time.sleep(FLUSH_S)
         for s in list(_dirty):
             try:
-                s._flush(False)
+                s._flush(False, True)
             except Exception as e:  # kept for the socket's next call
                 s._flush_error = e
                 s._sq.clear()
@@ -95,10 +95,12 @@ def _arm(sock):
         _flush_cv.notify()
 
 
-def flush_all():
-    """Hand every deferred send of this process to the library now."""
+def flush_all(block=False):
+    """Hand every deferred send of this process to the library now (what
+    fits now; block=True waits for room). A socket another thread is
+    flushing at the moment is left to that thread."""
     for s in list(_dirty):
-        s._flush(True)
+        s._flush(block, True)
 
 
 
@@ -744,10 +746,23 @@ class Socket:
             self._send_wait(st, data, (n,), flags)
         return _DONE if track else None
 
-    def _flush(self, block):
+    def _flush(self, block, try_lock=False):
         """Hand the deferred sends to the library (hb_socket_send_many), in
-        order; block=True waits for room (in slices), else takes what fits now."""
+        order; block=True waits for room (in slices), else takes what fits
+        now. try_lock: return at once if another thread is flushing it."""
+        if try_lock:
+            if not self._flock.acquire(blocking=False):
+                return
+            try:
+                self._flush_locked(block)
+            finally:
+                self._flock.release()
+            return
         with self._flock:
+            self._flush_locked(block)
+
+    def _flush_locked(self, block):
+        if True:
             self._armed = False
             sq = self._sq
             k = len(sq)
@@ -814,13 +829,11 @@ class Socket:
     def _flush_before(self, flags):
         """Before a direct send: deferred sends of this process go first
         (order and causality as if nothing had been deferred)."""
-        if flags & C.NOBLOCK:
-            for s in list(_dirty):
-                s._flush(False)
-            if self._sq:
+        flush_all(False)
+        if self._sq:
+            if flags & C.NOBLOCK:
                 raise Again(detail="no room to send (earlier sends of this socket still wait for room)")
-        else:
-            flush_all()
+            self._flush(True)
         if self._flush_error is not None:
             self._raise_flush_error()
 
