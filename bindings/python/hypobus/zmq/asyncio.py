@@ -97,6 +97,8 @@ class Socket(sugar.Socket):
             except ZMQError as e:
                 fut.set_exception(e)
                 return fut
+        while waiters and waiters[0][0].done():  # timed out or cancelled meanwhile
+            waiters.popleft()
         if not waiters:
             try:
                 fut.set_result(fn())
@@ -109,6 +111,9 @@ class Socket(sugar.Socket):
                 return fut
         waiters.append((fut, fn))
         self._arm()
+        # The descriptor signals changes, not state: look once more soon, in
+        # case what we wait for came between the try above and arming.
+        loop.call_soon(self._serve)
         if timeo >= 0:
             h = loop.call_later(timeo / 1000, lambda: fut.done() or fut.set_exception(
                 Again(detail=f"no message within {timeo} ms" if waiters is self._rwait else f"no room within {timeo} ms")))
