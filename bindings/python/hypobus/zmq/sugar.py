@@ -386,8 +386,7 @@ class Socket:
         self.context = ctx_or_socket
         self.socket_type = socket_type
         self._q = deque()      # whole messages taken from the library: bytes (one frame) or list of frames
-        self._cur = None       # the rest of a message recv() is handing out frame by frame (reversed list)
-        self._more = False     # rcvmore
+        self._cur = None       # the rest of a message recv() is handing out frame by frame (reversed list): rcvmore
         self._rcvtimeo = -1
         self._sndtimeo = -1
         self._batch = socket_type not in (C.REQ, C.REP)
@@ -603,7 +602,7 @@ class Socket:
         if self._sq:
             self._flush(True)
         if option == C.RCVMORE:
-            return int(self._more)
+            return 1 if self._cur else 0
         if option == C.HWM:
             return self.getsockopt(C.SNDHWM)
         kind = C.OPTION_KIND.get(option)
@@ -650,7 +649,8 @@ class Socket:
 
     @property
     def rcvmore(self):
-        return self._more
+        """Whether more frames of the message recv() is handing out follow."""
+        return bool(self._cur)
 
     @property
     def type(self):
@@ -998,20 +998,26 @@ class Socket:
     def recv(self, flags=0, copy=True, track=False):
         """Receive one frame: bytes (copy=True) or a Frame (copy=False)."""
         q = self._q
-        if q and copy and self._cur is None:
-            m = q[0]
+        if q and copy and not self._cur:
+            # The hot path: a message already taken from the library.
+            m = q.popleft()
             if m.__class__ is bytes:
-                # The hot path: a one-frame message already taken from the library.
-                q.popleft()
-                self._more = False
                 return m
+            return self._first_frame(m)
         return self._recv1(flags, copy)
+
+    def _first_frame(self, m):
+        """Start handing out a multipart message frame by frame (rcvmore is True until its last)."""
+        m.reverse()
+        f = m.pop()
+        self._cur = m
+        return f
 
     def _recv1(self, flags, copy):
         cur = self._cur
         if cur:
             f = cur.pop()
-            more = self._more = bool(cur)
+            more = bool(cur)
             if not more:
                 self._cur = None
         else:
@@ -1021,12 +1027,10 @@ class Socket:
             m = q.popleft()
             if m.__class__ is bytes:
                 f = m
-                more = self._more = False
+                more = False
             else:
-                m.reverse()
-                f = m.pop()
-                self._cur = m
-                more = self._more = True
+                f = self._first_frame(m)
+                more = True
         if copy:
             return f
         fr = Frame(f)
@@ -1046,7 +1050,6 @@ class Socket:
                 self._fill(flags)
             m = q.popleft()
             msg = [m] if m.__class__ is bytes else m
-        self._more = False
         if copy:
             return msg
         out = []
