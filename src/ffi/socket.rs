@@ -890,6 +890,9 @@ pub extern "C" fn hb_socket_recv_many(
     set_opt(counts, nf);
     set_opt(nmsgs, 1);
     set_opt(total, tot);
+    if max_msgs == 1 {
+        return HbStatus::HB_OK;
+    }
     ffi_entry!(s; "hb_socket_recv_many", {
         let slot = sock(s)?;
         let (mut n, mut off, mut fo) = (1usize, tot, nf);

@@ -701,6 +701,16 @@ class Socket:
     def send(self, data, flags=0, copy=True, track=False, routing_id=None, group=None):
         """Send one frame (bytes or any buffer; SNDMORE: more frames follow)."""
         sq = self._sq
+        if not sq and not flags and not self._defer and data.__class__ is bytes and not _dirty and not self._sflags:
+            # The hot path of REQ/REP/ROUTER...: one call, one argument.
+            n = len(data)
+            if n <= _SEND_BUF:
+                self._sbuf_mv[:n] = data
+                self._ssz_mv[0] = n
+                st = _send_args(self._sa_p)
+                if st:
+                    self._send_wait(st, data, (n,), flags)
+                return _DONE if track else None
         if sq and not flags and data.__class__ is bytes and len(data) <= DEFER_MAX:
             # A burst is being deferred: join it (the hot path of a flood).
             sq.append(data)
@@ -924,43 +934,48 @@ class Socket:
             self._rtimeout = timeout
         st = _recv_args(self._ra_p)
         if st == HB_OK:
-            o = self._ra_n
-            nm = o[8]
-            nf = o[9]
-            data = self._buf_mv[:o[10]].tobytes()
-            q = self._q
-            if nf == 1:
-                q.append(data)
-                return HB_OK
-            sizes = self._sizes_mv[:nf].tolist()
-            off = 0
-            if nf == nm:
-                for n in sizes:
-                    end = off + n
-                    q.append(data[off:end])
-                    off = end
-                return HB_OK
-            i = 0
-            for c in self._counts_mv[:nm].tolist():
-                if c == 1:
-                    end = off + sizes[i]
-                    q.append(data[off:end])
-                    off = end
-                    i += 1
-                else:
-                    frames = []
-                    for n in sizes[i:i + c]:
-                        end = off + n
-                        frames.append(data[off:end])
-                        off = end
-                    i += c
-                    q.append(frames)
+            self._parse()
             return HB_OK
         if st == HB_BUFFER_TOO_SMALL:
             o = self._ra_n
             self._grow(o[10], o[9])
             return self._take(0)
         return st
+
+    def _parse(self):
+        """Queue the messages the last receive call wrote into the buffers."""
+        o = self._ra_n
+        nm = o[8]
+        nf = o[9]
+        data = self._buf_mv[:o[10]].tobytes()
+        q = self._q
+        if nf == 1:
+            q.append(data)
+            return HB_OK
+        sizes = self._sizes_mv[:nf].tolist()
+        off = 0
+        if nf == nm:
+            for n in sizes:
+                end = off + n
+                q.append(data[off:end])
+                off = end
+            return HB_OK
+        i = 0
+        for c in self._counts_mv[:nm].tolist():
+            if c == 1:
+                end = off + sizes[i]
+                q.append(data[off:end])
+                off = end
+                i += 1
+            else:
+                frames = []
+                for n in sizes[i:i + c]:
+                    end = off + n
+                    frames.append(data[off:end])
+                    off = end
+                i += c
+                q.append(frames)
+        return HB_OK
 
     def _grow(self, nbytes, nframes):
         nb = self._ra.len
@@ -998,12 +1013,26 @@ class Socket:
     def recv(self, flags=0, copy=True, track=False):
         """Receive one frame: bytes (copy=True) or a Frame (copy=False)."""
         q = self._q
-        if q and copy and not self._cur:
-            # The hot path: a message already taken from the library.
-            m = q.popleft()
-            if m.__class__ is bytes:
-                return m
-            return self._first_frame(m)
+        if q:
+            if copy and not self._cur:
+                # The hot path: a message already taken from the library.
+                m = q.popleft()
+                if m.__class__ is bytes:
+                    return m
+                return self._first_frame(m)
+        elif not flags and copy and not self._cur and self._rcvtimeo < 0 and not _dirty:
+            # The other hot path: wait (one slice) for the next message(s).
+            if self._rtimeout != SLICE_MS:
+                self._ra_i[1] = self._rtimeout = SLICE_MS
+            if _recv_args(self._ra_p) == HB_OK:
+                o = self._ra_n
+                if o[9] == 1:
+                    return self._buf_mv[:o[10]].tobytes()
+                self._parse()
+                m = q.popleft()
+                if m.__class__ is bytes:
+                    return m
+                return self._first_frame(m)
         return self._recv1(flags, copy)
 
     def _first_frame(self, m):
