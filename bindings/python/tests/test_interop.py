@@ -137,6 +137,7 @@ def test_our_roles_on_original_pyzmq_broker_and_servers(procs):
         # The original calc server says "ready" before its subscriptions have
         # reached the original broker (slow joiner; the original client sleeps
         # 1 s for it): a request published before then is lost, so ask again.
+        got = None
         for _ in range(5):
             try:
                 got = c.hypot(12, 13, timeout=2)
