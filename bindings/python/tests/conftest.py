@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 PKG_SRC = HERE.parent
 REPO = PKG_SRC.parent.parent
 CLASSIC = REPO / "tests" / "classic"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")  # where cargo put the library and the CLI
 WORKDIR = Path(tempfile.mkdtemp(prefix="hypobus-py-tests-"))
 
 
@@ -36,7 +37,7 @@ def child_env(**extra):
 
 @pytest.fixture(scope="session")
 def hypobus_bin():
-    path = Path(os.environ.get("HYPOBUS_BIN", REPO / "target" / "release" / "hypobus"))
+    path = Path(os.environ.get("HYPOBUS_BIN", TARGET / "release" / "hypobus"))
     if not path.is_file():
         pytest.fail(f"{path} is missing: run-tests.sh builds it (cargo build --release)")
     return str(path)

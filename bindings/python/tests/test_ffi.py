@@ -12,7 +12,7 @@ import pytest
 
 import hypobus
 from hypobus import _ffi
-from conftest import PKG_SRC, REPO, WORKDIR, child_env
+from conftest import PKG_SRC, REPO, TARGET, WORKDIR, child_env
 
 HEADER = (REPO / "include" / "hypobus.h").read_text()
 
@@ -94,7 +94,7 @@ def run(code, **env):
 
 
 def test_loader_prefers_hypobus_lib_then_the_package():
-    repo_lib = str(REPO / "target" / "release" / "libhypobus.so")
+    repo_lib = str(TARGET / "release" / "libhypobus.so")
     p = run("import hypobus; print(hypobus.LIB_PATH)", HYPOBUS_LIB=repo_lib)
     assert p.returncode == 0 and p.stdout.strip() == repo_lib, p.stderr
     p = run("import hypobus; print(hypobus.LIB_PATH)")

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import hypobus
-from conftest import HERE, REPO, WORKDIR, free_ports
+from conftest import HERE, REPO, TARGET, WORKDIR, free_ports
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def c_op_node():
     if gcc is None:
         pytest.fail("gcc is needed to build the C operation node")
     out = WORKDIR / "op_node"
-    lib = REPO / "target" / "release"
+    lib = TARGET / "release"
     subprocess.run([gcc, "-Wall", "-Wextra", "-Werror", "-std=c11", "-I", str(REPO / "include"),
                     str(HERE / "c" / "op_node.c"), "-o", str(out), "-L", str(lib), "-lhypobus",
                     f"-Wl,-rpath,{lib}"], check=True, timeout=120)
