@@ -94,7 +94,7 @@
 /**
  * Minor version of the C ABI: grows when functions or struct fields are added.
  */
-#define HB_ABI_VERSION_MINOR 0
+#define HB_ABI_VERSION_MINOR 1
 
 /**
  * Every text the library writes (an answer, an error reason, an event
@@ -2216,6 +2216,8 @@ hb_status hb_socket_recv(const hb_socket *s,
  * `nmsgs` NULL, `max_msgs` 0). Any thread; waits for the first message
  * without holding the socket (other threads may send on it meanwhile),
  * never for the others.
+ *
+ * Since ABI 1.1.
  */
 hb_status hb_socket_recv_many(const hb_socket *s,
                               int32_t timeout_ms,
@@ -2238,6 +2240,8 @@ hb_status hb_socket_recv_many(const hb_socket *s,
  * Returns as `hb_socket_send`; also `HB_INVALID_ARGUMENT` (`args` NULL or
  * `args->size` smaller than the struct). Any thread; waits for room as
  * `hb_socket_send` (the timeout rule) without holding the socket.
+ *
+ * Since ABI 1.1.
  */
 hb_status hb_socket_send_args(const hb_send_args_t *args);
 
@@ -2260,6 +2264,8 @@ hb_status hb_socket_send_args(const hb_send_args_t *args);
  * with libzmq's errno, ...); also `HB_INVALID_ARGUMENT` (`sent`, `counts`
  * or `sizes` NULL, `nmsgs` 0, a count of 0, `HB_SNDMORE` in `flags`). Any
  * thread; waits for room without holding the socket.
+ *
+ * Since ABI 1.1.
  */
 hb_status hb_socket_send_many(const hb_socket *s,
                               const void *data,
@@ -2280,6 +2286,8 @@ hb_status hb_socket_send_many(const hb_socket *s,
  * Returns as `hb_socket_recv_many`; also `HB_INVALID_ARGUMENT` (`args`
  * NULL or `args->size` smaller than the struct). Any thread; waits for the
  * first message as `hb_socket_recv_many` without holding the socket.
+ *
+ * Since ABI 1.1.
  */
 hb_status hb_socket_recv_args(hb_recv_args_t *args);
 

@@ -855,6 +855,8 @@ pub extern "C" fn hb_socket_recv(
 /// `nmsgs` NULL, `max_msgs` 0). Any thread; waits for the first message
 /// without holding the socket (other threads may send on it meanwhile),
 /// never for the others.
+///
+/// Since ABI 1.1.
 #[no_mangle]
 pub extern "C" fn hb_socket_recv_many(
     s: *const HbSocket,
@@ -958,6 +960,8 @@ pub struct HbSendArgs {
 /// Returns as `hb_socket_send`; also `HB_INVALID_ARGUMENT` (`args` NULL or
 /// `args->size` smaller than the struct). Any thread; waits for room as
 /// `hb_socket_send` (the timeout rule) without holding the socket.
+///
+/// Since ABI 1.1.
 #[no_mangle]
 pub extern "C" fn hb_socket_send_args(args: *const HbSendArgs) -> HbStatus {
     match read_args(args, "args") {
@@ -984,6 +988,8 @@ pub extern "C" fn hb_socket_send_args(args: *const HbSendArgs) -> HbStatus {
 /// with libzmq's errno, ...); also `HB_INVALID_ARGUMENT` (`sent`, `counts`
 /// or `sizes` NULL, `nmsgs` 0, a count of 0, `HB_SNDMORE` in `flags`). Any
 /// thread; waits for room without holding the socket.
+///
+/// Since ABI 1.1.
 #[no_mangle]
 pub extern "C" fn hb_socket_send_many(
     s: *const HbSocket,
@@ -1081,6 +1087,8 @@ pub struct HbRecvArgs {
 /// Returns as `hb_socket_recv_many`; also `HB_INVALID_ARGUMENT` (`args`
 /// NULL or `args->size` smaller than the struct). Any thread; waits for the
 /// first message as `hb_socket_recv_many` without holding the socket.
+///
+/// Since ABI 1.1.
 #[no_mangle]
 pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
     let a = match read_args(args.cast_const(), "args") {

@@ -1,4 +1,4 @@
-"""The C ABI of libhypobus (include/hypobus.h, ABI 1.x) declared for ctypes.
+"""The C ABI of libhypobus (include/hypobus.h, ABI 1.1 or a later 1.x) declared for ctypes.
 
 Finds the library, checks its ABI version, gives every function its
 argtypes and restype, and turns a failed status into an exception carrying
@@ -25,7 +25,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_
 from .errors import error_for
 
 ABI_MAJOR = 1
-ABI_MINOR_NEEDED = 0
+ABI_MINOR_NEEDED = 1  # hb_socket_recv_many, hb_socket_send_many, hb_socket_send_args, hb_socket_recv_args
 TEXT_MAX = 512
 
 HERE = pathlib.Path(__file__).resolve().parent

@@ -84,7 +84,7 @@ def test_structs_have_the_sizes_and_offsets_a_c_compiler_gives(tmp_path):
 
 
 def test_abi_version_checked():
-    assert hypobus.ABI_VERSION[0] == 1
+    assert hypobus.ABI_VERSION[0] == 1 and hypobus.ABI_VERSION[1] >= 1
     assert hypobus.__version__ == _ffi.version()
 
 
@@ -125,7 +125,7 @@ def test_loader_refuses_another_abi_major(tmp_path):
     lib = tmp_path / "libfake.so"
     subprocess.run([gcc, "-shared", "-fPIC", str(src), "-o", str(lib)], check=True, timeout=60)
     p = run("import hypobus", HYPOBUS_LIB=str(lib))
-    assert p.returncode != 0 and "C ABI 2.0" in p.stderr and "needs 1.0" in p.stderr, p.stderr
+    assert p.returncode != 0 and "C ABI 2.0" in p.stderr and "needs 1.1" in p.stderr, p.stderr
 
 
 def test_errors_carry_the_library_message():
