@@ -101,7 +101,7 @@
 /**
  * Minor version of the C ABI: grows when functions or struct fields are added.
  */
-#define HB_ABI_VERSION_MINOR 0
+#define HB_ABI_VERSION_MINOR 1
 
 /**
  * Every text the library writes (an answer, an error reason, an event
@@ -1171,6 +1171,101 @@ typedef struct {
      */
     uint64_t dropped;
 } hb_proxy_stats_t;
+
+/**
+ * The arguments of `hb_socket_send` in a struct, for `hb_socket_send_args`.
+ * Set `size` to `sizeof(hb_send_args_t)`; every field is required.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_send_args_t)`.
+     */
+    uint32_t size;
+    /**
+     * As `hb_socket_send`'s `flags` (`HB_SNDMORE`, `HB_DONTWAIT`).
+     */
+    int32_t flags;
+    /**
+     * As `hb_socket_send`'s `timeout_ms` (the timeout rule).
+     */
+    int32_t timeout_ms;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * The socket.
+     */
+    const hb_socket *socket;
+    /**
+     * The frames' bytes, one after the other.
+     */
+    const void *data;
+    /**
+     * The size of each frame (`nframes` entries).
+     */
+    const size_t *sizes;
+    /**
+     * The number of frames, at least 1.
+     */
+    size_t nframes;
+} hb_send_args_t;
+
+/**
+ * The arguments and results of `hb_socket_recv_many` in a struct, for
+ * `hb_socket_recv_args`. Set `size` to `sizeof(hb_recv_args_t)`; the
+ * fields up to `max_msgs` are inputs, the last three outputs.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_recv_args_t)`.
+     */
+    uint32_t size;
+    /**
+     * As `hb_socket_recv_many`'s `timeout_ms` (the timeout rule).
+     */
+    int32_t timeout_ms;
+    /**
+     * The socket.
+     */
+    const hb_socket *socket;
+    /**
+     * Where the frames' bytes go (`len` bytes).
+     */
+    void *buf;
+    /**
+     * The size of `buf`.
+     */
+    size_t len;
+    /**
+     * Where the frames' sizes go (`max_frames` entries).
+     */
+    size_t *sizes;
+    /**
+     * The room in `sizes`.
+     */
+    size_t max_frames;
+    /**
+     * Where each message's frame count goes (`max_msgs` entries).
+     */
+    size_t *counts;
+    /**
+     * The most messages to take, at least 1.
+     */
+    size_t max_msgs;
+    /**
+     * Output: the messages taken.
+     */
+    size_t nmsgs;
+    /**
+     * Output: the frames taken (on `HB_BUFFER_TOO_SMALL`: the first message's frame count).
+     */
+    size_t nframes;
+    /**
+     * Output: the bytes taken (on `HB_BUFFER_TOO_SMALL`: the first message's size).
+     */
+    size_t total;
+} hb_recv_args_t;
 
 /**
  * A socket event (`hb_socket_next_event`). Set `size` to
@@ -2753,6 +2848,106 @@ hb_status hb_socket_recv(const hb_socket *s,
                          size_t max_frames,
                          size_t *nframes,
                          size_t *total);
+
+/**
+ * Receive SEVERAL whole messages in ONE call, for bindings whose per-call
+ * cost is high (a Python `recv` drains them from a queue of its own): the
+ * first message exactly as `hb_socket_recv` takes it (waiting up to
+ * `timeout_ms`, the timeout rule), then, without waiting, every further
+ * message already queued on the socket, as long as it fits and fewer than
+ * `max_msgs` were taken.
+ *
+ * The frames of all messages go one after the other into `buf` (`len`
+ * bytes), their sizes into `sizes` (room for `max_frames`), the number of
+ * frames of message i into `counts[i]` (room for `max_msgs`, at least 1);
+ * `*nmsgs` receives the number of messages and `*total` (optional) the
+ * bytes in all.
+ *
+ * Output that does not fit is never lost: if the FIRST message does not
+ * fit, the call returns `HB_BUFFER_TOO_SMALL` as `hb_socket_recv` does
+ * (`*nmsgs` = 0, `counts[0]` = its frame count, `*total` = its bytes) and
+ * keeps it; a later message that does not fit stays in the socket for the
+ * next call (the call still returns `HB_OK` with what it took). A REQ or
+ * REP socket takes one message per call (its state machine allows no more).
+ *
+ * Returns as `hb_socket_recv`; also `HB_INVALID_ARGUMENT` (`counts` or
+ * `nmsgs` NULL, `max_msgs` 0). Any thread; waits for the first message
+ * without holding the socket (other threads may send on it meanwhile),
+ * never for the others.
+ *
+ * Since ABI 1.1.
+ */
+hb_status hb_socket_recv_many(const hb_socket *s,
+                              int32_t timeout_ms,
+                              void *buf,
+                              size_t len,
+                              size_t *sizes,
+                              size_t max_frames,
+                              size_t *counts,
+                              size_t max_msgs,
+                              size_t *nmsgs,
+                              size_t *total);
+
+/**
+ * `hb_socket_send` with its arguments in a struct that the caller builds
+ * once and reuses, changing only what varies (the sizes, the bytes at
+ * `data`): for callers whose cost per argument is high (Python ctypes
+ * converts every argument of every call). Same behaviour, statuses and
+ * error texts as `hb_socket_send`.
+ *
+ * Returns as `hb_socket_send`; also `HB_INVALID_ARGUMENT` (`args` NULL or
+ * `args->size` smaller than the struct). Any thread; waits for room as
+ * `hb_socket_send` (the timeout rule) without holding the socket.
+ *
+ * Since ABI 1.1.
+ */
+hb_status hb_socket_send_args(const hb_send_args_t *args);
+
+/**
+ * Send SEVERAL whole messages in ONE call, in order, for bindings whose
+ * per-call cost is high (a Python binding hands over a burst of sends at
+ * once): message i has `counts[i]` frames (at least 1), whose sizes are
+ * the next `counts[i]` entries of `sizes` and whose bytes follow one after
+ * the other in `data`. Each message goes whole or not at all, as with
+ * `hb_socket_send`; `flags` applies to every message (`HB_DONTWAIT`;
+ * `HB_SNDMORE` is refused: a message of this call cannot continue into
+ * the next call).
+ *
+ * Waits for room up to `timeout_ms` in all (the timeout rule: 0 = send
+ * what fits now). `*sent` receives the number of messages sent, also when
+ * the call fails: they went out, the others did not.
+ *
+ * Returns `HB_OK` (all sent); `HB_TIMEOUT` (no room for message `*sent`
+ * in time); otherwise as `hb_socket_send` for message `*sent` (`HB_ZMQ`
+ * with libzmq's errno, ...); also `HB_INVALID_ARGUMENT` (`sent`, `counts`
+ * or `sizes` NULL, `nmsgs` 0, a count of 0, `HB_SNDMORE` in `flags`). Any
+ * thread; waits for room without holding the socket.
+ *
+ * Since ABI 1.1.
+ */
+hb_status hb_socket_send_many(const hb_socket *s,
+                              const void *data,
+                              const size_t *sizes,
+                              const size_t *counts,
+                              size_t nmsgs,
+                              int32_t flags,
+                              int32_t timeout_ms,
+                              size_t *sent);
+
+/**
+ * `hb_socket_recv_many` with its arguments and results in a struct that
+ * the caller builds once and reuses (see `hb_socket_send_args`): writes
+ * `nmsgs`, `nframes` (all messages' frames) and `total`. Same behaviour,
+ * statuses and error texts as `hb_socket_recv_many` (`max_msgs` 1 takes
+ * one message, as `hb_socket_recv`).
+ *
+ * Returns as `hb_socket_recv_many`; also `HB_INVALID_ARGUMENT` (`args`
+ * NULL or `args->size` smaller than the struct). Any thread; waits for the
+ * first message as `hb_socket_recv_many` without holding the socket.
+ *
+ * Since ABI 1.1.
+ */
+hb_status hb_socket_recv_args(hb_recv_args_t *args);
 
 /**
  * Write what the socket can do now to `*events`: `HB_POLLIN` (a message

@@ -831,6 +831,302 @@ pub extern "C" fn hb_socket_recv(
     })
 }
 
+/// Receive SEVERAL whole messages in ONE call, for bindings whose per-call
+/// cost is high (a Python `recv` drains them from a queue of its own): the
+/// first message exactly as `hb_socket_recv` takes it (waiting up to
+/// `timeout_ms`, the timeout rule), then, without waiting, every further
+/// message already queued on the socket, as long as it fits and fewer than
+/// `max_msgs` were taken.
+///
+/// The frames of all messages go one after the other into `buf` (`len`
+/// bytes), their sizes into `sizes` (room for `max_frames`), the number of
+/// frames of message i into `counts[i]` (room for `max_msgs`, at least 1);
+/// `*nmsgs` receives the number of messages and `*total` (optional) the
+/// bytes in all.
+///
+/// Output that does not fit is never lost: if the FIRST message does not
+/// fit, the call returns `HB_BUFFER_TOO_SMALL` as `hb_socket_recv` does
+/// (`*nmsgs` = 0, `counts[0]` = its frame count, `*total` = its bytes) and
+/// keeps it; a later message that does not fit stays in the socket for the
+/// next call (the call still returns `HB_OK` with what it took). A REQ or
+/// REP socket takes one message per call (its state machine allows no more).
+///
+/// Returns as `hb_socket_recv`; also `HB_INVALID_ARGUMENT` (`counts` or
+/// `nmsgs` NULL, `max_msgs` 0). Any thread; waits for the first message
+/// without holding the socket (other threads may send on it meanwhile),
+/// never for the others.
+///
+/// Since ABI 1.1.
+#[no_mangle]
+pub extern "C" fn hb_socket_recv_many(
+    s: *const HbSocket,
+    timeout_ms: i32,
+    buf: *mut c_void,
+    len: usize,
+    sizes: *mut usize,
+    max_frames: usize,
+    counts: *mut usize,
+    max_msgs: usize,
+    nmsgs: *mut usize,
+    total: *mut usize,
+) -> HbStatus {
+    let st = ffi_entry!(s; "hb_socket_recv_many", {
+        if counts.is_null() || nmsgs.is_null() || max_msgs == 0 {
+            return Err(Failure::arg("counts and nmsgs must not be NULL and max_msgs must be at least 1"));
+        }
+        set_opt(nmsgs, 0);
+        Ok(())
+    });
+    if st != HbStatus::HB_OK {
+        return st;
+    }
+    let (mut nf, mut tot) = (0usize, 0usize);
+    let st = hb_socket_recv(s, timeout_ms, buf, len, sizes, max_frames, &mut nf, &mut tot);
+    if st != HbStatus::HB_OK {
+        if st == HbStatus::HB_BUFFER_TOO_SMALL {
+            set_opt(counts, nf);
+            set_opt(total, tot);
+        }
+        return st;
+    }
+    set_opt(counts, nf);
+    set_opt(nmsgs, 1);
+    set_opt(total, tot);
+    if max_msgs == 1 {
+        return HbStatus::HB_OK;
+    }
+    ffi_entry!(s; "hb_socket_recv_many", {
+        let slot = sock(s)?;
+        let (mut n, mut off, mut fo) = (1usize, tot, nf);
+        let mut g = slot.lock()?;
+        let sk = g.sock()?;
+        if !matches!(sk.kind(), HB_REQ | HB_REP) && !buf.is_null() {
+            while n < max_msgs {
+                // SAFETY: the caller passes len bytes at buf, max_frames
+                // sizes; off <= len and fo <= max_frames (what was written).
+                let b = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>().add(off), len - off) };
+                let z = unsafe { std::slice::from_raw_parts_mut(sizes.add(fo), max_frames - fo) };
+                match sk.try_recv(Some((b, z))) {
+                    Ok(Recv::Got(m)) => {
+                        // SAFETY: counts holds max_msgs entries, n < max_msgs.
+                        unsafe { counts.add(n).write(m.nframes) };
+                        n += 1;
+                        off += m.total;
+                        fo += m.nframes;
+                    }
+                    // Kept in the socket for the next call, or nothing more,
+                    // or a failure the next call reports: what was taken stands.
+                    _ => break,
+                }
+            }
+        }
+        slot.settle(&mut g, &slot.common, false, None)?;
+        drop(g);
+        set_opt(nmsgs, n);
+        set_opt(total, off);
+        Ok(())
+    })
+}
+
+/// The arguments of `hb_socket_send` in a struct, for `hb_socket_send_args`.
+/// Set `size` to `sizeof(hb_send_args_t)`; every field is required.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbSendArgs {
+    /// Set by the caller: `sizeof(hb_send_args_t)`.
+    pub size: u32,
+    /// As `hb_socket_send`'s `flags` (`HB_SNDMORE`, `HB_DONTWAIT`).
+    pub flags: i32,
+    /// As `hb_socket_send`'s `timeout_ms` (the timeout rule).
+    pub timeout_ms: i32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// The socket.
+    pub socket: *const HbSocket,
+    /// The frames' bytes, one after the other.
+    pub data: *const c_void,
+    /// The size of each frame (`nframes` entries).
+    pub sizes: *const usize,
+    /// The number of frames, at least 1.
+    pub nframes: usize,
+}
+
+/// `hb_socket_send` with its arguments in a struct that the caller builds
+/// once and reuses, changing only what varies (the sizes, the bytes at
+/// `data`): for callers whose cost per argument is high (Python ctypes
+/// converts every argument of every call). Same behaviour, statuses and
+/// error texts as `hb_socket_send`.
+///
+/// Returns as `hb_socket_send`; also `HB_INVALID_ARGUMENT` (`args` NULL or
+/// `args->size` smaller than the struct). Any thread; waits for room as
+/// `hb_socket_send` (the timeout rule) without holding the socket.
+///
+/// Since ABI 1.1.
+#[no_mangle]
+pub extern "C" fn hb_socket_send_args(args: *const HbSendArgs) -> HbStatus {
+    match read_args(args, "args") {
+        Ok(a) => hb_socket_send(a.socket, a.data, a.sizes, a.nframes, a.flags, a.timeout_ms),
+        Err(f) => ffi_entry!("hb_socket_send_args", { Err(f) }),
+    }
+}
+
+/// Send SEVERAL whole messages in ONE call, in order, for bindings whose
+/// per-call cost is high (a Python binding hands over a burst of sends at
+/// once): message i has `counts[i]` frames (at least 1), whose sizes are
+/// the next `counts[i]` entries of `sizes` and whose bytes follow one after
+/// the other in `data`. Each message goes whole or not at all, as with
+/// `hb_socket_send`; `flags` applies to every message (`HB_DONTWAIT`;
+/// `HB_SNDMORE` is refused: a message of this call cannot continue into
+/// the next call).
+///
+/// Waits for room up to `timeout_ms` in all (the timeout rule: 0 = send
+/// what fits now). `*sent` receives the number of messages sent, also when
+/// the call fails: they went out, the others did not.
+///
+/// Returns `HB_OK` (all sent); `HB_TIMEOUT` (no room for message `*sent`
+/// in time); otherwise as `hb_socket_send` for message `*sent` (`HB_ZMQ`
+/// with libzmq's errno, ...); also `HB_INVALID_ARGUMENT` (`sent`, `counts`
+/// or `sizes` NULL, `nmsgs` 0, a count of 0, `HB_SNDMORE` in `flags`). Any
+/// thread; waits for room without holding the socket.
+///
+/// Since ABI 1.1.
+#[no_mangle]
+pub extern "C" fn hb_socket_send_many(
+    s: *const HbSocket,
+    data: *const c_void,
+    sizes: *const usize,
+    counts: *const usize,
+    nmsgs: usize,
+    flags: i32,
+    timeout_ms: i32,
+    sent: *mut usize,
+) -> HbStatus {
+    set_opt(sent, 0);
+    let st = ffi_entry!(s; "hb_socket_send_many", {
+        check_timeout(timeout_ms)?;
+        if sent.is_null() || counts.is_null() || sizes.is_null() || nmsgs == 0 {
+            return Err(Failure::arg("sent, counts and sizes must not be NULL and nmsgs must be at least 1"));
+        }
+        if flags & HB_SNDMORE != 0 {
+            return Err(Failure::arg("HB_SNDMORE is not allowed in hb_socket_send_many: every message is whole"));
+        }
+        // SAFETY: the caller passes nmsgs counts.
+        if unsafe { std::slice::from_raw_parts(counts, nmsgs) }.contains(&0) {
+            return Err(Failure::arg("a message has at least one frame: a count is 0"));
+        }
+        Ok(())
+    });
+    if st != HbStatus::HB_OK {
+        return st;
+    }
+    let start = std::time::Instant::now();
+    let (mut off, mut fo) = (0usize, 0usize);
+    for i in 0..nmsgs {
+        // SAFETY: counts holds nmsgs entries; sizes holds the sum of them.
+        let c = unsafe { counts.add(i).read() };
+        let z = unsafe { std::slice::from_raw_parts(sizes.add(fo), c) };
+        let n: usize = z.iter().sum();
+        let left = if timeout_ms == 0 { 0 } else { (i64::from(timeout_ms) - start.elapsed().as_millis() as i64).max(0) as i32 };
+        let p = if data.is_null() { data } else { data.cast::<u8>().wrapping_add(off).cast::<c_void>() };
+        let st = if left == 0 && timeout_ms > 0 {
+            HbStatus::HB_TIMEOUT
+        } else {
+            hb_socket_send(s, p, z.as_ptr(), c, flags, left)
+        };
+        if st != HbStatus::HB_OK {
+            if st == HbStatus::HB_TIMEOUT && left == 0 && timeout_ms > 0 {
+                return ffi_entry!(s; "hb_socket_send_many", { Err(Failure::timeout("no room to send within the time-out")) });
+            }
+            return st;
+        }
+        off += n;
+        fo += c;
+        set_opt(sent, i + 1);
+    }
+    HbStatus::HB_OK
+}
+
+/// The arguments and results of `hb_socket_recv_many` in a struct, for
+/// `hb_socket_recv_args`. Set `size` to `sizeof(hb_recv_args_t)`; the
+/// fields up to `max_msgs` are inputs, the last three outputs.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbRecvArgs {
+    /// Set by the caller: `sizeof(hb_recv_args_t)`.
+    pub size: u32,
+    /// As `hb_socket_recv_many`'s `timeout_ms` (the timeout rule).
+    pub timeout_ms: i32,
+    /// The socket.
+    pub socket: *const HbSocket,
+    /// Where the frames' bytes go (`len` bytes).
+    pub buf: *mut c_void,
+    /// The size of `buf`.
+    pub len: usize,
+    /// Where the frames' sizes go (`max_frames` entries).
+    pub sizes: *mut usize,
+    /// The room in `sizes`.
+    pub max_frames: usize,
+    /// Where each message's frame count goes (`max_msgs` entries).
+    pub counts: *mut usize,
+    /// The most messages to take, at least 1.
+    pub max_msgs: usize,
+    /// Output: the messages taken.
+    pub nmsgs: usize,
+    /// Output: the frames taken (on `HB_BUFFER_TOO_SMALL`: the first message's frame count).
+    pub nframes: usize,
+    /// Output: the bytes taken (on `HB_BUFFER_TOO_SMALL`: the first message's size).
+    pub total: usize,
+}
+
+/// `hb_socket_recv_many` with its arguments and results in a struct that
+/// the caller builds once and reuses (see `hb_socket_send_args`): writes
+/// `nmsgs`, `nframes` (all messages' frames) and `total`. Same behaviour,
+/// statuses and error texts as `hb_socket_recv_many` (`max_msgs` 1 takes
+/// one message, as `hb_socket_recv`).
+///
+/// Returns as `hb_socket_recv_many`; also `HB_INVALID_ARGUMENT` (`args`
+/// NULL or `args->size` smaller than the struct). Any thread; waits for the
+/// first message as `hb_socket_recv_many` without holding the socket.
+///
+/// Since ABI 1.1.
+#[no_mangle]
+pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
+    let a = match read_args(args.cast_const(), "args") {
+        Ok(a) => a,
+        Err(f) => return ffi_entry!("hb_socket_recv_args", { Err(f) }),
+    };
+    let (mut nm, mut tot) = (0usize, 0usize);
+    let st = hb_socket_recv_many(a.socket, a.timeout_ms, a.buf, a.len, a.sizes, a.max_frames, a.counts, a.max_msgs, &mut nm, &mut tot);
+    let nf = match st {
+        // SAFETY: counts holds max_msgs >= nm entries, written by the call.
+        HbStatus::HB_OK => (0..nm).map(|i| unsafe { a.counts.add(i).read() }).sum(),
+        // SAFETY: the call wrote the first message's frame count to counts[0].
+        HbStatus::HB_BUFFER_TOO_SMALL if !a.counts.is_null() => unsafe { a.counts.read() },
+        _ => 0,
+    };
+    // SAFETY: args is non-NULL (read above) and holds the whole struct (its size was checked).
+    unsafe {
+        std::ptr::addr_of_mut!((*args).nmsgs).write(nm);
+        std::ptr::addr_of_mut!((*args).nframes).write(nf);
+        std::ptr::addr_of_mut!((*args).total).write(tot);
+    }
+    st
+}
+
+/// Read a whole argument struct (`size` first, at least the struct's size).
+fn read_args<T: Copy>(p: *const T, what: &str) -> Result<T, Failure> {
+    if p.is_null() {
+        return Err(Failure::arg(format!("{what} is NULL")));
+    }
+    // SAFETY: the caller passes a struct that starts with its u32 size.
+    let size = unsafe { p.cast::<u32>().read_unaligned() } as usize;
+    if size < std::mem::size_of::<T>() {
+        return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct ({}), not {size}", std::mem::size_of::<T>())));
+    }
+    // SAFETY: the struct holds at least size_of::<T>() bytes.
+    Ok(unsafe { p.read_unaligned() })
+}
+
 fn too_small_msg(n: usize, total: usize, len: usize, max_frames: usize, query: bool) -> Failure {
     if query {
         return Failure::new(HbStatus::HB_BUFFER_TOO_SMALL, "size query: *total and *nframes tell the next message's size; it is kept");

@@ -1,0 +1,25 @@
+"""libhypobus for Python: the ZeroMQ hypotenuse lab's roles as Python
+objects, and pyzmq's API on the library's sockets (hypobus.zmq).
+
+    import hypobus
+    with hypobus.Lab() as lab, hypobus.Client(lab.brokers) as c:
+        print(c.hypot(12, 13))        # 17.6918
+
+    import hypobus.zmq as zmq         # pyzmq programs run unchanged
+"""
+
+from . import _ffi
+from .errors import (BufferTooSmall, Busy, ConfigError, HypobusError, Interrupted, InvalidArgument, InvalidHandle, Panic,
+                     Remote, Stopped, Timeout, ZmqFailure)
+
+__version__ = _ffi.version()
+ABI_VERSION = _ffi.ABI_VERSION
+LIB_PATH = _ffi.LIB_PATH
+
+from .roles import (Broker, BrokerStats, CalcNode, CalcStats, Client, ClientStats, FailoverBroker, FailoverEvent,  # noqa: E402
+                    FailoverStats, Lab, OpNode, OpStats, Result, close_all, log_enable, log_lines)
+
+__all__ = ["Broker", "FailoverBroker", "OpNode", "CalcNode", "Client", "Lab", "Result", "FailoverEvent",
+           "BrokerStats", "CalcStats", "ClientStats", "FailoverStats", "OpStats", "HypobusError", "Timeout",
+           "InvalidArgument", "InvalidHandle", "ConfigError", "Remote", "ZmqFailure", "Stopped", "BufferTooSmall",
+           "Panic", "Interrupted", "Busy", "close_all", "log_enable", "log_lines", "__version__"]

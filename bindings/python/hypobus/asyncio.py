@@ -1,0 +1,115 @@
+"""The hypotenuse client for asyncio: `await client.hypot(a, b)`, many
+requests at once, on the client's hb_handle_fd descriptor watched by the
+event loop (loop.add_reader): no thread, no polling.
+
+    import asyncio, hypobus.asyncio
+    async def main():
+        async with hypobus.asyncio.Client(brokers) as c:
+            print(await c.hypot(12, 13))                                    # 17.6918
+            print(await asyncio.gather(*(c.hypot(i, 13) for i in range(1, 100))))
+"""
+
+from __future__ import annotations
+
+import asyncio as _asyncio
+from ctypes import create_string_buffer
+
+from . import _ffi
+from . import roles
+from ._ffi import HB_OK, TEXT_MAX
+from .errors import Remote, Timeout
+
+__all__ = ["Client"]
+
+
+class Client:
+    """hypobus.Client for asyncio (same arguments)."""
+
+    def __init__(self, brokers=None, classic=False, timeout=5.0):
+        self._c = roles.Client(brokers, classic, timeout)
+        self._fd = _ffi.handle_fd(self._c.handle)
+        self._futs = {}
+        self._loop = None
+        self._reading = False
+        self._buf = create_string_buffer(TEXT_MAX)
+
+    @property
+    def sync(self):
+        """The underlying hypobus.Client (stats(), in_flight, ...)."""
+        return self._c
+
+    def _arm(self):
+        if not self._reading:
+            self._loop = _asyncio.get_running_loop()
+            self._loop.add_reader(self._fd, self._drain)
+            self._reading = True
+
+    def _drain(self):
+        h = self._c.handle
+        if h is None:
+            return
+        while True:
+            st, r = self._c._next(h, 0, self._buf)
+            if st != HB_OK:
+                break
+            fut = self._futs.pop(r.id, None)
+            if fut is not None and not fut.done():
+                fut.set_result(r)
+        if not self._futs and self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+
+    async def result_of(self, rid):
+        """Wait for request `rid` (from submit()) and return its Result."""
+        fut = _asyncio.get_running_loop().create_future()
+        self._futs[rid] = fut
+        self._arm()
+        self._drain()  # does the client's work once (sends what waits) and takes what is there
+        try:
+            return await fut
+        except _asyncio.CancelledError:
+            self._futs.pop(rid, None)
+            try:
+                self._c.cancel(rid)
+            except Exception:
+                pass
+            raise
+
+    def submit(self, a, b, timeout=None):
+        """Send a request at once; returns its id (see result_of)."""
+        return self._c.submit(a, b, timeout)
+
+    async def hypot(self, a, b, timeout=None):
+        """The hypotenuse ("17.6918"); raises Remote, Timeout, InvalidArgument as hypobus.Client.hypot."""
+        r = await self.result_of(self._c.submit(a, b, timeout))
+        if r.value is not None:
+            return r.value
+        raise Timeout(r.error) if r.status == "timeout" else Remote(r.error)
+
+    async def hypot_float(self, a, b, timeout=None):
+        return float(await self.hypot(a, b, timeout))
+
+    def stats(self):
+        return self._c.stats()
+
+    def close(self):
+        if self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+        for fut in self._futs.values():
+            if not fut.done():
+                fut.set_exception(roles.Stopped("the client was closed"))
+        self._futs.clear()
+        self._c.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
