@@ -107,6 +107,7 @@ run "hypobus watch: live page in headless Chromium, Mermaid exports rendered" py
 run "C ABI from Python (ctypes)" "$PY" -m pytest tests/abi/python -q
 abi_node() { (cd tests/abi/node && node --test); }
 run "C ABI from Node (koffi)" abi_node
+run "Python binding (bindings/python)" bash bindings/python/run-tests.sh
 run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh
 
 step "summary"
