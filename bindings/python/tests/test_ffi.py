@@ -27,7 +27,7 @@ def header_functions():
 
 def kind(c_arg):
     t = c_arg.rsplit(" ", 1)[0] if not c_arg.endswith("*") else c_arg
-    if "*" in c_arg or c_arg.split()[0] in ("hb_op_fn", "hb_failover_event_fn"):
+    if "*" in c_arg or c_arg.split()[0] in ("hb_op_fn", "hb_failover_event_fn", "hb_task_fn"):
         return "ptr"
     return {"size_t": "u64", "uint64_t": "u64", "int64_t": "i64", "int32_t": "i32", "uint32_t": "u32",
             "double": "f64"}[t.split()[0]]
