@@ -2,6 +2,7 @@
 argtypes and restype matching the header; the loader's order, its error
 naming every path tried, and its ABI check."""
 
+import os
 import ctypes
 import re
 import shutil
@@ -135,3 +136,31 @@ def test_errors_carry_the_library_message():
     assert isinstance(err, hypobus.HypobusError) and err.status == 4 and err.name == "HB_CONFIG"
     assert "256.1.1.1" in str(err)
     assert issubclass(hypobus.Timeout, TimeoutError) and issubclass(hypobus.InvalidArgument, ValueError)
+
+
+def test_the_packaged_library_signals_with_eventfd():
+    """The library pip built into the package has libzmq's Linux features
+    (.cargo/config.toml): a new socket's mailbox is an eventfd, not a
+    socketpair (two unix-socket syscalls more per message)."""
+    import hypobus.zmq as zmq
+
+    def fds():
+        out = {}
+        for n in os.listdir("/proc/self/fd"):
+            try:
+                out[n] = os.readlink(f"/proc/self/fd/{n}")
+            except OSError:
+                pass
+        return out
+
+    ctx = zmq.Context()
+    first = ctx.socket(zmq.PAIR)  # the process-wide context and its threads exist from here on
+    before = fds()
+    s = ctx.socket(zmq.REQ)
+    try:
+        new = {n: t for n, t in fds().items() if n not in before}
+        assert any("eventfd" in t for t in new.values()), new
+        assert not [t for t in new.values() if t.startswith("socket:")], f"socketpair signalers: {new}"
+    finally:
+        s.close(linger=0)
+        first.close(linger=0)
