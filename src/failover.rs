@@ -201,12 +201,12 @@ impl FailoverBroker {
         let cmd_ep = net::inproc_endpoint("failover");
         let cmd_srv = ctx.socket(zmq::REP)?;
         cmd_srv.set_linger(0)?;
-        cmd_srv.bind(&cmd_ep)?;
+        net::no_eintr(|| cmd_srv.bind(&cmd_ep))?;
         let cmd = ctx.socket(zmq::REQ)?;
         cmd.set_linger(0)?;
         cmd.set_req_relaxed(true)?; // a timed-out hand-back must not wedge the socket
         cmd.set_req_correlate(true)?;
-        cmd.connect(&cmd_ep)?;
+        net::no_eintr(|| cmd.connect(&cmd_ep))?;
 
         let shared = Arc::new(Shared::default());
         let (tx, rx) = mpsc::channel();
@@ -393,11 +393,11 @@ pub fn ctl_request(endpoint: &str, command: &str, timeout: Duration) -> Result<S
     if req.poll(zmq::POLLOUT, net::ms_until(deadline))? == 0 {
         return Err(Error::Timeout(ms));
     }
-    req.send(command, zmq::DONTWAIT)?;
+    net::no_eintr(|| req.send(command, zmq::DONTWAIT))?;
     if req.poll(zmq::POLLIN, net::ms_until(deadline))? == 0 {
         return Err(Error::Timeout(ms));
     }
-    let answer = req.recv_bytes(0)?;
+    let answer = net::no_eintr(|| req.recv_bytes(zmq::DONTWAIT))?;
     Ok(String::from_utf8_lossy(&answer).into_owned())
 }
 

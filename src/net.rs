@@ -254,7 +254,7 @@ fn attach_monitor(ctx: &zmq::Context, sock: &zmq::Socket) -> Result<zmq::Socket>
     sock.monitor(&ep, zmq::SocketEvent::HANDSHAKE_SUCCEEDED as i32)?;
     let mon = ctx.socket(zmq::PAIR)?;
     mon.set_linger(0)?;
-    mon.connect(&ep)?;
+    no_eintr(|| mon.connect(&ep))?;
     Ok(mon)
 }
 

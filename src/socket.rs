@@ -451,7 +451,7 @@ impl Socket {
     pub fn bind(&mut self, endpoint: &str) -> Result<String> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if unsafe { zsys::zmq_bind(self.raw(), c.as_ptr()) } != 0 {
+        if retry_eintr(|| unsafe { zsys::zmq_bind(self.raw(), c.as_ptr()) }) != 0 {
             return Err(SocketError::endpoint(zsys::errno(), "bind", endpoint));
         }
         let v = self.option(ZMQ_LAST_ENDPOINT)?;
@@ -463,7 +463,7 @@ impl Socket {
     pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if unsafe { zsys::zmq_unbind(self.raw(), c.as_ptr()) } != 0 {
+        if retry_eintr(|| unsafe { zsys::zmq_unbind(self.raw(), c.as_ptr()) }) != 0 {
             return Err(SocketError::endpoint(zsys::errno(), "unbind", endpoint));
         }
         Ok(())
@@ -473,7 +473,7 @@ impl Socket {
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if unsafe { zsys::zmq_connect(self.raw(), c.as_ptr()) } != 0 {
+        if retry_eintr(|| unsafe { zsys::zmq_connect(self.raw(), c.as_ptr()) }) != 0 {
             return Err(SocketError::endpoint(zsys::errno(), "connect to", endpoint));
         }
         Ok(())
@@ -483,7 +483,7 @@ impl Socket {
     pub fn disconnect(&mut self, endpoint: &str) -> Result<()> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if unsafe { zsys::zmq_disconnect(self.raw(), c.as_ptr()) } != 0 {
+        if retry_eintr(|| unsafe { zsys::zmq_disconnect(self.raw(), c.as_ptr()) }) != 0 {
             return Err(SocketError::endpoint(zsys::errno(), "disconnect from", endpoint));
         }
         Ok(())
@@ -879,7 +879,7 @@ impl Socket {
         // on the shared I/O thread can never stall. We bound the queue ourselves.
         pair.set_rcvhwm(0).map_err(z)?;
         pair.set_linger(0).map_err(z)?;
-        pair.connect(ep).map_err(z)?;
+        crate::net::no_eintr(|| pair.connect(ep)).map_err(z)?;
         let fd = pair.get_fd().map_err(z)?;
         let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
         // SAFETY: valid epoll and target descriptors.
@@ -974,6 +974,21 @@ impl Drop for Socket {
     }
 }
 
+/// Call a raw libzmq function returning 0 / -1 again while it fails with
+/// EINTR: bind, connect, unbind and disconnect process the socket's
+/// commands first and return EINTR before doing anything when a signal
+/// arrives, so a signal on the calling thread (a profiler's SIGPROF, a
+/// Python handler) must neither fail them nor leave them half-done.
+fn retry_eintr(mut f: impl FnMut() -> libc::c_int) -> libc::c_int {
+    for _ in 0..1000 {
+        let rc = f();
+        if rc == 0 || zsys::errno() != libc::EINTR {
+            return rc;
+        }
+    }
+    f()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1016,3 +1031,4 @@ mod tests {
         assert_eq!(b.try_recv(Some((&mut buf, &mut sizes))).unwrap(), Recv::Empty);
     }
 }
+

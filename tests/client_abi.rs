@@ -595,3 +595,56 @@ fn bad_handles_and_arguments() {
     assert_eq!(small.size, 16);
     c.free();
 }
+
+/// Defect: a role stopped from a thread that signals interrupt (a Node
+/// program under `--cpu-prof`, Python's Ctrl-C) could lose its STOP
+/// command to EINTR, and the stop then waited forever for the role's
+/// thread. Signals aimed at the stopping thread every 50 µs, 300 start/stop
+/// rounds, each bounded.
+#[test]
+fn stopping_roles_under_a_storm_of_signals_never_hangs() {
+    install_alarm_handler();
+    let lab = lab(2000);
+    let broker = lab.local.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let before = ALARMS.load(Ordering::SeqCst);
+    let worker = std::thread::spawn(move || {
+        // SAFETY: the calling thread's own id.
+        let me = unsafe { libc::pthread_self() };
+        let done = Arc::new(AtomicBool::new(false));
+        let storm = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                hypobus::runner::block_signals();
+                while !done.load(Ordering::SeqCst) {
+                    // SAFETY: `me` is alive until `done` is set (it joins this thread after).
+                    unsafe { libc::pthread_kill(me, libc::SIGALRM) };
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+            })
+        };
+        for i in 0..300 {
+            let mut c = CalcNode::start(CalcConfig { brokers: vec![broker.clone()], ..Default::default() }).unwrap();
+            c.stop().unwrap();
+            // Generic sockets too: bind, connect, unbind, disconnect.
+            let mut a = hypobus::socket::Socket::new(zmq::PAIR as i32).unwrap();
+            let mut b = hypobus::socket::Socket::new(zmq::PAIR as i32).unwrap();
+            let ep = a.bind("tcp://127.0.0.1:*").unwrap();
+            b.connect(&ep).unwrap();
+            b.disconnect(&ep).unwrap();
+            a.unbind(&ep).unwrap();
+            tx.send(i).unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+        storm.join().unwrap();
+    });
+    for i in 0..300 {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(n) => assert_eq!(n, i),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("round {i} (a calc node's start and stop, a socket's endpoints) under signals did not end within 20 s"),
+            Err(_) => break, // the thread failed: its panic is reported by the join below
+        }
+    }
+    worker.join().expect("no call failed under signals");
+    assert!(ALARMS.load(Ordering::SeqCst) > before + 100, "the storm reached the stopping thread");
+}

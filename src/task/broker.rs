@@ -334,7 +334,7 @@ fn bind_router(ctx: &zmq::Context, ep: &str, what: &str) -> Result<zmq::Socket> 
     if ep.contains('[') {
         s.set_ipv6(true)?;
     }
-    s.bind(ep).map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
+    crate::net::no_eintr(|| s.bind(ep)).map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
     Ok(s)
 }
 
@@ -357,19 +357,19 @@ impl Core {
             }
             let s = ctx.socket(zmq::PUB)?;
             crate::net::tune(&s)?;
-            s.bind(&p.state).map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
+            crate::net::no_eintr(|| s.bind(&p.state)).map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
             state_pub = Some(s);
             for (state_ep, frontend_ep) in &p.peers {
                 let sub = ctx.socket(zmq::SUB)?;
                 crate::net::tune(&sub)?;
                 sub.set_subscribe(proto::PEER)?;
-                sub.connect(state_ep).map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
+                crate::net::no_eintr(|| sub.connect(state_ep)).map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
                 let dealer = ctx.socket(zmq::DEALER)?;
                 crate::net::tune(&dealer)?;
                 dealer.set_identity(format!("{name}.{:x}", proto::random_u64() as u32).as_bytes())?;
                 dealer.set_reconnect_ivl(100)?;
                 dealer.set_reconnect_ivl_max(1000)?;
-                dealer.connect(frontend_ep).map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
+                crate::net::no_eintr(|| dealer.connect(frontend_ep)).map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
                 peers.push(Peer {
                     state_ep: state_ep.clone(),
                     frontend_ep: frontend_ep.clone(),

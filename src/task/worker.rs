@@ -368,7 +368,7 @@ impl Io {
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        s.connect(&self.cfg.broker).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::net::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         let load = {
             let mut st = self.shared.lock();
             st.session += 1;
@@ -539,7 +539,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT }) {
+        match crate::net::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

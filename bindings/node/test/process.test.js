@@ -50,7 +50,7 @@ test('signals interrupting the calls (the profiler\'s SIGPROF, HB_INTERRUPTED) l
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-prof-'));
   try {
     const child = start(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', tmp, fixture('under_signals.js')], { cwd: PKG });
-    const r = await exited(child, 60000);
+    const r = await exited(child, 90000);
     assert.deepStrictEqual(r, { code: 0, signal: null }, child.err);
     assert.strictEqual(child.out, 'flood true\npingpong true\nlab true\n');
   } finally {
