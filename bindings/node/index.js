@@ -11,6 +11,7 @@ const C = require('./lib/constants');
 const { Socket, createSocket } = require('./lib/socket');
 const { proxy } = require('./lib/proxy');
 const roles = require('./lib/roles');
+const task = require('./lib/task');
 const { log } = require('./lib/log');
 
 function notSupported(what) {
@@ -50,6 +51,11 @@ module.exports = {
   CalcNode: roles.CalcNode,
   OpNode: roles.OpNode,
   Client: roles.Client,
+  // the task brokers (the course's request/reply brokers)
+  TaskBroker: task.TaskBroker,
+  TaskWorker: task.TaskWorker,
+  TaskClient: task.TaskClient,
+  TaskError: task.TaskError,
   HypobusError: ffi.HypobusError,
   log,
   libraryVersion: ffi.libraryVersion(),
