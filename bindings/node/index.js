@@ -5,7 +5,9 @@
 //    6.x) at the top level: swap require('zeromq') for require('hypobus')
 //    and a v5-style program runs on libhypobus's sockets;
 //  - the lab's roles as objects: Broker, FailoverBroker, CalcNode, OpNode
-//    (a JavaScript function as the operation), Client (await hypot(a, b)).
+//    (a JavaScript function as the operation), Client (await hypot(a, b));
+//  - the task brokers (the course's request/reply brokers): TaskBroker,
+//    TaskWorker (pull style, or a handler function), TaskClient.
 const ffi = require('./lib/ffi');
 const C = require('./lib/constants');
 const { Socket, createSocket } = require('./lib/socket');
@@ -56,6 +58,7 @@ module.exports = {
   TaskWorker: task.TaskWorker,
   TaskClient: task.TaskClient,
   TaskError: task.TaskError,
+  Job: task.Job,
   HypobusError: ffi.HypobusError,
   log,
   libraryVersion: ffi.libraryVersion(),
