@@ -437,6 +437,222 @@ export class Client extends EventEmitter implements RoleBase {
   close(): this;
 }
 
+// ------------------------------------------------------------ task brokers
+
+/** A request or result body: Buffers as they are, strings in UTF-8, typed arrays by their bytes. */
+export type TaskBody = Buffer | string | ArrayBufferView | ArrayBuffer;
+
+/** 'typed' is 'lru': every policy routes by service (typed routing is not a separate policy). */
+export type TaskPolicy = 'lru' | 'load' | 'typed';
+
+export interface TaskBrokerOptions {
+  /** 'lru' (the course's router/router broker, the default), 'load' (least reported load), 'typed' (= 'lru'). */
+  policy?: TaskPolicy;
+  /** Endpoint to bind for clients; default port 5570 on every interface ('tcp://127.0.0.1:*' picks a free port). */
+  frontend?: string;
+  /** Endpoint to bind for workers; default port 5571 on every interface. */
+  backend?: string;
+  /** 'memory' (the default), 'sqlite:PATH' or the path of an SQLite file. */
+  journal?: string;
+  /** The same as journal: 'sqlite:' + db. */
+  db?: string;
+  /** The broker's name in logs and toward peers; default task-PID. */
+  name?: string;
+  /** Peering: an endpoint to bind for publishing the spare capacity. */
+  state?: string;
+  /** Peering: the peers ('STATE_EP|FRONTEND_EP', {state, frontend} or TaskBroker objects). */
+  peers?: string | Array<string | { state: string; frontend: string } | TaskBroker>;
+  /** A dispatched request unanswered this long goes to another worker; 0 = 5000. */
+  answerTimeoutMs?: number;
+  /** Dispatches of one request before it fails; 0 = 5. */
+  maxAttempts?: number;
+  /** Heartbeats to and from workers; 0 = 1000. */
+  hbIntervalMs?: number;
+  /** Missed heartbeats before a worker or peer counts as dead; 0 = 3. */
+  liveness?: number;
+  /** A request for a service no worker serves waits this long, then fails; 0 = 5000. */
+  serviceWaitMs?: number;
+  /** Capacity publication period (peering); 0 = 1000. */
+  peerIntervalMs?: number;
+  /** SQLite synchronous=FULL (survives power loss; slower). */
+  fullSync?: boolean;
+}
+
+export interface TaskBrokerStats {
+  requests: number;
+  recovered: number;
+  resends: number;
+  replies: number;
+  errors: number;
+  dispatched: number;
+  timeouts: number;
+  late: number;
+  registered: number;
+  purged: number;
+  workers: number;
+  pending: number;
+  forwarded: number;
+  fromPeers: number;
+  malformed: number;
+  commits: number;
+}
+
+export class TaskBroker extends EventEmitter implements RoleBase {
+  constructor(opts?: TaskBrokerOptions);
+  readonly policy: TaskPolicy;
+  /** 'memory' or 'sqlite:PATH'. */
+  readonly journal: string;
+  readonly closed: boolean;
+  /** The bound frontend endpoint (wildcard port resolved). */
+  readonly frontend: string;
+  readonly backend: string;
+  /** The capacity publication ('' without peering). */
+  readonly state: string;
+  endpoint(which: 'frontend' | 'backend' | 'state' | 0 | 1 | 2): string;
+  stats(): TaskBrokerStats;
+  stop(): this;
+  unref(): this;
+  ref(): this;
+  close(): this;
+  [Symbol.dispose](): void;
+}
+
+/** A request taken by a worker. */
+export class Job {
+  private constructor();
+  /** The request id (the client's; the broker's for a course client). */
+  readonly id: string;
+  /** The service ('' = the default service). */
+  readonly service: string;
+  readonly body: Buffer;
+  readonly answered: boolean;
+  reply(data: TaskBody): void;
+  error(reason: string | Error): void;
+}
+
+/** Returns (or resolves to) the result; a throw, a rejection or another type becomes an error reply. */
+export type TaskHandler = (body: Buffer, job: Job) => TaskBody | PromiseLike<TaskBody>;
+
+export interface TaskWorkerOptions {
+  /** The broker's backend endpoint (default tcp://127.0.0.1:5571), or the TaskBroker. */
+  broker?: string | TaskBroker;
+  /** The services served ('A,B' or ['A', 'B']); default the default service. */
+  services?: string | string[];
+  /** Requests held at once (handler calls in flight, or jobs held from recv); default 1. */
+  threads?: number;
+  /** The same as threads. */
+  concurrency?: number;
+  /** Prefix of the worker's routing id; default 'w'. */
+  name?: string;
+  /** The load to report (negative or 'auto' = the share of slots in use). */
+  load?: number | 'auto';
+  hbIntervalMs?: number;
+  liveness?: number;
+  /** Handler style: answers every request on the main thread. Without it: pull style (recv). */
+  handler?: TaskHandler;
+}
+
+export interface TaskWorkerStats {
+  load: number;
+  callbacksRunning: number;
+  jobs: number;
+  replies: number;
+  errors: number;
+  dropped: number;
+  reconnects: number;
+  held: number;
+  /** Handler calls not finished (handler style). */
+  running: number;
+}
+
+export class TaskWorker extends EventEmitter implements RoleBase {
+  constructor(opts?: TaskWorkerOptions);
+  readonly threads: number;
+  readonly services: string[];
+  readonly closed: boolean;
+  /** Jobs taken and not answered yet. */
+  readonly inFlight: number;
+  /** Pull style: the next job within timeoutMs (default 1000), or null. */
+  recv(timeoutMs?: number): Promise<Job | null>;
+  [Symbol.asyncIterator](): AsyncIterator<Job>;
+  setLoad(load: number | 'auto' | null): this;
+  stats(): TaskWorkerStats;
+  stop(): this;
+  unref(): this;
+  ref(): this;
+  close(): this;
+  [Symbol.dispose](): void;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export interface TaskClientOptions {
+  /** The broker's frontend endpoint (default tcp://127.0.0.1:5570), or the TaskBroker. */
+  broker?: string | TaskBroker;
+  /** Sends of one request before it gives up; 0 = 3. */
+  tries?: number;
+  /** Wait per try before the request is sent again (same id); 0 = 2500. */
+  timeoutMs?: number;
+  /** Prefix of the request ids and routing id; default 'c'. */
+  name?: string;
+}
+
+export type TaskOutcome = 'ok' | 'failed' | 'gave_up' | 'unknown';
+
+export interface TaskResult {
+  id: string;
+  outcome: TaskOutcome;
+  ok: boolean;
+  /** The result (outcome 'ok'), else null. */
+  body: Buffer | null;
+  /** The reason ('failed', 'gave_up'), else null. */
+  error: string | null;
+}
+
+export interface TaskClientStats {
+  submitted: number;
+  resent: number;
+  reconnects: number;
+  completed: number;
+  failed: number;
+  gaveUp: number;
+  duplicates: number;
+  pendingNotices: number;
+  inFlight: number;
+}
+
+/** A task that failed, gave up or is unknown (code 'HB_REMOTE'). */
+export class TaskError extends HypobusError {
+  readonly id: string;
+  readonly outcome: TaskOutcome;
+  readonly reason: string;
+}
+
+export class TaskClient extends EventEmitter implements RoleBase {
+  constructor(opts?: TaskClientOptions);
+  readonly closed: boolean;
+  readonly inFlight: number;
+  /** Submit and return the id at once; the outcome comes through result(id), next() or results(). */
+  submit(body: TaskBody, opts?: { service?: string; id?: string }): string;
+  /** One request: the result, or a TaskError / HypobusError ('HB_TIMEOUT' when timeoutMs ran out). */
+  request(body: TaskBody, opts?: { service?: string; id?: string; timeoutMs?: number }): Promise<Buffer>;
+  result(id: string): Promise<TaskResult>;
+  /** Ask the broker for a stored (or running) request's outcome by id. */
+  fetch(id: string): Promise<TaskResult>;
+  /** The next outcome of a submit(), or null after timeoutMs (default 5000). */
+  next(timeoutMs?: number): Promise<TaskResult | null>;
+  /** Outcomes of everything submitted, until nothing is in flight. */
+  results(): AsyncGenerator<TaskResult, void, undefined>;
+  stats(): TaskClientStats;
+  unref(): this;
+  ref(): this;
+  close(): this;
+  [Symbol.dispose](): void;
+  on(event: 'result', listener: (r: TaskResult) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
 export interface Log extends EventEmitter {
   /** Log lines to stderr; 'line' listeners get them as events. */
   enable(opts?: { stderr?: boolean }): this;

@@ -5,12 +5,15 @@
 //    6.x) at the top level: swap require('zeromq') for require('hypobus')
 //    and a v5-style program runs on libhypobus's sockets;
 //  - the lab's roles as objects: Broker, FailoverBroker, CalcNode, OpNode
-//    (a JavaScript function as the operation), Client (await hypot(a, b)).
+//    (a JavaScript function as the operation), Client (await hypot(a, b));
+//  - the task brokers (the course's request/reply brokers): TaskBroker,
+//    TaskWorker (pull style, or a handler function), TaskClient.
 const ffi = require('./lib/ffi');
 const C = require('./lib/constants');
 const { Socket, createSocket } = require('./lib/socket');
 const { proxy } = require('./lib/proxy');
 const roles = require('./lib/roles');
+const task = require('./lib/task');
 const { log } = require('./lib/log');
 
 function notSupported(what) {
@@ -50,6 +53,12 @@ module.exports = {
   CalcNode: roles.CalcNode,
   OpNode: roles.OpNode,
   Client: roles.Client,
+  // the task brokers (the course's request/reply brokers)
+  TaskBroker: task.TaskBroker,
+  TaskWorker: task.TaskWorker,
+  TaskClient: task.TaskClient,
+  TaskError: task.TaskError,
+  Job: task.Job,
   HypobusError: ffi.HypobusError,
   log,
   libraryVersion: ffi.libraryVersion(),

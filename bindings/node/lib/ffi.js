@@ -7,7 +7,7 @@ const path = require('node:path');
 const koffi = require('koffi');
 
 const ABI_MAJOR = 1;
-const ABI_MINOR_NEEDED = 0;
+const ABI_MINOR_NEEDED = 1; // 1.1: the task brokers (hb_task_*)
 const LIB_NAME = 'libhypobus.so';
 
 /** The places the library is looked for, in order. */
@@ -97,6 +97,33 @@ const ProxyStats = koffi.struct('hb_proxy_stats_t', {
 });
 const SocketEvent = koffi.struct('hb_socket_event_t', { size: 'uint32_t', event: 'int32_t', value: 'int64_t', dropped: 'uint64_t' });
 const PollItem = koffi.struct('hb_poll_item', { handle: 'const void *', events: 'int16_t', revents: 'int16_t' });
+const TaskBrokerConfig = koffi.struct('hb_task_broker_config_t', {
+  size: 'uint32_t', policy: 'int32_t', frontend: 'const char *', backend: 'const char *', store: 'const char *',
+  name: 'const char *', state: 'const char *', peers: 'const char *', answer_timeout_ms: 'uint32_t', max_attempts: 'uint32_t',
+  hb_interval_ms: 'uint32_t', liveness: 'uint32_t', service_wait_ms: 'uint32_t', peer_interval_ms: 'uint32_t',
+  full_sync: 'int32_t', reserved: 'uint32_t',
+});
+const TaskBrokerStats = koffi.struct('hb_task_broker_stats_t', {
+  size: 'uint32_t', reserved: 'uint32_t', requests: 'uint64_t', recovered: 'uint64_t', resends: 'uint64_t', replies: 'uint64_t',
+  errors: 'uint64_t', dispatched: 'uint64_t', timeouts: 'uint64_t', late: 'uint64_t', registered: 'uint64_t', purged: 'uint64_t',
+  workers: 'uint64_t', pending: 'uint64_t', forwarded: 'uint64_t', from_peers: 'uint64_t', malformed: 'uint64_t', commits: 'uint64_t',
+});
+const TaskWorkerConfig = koffi.struct('hb_task_worker_config_t', {
+  size: 'uint32_t', threads: 'uint32_t', broker: 'const char *', services: 'const char *', name: 'const char *',
+  hb_interval_ms: 'uint32_t', liveness: 'uint32_t',
+});
+const TaskWorkerStats = koffi.struct('hb_task_worker_stats_t', {
+  size: 'uint32_t', load: 'uint32_t', callbacks_running: 'uint32_t', reserved: 'uint32_t', jobs: 'uint64_t', replies: 'uint64_t',
+  errors: 'uint64_t', dropped: 'uint64_t', reconnects: 'uint64_t', held: 'uint64_t',
+});
+const TaskClientConfig = koffi.struct('hb_task_client_config_t', {
+  size: 'uint32_t', tries: 'uint32_t', broker: 'const char *', name: 'const char *', timeout_ms: 'uint32_t', reserved: 'uint32_t',
+});
+const TaskClientStats = koffi.struct('hb_task_client_stats_t', {
+  size: 'uint32_t', reserved: 'uint32_t', submitted: 'uint64_t', resent: 'uint64_t', reconnects: 'uint64_t', completed: 'uint64_t',
+  failed: 'uint64_t', gave_up: 'uint64_t', duplicates: 'uint64_t', pending_notices: 'uint64_t', in_flight: 'uint64_t',
+});
+const TaskFn = koffi.proto('int32_t hb_task_fn(void *user, const char *service, const uint8_t *req, size_t req_len, void *reply, void *reply_len)');
 const OpFn = koffi.proto('int32_t hb_op_fn(void *user, double x, _Out_ double *out)');
 const FailoverEventFn = koffi.proto('void hb_failover_event_fn(void *user, uint64_t at_ms, int32_t active, const char *reason)');
 
@@ -187,6 +214,31 @@ const decl = {
   hb_socket_events: 'hb_status hb_socket_events(const void *s, void *events)',
   hb_socket_monitor: 'hb_status hb_socket_monitor(const void *s, int32_t events_mask)',
   hb_socket_next_event: 'hb_status hb_socket_next_event(const void *s, int32_t timeout_ms, void *ev, void *addr, size_t len, void *out_len)',
+  // Task brokers (ABI 1.1). The worker's callback style (hb_task_fn) is
+  // declared for completeness; lib/task.js uses the pull style only, so no
+  // JavaScript ever runs on a library thread.
+  hb_task_broker_new: 'hb_status hb_task_broker_new(const hb_task_broker_config_t *cfg, _Out_ void **out)',
+  hb_task_broker_endpoint: 'hb_status hb_task_broker_endpoint(const void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_task_broker_stats: 'hb_status hb_task_broker_stats(const void *b, _Inout_ hb_task_broker_stats_t *out)',
+  hb_task_broker_stop: 'hb_status hb_task_broker_stop(const void *b)',
+  hb_task_broker_free: 'hb_status hb_task_broker_free(void *b)',
+  hb_task_worker_new: 'hb_status hb_task_worker_new(const hb_task_worker_config_t *cfg, hb_task_fn *f, void *user, _Out_ void **out)',
+  hb_task_worker_recv: 'hb_status hb_task_worker_recv(const void *w, int32_t timeout_ms, void *job, void *buf, size_t len, void *out_len)',
+  hb_task_worker_job_info: 'hb_status hb_task_worker_job_info(const void *w, uint64_t job, void *service, size_t service_len, void *service_out_len, void *id, size_t id_len, void *id_out_len)',
+  hb_task_worker_reply: 'hb_status hb_task_worker_reply(const void *w, uint64_t job, const void *data, size_t len)',
+  hb_task_worker_reply_error: 'hb_status hb_task_worker_reply_error(const void *w, uint64_t job, const char *reason)',
+  hb_task_worker_set_load: 'hb_status hb_task_worker_set_load(const void *w, int32_t load)',
+  hb_task_worker_stats: 'hb_status hb_task_worker_stats(const void *w, _Inout_ hb_task_worker_stats_t *out)',
+  hb_task_worker_stop: 'hb_status hb_task_worker_stop(const void *w)',
+  hb_task_worker_free: 'hb_status hb_task_worker_free(void *w)',
+  hb_task_client_new: 'hb_status hb_task_client_new(const hb_task_client_config_t *cfg, _Out_ void **out)',
+  hb_task_client_submit: 'hb_status hb_task_client_submit(const void *c, const char *service, const void *data, size_t len, void *id, size_t id_len, void *id_out_len)',
+  hb_task_client_submit_id: 'hb_status hb_task_client_submit_id(const void *c, const char *id, const char *service, const void *data, size_t len)',
+  hb_task_client_fetch: 'hb_status hb_task_client_fetch(const void *c, const char *id)',
+  hb_task_client_next: 'hb_status hb_task_client_next(const void *c, int32_t timeout_ms, void *id, size_t id_len, void *id_out_len, void *outcome, void *buf, size_t len, void *out_len)',
+  hb_task_client_request: 'hb_status hb_task_client_request(const void *c, const char *service, const void *data, size_t data_len, int32_t timeout_ms, void *buf, size_t len, void *out_len)',
+  hb_task_client_stats: 'hb_status hb_task_client_stats(const void *c, _Inout_ hb_task_client_stats_t *out)',
+  hb_task_client_free: 'hb_status hb_task_client_free(void *c)',
   hb_poll: 'hb_status hb_poll(_Inout_ hb_poll_item *items, size_t n, int32_t timeout_ms, _Out_ size_t *n_ready)',
   hb_wait_any: 'hb_status hb_wait_any(const void **handles, size_t n, int32_t timeout_ms, _Out_ size_t *ready)',
 };
@@ -199,7 +251,8 @@ const decl = {
 const HB_INTERRUPTED = 10;
 const RAW = new Set(['hb_socket_recv', 'hb_socket_send', 'hb_socket_events', 'hb_socket_next_event', 'hb_client_next',
   'hb_op_pull_recv', 'hb_failover_next_event', 'hb_log_next', 'hb_abi_version', 'hb_error_info', 'hb_last_error',
-  'hb_op_pull_reply', 'hb_op_pull_reply_text', 'hb_op_pull_reply_error']);
+  'hb_op_pull_reply', 'hb_op_pull_reply_text', 'hb_op_pull_reply_error',
+  'hb_task_worker_recv', 'hb_task_client_next', 'hb_task_client_request']);
 
 function retrying(raw) {
   const f = (...args) => {
@@ -311,5 +364,6 @@ function zmqVersion() {
 module.exports = {
   koffi, lib, fn, LIB_FILE, ABI, S, STATUS_NAMES, TEXT_MAX, POLLIN, POLLOUT, POLLERR, POLLMON, POLLWAKE,
   BrokerConfig, BrokerStats, CalcStats, ClientStats, FailoverStats, OpStats, ProxyStats, SocketEvent, PollItem, OpFn, FailoverEventFn,
+  TaskBrokerConfig, TaskBrokerStats, TaskWorkerConfig, TaskWorkerStats, TaskClientConfig, TaskClientStats, TaskFn,
   HypobusError, errorInfo, makeError, check, create, text, handleFd, cstr, candidates, libraryVersion, zmqVersion,
 };

@@ -64,3 +64,33 @@ async function lab(): Promise<void> {
   console.log(zmq.libraryVersion, zmq.abiVersion, zmq.libraryPath, zmq.native.S.HB_OK);
 }
 void lab;
+
+async function tasks(): Promise<void> {
+  const broker = new zmq.TaskBroker({ policy: 'load', frontend: 'tcp://127.0.0.1:*', backend: 'tcp://127.0.0.1:*', db: '/tmp/t.db' });
+  const fe: string = broker.frontend;
+  const w = new zmq.TaskWorker({ broker, threads: 4, services: ['A'], handler: async (body: Buffer, job: zmq.Job) => `${job.service}:${body}` });
+  const pull = new zmq.TaskWorker({ broker: broker.backend, load: 10 });
+  const job = await pull.recv(100);
+  if (job) job.reply(Buffer.from(job.body));
+  for await (const j of pull) j.error('no');
+  pull.setLoad('auto');
+  const c = new zmq.TaskClient({ broker: fe, tries: 5, timeoutMs: 500 });
+  const r: Buffer = await c.request('x', { service: 'A', timeoutMs: 1000 });
+  const id: string = c.submit(new Uint8Array([1, 2]));
+  const res: zmq.TaskResult = await c.result(id);
+  const again = await c.fetch(id);
+  const nxt: zmq.TaskResult | null = await c.next(10);
+  for await (const x of c.results()) console.log(x.outcome, x.body, x.error);
+  try {
+    await c.request('y');
+  } catch (e) {
+    if (e instanceof zmq.TaskError) console.log(e.outcome, e.reason, e.code);
+  }
+  const s: zmq.TaskBrokerStats = broker.stats();
+  console.log(r, res.ok, again.outcome, nxt, s.late, w.stats().running, c.stats().gaveUp);
+  c.close();
+  w.close();
+  pull.close();
+  broker[Symbol.dispose]();
+}
+void tasks;
