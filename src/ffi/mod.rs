@@ -322,6 +322,9 @@ pub(crate) fn run_entry(name: &str, record_it: bool, key: Option<usize>, body: i
 /// missed, and as the readiness fd of queues (failover events, log lines).
 pub(crate) struct Notifier {
     fd: OwnedFd,
+    /// Set after a poke's write: a drain reads the fd only then, so the
+    /// wait loop does not pay a failing read() syscall (EAGAIN) per wait.
+    poked: AtomicBool,
 }
 
 impl Notifier {
@@ -332,7 +335,7 @@ impl Notifier {
             return Err(Failure::new(HB_ZMQ, format!("eventfd failed: {}", std::io::Error::last_os_error())));
         }
         // SAFETY: a fresh descriptor that nothing else owns.
-        Ok(Notifier { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(Notifier { fd: unsafe { OwnedFd::from_raw_fd(fd) }, poked: AtomicBool::new(false) })
     }
 
     /// Make the fd readable (until drained).
@@ -340,10 +343,17 @@ impl Notifier {
         let one: u64 = 1;
         // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
         unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+        // After the write: a drain that misses the flag leaves the fd
+        // readable only until the flag is set a moment later (the next
+        // drain then reads it), never readable with the flag clear for good.
+        self.poked.store(true, Ordering::SeqCst);
     }
 
     /// Make the fd unreadable again.
     pub(crate) fn drain(&self) {
+        if !self.poked.swap(false, Ordering::SeqCst) {
+            return;
+        }
         let mut v: u64 = 0;
         // SAFETY: reads 8 bytes into a valid u64 from our own non-blocking eventfd.
         unsafe { libc::read(self.fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
