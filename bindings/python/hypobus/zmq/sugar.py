@@ -368,6 +368,17 @@ class Socket:
     """pyzmq's Socket on an hb_socket. Make it with ctx.socket(zmq.TYPE).
     Use it from one thread at a time, as with pyzmq."""
 
+    # Slots for the attributes the hot paths read (an instance with more
+    # than 30 attributes in its __dict__ loses CPython's fast attribute
+    # access); __dict__ stays for anything else a program or subclass sets.
+    __slots__ = (
+        '_armed', '_batch', '_buf', '_buf_mv', '_closed', '_counts', '_counts_mv', '_cur', '_defer',
+        '_flock', '_flush_error', '_h', '_ibuf', '_ibuf_addr', '_q', '_ra', '_ra_i', '_ra_n', '_ra_p',
+        '_rcvtimeo', '_rtimeout', '_sa', '_sa_i', '_sa_n', '_sa_p', '_sbuf', '_sbuf_mv', '_sent', '_sent_p',
+        '_sflags', '_sizes', '_sizes_mv', '_sndtimeo', '_sq', '_sq_multi', '_ssz', '_ssz_addr', '_ssz_mv',
+        '_terminated', '_tlast', 'context', 'socket_type', '__dict__', '__weakref__',
+    )
+
     def __init__(self, ctx_or_socket=None, socket_type=None, *, copy_threshold=None, shadow=None):
         if isinstance(ctx_or_socket, int) and socket_type is None:
             ctx_or_socket, socket_type = None, ctx_or_socket
