@@ -341,7 +341,7 @@ def test_handler_exceptions_and_bad_return_values_become_error_replies(broker):
 
     with hypobus.TaskWorker(broker, handler=handler, threads=2) as w, hypobus.TaskClient(broker) as c:
         expect = {b"raise": "handler raised ValueError: bad input", b"exit": "handler raised SystemExit: 3",
-                  b"int": "handler returned a int, not bytes or str",
+                  b"int": "handler returned an int, not bytes or str",
                   b"none": "handler returned None, not bytes or str",
                   b"dict": "handler returned a dict, not bytes or str"}
         for body, msg in expect.items():
@@ -564,3 +564,29 @@ def test_a_handler_worker_closes_while_handlers_run(broker):
         w.close()  # lets the running call finish and answer
         r = c.next_result(timeout=10)
         assert r.id == rid and r.body == b"finished"
+
+
+def test_a_broker_restarted_at_once_on_the_same_ports():
+    """libzmq closes a listener a moment after hb_task_broker_free returns; the
+    binding tries again (bounded) only for a port a TaskBroker of this process
+    just released, so an in-process restart works and a real conflict is raised at once."""
+    import socket
+    fe, be = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
+    for _ in range(10):
+        b = hypobus.TaskBroker(fe, be)
+        with hypobus.TaskWorker(b, handler=tagger("w"), hb_interval_ms=200) as w, hypobus.TaskClient(fe) as c:
+            assert c.request(b"x", timeout=10) == b"w:x"
+            b.close()
+            with hypobus.TaskBroker(fe, be) as b2:
+                assert c.request(b"y", timeout=10) == b"w:y"
+                assert b2.stats().workers == 1 and w.stats().reconnects >= 0
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        t0 = time.monotonic()
+        with pytest.raises(hypobus.ConfigError, match="Address already in use"):
+            hypobus.TaskBroker(f"tcp://127.0.0.1:{s.getsockname()[1]}", ANY)
+        assert time.monotonic() - t0 < 0.5
+    finally:
+        s.close()
