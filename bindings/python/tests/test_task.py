@@ -119,8 +119,8 @@ def test_big_bodies_grow_the_buffers_and_nothing_is_lost(broker):
         job = pull.recv(timeout=10)
         assert job.body == big
         job.reply(big[::-1])
-        assert c.next_result(timeout=10).body == big[::-1] and c.stats().completed == 1
-        assert rid
+        r = c.next_result(timeout=10)
+        assert r.id == rid and r.body == big[::-1] and c.stats().completed == 1
     with hypobus.TaskWorker(broker, handler=lambda job: job.body + b"!", threads=2), hypobus.TaskClient(broker) as c:
         assert c.request(big, timeout=20) == big + b"!"
         ids = [c.submit(big[: 100000 * (i + 1)]) for i in range(4)]
@@ -506,7 +506,6 @@ def test_bad_arguments_are_clear_exceptions(broker):
         c.submit(b"x")
     with pytest.raises(hypobus.Stopped):
         w.recv(timeout=0.1)
-    assert broker.stats().workers == 0 or True  # the broker is unharmed
     with hypobus.TaskWorker(broker, handler=lambda j: b"still fine"), hypobus.TaskClient(broker) as c2:
         assert c2.request(b"?", timeout=10) == b"still fine"
 
@@ -572,14 +571,14 @@ def test_a_broker_restarted_at_once_on_the_same_ports():
     just released, so an in-process restart works and a real conflict is raised at once."""
     import socket
     fe, be = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
-    for _ in range(10):
+    for _ in range(4):
         b = hypobus.TaskBroker(fe, be)
         with hypobus.TaskWorker(b, handler=tagger("w"), hb_interval_ms=200) as w, hypobus.TaskClient(fe) as c:
             assert c.request(b"x", timeout=10) == b"w:x"
             b.close()
             with hypobus.TaskBroker(fe, be) as b2:
                 assert c.request(b"y", timeout=10) == b"w:y"
-                assert b2.stats().workers == 1 and w.stats().reconnects >= 0
+                assert b2.stats().workers == 1 and b2.stats().replies == 1
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", 0))
