@@ -84,6 +84,9 @@ P = POINTER
 # pull-style calls; these are declared so every function has its argtypes.
 OP_FN = CFUNCTYPE(c_int32, c_void_p, c_double, P(c_double))
 EVENT_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
+# hb_task_fn: (user, service, req, req_len, const uint8_t **reply, size_t *reply_len) -> int32. The binding's
+# TaskWorker pulls jobs (hb_task_worker_recv) on Python threads instead; declared for completeness.
+TASK_FN = CFUNCTYPE(c_int32, c_void_p, c_char_p, c_void_p, c_size_t, c_void_p, c_void_p)
 
 
 class BrokerConfig(Structure):
@@ -137,6 +140,44 @@ class RecvArgs(Structure):
     _fields_ = [("size", c_uint32), ("timeout_ms", c_int32), ("socket", c_void_p), ("buf", c_void_p),
                 ("len", c_size_t), ("sizes", c_void_p), ("max_frames", c_size_t), ("counts", c_void_p),
                 ("max_msgs", c_size_t), ("nmsgs", c_size_t), ("nframes", c_size_t), ("total", c_size_t)]
+
+
+class TaskBrokerConfig(Structure):
+    _fields_ = [("size", c_uint32), ("policy", c_int32), ("frontend", c_char_p), ("backend", c_char_p),
+                ("store", c_char_p), ("name", c_char_p), ("state", c_char_p), ("peers", c_char_p),
+                ("answer_timeout_ms", c_uint32), ("max_attempts", c_uint32), ("hb_interval_ms", c_uint32),
+                ("liveness", c_uint32), ("service_wait_ms", c_uint32), ("peer_interval_ms", c_uint32),
+                ("full_sync", c_int32), ("reserved", c_uint32)]
+
+
+class TaskBrokerStatsC(Structure):
+    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("requests", c_uint64), ("recovered", c_uint64),
+                ("resends", c_uint64), ("replies", c_uint64), ("errors", c_uint64), ("dispatched", c_uint64),
+                ("timeouts", c_uint64), ("late", c_uint64), ("registered", c_uint64), ("purged", c_uint64),
+                ("workers", c_uint64), ("pending", c_uint64), ("forwarded", c_uint64), ("from_peers", c_uint64),
+                ("malformed", c_uint64), ("commits", c_uint64)]
+
+
+class TaskWorkerConfig(Structure):
+    _fields_ = [("size", c_uint32), ("threads", c_uint32), ("broker", c_char_p), ("services", c_char_p),
+                ("name", c_char_p), ("hb_interval_ms", c_uint32), ("liveness", c_uint32)]
+
+
+class TaskWorkerStatsC(Structure):
+    _fields_ = [("size", c_uint32), ("load", c_uint32), ("callbacks_running", c_uint32), ("reserved", c_uint32),
+                ("jobs", c_uint64), ("replies", c_uint64), ("errors", c_uint64), ("dropped", c_uint64),
+                ("reconnects", c_uint64), ("held", c_uint64)]
+
+
+class TaskClientConfig(Structure):
+    _fields_ = [("size", c_uint32), ("tries", c_uint32), ("broker", c_char_p), ("name", c_char_p),
+                ("timeout_ms", c_uint32), ("reserved", c_uint32)]
+
+
+class TaskClientStatsC(Structure):
+    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("submitted", c_uint64), ("resent", c_uint64),
+                ("reconnects", c_uint64), ("completed", c_uint64), ("failed", c_uint64), ("gave_up", c_uint64),
+                ("duplicates", c_uint64), ("pending_notices", c_uint64), ("in_flight", c_uint64)]
 
 
 class PollItem(Structure):
@@ -232,8 +273,29 @@ FUNCTIONS = [
     ("hb_socket_next_event", [V, c_int32, V, V, c_size_t, V]),
     ("hb_poll", [V, c_size_t, c_int32, V]),
     ("hb_wait_any", [V, c_size_t, c_int32, V]),
-    # The watch observer (hb_watch_*) and the task brokers (hb_task_*): declared
-    # so that every header function has its types.
+    ("hb_task_broker_new", [V, V]),
+    ("hb_task_broker_endpoint", [V, c_int32, V, c_size_t, V]),
+    ("hb_task_broker_stats", [V, V]),
+    ("hb_task_broker_stop", [V]),
+    ("hb_task_broker_free", [V]),
+    ("hb_task_worker_new", [V, TASK_FN, V, V]),
+    ("hb_task_worker_recv", [V, c_int32, V, V, c_size_t, V]),
+    ("hb_task_worker_job_info", [V, c_uint64, V, c_size_t, V, V, c_size_t, V]),
+    ("hb_task_worker_reply", [V, c_uint64, c_char_p, c_size_t]),
+    ("hb_task_worker_reply_error", [V, c_uint64, c_char_p]),
+    ("hb_task_worker_set_load", [V, c_int32]),
+    ("hb_task_worker_stats", [V, V]),
+    ("hb_task_worker_stop", [V]),
+    ("hb_task_worker_free", [V]),
+    ("hb_task_client_new", [V, V]),
+    ("hb_task_client_submit", [V, c_char_p, c_char_p, c_size_t, V, c_size_t, V]),
+    ("hb_task_client_submit_id", [V, c_char_p, c_char_p, c_char_p, c_size_t]),
+    ("hb_task_client_fetch", [V, c_char_p]),
+    ("hb_task_client_next", [V, c_int32, V, c_size_t, V, V, V, c_size_t, V]),
+    ("hb_task_client_request", [V, c_char_p, c_char_p, c_size_t, c_int32, V, c_size_t, V]),
+    ("hb_task_client_stats", [V, V]),
+    ("hb_task_client_free", [V]),
+    # The observer (hypobus watch); the binding has no class for it yet, but every function is declared.
     ("hb_watch_new", [c_char_p, c_char_p, c_uint32, V]),
     ("hb_watch_next", [V, c_int32, V, V, c_size_t, V]),
     ("hb_watch_hop", [V, c_uint64, c_uint32, V, V, c_size_t, V]),
@@ -241,28 +303,6 @@ FUNCTIONS = [
     ("hb_watch_export", [V, c_int32, c_uint32, c_char_p]),
     ("hb_watch_stop", [V]),
     ("hb_watch_free", [V]),
-    ("hb_task_broker_new", [V, V]),
-    ("hb_task_broker_endpoint", [V, c_int32, V, c_size_t, V]),
-    ("hb_task_broker_stats", [V, V]),
-    ("hb_task_broker_stop", [V]),
-    ("hb_task_broker_free", [V]),
-    ("hb_task_worker_new", [V, V, V, V]),
-    ("hb_task_worker_recv", [V, c_int32, V, V, c_size_t, V]),
-    ("hb_task_worker_job_info", [V, c_uint64, V, c_size_t, V, V, c_size_t, V]),
-    ("hb_task_worker_reply", [V, c_uint64, V, c_size_t]),
-    ("hb_task_worker_reply_error", [V, c_uint64, c_char_p]),
-    ("hb_task_worker_set_load", [V, c_int32]),
-    ("hb_task_worker_stats", [V, V]),
-    ("hb_task_worker_stop", [V]),
-    ("hb_task_worker_free", [V]),
-    ("hb_task_client_new", [V, V]),
-    ("hb_task_client_submit", [V, c_char_p, V, c_size_t, V, c_size_t, V]),
-    ("hb_task_client_submit_id", [V, c_char_p, c_char_p, V, c_size_t]),
-    ("hb_task_client_fetch", [V, c_char_p]),
-    ("hb_task_client_next", [V, c_int32, V, c_size_t, V, V, V, c_size_t, V]),
-    ("hb_task_client_request", [V, c_char_p, V, c_size_t, c_int32, V, c_size_t, V]),
-    ("hb_task_client_stats", [V, V]),
-    ("hb_task_client_free", [V]),
 ]
 
 
@@ -304,6 +344,9 @@ STATUS_NAMES = ["HB_OK", "HB_TIMEOUT", "HB_INVALID_ARGUMENT", "HB_INVALID_HANDLE
 
 HB_POLLIN, HB_POLLOUT, HB_POLLERR, HB_POLLMON, HB_POLLWAKE = 1, 2, 4, 8, 16
 HB_SNDMORE, HB_DONTWAIT = 2, 1
+HB_TASK_LRU, HB_TASK_LOAD = 0, 1
+HB_TASK_FRONTEND, HB_TASK_BACKEND, HB_TASK_STATE = 0, 1, 2
+HB_TASK_OK, HB_TASK_FAILED, HB_TASK_GAVE_UP, HB_TASK_UNKNOWN = 0, 1, 2, 3
 
 _tls_status, _tls_errno, _tls_len = c_int32(), c_int32(), c_size_t()
 

@@ -7,6 +7,12 @@ event loop (loop.add_reader): no thread, no polling.
         async with hypobus.asyncio.Client(brokers) as c:
             print(await c.hypot(12, 13))                                    # 17.6918
             print(await asyncio.gather(*(c.hypot(i, 13) for i in range(1, 100))))
+
+and the task client the same way (hypobus.TaskClient's arguments):
+
+        async with hypobus.asyncio.TaskClient(broker) as tc:
+            print(await tc.request(b"hello"))
+            print(await asyncio.gather(*(tc.request(b"%d" % i) for i in range(100))))
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from ctypes import create_string_buffer
 
 from . import _ffi
 from . import roles
+from . import task as _task
 from ._ffi import HB_OK, TEXT_MAX
 from .errors import Remote, Timeout
 
-__all__ = ["Client"]
+__all__ = ["Client", "TaskClient"]
 
 
 class Client:
@@ -99,6 +106,119 @@ class Client:
         for fut in self._futs.values():
             if not fut.done():
                 fut.set_exception(roles.Stopped("the client was closed"))
+        self._futs.clear()
+        self._c.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class TaskClient:
+    """hypobus.TaskClient for asyncio (same arguments): `await request(body)`,
+    `await result_of(submit(body))`, `await fetch(id)`, many at once. The
+    event loop watches the client's hb_handle_fd descriptor (add_reader)
+    while a request is awaited: no thread, no polling. Use it from the
+    loop's thread only."""
+
+    def __init__(self, broker=None, timeout=2.5, tries=3, name=None):
+        self._c = _task.TaskClient(broker, timeout, tries, name)
+        self._fd = _ffi.handle_fd(self._c.handle)
+        self._futs = {}
+        self._loop = None
+        self._reading = False
+
+    @property
+    def sync(self):
+        """The underlying hypobus.TaskClient (stats(), ...)."""
+        return self._c
+
+    def _arm(self):
+        if not self._reading:
+            self._loop = _asyncio.get_running_loop()
+            self._loop.add_reader(self._fd, self._drain)
+            self._reading = True
+
+    def _drain(self):
+        c = self._c
+        h = c.handle
+        if h is None:
+            return
+        while True:
+            st, r = c._pump(h, 0)
+            if st != HB_OK:
+                break
+            if r.id in c._abandoned:
+                c._abandoned.discard(r.id)
+                continue
+            c._outstanding.discard(r.id)
+            fut = self._futs.pop(r.id, None)
+            if fut is not None and not fut.done():
+                fut.set_result(r)
+        if not self._futs and self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+
+    async def result_of(self, rid, timeout=None):
+        """Wait for the outcome of request `rid` (from submit()) and return its
+        TaskResult; `timeout` (s) bounds the wait (asyncio.TimeoutError ->
+        hypobus.Timeout; the outcome is then dropped)."""
+        c = self._c
+        r = c._done.pop(rid, None)
+        if r is not None:
+            c._outstanding.discard(rid)
+            return r
+        fut = _asyncio.get_running_loop().create_future()
+        self._futs[rid] = fut
+        self._arm()
+        self._drain()  # what is there already
+        try:
+            if timeout is None:
+                return await fut
+            return await _asyncio.wait_for(fut, timeout)
+        except (_asyncio.CancelledError, _asyncio.TimeoutError) as e:
+            if self._futs.pop(rid, None) is not None or not fut.done():
+                c._outstanding.discard(rid)
+                c._abandoned.add(rid)
+            if not self._futs and self._reading:
+                self._loop.remove_reader(self._fd)
+                self._reading = False
+            if isinstance(e, _asyncio.TimeoutError):
+                raise Timeout(f"no outcome for request {rid} within {timeout} s") from None
+            raise
+
+    def submit(self, body, id=None, service=None):
+        """Send a request at once; returns its id (see result_of)."""
+        return self._c.submit(body, id=id, service=service)
+
+    async def request(self, body, timeout=None, service=None):
+        """The answer (bytes); raises TaskFailed, TaskGaveUp, Timeout as hypobus.TaskClient.request."""
+        r = await self.result_of(self._c.submit(body, service=service), timeout)
+        return r.unwrap()
+
+    async def fetch(self, id, timeout=None):
+        """The outcome of request `id` as a TaskResult (status "unknown" if the broker does not know it)."""
+        self._c.fetch(id, wait=False)
+        return await self.result_of(id, timeout)
+
+    def stats(self):
+        return self._c.stats()
+
+    def close(self):
+        if self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+        for fut in self._futs.values():
+            if not fut.done():
+                fut.set_exception(roles.Stopped("the task client was closed"))
         self._futs.clear()
         self._c.close()
 

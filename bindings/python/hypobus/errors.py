@@ -84,6 +84,25 @@ class Busy(HypobusError):
     status, name = 11, "HB_BUSY"
 
 
+class TaskFailed(Remote):
+    """A task ended with an error: the worker answered one (a handler's
+    exception, job.error(...)), or the broker failed the request (no worker
+    serves its service, no answer after max_attempts dispatches). `task_id`
+    is the request's id."""
+
+    def __init__(self, message="", errno=0, status=None, task_id=None):
+        super().__init__(message, errno, status)
+        self.task_id = task_id
+
+
+class TaskGaveUp(TaskFailed):
+    """A task client gave up on a request: no answer from the broker after its tries (lazy pirate)."""
+
+
+class TaskUnknown(TaskFailed):
+    """A fetch of a request id the broker does not know."""
+
+
 BY_STATUS = {c.status: c for c in (Timeout, InvalidArgument, InvalidHandle, ConfigError, Remote, ZmqFailure, Stopped,
                                    BufferTooSmall, Panic, Interrupted, Busy)}
 

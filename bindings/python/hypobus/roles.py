@@ -305,7 +305,7 @@ def close_all():
         roles = list(_live)
     # Clients and nodes before brokers, so nothing reconnects to a closing broker.
     order = {Client: 0, OpNode: 1, CalcNode: 2, Broker: 3, FailoverBroker: 3}
-    roles.sort(key=lambda r: order.get(type(r), 1))
+    roles.sort(key=lambda r: getattr(r, "_close_rank", order.get(type(r), 1)))
     for r in roles:
         try:
             r.close()

@@ -59,7 +59,10 @@ def test_every_header_function_is_declared_with_matching_types():
 STRUCTS = {"hb_broker_stats_t": "BrokerStatsC", "hb_calc_stats_t": "CalcStatsC", "hb_client_stats_t": "ClientStatsC",
            "hb_failover_stats_t": "FailoverStatsC", "hb_op_stats_t": "OpStatsC", "hb_proxy_stats_t": "ProxyStatsC",
            "hb_socket_event_t": "SocketEventC", "hb_send_args_t": "SendArgs", "hb_recv_args_t": "RecvArgs",
-           "hb_broker_config_t": "BrokerConfig", "hb_poll_item": "PollItem"}
+           "hb_broker_config_t": "BrokerConfig", "hb_poll_item": "PollItem",
+           "hb_task_broker_config_t": "TaskBrokerConfig", "hb_task_broker_stats_t": "TaskBrokerStatsC",
+           "hb_task_worker_config_t": "TaskWorkerConfig", "hb_task_worker_stats_t": "TaskWorkerStatsC",
+           "hb_task_client_config_t": "TaskClientConfig", "hb_task_client_stats_t": "TaskClientStatsC"}
 
 
 def test_structs_have_the_sizes_and_offsets_a_c_compiler_gives(tmp_path):

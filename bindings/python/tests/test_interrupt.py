@@ -29,6 +29,15 @@ BLOCKED = {
     "client_hypot": """
         c = hypobus.Client("127.0.0.1:%(x)d:%(y)d", timeout=30)
         ready(); c.hypot(12, 13)""",
+    "task_client_request": """
+        c = hypobus.TaskClient("tcp://127.0.0.1:%(x)d", timeout=30)
+        ready(); c.request(b"x")""",
+    "task_client_results": """
+        c = hypobus.TaskClient("tcp://127.0.0.1:%(x)d", timeout=30); c.submit(b"a"); c.submit(b"b")
+        ready(); list(c.results())""",
+    "task_worker_recv": """
+        w = hypobus.TaskWorker("tcp://127.0.0.1:%(x)d")
+        ready(); w.recv()""",
     "failover_event": """
         f = hypobus.FailoverBroker("backup", peer_hb="tcp://127.0.0.1:%(x)d", hb="tcp://127.0.0.1:%(y)d",
                                    xsub="tcp://127.0.0.1:*", xpub="tcp://127.0.0.1:*", misses=1000)
