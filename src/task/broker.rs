@@ -170,6 +170,12 @@ pub struct TaskBroker {
     stats: Arc<Mutex<TaskBrokerStats>>,
     endpoints: Endpoints,
     name: String,
+    /// The broker's own ZeroMQ context (`None`: it shares the process's,
+    /// because an endpoint is `inproc://`). Last field: dropped after the
+    /// runner has stopped and closed the sockets, its termination waits
+    /// until the listening ports are really closed, so a broker started
+    /// again at once on the same ports binds them.
+    ctx: Option<zmq::Context>,
 }
 
 impl TaskBroker {
@@ -179,7 +185,11 @@ impl TaskBroker {
         if cfg.max_attempts == 0 || cfg.liveness == 0 || cfg.hb_interval.is_zero() || cfg.answer_timeout.is_zero() {
             return Err(Error::Config("max_attempts, liveness, hb_interval and answer_timeout must be > 0".into()));
         }
-        let ctx = crate::net::context();
+        let inproc = [&cfg.frontend, &cfg.backend]
+            .into_iter()
+            .chain(cfg.peering.iter().flat_map(|p| std::iter::once(&p.state).chain(p.peers.iter().flat_map(|(a, b)| [a, b]))))
+            .any(|e| e.starts_with("inproc://"));
+        let ctx = if inproc { crate::net::context() } else { zmq::Context::new() };
         let name = if cfg.name.is_empty() { format!("task-{}", std::process::id()) } else { cfg.name.clone() };
         if !proto::valid_id(name.as_bytes()) {
             return Err(Error::Config(format!("bad broker name {name:?} (1-128 printable characters, no space)")));
@@ -199,7 +209,7 @@ impl TaskBroker {
             if recovered > 0 { format!(", {recovered} unfinished requests taken up") } else { String::new() }
         );
         let runner = Runner::spawn(&ctx, "hypobus-task", move |stop| core.run(stop))?;
-        Ok(TaskBroker { runner, stats, endpoints, name })
+        Ok(TaskBroker { runner, stats, endpoints, name, ctx: (!inproc).then_some(ctx) })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -218,9 +228,15 @@ impl TaskBroker {
         self.runner.is_running()
     }
 
-    /// Stop routing: commit the journal, close the sockets, join the thread.
+    /// Stop routing: commit the journal, close the sockets, join the thread;
+    /// when it returns, the broker's ports are free again.
     pub fn stop(&mut self) -> Result<()> {
-        self.runner.stop()
+        let r = self.runner.stop();
+        // Dropping the last handle terminates the context, which waits
+        // until its sockets are really closed (not `Context::destroy`: the
+        // zmq crate would terminate it again on drop).
+        drop(self.ctx.take());
+        r
     }
 }
 
