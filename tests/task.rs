@@ -364,3 +364,48 @@ fn a_stopped_broker_frees_its_ports_at_once() {
     }
     drop(b);
 }
+
+/// Defect: an answer given just before the worker stopped (a pull-style
+/// reply then free, a handler finishing while its worker closed) could be
+/// dropped with the socket: the request then waited for the answer timeout
+/// and another worker. Each round: take, answer, stop at once; the client
+/// has the answer well before the broker's answer timeout (5 s here).
+#[test]
+fn an_answer_given_just_before_stop_is_sent() {
+    let b = broker(|c| c.answer_timeout = Duration::from_secs(5));
+    let c = client(&b, 10_000, 1);
+    for i in 0..20 {
+        let mut w = TaskWorker::start(wcfg(&b, &[], 1, &format!("w{i}"))).expect("worker");
+        let id = c.submit("", format!("{i}").as_bytes()).unwrap();
+        let job = w.recv(Duration::from_secs(5)).unwrap().expect("a job");
+        w.reply(job.key, Ok(format!("r{i}").into_bytes())).unwrap();
+        let t = Instant::now();
+        w.stop().unwrap();
+        let done = c.next_of(&id, Duration::from_secs(3)).unwrap_or_else(|| panic!("round {i}: the answer given before stop was lost"));
+        assert_eq!(done.outcome, Outcome::Ok(format!("r{i}").into_bytes()), "round {i}");
+        assert!(t.elapsed() < Duration::from_secs(3));
+    }
+}
+
+/// The same for a handler still running when its worker stops: it finishes,
+/// and its answer leaves before the worker's goodbye.
+#[test]
+fn a_handler_running_at_stop_still_answers() {
+    let b = broker(|c| c.answer_timeout = Duration::from_secs(5));
+    let c = client(&b, 10_000, 1);
+    for i in 0..5 {
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let started_tx = std::sync::Mutex::new(started_tx);
+        let mut w = TaskWorker::serve(wcfg(&b, &[], 2, &format!("h{i}")), move |j: &Job| {
+            let _ = started_tx.lock().unwrap().send(());
+            std::thread::sleep(Duration::from_millis(100));
+            Ok(j.body.clone())
+        })
+        .expect("worker");
+        let id = c.submit("", b"slow").unwrap();
+        started_rx.recv_timeout(Duration::from_secs(5)).expect("the handler started");
+        w.stop().unwrap();
+        let done = c.next_of(&id, Duration::from_secs(3)).unwrap_or_else(|| panic!("round {i}: the running handler's answer was lost"));
+        assert_eq!(done.outcome, Outcome::Ok(b"slow".to_vec()), "round {i}");
+    }
+}

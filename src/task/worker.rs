@@ -257,11 +257,12 @@ impl TaskWorker {
         }
         self.shared.jobs_fd.raise();
         self.shared.waiters.wake_all();
-        let r = self.runner.stop();
+        // The handler threads first (each ends after the call it is in), so
+        // that their answers are sent by the loop before it stops.
         for t in self.pool.drain(..) {
             let _ = t.join();
         }
-        r
+        self.runner.stop()
     }
 }
 
@@ -397,6 +398,11 @@ impl Io {
     fn run(mut self, stop: StopSignal) -> Result<()> {
         log!("task-worker", "{} serving {} with {} slots at {}", String::from_utf8_lossy(&self.ident), self.describe(), self.cfg.capacity, self.cfg.broker);
         let r = self.run_loop(&stop);
+        // Answers given just before the stop (a handler that finished, a
+        // pull-style reply, then free) leave before the goodbye.
+        if self.sock.is_some() {
+            let _ = self.send_answers();
+        }
         if let Some(s) = &self.sock {
             // Let the goodbye leave before the socket closes.
             let _ = s.set_linger(200);

@@ -319,14 +319,9 @@ class TaskBroker(_Role):
         cfg.full_sync = 1 if full_sync else 0
         self.journal = self._keep[2].decode() if self._keep[2] else "memory"
         h = c_void_p()
-        while True:
-            st = F.hb_task_broker_new(byref(cfg), byref(h))
-            if st == HB_OK:
-                break
-            err = failure(st, None, "task broker")
-            if not _just_released(self._keep[0], self._keep[1], self._keep[4], str(err)):
-                raise err
-            time.sleep(0.01)
+        st = F.hb_task_broker_new(byref(cfg), byref(h))
+        if st != HB_OK:
+            raise failure(st, None, "task broker")
         self._register(h.value)
         self.frontend_endpoint = self._endpoint(HB_TASK_FRONTEND)
         self.backend_endpoint = self._endpoint(HB_TASK_BACKEND)
@@ -354,13 +349,6 @@ class TaskBroker(_Role):
         """The backend as a worker on this host reaches it (for TaskWorker or a course REQ worker)."""
         return _loopback(self.backend_endpoint)
 
-    def _before_free(self):
-        now = time.monotonic()
-        with _released_lock:
-            for ep in (self.frontend_endpoint, self.backend_endpoint, self.state_endpoint):
-                if ep:
-                    _released[ep] = now
-
     def stats(self):
         return TaskBrokerStats(**_read_stats(F.hb_task_broker_stats, self._live_h(), TaskBrokerStatsC,
                                              "task broker stats"))
@@ -375,28 +363,6 @@ class TaskBroker(_Role):
             return "<hypobus.TaskBroker closed>"
         return (f"<hypobus.TaskBroker {self.policy} frontend {self.frontend_endpoint} backend {self.backend_endpoint} "
                 f"journal {self.journal}>")
-
-
-# Endpoints released by a TaskBroker of this process: libzmq closes a
-# listening socket on its I/O thread, a moment after hb_task_broker_free
-# returned, so a broker restarted at once on the same port (a restart on the
-# same SQLite journal) may find it still taken. Only for such a port does the
-# constructor try again, for at most RELEASE_GRACE s; any other bind error is
-# raised at once.
-RELEASE_GRACE = 2.0
-_released = {}
-_released_lock = threading.Lock()
-
-
-def _just_released(frontend, backend, state, message):
-    if "Address already in use" not in message:
-        return False
-    now = time.monotonic()
-    with _released_lock:
-        for ep, at in list(_released.items()):
-            if now - at > RELEASE_GRACE:
-                del _released[ep]
-        return any(ep and ep.decode(errors="replace") in _released for ep in (frontend, backend, state))
 
 
 # ------------------------------------------------------------ TaskWorker

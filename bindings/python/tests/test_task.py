@@ -566,9 +566,9 @@ def test_a_handler_worker_closes_while_handlers_run(broker):
 
 
 def test_a_broker_restarted_at_once_on_the_same_ports():
-    """libzmq closes a listener a moment after hb_task_broker_free returns; the
-    binding tries again (bounded) only for a port a TaskBroker of this process
-    just released, so an in-process restart works and a real conflict is raised at once."""
+    """A closed TaskBroker's ports are free when close() returns (the library
+    ends the broker's own ZeroMQ context), so an in-process restart binds them
+    at once; a real conflict is raised at once."""
     import socket
     fe, be = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
     for _ in range(4):
