@@ -25,7 +25,11 @@ sc.on('message', (c, sep, m) => {
 
 sw.on('message', (w, sep, c, sep2, r) => {
   if (c == '') { // a new worker announces itself
-    workers.push(w)
+    if (cli.length > 0) { // requests came before any worker: the new one takes the first
+      sw.send([w, '', cli.shift(), '', req.shift()])
+    } else {
+      workers.push(w)
+    }
     return
   }
   if (cli.length > 0) {
