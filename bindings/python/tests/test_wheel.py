@@ -40,3 +40,14 @@ def test_wheel_installs_and_runs_without_cargo(tmp_path):
     r = subprocess.run([py, "-m", "hypobus.examples.lab_roles", "12", "13"], capture_output=True, text=True,
                        timeout=60, env=env, cwd=tmp_path)
     assert r.returncode == 0 and r.stdout == "17.6918\n", (r.stdout, r.stderr)
+    # The wheel's library was built with libzmq's Linux features (.cargo/config.toml):
+    # a new socket's mailbox is an eventfd, not a socketpair.
+    probe = ("import os, hypobus.zmq as zmq\n"
+             "def fds():\n"
+             "    return {n: os.readlink(f'/proc/self/fd/{n}') for n in os.listdir('/proc/self/fd')"
+             " if os.path.exists(f'/proc/self/fd/{n}')}\n"
+             "c = zmq.Context(); a = c.socket(zmq.PAIR); before = fds(); b = c.socket(zmq.REQ)\n"
+             "new = [t for n, t in fds().items() if n not in before]\n"
+             "print('socketpairs', sum(t.startswith('socket:') for t in new))\n")
+    r = subprocess.run([py, "-c", probe], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout == "socketpairs 0\n", (r.stdout, r.stderr)
