@@ -372,7 +372,9 @@ fn sampling_under_load() {
     let rate = done as f64 / t0.elapsed().as_secs_f64();
     let s = obs.summary();
     assert!(s.sampling, "{s:?}");
-    assert!(s.rate > rate * 0.3 && s.rate < rate * 3.0, "estimated {} req/s, real {rate:.0}", s.rate);
+    // From the tagged clients' request numbers: near the real rate, not only
+    // what the observer could follow in its windows (that ran 10-40 % under).
+    assert!(s.rate > rate * 0.7 && s.rate < rate * 1.4, "estimated {} req/s, real {rate:.0}", s.rate);
     assert!(s.p50_us > 0 && s.p99_us >= s.p50_us, "{s:?}");
     assert_eq!(s.lost, 0, "a sampled request cut by a window is not lost: {s:?}");
     let line = render::summary_line(&s);

@@ -256,6 +256,10 @@ struct View {
     done: VecDeque<Done>,
     /// Intervals in which new requests were taken in (µs), recent ones.
     accepting: VecDeque<(u64, Option<u64>)>,
+    /// While sampling: the tagged clients' request count at the end of the
+    /// last window's drain (µs, count), and the rate between the last two.
+    seq_mark: Option<(u64, u64)>,
+    seq_rate: Option<(f64, u64)>,
     sum: Summary,
     confirmed_fallbacks: u64,
     version: u64,
@@ -394,6 +398,17 @@ impl View {
             }
         }
         s.rate = if accepted > 0 { n as f64 * 1e6 / accepted as f64 } else { 0.0 };
+        // Sampling: the samples give the latencies, but the observer follows
+        // only what it can read in its windows, so the rate comes from the
+        // tagged clients' request numbers between two windows when there
+        // are such clients (classic clients carry none).
+        if s.sampling {
+            if let Some((r, at)) = self.seq_rate {
+                if now.saturating_sub(at) < SPAN_US {
+                    s.rate = r;
+                }
+            }
+        }
         totals.sort_unstable();
         let p = |q: f64| -> u64 {
             if totals.is_empty() {
@@ -469,6 +484,8 @@ impl Observer {
             roles: BTreeMap::new(),
             done: VecDeque::new(),
             accepting: VecDeque::from([(clock.base_us, None)]),
+            seq_mark: None,
+            seq_rate: None,
             sum: Summary::default(),
             confirmed_fallbacks: 0,
             version: 0,
@@ -1038,12 +1055,22 @@ impl Watcher {
                     crate::log!("watch", "{rate} messages/s: every message again");
                     self.mode = Mode::Full { since: now, count: 0 };
                     self.accepting(true);
+                    let mut v = lock(&self.shared.view);
+                    v.seq_mark = None;
+                    v.seq_rate = None;
                 } else {
                     self.subscribe_all(false)?;
                     self.tracker.flush_quiet();
                     self.mode = Mode::Idle { next: now + period.saturating_sub(window + Duration::from_millis(250)) };
+                    let (at, sent) = (self.clock.now(), self.tracker.tagged_sent());
                     let mut v = lock(&self.shared.view);
                     v.sum.sampling = true;
+                    if let Some((a0, s0)) = v.seq_mark {
+                        if at > a0 && sent > s0 {
+                            v.seq_rate = Some(((sent - s0) as f64 * 1e6 / (at - a0) as f64, at));
+                        }
+                    }
+                    v.seq_mark = Some((at, sent));
                 }
             }
             _ => {}

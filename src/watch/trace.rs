@@ -386,6 +386,12 @@ pub struct Tracker {
     classic_n: u64,
     /// New requests are taken in (false between sampling windows).
     pub accept_new: bool,
+    /// Highest request number seen per tagged client id (tags are
+    /// `<id>.<n>`, n counting the client's requests), and the sum of what
+    /// they advanced by since each was first seen: how many requests the
+    /// tagged clients sent, whatever the observer itself could follow.
+    seqs: HashMap<String, u64>,
+    seq_sum: u64,
     stats: TrackerStats,
     out: Vec<Output>,
 }
@@ -404,6 +410,8 @@ impl Tracker {
             next_id: 1,
             classic_n: 0,
             accept_new: true,
+            seqs: HashMap::new(),
+            seq_sum: 0,
             stats: TrackerStats::default(),
             out: Vec::new(),
         }
@@ -419,6 +427,30 @@ impl Tracker {
     }
 
     /// Requests open now and not answered yet.
+    /// Requests the tagged clients sent since the observer first saw each
+    /// of them (from their tags' request numbers; see `seqs`).
+    pub fn tagged_sent(&self) -> u64 {
+        self.seq_sum
+    }
+
+    fn count_seq(&mut self, tag: &str) {
+        let Some((id, n)) = tag.rsplit_once('.') else { return };
+        let Ok(n) = n.parse::<u64>() else { return };
+        let room = self.seqs.len() < MAX_OPEN;
+        match self.seqs.get_mut(id) {
+            Some(m) if n > *m => {
+                self.seq_sum += n - *m;
+                *m = n;
+            }
+            Some(_) => {}
+            // A client seen for the first time counts from here on.
+            None if room => {
+                self.seqs.insert(id.to_string(), n);
+            }
+            None => {}
+        }
+    }
+
     pub fn unanswered(&self) -> usize {
         self.open.len() - self.lingering.len().min(self.open.len())
     }
@@ -466,6 +498,9 @@ impl Tracker {
         };
         let key = match (kind, t.tag) {
             (HopKind::Request(l), Some(tag)) => {
+                if l == 1 {
+                    self.count_seq(tag);
+                }
                 if !self.open.contains_key(tag) {
                     if !self.accept_new {
                         self.stats.unmatched += 1;
