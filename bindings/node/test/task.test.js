@@ -488,6 +488,9 @@ test("interop: the course's router/router broker on zeromq.js serving the bindin
   const zb = node('course_lb_broker.js', [fp, bp]);
   await waitOutput(zb, /ready/);
   const ws = ['H1', 'H2'].map((n) => example('lb_worker.js', [n, bp, 5]));
+  // The course's broker never hands a request that came before any worker to
+  // a worker announcing itself later: the clients start once both are ready.
+  await waitFor(() => (zb.out.match(/^worker \S+ ready$/gm) || []).length === 2, 10000, 'both workers announced');
   const cs = ['c1', 'c2'].map((n) => example('rd_client.js', [n, fp, 6]));
   for (const [k, cl] of cs.entries()) {
     assert.deepStrictEqual(await exited(cl, 15000), { code: 0, signal: null }, cl.err);
