@@ -416,6 +416,20 @@ test('a worker follows its broker: TaskBroker restarted on the same ports, the w
   assert.ok(w.stats().reconnects >= 1);
 });
 
+test('peering: a broker with no worker passes its client\'s request to a peer with a free worker', async () => {
+  const [sa, fa, sb, fb] = (await freePorts(4)).map((p) => `tcp://127.0.0.1:${p}`);
+  const a = broker({ frontend: fa, name: 'A', state: sa, peers: [`${sb}|${fb}`], peerIntervalMs: 100 });
+  const b = broker({ frontend: fb, name: 'B', state: sb, peers: [{ state: sa, frontend: fa }], peerIntervalMs: 100 });
+  assert.strictEqual(a.state, sa);
+  assert.strictEqual(b.state, sb);
+  tagged(b, 'at-B');
+  await workersAre(b, 1);
+  const c = client({ broker: a });
+  assert.strictEqual((await c.request('far')).toString(), 'at-B:far');
+  assert.strictEqual(a.stats().forwarded, 1);
+  await waitFor(() => b.stats().fromPeers === 1, 2000, 'B counted the request from its peer');
+});
+
 test('an idle handler worker and an idle client use no CPU (the fd is watched, nothing polls)', async () => {
   const b = broker();
   tagged(b, 'W');
