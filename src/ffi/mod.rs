@@ -817,14 +817,19 @@ pub(crate) fn put_sized<T: Copy>(out: *mut T, mut v: T, what: &str) -> FfiResult
     Ok(())
 }
 
-/// Read a caller's sized input struct: the fields past its `size` take the
-/// values of `dflt`. `T` is `#[repr(C)]` with `size: u32` first.
-pub(crate) fn read_sized<T: Copy>(p: *const T, dflt: T, what: &str) -> Result<T, Failure> {
+/// The `size` a caller wrote at the start of its sized struct (NULL refused).
+fn caller_size<T>(p: *const T, what: &str) -> Result<usize, Failure> {
     if p.is_null() {
         return Err(Failure::arg(format!("{what} is NULL")));
     }
     // SAFETY: the caller passes a struct that starts with its u32 size.
-    let size = unsafe { p.cast::<u32>().read_unaligned() } as usize;
+    Ok(unsafe { p.cast::<u32>().read_unaligned() } as usize)
+}
+
+/// Read a caller's sized input struct: the fields past its `size` take the
+/// values of `dflt`. `T` is `#[repr(C)]` with `size: u32` first.
+pub(crate) fn read_sized<T: Copy>(p: *const T, dflt: T, what: &str) -> Result<T, Failure> {
+    let size = caller_size(p, what)?;
     if size < 8 {
         return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct, not {size}")));
     }
@@ -833,6 +838,17 @@ pub(crate) fn read_sized<T: Copy>(p: *const T, dflt: T, what: &str) -> Result<T,
     // SAFETY: the caller's struct holds `size` >= n bytes, `v` holds size_of::<T>() >= n.
     unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), (&mut v as *mut T).cast::<u8>(), n) };
     Ok(v)
+}
+
+/// Read a caller's sized struct whose every field is required (an
+/// argument struct: pointers have no default): `size` must cover it all.
+pub(crate) fn read_whole<T: Copy>(p: *const T, what: &str) -> Result<T, Failure> {
+    let size = caller_size(p, what)?;
+    if size < std::mem::size_of::<T>() {
+        return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct ({}), not {size}", std::mem::size_of::<T>())));
+    }
+    // SAFETY: the struct holds at least size_of::<T>() bytes.
+    Ok(unsafe { p.read_unaligned() })
 }
 
 /// `"HOST[:XSUB_PORT:XPUB_PORT],..."` and the other forms of

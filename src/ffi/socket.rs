@@ -18,7 +18,7 @@
 //! next pokes.
 
 use super::{deadline, ffi_entry, free, get, lock, register, str_arg, wait_until, Common, Failure, FfiResult, HbStatus, Look, Object, Out, Slot, Step, StrOut, TypeTag};
-use super::{set_opt, HB_POLLIN, HB_POLLMON, HB_POLLOUT, HB_TEXT_MAX};
+use super::{read_whole, set_opt, HB_POLLIN, HB_POLLMON, HB_POLLOUT, HB_TEXT_MAX};
 use crate::socket::{ErrorKind, Recv, Socket, SocketError, SocketEvent};
 use once_cell::sync::OnceCell;
 use std::borrow::Cow;
@@ -964,7 +964,7 @@ pub struct HbSendArgs {
 /// Since ABI 1.1.
 #[no_mangle]
 pub extern "C" fn hb_socket_send_args(args: *const HbSendArgs) -> HbStatus {
-    match read_args(args, "args") {
+    match read_whole(args, "args") {
         Ok(a) => hb_socket_send(a.socket, a.data, a.sizes, a.nframes, a.flags, a.timeout_ms),
         Err(f) => ffi_entry!("hb_socket_send_args", { Err(f) }),
     }
@@ -1091,7 +1091,7 @@ pub struct HbRecvArgs {
 /// Since ABI 1.1.
 #[no_mangle]
 pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
-    let a = match read_args(args.cast_const(), "args") {
+    let a = match read_whole(args.cast_const(), "args") {
         Ok(a) => a,
         Err(f) => return ffi_entry!("hb_socket_recv_args", { Err(f) }),
     };
@@ -1111,20 +1111,6 @@ pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
         std::ptr::addr_of_mut!((*args).total).write(tot);
     }
     st
-}
-
-/// Read a whole argument struct (`size` first, at least the struct's size).
-fn read_args<T: Copy>(p: *const T, what: &str) -> Result<T, Failure> {
-    if p.is_null() {
-        return Err(Failure::arg(format!("{what} is NULL")));
-    }
-    // SAFETY: the caller passes a struct that starts with its u32 size.
-    let size = unsafe { p.cast::<u32>().read_unaligned() } as usize;
-    if size < std::mem::size_of::<T>() {
-        return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct ({}), not {size}", std::mem::size_of::<T>())));
-    }
-    // SAFETY: the struct holds at least size_of::<T>() bytes.
-    Ok(unsafe { p.read_unaligned() })
 }
 
 fn too_small_msg(n: usize, total: usize, len: usize, max_frames: usize, query: bool) -> Failure {

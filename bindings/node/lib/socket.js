@@ -522,12 +522,8 @@ class Socket extends EventEmitter {
 
   _bind(addr) {
     const n = [0];
-    let st = fn.hb_socket_bind(this._h, addr, eventAddr, eventAddr.length, n);
-    // A signal during zmq_bind (the profiler's SIGPROF) comes back as a
-    // failed bind with errno EINTR; nothing was bound, so bind again.
-    for (let i = 0; i < 16 && st !== S.HB_OK && st !== S.HB_BUFFER_TOO_SMALL && ffi.errorInfo(this._h).errno === 4; i++) {
-      st = fn.hb_socket_bind(this._h, addr, eventAddr, eventAddr.length, n);
-    }
+    // (A signal during the bind is retried by the library: it never fails with EINTR.)
+    const st = fn.hb_socket_bind(this._h, addr, eventAddr, eventAddr.length, n);
     if (st !== S.HB_OK && st !== S.HB_BUFFER_TOO_SMALL) throw this._err(st, `bind(${addr})`);
     this._endpoints++;
     this._watch();
@@ -585,8 +581,7 @@ class Socket extends EventEmitter {
   connect(addr) {
     if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
     this._live('connect');
-    let st = fn.hb_socket_connect(this._h, addr);
-    for (let i = 0; i < 16 && st !== S.HB_OK && ffi.errorInfo(this._h).errno === 4; i++) st = fn.hb_socket_connect(this._h, addr);
+    const st = fn.hb_socket_connect(this._h, addr);
     if (st !== S.HB_OK) throw this._err(st, `connect(${addr})`);
     this._endpoints++;
     this._watch();

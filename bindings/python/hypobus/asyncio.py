@@ -29,20 +29,23 @@ from .errors import Remote, Timeout
 __all__ = ["Client", "TaskClient"]
 
 
-class Client:
-    """hypobus.Client for asyncio (same arguments)."""
+class _FdWaiter:
+    """What both asyncio clients share: futures by request id, resolved by
+    the subclass's `_drain` when the event loop finds the client's
+    hb_handle_fd readable; the loop watches it only while a future waits."""
 
-    def __init__(self, brokers=None, classic=False, timeout=5.0):
-        self._c = roles.Client(brokers, classic, timeout)
-        self._fd = _ffi.handle_fd(self._c.handle)
+    _closed_text = "the client was closed"
+
+    def __init__(self, sync):
+        self._c = sync
+        self._fd = _ffi.handle_fd(sync.handle)
         self._futs = {}
         self._loop = None
         self._reading = False
-        self._buf = create_string_buffer(TEXT_MAX)
 
     @property
     def sync(self):
-        """The underlying hypobus.Client (stats(), in_flight, ...)."""
+        """The underlying synchronous client (stats(), in_flight, ...)."""
         return self._c
 
     def _arm(self):
@@ -50,6 +53,49 @@ class Client:
             self._loop = _asyncio.get_running_loop()
             self._loop.add_reader(self._fd, self._drain)
             self._reading = True
+
+    def _resolve(self, rid, r):
+        fut = self._futs.pop(rid, None)
+        if fut is not None and not fut.done():
+            fut.set_result(r)
+
+    def _disarm_if_idle(self):
+        if not self._futs and self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+
+    def stats(self):
+        return self._c.stats()
+
+    def close(self):
+        if self._reading:
+            self._loop.remove_reader(self._fd)
+            self._reading = False
+        for fut in self._futs.values():
+            if not fut.done():
+                fut.set_exception(roles.Stopped(self._closed_text))
+        self._futs.clear()
+        self._c.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Client(_FdWaiter):
+    """hypobus.Client for asyncio (same arguments)."""
+
+    def __init__(self, brokers=None, classic=False, timeout=5.0):
+        super().__init__(roles.Client(brokers, classic, timeout))
+        self._buf = create_string_buffer(TEXT_MAX)
 
     def _drain(self):
         h = self._c.handle
@@ -59,12 +105,8 @@ class Client:
             st, r = self._c._next(h, 0, self._buf)
             if st != HB_OK:
                 break
-            fut = self._futs.pop(r.id, None)
-            if fut is not None and not fut.done():
-                fut.set_result(r)
-        if not self._futs and self._reading:
-            self._loop.remove_reader(self._fd)
-            self._reading = False
+            self._resolve(r.id, r)
+        self._disarm_if_idle()
 
     async def result_of(self, rid):
         """Wait for request `rid` (from submit()) and return its Result."""
@@ -96,56 +138,18 @@ class Client:
     async def hypot_float(self, a, b, timeout=None):
         return float(await self.hypot(a, b, timeout))
 
-    def stats(self):
-        return self._c.stats()
 
-    def close(self):
-        if self._reading:
-            self._loop.remove_reader(self._fd)
-            self._reading = False
-        for fut in self._futs.values():
-            if not fut.done():
-                fut.set_exception(roles.Stopped("the client was closed"))
-        self._futs.clear()
-        self._c.close()
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class TaskClient:
+class TaskClient(_FdWaiter):
     """hypobus.TaskClient for asyncio (same arguments): `await request(body)`,
     `await result_of(submit(body))`, `await fetch(id)`, many at once. The
     event loop watches the client's hb_handle_fd descriptor (add_reader)
     while a request is awaited: no thread, no polling. Use it from the
     loop's thread only."""
 
+    _closed_text = "the task client was closed"
+
     def __init__(self, broker=None, timeout=2.5, tries=3, name=None):
-        self._c = _task.TaskClient(broker, timeout, tries, name)
-        self._fd = _ffi.handle_fd(self._c.handle)
-        self._futs = {}
-        self._loop = None
-        self._reading = False
-
-    @property
-    def sync(self):
-        """The underlying hypobus.TaskClient (stats(), ...)."""
-        return self._c
-
-    def _arm(self):
-        if not self._reading:
-            self._loop = _asyncio.get_running_loop()
-            self._loop.add_reader(self._fd, self._drain)
-            self._reading = True
+        super().__init__(_task.TaskClient(broker, timeout, tries, name))
 
     def _drain(self):
         c = self._c
@@ -160,12 +164,8 @@ class TaskClient:
                 c._abandoned.discard(r.id)
                 continue
             c._outstanding.discard(r.id)
-            fut = self._futs.pop(r.id, None)
-            if fut is not None and not fut.done():
-                fut.set_result(r)
-        if not self._futs and self._reading:
-            self._loop.remove_reader(self._fd)
-            self._reading = False
+            self._resolve(r.id, r)
+        self._disarm_if_idle()
 
     async def result_of(self, rid, timeout=None):
         """Wait for the outcome of request `rid` (from submit()) and return its
@@ -188,9 +188,7 @@ class TaskClient:
             if self._futs.pop(rid, None) is not None or not fut.done():
                 c._outstanding.discard(rid)
                 c._abandoned.add(rid)
-            if not self._futs and self._reading:
-                self._loop.remove_reader(self._fd)
-                self._reading = False
+            self._disarm_if_idle()
             if isinstance(e, _asyncio.TimeoutError):
                 raise Timeout(f"no outcome for request {rid} within {timeout} s") from None
             raise
@@ -208,28 +206,3 @@ class TaskClient:
         """The outcome of request `id` as a TaskResult (status "unknown" if the broker does not know it)."""
         self._c.fetch(id, wait=False)
         return await self.result_of(id, timeout)
-
-    def stats(self):
-        return self._c.stats()
-
-    def close(self):
-        if self._reading:
-            self._loop.remove_reader(self._fd)
-            self._reading = False
-        for fut in self._futs.values():
-            if not fut.done():
-                fut.set_exception(roles.Stopped("the task client was closed"))
-        self._futs.clear()
-        self._c.close()
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
