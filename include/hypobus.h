@@ -76,6 +76,17 @@
  *    inside a callback (an interpreter shutting down) ends only that thread.
  *  - The library stays loaded until the process ends (it is linked with
  *    -z nodelete), so unloading it with threads running cannot crash.
+ *
+ * FORK
+ *  - A process may fork() at any time after using the library (Python's
+ *    multiprocessing, a server forking per connection); the parent is never
+ *    disturbed. The child never touches what it inherited (the parent's
+ *    ZeroMQ context, threads, descriptors, locks): its first call makes
+ *    fresh ones, so it can create sockets and roles as a new process would.
+ *  - A handle created before the fork belongs to the parent: in the child
+ *    every call on it returns HB_FORKED, and freeing it returns HB_OK and
+ *    does nothing (its sockets stay the parent's). An exec()'d child
+ *    inherits nothing (the library's descriptors are close-on-exec).
  */
 
 #ifndef HYPOBUS_H
@@ -101,7 +112,7 @@
 /**
  * Minor version of the C ABI: grows when functions or struct fields are added.
  */
-#define HB_ABI_VERSION_MINOR 1
+#define HB_ABI_VERSION_MINOR 2
 
 /**
  * Every text the library writes (an answer, an error reason, an event
@@ -727,6 +738,13 @@ typedef enum {
      * way that would wait for itself).
      */
     HB_BUSY = 11,
+    /**
+     * The handle was created before this process was forked: it belongs to
+     * the parent (its threads and sockets do not exist here), so a forked
+     * child cannot use it. Freeing it in the child is `HB_OK` and touches
+     * nothing; make new handles instead.
+     */
+    HB_FORKED = 12,
 } hb_status;
 
 /**

@@ -41,6 +41,8 @@ pub mod error;
 /// cbindgen:ignore
 pub mod failover;
 /// cbindgen:ignore
+pub mod fork;
+/// cbindgen:ignore
 pub mod lab;
 /// cbindgen:ignore
 pub mod log;

@@ -3,7 +3,7 @@
 //! that a program pulls from (`hb_log_next` in the C ABI: Python and Node
 //! route them to their own logging), or both.
 
-use once_cell::sync::Lazy;
+use crate::fork::PerProcess;
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +24,9 @@ struct Queue {
     fd: Option<OwnedFd>,
 }
 
-static QUEUE: Lazy<Queue> = Lazy::new(|| {
+/// One queue per process: a forked child neither reads the parent's lines
+/// nor touches its eventfd (which the parent's event loop watches).
+static QUEUE: PerProcess<Queue> = PerProcess::new(|| {
     // SAFETY: plain syscall; the result is checked.
     let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
     // SAFETY: a fresh descriptor that nothing else owns.
@@ -57,7 +59,7 @@ pub fn set_enabled(on: bool) {
 pub fn set_queued(on: bool) {
     QUEUED.store(on, Ordering::Relaxed);
     if !on {
-        let q = &*QUEUE;
+        let q = QUEUE.get();
         q.lines.lock().unwrap_or_else(PoisonError::into_inner).0.clear();
         q.signal(false);
     }
@@ -91,7 +93,7 @@ pub fn event(role: &str, msg: std::fmt::Arguments<'_>) {
             }
             line.truncate(n);
         }
-        let q = &*QUEUE;
+        let q = QUEUE.get();
         let mut g = q.lines.lock().unwrap_or_else(PoisonError::into_inner);
         if g.0.len() >= MAX_QUEUED {
             g.0.pop_front();
@@ -106,7 +108,7 @@ pub fn event(role: &str, msg: std::fmt::Arguments<'_>) {
 /// (else leave it and return `Err(len)`). Lines dropped because the queue
 /// was full are reported by a line of their own, first.
 pub fn take_line(fits: impl FnOnce(usize) -> bool) -> Result<Option<String>, usize> {
-    let q = &*QUEUE;
+    let q = QUEUE.get();
     let mut g = q.lines.lock().unwrap_or_else(PoisonError::into_inner);
     if g.1 > 0 {
         let note = format!("{} log lines were dropped (the queue holds {MAX_QUEUED})", g.1);
@@ -129,7 +131,7 @@ pub fn take_line(fits: impl FnOnce(usize) -> bool) -> Result<Option<String>, usi
 
 /// The descriptor that is readable while lines are queued.
 pub fn queue_fd() -> Option<RawFd> {
-    QUEUE.fd.as_ref().map(|f| f.as_raw_fd())
+    QUEUE.get().fd.as_ref().map(|f| f.as_raw_fd())
 }
 
 /// `log!("calc", "fallback for {tag}")`

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 /// The process's one ZeroMQ context, shared by every role and client in it:
 /// one I/O thread for all of them instead of one each, which on a small
 /// machine cuts both threads and latency. Sockets are closed one by one when
-/// their role stops, so the context itself is never torn down.
+/// their role stops, so the context itself is never torn down. A forked
+/// child gets a context of its own (the parent's is never touched there:
+/// see [`crate::fork`]).
 pub fn context() -> zmq::Context {
-    static CTX: once_cell::sync::Lazy<zmq::Context> = once_cell::sync::Lazy::new(zmq::Context::new);
-    CTX.clone()
+    static CTX: crate::fork::PerProcess<zmq::Context> = crate::fork::PerProcess::new(zmq::Context::new);
+    CTX.get().clone()
 }
 
 /// Run a libzmq call that does not wait (a connect, a bind, a send to a

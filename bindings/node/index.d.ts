@@ -232,7 +232,7 @@ export const ZMQ_MAX_SOCKETS: 2;
 /** The library's status names, as an Error's `code`. */
 export type StatusName =
   | 'HB_OK' | 'HB_TIMEOUT' | 'HB_INVALID_ARGUMENT' | 'HB_INVALID_HANDLE' | 'HB_CONFIG' | 'HB_REMOTE' | 'HB_ZMQ'
-  | 'HB_STOPPED' | 'HB_BUFFER_TOO_SMALL' | 'HB_PANIC' | 'HB_INTERRUPTED' | 'HB_BUSY';
+  | 'HB_STOPPED' | 'HB_BUFFER_TOO_SMALL' | 'HB_PANIC' | 'HB_INTERRUPTED' | 'HB_BUSY' | 'HB_FORKED';
 
 /** An error of the library, with its message (hb_error_info) and status. */
 export class HypobusError extends Error {

@@ -32,8 +32,9 @@ pub mod wait;
 pub mod watch;
 
 use crate::error::Error;
+use crate::fork::PerProcess;
 use crate::net::BrokerAddr;
-use once_cell::sync::{Lazy, OnceCell};
+use once_cell::sync::OnceCell;
 use std::any::Any;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -51,7 +52,7 @@ use std::time::{Duration, Instant};
 /// must not use this library (see `hb_abi_version`).
 pub const HB_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: grows when functions or struct fields are added.
-pub const HB_ABI_VERSION_MINOR: u32 = 1;
+pub const HB_ABI_VERSION_MINOR: u32 = 2;
 /// Every text the library writes (an answer, an error reason, an event
 /// reason, a request's value, a log line) is shorter than this many bytes,
 /// NUL included: a buffer of `HB_TEXT_MAX` bytes always fits.
@@ -119,11 +120,16 @@ pub enum HbStatus {
     /// that a proxy runs, a role calling this from its own callback in a
     /// way that would wait for itself).
     HB_BUSY = 11,
+    /// The handle was created before this process was forked: it belongs to
+    /// the parent (its threads and sockets do not exist here), so a forked
+    /// child cannot use it. Freeing it in the child is `HB_OK` and touches
+    /// nothing; make new handles instead.
+    HB_FORKED = 12,
 }
 
 use HbStatus::*;
 
-const ALL_STATUSES: [HbStatus; 12] = [
+const ALL_STATUSES: [HbStatus; 13] = [
     HB_OK,
     HB_TIMEOUT,
     HB_INVALID_ARGUMENT,
@@ -136,6 +142,7 @@ const ALL_STATUSES: [HbStatus; 12] = [
     HB_PANIC,
     HB_INTERRUPTED,
     HB_BUSY,
+    HB_FORKED,
 ];
 
 impl HbStatus {
@@ -153,6 +160,7 @@ impl HbStatus {
             HB_PANIC => "HB_PANIC",
             HB_INTERRUPTED => "HB_INTERRUPTED",
             HB_BUSY => "HB_BUSY",
+            HB_FORKED => "HB_FORKED",
         }
     }
 
@@ -525,8 +533,13 @@ struct Entry {
 }
 
 /// Live handles: handle value → object. The handle value is a key, never a
-/// memory address that is dereferenced.
-static HANDLES: Lazy<RwLock<HashMap<usize, Entry>>> = Lazy::new(|| RwLock::new(HashMap::new()));
+/// memory address that is dereferenced. One registry per process: a forked
+/// child starts with an empty one (the parent's is never touched there, not
+/// even its lock, which a parent thread may have held at the fork).
+static HANDLES: PerProcess<RwLock<HashMap<usize, Entry>>> = PerProcess::new(|| {
+    crate::fork::track_keys(&NEXT_HANDLE);
+    RwLock::new(HashMap::new())
+});
 
 /// Next handle value. Values are never reused, so a stale handle stays
 /// invalid even after new handles are created.
@@ -534,11 +547,11 @@ static NEXT_HANDLE: AtomicUsize = AtomicUsize::new(0x10_0000);
 const HANDLE_STEP: usize = 16;
 
 fn registry() -> std::sync::RwLockReadGuard<'static, HashMap<usize, Entry>> {
-    HANDLES.read().unwrap_or_else(PoisonError::into_inner)
+    HANDLES.get().read().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn registry_mut() -> std::sync::RwLockWriteGuard<'static, HashMap<usize, Entry>> {
-    HANDLES.write().unwrap_or_else(PoisonError::into_inner)
+    HANDLES.get().write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Register `obj` and return its handle for C.
@@ -551,7 +564,12 @@ pub(crate) fn register<T: Object>(obj: T) -> Result<*mut T, Failure> {
 }
 
 fn not_live(key: usize, want: &str) -> Failure {
-    if key == 0 {
+    if crate::fork::inherited_key(key) {
+        Failure::new(
+            HB_FORKED,
+            format!("{key:#x} is an {want} handle of the parent process: it was created before this process forked, and a forked child cannot use it (make a new one)"),
+        )
+    } else if key == 0 {
         Failure::new(HB_INVALID_HANDLE, format!("{want} handle is NULL"))
     } else {
         Failure::new(HB_INVALID_HANDLE, format!("{key:#x} is not a live {want} handle (already freed, or never created)"))
@@ -585,7 +603,8 @@ pub(crate) fn get_dyn(key: usize) -> Result<Arc<dyn DynSlot>, Failure> {
 /// (once no call uses it any more). NULL is a no-op; a freed or wrong-type
 /// handle is `HB_INVALID_HANDLE`.
 pub(crate) fn free<T: Object>(h: *mut T) -> FfiResult {
-    if h.is_null() {
+    if h.is_null() || crate::fork::inherited_key(h.addr()) {
+        // A parent's handle in a forked child: nothing of it is ours to stop or close.
         return Ok(());
     }
     get(h)?; // type check

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # C ABI tests: builds libhypobus (release), compiles the C examples and
 # tests/c/api_test.c against include/hypobus.h with warnings as errors, runs
-# api_test, then runs examples/c/lab_node on free ports with examples/c/client
+# api_test (also under valgrind), tests/c/fork_test.c (50 forks), then runs examples/c/lab_node on free ports with examples/c/client
 # against it, then a failover pair of examples/c/failover_broker processes
 # (SIGKILL of the primary, take-over, restart, hand-back), and the course's
 # patterns on the socket ABI (tests/c/patterns.sh). Every wait is bounded. Last line: "N passed, M failed".
@@ -58,6 +58,7 @@ for t in task_broker task_worker task_client task_course_brokers; do
     build "$t" "examples/c/$t.c" -pthread
 done
 build api_test tests/c/api_test.c -pthread -lm
+build fork_test tests/c/fork_test.c
 # The header must also be valid C++.
 if command -v g++ >/dev/null; then
     if echo '#include "hypobus.h"
@@ -101,6 +102,30 @@ if command -v valgrind >/dev/null; then
     fi
 else
     not_ok "api_test under valgrind: valgrind is not installed"
+fi
+
+# ---------------------------------------------------------------- fork
+# A parent with a busy lab forks 50 children that use the library (and
+# refuse what they inherited); the parent must go on undisturbed. Before
+# the library was fork-safe, libzmq aborted the parent within a few forks.
+echo "# fork_test (50 forks)"
+timeout 300 "$OUT/fork_test" 50 >"$OUT/fork_test.log" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && tail -n1 "$OUT/fork_test.log" | grep -q ' passed, 0 failed'; then
+    ok "fork_test: $(grep '^ok - ' "$OUT/fork_test.log" | tail -n1 | cut -c6-)"
+else
+    sed 's/^/    /' "$OUT/fork_test.log" | tail -40
+    not_ok "fork_test (exit code $rc)"
+fi
+if command -v valgrind >/dev/null; then
+    timeout 600 valgrind --error-exitcode=99 -q "$OUT/fork_test" 5 >"$OUT/fork_test.vg.log" 2>"$OUT/fork_test.vg.err"
+    rc=$?
+    if [ $rc -eq 0 ] && ! grep -q '^==[0-9]*== ' "$OUT/fork_test.vg.err"; then
+        ok "fork_test (5 forks) under valgrind: no memory error in parent or children"
+    else
+        sed 's/^/    /' "$OUT/fork_test.vg.err" "$OUT/fork_test.vg.log" | head -60
+        not_ok "fork_test under valgrind (exit code $rc)"
+    fi
 fi
 
 # ---------------------------------------------------------------- lab_node + client

@@ -274,7 +274,7 @@ for (const [name, proto] of Object.entries(decl)) {
 // ------------------------------------------------------------ constants
 
 const STATUS_NAMES = ['HB_OK', 'HB_TIMEOUT', 'HB_INVALID_ARGUMENT', 'HB_INVALID_HANDLE', 'HB_CONFIG', 'HB_REMOTE', 'HB_ZMQ',
-  'HB_STOPPED', 'HB_BUFFER_TOO_SMALL', 'HB_PANIC', 'HB_INTERRUPTED', 'HB_BUSY'];
+  'HB_STOPPED', 'HB_BUFFER_TOO_SMALL', 'HB_PANIC', 'HB_INTERRUPTED', 'HB_BUSY', 'HB_FORKED'];
 const S = Object.freeze(Object.fromEntries(STATUS_NAMES.map((n, i) => [n, i])));
 const TEXT_MAX = 512;
 const POLLIN = 1, POLLOUT = 2, POLLERR = 4, POLLMON = 8, POLLWAKE = 16;

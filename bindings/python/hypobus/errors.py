@@ -84,6 +84,12 @@ class Busy(HypobusError):
     status, name = 11, "HB_BUSY"
 
 
+class Forked(HypobusError):
+    """The object belongs to the parent process: it was made before this
+    process forked, and a forked child cannot use it (HB_FORKED). Make a new one."""
+    status, name = 12, "HB_FORKED"
+
+
 class TaskFailed(Remote):
     """A task ended with an error: the worker answered one (a handler's
     exception, job.error(...)), or the broker failed the request (no worker
@@ -104,7 +110,7 @@ class TaskUnknown(TaskFailed):
 
 
 BY_STATUS = {c.status: c for c in (Timeout, InvalidArgument, InvalidHandle, ConfigError, Remote, ZmqFailure, Stopped,
-                                   BufferTooSmall, Panic, Interrupted, Busy)}
+                                   BufferTooSmall, Panic, Interrupted, Busy, Forked)}
 
 
 def error_for(status, message, errno=0):

@@ -20,6 +20,7 @@ import dataclasses
 import decimal
 import fractions
 import math
+import os
 import queue
 import sys
 import threading
@@ -223,6 +224,15 @@ def _parse_exact(text):
 
 _live = weakref.WeakSet()
 _live_lock = threading.Lock()
+
+
+def _after_fork_in_child():
+    # The parent's roles are the parent's: close_all at the child's exit leaves them be.
+    global _live, _live_lock
+    _live, _live_lock = weakref.WeakSet(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _block_signals():

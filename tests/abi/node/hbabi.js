@@ -9,7 +9,7 @@ const LIB = process.env.HYPOBUS_LIB || path.join(__dirname, '..', '..', '..', 't
 const lib = koffi.load(LIB);
 
 const STATUS = ['HB_OK', 'HB_TIMEOUT', 'HB_INVALID_ARGUMENT', 'HB_INVALID_HANDLE', 'HB_CONFIG', 'HB_REMOTE', 'HB_ZMQ',
-  'HB_STOPPED', 'HB_BUFFER_TOO_SMALL', 'HB_PANIC', 'HB_INTERRUPTED', 'HB_BUSY'];
+  'HB_STOPPED', 'HB_BUFFER_TOO_SMALL', 'HB_PANIC', 'HB_INTERRUPTED', 'HB_BUSY', 'HB_FORKED'];
 const S = Object.fromEntries(STATUS.map((n, i) => [n, i]));
 
 const OpFn = koffi.proto('int32_t hb_op_fn(void *user, double x, double *out)');

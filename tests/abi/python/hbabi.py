@@ -13,7 +13,7 @@ LIB_PATH = os.environ.get("HYPOBUS_LIB") or str(ROOT / "target" / "release" / "l
 lib = ctypes.CDLL(LIB_PATH)
 
 STATUS = ["HB_OK", "HB_TIMEOUT", "HB_INVALID_ARGUMENT", "HB_INVALID_HANDLE", "HB_CONFIG", "HB_REMOTE", "HB_ZMQ",
-          "HB_STOPPED", "HB_BUFFER_TOO_SMALL", "HB_PANIC", "HB_INTERRUPTED", "HB_BUSY"]
+          "HB_STOPPED", "HB_BUFFER_TOO_SMALL", "HB_PANIC", "HB_INTERRUPTED", "HB_BUSY", "HB_FORKED"]
 for _i, _n in enumerate(STATUS):
     globals()[_n] = _i
 HB_TEXT_MAX = 512

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import errno as _errno
 import json
+import os
 import pickle
 import random
 import threading
@@ -95,6 +96,16 @@ def _arm(sock):
         _flush_cv.notify()
 
 
+def _after_fork_in_child():
+    # The flusher thread does not exist in a forked child, and the parent's
+    # deferred sends are the parent's to flush: start afresh.
+    global _flusher, _dirty, _flush_cv
+    _flusher, _dirty, _flush_cv = None, set(), threading.Condition()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def flush_all(block=False):
     """Hand every deferred send of this process to the library now (what
     fits now; block=True waits for room). A socket another thread is
@@ -125,6 +136,8 @@ def _error(status, sock=None, what=None):
         return ZMQError(errno, detail=msg)
     if status == HB_BUSY:
         return ZMQError(_errno.EBUSY, detail=msg)
+    if status == _ffi.HB_FORKED:  # a parent's socket in a forked child
+        return ZMQError(C.ENOTSOCK, detail=msg)
     return ZMQError(errno or C.EINVAL, detail=msg)
 
 
