@@ -998,6 +998,51 @@ fn proxy_router_dealer_broker_with_req_clients_and_rep_workers() {
 }
 
 #[test]
+fn proxy_holds_a_copy_the_capture_has_no_room_for() {
+    // A PUSH capture with no peer yet: as zmq_proxy (which waits in that
+    // send), the copy is held and nothing more is read until it goes; the
+    // proxy still stops at once.
+    let front = new(HB_PULL);
+    let back = new(HB_PUSH);
+    let capture = new(HB_PUSH);
+    let fe = bind(front, "tcp://127.0.0.1:*");
+    let be = bind(back, "tcp://127.0.0.1:*");
+    let ce = bind(capture, "tcp://127.0.0.1:*");
+    let client = new(HB_PUSH);
+    let sink = new(HB_PULL);
+    connect(client, &fe);
+    connect(sink, &be);
+    let mut p = null_mut();
+    assert_eq!(hb_proxy_new(front, back, capture, &mut p), HB_OK);
+    send_ok(client, &[b"one"]);
+    send_ok(client, &[b"two"]);
+    assert_eq!(recv(sink, 5000), Ok(frames(&["one"])), "the message itself goes on");
+    assert_eq!(recv(sink, 300), Err(HB_TIMEOUT), "the next waits for the capture");
+    let tap = new(HB_PULL);
+    connect(tap, &ce);
+    assert_eq!(recv(tap, 5000), Ok(frames(&["one"])), "tap one");
+    assert_eq!(recv(sink, 5000), Ok(frames(&["two"])), "sink two");
+    assert_eq!(recv(tap, 5000), Ok(frames(&["two"])), "tap two");
+    // The capture's peer goes: copies are held again (once libzmq notices),
+    // the proxy runs on, and a stop is not stuck behind a held copy.
+    free(tap);
+    for m in ["three", "four", "five"] {
+        send_ok(client, &[m.as_bytes()]);
+    }
+    assert_eq!(recv(sink, 5000), Ok(frames(&["three"])), "sink three");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(stats(p).running, 1, "the proxy runs on");
+    let t = Instant::now();
+    assert_eq!(hb_proxy_stop(p), HB_OK);
+    assert_eq!(hb_proxy_wait(p, 5000), HB_OK);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(hb_proxy_free(p), HB_OK);
+    for s in [front, back, capture, client, sink] {
+        free(s);
+    }
+}
+
+#[test]
 fn a_socket_freed_while_a_proxy_runs_it_is_closed_when_the_proxy_stops() {
     let a = new(HB_PULL);
     let b = new(HB_PUSH);
