@@ -2,6 +2,7 @@
 piece of the compatibility surface, over real sockets on 127.0.0.1 (free
 ports) and inproc. Every wait is bounded."""
 
+import errno
 import json
 import os
 import pickle
@@ -288,7 +289,7 @@ def test_unbind_and_disconnect(ctx):
     pull.unbind(ep)
     with pytest.raises(zmq.ZMQError) as e:
         pull.unbind(ep)
-    assert e.value.errno == zmq.ENOENT
+    assert e.value.errno == errno.ENOENT
     push = ctx.socket(zmq.PUSH)
     push.connect(ep)
     push.disconnect(ep)
@@ -411,30 +412,60 @@ def test_poll_forever_returns_when_a_message_comes(ctx):
     assert time.monotonic() - t < 3
 
 
-def test_term_closes_sockets_and_wakes_blocked_calls():
+def test_term_wakes_blocked_calls_then_waits_for_the_sockets():
+    # As pyzmq's term(): calls blocked on the context's sockets raise
+    # ContextTerminated at once, later calls too, and term() returns once
+    # every socket is closed.
     ctx = zmq.Context()
     pull = ctx.socket(zmq.PULL)
     pull.bind(EP)
-    errors = []
+    push = ctx.socket(zmq.PUSH)
+    errors, woke = [], []
 
     def blocked():
         try:
             pull.recv()
         except zmq.ZMQError as e:
+            woke.append(time.monotonic())
             errors.append(e)
+            time.sleep(0.3)
+            pull.close()
     t = threading.Thread(target=blocked)
     t.start()
     time.sleep(0.2)
+    closer = threading.Timer(0.5, push.close)
+    closer.start()
     t0 = time.monotonic()
     ctx.term()
+    took = time.monotonic() - t0
     t.join(3)
-    assert not t.is_alive() and time.monotonic() - t0 < 1
+    closer.join(3)
+    assert not t.is_alive()
     assert isinstance(errors[0], zmq.ContextTerminated) and errors[0].errno == zmq.ETERM
-    assert pull.closed
-    with pytest.raises(zmq.ContextTerminated):
+    assert woke[0] - t0 < 0.25, "the blocked recv woke at once"
+    assert 0.4 < took < 2, f"term() returned after {took:.2f} s: once both sockets were closed"
+    assert pull.closed and push.closed and ctx.closed
+    with pytest.raises(zmq.ZMQError) as e:
         ctx.socket(zmq.PUSH)
-    with pytest.raises(zmq.ContextTerminated):
+    assert e.value.errno == zmq.ENOTSUP
+    with pytest.raises(zmq.ZMQError) as e:
         pull.recv()
+    assert e.value.errno == zmq.ENOTSOCK
+
+
+def test_calls_after_term_began_raise_context_terminated():
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    t = threading.Thread(target=ctx.term)
+    t.start()
+    time.sleep(0.1)
+    assert t.is_alive(), "term() waits for the open socket"
+    for call in (lambda: s.send(b"x"), lambda: s.setsockopt(zmq.LINGER, 0), lambda: s.bind(EP)):
+        with pytest.raises(zmq.ContextTerminated):
+            call()
+    s.close()
+    t.join(2)
+    assert not t.is_alive() and ctx.closed
 
 
 def test_proxy_blocks_until_term(ctx):
@@ -452,6 +483,9 @@ def test_proxy_blocks_until_term(ctx):
             zmq.proxy(front, back)
         except zmq.ContextTerminated as e:
             result.append(e)
+        finally:
+            front.close()   # term() waits for them, as in pyzmq
+            back.close()
     t = threading.Thread(target=run)
     t.start()
     rep = ctx.socket(zmq.REP)

@@ -20,7 +20,7 @@ import os as _os
 from .. import _ffi
 from . import constants
 from .constants import *  # noqa: F401,F403
-from .constants import IPC_PATH_MAX_LEN
+from .constants import IPC_PATH_MAX_LEN, EINTR, EBUSY, ENOENT, ENOMEM, ENODEV, EACCES  # noqa: F401 (errno values the binding has always offered)
 from .error import (Again, ContextTerminated, DraftFDWarning, InterruptedSystemCall, NotDone, ZMQBaseError,
                     ZMQBindError, ZMQError, ZMQVersionError, strerror)
 from . import sugar, error  # noqa: F401  (zmq.sugar, zmq.error as attributes, as in pyzmq)

@@ -42,7 +42,10 @@ def _running_loop():
 class _AsyncSocket(sugar.Socket):
     """The machinery of futures on a socket (asyncio's and tornado's)."""
 
+    __slots__ = ("_aloop", "_afd", "_reading", "_recv_futures", "_send_futures", "_listeners", "_ioloop")
+
     def __init__(self, ctx_or_socket=None, socket_type=0, **kwargs):
+        self._ioloop = None            # tornado's IOLoop the socket is registered with (zmq.eventloop.future)
         super().__init__(ctx_or_socket, socket_type, **kwargs)
         self._defer = False            # async sends go out at once (no deferred bursts)
         self._aloop = None             # the asyncio loop the descriptor is watched on
@@ -360,6 +363,7 @@ class Poller(_AsyncPoller):
 
 class Socket(_AsyncSocket):
     """zmq.asyncio.Socket: recv*/send*/poll return asyncio futures."""
+    __slots__ = ()
     _repr_cls = "zmq.asyncio.Socket"
     _poller_class = Poller
 

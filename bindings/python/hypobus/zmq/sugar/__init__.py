@@ -39,6 +39,7 @@ from ..._ffi import (F, HB_BUFFER_TOO_SMALL, HB_BUSY, HB_CONFIG, HB_INTERRUPTED,
 from .. import constants as C
 from ..error import Again, ContextTerminated, ZMQBindError, ZMQError, NotDone
 
+_BIG_MSG = 1 << 20  # a message bigger than this is received into a buffer of its own (see Socket._take_big)
 C_COPY_THRESHOLD = 65536  # zmq.COPY_THRESHOLD: Frames below it are copied (here: all are)
 SLICE_MS = 100  # the longest single wait: how soon a signal on another thread is noticed
 _INIT_BUF = 65536
@@ -127,8 +128,11 @@ def _error(status, sock=None, what=None, addr=None):
         errno, msg = 0, _ffi.STATUS_NAMES[status] if 0 <= status < len(_ffi.STATUS_NAMES) else str(status)
     if what and (status != HB_ZMQ or (addr is not None and str(addr) not in msg)):
         msg = f"{what}: {msg}"
-    if sock is not None and sock._terminated and status != HB_TIMEOUT:
-        return ContextTerminated(detail="the socket's context was terminated")
+    if sock is not None and status != HB_TIMEOUT:
+        if sock._closed:
+            return ZMQError(C.ENOTSOCK, detail="the socket is closed")
+        if sock._terminated:
+            return ContextTerminated(detail="the socket's context was terminated")
     if status == HB_TIMEOUT:
         return Again(detail=msg)
     if status in (HB_STOPPED, HB_INVALID_HANDLE):
@@ -314,6 +318,10 @@ class Frame(bytearray):
 
 Message = Frame
 builtins_bytes = bytes
+
+
+class _Big(list):
+    """A received message whose frames are Frames over a buffer of their own (see Socket._take_big)."""
 
 
 # ------------------------------------------------------------ option attributes
@@ -658,25 +666,35 @@ class Socket:
     """pyzmq's Socket on an hb_socket. Make it with ctx.socket(zmq.TYPE).
     Use it from one thread at a time, as with pyzmq."""
 
-    # Slots for the attributes the hot paths read (an instance with more
-    # than 30 attributes in its __dict__ loses CPython's fast attribute
-    # access); __dict__ stays for what a program or subclass sets.
+    # Every attribute is a slot and the class has no __setattr__ or
+    # __getattr__, so that CPython specializes the hot paths' attribute
+    # accesses; and, with no __dict__, setting a name that is neither an
+    # attribute nor an option (a misspelt option) raises AttributeError,
+    # pyzmq's rule. Options are attributes by descriptors (lower and upper
+    # case); subscribe/unsubscribe are methods that can also be assigned.
+    # A subclass without __slots__ gets pyzmq's rule by a __setattr__ (see
+    # __init_subclass__).
     __slots__ = (
         '_armed', '_batch', '_buf', '_buf_mv', '_closed', '_counts', '_counts_mv', '_cur', '_defer',
         '_flock', '_flush_error', '_h', '_ibuf', '_ibuf_addr', '_q', '_ra', '_ra_i', '_ra_n', '_ra_p',
         '_rcvtimeo', '_rtimeout', '_sa', '_sa_i', '_sa_n', '_sa_p', '_sbuf', '_sbuf_mv', '_sent', '_sent_p',
         '_sflags', '_sizes', '_sizes_mv', '_sndtimeo', '_sq', '_sq_multi', '_ssz', '_ssz_addr', '_ssz_mv',
-        '_terminated', '_tlast', '_pid', '_core', '_monitor_socket', '_monitored', 'context', 'socket_type',
-        'copy_threshold', '__dict__', '__weakref__',
+        '_terminated', '_tlast', '_pid', '_core', '_monitor_socket', '_monitored', '_shadow', '_shadow_obj',
+        'context', 'socket_type', 'copy_threshold', '__weakref__',
     )
 
-    _shadow = False
-    _shadow_obj = None
     _repr_cls = "zmq.Socket"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__slots__" not in cls.__dict__ and "__setattr__" not in cls.__dict__:
+            cls.__setattr__ = _checked_setattr
 
     def __init__(self, ctx_or_socket=None, socket_type=0, *, shadow=0, copy_threshold=None):
         _osa = object.__setattr__
         _osa(self, "_closed", True)  # until the handle exists (for __del__)
+        _osa(self, "_shadow", False)
+        _osa(self, "_shadow_obj", None)
         if isinstance(ctx_or_socket, Socket):
             shadow, ctx_or_socket = ctx_or_socket, None
         base = None
@@ -796,46 +814,6 @@ class Socket:
         ra.max_frames = nframes
         ra.counts = addressof(self._counts)
 
-    # -------------------------------------------------------- attributes as options (pyzmq's rules)
-
-    def __setattr__(self, key, value, _osa=object.__setattr__):
-        # Known attributes (slots, the class's names, the instance's own)
-        # are set as usual; an option's name sets the option; anything else
-        # is an AttributeError, so that a misspelt option is not ignored.
-        if key[0] == "_" or key in _SOCKET_NAMES:
-            _osa(self, key, value)
-            return
-        if key in ("subscribe", "unsubscribe"):
-            if isinstance(value, str):
-                value = value.encode("utf8")
-            self.setsockopt(C.SUBSCRIBE if key == "subscribe" else C.UNSUBSCRIBE, value)
-            return
-        if _class_has(type(self), key) or key in self.__dict__:
-            _osa(self, key, value)
-            return
-        upper = key.upper()
-        if upper in C.SocketOption.__members__:
-            opt = C.SocketOption[upper]
-            if isinstance(value, str) and C.OPTION_KIND.get(int(opt)) in ("bytes", "str", "key"):
-                self.setsockopt_string(opt, value)
-            else:
-                self.setsockopt(opt, value)
-            return
-        raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
-
-    def __getattr__(self, key):
-        if key[:1] == "_":
-            raise AttributeError(key)
-        upper = key.upper()
-        if upper not in C.SocketOption.__members__:
-            raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
-        try:
-            return self.getsockopt(C.SocketOption[upper])
-        except ZMQError as e:
-            if e.errno in (C.EINVAL, C.EFAULT):
-                raise AttributeError(f"{key} attribute is write-only") from None
-            raise
-
     def __dir__(self):
         return dir(type(self)) + list(C.SocketOption.__members__)
 
@@ -949,9 +927,9 @@ class Socket:
 
     def _check_open(self):
         if self._closed or self._terminated:
-            if self._terminated:
-                raise ContextTerminated(detail="the socket's context was terminated")
-            raise ZMQError(C.ENOTSOCK, detail="the socket is closed")
+            if self._closed:
+                raise ZMQError(C.ENOTSOCK, detail="the socket is closed")
+            raise ContextTerminated(detail="the socket's context was terminated")
 
     def __repr__(self):
         cls = type(self)
@@ -1401,9 +1379,35 @@ class Socket:
             return HB_OK
         if st == HB_BUFFER_TOO_SMALL:
             o = self._ra_n
+            if o[10] > _BIG_MSG:
+                return self._take_big(o[10], o[9])
             self._grow(o[10], o[9])
             return self._take(0)
         return st
+
+    def _take_big(self, total, nframes):
+        """A message bigger than _BIG_MSG (the library kept it): received
+        straight into a buffer of its own, the frame(s) handed out from it
+        (a single frame is that buffer, so recv(copy=False) copies nothing);
+        the socket's receive buffer does not grow for it."""
+        big = Frame.__new__(Frame)
+        bytearray.__init__(big, total)
+        sizes = (c_size_t * max(1, nframes))()
+        n, tot = c_size_t(), c_size_t()
+        st = F.hb_socket_recv(self._h, 0, (c_char * total).from_buffer(big), total, sizes, nframes, byref(n),
+                              byref(tot))
+        if st != HB_OK:
+            return st
+        if n.value == 1:
+            self._q.append(_Big((big,)))
+            return HB_OK
+        frames, off, mv = _Big(), 0, memoryview(big)
+        for z in sizes[:n.value]:
+            frames.append(Frame(mv[off:off + z]))
+            off += z
+        mv.release()
+        self._q.append(frames)
+        return HB_OK
 
     def _parse(self):
         """Queue the messages the last receive call wrote into the buffers."""
@@ -1498,8 +1502,10 @@ class Socket:
                 return self._first_frame(m)
         return self._recv1(flags, copy)
 
-    def _first_frame(self, m):
+    def _first_frame(self, m, copy=True):
         """Start handing out a multipart message frame by frame (rcvmore is True until its last)."""
+        if m.__class__ is _Big:
+            m = [bytes(f) for f in m] if copy else list(m)
         m.reverse()
         f = m.pop()
         self._cur = m
@@ -1521,11 +1527,13 @@ class Socket:
                 f = m
                 more = False
             else:
-                f = self._first_frame(m)
-                more = True
+                f = self._first_frame(m, copy)
+                more = bool(self._cur)
+                if not more:
+                    self._cur = None
         if copy:
-            return f
-        fr = Frame(f)
+            return f if f.__class__ is bytes else bytes(f)
+        fr = f if f.__class__ is Frame else Frame(f)
         fr.more = more
         return fr
 
@@ -1543,11 +1551,13 @@ class Socket:
             m = q.popleft()
             msg = [m] if m.__class__ is bytes else m
         if copy:
+            if msg.__class__ is _Big or (msg and msg[0].__class__ is Frame):
+                return [f if f.__class__ is bytes else bytes(f) for f in msg]
             return msg
         out = []
         last = len(msg) - 1
         for i, f in enumerate(msg):
-            fr = Frame(f)
+            fr = f if f.__class__ is Frame else Frame(f)
             fr.more = i < last
             out.append(fr)
         return out
@@ -1677,13 +1687,48 @@ class Socket:
 
 
 Context._socket_class = Socket
-_SOCKET_NAMES = frozenset(("context", "socket_type", "copy_threshold"))
+
+
+def _checked_setattr(self, key, value, _osa=object.__setattr__):
+    """pyzmq's attribute rule for Socket subclasses that have a __dict__:
+    names the instance or its class know are set as usual, an option's name
+    sets the option, anything else raises AttributeError."""
+    if key[:1] == "_" or key in self.__dict__ or _class_has(type(self), key):
+        _osa(self, key, value)
+        return
+    upper = key.upper()
+    if upper in C.SocketOption.__members__:
+        _Opt(int(C.SocketOption[upper])).__set__(self, value)
+        return
+    raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
+
+
+class _Sub:
+    """sock.subscribe / sock.unsubscribe: the method, and assignable
+    (`sock.subscribe = b"topic"` subscribes, as in pyzmq)."""
+
+    __slots__ = ("opt", "func")
+
+    def __init__(self, opt, func):
+        self.opt, self.func = opt, func
+
+    def __get__(self, obj, cls=None):
+        return self.func if obj is None else self.func.__get__(obj, cls)
+
+    def __set__(self, obj, value):
+        if isinstance(value, str):
+            value = value.encode("utf8")
+        obj.setsockopt(self.opt, value)
+
+
+Socket.subscribe = _Sub(C.SUBSCRIBE, Socket.subscribe)
+Socket.unsubscribe = _Sub(C.UNSUBSCRIBE, Socket.unsubscribe)
 
 for _name, (_num, _kind) in C.OPTIONS.items():
-    _attr = _name.lower()
-    if _attr in ("subscribe", "unsubscribe", "type", "rcvmore", "hwm"):
-        continue
-    setattr(Socket, _attr, _Opt(_num))
+    _opt = _Opt(_num)
+    if _name.lower() not in ("subscribe", "unsubscribe", "type", "rcvmore", "hwm"):
+        setattr(Socket, _name.lower(), _opt)
+    setattr(Socket, _name, _opt)   # sock.FD, sock.IDENTITY ... as pyzmq's uppercase attributes
 
 
 # ------------------------------------------------------------ Poller
