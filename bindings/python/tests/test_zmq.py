@@ -521,6 +521,38 @@ def test_monitor_events(ctx):
     assert ev["event"] == zmq.EVENT_LISTENING and ev["endpoint"] == pull.last_endpoint
 
 
+def test_monitor_socket_in_a_poller_and_its_reader_closed_first(ctx):
+    # get_monitor_socket(): a PAIR polled like any socket. Its queue has no
+    # limit and closing it stops the monitor first: a socket that keeps
+    # producing events (reconnecting every ms to a dead port) never makes
+    # libzmq's I/O thread, which every socket of the process shares, wait.
+    from hypobus.zmq.utils.monitor import recv_monitor_message
+    import socket as pysocket
+    with pysocket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    noisy = ctx.socket(zmq.DEALER)
+    noisy.reconnect_ivl = noisy.reconnect_ivl_max = 1
+    mon = noisy.get_monitor_socket()
+    assert noisy.get_monitor_socket() is mon
+    noisy.connect(f"tcp://127.0.0.1:{dead}")
+    poller = zmq.Poller()
+    poller.register(mon, zmq.POLLIN)
+    assert dict(poller.poll(5000)).get(mon) == zmq.POLLIN
+    assert recv_monitor_message(mon)["event"] in (zmq.EVENT_CONNECT_DELAYED, zmq.EVENT_CONNECT_RETRIED)
+    time.sleep(1.0)   # ~1000 events nobody reads: the reader's queue takes them all
+    mon.close()       # stops the monitor, then closes the reader
+    assert not noisy.closed
+    time.sleep(0.3)   # retries go on: their events would go to a reader that is gone
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    a.send(b"still alive")
+    b.rcvtimeo = 5000
+    assert b.recv() == b"still alive"
+    t0 = time.monotonic()
+    noisy.close()
+    assert time.monotonic() - t0 < 1
+
+
 def test_threads_each_with_their_socket(ctx):
     pull = ctx.socket(zmq.PULL)
     pull.bind(EP)

@@ -1,4 +1,4 @@
-"""zmq.eventloop: tornado integration. `zmq.eventloop.future` offers
-sockets whose calls return futures on tornado's IOLoop (tornado >= 5
-runs on asyncio: they are zmq.asyncio's futures). pyzmq's ZMQStream
-(zmq.eventloop.zmqstream) and its deprecated ioloop module are not offered."""
+"""zmq.eventloop: tornado integration: `zmq.eventloop.future` (sockets
+whose calls return futures on the IOLoop), `zmq.eventloop.zmqstream`
+(ZMQStream: a socket with callbacks on the IOLoop) and
+`zmq.eventloop.ioloop` (tornado's IOLoop, as pyzmq keeps it)."""

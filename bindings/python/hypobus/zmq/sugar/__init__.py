@@ -821,7 +821,15 @@ class Socket:
 
     @property
     def closed(self):
-        return self._closed
+        """Whether the socket is closed (a shadow: also when the socket it
+        shadows was closed)."""
+        if self._closed:
+            return True
+        if self._shadow:
+            base = _live.get(self._h)
+            if base is None or base._closed:
+                return True
+        return False
 
     @property
     def underlying(self):
