@@ -53,8 +53,9 @@
  *    structs can grow in later versions without breaking older callers.
  *  - hb_abi_version tells the ABI version (HB_ABI_VERSION_MAJOR/MINOR).
  *
- * BROKER LISTS (the brokers argument of nodes and clients)
- *  - Comma-separated; a node connects to every broker in the list, so a
+ * BROKER LISTS (the brokers argument of nodes and clients; the same
+ * grammar as the bindings and the CLI's --broker: docs/PROTOCOL.md)
+ *  - Comma-separated (an empty entry is an error); a node connects to every broker in the list, so a
  *    switch to the backup needs no reconfiguration. NULL or "" means
  *    127.0.0.1 on the lab's ports 5555 (XSUB) and 5556 (XPUB). Each entry:
  *    HOST or HOST:XSUB_PORT:XPUB_PORT (e.g. 10.0.0.2:5555:5556); an IPv6
