@@ -357,7 +357,9 @@ class Socket extends EventEmitter {
         this._drainEvents();
         did = true;
       }
-      if ((ev & POLLIN) && CAN_RECV.has(this._kind) && !this._paused && !this._closed && !clean) again = true;
+      // A message that came while this call made libzmq process its
+      // commands (the descriptor's signal is used up): receive it.
+      if ((ev & POLLIN) && CAN_RECV.has(this._kind) && !this._paused && !this._closed) again = true;
       if (this._out.length > 0 && !this._paused && !this._closed && (ev & POLLOUT || did || !this._blocked)) {
         this._blocked = false;
         if (this._flushWrites() > 0) again = true;

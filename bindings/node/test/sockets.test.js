@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const net = require('node:net');
 const zmq = require('hypobus');
-const { waitFor, once, messages } = require('./helpers');
+const { waitFor, once, messages, start, stop, waitOutput } = require('./helpers');
 
 const ANY = 'tcp://127.0.0.1:*';
 const open = [];
@@ -49,6 +49,29 @@ test('req sending twice before the reply: the second waits for the reply (queued
   assert.deepStrictEqual(got.map((f) => f[0]), ['re: q0', 're: q1', 're: q2', 're: q3', 're: q4']);
   assert.deepStrictEqual(errors, []);
   assert.strictEqual(req.pending, false);
+});
+
+test('a REQ with 3000 requests queued at once against a REP in another process gets every reply', async () => {
+  // Each reply lets the next request go (EFSM before); a reply that lands
+  // while the socket's events are read (for the queued sends) used up the
+  // descriptor's signal: it must still be received (it hung at a random point).
+  const rep = start(process.execPath, ['-e', `
+    const zmq = require(${JSON.stringify(require.resolve('hypobus'))});
+    const rep = zmq.socket('rep');
+    rep.bindSync('tcp://127.0.0.1:*');
+    rep.on('message', (m) => setImmediate(() => rep.send(m)));
+    console.log(rep.last_endpoint);
+  `]);
+  try {
+    const [ep] = await waitOutput(rep, /tcp:\S+/);
+    const req = sock('req').connect(ep);
+    const n = 3000;
+    for (let i = 0; i < n; i++) req.send('q' + i);
+    const got = await messages(req, n, 30000);
+    assert.deepStrictEqual(got.map((f) => f[0]), Array.from({ length: n }, (_, i) => 'q' + i));
+  } finally {
+    await stop(rep);
+  }
 });
 
 test('req/rep 1:n: one REQ connected to two REPs goes round robin', async () => {
