@@ -139,8 +139,6 @@ export interface ProcessContext {
   ioThreads: number;
   maxSockets: number;
   readonly maxSocketsLimit: number;
-  threadPriority: number;
-  threadSchedulingPolicy: number;
   maxMessageSize: number;
   ipv6: boolean;
   blocky: boolean;

@@ -17,7 +17,7 @@ const task = require('./lib/task');
 const { log } = require('./lib/log');
 
 // libzmq's context option numbers (zmq_ctx_set / zmq_ctx_get).
-const CTX = { IO_THREADS: 1, MAX_SOCKETS: 2, SOCKET_LIMIT: 3, THREAD_PRIORITY: 3, THREAD_SCHED_POLICY: 4, MAX_MSGSZ: 5, IPV6: 42, BLOCKY: 70 };
+const CTX = { IO_THREADS: 1, MAX_SOCKETS: 2, SOCKET_LIMIT: 3, MAX_MSGSZ: 5, IPV6: 42, BLOCKY: 70 };
 
 function ctxGet(option) {
   const v = [0];
@@ -43,8 +43,6 @@ class ProcessContext {
   get maxSockets() { return ctxGet(CTX.MAX_SOCKETS); }
   set maxSockets(v) { ctxSet(CTX.MAX_SOCKETS, v, 'maxSockets'); }
   get maxSocketsLimit() { return ctxGet(CTX.SOCKET_LIMIT); }
-  set threadPriority(v) { ctxSet(CTX.THREAD_PRIORITY, v, 'threadPriority'); }
-  set threadSchedulingPolicy(v) { ctxSet(CTX.THREAD_SCHED_POLICY, v, 'threadSchedulingPolicy'); }
   get maxMessageSize() { return ctxGet(CTX.MAX_MSGSZ); }
   set maxMessageSize(v) { ctxSet(CTX.MAX_MSGSZ, v, 'maxMessageSize'); }
   get ipv6() { return ctxGet(CTX.IPV6) !== 0; }
