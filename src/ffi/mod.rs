@@ -24,6 +24,7 @@ pub(crate) mod callback;
 pub mod calc;
 pub mod client;
 pub mod failover;
+pub mod libzmq;
 pub mod op;
 pub mod proxy;
 pub mod socket;
