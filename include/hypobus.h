@@ -53,8 +53,9 @@
  *    structs can grow in later versions without breaking older callers.
  *  - hb_abi_version tells the ABI version (HB_ABI_VERSION_MAJOR/MINOR).
  *
- * BROKER LISTS (the brokers argument of nodes and clients)
- *  - Comma-separated; a node connects to every broker in the list, so a
+ * BROKER LISTS (the brokers argument of nodes and clients; the same
+ * grammar as the bindings and the CLI's --broker: docs/PROTOCOL.md)
+ *  - Comma-separated (an empty entry is an error); a node connects to every broker in the list, so a
  *    switch to the backup needs no reconfiguration. NULL or "" means
  *    127.0.0.1 on the lab's ports 5555 (XSUB) and 5556 (XPUB). Each entry:
  *    HOST or HOST:XSUB_PORT:XPUB_PORT (e.g. 10.0.0.2:5555:5556); an IPv6
@@ -2450,6 +2451,60 @@ hb_status hb_failover_stop(const hb_failover *f);
  * `hb_failover_stop`.
  */
 hb_status hb_failover_free(hb_failover *f);
+
+extern int zmq_ctx_set(void *ctx, int option, int value);
+
+extern int zmq_ctx_get(void *ctx, int option);
+
+/**
+ * Write libzmq's text for the error number `errnum` into `buf`: what
+ * `zmq_strerror` gives, libzmq's own wording for its errors ("Host
+ * unreachable" for `EHOSTUNREACH`, "Operation cannot be accomplished in
+ * current state" for `EFSM`, "Address already in use"...) and the C
+ * library's for the others. `hb_error_info` gives the errno of a failure.
+ *
+ * Same buffer rules and statuses as `hb_version`. Since ABI 1.2. Any
+ * thread; never waits.
+ */
+hb_status hb_strerror(int32_t errnum, char *buf, size_t len, size_t *out_len);
+
+/**
+ * `*out` = 1 if the libzmq inside the library has `capability`, else 0,
+ * as `zmq_has`: `"ipc"`, `"pgm"`, `"tipc"`, `"norm"`, `"curve"`,
+ * `"gssapi"`, `"draft"` (any other name is 0).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`capability` or `out` NULL,
+ * `capability` not UTF-8). Since ABI 1.2. Any thread; never waits.
+ */
+hb_status hb_zmq_has(const char *capability, int32_t *out);
+
+/**
+ * Set an option of the process's ZeroMQ context (the one the generic
+ * sockets and the roles of the process share), as `zmq_ctx_set`:
+ * `option` is libzmq's number (`ZMQ_IO_THREADS` 1, `ZMQ_MAX_SOCKETS` 2,
+ * `ZMQ_THREAD_PRIORITY` 3, `ZMQ_THREAD_SCHED_POLICY` 4, `ZMQ_MAX_MSGSZ` 5,
+ * `ZMQ_IPV6` 42, `ZMQ_BLOCKY` 70, ...). As in libzmq, the I/O threads,
+ * the socket limit and the thread settings take effect when the context
+ * starts (its first socket); a value set later is kept and read back by
+ * `hb_context_get` but changes nothing. The process's context is never
+ * terminated.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (an option or value libzmq
+ * refuses; `hb_error_info` gives its errno, `EINVAL`). Since ABI 1.2. Any
+ * thread; never waits.
+ */
+hb_status hb_context_set(int32_t option, int32_t value);
+
+/**
+ * `*value` = an option of the process's ZeroMQ context, as `zmq_ctx_get`
+ * (`ZMQ_IO_THREADS` 1, `ZMQ_MAX_SOCKETS` 2, `ZMQ_SOCKET_LIMIT` 3,
+ * `ZMQ_MAX_MSGSZ` 5, `ZMQ_MSG_T_SIZE` 6, `ZMQ_IPV6` 42, `ZMQ_BLOCKY`
+ * 70, ...; see `hb_context_set`).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`value` NULL, an option libzmq
+ * does not know: errno `EINVAL`). Since ABI 1.2. Any thread; never waits.
+ */
+hb_status hb_context_get(int32_t option, int32_t *value);
 
 /**
  * Connect an operation node to the brokers and serve `lane` on a

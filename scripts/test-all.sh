@@ -109,6 +109,7 @@ abi_node() { (cd tests/abi/node && node --test); }
 run "C ABI from Node (koffi)" abi_node
 run "Python binding (bindings/python)" bash bindings/python/run-tests.sh
 run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh
+run "zeromq.js's own v5-compat suite on the Node binding (../shared/peer-suites/zeromq.js)" env HB_SKIP_BUILD=1 bash bindings/node/peer-suite.sh
 
 step "summary"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "FAILED: $f"; done

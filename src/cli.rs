@@ -137,11 +137,12 @@ pub struct TaskOpts {
 
 pub const COMMANDS: [&str; 10] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch"];
 
-const BROKER_HELP: &str = "  --broker HOST[:XSUB_PORT:XPUB_PORT]
-                        a broker to connect to (default 127.0.0.1, ports 5555:5556);
-                        repeat it for a primary and a backup broker. Also
-                        [IPV6]:XSUB_PORT:XPUB_PORT, or XSUB_ENDPOINT|XPUB_ENDPOINT
-                        (e.g. 'tcp://10.0.0.2:5555|tcp://10.0.0.2:5556')";
+const BROKER_HELP: &str = "  --broker LIST         brokers to connect to (default 127.0.0.1, ports 5555:5556):
+                        comma-separated, or --broker repeated, for a primary and
+                        a backup broker; each HOST[:XSUB_PORT:XPUB_PORT],
+                        [IPV6]:XSUB_PORT:XPUB_PORT or XSUB_ENDPOINT|XPUB_ENDPOINT
+                        (e.g. 'tcp://10.0.0.2:5555|tcp://10.0.0.2:5556'): the broker
+                        lists of the C library and the bindings (docs/PROTOCOL.md)";
 
 const ROLE_HELP: &str = "  --stats-every-ms N    print the counters every N ms on stdout (default: only at the end)
   --quiet               no event logs on stderr
@@ -212,7 +213,7 @@ in time; 2 for a usage error."
             .to_string(),
         Some("op") => format!(
             "\
-usage: hypobus op --lane N [--broker B]...
+usage: hypobus op --lane N [--broker LIST]...
 
 An operation node: answers calc.square.request.N with the square of the value
 on calc.square.result.N (tagged requests get tagged answers and bad values an
@@ -224,7 +225,7 @@ error answer; classic requests get classic answers).
         ),
         Some("calc") => format!(
             "\
-usage: hypobus calc [--broker B]... [--timeout-ms N]
+usage: hypobus calc [--broker LIST]... [--timeout-ms N]
 
 The calculation node: takes the two catheti of each request (calc.request.1
 and .2), asks the operation nodes for their squares, computes a missing square
@@ -237,7 +238,7 @@ Classic (untagged) requests are answered on calc.hypotenuse.result.
         ),
         Some("client") => format!(
             "\
-usage: hypobus client A B [--broker B]... [--classic] [--timeout-ms N]
+usage: hypobus client A B [--broker LIST]... [--classic] [--timeout-ms N]
 
 Asks for the hypotenuse of the catheti A and B (non-negative decimal numbers
 such as 12 or 1.5) and prints it with 4 decimals on stdout, alone on its line.
@@ -532,8 +533,12 @@ impl<'a> Args<'a> {
     }
 }
 
-fn broker_addr(cmd: &'static str, s: &str) -> Result<BrokerAddr, Usage> {
-    BrokerAddr::parse(s).map_err(|e| Usage { msg: format!("--broker: {}", e.to_string().trim_start_matches("configuration error: ")), cmd: Some(cmd) })
+/// A `--broker` value: a broker list, as the C ABI and the bindings take it.
+fn broker_list(cmd: &'static str, s: &str) -> Result<Vec<BrokerAddr>, Usage> {
+    if s.trim().is_empty() {
+        return Err(Usage { msg: "--broker needs a broker (HOST, HOST:XSUB:XPUB, XSUB_EP|XPUB_EP, ...)".into(), cmd: Some(cmd) });
+    }
+    BrokerAddr::parse_list(s).map_err(|e| Usage { msg: format!("--broker: {}", e.to_string().trim_start_matches("configuration error: ")), cmd: Some(cmd) })
 }
 
 /// A bind endpoint: `tcp://…`, `ipc://…`, `inproc://…`, or a bare port (`5555` → `tcp://*:5555`).
@@ -683,7 +688,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
             while let Some((f, v)) = a.next_flag()? {
                 match f.as_str() {
                     "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
-                    "--broker" => brokers.push(broker_addr(cmd, &a.value(&f, v)?)?),
+                    "--broker" => brokers.extend(broker_list(cmd, &a.value(&f, v)?)?),
                     "--lane" if cmd == "op" => lane = Some(a.number(&f, v, 1u32)?),
                     "--timeout-ms" if cmd == "calc" => timeout_ms = a.number(&f, v, 1u64)?,
                     _ => a.role_flag(&f, v, &mut role)?,
@@ -707,7 +712,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
             while let Some((f, v)) = a.next_flag()? {
                 match f.as_str() {
                     "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
-                    "--broker" => brokers.push(broker_addr(cmd, &a.value(&f, v)?)?),
+                    "--broker" => brokers.extend(broker_list(cmd, &a.value(&f, v)?)?),
                     "--classic" => {
                         a.no_value(&f, &v)?;
                         classic = true
@@ -817,8 +822,10 @@ fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
         match f.as_str() {
             "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
             "--broker" => {
-                let s = a.value(&f, v)?;
-                o.brokers.push((broker_addr(cmd, &s)?, default_hb(&s)));
+                for b in a.value(&f, v)?.split(',') {
+                    let b = b.trim();
+                    o.brokers.push((broker_list(cmd, b)?.remove(0), default_hb(b)));
+                }
             }
             "--hb" => {
                 let ep = connect_endpoint(cmd, &f, &a.value(&f, v)?)?;
@@ -1015,6 +1022,17 @@ mod tests {
     fn parses() {
         assert!(matches!(p("broker --xsub 17555 --no-hb"), Ok(Command::Broker { hb: None, ref xsub, .. }) if xsub == "tcp://*:17555"));
         assert!(matches!(p("op --lane=2 --broker 127.0.0.1:1:2"), Ok(Command::Op { lane: 2, .. })));
+        // One broker-list grammar: comma-separated as in the C ABI and the bindings, or --broker repeated.
+        let list = "a:1:2,tcp://b:3|tcp://b:4";
+        let want = vec![BrokerAddr::new("a", 1, 2), BrokerAddr::parse("tcp://b:3|tcp://b:4").unwrap()];
+        assert_eq!(want, BrokerAddr::parse_list(list).unwrap());
+        assert!(matches!(p(&format!("calc --broker {list}")), Ok(Command::Calc { ref brokers, .. }) if *brokers == want));
+        assert!(matches!(p("client 1 2 --broker a:1:2 --broker tcp://b:3|tcp://b:4"), Ok(Command::Client { ref brokers, .. }) if *brokers == want));
+        assert!(matches!(p("watch --broker h,g"), Ok(Command::Watch(ref w)) if w.brokers.len() == 2 && w.brokers[1].1.as_deref() == Some("tcp://g:5560")));
+        for bad in ["calc --broker a,,b", "calc --broker a,", "watch --broker a,"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+        assert!(broker_list("calc", " ").is_err(), "an empty --broker");
         assert!(matches!(p("client 12 13 --classic"), Ok(Command::Client { classic: true, .. })));
         assert!(matches!(p("client -- 12 13"), Ok(Command::Client { .. })));
         assert!(matches!(p("calc --help"), Ok(Command::Help(Some("calc")))));

@@ -137,6 +137,23 @@ impl BrokerAddr {
         Ok(BrokerAddr::new(host, xsub, xpub))
     }
 
+    /// Parse a broker list: entries of [`BrokerAddr::parse`] separated by
+    /// commas (spaces around them ignored); empty = the lab's default
+    /// broker. The one grammar of the C ABI, both bindings and the CLI's
+    /// `--broker` (docs/PROTOCOL.md, "Broker lists").
+    pub fn parse_list(s: &str) -> Result<Vec<BrokerAddr>> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(vec![BrokerAddr::default()]);
+        }
+        s.split(',')
+            .map(|b| match b.trim() {
+                "" => Err(Error::Config(format!("bad broker list {s:?}: an empty entry between commas"))),
+                b => BrokerAddr::parse(b),
+            })
+            .collect()
+    }
+
     /// Whether reaching this broker needs IPv6 on the socket.
     pub fn is_ipv6(&self) -> bool {
         self.xsub.contains('[') || self.xpub.contains('[')

@@ -121,13 +121,53 @@ export interface ProxyStats {
 /** Forward between frontend and backend ('push/pull', 'pull/push', 'xpub/xsub', 'router/dealer') until one is closed. */
 export function proxy(frontend: Socket, backend: Socket, capture?: Socket): ZmqProxy;
 
+/** v5's Context: the settings of the process's one ZeroMQ context (see `context`); not instantiable. */
 export class Context {
   private constructor();
-  static setMaxThreads(value: number): never;
-  static getMaxThreads(): never;
-  static setMaxSockets(value: number): never;
-  static getMaxSockets(): never;
+  static setMaxThreads(value: number): void;
+  static getMaxThreads(): number;
+  static setMaxSockets(value: number): void;
+  static getMaxSockets(): number;
 }
+
+/**
+ * The process's ZeroMQ context, as zeromq 6's `zmq.context` (one per
+ * process, shared with the library's roles). Thread and socket settings
+ * count when it starts (the process's first socket), as in libzmq.
+ */
+export interface ProcessContext {
+  ioThreads: number;
+  maxSockets: number;
+  readonly maxSocketsLimit: number;
+  maxMessageSize: number;
+  ipv6: boolean;
+  blocky: boolean;
+}
+export const context: ProcessContext;
+
+/** What the libzmq inside libhypobus can do (zmq_has), as zeromq 6's `zmq.capability`. */
+export const capability: Readonly<{
+  ipc: boolean; pgm: boolean; tipc: boolean; norm: boolean; curve: boolean; gssapi: boolean; draft: boolean;
+}>;
+
+/**
+ * The error of a failed socket call, as zeromq.js makes it when libzmq
+ * failed: `message` is libzmq's text ('Host unreachable'), `code` the
+ * errno's name ('EHOSTUNREACH'), `errno` its number, `address` the
+ * endpoint of a bind/connect; `detail` is libhypobus's explanation and
+ * `status` its status. Failures without a libzmq errno are HypobusErrors.
+ */
+export interface ZmqError extends Error {
+  code?: string;
+  errno?: number;
+  address?: string;
+  detail?: string;
+  status?: number;
+  operation?: string;
+}
+
+/** True for an Error (zeromq.js's isFullError). */
+export function isFullError(err: unknown): err is ZmqError;
 
 export function curveKeypair(): never;
 

@@ -16,25 +16,64 @@ const roles = require('./lib/roles');
 const task = require('./lib/task');
 const { log } = require('./lib/log');
 
-function notSupported(what) {
-  return () => {
-    throw new Error(`${what} is not supported by hypobus: the process has one ZeroMQ context, shared with the library's roles`);
-  };
+// libzmq's context option numbers (zmq_ctx_set / zmq_ctx_get).
+const CTX = { IO_THREADS: 1, MAX_SOCKETS: 2, SOCKET_LIMIT: 3, MAX_MSGSZ: 5, IPV6: 42, BLOCKY: 70 };
+
+function ctxGet(option) {
+  const v = [0];
+  ffi.check(ffi.fn.hb_context_get(option, v), 'hb_context_get', null);
+  return v[0];
 }
 
-/** v5's Context: hypobus has one process-wide context, not configurable from here. */
+function ctxSet(option, value, what) {
+  if (typeof value === 'boolean') value = value ? 1 : 0;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${what} must be an integer`);
+  ffi.check(ffi.fn.hb_context_set(option, value), `hb_context_set(${what})`, null);
+}
+
+/**
+ * The process's ZeroMQ context, as zeromq 6's `zmq.context`: hypobus has
+ * one, shared by its sockets and the library's roles. As in libzmq, the
+ * thread and socket settings count when it starts (the first socket of the
+ * process); a value set later is kept and read back but changes nothing.
+ */
+class ProcessContext {
+  get ioThreads() { return ctxGet(CTX.IO_THREADS); }
+  set ioThreads(v) { ctxSet(CTX.IO_THREADS, v, 'ioThreads'); }
+  get maxSockets() { return ctxGet(CTX.MAX_SOCKETS); }
+  set maxSockets(v) { ctxSet(CTX.MAX_SOCKETS, v, 'maxSockets'); }
+  get maxSocketsLimit() { return ctxGet(CTX.SOCKET_LIMIT); }
+  get maxMessageSize() { return ctxGet(CTX.MAX_MSGSZ); }
+  set maxMessageSize(v) { ctxSet(CTX.MAX_MSGSZ, v, 'maxMessageSize'); }
+  get ipv6() { return ctxGet(CTX.IPV6) !== 0; }
+  set ipv6(v) { ctxSet(CTX.IPV6, v, 'ipv6'); }
+  get blocky() { return ctxGet(CTX.BLOCKY) !== 0; }
+  set blocky(v) { ctxSet(CTX.BLOCKY, v, 'blocky'); }
+}
+const context = new ProcessContext();
+
+/** What the libzmq inside libhypobus can do, as zeromq 6's `zmq.capability` (zmq_has). */
+const capability = Object.freeze(Object.fromEntries(
+  ['ipc', 'pgm', 'tipc', 'norm', 'curve', 'gssapi', 'draft'].map((c) => [c, ffi.zmqHas(c)])));
+
+/** v5's Context: static settings of the process's one context (see `context`). */
 class Context {
   constructor() {
     throw new Error('Context cannot be instantiated: hypobus uses one ZeroMQ context per process');
   }
+  static setMaxThreads(value) { context.ioThreads = value; }
+  static getMaxThreads() { return context.ioThreads; }
+  static setMaxSockets(value) { context.maxSockets = value; }
+  static getMaxSockets() { return context.maxSockets; }
 }
-Context.setMaxThreads = notSupported('Context.setMaxThreads');
-Context.getMaxThreads = notSupported('Context.getMaxThreads');
-Context.setMaxSockets = notSupported('Context.setMaxSockets');
-Context.getMaxSockets = notSupported('Context.getMaxSockets');
+
+/** True for an Error (zeromq.js's isFullError: its errors carry code, errno, address). */
+function isFullError(err) {
+  return err instanceof Error;
+}
 
 function curveKeypair() {
-  throw new Error('curveKeypair is not supported by hypobus (no CURVE key generation in the C ABI)');
+  throw new Error(`curveKeypair is not supported by hypobus (no CURVE key generation in its C ABI${capability.curve ? '' : '; its libzmq is built without CURVE'})`);
 }
 
 module.exports = {
@@ -47,6 +86,10 @@ module.exports = {
   Context,
   curveKeypair,
   version: ffi.zmqVersion(),
+  // zeromq 6's names for the same (what zeromq.js programs and tests read)
+  context,
+  capability,
+  isFullError,
   // the lab
   Broker: roles.Broker,
   FailoverBroker: roles.FailoverBroker,

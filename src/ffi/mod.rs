@@ -24,6 +24,7 @@ pub(crate) mod callback;
 pub mod calc;
 pub mod client;
 pub mod failover;
+pub mod libzmq;
 pub mod op;
 pub mod proxy;
 pub mod socket;
@@ -873,11 +874,7 @@ pub(crate) fn read_whole<T: Copy>(p: *const T, what: &str) -> Result<T, Failure>
 /// `"HOST[:XSUB_PORT:XPUB_PORT],..."` and the other forms of
 /// [`BrokerAddr::parse`]; NULL or empty = `127.0.0.1`.
 pub(crate) fn brokers_arg(p: *const c_char) -> Result<Vec<BrokerAddr>, Failure> {
-    let s = opt_str_arg(p, "brokers")?.unwrap_or("").trim();
-    if s.is_empty() {
-        return Ok(vec![BrokerAddr::default()]);
-    }
-    Ok(s.split(',').map(|b| BrokerAddr::parse(b.trim())).collect::<crate::Result<Vec<_>>>()?)
+    Ok(BrokerAddr::parse_list(opt_str_arg(p, "brokers")?.unwrap_or(""))?)
 }
 
 /// A cathetus given as text: checked here so a bad number is `HB_INVALID_ARGUMENT`.

@@ -7,7 +7,7 @@ const path = require('node:path');
 const koffi = require('koffi');
 
 const ABI_MAJOR = 1;
-const ABI_MINOR_NEEDED = 1; // 1.1: the task brokers (hb_task_*)
+const ABI_MINOR_NEEDED = 2; // 1.1: the task brokers (hb_task_*); 1.2: hb_strerror, hb_zmq_has, hb_context_*
 const LIB_NAME = 'libhypobus.so';
 
 /** The places the library is looked for, in order. */
@@ -241,6 +241,11 @@ const decl = {
   hb_task_client_free: 'hb_status hb_task_client_free(void *c)',
   hb_poll: 'hb_status hb_poll(_Inout_ hb_poll_item *items, size_t n, int32_t timeout_ms, _Out_ size_t *n_ready)',
   hb_wait_any: 'hb_status hb_wait_any(const void **handles, size_t n, int32_t timeout_ms, _Out_ size_t *ready)',
+  // libzmq's texts and capabilities, the process context's options (ABI 1.2)
+  hb_strerror: 'hb_status hb_strerror(int32_t errnum, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_zmq_has: 'hb_status hb_zmq_has(const char *capability, _Out_ int32_t *out)',
+  hb_context_set: 'hb_status hb_context_set(int32_t option, int32_t value)',
+  hb_context_get: 'hb_status hb_context_get(int32_t option, _Out_ int32_t *value)',
 };
 
 // A signal handled during a call (HB_INTERRUPTED: SIGPROF of a profiler,
@@ -355,6 +360,26 @@ function libraryVersion() {
   return cstr(buf);
 }
 
+const strerrors = new Map();
+
+/** libzmq's text for an errno (zmq_strerror: 'Host unreachable', 'Address already in use'...). */
+function strerror(errno) {
+  let t = strerrors.get(errno);
+  if (t === undefined) {
+    const buf = Buffer.alloc(TEXT_MAX);
+    t = fn.hb_strerror(errno, buf, buf.length, [0]) === S.HB_OK ? cstr(buf) : `Unknown error ${errno}`;
+    strerrors.set(errno, t);
+  }
+  return t;
+}
+
+/** Whether the libzmq inside the library has a capability ('ipc', 'curve'...): zmq_has. */
+function zmqHas(what) {
+  const out = [0];
+  check(fn.hb_zmq_has(what, out), 'hb_zmq_has', null);
+  return out[0] === 1;
+}
+
 function zmqVersion() {
   const a = [0], b = [0], c = [0];
   fn.hb_zmq_version(a, b, c);
@@ -365,5 +390,5 @@ module.exports = {
   koffi, lib, fn, LIB_FILE, ABI, S, STATUS_NAMES, TEXT_MAX, POLLIN, POLLOUT, POLLERR, POLLMON, POLLWAKE,
   BrokerConfig, BrokerStats, CalcStats, ClientStats, FailoverStats, OpStats, ProxyStats, SocketEvent, PollItem, OpFn, FailoverEventFn,
   TaskBrokerConfig, TaskBrokerStats, TaskWorkerConfig, TaskWorkerStats, TaskClientConfig, TaskClientStats, TaskFn,
-  HypobusError, errorInfo, makeError, check, create, text, handleFd, cstr, candidates, libraryVersion, zmqVersion,
+  HypobusError, errorInfo, makeError, check, create, text, handleFd, cstr, candidates, libraryVersion, zmqVersion, strerror, zmqHas,
 };

@@ -4,10 +4,13 @@
 //
 // How it runs (the same shape as v5, which watched ZMQ_FD with uv_poll):
 // each socket watches hb_handle_fd on the event loop; when it is readable
-// (or after a call that may have consumed its signal), `_run` reads the
-// socket's events once, drains messages with zero-time-out receives in
-// bounded batches (setImmediate between batches, so a flood cannot starve
-// timers), takes monitor events, and retries sends queued in JavaScript.
+// (or after a call that may have consumed its signal), `_run` starts a
+// receive chain: zero-time-out receives, one message per tick
+// (process.nextTick), as zeromq.js emits them, so a listener that throws,
+// pauses or closes the socket acts between two messages and loses none;
+// after a batch the chain yields (setImmediate), so a flood cannot starve
+// timers. When the chain ends, `_service` takes monitor events and retries
+// sends queued in JavaScript.
 // Sends that cannot go now (no room, or a REQ waiting for its reply) wait
 // in the queue, in order, exactly like v5's BatchList.
 const { EventEmitter } = require('node:events');
@@ -22,10 +25,6 @@ const EFSM = 156384763; // libzmq's EFSM (ZMQ_HAUSNUMERO + 51)
 
 /** Messages taken per batch before yielding to the event loop. */
 const READ_BATCH = 512;
-const READ_NONE = 0;
-const READ_GOT = 1;
-const READ_MORE = 2;
-const READ_OTHER = 3;
 
 // ------------------------------------------------------------ shared buffers
 // One JavaScript thread uses them, one call at a time.
@@ -107,12 +106,27 @@ const TYPE_NAMES = ['pair', 'pub', 'sub', 'req', 'rep', 'dealer', 'router', 'pul
 const CAN_RECV = new Set([0, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
 const CAN_SEND = new Set([0, 1, 3, 4, 5, 6, 8, 9, 10, 11]);
 
-function systemError(errno) {
-  const map = util.getSystemErrorMap();
-  const m = map.get(-errno);
-  const e = new Error(m ? m[1] : `error ${errno}`);
-  if (m) e.code = m[0];
+/** libzmq's own error numbers (ZMQ_HAUSNUMERO + n) by name. */
+const LIBZMQ_ERRNOS = new Map([[EFSM, 'EFSM'], [EFSM + 1, 'ENOCOMPATPROTO'], [EFSM + 2, 'ETERM'], [EFSM + 3, 'EMTHREAD']]);
+
+/** The name of an errno as zeromq.js gives it in `code` ('EHOSTUNREACH', 'EFSM'...). */
+function errnoName(errno) {
+  const z = LIBZMQ_ERRNOS.get(errno);
+  if (z) return z;
+  const m = util.getSystemErrorMap().get(-errno);
+  return m ? m[0] : `E${errno}`;
+}
+
+/**
+ * An error as zeromq.js makes it for a libzmq failure: `message` is
+ * libzmq's text (zmq_strerror), `code` the errno's name, `errno` the
+ * number, `address` the endpoint of a bind/connect.
+ */
+function zmqError(errno, address) {
+  const e = new Error(ffi.strerror(errno));
   e.errno = errno;
+  e.code = errnoName(errno);
+  if (address !== undefined) e.address = address;
   return e;
 }
 
@@ -178,9 +192,12 @@ class Socket extends EventEmitter {
     this._blocked = false; // the head of _out was refused: wait for the descriptor before trying again
     this._monitoring = false;
     this._proxy = null; // the zmq.proxy() this socket is in
-    this._reading = false;
-    this._kickWanted = false;
+    this._pumping = false; // a receive chain step (_pump) is scheduled
+    this._budget = READ_BATCH; // messages the chain may still take before yielding
+    this._gotAny = false; // the chain emitted a message
+    this._fromPoll = false; // the descriptor woke us
     this._run = this._run.bind(this);
+    this._pump = this._pump.bind(this);
   }
 
   // -------------------------------------------------------- plumbing
@@ -190,8 +207,24 @@ class Socket extends EventEmitter {
     if (this._proxy && what !== 'close') throw new TypeError('Socket is busy: it is in a zmq.proxy()');
   }
 
-  _err(st, what) {
-    return ffi.makeError(st, what, this._h);
+  /**
+   * The error of a failed call: for a libzmq failure, as zeromq.js makes it
+   * (see zmqError), with the library's explanation in `detail` and its
+   * status in `status`; otherwise (no errno: a closed handle, a bad
+   * argument caught by the library) a HypobusError (code 'HB_...').
+   */
+  _err(st, what, address) {
+    const info = ffi.errorInfo(this._h);
+    if (info.status === st && info.errno > 0) {
+      const e = zmqError(info.errno, address);
+      e.status = st;
+      e.operation = what;
+      e.detail = `${what}: ${info.message || ffi.STATUS_NAMES[st]}`;
+      return e;
+    }
+    const e = ffi.makeError(st, what, this._h);
+    if (address !== undefined) e.address = address;
+    return e;
   }
 
   _watch() {
@@ -208,34 +241,109 @@ class Socket extends EventEmitter {
 
   /** After a call that may have made libzmq consume the descriptor's signal: look again soon. */
   _kick() {
-    if (this._reading) {
-      // Inside our own receive loop: it goes on until a receive finds
-      // nothing, which makes libzmq process everything pending, so no
-      // signal can be lost; unless the loop ends otherwise (see _readBatch).
-      this._kickWanted = true;
-      return;
-    }
+    // While a receive chain runs, its next tick receives, and a receive
+    // (until one finds nothing) makes libzmq process everything pending, so
+    // no signal can be lost; the chain's end looks at the rest (_service).
+    if (this._pumping) return;
     if (this._watcher && !this._proxy) this._watcher.kick();
   }
 
   /**
-   * The drain step (see the file's header). Receives first (a receive that
-   * finds nothing has made libzmq process its commands, which quiets the
-   * descriptor); reads the socket's events only when that is not enough:
-   * send-only sockets, queued sends, a monitor, a receive that could not run.
+   * The drain step, from the descriptor or a kick (see the file's header):
+   * receiving sockets start a receive chain (_pump), which takes care of
+   * the rest when it ends; the others look at their events (_service).
    */
   _run(fromPoll) {
     if (this._closed || this._proxy) return;
-    let again = false;
-    let did = false;
-    let clean = false;
+    this._budget = READ_BATCH;
+    if (fromPoll) this._fromPoll = true;
     if (CAN_RECV.has(this._kind) && !this._paused) {
-      const r = this._readBatch();
-      if (r === READ_MORE) again = true;
-      if (r === READ_GOT || r === READ_MORE) did = true;
-      clean = r !== READ_OTHER;
+      if (!this._pumping) {
+        this._pumping = true;
+        this._gotAny = false;
+        process.nextTick(this._pump);
+      }
+      return;
     }
-    if (this._closed) return;
+    this._service(false);
+  }
+
+  /**
+   * One step of the receive chain, in a tick of its own: take one message
+   * and emit it, the next step scheduled first (process.nextTick), so
+   * messages come one per tick as zeromq.js emits them and a listener that
+   * throws loses nothing; a listener that pauses or closes the socket stops
+   * the chain before the next message is taken. After READ_BATCH messages
+   * the chain yields to timers and I/O (setImmediate). It ends on a receive
+   * that finds nothing (libzmq processed its commands: the descriptor is
+   * quiet) or on anything else (the events tell what: _service).
+   *
+   * An exception in a listener is emitted as 'error' when the socket has an
+   * 'error' listener (as v5), else thrown from this tick as an uncaught
+   * exception (as v5's emit and zeromq.js do).
+   */
+  _pump() {
+    this._pumping = false;
+    if (this._closed || this._proxy) return;
+    if (this._paused) {
+      this._service(false);
+      return;
+    }
+    if (this._budget <= 0) {
+      this._watcher.kick(); // the rest on the next turn of the event loop (_run)
+      return;
+    }
+    this._budget--;
+    const h = this._h;
+    let st;
+    for (;;) {
+      st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
+      if (st !== S.HB_BUFFER_TOO_SMALL) break;
+      growRecv(recvN[0], recvTotal[0]);
+    }
+    if (st === S.HB_OK) {
+      const m = this._message(recvN[0], recvTotal[0]);
+      this._gotAny = true;
+      this._pumping = true;
+      process.nextTick(this._pump);
+      try {
+        if (Array.isArray(m)) this.emit('message', ...m);
+        else this.emit('message', m);
+      } catch (err) {
+        if (this.listenerCount('error') === 0) throw err;
+        this.emit('error', err);
+      }
+      return;
+    }
+    if (st === S.HB_TIMEOUT) {
+      this._service(true);
+      return;
+    }
+    if (st === S.HB_INTERRUPTED) {
+      this._watcher.kick(); // a signal ran: go on at the next turn
+      return;
+    }
+    if (st !== S.HB_BUSY && st !== S.HB_STOPPED && st !== S.HB_INVALID_HANDLE) {
+      const e = this._err(st, 'hb_socket_recv');
+      // EFSM: nothing to receive in this state (v5 looked at ZMQ_EVENTS first)
+      if (e.errno !== EFSM) this._emitError(e);
+    }
+    this._service(false);
+  }
+
+  /**
+   * The rest of the drain step, once receiving is done. `clean`: the last
+   * receive found nothing, which quieted the descriptor; the events are read
+   * only when that is not enough: send-only sockets, queued sends, a
+   * monitor, a pause, a receive that could not run.
+   */
+  _service(clean) {
+    if (this._closed || this._proxy) return;
+    const fromPoll = this._fromPoll;
+    this._fromPoll = false;
+    let did = this._gotAny;
+    this._gotAny = false;
+    let again = false;
     if (!clean || this._monitoring || this._out.length > 0 || this._paused) {
       const st = fn.hb_socket_events(this._h, evOut);
       if (st !== S.HB_OK) {
@@ -249,10 +357,9 @@ class Socket extends EventEmitter {
         this._drainEvents();
         did = true;
       }
-      if ((ev & POLLIN) && !this._paused && !this._closed && !again) {
-        if (this._readBatch() === READ_MORE) again = true;
-        did = true;
-      }
+      // A message that came while this call made libzmq process its
+      // commands (the descriptor's signal is used up): receive it.
+      if ((ev & POLLIN) && CAN_RECV.has(this._kind) && !this._paused && !this._closed) again = true;
       if (this._out.length > 0 && !this._paused && !this._closed && (ev & POLLOUT || did || !this._blocked)) {
         this._blocked = false;
         if (this._flushWrites() > 0) again = true;
@@ -267,91 +374,25 @@ class Socket extends EventEmitter {
     if (again && !this._closed) this._watcher.kick();
   }
 
-  /**
-   * Take and emit messages. READ_NONE: nothing was there (libzmq processed
-   * its commands); READ_GOT: messages, then nothing; READ_MORE: the batch
-   * ran out (more may wait); READ_OTHER: the loop ended on something else
-   * (EFSM, a signal, an error): the caller must look at the events.
-   */
-  _readBatch() {
-    const h = this._h;
-    let got = false;
-    this._reading = true;
-    this._kickWanted = false;
-    let r = READ_MORE;
-    try {
-      for (let i = 0; i < READ_BATCH; i++) {
-        if (this._paused || this._closed) {
-          r = READ_OTHER;
-          break;
-        }
-        const st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
-        if (st === S.HB_OK) {
-          got = true;
-          this._emitMessage(recvN[0], recvTotal[0]);
-          continue;
-        }
-        if (st === S.HB_TIMEOUT) {
-          r = got ? READ_GOT : READ_NONE;
-          break;
-        }
-        if (st === S.HB_BUFFER_TOO_SMALL) {
-          growRecv(recvN[0], recvTotal[0]);
-          i--;
-          continue;
-        }
-        r = READ_OTHER;
-        if (st === S.HB_INTERRUPTED) {
-          // a signal ran: go on at the next turn
-          this._kickWanted = true;
-          break;
-        }
-        if (st === S.HB_BUSY || st === S.HB_STOPPED || st === S.HB_INVALID_HANDLE) break;
-        const e = this._err(st, 'hb_socket_recv');
-        if (e.errno === EFSM) break; // nothing to receive in this state (v5 looked at ZMQ_EVENTS first)
-        this._emitError(e);
-        break;
-      }
-    } finally {
-      this._reading = false;
-    }
-    if (r !== READ_NONE && r !== READ_GOT && this._kickWanted) this._kick();
-    this._kickWanted = false;
-    return r;
-  }
-
-  _emitMessage(n, total) {
+  /** The message just received into the shared buffers: a Buffer, or an array of frames. */
+  _message(n, total) {
     // One copy per message out of the shared buffer; the frames are views of it.
     const all = Buffer.allocUnsafe(total);
     recvBuf.copy(all, 0, 0, total);
-    try {
-      if (n === 1) {
-        this.emit('message', all);
-        return;
-      }
-      const frames = new Array(n);
-      let off = 0;
-      for (let i = 0; i < n; i++) {
-        const sz = recvSizes[2 * i];
-        frames[i] = all.subarray(off, off + sz);
-        off += sz;
-      }
-      this.emit('message', ...frames);
-    } catch (err) {
-      // As v5: an exception in a message listener becomes an 'error' event.
-      this._emitError(err);
+    if (n === 1) return all;
+    const frames = new Array(n);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const sz = recvSizes[2 * i];
+      frames[i] = all.subarray(off, off + sz);
+      off += sz;
     }
+    return frames;
   }
 
+  /** Emit 'error' on a later tick (thrown as an uncaught exception if nobody listens, as zeromq.js). */
   _emitError(err) {
-    if (this.listenerCount('error') > 0) {
-      this.emit('error', err);
-      return;
-    }
-    // No listener: throw it as an uncaught exception, outside our loop, as v5's emit did.
-    process.nextTick(() => {
-      throw err;
-    });
+    process.nextTick(() => this.emit('error', err));
   }
 
   // -------------------------------------------------------- sending
@@ -471,7 +512,9 @@ class Socket extends EventEmitter {
       return false;
     }
     if (cbs) {
-      for (const cb of cbs) cb.call(this, e);
+      process.nextTick(() => {
+        for (const cb of cbs) cb.call(this, e);
+      });
     } else {
       this._emitError(e);
     }
@@ -524,7 +567,7 @@ class Socket extends EventEmitter {
     const n = [0];
     // (A signal during the bind is retried by the library: it never fails with EINTR.)
     const st = fn.hb_socket_bind(this._h, addr, eventAddr, eventAddr.length, n);
-    if (st !== S.HB_OK && st !== S.HB_BUFFER_TOO_SMALL) throw this._err(st, `bind(${addr})`);
+    if (st !== S.HB_OK && st !== S.HB_BUFFER_TOO_SMALL) throw this._err(st, `bind(${addr})`, addr);
     this._endpoints++;
     this._watch();
     this._updateRef();
@@ -565,7 +608,7 @@ class Socket extends EventEmitter {
 
   _unbind(addr) {
     const st = fn.hb_socket_unbind(this._h, addr);
-    if (st !== S.HB_OK) throw this._err(st, `unbind(${addr})`);
+    if (st !== S.HB_OK) throw this._err(st, `unbind(${addr})`, addr);
     if (this._endpoints > 0) this._endpoints--;
     this._updateRef();
     this._kick();
@@ -582,7 +625,7 @@ class Socket extends EventEmitter {
     if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
     this._live('connect');
     const st = fn.hb_socket_connect(this._h, addr);
-    if (st !== S.HB_OK) throw this._err(st, `connect(${addr})`);
+    if (st !== S.HB_OK) throw this._err(st, `connect(${addr})`, addr);
     this._endpoints++;
     this._watch();
     this._updateRef();
@@ -594,7 +637,7 @@ class Socket extends EventEmitter {
     if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
     this._live('disconnect');
     const st = fn.hb_socket_disconnect(this._h, addr);
-    if (st !== S.HB_OK) throw this._err(st, `disconnect(${addr})`);
+    if (st !== S.HB_OK) throw this._err(st, `disconnect(${addr})`, addr);
     if (this._endpoints > 0) this._endpoints--;
     this._updateRef();
     this._kick();
@@ -764,7 +807,7 @@ class Socket extends EventEmitter {
       const name = C.events[id];
       if (!name) continue;
       const addr = eventAddr.toString('utf8', 0, eventAddrLen[0]);
-      const error = (id === 16 || id === 64 || id === 256) ? systemError(value) : undefined;
+      const error = (id === 16 || id === 64 || id === 256) ? zmqError(value, addr) : undefined;
       try {
         this.emit(name, value, addr, error);
       } catch (err) {

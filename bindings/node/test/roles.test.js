@@ -216,7 +216,8 @@ test('failover: the backup takes over when the primary stops, and hands back', a
     await waitFor(() => primary.isActive(), 5000, 'the primary active');
     await waitFor(() => backup.stats().peerHeartbeats > 2, 5000, 'the backup hearing the primary');
     assert.strictEqual(backup.isActive(), false);
-    assert.ok(pStates.some((e) => e.active && typeof e.reason === 'string' && e.atMs > 1e12), JSON.stringify(pStates));
+    // isActive() reads the library now; the 'state' event comes with the watcher's next drain
+    await waitFor(() => pStates.some((e) => e.active && typeof e.reason === 'string' && e.atMs > 1e12), 5000, `the primary's 'state' event (${JSON.stringify(pStates)})`);
     await assert.rejects(primary.handback(500), (e) => e.code === 'HB_CONFIG');
     const takeover = once(backup, 'active', 5000);
     const t0 = Date.now();

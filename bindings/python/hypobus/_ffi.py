@@ -274,6 +274,11 @@ FUNCTIONS = [
     ("hb_socket_monitor_endpoint", [V, c_char_p, c_int32]),
     ("hb_poll", [V, c_size_t, c_int32, V]),
     ("hb_wait_any", [V, c_size_t, c_int32, V]),
+    # ABI 1.2: libzmq's texts and capabilities, the process context's options
+    ("hb_strerror", [c_int32, V, c_size_t, V]),
+    ("hb_zmq_has", [c_char_p, V]),
+    ("hb_context_set", [c_int32, c_int32]),
+    ("hb_context_get", [c_int32, V]),
     ("hb_task_broker_new", [V, V]),
     ("hb_task_broker_endpoint", [V, c_int32, V, c_size_t, V]),
     ("hb_task_broker_stats", [V, V]),

@@ -34,6 +34,14 @@ const router = zmq.socket('router');
 const dealer = zmq.socket('dealer');
 const p: zmq.ZmqProxy = zmq.proxy(router, dealer);
 console.log(p.stats().to_backend_msgs);
+req.on('error', (e: Error) => {
+  if (zmq.isFullError(e)) console.log(e.code, e.errno, e.address, e.detail);
+});
+zmq.Context.setMaxSockets(256);
+const maxSockets: number = zmq.Context.getMaxSockets() + zmq.context.maxSocketsLimit;
+zmq.context.blocky = false;
+const curve: boolean = zmq.capability.curve;
+console.log(maxSockets, curve, zmq.Context.getMaxThreads());
 req.close();
 
 async function lab(): Promise<void> {
