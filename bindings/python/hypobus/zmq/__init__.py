@@ -44,9 +44,14 @@ def zmq_errno():
 
 
 def has(capability):
-    """zmq.has: whether this libzmq offers a transport or feature ("ipc",
-    "tcp", "inproc"; not "curve", "pgm", "norm", "gssapi", "draft" ...)."""
-    return capability in ("ipc", "tcp", "inproc")
+    """zmq.has: libzmq's zmq_has() for the libzmq inside libhypobus
+    ("ipc", "pgm", "tipc", "norm", "curve", "gssapi", "draft"; any other
+    name is False, as in libzmq)."""
+    import ctypes
+    out = ctypes.c_int32()
+    name = capability.encode() if isinstance(capability, str) else bytes(capability)
+    _ffi.check(_ffi.F.hb_zmq_has(name, ctypes.byref(out)))
+    return bool(out.value)
 
 
 def curve_keypair():
