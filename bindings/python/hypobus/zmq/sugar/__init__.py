@@ -730,7 +730,8 @@ class Socket:
         if base is None:
             _live[h] = self
         ctx = ctx_or_socket
-        if isinstance(ctx, Context) and not ctx._add_socket(self):
+        # A shadow is another handle on a socket its context already counts (term() waits for that one).
+        if base is None and isinstance(ctx, Context) and not ctx._add_socket(self):
             if base is None:
                 self._closed = True
                 F.hb_socket_free(h)
