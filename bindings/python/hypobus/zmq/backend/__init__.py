@@ -10,9 +10,10 @@ from ..constants import IPC_PATH_MAX_LEN
 
 
 def zmq_errno():
-    """The errno of the last failure of this thread (libzmq's zmq_errno())."""
-    import ctypes
-    return ctypes.get_errno()
+    """The errno of this thread's last failed library call (hb_error_info;
+    0 when it carried none), as libzmq's zmq_errno() for its calls."""
+    from ... import _ffi
+    return _ffi.error_info(None)[1] or 0
 
 
 def has(capability):
