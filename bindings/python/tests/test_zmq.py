@@ -553,6 +553,54 @@ def test_monitor_socket_in_a_poller_and_its_reader_closed_first(ctx):
     assert time.monotonic() - t0 < 1
 
 
+def test_a_forked_child_leaves_the_parents_sockets_and_context_alone():
+    # As pyzmq (which records the pid): in a forked child, the parent's
+    # sockets and context are only marked closed, the library is not called
+    # for them; Context.instance() is a new one; the child's own sockets work.
+    from hypobus import _ffi
+    parent_ctx = zmq.Context.instance()
+    a, b = pair(parent_ctx, zmq.PAIR, zmq.PAIR)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            freed = []
+            real_free = _ffi.F.hb_socket_free
+            _ffi.F.hb_socket_free = lambda h: freed.append(h) or real_free(h)
+            inherited = a.underlying
+            child_ctx = zmq.Context.instance()
+            a.close()
+            del b
+            import gc
+            gc.collect()                     # b's __del__ too
+            parent_ctx.term()                # returns at once: nothing of it is the child's
+            x, y = pair(child_ctx, zmq.PAIR, zmq.PAIR, "inproc://forked-child")
+            x.send(b"mine")
+            y.rcvtimeo = 5000
+            ok = (child_ctx is not parent_ctx and a.closed and parent_ctx.closed and y.recv() == b"mine"
+                  and inherited not in freed and len(freed) == 0)
+            x.close()
+            y.close()
+            ok = ok and len(freed) == 2      # the child's own sockets are freed
+            child_ctx.term()
+            os.write(w, b"ok" if ok else repr((freed, inherited)).encode()[:200])
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        got = f.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0 and got == b"ok", got
+    assert not a.closed and not parent_ctx.closed
+    a.send(b"still the parent's")
+    b.rcvtimeo = 5000
+    assert b.recv() == b"still the parent's"
+    a.close()
+    b.close()
+
+
 def test_threads_each_with_their_socket(ctx):
     pull = ctx.socket(zmq.PULL)
     pull.bind(EP)
