@@ -113,7 +113,7 @@
 /**
  * Minor version of the C ABI: grows when functions or struct fields are added.
  */
-#define HB_ABI_VERSION_MINOR 2
+#define HB_ABI_VERSION_MINOR 3
 
 /**
  * Every text the library writes (an answer, an error reason, an event
@@ -2662,7 +2662,11 @@ hb_status hb_op_pull_free(hb_op_pull *p);
  * socket closed instead. The proxy never waits on a full destination: a
  * message with no room (e.g. a DEALER with no worker yet) waits in the
  * proxy until there is room, and nothing more is read in that direction
- * meanwhile. A message kept by a too-small `hb_socket_recv` is forwarded first.
+ * meanwhile. The same for the capture, as in `zmq_proxy`, where the copy is
+ * sent first: a copy the capture has no room for (a PUSH with no peer yet,
+ * a full one) is held and nothing more is read either way until the
+ * capture takes it (a PUB capture never refuses: it drops at its HWM). A
+ * message kept by a too-small `hb_socket_recv` is forwarded first.
  *
  * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out`, `frontend` or `backend`
  * NULL, the same socket twice); `HB_INVALID_HANDLE`; `HB_BUSY` (a socket
@@ -2753,7 +2757,10 @@ hb_status hb_socket_new(int32_t type, hb_socket **out);
  * monitor stops. A socket that a proxy runs is closed when the proxy stops.
  * NULL is a no-op.
  *
- * Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits.
+ * Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits, except
+ * in libzmq's send of `HB_EVENT_MONITOR_STOPPED` to the reader of a monitor
+ * started by `hb_socket_monitor_endpoint` (no wait with the reader that
+ * function describes).
  */
 hb_status hb_socket_free(hb_socket *s);
 
@@ -3074,6 +3081,43 @@ hb_status hb_socket_next_event(const hb_socket *s,
                                char *addr,
                                size_t len,
                                size_t *out_len);
+
+/**
+ * Start libzmq's socket monitor on the caller's `endpoint` (pyzmq's
+ * `socket.monitor(addr, events)`, libzmq's `zmq_socket_monitor`): libzmq
+ * binds a PAIR socket at `endpoint` (an `inproc://` address) and sends
+ * each event in `events` (`HB_EVENT_*` bits or'ed) to it as two frames,
+ * libzmq's v1 format: 6 bytes (event as uint16, value as uint32, both
+ * little-endian on the platforms served) and the endpoint it is about.
+ * `endpoint` NULL stops the monitor (libzmq first sends
+ * `HB_EVENT_MONITOR_STOPPED` if `events` had it). A running monitor of
+ * either kind is replaced (events of an `hb_socket_monitor` already queued
+ * stay readable with `hb_socket_next_event`); `hb_socket_monitor` in turn
+ * replaces this one. Freeing the socket stops it (in the freeing call).
+ *
+ * The reader is the caller's: libzmq sends the events with a blocking
+ * send, on its I/O thread (shared by every socket of the process) for
+ * most of them. Connect an inproc `HB_PAIR` socket with `HB_RCVHWM` 0 to
+ * `endpoint` BEFORE this call (an inproc connect may come before the
+ * bind; the pipe is then unbounded from the first event on, so no send
+ * ever waits) and keep it open until the monitor is stopped or the socket
+ * freed (an inproc pipe ends with its bind side: connect a reader anew
+ * before each start). A reader with a bounded pipe that is not read, or
+ * none at all, stalls libzmq's I/O thread, as with libzmq itself; and
+ * `hb_socket_free` then waits in that send (it stops the monitor in the
+ * call, rather than leaving the send to libzmq's reaper thread).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (bits beyond `HB_EVENT_ALL`, an
+ * endpoint that is not UTF-8); `HB_ZMQ` (libzmq's errno:
+ * `EPROTONOSUPPORT` for an endpoint that is not `inproc://`,
+ * `EADDRINUSE`, `EINVAL`); `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread;
+ * waits for nothing of its own: starting never waits, and stopping waits
+ * only in libzmq's blocking send of `HB_EVENT_MONITOR_STOPPED`, i.e. not
+ * at all with the reader described above.
+ *
+ * Since ABI 1.3.
+ */
+hb_status hb_socket_monitor_endpoint(const hb_socket *s, const char *endpoint, int32_t events);
 
 /**
  * Start a task broker: bind its frontend (clients) and backend (workers),

@@ -13,7 +13,9 @@
 //! The loop never blocks on a send: a message the other side has no room
 //! for (a DEALER with no peer yet, a full HWM) is held, the loop waits for
 //! room on that side, and reads nothing more in that direction meanwhile,
-//! so nothing is lost and a stop is never stuck behind a full queue.
+//! so nothing is lost and a stop is never stuck behind a full queue. A copy
+//! the capture socket has no room for is held the same way (nothing more
+//! is read until the capture takes it): `zmq_proxy` waits in that send.
 
 use crate::runner::{Poke, Runner, StopSignal, STOP};
 use crate::socket::{Socket, SocketError, ZMQ_DONTWAIT, ZMQ_SNDMORE};
@@ -285,16 +287,52 @@ fn read(src: *mut c_void, p: &mut Pending) -> Result<bool, SocketError> {
     Ok(true)
 }
 
-/// Send a copy of every frame of `p` to the capture socket (never waits; a
-/// capture that cannot keep up loses copies, not messages).
-fn capture(cap: *mut c_void, p: &mut Pending) {
-    for i in 0..p.n {
-        let more = i + 1 < p.n;
-        let mut c = Msg::from_slice(p.frames[i].bytes());
+/// A copy for the capture socket that found no room (a PUSH capture with
+/// no peer yet, a full one): libzmq's `zmq_proxy` waits in its send of the
+/// copy; this loop holds the copy instead, reads nothing more until the
+/// capture takes it (waiting for room on the capture), and stays stoppable.
+#[derive(Default)]
+struct CapHeld {
+    frames: Vec<Msg>,
+}
+
+impl CapHeld {
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+/// Send `frames` to the capture socket: `Ok` when it took them (or when it
+/// dropped them in the middle of a message, as libzmq does when its peer
+/// goes), `Err(frames)` when the first frame found no room.
+fn capture_send(cap: *mut c_void, mut frames: Vec<Msg>) -> Result<(), Vec<Msg>> {
+    let n = frames.len();
+    for i in 0..n {
+        let more = i + 1 < n;
         // SAFETY: the proxy thread owns the capture socket.
-        if unsafe { c.send(cap, ZMQ_DONTWAIT | if more { ZMQ_SNDMORE } else { 0 }) }.is_err() {
-            return;
+        if let Err(e) = unsafe { frames[i].send(cap, ZMQ_DONTWAIT | if more { ZMQ_SNDMORE } else { 0 }) } {
+            if i == 0 && e == libc::EAGAIN {
+                return Err(frames);
+            }
+            return Ok(());
         }
+    }
+    Ok(())
+}
+
+/// Send a copy of every frame of `p` to the capture socket; a copy that
+/// finds no room is held (see [`CapHeld`]).
+fn capture(cap: *mut c_void, p: &mut Pending, held: &mut CapHeld) {
+    let copies: Vec<Msg> = p.frames[..p.n].iter_mut().map(|f| Msg::from_slice(f.bytes())).collect();
+    if let Err(frames) = capture_send(cap, copies) {
+        held.frames = frames;
+    }
+}
+
+/// Try again to hand a held copy to the capture socket.
+fn capture_flush(cap: *mut c_void, held: &mut CapHeld) {
+    if let Err(frames) = capture_send(cap, std::mem::take(&mut held.frames)) {
+        held.frames = frames;
     }
 }
 
@@ -326,17 +364,21 @@ fn send(dst: *mut c_void, p: &mut Pending) -> Result<Sent, SocketError> {
 }
 
 /// Forward up to [`BATCH`] messages in one direction.
-fn pump(d: &mut Dir, cap: Option<*mut c_void>, sh: &Shared) -> Result<(), SocketError> {
+fn pump(d: &mut Dir, cap: Option<*mut c_void>, held: &mut CapHeld, sh: &Shared) -> Result<(), SocketError> {
     for _ in 0..BATCH {
         if sh.paused.load(Ordering::SeqCst) {
             return Ok(());
         }
         if d.pend.n == 0 {
+            if !held.is_empty() {
+                // The capture has not taken the last copy yet: read nothing more.
+                return Ok(());
+            }
             if !read(d.src, &mut d.pend)? {
                 return Ok(());
             }
             if let Some(c) = cap {
-                capture(c, &mut d.pend);
+                capture(c, &mut d.pend, held);
             }
         }
         let bytes = d.pend.bytes;
@@ -368,6 +410,7 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
     // A message kept by a too-small receive before the proxy took the socket goes first.
     let mut fwd = Dir { src: f, dst: b, pend: pending_from(s.frontend.take_kept()), msgs: &sh.to_backend_msgs, bytes: &sh.to_backend_bytes };
     let mut bwd = Dir { src: b, dst: f, pend: pending_from(s.backend.take_kept()), msgs: &sh.to_frontend_msgs, bytes: &sh.to_frontend_bytes };
+    let mut held = CapHeld::default();
     let monitors = s.frontend.monitoring() || s.backend.monitoring();
     let mut next_drain = Instant::now() + Duration::from_secs(1);
     loop {
@@ -384,14 +427,22 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
         } else {
             let mut fe = zmq::PollEvents::empty();
             let mut be = zmq::PollEvents::empty();
-            // Read a direction only when its last message went on; else wait for room.
-            if fwd.pend.n == 0 { fe |= zmq::POLLIN } else { be |= zmq::POLLOUT }
-            if bwd.pend.n == 0 { be |= zmq::POLLIN } else { fe |= zmq::POLLOUT }
+            // Read a direction only when its last message went on (and the
+            // capture took its copy); else wait for room.
+            let read_ok = held.is_empty();
+            if fwd.pend.n == 0 { if read_ok { fe |= zmq::POLLIN } } else { be |= zmq::POLLOUT }
+            if bwd.pend.n == 0 { if read_ok { be |= zmq::POLLIN } } else { fe |= zmq::POLLOUT }
             (fe, be)
         };
-        let mut items = [s.frontend.zmq().as_poll_item(fe), s.backend.zmq().as_poll_item(be), stop.sock.as_poll_item(zmq::POLLIN)];
+        let ce = if held.is_empty() || paused { zmq::PollEvents::empty() } else { zmq::POLLOUT };
+        let mut items = vec![s.frontend.zmq().as_poll_item(fe), s.backend.zmq().as_poll_item(be), stop.sock.as_poll_item(zmq::POLLIN)];
+        if let Some(c) = s.capture.as_ref() {
+            items.push(c.zmq().as_poll_item(ce));
+        }
         zmq::poll(&mut items, timeout).map_err(|e| zerr(e.to_raw(), "proxy poll"))?;
         let (fr, br, cr) = (items[0].get_revents(), items[1].get_revents(), items[2].is_readable());
+        let capw = items.get(3).is_some_and(|i| i.is_writable());
+        drop(items);
         if cr {
             if stop.command() == STOP {
                 return Ok(());
@@ -399,11 +450,15 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
             continue;
         }
         let _g = sh.gate.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (true, Some(c)) = (capw, cap) {
+            // The held copy goes; the next poll sees what waits to be read.
+            capture_flush(c, &mut held);
+        }
         if fr.contains(zmq::POLLIN) || br.contains(zmq::POLLOUT) {
-            pump(&mut fwd, cap, sh)?;
+            pump(&mut fwd, cap, &mut held, sh)?;
         }
         if br.contains(zmq::POLLIN) || fr.contains(zmq::POLLOUT) {
-            pump(&mut bwd, cap, sh)?;
+            pump(&mut bwd, cap, &mut held, sh)?;
         }
     }
 }

@@ -199,8 +199,8 @@ const fn o(id: i32, name: &'static str, ty: OptType, get: bool, set: bool) -> Op
 
 use OptType::{Bytes, Int, Int64, Key, Str, Uint64};
 
-/// The options of libzmq 4.3 (stable API), by number. `IDENTITY` is
-/// `ROUTING_ID` (5).
+/// The options of libzmq 4.3 (stable API, and the four non-draft ones
+/// zmq.h lists with its drafts), by number. `IDENTITY` is `ROUTING_ID` (5).
 pub static OPTIONS: &[OptInfo] = &[
     o(4, "AFFINITY", Uint64, true, true),
     o(5, "ROUTING_ID", Bytes, true, true),
@@ -269,6 +269,12 @@ pub static OPTIONS: &[OptInfo] = &[
     o(84, "MULTICAST_MAXTPDU", Int, true, true),
     o(89, "USE_FD", Int, true, true),
     o(92, "BINDTODEVICE", Str, true, true),
+    // Outside zmq.h's stable section, but built into every libzmq 4.3
+    // (options.cpp handles them without ZMQ_BUILD_DRAFT_API); pyzmq reads them.
+    o(93, "ZAP_ENFORCE_DOMAIN", Int, true, true),
+    o(94, "LOOPBACK_FASTPATH", Int, true, true),
+    o(95, "METADATA", Str, false, true),
+    o(96, "MULTICAST_LOOP", Int, true, true),
 ];
 
 /// The table entry of option `id`, or `None` for a number libzmq 4.3 does not know.
@@ -359,6 +365,9 @@ pub struct Socket {
     kept_n: usize,
     kept_total: usize,
     monitor: Option<Monitor>,
+    /// Whether a monitor started by [`Socket::monitor_endpoint`] runs
+    /// (its events go to the caller's endpoint, not to our queue).
+    ext_monitor: bool,
     /// An epoll set holding the monitor pipe's descriptor while a monitor
     /// runs: one descriptor that stays the same across monitor restarts.
     mon_ep: OwnedFd,
@@ -405,6 +414,7 @@ impl Socket {
             kept_n: 0,
             kept_total: 0,
             monitor: None,
+            ext_monitor: false,
             // SAFETY: a fresh descriptor that nothing else owns.
             mon_ep: unsafe { OwnedFd::from_raw_fd(ep) },
             events: VecDeque::new(),
@@ -847,6 +857,7 @@ impl Socket {
             return Err(SocketError::invalid(format!("bad event mask {mask:#x}: ZMQ_EVENT_* bits only (0x1..0xFFFF; 0 stops)")));
         }
         self.stop_monitor();
+        self.stop_ext_monitor();
         if mask == 0 {
             return Ok(());
         }
@@ -903,6 +914,56 @@ impl Socket {
             unsafe { libc::epoll_ctl(self.mon_ep.as_raw_fd(), libc::EPOLL_CTL_DEL, m.fd, std::ptr::null_mut()) };
             drop(m.pair);
         }
+    }
+
+    /// Start libzmq's socket monitor on the caller's `endpoint` (an
+    /// `inproc://` address that libzmq binds a PAIR to, events as two
+    /// frames: libzmq's v1 format), reporting the events in `mask`; `None`
+    /// stops it (libzmq sends `ZMQ_EVENT_MONITOR_STOPPED` first if the mask
+    /// had it). Replaces a running monitor of either kind (events of a
+    /// pull-style one already queued stay readable).
+    ///
+    /// libzmq sends the events with a blocking send, on its I/O thread for
+    /// most of them: the caller must have a reader that takes them
+    /// without bound, best an inproc PAIR with `RCVHWM` 0 connected to
+    /// `endpoint` *before* this call (an inproc connect may precede the
+    /// bind; the pipe is then unbounded from the first event on), kept
+    /// until the monitor stops.
+    pub fn monitor_endpoint(&mut self, endpoint: Option<&str>, mask: i32) -> Result<()> {
+        if mask & !EVENT_ALL != 0 {
+            return Err(SocketError::invalid(format!("bad event mask {mask:#x}: ZMQ_EVENT_* bits only (0x1..0xFFFF)")));
+        }
+        let c = match endpoint {
+            Some(ep) => Some(cstring(ep, "monitor endpoint")?),
+            None => None,
+        };
+        self.stop_monitor();
+        let Some(c) = c else {
+            self.stop_ext_monitor();
+            return Ok(());
+        };
+        // SAFETY: live socket, NUL-terminated endpoint. libzmq stops a
+        // monitor still running on another endpoint first.
+        if unsafe { zsys::zmq_socket_monitor(self.raw(), c.as_ptr(), mask) } != 0 {
+            let e = zsys::errno();
+            // A failed start leaves no monitor behind (libzmq stopped the old one).
+            self.ext_monitor = false;
+            return Err(SocketError::zmq(e, &format!("zmq_socket_monitor({})", c.to_string_lossy())));
+        }
+        self.ext_monitor = true;
+        Ok(())
+    }
+
+    fn stop_ext_monitor(&mut self) {
+        if self.ext_monitor {
+            zsys::stop_monitor(&mut self.sock);
+            self.ext_monitor = false;
+        }
+    }
+
+    /// Whether a monitor started by [`Socket::monitor_endpoint`] runs.
+    pub fn monitoring_endpoint(&self) -> bool {
+        self.ext_monitor
     }
 
     /// Whether a monitor runs.
@@ -971,6 +1032,11 @@ impl Drop for Socket {
     fn drop(&mut self) {
         // The monitor must stop before its reading PAIR goes away.
         self.stop_monitor();
+        // An endpoint monitor stops here too, on the caller's thread while
+        // the caller's reader is still there, rather than in libzmq's reaper
+        // thread after zmq_close (whose blocking send of MONITOR_STOPPED
+        // would wait forever there once the reader is gone).
+        self.stop_ext_monitor();
     }
 }
 

@@ -743,6 +743,98 @@ fn a_flood_of_events_never_stalls_the_io_thread() {
     free(b);
 }
 
+/// A monitor event as libzmq's v1 format puts it on the reader: (event, value, endpoint).
+fn v1_event(m: &[Vec<u8>]) -> (i32, u32, String) {
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert_eq!(m[0].len(), 6);
+    let ev = i32::from(u16::from_le_bytes([m[0][0], m[0][1]]));
+    let v = u32::from_le_bytes([m[0][2], m[0][3], m[0][4], m[0][5]]);
+    (ev, v, String::from_utf8(m[1].clone()).unwrap())
+}
+
+fn monitor_endpoint(s: S, ep: Option<&str>, events: i32) -> HbStatus {
+    let c = ep.map(|e| CString::new(e).unwrap());
+    hb_socket_monitor_endpoint(s, c.as_ref().map_or(null(), |c| c.as_ptr()), events)
+}
+
+#[test]
+fn monitor_on_an_endpoint_feeds_an_unbounded_reader() {
+    // The reader connects first, with RCVHWM 0: its pipe is unbounded from
+    // the first event on, so libzmq's sends never wait on it.
+    let ep = "inproc://hb-test-monitor-endpoint";
+    let reader = new(HB_PAIR);
+    assert_eq!(hb_socket_setopt_int(reader, HB_RCVHWM, 0), HB_OK);
+    connect(reader, ep);
+    let server = new(HB_REP);
+    assert_eq!(monitor_endpoint(server, Some(ep), 0x10000), HB_INVALID_ARGUMENT);
+    assert_eq!(monitor_endpoint(server, Some("tcp://127.0.0.1:5999"), HB_EVENT_ALL), HB_ZMQ);
+    assert_eq!(serr(server).1, libc::EPROTONOSUPPORT, "{:?}", serr(server));
+    assert_eq!(monitor_endpoint(server, Some(ep), HB_EVENT_ALL), HB_OK);
+    let bound = bind(server, "tcp://127.0.0.1:*");
+    let (e, _, a) = v1_event(&recv_ok(reader));
+    assert_eq!((e, a.as_str()), (HB_EVENT_LISTENING, bound.as_str()));
+    // A flood nobody reads for a while: a client reconnecting every ms to a
+    // dead port; the other sockets keep working and no event is lost.
+    let noisy = new(HB_DEALER);
+    assert_eq!(hb_socket_setopt_int(noisy, HB_RECONNECT_IVL, 1), HB_OK);
+    assert_eq!(hb_socket_setopt_int(noisy, HB_RECONNECT_IVL_MAX, 1), HB_OK);
+    let noisy_ep = "inproc://hb-test-monitor-endpoint-noisy";
+    let noisy_reader = new(HB_PAIR);
+    assert_eq!(hb_socket_setopt_int(noisy_reader, HB_RCVHWM, 0), HB_OK);
+    connect(noisy_reader, noisy_ep);
+    assert_eq!(monitor_endpoint(noisy, Some(noisy_ep), HB_EVENT_CONNECT_RETRIED | HB_EVENT_MONITOR_STOPPED), HB_OK);
+    let port = hypobus::net::free_port().unwrap();
+    connect(noisy, &format!("tcp://127.0.0.1:{port}"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let client = new(HB_REQ);
+    connect(client, &bound);
+    send_ok(client, &[b"ping"]);
+    assert_eq!(recv_ok(server), frames(&["ping"]));
+    let mut retried = 0;
+    loop {
+        let (e, _, _) = v1_event(&recv_ok(noisy_reader));
+        if e == HB_EVENT_MONITOR_STOPPED {
+            break;
+        }
+        assert_eq!(e, HB_EVENT_CONNECT_RETRIED);
+        retried += 1;
+        if retried == 100 {
+            // Stopping sends MONITOR_STOPPED (in the mask) after what is queued.
+            assert_eq!(monitor_endpoint(noisy, None, 0), HB_OK);
+        }
+    }
+    assert!(retried >= 100, "{retried} retries");
+    // The server's reader saw the client come in.
+    let t = Instant::now();
+    loop {
+        let (e, _, _) = v1_event(&recv_ok(reader));
+        if e == HB_EVENT_ACCEPTED {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5));
+    }
+    // hb_socket_monitor replaces an endpoint monitor: MONITOR_STOPPED on the old reader.
+    assert_eq!(hb_socket_monitor(server, HB_EVENT_ALL), HB_OK);
+    let t = Instant::now();
+    while v1_event(&recv_ok(reader)).0 != HB_EVENT_MONITOR_STOPPED {
+        assert!(t.elapsed() < Duration::from_secs(5));
+    }
+    // ... and this one replaces it back (an inproc pipe ends with its bind
+    // side, and libzmq releases the old name in the background: each start
+    // takes a fresh endpoint and a reader connected anew); freeing the
+    // socket stops it, in the free, while the reader is still there.
+    let ep2 = "inproc://hb-test-monitor-endpoint-2";
+    let reader2 = new(HB_PAIR);
+    assert_eq!(hb_socket_setopt_int(reader2, HB_RCVHWM, 0), HB_OK);
+    connect(reader2, ep2);
+    assert_eq!(monitor_endpoint(server, Some(ep2), HB_EVENT_MONITOR_STOPPED), HB_OK, "{:?}", serr(server));
+    free(server);
+    assert_eq!(v1_event(&recv(reader2, 0).expect("MONITOR_STOPPED queued by the free")).0, HB_EVENT_MONITOR_STOPPED);
+    for s in [client, noisy, noisy_reader, reader, reader2] {
+        free(s);
+    }
+}
+
 // ------------------------------------------------------------ proxy
 
 fn stats(p: *mut HbProxy) -> HbProxyStats {
@@ -901,6 +993,51 @@ fn proxy_router_dealer_broker_with_req_clients_and_rep_workers() {
         free(sock(c));
     }
     for s in [front, back, capture, cap_reader] {
+        free(s);
+    }
+}
+
+#[test]
+fn proxy_holds_a_copy_the_capture_has_no_room_for() {
+    // A PUSH capture with no peer yet: as zmq_proxy (which waits in that
+    // send), the copy is held and nothing more is read until it goes; the
+    // proxy still stops at once.
+    let front = new(HB_PULL);
+    let back = new(HB_PUSH);
+    let capture = new(HB_PUSH);
+    let fe = bind(front, "tcp://127.0.0.1:*");
+    let be = bind(back, "tcp://127.0.0.1:*");
+    let ce = bind(capture, "tcp://127.0.0.1:*");
+    let client = new(HB_PUSH);
+    let sink = new(HB_PULL);
+    connect(client, &fe);
+    connect(sink, &be);
+    let mut p = null_mut();
+    assert_eq!(hb_proxy_new(front, back, capture, &mut p), HB_OK);
+    send_ok(client, &[b"one"]);
+    send_ok(client, &[b"two"]);
+    assert_eq!(recv(sink, 5000), Ok(frames(&["one"])), "the message itself goes on");
+    assert_eq!(recv(sink, 300), Err(HB_TIMEOUT), "the next waits for the capture");
+    let tap = new(HB_PULL);
+    connect(tap, &ce);
+    assert_eq!(recv(tap, 5000), Ok(frames(&["one"])), "tap one");
+    assert_eq!(recv(sink, 5000), Ok(frames(&["two"])), "sink two");
+    assert_eq!(recv(tap, 5000), Ok(frames(&["two"])), "tap two");
+    // The capture's peer goes: copies are held again (once libzmq notices),
+    // the proxy runs on, and a stop is not stuck behind a held copy.
+    free(tap);
+    for m in ["three", "four", "five"] {
+        send_ok(client, &[m.as_bytes()]);
+    }
+    assert_eq!(recv(sink, 5000), Ok(frames(&["three"])), "sink three");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(stats(p).running, 1, "the proxy runs on");
+    let t = Instant::now();
+    assert_eq!(hb_proxy_stop(p), HB_OK);
+    assert_eq!(hb_proxy_wait(p, 5000), HB_OK);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(hb_proxy_free(p), HB_OK);
+    for s in [front, back, capture, client, sink] {
         free(s);
     }
 }

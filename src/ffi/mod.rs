@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 /// must not use this library (see `hb_abi_version`).
 pub const HB_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: grows when functions or struct fields are added.
-pub const HB_ABI_VERSION_MINOR: u32 = 2;
+pub const HB_ABI_VERSION_MINOR: u32 = 3;
 /// Every text the library writes (an answer, an error reason, an event
 /// reason, a request's value, a log line) is shorter than this many bytes,
 /// NUL included: a buffer of `HB_TEXT_MAX` bytes always fits.

@@ -72,7 +72,11 @@ type SockSlot = Arc<Slot<HbSocket>>;
 /// socket closed instead. The proxy never waits on a full destination: a
 /// message with no room (e.g. a DEALER with no worker yet) waits in the
 /// proxy until there is room, and nothing more is read in that direction
-/// meanwhile. A message kept by a too-small `hb_socket_recv` is forwarded first.
+/// meanwhile. The same for the capture, as in `zmq_proxy`, where the copy is
+/// sent first: a copy the capture has no room for (a PUSH with no peer yet,
+/// a full one) is held and nothing more is read either way until the
+/// capture takes it (a PUB capture never refuses: it drops at its HWM). A
+/// message kept by a too-small `hb_socket_recv` is forwarded first.
 ///
 /// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`out`, `frontend` or `backend`
 /// NULL, the same socket twice); `HB_INVALID_HANDLE`; `HB_BUSY` (a socket

@@ -18,7 +18,7 @@
 //! next pokes.
 
 use super::{deadline, ffi_entry, free, get, lock, register, str_arg, wait_until, Common, Failure, FfiResult, HbStatus, Look, Object, Out, Slot, Step, StrOut, TypeTag};
-use super::{read_whole, set_opt, HB_POLLIN, HB_POLLMON, HB_POLLOUT, HB_TEXT_MAX};
+use super::{opt_str_arg, read_whole, set_opt, HB_POLLIN, HB_POLLMON, HB_POLLOUT, HB_TEXT_MAX};
 use crate::socket::{ErrorKind, Recv, Socket, SocketError, SocketEvent};
 use once_cell::sync::OnceCell;
 use std::borrow::Cow;
@@ -464,7 +464,10 @@ pub extern "C" fn hb_socket_new(r#type: i32, out: *mut *mut HbSocket) -> HbStatu
 /// monitor stops. A socket that a proxy runs is closed when the proxy stops.
 /// NULL is a no-op.
 ///
-/// Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits.
+/// Returns `HB_OK` or `HB_INVALID_HANDLE`. Any thread; never waits, except
+/// in libzmq's send of `HB_EVENT_MONITOR_STOPPED` to the reader of a monitor
+/// started by `hb_socket_monitor_endpoint` (no wait with the reader that
+/// function describes).
 #[no_mangle]
 pub extern "C" fn hb_socket_free(s: *mut HbSocket) -> HbStatus {
     ffi_entry!("hb_socket_free", { free(s) })
@@ -1248,5 +1251,50 @@ pub extern "C" fn hb_socket_next_event(s: *const HbSocket, timeout_ms: i32, ev: 
         debug_assert!(got.addr.len() < HB_TEXT_MAX);
         out.put(&got.addr)?;
         super::put_sized(ev, HbSocketEvent { size: 0, event: got.event, value: got.value, dropped: got.dropped }, "ev")
+    })
+}
+
+/// Start libzmq's socket monitor on the caller's `endpoint` (pyzmq's
+/// `socket.monitor(addr, events)`, libzmq's `zmq_socket_monitor`): libzmq
+/// binds a PAIR socket at `endpoint` (an `inproc://` address) and sends
+/// each event in `events` (`HB_EVENT_*` bits or'ed) to it as two frames,
+/// libzmq's v1 format: 6 bytes (event as uint16, value as uint32, both
+/// little-endian on the platforms served) and the endpoint it is about.
+/// `endpoint` NULL stops the monitor (libzmq first sends
+/// `HB_EVENT_MONITOR_STOPPED` if `events` had it). A running monitor of
+/// either kind is replaced (events of an `hb_socket_monitor` already queued
+/// stay readable with `hb_socket_next_event`); `hb_socket_monitor` in turn
+/// replaces this one. Freeing the socket stops it (in the freeing call).
+///
+/// The reader is the caller's: libzmq sends the events with a blocking
+/// send, on its I/O thread (shared by every socket of the process) for
+/// most of them. Connect an inproc `HB_PAIR` socket with `HB_RCVHWM` 0 to
+/// `endpoint` BEFORE this call (an inproc connect may come before the
+/// bind; the pipe is then unbounded from the first event on, so no send
+/// ever waits) and keep it open until the monitor is stopped or the socket
+/// freed (an inproc pipe ends with its bind side: connect a reader anew
+/// before each start). A reader with a bounded pipe that is not read, or
+/// none at all, stalls libzmq's I/O thread, as with libzmq itself; and
+/// `hb_socket_free` then waits in that send (it stops the monitor in the
+/// call, rather than leaving the send to libzmq's reaper thread).
+///
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (bits beyond `HB_EVENT_ALL`, an
+/// endpoint that is not UTF-8); `HB_ZMQ` (libzmq's errno:
+/// `EPROTONOSUPPORT` for an endpoint that is not `inproc://`,
+/// `EADDRINUSE`, `EINVAL`); `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread;
+/// waits for nothing of its own: starting never waits, and stopping waits
+/// only in libzmq's blocking send of `HB_EVENT_MONITOR_STOPPED`, i.e. not
+/// at all with the reader described above.
+///
+/// Since ABI 1.3.
+#[no_mangle]
+pub extern "C" fn hb_socket_monitor_endpoint(s: *const HbSocket, endpoint: *const c_char, events: i32) -> HbStatus {
+    ffi_entry!(s; "hb_socket_monitor_endpoint", {
+        let slot = sock(s)?;
+        let ep = opt_str_arg(endpoint, "endpoint")?;
+        slot.with(|s| s.monitor_endpoint(ep, events))?;
+        // A waiter of hb_socket_next_event looks again (a pull-style monitor may have stopped).
+        slot.common.notifier.poke();
+        Ok(())
     })
 }

@@ -25,7 +25,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_
 from .errors import error_for
 
 ABI_MAJOR = 1
-ABI_MINOR_NEEDED = 1  # hb_socket_recv_many, hb_socket_send_many, hb_socket_send_args, hb_socket_recv_args
+ABI_MINOR_NEEDED = 3  # 1.1: hb_socket_recv_many, _send_many, _send_args, _recv_args; 1.2: HB_FORKED; 1.3: hb_socket_monitor_endpoint
 TEXT_MAX = 512
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -271,6 +271,7 @@ FUNCTIONS = [
     ("hb_socket_events", [V, V]),
     ("hb_socket_monitor", [V, c_int32]),
     ("hb_socket_next_event", [V, c_int32, V, V, c_size_t, V]),
+    ("hb_socket_monitor_endpoint", [V, c_char_p, c_int32]),
     ("hb_poll", [V, c_size_t, c_int32, V]),
     ("hb_wait_any", [V, c_size_t, c_int32, V]),
     # ABI 1.2: libzmq's texts and capabilities, the process context's options

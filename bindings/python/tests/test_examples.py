@@ -103,7 +103,9 @@ def test_the_original_backup_takes_over(procs):
     primary.stop(signal.SIGKILL)
     t = time.monotonic()
     backup.wait_line("backup broker active", 8)
-    assert 2.5 < time.monotonic() - t < 6
+    # The backup gives up 3 s after the last heartbeat it got, which came at
+    # most 1 s (the primary's period) before the kill: 2 to 3 s after it.
+    assert 1.9 < time.monotonic() - t < 6
     cli = procs.example("client", "12", "13", pbroker, bbroker)
     assert cli.wait_exit(20) == 0, cli.report()
     assert cli.lines == ["17.6918"]

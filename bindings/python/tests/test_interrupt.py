@@ -23,6 +23,9 @@ BLOCKED = {
     "send_no_room": """
         s = ctx.socket(zmq.PUSH); s.immediate = 1; s.connect("tcp://127.0.0.1:1")
         ready(); s.send(b"x")""",
+    "term": """
+        s = ctx.socket(zmq.PULL)
+        ready(); ctx.term()""",
     "proxy": """
         a = ctx.socket(zmq.XSUB); b = ctx.socket(zmq.XPUB); a.bind("tcp://127.0.0.1:*"); b.bind("tcp://127.0.0.1:*")
         ready(); zmq.proxy(a, b)""",

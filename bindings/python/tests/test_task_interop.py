@@ -152,4 +152,4 @@ def test_pyzmq_course_broker_serves_the_bindings_course_style_peers(procs):
         for s in workers + clients:
             s.close()
     finally:
-        ctx.term()
+        ctx.destroy(linger=0)

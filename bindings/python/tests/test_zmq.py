@@ -2,6 +2,7 @@
 piece of the compatibility surface, over real sockets on 127.0.0.1 (free
 ports) and inproc. Every wait is bounded."""
 
+import errno
 import json
 import os
 import pickle
@@ -288,7 +289,7 @@ def test_unbind_and_disconnect(ctx):
     pull.unbind(ep)
     with pytest.raises(zmq.ZMQError) as e:
         pull.unbind(ep)
-    assert e.value.errno == zmq.ENOENT
+    assert e.value.errno == errno.ENOENT
     push = ctx.socket(zmq.PUSH)
     push.connect(ep)
     push.disconnect(ep)
@@ -411,30 +412,60 @@ def test_poll_forever_returns_when_a_message_comes(ctx):
     assert time.monotonic() - t < 3
 
 
-def test_term_closes_sockets_and_wakes_blocked_calls():
+def test_term_wakes_blocked_calls_then_waits_for_the_sockets():
+    # As pyzmq's term(): calls blocked on the context's sockets raise
+    # ContextTerminated at once, later calls too, and term() returns once
+    # every socket is closed.
     ctx = zmq.Context()
     pull = ctx.socket(zmq.PULL)
     pull.bind(EP)
-    errors = []
+    push = ctx.socket(zmq.PUSH)
+    errors, woke = [], []
 
     def blocked():
         try:
             pull.recv()
         except zmq.ZMQError as e:
+            woke.append(time.monotonic())
             errors.append(e)
+            time.sleep(0.3)
+            pull.close()
     t = threading.Thread(target=blocked)
     t.start()
     time.sleep(0.2)
+    closer = threading.Timer(0.5, push.close)
+    closer.start()
     t0 = time.monotonic()
     ctx.term()
+    took = time.monotonic() - t0
     t.join(3)
-    assert not t.is_alive() and time.monotonic() - t0 < 1
+    closer.join(3)
+    assert not t.is_alive()
     assert isinstance(errors[0], zmq.ContextTerminated) and errors[0].errno == zmq.ETERM
-    assert pull.closed
-    with pytest.raises(zmq.ContextTerminated):
+    assert woke[0] - t0 < 0.25, "the blocked recv woke at once"
+    assert 0.4 < took < 2, f"term() returned after {took:.2f} s: once both sockets were closed"
+    assert pull.closed and push.closed and ctx.closed
+    with pytest.raises(zmq.ZMQError) as e:
         ctx.socket(zmq.PUSH)
-    with pytest.raises(zmq.ContextTerminated):
+    assert e.value.errno == zmq.ENOTSUP
+    with pytest.raises(zmq.ZMQError) as e:
         pull.recv()
+    assert e.value.errno == zmq.ENOTSOCK
+
+
+def test_calls_after_term_began_raise_context_terminated():
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    t = threading.Thread(target=ctx.term)
+    t.start()
+    time.sleep(0.1)
+    assert t.is_alive(), "term() waits for the open socket"
+    for call in (lambda: s.send(b"x"), lambda: s.setsockopt(zmq.LINGER, 0), lambda: s.bind(EP)):
+        with pytest.raises(zmq.ContextTerminated):
+            call()
+    s.close()
+    t.join(2)
+    assert not t.is_alive() and ctx.closed
 
 
 def test_proxy_blocks_until_term(ctx):
@@ -452,6 +483,9 @@ def test_proxy_blocks_until_term(ctx):
             zmq.proxy(front, back)
         except zmq.ContextTerminated as e:
             result.append(e)
+        finally:
+            front.close()   # term() waits for them, as in pyzmq
+            back.close()
     t = threading.Thread(target=run)
     t.start()
     rep = ctx.socket(zmq.REP)
@@ -485,6 +519,86 @@ def test_monitor_events(ctx):
     pull.bind(EP)
     ev = pull.next_event(timeout=2000)
     assert ev["event"] == zmq.EVENT_LISTENING and ev["endpoint"] == pull.last_endpoint
+
+
+def test_monitor_socket_in_a_poller_and_its_reader_closed_first(ctx):
+    # get_monitor_socket(): a PAIR polled like any socket. Its queue has no
+    # limit and closing it stops the monitor first: a socket that keeps
+    # producing events (reconnecting every ms to a dead port) never makes
+    # libzmq's I/O thread, which every socket of the process shares, wait.
+    from hypobus.zmq.utils.monitor import recv_monitor_message
+    import socket as pysocket
+    with pysocket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    noisy = ctx.socket(zmq.DEALER)
+    noisy.reconnect_ivl = noisy.reconnect_ivl_max = 1
+    mon = noisy.get_monitor_socket()
+    assert noisy.get_monitor_socket() is mon
+    noisy.connect(f"tcp://127.0.0.1:{dead}")
+    poller = zmq.Poller()
+    poller.register(mon, zmq.POLLIN)
+    assert dict(poller.poll(5000)).get(mon) == zmq.POLLIN
+    assert recv_monitor_message(mon)["event"] in (zmq.EVENT_CONNECT_DELAYED, zmq.EVENT_CONNECT_RETRIED)
+    time.sleep(1.0)   # ~1000 events nobody reads: the reader's queue takes them all
+    mon.close()       # stops the monitor, then closes the reader
+    assert not noisy.closed
+    time.sleep(0.3)   # retries go on: their events would go to a reader that is gone
+    a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
+    a.send(b"still alive")
+    b.rcvtimeo = 5000
+    assert b.recv() == b"still alive"
+    t0 = time.monotonic()
+    noisy.close()
+    assert time.monotonic() - t0 < 1
+
+
+def test_a_forked_child_leaves_the_parents_sockets_and_context_alone():
+    # As pyzmq (which records the pid): in a forked child, the parent's
+    # sockets and context are only marked closed, the library is not called
+    # for them; Context.instance() is a new one; the child's own sockets work.
+    from hypobus import _ffi
+    parent_ctx = zmq.Context.instance()
+    a, b = pair(parent_ctx, zmq.PAIR, zmq.PAIR)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            freed = []
+            real_free = _ffi.F.hb_socket_free
+            _ffi.F.hb_socket_free = lambda h: freed.append(h) or real_free(h)
+            inherited = a.underlying
+            child_ctx = zmq.Context.instance()
+            a.close()
+            del b
+            import gc
+            gc.collect()                     # b's __del__ too
+            parent_ctx.term()                # returns at once: nothing of it is the child's
+            x, y = pair(child_ctx, zmq.PAIR, zmq.PAIR, "inproc://forked-child")
+            x.send(b"mine")
+            y.rcvtimeo = 5000
+            ok = (child_ctx is not parent_ctx and a.closed and parent_ctx.closed and y.recv() == b"mine"
+                  and inherited not in freed and len(freed) == 0)
+            x.close()
+            y.close()
+            ok = ok and len(freed) == 2      # the child's own sockets are freed
+            child_ctx.term()
+            os.write(w, b"ok" if ok else repr((freed, inherited)).encode()[:200])
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        got = f.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0 and got == b"ok", got
+    assert not a.closed and not parent_ctx.closed
+    a.send(b"still the parent's")
+    b.rcvtimeo = 5000
+    assert b.recv() == b"still the parent's"
+    a.close()
+    b.close()
 
 
 def test_threads_each_with_their_socket(ctx):

@@ -26,6 +26,9 @@ def broker(front_ep, back_ep, ctx=None, ready=None):
         zmq.proxy(frontend, backend)       # until the context is terminated
     except zmq.ContextTerminated:
         pass
+    finally:
+        frontend.close()                   # term() waits for the sockets to be closed, as in pyzmq
+        backend.close()
 
 
 def worker(name, back_ep, stop=None):

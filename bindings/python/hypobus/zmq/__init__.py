@@ -8,57 +8,73 @@ program runs on the library's sockets (hb_socket_*), without pyzmq.
     s.send(b"Hello")
     print(s.recv())
 
-What differs from pyzmq is listed in bindings/python/README.md.
+Submodules as in pyzmq: zmq.asyncio, zmq.constants, zmq.error,
+zmq.sugar, zmq.backend, zmq.utils (jsonapi, z85, monitor, strtypes,
+garbage, interop), zmq.devices, zmq.decorators, zmq.log.handlers,
+zmq.eventloop.future (tornado). What differs from pyzmq is listed in
+bindings/python/README.md.
 """
+
+import os as _os
 
 from .. import _ffi
 from . import constants
 from .constants import *  # noqa: F401,F403
-from .error import (Again, ContextTerminated, InterruptedSystemCall, NotDone, ZMQBaseError, ZMQBindError, ZMQError,
-                    ZMQVersionError, strerror)
-from .sugar import (FORWARDER, QUEUE, STREAMER, Context, Frame, Message, MessageTracker, Poller, Socket, device, proxy,
-                    proxy_steerable, select)
+from .constants import IPC_PATH_MAX_LEN, EINTR, EBUSY, ENOENT, ENOMEM, ENODEV, EACCES  # noqa: F401 (errno values the binding has always offered)
+from .error import (Again, ContextTerminated, DraftFDWarning, InterruptedSystemCall, NotDone, ZMQBaseError,
+                    ZMQBindError, ZMQError, ZMQVersionError, strerror)
+from . import sugar, error  # noqa: F401  (zmq.sugar, zmq.error as attributes, as in pyzmq)
+from .sugar import (FORWARDER, QUEUE, STREAMER, _FINISHED_TRACKER, Context, Frame, Message, MessageTracker, Poller,
+                    Socket, Stopwatch, device, proxy, proxy_steerable, select, zmq_poll)
+from .sugar.version import __revision__, __version__, pyzmq_version, pyzmq_version_info, zmq_version, \
+    zmq_version_info
+from . import backend, utils  # noqa: F401
 
-__version__ = "27.1.0"  # the pyzmq API level this module follows (pyzmq_version())
 __hypobus_version__ = _ffi.version()
 
 COPY_THRESHOLD = 65536
-DRAFT_API = False
+DRAFT_API = PYZMQ_DRAFT_API = False
+SyncContext = Context
+SyncSocket = Socket
 
 
-def zmq_version_info():
-    """The version of the libzmq inside libhypobus, e.g. (4, 3, 4)."""
-    return _ffi.zmq_version_info()
-
-
-def zmq_version():
-    return "%i.%i.%i" % zmq_version_info()
-
-
-def pyzmq_version_info():
-    return tuple(int(x) for x in __version__.split("."))
-
-
-def pyzmq_version():
-    """The pyzmq version whose API this module follows."""
-    return __version__
+def zmq_errno():
+    """The errno of this thread's last failure."""
+    return backend.zmq_errno()
 
 
 def has(capability):
-    """zmq.has: the transports and features this libzmq offers."""
-    return capability in ("ipc", "tcp", "inproc")
+    """zmq.has: libzmq's zmq_has() for the libzmq inside libhypobus
+    ("ipc", "pgm", "tipc", "norm", "curve", "gssapi", "draft"; any other
+    name is False, as in libzmq)."""
+    import ctypes
+    out = ctypes.c_int32()
+    name = capability.encode() if isinstance(capability, str) else bytes(capability)
+    _ffi.check(_ffi.F.hb_zmq_has(name, ctypes.byref(out)))
+    return bool(out.value)
 
 
 def curve_keypair():
-    raise NotImplementedError("CURVE key generation is not offered by libhypobus")
+    raise NotImplementedError("CURVE key generation is not offered by hypobus.zmq")
+
+
+def curve_public(secret_key):
+    raise NotImplementedError("CURVE keys are not offered by hypobus.zmq")
 
 
 def get_includes():
-    import os
-    return [os.path.join(os.path.dirname(_ffi.HERE), "include")]
+    """The folders holding the C headers (libhypobus's hypobus.h, from a checkout)."""
+    return [str(_ffi.HERE.parents[2] / "include")]
 
 
-__all__ = ["Context", "Socket", "Poller", "Frame", "Message", "MessageTracker", "proxy", "proxy_steerable", "device",
-           "select", "ZMQError", "ZMQBaseError", "Again", "ContextTerminated", "ZMQBindError", "NotDone",
-           "ZMQVersionError", "InterruptedSystemCall", "strerror", "zmq_version", "zmq_version_info",
-           "pyzmq_version", "pyzmq_version_info", "has", "constants"] + [n for n in dir(constants) if n.isupper()]
+def get_library_dirs():
+    """The folder of the libhypobus library in use."""
+    return [_os.path.dirname(_ffi.LIB_PATH)]
+
+
+__all__ = ["Again", "COPY_THRESHOLD", "Context", "ContextTerminated", "DRAFT_API", "DraftFDWarning", "Frame",
+           "IPC_PATH_MAX_LEN", "InterruptedSystemCall", "Message", "MessageTracker", "NotDone", "PYZMQ_DRAFT_API",
+           "Poller", "Socket", "Stopwatch", "SyncContext", "SyncSocket", "ZMQBaseError", "ZMQBindError", "ZMQError",
+           "ZMQVersionError", "_FINISHED_TRACKER", "__revision__", "__version__", "curve_keypair", "curve_public",
+           "device", "get_includes", "has", "proxy", "proxy_steerable", "pyzmq_version", "pyzmq_version_info",
+           "select", "strerror", "zmq_errno", "zmq_poll", "zmq_version", "zmq_version_info"] + constants.__all__

@@ -59,6 +59,15 @@ class NotDone(ZMQBaseError):
     """A MessageTracker wait timed out."""
 
 
+class DraftFDWarning(RuntimeWarning):
+    """A draft socket type's FD is not what an event loop can wait on (pyzmq's warning)."""
+
+    def __init__(self, msg=""):
+        if not msg:
+            msg = "This socket has no FD an event loop can wait on (draft socket types)."
+        super().__init__(msg)
+
+
 class ZMQVersionError(NotImplementedError):
     """A feature needs a newer libzmq."""
 

@@ -18,10 +18,13 @@ How it maps (and where it differs from pyzmq, see bindings/python/README.md):
 from __future__ import annotations
 
 import atexit
+import itertools
+import warnings
 import errno as _errno
 import json
 import os
 import pickle
+import sys
 import random
 import threading
 import time
@@ -30,12 +33,14 @@ from array import array as _array
 from collections import deque
 from ctypes import addressof, byref, c_char, c_int32, c_int64, c_size_t, c_void_p, create_string_buffer, sizeof
 
-from .. import _ffi
-from .._ffi import (F, HB_BUFFER_TOO_SMALL, HB_BUSY, HB_CONFIG, HB_INTERRUPTED, HB_INVALID_ARGUMENT, HB_INVALID_HANDLE,
+from ... import _ffi
+from ..._ffi import (F, HB_BUFFER_TOO_SMALL, HB_BUSY, HB_CONFIG, HB_INTERRUPTED, HB_INVALID_ARGUMENT, HB_INVALID_HANDLE,
                     HB_OK, HB_STOPPED, HB_TIMEOUT, HB_ZMQ, PollItem, ProxyStatsC, RecvArgs, SendArgs, SocketEventC)
-from . import constants as C
-from .error import Again, ContextTerminated, ZMQBindError, ZMQError, NotDone
+from .. import constants as C
+from ..error import Again, ContextTerminated, ZMQBindError, ZMQError, NotDone
 
+_BIG_MSG = 1 << 20  # a message bigger than this is received into a buffer of its own (see Socket._take_big)
+C_COPY_THRESHOLD = 65536  # zmq.COPY_THRESHOLD: Frames below it are copied (here: all are)
 SLICE_MS = 100  # the longest single wait: how soon a signal on another thread is noticed
 _INIT_BUF = 65536
 _INIT_FRAMES = 256
@@ -115,24 +120,36 @@ def flush_all(block=False):
 
 
 
-def _error(status, sock=None, what=None):
-    """The pyzmq exception for a failed hb_socket_* call."""
+def _error(status, sock=None, what=None, addr=None):
+    """The pyzmq exception for a failed hb_socket_* call (`addr`: the
+    endpoint of a bind/connect, always named in the message)."""
     st, errno, msg = _ffi.error_info(None)
     if st != status:
         errno, msg = 0, _ffi.STATUS_NAMES[status] if 0 <= status < len(_ffi.STATUS_NAMES) else str(status)
-    if what and status != HB_ZMQ:
+    if what and (status != HB_ZMQ or (addr is not None and str(addr) not in msg)):
         msg = f"{what}: {msg}"
+    if sock is not None and status != HB_TIMEOUT:
+        if sock._closed:
+            return ZMQError(C.ENOTSOCK, detail="the socket is closed")
+        if sock._terminated:
+            return ContextTerminated(detail="the socket's context was terminated")
     if status == HB_TIMEOUT:
         return Again(detail=msg)
     if status in (HB_STOPPED, HB_INVALID_HANDLE):
-        if sock is not None and sock._terminated:
-            return ContextTerminated(detail="the socket's context was terminated")
         return ZMQError(C.ENOTSOCK, detail=msg if sock is None or not sock._closed else "the socket is closed")
     if status in (HB_ZMQ, HB_CONFIG) and errno:
         if errno == C.ETERM:
             return ContextTerminated(detail=msg)
         if errno == C.EAGAIN:
             return Again(detail=msg)
+        a = addr.decode("utf-8", "replace") if isinstance(addr, bytes) else addr
+        if isinstance(a, str) and a.startswith("ipc://"):
+            path = a[6:]
+            if errno == _errno.ENAMETOOLONG:
+                return ZMQError(errno, f'ipc path "{path}" is longer than {C.IPC_PATH_MAX_LEN} characters '
+                                       "(sizeof(sockaddr_un.sun_path)).", detail=msg)
+            if errno == _errno.ENOENT:
+                return ZMQError(errno, f'No such file or directory for ipc path "{path}".', detail=msg)
         return ZMQError(errno, detail=msg)
     if status == HB_BUSY:
         return ZMQError(_errno.EBUSY, detail=msg)
@@ -156,54 +173,155 @@ def _bytes_of(data, what="message"):
 
 # ------------------------------------------------------------ Frame, MessageTracker
 
-class Frame(bytes):
-    """A received frame (recv(copy=False)) or a frame to send: the bytes
-    themselves (a bytes subclass), with pyzmq's Frame attributes."""
+class MessageTracker:
+    """pyzmq's MessageTracker: done once every watched frame is done.
+    `MessageTracker(*towatch)` watches Frames made with track=True, other
+    trackers, or threading.Events. A Frame is done when nothing can hand
+    its buffer to the library any more, i.e. when the Frame is gone (the
+    library copies what it sends at once)."""
+
+    def __init__(self, *towatch):
+        self.events = set()
+        self.peers = set()
+        for obj in towatch:
+            if isinstance(obj, threading.Event):
+                self.events.add(obj)
+            elif isinstance(obj, MessageTracker):
+                self.peers.add(obj)
+            elif isinstance(obj, Frame):
+                if obj.tracker is None:
+                    raise ValueError("Not a tracked message")
+                self.peers.add(obj.tracker)
+            else:
+                raise TypeError(f"Require Events or Message Frames, not {type(obj)}")
+
+    @property
+    def done(self):
+        return all(e.is_set() for e in self.events) and all(p.done for p in self.peers)
+
+    def wait(self, timeout=-1):
+        """Wait until done (timeout in seconds, -1 = no limit: in bounded
+        slices); raises NotDone if it is not done in time."""
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        for e in list(self.events):
+            while not e.is_set():
+                left = SLICE_MS / 1000 if deadline is None else min(deadline - time.monotonic(), SLICE_MS / 1000)
+                if left <= 0:
+                    raise NotDone
+                e.wait(left)
+        for p in list(self.peers):
+            p.wait(-1 if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+_FINISHED_TRACKER = MessageTracker()  # what a copying send returns when track=True
+
+
+def _frame_done(event):
+    event.set()
+
+
+class Frame(bytearray):
+    """pyzmq's Frame: a message frame to send, or one received with
+    recv(copy=False). It holds its own copy of the bytes (a bytearray:
+    `memoryview(frame)` and `frame.buffer` work, writable as in pyzmq);
+    `frame.bytes` is a bytes copy made once; `more` tells whether more
+    frames of the message follow; `get(zmq.MORE)`.
+    With track=True, `frame.tracker` is done once the Frame is gone."""
 
     more = False
     tracker = None
+    _bytes = None
+    _buffer = None
 
-    def __new__(cls, data=b"", track=False, copy=None, copy_threshold=None):
-        f = super().__new__(cls, _bytes_of(data) if not isinstance(data, bytes) else data)
-        return f
+    def __init__(self, data=b"", track=False, copy=None, copy_threshold=None):
+        if isinstance(data, str):
+            raise TypeError("Str objects not allowed. Only: bytes, buffer interfaces.")
+        if data.__class__ is not bytes:
+            try:
+                mv = memoryview(data)
+            except TypeError:
+                raise TypeError(f"Frame data must support the buffer interface, not {type(data).__name__}") from None
+            if not mv.contiguous:
+                raise BufferError("Frame data must be a contiguous buffer")
+            data = mv.cast("B") if mv.format != "B" or mv.ndim != 1 else mv
+        super().__init__(data)
+        if track:
+            ev = threading.Event()
+            self.tracker = MessageTracker(ev)
+            weakref.finalize(self, _frame_done, ev)
 
     @property
     def bytes(self):
-        return bytes.__bytes__(self) if hasattr(bytes, "__bytes__") else bytes(self)
+        """The frame's bytes (copied once, then the same object)."""
+        b = self._bytes
+        if b is None:
+            b = self._bytes = builtins_bytes(self)
+        return b
 
     @property
     def buffer(self):
-        return memoryview(self)
+        """A memoryview of the frame (the same object each time)."""
+        b = self._buffer
+        if b is None:
+            b = self._buffer = memoryview(self)
+        return b
 
     def get(self, option):
+        """Frame properties: zmq.MORE / "more"."""
         if option in (C.MORE, "more"):
             return int(self.more)
+        if isinstance(option, (str, builtins_bytes)):
+            raise ZMQError(C.EINVAL, detail=f"frame property {option!r}: the binding keeps no message metadata")
         raise ZMQError(C.EINVAL, detail=f"frame option {option!r} is not supported")
+
+    def set(self, option, value):
+        raise ZMQError(C.EINVAL, detail=f"frame option {option!r} cannot be set")
 
     def __getitem__(self, k):
         if isinstance(k, str):
             return self.get(k)
-        return bytes.__getitem__(self, k)
+        return bytearray.__getitem__(self, k)
 
-    def fast_copy(self):
-        return Frame(self)
+    def __copy__(self):
+        f = Frame(self)
+        f.tracker = self.tracker
+        f.more = self.more
+        return f
+
+    fast_copy = __copy__
+
+    def __deepcopy__(self, memo):
+        return self.__copy__()
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        n = len(self)
+        if n > 16:
+            head = builtins_bytes(memoryview(self)[:12])
+            if n >= 1e9:
+                suffix = f"...{n // 1e9:.0f}GB"
+            elif n >= 2 ** 20:
+                suffix = f"...{n // 1e6:.0f}MB"
+            elif n >= 1e3:
+                suffix = f"...{n // 1e3:.0f}kB"
+            else:
+                suffix = f"...{n}B"
+        else:
+            head, suffix = builtins_bytes(self), ""
+        cls = type(self)
+        name = "zmq.Frame" if cls is Frame else f"{cls.__module__}.{cls.__name__}"
+        return f"<{name}({head!r}{suffix})>"
+
+    __str__ = __repr__
 
 
 Message = Frame
+builtins_bytes = bytes
 
 
-class MessageTracker:
-    """pyzmq's tracker of a zero-copy send. Sends here always copy, so
-    every tracker is done at once."""
-
-    def __init__(self, *towatch):
-        self.done = True
-
-    def wait(self, timeout=-1):
-        return None
-
-
-_DONE = MessageTracker()
+class _Big(list):
+    """A received message whose frames are Frames over a buffer of their own (see Socket._take_big)."""
 
 
 # ------------------------------------------------------------ option attributes
@@ -219,7 +337,12 @@ class _Opt:
     def __get__(self, obj, cls=None):
         if obj is None:
             return self
-        return obj.getsockopt(self.num)
+        try:
+            return obj.getsockopt(self.num)
+        except ZMQError as e:
+            if e.errno in (C.EINVAL, C.EFAULT):  # a write-only option (as pyzmq says it)
+                raise AttributeError(f"{C.OPTION_NAMES.get(self.num, self.num).lower()} attribute is write-only")
+            raise
 
     def __set__(self, obj, value):
         if isinstance(value, str) and C.OPTION_KIND.get(self.num) in ("bytes", "str", "key"):
@@ -228,78 +351,190 @@ class _Opt:
             obj.setsockopt(self.num, value)
 
 
+def _class_has(cls, key):
+    for k in cls.__mro__:
+        if key in k.__dict__ or key in getattr(k, "__annotations__", ()):
+            return True
+    return False
+
+
 # ------------------------------------------------------------ Context
 
+_exiting = False
+
+
+def _notice_exit():
+    global _exiting
+    _exiting = True
+
+
+atexit.register(_notice_exit)
+
+
+class _Core:
+    """What a Context and its shadows share (libzmq's context, as far as
+    Python sees it): the open sockets, whether term() began, the context
+    options, the running proxies."""
+
+    def __init__(self, io_threads):
+        self.terminated = False
+        self.sockets = weakref.WeakSet()
+        self.cv = threading.Condition()
+        self.proxies = set()
+        self.pid = os.getpid()
+        self.opts = {C.IO_THREADS: io_threads, C.MAX_SOCKETS: 1023, C.SOCKET_LIMIT: 65535,
+                     C.THREAD_PRIORITY: -1, C.THREAD_SCHED_POLICY: -1, C.MAX_MSGSZ: 2 ** 31 - 1,
+                     C.MSG_T_SIZE: 64, C.BLOCKY: 1, 42: 0}
+
+    def forget(self, sock):
+        with self.cv:
+            self.sockets.discard(sock)
+            self.cv.notify_all()
+
+
+_cores = weakref.WeakValueDictionary()   # Context.underlying -> _Core, for Context.shadow(address)
+_core_ids = itertools.count(0x10000)
+
+
 class Context:
-    """pyzmq's Context. All sockets live in libhypobus's one process-wide
-    ZeroMQ context (shared with the library's roles, so inproc:// reaches
-    them); a Context object keeps track of the sockets it made, for term()
-    and destroy(), and of default socket options (ctx.linger = 0 ...)."""
+    """pyzmq's Context. Every Context of a process shares libhypobus's one
+    ZeroMQ context (so inproc:// names are process-wide); a Context object
+    keeps its sockets, default socket options and its options, and term()
+    behaves as pyzmq's: blocking calls on its sockets raise
+    ContextTerminated, then it waits until every socket is closed."""
 
     _instance = None
     _instance_lock = threading.Lock()
+    _instance_pid = None
+    _shadow = False
+    _shadow_obj = None
+    _warn_destroy_close = False
+    _repr_cls = "zmq.Context"
+    _socket_class = None  # set below to Socket
+    closed = False
+    sockopts = None
 
     def __init__(self, io_threads=1, shadow=0, **kwargs):
-        if not isinstance(io_threads, int) or io_threads < 0:
-            raise ZMQError(C.EINVAL, detail=f"io_threads must be a non-negative int, not {io_threads!r}")
+        if isinstance(io_threads, Context):
+            shadow, io_threads = io_threads, 1
+        if shadow:
+            core = None
+            if isinstance(shadow, Context):
+                core = shadow._core
+            else:
+                addr = getattr(shadow, "underlying", shadow)
+                if isinstance(addr, int):
+                    core = _cores.get(addr)
+                if core is None:
+                    raise ZMQError(C.EFAULT, detail=f"no context at address {addr!r} in this process")
+            self._shadow = True
+            self._shadow_obj = shadow
+        else:
+            if not isinstance(io_threads, int) or isinstance(io_threads, bool) or io_threads < 0:
+                raise ZMQError(C.EINVAL, detail=f"io_threads must be a non-negative int, not {io_threads!r}")
+            core = _Core(io_threads)
+            core.addr = next(_core_ids)
+            _cores[core.addr] = core
+        self._core = core
+        self._pid = os.getpid()
+        self.sockopts = {}
         self._sockets = weakref.WeakSet()
-        self._proxies = set()
-        self._opts = {}
-        self._ctx_opts = {C.IO_THREADS: io_threads, C.MAX_SOCKETS: 1023}
-        self.closed = False
         self._lock = threading.Lock()
+        self.closed = False
 
     @classmethod
     def instance(cls, io_threads=1):
-        with cls._instance_lock:
-            if cls._instance is None or cls._instance.closed:
-                cls._instance = cls(io_threads)
-            return cls._instance
+        """The process's global Context of this class (a new one after
+        term(), and in a forked child)."""
+        inst = cls._instance
+        if inst is None or cls._instance_pid != os.getpid() or inst.closed:
+            with cls._instance_lock:
+                inst = cls._instance
+                if inst is None or cls._instance_pid != os.getpid() or inst.closed:
+                    inst = cls(io_threads=io_threads)
+                    cls._instance = inst
+                    cls._instance_pid = os.getpid()
+        return inst
+
+    @classmethod
+    def shadow(cls, address):
+        """A Context sharing another's sockets and termination (address:
+        a Context or its `underlying` number)."""
+        return cls(shadow=address)
+
+    def __copy__(self, memo=None):
+        return self.__class__.shadow(self.underlying)
+
+    __deepcopy__ = __copy__
 
     @property
     def underlying(self):
-        return 0
+        """The number that names this context's core in this process (for Context.shadow)."""
+        return self._core.addr
 
     def socket(self, socket_type, socket_class=None, **kwargs):
+        """A new socket of this context (socket_class: another Socket class, e.g. zmq.asyncio.Socket)."""
         if self.closed:
-            raise ContextTerminated(detail="the context was terminated")
+            raise ZMQError(C.ENOTSUP, detail="the context was terminated")
+        if self._core.terminated:
+            raise ZMQError(C.EFAULT, detail="the context (shadowed) was terminated")
         cls = socket_class or self._socket_class
         s = cls(self, socket_type, **kwargs)
-        for opt, value in self._opts.items():
+        for opt, value in self.sockopts.items():
             try:
                 s.setsockopt(opt, value)
             except ZMQError:
                 pass  # an option this socket type does not have (pyzmq ignores these too)
-        with self._lock:
-            self._sockets.add(s)
         return s
 
-    _socket_class = None  # set below to Socket
+    def _add_socket(self, s):
+        core = self._core
+        with core.cv:
+            if core.terminated:
+                return False
+            core.sockets.add(s)
+        self._sockets.add(s)
+        return True
+
+    def _rm_socket(self, s):
+        self._sockets.discard(s)
+        self._core.forget(s)
 
     def term(self):
-        """Close every socket of this context that is still open and mark the
-        context terminated. pyzmq's term() waits until the application has
-        closed its sockets; here it closes them (each lingers in the
-        background as its LINGER says) and returns at once. Calls blocked on
-        those sockets raise ContextTerminated, as in pyzmq."""
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-            socks = list(self._sockets)
-            proxies = list(self._proxies)
+        """Terminate the context, as pyzmq's term(): blocking calls on its
+        sockets (any thread) raise ContextTerminated, so do later calls
+        other than close(); then wait until every socket of the context is
+        closed (a loop of bounded waits: Ctrl-C works). Closed sockets
+        linger in the background as their LINGER says."""
+        if self.closed:
+            return
+        core = self._core
+        if self._pid != os.getpid() or core.pid != os.getpid():
+            self.closed = True  # the parent's context: nothing of it is ours to wait for
+            return
+        with core.cv:
+            core.terminated = True
+            socks = list(core.sockets)
+            proxies = list(core.proxies)
         for p in proxies:
             F.hb_proxy_stop(p)
         for s in socks:
-            s._terminated = True
-            s.close()
+            s._on_term()
+        with core.cv:
+            while any(not s._closed for s in core.sockets):
+                core.cv.wait(SLICE_MS / 1000)
+        self.closed = True
 
     def destroy(self, linger=None):
-        """Close every socket (with `linger` ms if given), then term()."""
-        with self._lock:
-            socks = list(self._sockets)
-        for s in socks:
-            if not s.closed:
+        """Close every socket made by this Context (with `linger` ms if
+        given), then term()."""
+        if self.closed:
+            return
+        for s in list(self._sockets):
+            if s is not None and not s._closed:
+                if self._warn_destroy_close:
+                    warnings.warn(f"Destroying context with unclosed socket {s}", ResourceWarning, stacklevel=3,
+                                  source=s)
                 s.close(linger=linger)
         self.term()
 
@@ -307,48 +542,91 @@ class Context:
         return self
 
     def __exit__(self, *exc):
-        self.term()
+        self._warn_destroy_close = True
+        self.destroy()
 
     def __del__(self):
-        pass  # sockets free themselves when collected; nothing to terminate
+        try:
+            if not self._shadow and not _exiting and not self.closed and self._pid == os.getpid():
+                self._warn_destroy_close = True
+                warnings.warn(f"Unclosed context {self}", ResourceWarning, stacklevel=2, source=self)
+                self.destroy()
+        except Exception:
+            pass
 
     # context options
     def set(self, option, value):
-        self._ctx_opts[option] = value
+        """Set a context option (zmq.IO_THREADS, zmq.MAX_SOCKETS, ...). The
+        process shares one libzmq context: the values are kept and read back,
+        they change nothing in it."""
+        if option in (C.SOCKET_LIMIT, C.MSG_T_SIZE) or option not in self._core.opts:
+            raise ZMQError(C.EINVAL, detail=f"context option {option!r} cannot be set")
+        if not isinstance(value, int):
+            raise TypeError(f"context option values are ints, not {type(value).__name__}")
+        self._core.opts[option] = value
 
     def get(self, option):
-        if option not in self._ctx_opts:
-            raise ZMQError(C.EINVAL, detail=f"context option {option} is not known")
-        return self._ctx_opts[option]
+        opts = self._core.opts
+        if option not in opts:
+            raise ZMQError(C.EINVAL, detail=f"context option {option!r} is not known")
+        return opts[option]
 
     def setsockopt(self, option, value):
         """A default option for the sockets this context makes from now on."""
-        self._opts[option] = value
+        self.sockopts[option] = value
 
     def getsockopt(self, option):
-        return self._opts[option]
+        return self.sockopts[option]
 
     def __setattr__(self, key, value):
-        if not key.startswith("_") and key not in ("closed",):
-            opt = C.OPTIONS.get(key.upper())
-            if opt is not None:
-                self._opts[opt[0]] = value
-                return
-            if key.upper() in ("IO_THREADS", "MAX_SOCKETS"):
-                self._ctx_opts[getattr(C, key.upper())] = value
-                return
-        object.__setattr__(self, key, value)
+        if key[:1] == "_" or key in self.__dict__ or _class_has(type(self), key):
+            object.__setattr__(self, key, value)
+            return
+        upper = key.upper()
+        if upper in C.ContextOption.__members__:
+            self.set(C.ContextOption[upper], value)
+        elif upper in C.SocketOption.__members__:
+            self.sockopts[C.SocketOption[upper]] = value
+        else:
+            raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
 
     def __getattr__(self, key):
-        opt = C.OPTIONS.get(key.upper())
-        if opt is not None and opt[0] in self.__dict__.get("_opts", {}):
-            return self._opts[opt[0]]
-        if key.upper() in ("IO_THREADS", "MAX_SOCKETS"):
-            return self._ctx_opts[getattr(C, key.upper())]
-        raise AttributeError(f"Context has no attribute {key!r}")
+        if key.startswith("__") or key in ("_core", "sockopts"):
+            raise AttributeError(key)
+        upper = key.upper()
+        if upper in C.ContextOption.__members__:
+            try:
+                return self.get(C.ContextOption[upper])
+            except ZMQError as e:
+                raise AttributeError(f"{key}: {e}") from None
+        if upper in C.SocketOption.__members__:
+            opt = C.SocketOption[upper]
+            if opt in self.sockopts:
+                return self.sockopts[opt]
+            raise AttributeError(key)
+        raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
+
+    def __delattr__(self, key):
+        if key in self.__dict__:
+            del self.__dict__[key]
+            return
+        upper = key.upper()
+        if upper not in C.SocketOption.__members__:
+            raise AttributeError(f"No such socket option: {upper!r}")
+        opt = C.SocketOption[upper]
+        if opt not in self.sockopts:
+            raise AttributeError(key)
+        del self.sockopts[opt]
+
+    def __dir__(self):
+        return dir(type(self)) + list(C.ContextOption.__members__)
 
     def __repr__(self):
-        return f"<hypobus.zmq.Context({'closed' if self.closed else f'{len(self._sockets)} sockets'})>"
+        cls = type(self)
+        name = cls.__dict__.get("_repr_cls") or f"{cls.__module__}.{cls.__name__}"
+        n = len(self._sockets) if "_sockets" in self.__dict__ else 0
+        socks = f"{n} socket{'s' if n > 1 else ''}" if n else ""
+        return f"<{name}({socks}) at {id(self):#x}{' closed' if self.closed else ''}>"
 
 
 # ------------------------------------------------------------ Socket
@@ -357,10 +635,10 @@ class _EndpointCM:
     """What bind()/connect() return: usable as a context manager that
     unbinds/disconnects on exit, as in pyzmq."""
 
-    __slots__ = ("sock", "addr", "kind")
+    __slots__ = ("sock", "addr", "kind", "resolved")
 
-    def __init__(self, sock, addr, kind):
-        self.sock, self.addr, self.kind = sock, addr, kind
+    def __init__(self, sock, addr, kind, resolved=None):
+        self.sock, self.addr, self.kind, self.resolved = sock, addr, kind, resolved or addr
 
     def __enter__(self):
         return self.sock
@@ -370,51 +648,111 @@ class _EndpointCM:
             return
         try:
             if self.kind == "bind":
-                self.sock.unbind(self.sock.last_endpoint.decode() if "*" in self.addr else self.addr)
+                self.sock.unbind(self.resolved)
             else:
                 self.sock.disconnect(self.addr)
         except ZMQError:
             pass
+
+    def __repr__(self):
+        return f"<{type(self).__name__}({self.sock!r}, {self.kind}={self.addr!r})>"
+
+
+_monitor_ids = itertools.count(1)
+_live = weakref.WeakValueDictionary()   # handle -> the Socket that owns it (for Socket.shadow(address))
 
 
 class Socket:
     """pyzmq's Socket on an hb_socket. Make it with ctx.socket(zmq.TYPE).
     Use it from one thread at a time, as with pyzmq."""
 
-    # Slots for the attributes the hot paths read (an instance with more
-    # than 30 attributes in its __dict__ loses CPython's fast attribute
-    # access); __dict__ stays for anything else a program or subclass sets.
+    # Every attribute is a slot and the class has no __setattr__ or
+    # __getattr__, so that CPython specializes the hot paths' attribute
+    # accesses; and, with no __dict__, setting a name that is neither an
+    # attribute nor an option (a misspelt option) raises AttributeError,
+    # pyzmq's rule. Options are attributes by descriptors (lower and upper
+    # case); subscribe/unsubscribe are methods that can also be assigned.
+    # A subclass without __slots__ gets pyzmq's rule by a __setattr__ (see
+    # __init_subclass__).
     __slots__ = (
         '_armed', '_batch', '_buf', '_buf_mv', '_closed', '_counts', '_counts_mv', '_cur', '_defer',
         '_flock', '_flush_error', '_h', '_ibuf', '_ibuf_addr', '_q', '_ra', '_ra_i', '_ra_n', '_ra_p',
         '_rcvtimeo', '_rtimeout', '_sa', '_sa_i', '_sa_n', '_sa_p', '_sbuf', '_sbuf_mv', '_sent', '_sent_p',
         '_sflags', '_sizes', '_sizes_mv', '_sndtimeo', '_sq', '_sq_multi', '_ssz', '_ssz_addr', '_ssz_mv',
-        '_terminated', '_tlast', 'context', 'socket_type', '__dict__', '__weakref__',
+        '_terminated', '_tlast', '_pid', '_core', '_monitor_socket', '_monitored', '_shadow', '_shadow_obj',
+        'context', 'socket_type', 'copy_threshold', '__weakref__',
     )
 
-    def __init__(self, ctx_or_socket=None, socket_type=None, *, copy_threshold=None, shadow=None):
-        if isinstance(ctx_or_socket, int) and socket_type is None:
-            ctx_or_socket, socket_type = None, ctx_or_socket
-        if socket_type is None:
-            raise TypeError("Socket() needs a socket type")
-        if not isinstance(socket_type, int) or isinstance(socket_type, bool):
-            raise TypeError(f"socket type must be an int such as zmq.REQ, not {socket_type!r}")
-        self._closed = True  # until the handle exists (for __del__)
+    _repr_cls = "zmq.Socket"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__slots__" not in cls.__dict__ and "__setattr__" not in cls.__dict__:
+            cls.__setattr__ = _checked_setattr
+
+    def __init__(self, ctx_or_socket=None, socket_type=0, *, shadow=0, copy_threshold=None):
+        _osa = object.__setattr__
+        _osa(self, "_closed", True)  # until the handle exists (for __del__)
+        _osa(self, "_shadow", False)
+        _osa(self, "_shadow_obj", None)
+        if isinstance(ctx_or_socket, Socket):
+            shadow, ctx_or_socket = ctx_or_socket, None
+        base = None
+        if shadow:
+            if isinstance(shadow, Socket):
+                base = shadow
+            else:
+                addr = getattr(shadow, "underlying", shadow)
+                base = _live.get(addr) if isinstance(addr, int) else None
+                if base is None:
+                    raise ZMQError(C.ENOTSOCK, detail=f"no open socket at address {addr!r} in this process")
+            if base._closed:
+                raise ZMQError(C.ENOTSOCK, detail="cannot shadow a closed socket")
+            _osa(self, "_shadow", True)
+            _osa(self, "_shadow_obj", shadow)
+            h = base._h
+            socket_type = base.socket_type
+            ctx_or_socket = base.context
+        else:
+            if not isinstance(socket_type, int) or isinstance(socket_type, bool):
+                raise TypeError(f"socket type must be an int such as zmq.REQ, not {socket_type!r}")
+            hh = c_void_p()
+            st = F.hb_socket_new(socket_type, byref(hh))
+            if st != HB_OK:
+                raise _error(st, None, f"socket type {socket_type}")
+            h = hh.value
+        try:
+            socket_type = C.SocketType(socket_type)
+        except ValueError:
+            pass
+        self._setup(h, ctx_or_socket, socket_type, base)
+        self.copy_threshold = C_COPY_THRESHOLD if copy_threshold is None else copy_threshold
+        if base is None:
+            _live[h] = self
+        ctx = ctx_or_socket
+        # A shadow is another handle on a socket its context already counts (term() waits for that one).
+        if base is None and isinstance(ctx, Context) and not ctx._add_socket(self):
+            if base is None:
+                self._closed = True
+                F.hb_socket_free(h)
+            raise ZMQError(C.EFAULT, detail="the context was terminated")
+
+    def _setup(self, h, ctx, socket_type, base):
         self._terminated = False
-        h = c_void_p()
-        st = F.hb_socket_new(socket_type, byref(h))
-        if st != HB_OK:
-            raise _error(st, None, f"socket type {socket_type}")
-        self._h = h.value
-        self._closed = False
-        self.context = ctx_or_socket
+        self._h = h
+        self._pid = os.getpid()
+        self._core = ctx._core if isinstance(ctx, Context) else None
+        self._monitor_socket = None
+        self._monitored = None
+        self.context = ctx
         self.socket_type = socket_type
-        self._q = deque()      # whole messages taken from the library: bytes (one frame) or list of frames
+        # whole messages taken from the library: bytes (one frame) or list of frames (a shadow shares its socket's)
+        self._q = base._q if base is not None else deque()
         self._cur = None       # the rest of a message recv() is handing out frame by frame (reversed list): rcvmore
         self._rcvtimeo = -1
         self._sndtimeo = -1
         self._batch = socket_type not in (C.REQ, C.REP)
-        self._defer = socket_type in DEFER_TYPES
+        self._defer = socket_type in DEFER_TYPES and base is None
         self._sq = deque()       # deferred sends: bytes or tuple of frames
         self._armed = False
         self._tlast = 0.0
@@ -447,6 +785,21 @@ class Socket:
         self._alloc(_INIT_BUF, _INIT_FRAMES)
         self._ibuf = c_int64()
         self._ibuf_addr = addressof(self._ibuf)
+        self._closed = False
+        if base is not None:
+            for opt in (C.RCVTIMEO, C.SNDTIMEO):
+                self._note_opt(opt, self.getsockopt(opt))
+
+    @classmethod
+    def shadow(cls, address):
+        """A Socket object on the same library socket as `address` (a
+        Socket, or its `underlying` handle number)."""
+        return cls(shadow=address)
+
+    def __copy__(self, memo=None):
+        return self.__class__.shadow(self.underlying)
+
+    __deepcopy__ = __copy__
 
     def _alloc(self, nbytes, nframes):
         self._buf = (c_char * nbytes)()
@@ -462,15 +815,26 @@ class Socket:
         ra.max_frames = nframes
         ra.counts = addressof(self._counts)
 
+    def __dir__(self):
+        return dir(type(self)) + list(C.SocketOption.__members__)
+
     # -------------------------------------------------------- life
 
     @property
     def closed(self):
-        return self._closed
+        """Whether the socket is closed (a shadow: also when the socket it
+        shadows was closed)."""
+        if self._closed:
+            return True
+        if self._shadow:
+            base = _live.get(self._h)
+            if base is None or base._closed:
+                return True
+        return False
 
     @property
     def underlying(self):
-        """The hb_socket handle (an int), for the C ABI."""
+        """The hb_socket handle (an int), for the C ABI and Socket.shadow."""
         return self._h
 
     @property
@@ -481,20 +845,55 @@ class Socket:
         """Close the socket (hb_socket_free): waits on it end at once.
         Messages not sent yet go out in the background as LINGER says (set
         `linger` in ms; 0 drops them). Messages received by the library but
-        not read yet are dropped, as libzmq drops them."""
+        not read yet are dropped, as libzmq drops them. In a forked child,
+        a socket of the parent is only marked closed."""
         if self._closed:
             return
-        if linger is not None:
-            try:
-                self.setsockopt(C.LINGER, linger)
-            except ZMQError:
-                pass
-        if self._sq:
-            self._flush_at_close(linger)
+        mine = self._pid == os.getpid()
+        if mine:
+            mon = self._monitor_socket
+            if mon is not None:
+                self._monitor_socket = None
+            watched = self._monitored() if self._monitored is not None else None
+            if watched is not None and watched._monitor_socket is self and not watched._closed:
+                # A monitor's reader goes: stop the monitor first (libzmq's sends to a
+                # reader that is gone would wait forever).
+                watched.disable_monitor()
+            if linger is not None:
+                try:
+                    self.setsockopt(C.LINGER, linger)
+                except ZMQError:
+                    pass
+            if self._sq:
+                self._flush_at_close(linger)
         self._closed = True
         self._q.clear()
         self._cur = None
-        F.hb_socket_free(self._h)
+        if mine:
+            if self._shadow:
+                base = _live.get(self._h)
+                if base is not None and base is not self:
+                    base._closed = True
+                    base._q.clear()
+            F.hb_socket_free(self._h)
+        self._forget()
+
+    def _forget(self):
+        ctx = self.context
+        if isinstance(ctx, Context):
+            ctx._rm_socket(self)
+
+    def _on_term(self):
+        """The context began term(): calls other than close() raise
+        ContextTerminated, waits in other threads end at once."""
+        self._terminated = True
+        if self._closed or self._pid != os.getpid():
+            return
+        self._sa.socket = None   # the hot paths' calls now fail (HB_INVALID_HANDLE -> ContextTerminated)
+        self._ra.socket = None
+        self._q.clear()
+        self._cur = None
+        F.hb_wake(self._h)
 
     def _flush_at_close(self, linger):
         """Deferred sends go out before the socket closes, waiting for room
@@ -523,7 +922,9 @@ class Socket:
         try:
             if not self._closed:
                 self._closed = True
-                F.hb_socket_free(self._h)
+                if not self._shadow and self._pid == os.getpid():
+                    F.hb_socket_free(self._h)
+                    self._forget()
         except Exception:
             pass
 
@@ -534,25 +935,30 @@ class Socket:
         self.close()
 
     def _check_open(self):
-        if self._closed:
-            if self._terminated:
-                raise ContextTerminated(detail="the socket's context was terminated")
-            raise ZMQError(C.ENOTSOCK, detail="the socket is closed")
+        if self._closed or self._terminated:
+            if self._closed:
+                raise ZMQError(C.ENOTSOCK, detail="the socket is closed")
+            raise ContextTerminated(detail="the socket's context was terminated")
 
     def __repr__(self):
-        name = {v: k for k, v in C.SOCKET_TYPES.items()}.get(self.socket_type, str(self.socket_type))
-        return f"<hypobus.zmq.Socket(zmq.{name}){' closed' if self._closed else ''} at {id(self):#x}>"
+        cls = type(self)
+        name = cls.__dict__.get("_repr_cls") or f"{cls.__module__}.{cls.__name__}"
+        st = self.socket_type
+        tname = st.name if isinstance(st, C.SocketType) else str(st)
+        return f"<{name}(zmq.{tname}) at {id(self):#x}{' closed' if self._closed else ''}>"
 
     # -------------------------------------------------------- endpoints
 
     def bind(self, addr):
+        """Bind to `addr`; returns a context manager that unbinds on exit."""
         self._check_open()
         a = _ffi.as_bytes_arg(addr, "address")
         out = create_string_buffer(_ffi.TEXT_MAX)
         st = F.hb_socket_bind(self._h, a, out, _ffi.TEXT_MAX, None)
         if st != HB_OK:
-            raise _error(st, self, f"bind {addr!r}")
-        return _EndpointCM(self, addr if isinstance(addr, str) else addr.decode(), "bind")
+            raise _error(st, self, f"bind {addr!r}", addr)
+        addr = addr if isinstance(addr, str) else addr.decode()
+        return _EndpointCM(self, addr, "bind", out.value.decode("utf-8", "replace") or addr)
 
     def bind_to_random_port(self, addr, min_port=49152, max_port=65536, max_tries=100):
         """Bind to a free port of `addr` (e.g. "tcp://127.0.0.1") and return it."""
@@ -574,31 +980,29 @@ class Socket:
         self._check_open()
         st = F.hb_socket_unbind(self._h, _ffi.as_bytes_arg(addr, "address"))
         if st != HB_OK:
-            raise _error(st, self, f"unbind {addr!r}")
+            raise _error(st, self, f"unbind {addr!r}", addr)
 
     def connect(self, addr):
+        """Connect to `addr`; returns a context manager that disconnects on exit."""
         self._check_open()
         st = F.hb_socket_connect(self._h, _ffi.as_bytes_arg(addr, "address"))
         if st != HB_OK:
-            raise _error(st, self, f"connect {addr!r}")
+            raise _error(st, self, f"connect {addr!r}", addr)
         return _EndpointCM(self, addr if isinstance(addr, str) else addr.decode(), "connect")
 
     def disconnect(self, addr):
         self._check_open()
         st = F.hb_socket_disconnect(self._h, _ffi.as_bytes_arg(addr, "address"))
         if st != HB_OK:
-            raise _error(st, self, f"disconnect {addr!r}")
+            raise _error(st, self, f"disconnect {addr!r}", addr)
 
     # -------------------------------------------------------- options
 
     def setsockopt(self, option, value):
+        """Set a socket option (an int, or bytes for the bytes options, as pyzmq)."""
         self._check_open()
         if self._sq:
             self._flush(True)
-        if option == C.HWM:
-            self.setsockopt(C.SNDHWM, value)
-            self.setsockopt(C.RCVHWM, value)
-            return
         kind = C.OPTION_KIND.get(option)
         if kind in ("bytes", "str", "key"):
             if isinstance(value, str):
@@ -613,6 +1017,9 @@ class Socket:
             st = F.hb_socket_setopt_int(self._h, option, value)
         if st != HB_OK:
             raise _error(st, self, f"setsockopt({C.OPTION_NAMES.get(option, option)})")
+        self._note_opt(option, value)
+
+    def _note_opt(self, option, value):
         if option == C.RCVTIMEO:
             self._rcvtimeo = value
         elif option == C.SNDTIMEO:
@@ -622,13 +1029,12 @@ class Socket:
     set = setsockopt
 
     def getsockopt(self, option):
+        """Read a socket option (int, or bytes for the bytes options)."""
         self._check_open()
         if self._sq:
             self._flush(True)
         if option == C.RCVMORE:
             return 1 if self._cur else 0
-        if option == C.HWM:
-            return self.getsockopt(C.SNDHWM)
         kind = C.OPTION_KIND.get(option)
         if kind in ("bytes", "str", "key"):
             n = c_size_t()
@@ -648,18 +1054,30 @@ class Socket:
     get = getsockopt
 
     def setsockopt_string(self, option, optval, encoding="utf-8"):
+        """Set a bytes option from a str (encoded with `encoding`)."""
         if not isinstance(optval, str):
-            raise TypeError(f"expected str, got {type(optval).__name__}")
+            raise TypeError(f"strings only, not {type(optval)}: {optval!r}")
         self.setsockopt(option, optval.encode(encoding))
 
-    set_string = setsockopt_string
+    set_string = setsockopt_unicode = setsockopt_string
 
     def getsockopt_string(self, option, encoding="utf-8"):
+        """Read a bytes option as a str."""
         if C.OPTION_KIND.get(option) not in ("bytes", "str", "key"):
-            raise TypeError(f"option {C.OPTION_NAMES.get(option, option)} is not a string option")
+            raise TypeError(f"option {C.OPTION_NAMES.get(option, option)} will not return a string to be decoded")
         return self.getsockopt(option).decode(encoding)
 
-    get_string = getsockopt_string
+    get_string = getsockopt_unicode = getsockopt_string
+
+    @property
+    def hwm(self):
+        """SNDHWM (setting it sets both SNDHWM and RCVHWM), as pyzmq's."""
+        return self.getsockopt(C.SNDHWM)
+
+    @hwm.setter
+    def hwm(self, value):
+        self.setsockopt(C.SNDHWM, value)
+        self.setsockopt(C.RCVHWM, value)
 
     def subscribe(self, topic):
         if isinstance(topic, str):
@@ -700,14 +1118,16 @@ class Socket:
         h = self._h
         if self._sndtimeo < 0:
             while st == HB_TIMEOUT or st == HB_INTERRUPTED:
+                if self._terminated:
+                    raise ContextTerminated(detail="send: the socket's context was terminated")
                 st = _send(h, data, arr, n, flags, SLICE_MS)
         else:
             deadline = time.monotonic() + self._sndtimeo / 1000
             while st == HB_TIMEOUT or st == HB_INTERRUPTED:
+                if self._terminated:
+                    raise ContextTerminated(detail="send: the socket's context was terminated")
                 left = int((deadline - time.monotonic()) * 1000)
                 if left <= 0:
-                    if st == HB_INTERRUPTED:
-                        continue
                     raise Again(detail=f"no room to send within SNDTIMEO {self._sndtimeo} ms")
                 st = _send(h, data, arr, n, flags, min(left, SLICE_MS))
         if st != HB_OK:
@@ -734,7 +1154,7 @@ class Socket:
                 st = _send_args(self._sa_p)
                 if st:
                     self._send_wait(st, data, (n,), flags)
-                return _DONE if track else None
+                return _FINISHED_TRACKER if track else None
         if sq and not flags and data.__class__ is bytes and len(data) <= DEFER_MAX:
             # A burst is being deferred: join it (the hot path of a flood).
             sq.append(data)
@@ -742,12 +1162,18 @@ class Socket:
                 self._flush(True)
             elif not self._armed:
                 _arm(self)
-            return _DONE if track else None
-        return self._send1(data, flags, track)
+            return _FINISHED_TRACKER if track else None
+        return self._send1(data, flags, track, copy)
 
-    def _send1(self, data, flags, track):
+    def _send1(self, data, flags, track, copy=True):
+        tracker = _FINISHED_TRACKER if track else None
         if data.__class__ is not bytes:
-            if isinstance(data, (list, tuple)):
+            if isinstance(data, Frame):
+                if track and data.tracker is None:
+                    raise ValueError("Not a tracked message")
+                if not copy:
+                    tracker = data.tracker
+            elif isinstance(data, (list, tuple)):
                 raise TypeError("send() takes one frame; use send_multipart for a list")
             data = _bytes_of(data)
         n = len(data)
@@ -764,13 +1190,13 @@ class Socket:
                     self._flush(True)
                 elif not self._armed:
                     _arm(self)
-                return _DONE if track else None
+                return tracker
             self._tlast = t
         if _dirty:
             self._flush_before(flags)
         if n > _SEND_BUF:
             self._send_big((data,), data, flags)
-            return _DONE if track else None
+            return tracker
         self._sbuf_mv[:n] = data
         self._ssz_mv[0] = n
         if flags != self._sflags:
@@ -778,7 +1204,7 @@ class Socket:
         st = _send_args(self._sa_p)
         if st:
             self._send_wait(st, data, (n,), flags)
-        return _DONE if track else None
+        return tracker
 
     def _flush(self, block, try_lock=False):
         """Hand the deferred sends to the library (hb_socket_send_many), in
@@ -909,7 +1335,7 @@ class Socket:
                     self._flush(True)
                 elif not self._armed:
                     _arm(self)
-                return _DONE if track else None
+                return _FINISHED_TRACKER if track else None
             self._tlast = t
         if _dirty:
             self._flush_before(flags)
@@ -917,7 +1343,7 @@ class Socket:
         total = len(data)
         if total > _SEND_BUF or n > 64:
             self._send_big(parts, data, flags)
-            return _DONE if track else None
+            return _FINISHED_TRACKER if track else None
         self._sbuf_mv[:total] = data
         mv = self._ssz_mv
         for i, p in enumerate(parts):
@@ -929,7 +1355,7 @@ class Socket:
         self._sa_n[5] = 1
         if st:
             self._send_wait(st, data, [len(p) for p in parts], flags)
-        return _DONE if track else None
+        return _FINISHED_TRACKER if track else None
 
     def send_string(self, u, flags=0, copy=True, encoding="utf-8", **kwargs):
         if not isinstance(u, str):
@@ -962,9 +1388,35 @@ class Socket:
             return HB_OK
         if st == HB_BUFFER_TOO_SMALL:
             o = self._ra_n
+            if o[10] > _BIG_MSG:
+                return self._take_big(o[10], o[9])
             self._grow(o[10], o[9])
             return self._take(0)
         return st
+
+    def _take_big(self, total, nframes):
+        """A message bigger than _BIG_MSG (the library kept it): received
+        straight into a buffer of its own, the frame(s) handed out from it
+        (a single frame is that buffer, so recv(copy=False) copies nothing);
+        the socket's receive buffer does not grow for it."""
+        big = Frame.__new__(Frame)
+        bytearray.__init__(big, total)
+        sizes = (c_size_t * max(1, nframes))()
+        n, tot = c_size_t(), c_size_t()
+        st = F.hb_socket_recv(self._h, 0, (c_char * total).from_buffer(big), total, sizes, nframes, byref(n),
+                              byref(tot))
+        if st != HB_OK:
+            return st
+        if n.value == 1:
+            self._q.append(_Big((big,)))
+            return HB_OK
+        frames, off, mv = _Big(), 0, memoryview(big)
+        for z in sizes[:n.value]:
+            frames.append(Frame(mv[off:off + z]))
+            off += z
+        mv.release()
+        self._q.append(frames)
+        return HB_OK
 
     def _parse(self):
         """Queue the messages the last receive call wrote into the buffers."""
@@ -1059,8 +1511,10 @@ class Socket:
                 return self._first_frame(m)
         return self._recv1(flags, copy)
 
-    def _first_frame(self, m):
+    def _first_frame(self, m, copy=True):
         """Start handing out a multipart message frame by frame (rcvmore is True until its last)."""
+        if m.__class__ is _Big:
+            m = [bytes(f) for f in m] if copy else list(m)
         m.reverse()
         f = m.pop()
         self._cur = m
@@ -1082,11 +1536,13 @@ class Socket:
                 f = m
                 more = False
             else:
-                f = self._first_frame(m)
-                more = True
+                f = self._first_frame(m, copy)
+                more = bool(self._cur)
+                if not more:
+                    self._cur = None
         if copy:
-            return f
-        fr = Frame(f)
+            return f if f.__class__ is bytes else bytes(f)
+        fr = f if f.__class__ is Frame else Frame(f)
         fr.more = more
         return fr
 
@@ -1104,11 +1560,13 @@ class Socket:
             m = q.popleft()
             msg = [m] if m.__class__ is bytes else m
         if copy:
+            if msg.__class__ is _Big or (msg and msg[0].__class__ is Frame):
+                return [f if f.__class__ is bytes else bytes(f) for f in msg]
             return msg
         out = []
         last = len(msg) - 1
         for i, f in enumerate(msg):
-            fr = Frame(f)
+            fr = f if f.__class__ is Frame else Frame(f)
             fr.more = i < last
             out.append(fr)
         return out
@@ -1128,10 +1586,23 @@ class Socket:
         return deserialize(self.recv_multipart(flags, copy))
 
     def recv_into(self, buffer, nbytes=0, flags=0):
-        """Receive one frame into `buffer`; returns the frame's full size (it is cut to fit)."""
-        f = self.recv(flags)
-        mv = memoryview(buffer).cast("B")
-        n = min(len(f), nbytes or len(mv), len(mv))
+        """Receive one frame into `buffer` (a writable, contiguous buffer);
+        returns the frame's full size (what does not fit is dropped)."""
+        if nbytes < 0:
+            raise ValueError(f"nbytes={nbytes!r} must be non-negative")
+        try:
+            mv = memoryview(buffer)
+        except TypeError:
+            raise TypeError(f"recv_into needs a buffer, not {type(buffer).__name__}") from None
+        if mv.readonly:
+            raise BufferError("recv_into needs a writable buffer")
+        if not mv.c_contiguous:
+            raise BufferError("recv_into needs a contiguous buffer")
+        mv = mv.cast("B")
+        if nbytes > mv.nbytes:
+            raise ValueError(f"nbytes={nbytes} is larger than the buffer ({mv.nbytes} bytes)")
+        f = Socket.recv(self, flags)
+        n = min(len(f), nbytes or mv.nbytes)
         mv[:n] = f[:n]
         return len(f)
 
@@ -1149,8 +1620,55 @@ class Socket:
         evts = dict(p.poll(timeout))
         return evts.get(self, 0)
 
+    def monitor(self, addr, events=C.EVENT_ALL):
+        """libzmq's socket monitor (pyzmq's Socket.monitor): the events in
+        `events` go, as two-frame messages, to a PAIR socket that libzmq
+        binds at `addr` (an inproc:// address); `addr` None stops it. Read
+        them with zmq.utils.monitor.recv_monitor_message from a PAIR
+        connected to `addr`, and keep reading: libzmq's I/O thread waits on
+        a reader whose queue is full (get_monitor_socket() makes a reader
+        whose queue has no limit)."""
+        self._check_open()
+        if events is None:
+            events = C.EVENT_ALL
+        a = None if addr is None else _ffi.as_bytes_arg(addr, "address")
+        st = F.hb_socket_monitor_endpoint(self._h, a, int(events))
+        if st != HB_OK:
+            raise _error(st, self, f"monitor {addr!r}", addr)
+
+    def disable_monitor(self):
+        """Stop the socket's monitor (it sends EVENT_MONITOR_STOPPED if watched)."""
+        self._monitor_socket = None
+        self.monitor(None, 0)
+
     def get_monitor_socket(self, events=None, addr=None):
-        raise NotImplementedError("monitor sockets are not available: use sock.monitor_events() (hb_socket_monitor)")
+        """A PAIR socket receiving this socket's events (the same one until
+        disable_monitor()); read it with recv_monitor_message. Its queue
+        has no limit (RCVHWM 0, connected before the monitor starts), so
+        libzmq never waits on it; closing it stops the monitor first."""
+        self._check_open()
+        m = self._monitor_socket
+        if m is not None:
+            if not m.closed:
+                return m
+            self._monitor_socket = None
+        if addr is None:
+            addr = f"inproc://monitor.s-{self._h:x}-{next(_monitor_ids)}"
+        if events is None:
+            events = C.EVENT_ALL
+        ctx = self.context if isinstance(self.context, Context) else Context.instance()
+        m = ctx.socket(C.PAIR)
+        try:
+            m.setsockopt(C.RCVHWM, 0)
+            m.setsockopt(C.LINGER, 0)
+            m.connect(addr)
+            self.monitor(addr, events)
+        except BaseException:
+            m.close()
+            raise
+        m._monitored = weakref.ref(self)
+        self._monitor_socket = m
+        return m
 
     def monitor_events(self, events=C.EVENT_ALL):
         """Start reporting socket events (hb_socket_monitor); take them with next_event()."""
@@ -1179,26 +1697,66 @@ class Socket:
 
 Context._socket_class = Socket
 
+
+def _checked_setattr(self, key, value, _osa=object.__setattr__):
+    """pyzmq's attribute rule for Socket subclasses that have a __dict__:
+    names the instance or its class know are set as usual, an option's name
+    sets the option, anything else raises AttributeError."""
+    if key[:1] == "_" or key in self.__dict__ or _class_has(type(self), key):
+        _osa(self, key, value)
+        return
+    upper = key.upper()
+    if upper in C.SocketOption.__members__:
+        _Opt(int(C.SocketOption[upper])).__set__(self, value)
+        return
+    raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
+
+
+class _Sub:
+    """sock.subscribe / sock.unsubscribe: the method, and assignable
+    (`sock.subscribe = b"topic"` subscribes, as in pyzmq)."""
+
+    __slots__ = ("opt", "func")
+
+    def __init__(self, opt, func):
+        self.opt, self.func = opt, func
+
+    def __get__(self, obj, cls=None):
+        return self.func if obj is None else self.func.__get__(obj, cls)
+
+    def __set__(self, obj, value):
+        if isinstance(value, str):
+            value = value.encode("utf8")
+        obj.setsockopt(self.opt, value)
+
+
+Socket.subscribe = _Sub(C.SUBSCRIBE, Socket.subscribe)
+Socket.unsubscribe = _Sub(C.UNSUBSCRIBE, Socket.unsubscribe)
+
 for _name, (_num, _kind) in C.OPTIONS.items():
-    _attr = _name.lower()
-    if _attr in ("subscribe", "unsubscribe", "type", "rcvmore"):
-        continue
-    setattr(Socket, _attr, _Opt(_num))
-Socket.hwm = _Opt(C.HWM)
+    _opt = _Opt(_num)
+    if _name.lower() not in ("subscribe", "unsubscribe", "type", "rcvmore", "hwm"):
+        setattr(Socket, _name.lower(), _opt)
+    setattr(Socket, _name, _opt)   # sock.FD, sock.IDENTITY ... as pyzmq's uppercase attributes
 
 
 # ------------------------------------------------------------ Poller
 
 class Poller:
     """pyzmq's Poller over hb_poll: register sockets (and file descriptors
-    or objects with fileno()), poll(timeout ms) returns [(socket, events)]."""
+    or objects with fileno()), poll(timeout ms) returns [(socket, events)]
+    (a descriptor comes back as its number, as in pyzmq)."""
 
     def __init__(self):
         self.sockets = []
         self._map = {}
         self._items = None
 
+    def __contains__(self, socket):
+        return socket in self._map
+
     def register(self, socket, flags=C.POLLIN | C.POLLOUT):
+        """Watch `socket` for `flags` (0 stops watching it)."""
         if flags:
             if socket in self._map:
                 self.sockets[self._map[socket]] = (socket, flags)
@@ -1239,7 +1797,7 @@ class Poller:
         else:
             timeout = int(timeout)
         for s, _f in self.sockets:
-            if isinstance(s, Socket) and s._closed:
+            if isinstance(s, Socket) and (s._closed or s._terminated):
                 s._check_open()
         socks, fds, arr = self._items or self._build()
         if not socks and not fds:
@@ -1253,36 +1811,52 @@ class Poller:
         n = len(socks)
         nready = c_size_t()
         wait = 0 if ready_now else timeout
-        if wait < 0:
-            st = F.hb_poll(arr, n, SLICE_MS, byref(nready))
-            while st == HB_TIMEOUT or st == HB_INTERRUPTED:
+        deadline = None if wait <= 0 else time.monotonic() + wait / 1000
+        while True:
+            if wait < 0:
                 st = F.hb_poll(arr, n, SLICE_MS, byref(nready))
-        elif wait == 0:
-            st = F.hb_poll(arr, n, 0, byref(nready))
-            while st == HB_INTERRUPTED:
+                while st == HB_TIMEOUT or st == HB_INTERRUPTED:
+                    self._check_term(socks)
+                    st = F.hb_poll(arr, n, SLICE_MS, byref(nready))
+            elif wait == 0:
                 st = F.hb_poll(arr, n, 0, byref(nready))
-        else:
-            deadline = time.monotonic() + wait / 1000
-            st = F.hb_poll(arr, n, min(wait, SLICE_MS), byref(nready))
-            while st == HB_TIMEOUT or st == HB_INTERRUPTED:
-                left = int((deadline - time.monotonic()) * 1000 + 0.999)
-                if left <= 0:
-                    break
-                st = F.hb_poll(arr, n, min(left, SLICE_MS), byref(nready))
-        if st not in (HB_OK, HB_TIMEOUT):
-            raise _error(st, None, "poll")
-        out = []
-        for i, (s, f) in enumerate(socks):
-            rev = arr[i].revents if st == HB_OK else 0
-            if f & C.POLLIN and s._pending():
-                rev |= C.POLLIN
-            if rev & _ffi.HB_POLLERR:
-                s._check_open()
-                raise ZMQError(C.ENOTSOCK, detail="poll: a socket was closed")
-            rev &= f
-            if rev:
-                out.append((s, rev))
-        return out
+                while st == HB_INTERRUPTED:
+                    st = F.hb_poll(arr, n, 0, byref(nready))
+            else:
+                st = F.hb_poll(arr, n, min(wait, SLICE_MS), byref(nready))
+                while st == HB_TIMEOUT or st == HB_INTERRUPTED:
+                    self._check_term(socks)
+                    left = int((deadline - time.monotonic()) * 1000 + 0.999)
+                    if left <= 0:
+                        break
+                    st = F.hb_poll(arr, n, min(left, SLICE_MS), byref(nready))
+            if st not in (HB_OK, HB_TIMEOUT):
+                raise _error(st, None, "poll")
+            out = []
+            for i, (s, f) in enumerate(socks):
+                rev = arr[i].revents if st == HB_OK else 0
+                if f & C.POLLIN and s._pending():
+                    rev |= C.POLLIN
+                if rev & _ffi.HB_POLLERR:
+                    s._check_open()
+                    raise ZMQError(C.ENOTSOCK, detail="poll: a socket was closed")
+                rev &= f
+                if rev:
+                    out.append((s, rev))
+            if out or st != HB_OK or wait == 0:
+                return out
+            # Woken with nothing to report (hb_wake: e.g. the context is terminating): look again.
+            self._check_term(socks)
+            if deadline is not None:
+                wait = int((deadline - time.monotonic()) * 1000 + 0.999)
+                if wait <= 0:
+                    return out
+
+    @staticmethod
+    def _check_term(socks):
+        for s, _f in socks:
+            if s._terminated:
+                raise ContextTerminated(detail="poll: a socket's context was terminated")
 
     def _poll_mixed(self, socks, fds, timeout):
         """Sockets and plain descriptors: wait on the sockets' hb_handle_fd
@@ -1297,7 +1871,7 @@ class Poller:
             fdmap = {}
             for s, f in fds:
                 fd = s if isinstance(s, int) else s.fileno()
-                fdmap[fd] = (s, f)
+                fdmap[fd] = f
                 mask = (select.POLLIN if f & C.POLLIN else 0) | (select.POLLOUT if f & C.POLLOUT else 0)
                 sp.register(fd, mask)
             for s, _f in socks:
@@ -1306,16 +1880,17 @@ class Poller:
                                   max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000))))
             for fd, ev in sp.poll(wait):
                 if fd in fdmap:
-                    s, f = fdmap[fd]
+                    f = fdmap[fd]
                     rev = (C.POLLIN if ev & select.POLLIN else 0) | (C.POLLOUT if ev & select.POLLOUT else 0) | \
                           (C.POLLERR if ev & (select.POLLERR | select.POLLHUP) else 0)
                     rev &= f | C.POLLERR
                     if rev:
-                        out.append((s, rev))
+                        out.append((fd, rev))
             if socks and not out:
                 out = Poller._sub(socks).poll(0)
             if out or (deadline is not None and time.monotonic() >= deadline):
                 return out
+            self._check_term(socks)
 
     @staticmethod
     def _sub(socks):
@@ -1352,29 +1927,54 @@ def _flush_pending(src, dst):
         dst.send_multipart(src.recv_multipart())
 
 
-def proxy(frontend, backend, capture=None):
-    """zmq.proxy: forward messages between frontend and backend (and copy
-    them to capture) until the context is terminated; blocks like pyzmq's
-    (a loop of bounded hb_proxy_wait calls: Ctrl-C interrupts it). The
-    forwarding runs on a library thread (hb_proxy_new)."""
-    for s in (frontend, backend) + ((capture,) if capture is not None else ()):
-        if not isinstance(s, Socket):
-            raise TypeError(f"proxy() takes hypobus.zmq sockets, not {type(s).__name__}")
-        s._check_open()
+def _proxy_checked(frontend, backend, capture, control=None):
+    for s in (frontend, backend, capture, control):
+        if s is not None:
+            if not isinstance(s, Socket):
+                raise TypeError(f"proxy() takes hypobus.zmq sockets, not {type(s).__name__}")
+            s._check_open()
+
+
+def _proxy_one(sock, capture):
+    """libzmq's proxy with one socket as both sides: each message goes back
+    out of the socket it came from (e.g. an echo REP), copied to capture."""
+    while True:
+        msg = sock.recv_multipart()
+        if capture is not None:
+            capture.send_multipart(msg)
+        sock.send_multipart(msg)
+
+
+def _run_proxy(frontend, backend, capture, control):
+    _proxy_checked(frontend, backend, capture, control)
+    if frontend is backend:
+        return _proxy_one(frontend, capture)
     _flush_pending(frontend, backend)
     _flush_pending(backend, frontend)
     p = c_void_p()
     st = F.hb_proxy_new(frontend._h, backend._h, capture._h if capture is not None else None, byref(p))
     if st != HB_OK:
         raise _error(st, frontend, "proxy")
-    ctxs = {s.context for s in (frontend, backend) if isinstance(s.context, Context)}
+    cores = {s._core for s in (frontend, backend) if s._core is not None}
     with _proxies_lock:
         _running_proxies.add(p.value)
-    for c in ctxs:
-        with c._lock:
-            c._proxies.add(p.value)
+    for core in cores:
+        with core.cv:
+            core.proxies.add(p.value)
+    stopped_by_control = False
     try:
+        if any(core.terminated for core in cores):
+            F.hb_proxy_stop(p)
         while True:
+            if control is not None:
+                if control.poll(SLICE_MS):
+                    if _steer(p, control):
+                        stopped_by_control = True
+                        break
+                st = F.hb_proxy_wait(p, 0)
+                if st == HB_TIMEOUT or st == HB_INTERRUPTED:
+                    continue
+                break
             st = F.hb_proxy_wait(p, SLICE_MS)
             if st == HB_TIMEOUT or st == HB_INTERRUPTED:
                 continue
@@ -1382,47 +1982,77 @@ def proxy(frontend, backend, capture=None):
     finally:
         with _proxies_lock:
             _running_proxies.discard(p.value)
-        for c in ctxs:
-            with c._lock:
-                c._proxies.discard(p.value)
+        for core in cores:
+            with core.cv:
+                core.proxies.discard(p.value)
         F.hb_proxy_free(p)
-    if any(c.closed for c in ctxs) or frontend._terminated or backend._terminated:
+    if stopped_by_control:
+        return None
+    if any(core.terminated for core in cores) or frontend._terminated or backend._terminated:
         raise ContextTerminated(detail="proxy: the context was terminated")
-    raise ZMQError(C.ETERM if st == HB_OK else C.ENOTSOCK, detail="proxy stopped")
+    raise ZMQError(C.ENOTSOCK, detail="proxy stopped: a socket was closed")
+
+
+def _steer(p, control):
+    """One command of a steerable proxy's control socket; True for TERMINATE."""
+    cmd = control.recv()
+    if cmd == b"PAUSE":
+        F.hb_proxy_pause(p)
+    elif cmd == b"RESUME":
+        F.hb_proxy_resume(p)
+    elif cmd == b"TERMINATE":
+        return True
+    elif cmd == b"STATISTICS":
+        s = ProxyStatsC()
+        s.size = sizeof(ProxyStatsC)
+        F.hb_proxy_stats(p, byref(s))
+        # libzmq's reply: frontend messages in, bytes in, messages out, bytes out; the same for the backend.
+        vals = (s.to_backend_msgs, s.to_backend_bytes, s.to_frontend_msgs, s.to_frontend_bytes,
+                s.to_frontend_msgs, s.to_frontend_bytes, s.to_backend_msgs, s.to_backend_bytes)
+        control.send_multipart([v.to_bytes(8, sys.byteorder) for v in vals])
+    return False
+
+
+def proxy(frontend, backend, capture=None):
+    """zmq.proxy: forward messages between frontend and backend (and copy
+    them to capture) until the context is terminated (then it raises
+    ContextTerminated, as pyzmq's); a loop of bounded hb_proxy_wait calls,
+    so Ctrl-C interrupts it. The forwarding runs on a library thread
+    (hb_proxy_new); one socket as both sides is forwarded here."""
+    return _run_proxy(frontend, backend, capture, None)
 
 
 def proxy_steerable(frontend, backend, capture=None, control=None):
-    """zmq.proxy_steerable: as proxy(), also obeying PAUSE / RESUME / TERMINATE
-    (and STATISTICS) on the `control` socket."""
-    if control is None:
-        return proxy(frontend, backend, capture)
-    _flush_pending(frontend, backend)
-    _flush_pending(backend, frontend)
-    p = c_void_p()
-    st = F.hb_proxy_new(frontend._h, backend._h, capture._h if capture is not None else None, byref(p))
-    if st != HB_OK:
-        raise _error(st, frontend, "proxy")
-    try:
-        while True:
-            if control.poll(SLICE_MS):
-                cmd = control.recv()
-                if cmd == b"PAUSE":
-                    F.hb_proxy_pause(p)
-                elif cmd == b"RESUME":
-                    F.hb_proxy_resume(p)
-                elif cmd == b"TERMINATE":
-                    return
-                elif cmd == b"STATISTICS":
-                    s = ProxyStatsC()
-                    s.size = 56
-                    F.hb_proxy_stats(p, byref(s))
-                    control.send_multipart([x.to_bytes(8, "little") for x in (
-                        s.to_backend_msgs, s.to_backend_bytes, 0, 0, s.to_frontend_msgs, s.to_frontend_bytes, 0, 0)])
-            if F.hb_proxy_wait(p, 0) == HB_OK:
-                break
-    finally:
-        F.hb_proxy_free(p)
-    raise ContextTerminated(detail="proxy stopped")
+    """zmq.proxy_steerable: as proxy(), also obeying PAUSE, RESUME,
+    TERMINATE (it then returns) and STATISTICS on the `control` socket."""
+    return _run_proxy(frontend, backend, capture, control)
+
+
+def zmq_poll(sockets, timeout=None):
+    """pyzmq's zmq_poll: [(socket or descriptor, flags)] -> [(socket or descriptor, events)]."""
+    p = Poller()
+    for s, f in sockets:
+        p.register(s, f)
+    return p.poll(timeout)
+
+
+class Stopwatch:
+    """A stopwatch in microseconds (pyzmq's zmq.Stopwatch): start(), stop() -> µs elapsed."""
+
+    def __init__(self):
+        self._start = None
+
+    def start(self):
+        if self._start is not None:
+            raise ZMQError(C.EINVAL, detail="Stopwatch is already running")
+        self._start = time.perf_counter()
+
+    def stop(self):
+        if self._start is None:
+            raise ZMQError(C.EINVAL, detail="Must start the Stopwatch before calling stop.")
+        t = time.perf_counter() - self._start
+        self._start = None
+        return int(t * 1e6)
 
 
 def device(device_type, frontend, backend):
@@ -1444,3 +2074,7 @@ def _flush_at_exit():
 
 
 _ = (c_int32, NotDone, HB_INVALID_ARGUMENT)
+
+
+# pyzmq's submodules of zmq.sugar (zmq.sugar.context.Context ...)
+from . import context, frame, poll, socket, tracker, version  # noqa: E402,F401

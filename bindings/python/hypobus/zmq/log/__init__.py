@@ -1,0 +1,1 @@
+"""zmq.log: logging over PUB sockets (zmq.log.handlers.PUBHandler)."""

@@ -1,0 +1,1 @@
+"""zmq.utils: jsonapi, z85, monitor, strtypes, garbage, interop."""
