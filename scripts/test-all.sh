@@ -108,6 +108,7 @@ run "C ABI from Python (ctypes)" "$PY" -m pytest tests/abi/python -q
 abi_node() { (cd tests/abi/node && node --test); }
 run "C ABI from Node (koffi)" abi_node
 run "Python binding (bindings/python)" bash bindings/python/run-tests.sh
+run "pyzmq's own suite on hypobus.zmq (../shared/peer-suites/pyzmq)" bash bindings/python/peer-suite.sh
 run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh
 run "zeromq.js's own v5-compat suite on the Node binding (../shared/peer-suites/zeromq.js)" env HB_SKIP_BUILD=1 bash bindings/node/peer-suite.sh
 
