@@ -139,3 +139,17 @@ pub fn queue_fd() -> Option<RawFd> {
 macro_rules! log {
     ($role:expr, $($arg:tt)*) => { $crate::log::event($role, format_args!($($arg)*)) };
 }
+
+/// `0.042 ms`, `3.10 ms`, `312 ms`, `1.25 s`.
+pub fn fmt_duration(d: std::time::Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        format!("{ms:.3} ms")
+    } else if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}

@@ -1,27 +1,7 @@
 //! The whole lab in one process on loopback: a broker, two operation nodes,
-//! a calc node; clients on demand. Used by `hypobus lab`, the tests and the
-//! benchmark.
-//!
-//! Besides [`Lab`] itself, in two submodules whose public items are all
-//! re-exported here (so every path stays `hypobus::lab::…`):
-//!
-//! - `demo`: `hypobus lab`'s demo, stage by stage ([`run_demo`],
-//!   [`DemoConfig`], [`DemoReport`]), and the one-line counter formatters
-//!   ([`fmt_broker`], [`fmt_op`], [`fmt_calc`], [`fmt_client`],
-//!   [`fmt_duration`]).
-//! - `failover_trial`: failover brokers as `hypobus broker --role …`
-//!   processes ([`BrokerProcess`], [`fmt_failover`],
-//!   [`fmt_event`], [`parse_event`]) and the failover trial
-//!   ([`failover_trial()`], [`FailoverTrial`], [`outage`]).
-
-mod demo;
-mod failover_trial;
-
-pub use demo::{fmt_broker, fmt_calc, fmt_client, fmt_duration, fmt_op, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
-pub use failover_trial::{
-    failover_trial, fmt_event, fmt_failover, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
-    FailoverTrialConfig, ProcessStats,
-};
+//! a calc node; clients on demand. Used by the tests, the benchmarks and
+//! the command-line tool (whose `hypobus lab` demo and failover trial live
+//! in `tool/`).
 
 use crate::broker::{Broker, BrokerConfig};
 use crate::calc::{CalcConfig, CalcNode};
@@ -29,7 +9,7 @@ use crate::client::{Client, ClientConfig, Mode};
 use crate::error::Result;
 use crate::net::BrokerAddr;
 use crate::op::{OpConfig, OpNode, Operation};
-use crate::wire::{self, Number};
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -166,21 +146,4 @@ impl Drop for Lab {
     fn drop(&mut self) {
         let _ = self.stop();
     }
-}
-
-fn num(s: &str) -> Number {
-    Number::parse(s.as_bytes()).expect("demo catheti are valid")
-}
-
-/// The locally computed hypotenuse the lab must answer.
-pub(crate) fn expected(a: &str, b: &str) -> String {
-    wire::hypot(&num(a), &num(b)).unwrap_or_else(|e| format!("error: {e}"))
-}
-
-/// Catheti of request `i` of client `c`: different for every request and
-/// every client, integers and decimals.
-pub(crate) fn catheti(c: usize, i: usize) -> (String, String) {
-    let a = format!("{}", (c + 1) * 1000 + i % 997);
-    let b = format!("{}.{}", i % 101, (c * 7 + i) % 100);
-    (a, b)
 }

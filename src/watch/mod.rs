@@ -6,9 +6,9 @@
 //!
 //! - [`trace`]: puts the messages of each request together ([`Trace`]).
 //! - [`render`]: a trace as a terminal sequence diagram, Mermaid or SVG.
-//! - [`http`]: the live web page (SVG, server-sent events).
-//! - [`scenario`]: the lab's three scenarios (normal, fallback, failover)
-//!   run and recorded for a report.
+//!
+//! The live web page and the lab's recorded scenarios are the command-line
+//! tool's (`tool/src/http.rs`, `tool/src/scenario.rs`).
 //!
 //! The observer runs on its own thread (`hypobus-watch`) and queues what
 //! it finds ([`WatchEvent`]): finished traces, broker state changes, role
@@ -17,10 +17,8 @@
 //! `hypobus.` topics all the time, so it costs the lab a few percent at
 //! most, and it aggregates (rates, percentiles) from the samples.
 
-pub mod http;
 pub mod json;
 pub mod render;
-pub mod scenario;
 pub mod trace;
 
 pub use trace::{Fallback, Hop, HopKind, Impl, Mark, Outcome, Role, RoleEvent, Trace, TrackerConfig, OBS_PREFIX};

@@ -2,11 +2,12 @@
 //! and how fast, stage by stage. The logic lives here (not in the CLI) so
 //! tests, the C ABI or another front end can run the same demo.
 
-use super::{catheti, expected, failover_trial, FailoverTrialConfig, Lab, LabConfig};
-use crate::client::{Client, ClientConfig, Mode};
-use crate::error::Result;
-use crate::net::BrokerAddr;
-use crate::wire;
+use crate::failover_trial::{failover_trial, FailoverTrialConfig};
+use hypobus::lab::{Lab, LabConfig};
+use hypobus::client::{Client, ClientConfig, Mode};
+use hypobus::error::Result;
+use hypobus::net::BrokerAddr;
+use hypobus::wire::{self, Number};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -132,19 +133,7 @@ impl DemoReport {
     }
 }
 
-/// `0.042 ms`, `3.10 ms`, `312 ms`, `1.25 s`.
-pub fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 1.0 {
-        format!("{ms:.3} ms")
-    } else if ms < 10.0 {
-        format!("{ms:.2} ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.2} s", ms / 1000.0)
-    }
-}
+pub use hypobus::log::fmt_duration;
 
 fn rate(n: usize, d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -245,7 +234,7 @@ pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport> {
 }
 
 /// One line of broker counters: `broker: forwarded=… …`.
-pub fn fmt_broker(s: &crate::broker::BrokerStats) -> String {
+pub fn fmt_broker(s: &hypobus::broker::BrokerStats) -> String {
     format!(
         "broker: forwarded={} dropped_passive={} subscriptions={} unsubscriptions={} heartbeats={}",
         s.forwarded, s.dropped_passive, s.subscriptions, s.unsubscriptions, s.heartbeats
@@ -253,12 +242,12 @@ pub fn fmt_broker(s: &crate::broker::BrokerStats) -> String {
 }
 
 /// One line of operation node counters: `op lane N: requests=… …`.
-pub fn fmt_op(lane: u32, s: &crate::op::OpStats) -> String {
+pub fn fmt_op(lane: u32, s: &hypobus::op::OpStats) -> String {
     format!("op lane {lane}: requests={} replies={} errors={} ignored={}", s.requests, s.replies, s.errors, s.ignored)
 }
 
 /// One line of calc node counters: `calc: requests=… …`.
-pub fn fmt_calc(s: &crate::calc::CalcStats) -> String {
+pub fn fmt_calc(s: &hypobus::calc::CalcStats) -> String {
     format!(
         "calc: requests={} classic_requests={} results={} errors={} fallbacks={} squares_received={} duplicates={} bad_messages={} expired={} in_flight={}",
         s.requests,
@@ -275,7 +264,7 @@ pub fn fmt_calc(s: &crate::calc::CalcStats) -> String {
 }
 
 /// One line of client counters: `client: requests=… …`.
-pub fn fmt_client(s: &crate::client::ClientStats) -> String {
+pub fn fmt_client(s: &hypobus::client::ClientStats) -> String {
     format!(
         "client: requests={} resent={} answers={} duplicates={} timeouts={}",
         s.requests, s.resent, s.answers, s.duplicates, s.timeouts
@@ -511,7 +500,7 @@ impl RawPeer {
         let sub = ctx.socket(zmq::SUB)?;
         publ.set_linger(0)?;
         sub.set_linger(0)?;
-        let prefix = format!("demo-{}", crate::client::random_id());
+        let prefix = format!("demo-{}", hypobus::client::random_id());
         sub.set_subscribe(wire::with_tag(wire::REPLY_TOPIC, Some(&prefix)).as_bytes())?;
         sub.set_subscribe(wire::with_tag(&wire::square_result_topic(2), Some(&prefix)).as_bytes())?;
         publ.connect(&addr.xsub)?;
@@ -536,7 +525,7 @@ impl RawPeer {
 
     /// The value frame of the first message whose topic is `topic`, waiting until `deadline`.
     fn wait(&self, topic: &str, deadline: Instant) -> Result<Option<Vec<u8>>> {
-        while self.sub.poll(zmq::POLLIN, crate::net::ms_until(deadline))? > 0 {
+        while self.sub.poll(zmq::POLLIN, hypobus::net::ms_until(deadline))? > 0 {
             let frames = self.sub.recv_multipart(0)?;
             if frames.len() == 2 && frames[0] == topic.as_bytes() {
                 return Ok(frames.into_iter().nth(1));
@@ -631,6 +620,23 @@ fn demo_failover(cfg: &DemoConfig, rows: &mut Vec<Row>) -> Result<()> {
     let trial = failover_trial(&tcfg)?;
     rows.extend(trial.rows);
     Ok(())
+}
+
+fn num(s: &str) -> Number {
+    Number::parse(s.as_bytes()).expect("demo catheti are valid")
+}
+
+/// The locally computed hypotenuse the lab must answer.
+pub fn expected(a: &str, b: &str) -> String {
+    wire::hypot(&num(a), &num(b)).unwrap_or_else(|e| format!("error: {e}"))
+}
+
+/// Catheti of request `i` of client `c`: different for every request and
+/// every client, integers and decimals.
+pub fn catheti(c: usize, i: usize) -> (String, String) {
+    let a = format!("{}", (c + 1) * 1000 + i % 997);
+    let b = format!("{}.{}", i % 101, (c * 7 + i) % 100);
+    (a, b)
 }
 
 #[cfg(test)]

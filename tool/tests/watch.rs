@@ -8,7 +8,8 @@
 use hypobus::calc::{CalcConfig, CalcNode};
 use hypobus::client::{Client, ClientConfig, Mode};
 use hypobus::failover::Role as FoRole;
-use hypobus::lab::{BrokerPorts, BrokerProcess, BrokerProcessConfig, Lab, LabConfig};
+use hypobus::lab::{Lab, LabConfig};
+use hypobus_tool::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
 use hypobus::op::{OpConfig, OpNode, Operation};
 use hypobus::watch::{
     render, Fallback, HopKind, Impl, Mark, Observer, Outcome, Role, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent,
@@ -650,7 +651,7 @@ mod cli {
 
 mod web {
     use super::*;
-    use hypobus::watch::http::WebServer;
+    use hypobus_tool::http::WebServer;
     use std::io::{Read, Write};
     use std::net::TcpStream;
     use std::sync::Arc;

@@ -191,7 +191,7 @@ fn python() -> String {
     if let Ok(p) = std::env::var("HB_PYTHON") {
         return p;
     }
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-venv/bin/python");
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/test-venv/bin/python");
     if std::path::Path::new(venv).exists() {
         venv.to_string()
     } else {

@@ -15,7 +15,7 @@
 //! HB_FAILOVER_INTERVALS (ms, comma-separated, default `100,1000`),
 //! HB_FAILOVER_MISSES (default 3).
 
-use hypobus::lab::{failover_trial, FailoverTrial, FailoverTrialConfig};
+use hypobus_tool::{failover_trial, FailoverTrial, FailoverTrialConfig};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

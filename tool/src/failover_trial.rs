@@ -3,13 +3,14 @@
 //! crashed machine would), and the nodes and streaming clients in this
 //! process, connected to both. `benches/failover.rs` runs the same trial.
 
-use super::{catheti, expected, fmt_duration, Check, Row};
-use crate::calc::{CalcConfig, CalcNode};
-use crate::client::{Client, ClientConfig, ClientStats};
-use crate::error::{Error, Result};
-use crate::failover::{Event, FailoverStats, Role};
-use crate::net::{self, BrokerAddr};
-use crate::op::{OpConfig, OpNode, Operation};
+use crate::demo::{catheti, expected, Check, Row};
+use hypobus::log::fmt_duration;
+use hypobus::calc::{CalcConfig, CalcNode};
+use hypobus::client::{Client, ClientConfig, ClientStats};
+use hypobus::error::{Error, Result};
+use hypobus::failover::{Event, FailoverStats, Role};
+use hypobus::net::{self, BrokerAddr};
+use hypobus::op::{OpConfig, OpNode, Operation};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -231,7 +232,7 @@ impl BrokerProcess {
                 .spawn(move || {
                     for line in BufReader::new(err).lines() {
                         let Ok(line) = line else { break };
-                        if crate::log::enabled() {
+                        if hypobus::log::enabled() {
                             eprintln!("[{name} broker, pid {pid}] {line}");
                         }
                         if let Ok(mut t) = stderr_tail.lock() {
@@ -305,9 +306,9 @@ impl BrokerProcess {
         }
     }
 
-    /// Its control endpoint's answer to `command` (see [`crate::failover::ctl_request`]).
+    /// Its control endpoint's answer to `command` (see [`hypobus::failover::ctl_request`]).
     pub fn ctl(&self, command: &str, timeout: Duration) -> Result<String> {
-        crate::failover::ctl_request(&self.cfg.ports.ctl_endpoint(), command, timeout)
+        hypobus::failover::ctl_request(&self.cfg.ports.ctl_endpoint(), command, timeout)
     }
 
     /// The next state change it printed, waiting until `deadline`.
@@ -694,7 +695,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
     std::thread::sleep(cfg.settle);
 
     // 3. SIGKILL the primary mid-stream.
-    let kill_ms = crate::log::now_ms();
+    let kill_ms = hypobus::log::now_ms();
     let t_kill = Instant::now();
     let ppid = primary.pid();
     primary.kill()?;
@@ -756,7 +757,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
         std::thread::sleep(cfg.settle);
 
         // 5. Explicit hand-back through the backup's control endpoint.
-        let hb_ms = crate::log::now_ms();
+        let hb_ms = hypobus::log::now_ms();
         let t_hb = Instant::now();
         t_handback = Some(t_hb);
         let answer = backup.ctl("handback", Duration::from_secs(2)).unwrap_or_else(|e| format!("error: no answer ({e})"));
@@ -907,7 +908,7 @@ fn summarize(t: &mut FailoverTrial, cfg: &FailoverTrialConfig, results: Vec<Stre
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::fmt_broker;
+    use crate::demo::fmt_broker;
 
     #[test]
     fn failover_helpers() {
@@ -919,7 +920,7 @@ mod tests {
         assert!(parse_event("stats broker: forwarded=1").is_none() && parse_event("event x: maybe 5 y").is_none());
 
         let st = FailoverStats { active: 1, activations: 1, deactivations: 0, heartbeats: 9, peer_heartbeats: 8, peer_silent_ms: u64::MAX };
-        let b = crate::broker::BrokerStats { forwarded: 7, dropped_passive: 3, subscriptions: 9, unsubscriptions: 0, heartbeats: 0 };
+        let b = hypobus::broker::BrokerStats { forwarded: 7, dropped_passive: 3, subscriptions: 9, unsubscriptions: 0, heartbeats: 0 };
         let line = format!("stats {} {}", fmt_broker(&b), fmt_failover(Role::Primary, &st));
         let p = parse_stats(&line).unwrap();
         assert_eq!((p.forwarded, p.dropped_passive, p.subscriptions, p.peer_heartbeats, p.active), (7, 3, 9, 8, true));

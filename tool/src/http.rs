@@ -12,8 +12,8 @@
 //! observer keeps aggregated (sampling under load), so what the browser
 //! gets does not grow with the lab's traffic.
 
-use super::{json, render, Observer};
-use crate::error::{Error, Result};
+use hypobus::watch::{json, now_us, render, Observer};
+use hypobus::error::{Error, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,7 +36,7 @@ pub fn state_json(obs: &Observer) -> String {
     let names: Vec<String> = s.brokers.iter().map(|b| b.name.clone()).collect();
     let latest: Vec<_> = s.recent.iter().rev().take(SHOWN).cloned().collect();
     let diagram = render::svg_fragment(&latest, &names, &s.timeline);
-    let now = super::now_us();
+    let now = now_us();
     let from = s.started_us.max(now.saturating_sub(120_000_000));
     let timeline = render::timeline_svg(&s.brokers, &s.timeline, from, now);
     let events: Vec<String> = s.timeline.iter().rev().take(12).map(json::broker_event).collect();
@@ -73,7 +73,7 @@ impl WebServer {
         let thread = std::thread::Builder::new()
             .name("hypobus-http".into())
             .spawn(move || {
-                crate::runner::block_signals();
+                hypobus::runner::block_signals();
                 serve(listener, obs, st)
             })
             .map_err(|e| Error::Config(format!("cannot start the web server thread: {e}")))?;
@@ -113,7 +113,7 @@ fn serve(listener: TcpListener, obs: Arc<Observer>, stop: Arc<AtomicBool>) {
                 conns.fetch_add(1, Ordering::SeqCst);
                 let (obs, stop, conns) = (obs.clone(), stop.clone(), conns.clone());
                 let h = std::thread::Builder::new().name("hypobus-http-conn".into()).spawn(move || {
-                    crate::runner::block_signals();
+                    hypobus::runner::block_signals();
                     let _ = handle(s, &obs, &stop);
                     conns.fetch_sub(1, Ordering::SeqCst);
                 });

@@ -7,7 +7,7 @@ use hypobus::task::broker::{PeeringConfig, Policy, TaskBrokerConfig};
 use hypobus::task::client::TaskClientConfig;
 use hypobus::task::store::StoreConfig;
 use hypobus::task::worker::WorkerConfig;
-use hypobus::watch::scenario::Scenario;
+use hypobus_tool::scenario::Scenario;
 use hypobus::wire::Number;
 use std::fmt;
 use std::path::PathBuf;

@@ -8,7 +8,8 @@ use hypobus::broker::{Broker, BrokerConfig};
 use hypobus::failover::{FailoverBroker, FailoverConfig};
 use hypobus::calc::{CalcConfig, CalcNode};
 use hypobus::client::{Client, ClientConfig, Mode};
-use hypobus::lab::{self, DemoConfig, LabConfig};
+use hypobus::lab::LabConfig;
+use hypobus_tool::{self as lab, DemoConfig};
 use hypobus::net::BrokerAddr;
 use hypobus::op::{OpConfig, OpNode, Operation};
 use hypobus::Error;
@@ -294,7 +295,7 @@ fn write_file(what: &str, path: &std::path::Path, text: &str) -> bool {
 
 /// `hypobus lab --scenario …`: run one story, print and write its diagrams.
 fn run_scenario(sc: cli::ScenarioOpts, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool) -> ExitCode {
-    use hypobus::watch::scenario::{run_scenario, ScenarioConfig};
+    use hypobus_tool::scenario::{run_scenario, ScenarioConfig};
     hypobus::log::set_enabled(verbose);
     let cfg = ScenarioConfig {
         exe: std::env::current_exe().ok(),
@@ -323,7 +324,8 @@ fn run_scenario(sc: cli::ScenarioOpts, calc_timeout_ms: u64, failover_hb_ms: u64
 
 /// `hypobus watch`: diagrams (or summary lines, or JSON) until stopped.
 fn run_watch(o: cli::WatchOpts) -> ExitCode {
-    use hypobus::watch::{http::WebServer, json, render, Observer, Sampling, WatchBroker, WatchConfig, WatchEvent};
+    use hypobus_tool::http::WebServer;
+    use hypobus::watch::{json, render, Observer, Sampling, WatchBroker, WatchConfig, WatchEvent};
     hypobus::log::set_enabled(o.verbose);
     install_signal_handlers();
     let n = o.brokers.len();

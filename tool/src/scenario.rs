@@ -11,13 +11,14 @@
 //!   request during the take-over (resent by the client, answered through
 //!   the backup), and one through the backup.
 
-use super::{render, BrokerEvent, Observer, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent};
-use crate::calc::{CalcConfig, CalcNode};
-use crate::client::{Client, ClientConfig};
-use crate::error::{Error, Result};
-use crate::failover::Role as FoRole;
-use crate::lab::{BrokerPorts, BrokerProcess, BrokerProcessConfig, Lab, LabConfig};
-use crate::op::{OpConfig, OpNode, Operation};
+use hypobus::watch::{render, BrokerEvent, Observer, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent};
+use hypobus::calc::{CalcConfig, CalcNode};
+use hypobus::client::{Client, ClientConfig};
+use hypobus::error::{Error, Result};
+use hypobus::failover::Role as FoRole;
+use crate::failover_trial::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
+use hypobus::lab::{Lab, LabConfig};
+use hypobus::op::{OpConfig, OpNode, Operation};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

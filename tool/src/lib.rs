@@ -1,0 +1,22 @@
+//! The command-line tool's parts beyond the library (the `hypobus` binary
+//! is `main.rs`): what spawns processes, serves HTTP or puts on a show, so
+//! that the library C, Python and Node load holds none of it.
+//!
+//! - [`demo`]: `hypobus lab`, stage by stage, and the one-line counter
+//!   formatters the roles print.
+//! - [`failover_trial`]: failover brokers as `hypobus broker --role …`
+//!   processes ([`BrokerProcess`]) and the failover trial.
+//! - [`http`]: `hypobus watch --http`'s live page (SVG, server-sent events).
+//! - [`scenario`]: the lab's three scenarios (normal, fallback, failover),
+//!   run and recorded for a report.
+
+pub mod demo;
+pub mod failover_trial;
+pub mod http;
+pub mod scenario;
+
+pub use demo::{fmt_broker, fmt_calc, fmt_client, fmt_duration, fmt_op, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
+pub use failover_trial::{
+    failover_trial, fmt_event, fmt_failover, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
+    FailoverTrialConfig, ProcessStats,
+};
