@@ -264,7 +264,7 @@ fn run(
             let cmd = stop.command();
             if let Some(detail) = cmd.strip_prefix(OBS_STATE) {
                 // One message per state change, for an observer (no one else subscribes).
-                let topic = crate::watch::obs_topic("broker");
+                let topic = crate::wire::obs::obs_topic("broker");
                 xpub.send_multipart([topic.as_bytes(), b"state", b"", detail], zmq::DONTWAIT).ok();
                 continue;
             }

@@ -187,7 +187,7 @@ struct State {
 
 /// Where the calc node tells an observer (`hypobus watch`) of a fallback or
 /// a refused request: one message per such event, nothing per request.
-const OBS_TOPIC: &str = "hypobus.obs.calc";
+use crate::wire::obs::CALC_TOPIC as OBS_TOPIC;
 
 /// First resend of unanswered square requests; later ones back off (x2).
 const RESEND_FIRST: Duration = Duration::from_millis(100);
@@ -209,7 +209,7 @@ impl State {
             answered_order: VecDeque::new(),
             classic: [VecDeque::new(), VecDeque::new()],
             classic_seq: 0,
-            node_id: crate::client::random_id(),
+            node_id: crate::wire::random_id(),
             frames: Vec::with_capacity(2),
         }
     }
@@ -294,7 +294,7 @@ impl State {
                 }
                 Err(reason) => {
                     bump(&self.c.bad_messages);
-                    crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "refused", "", &format!("classic request dropped: {reason}"));
+                    crate::wire::obs::publish_obs(&self.net.publ, OBS_TOPIC, "refused", "", &format!("classic request dropped: {reason}"));
                     log!("calc", "dropped classic request: {reason}");
                 }
             }
@@ -422,7 +422,7 @@ impl State {
             None => {
                 bump(&self.c.fallbacks);
                 let detail = format!("lane={lane} error answer from op {lane}: square computed locally");
-                crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
+                crate::wire::obs::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
                 job.square[i] = job.cathetus[i].as_ref().and_then(|x| x.square().ok());
                 if job.square[i].is_none() {
                     // The square overflows: finish with a direct hypot.
@@ -473,7 +473,7 @@ impl State {
             }
             Err(reason) => {
                 bump(&self.c.errors);
-                crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "refused", &tag, &reason);
+                crate::wire::obs::publish_obs(&self.net.publ, OBS_TOPIC, "refused", &tag, &reason);
                 log!("calc", "error answer for {tag}: {reason}");
                 wire::error_value(&reason)
             }
@@ -505,7 +505,7 @@ impl State {
                 if job.square[i].is_none() {
                     bump(&self.c.fallbacks);
                     let detail = format!("lane={} no square from op {} in {} ms: computed locally", i + 1, i + 1, self.cfg.timeout.as_millis());
-                    crate::watch::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
+                    crate::wire::obs::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
                     job.square[i] = job.cathetus[i].as_ref().and_then(|x| x.square().ok());
                 }
             }

@@ -176,20 +176,7 @@ pub struct Client {
     frames: Vec<Vec<u8>>,
 }
 
-/// A random 16-hex-digit id (client ids, calc node ids).
-pub fn random_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
-    h.write_u32(std::process::id());
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
-    format!("{:016x}", h.finish())
-}
-
-/// Topic prefix of the start-up probe (`hypobus.probe.<client-id>`).
-pub const PROBE_TOPIC: &str = "hypobus.probe.";
+pub use crate::wire::{random_id, PROBE_TOPIC};
 
 /// `s` cut to at most `max` bytes on a character boundary, with `...` when cut.
 fn cap(mut s: String, max: usize) -> String {

@@ -33,8 +33,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// First frame of the state message that follows each `HB`.
-pub const STATE_TOPIC: &[u8] = b"HB.state";
+pub use crate::wire::STATE_TOPIC;
 
 /// The configured role of a broker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -200,8 +200,8 @@ impl Core {
             Ok(y) => self.net.publish(topic.as_bytes(), y.format().as_bytes())?,
             Err(reason) => {
                 self.counters.errors.fetch_add(1, Ordering::Relaxed);
-                let obs = crate::watch::obs_topic(&format!("op.{}", self.lane));
-                crate::watch::publish_obs(&self.net.publ, &obs, "refused", tag.unwrap_or(""), &reason);
+                let obs = crate::wire::obs::obs_topic(&format!("op.{}", self.lane));
+                crate::wire::obs::publish_obs(&self.net.publ, &obs, "refused", tag.unwrap_or(""), &reason);
                 log!("op", "lane {}: error for {}: {reason}", self.lane, tag.unwrap_or("classic request"));
                 if tag.is_none() {
                     return Ok(());

@@ -22,7 +22,7 @@
 //!   `liveness` periods counts as capacity 0 and the requests it held are
 //!   dispatched again here.
 
-use super::proto::{self, CLIENT, WORKER};
+use crate::wire::task::{self as proto, CLIENT, WORKER};
 use super::store::{Known, StoreConfig, StoredResult, StoredTask, TaskStore};
 use super::FxMap;
 use crate::error::{Error, Result};

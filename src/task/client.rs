@@ -10,7 +10,7 @@
 //! and take completions from a queue, so nothing the caller does waits for
 //! the network.
 
-use super::proto::{self, CLIENT};
+use crate::wire::task::{self as proto, CLIENT};
 use super::{EventFd, Waiters};
 use crate::error::{Error, Result};
 use crate::log;

@@ -3,8 +3,8 @@
 //! `lru` / `load` dispatch and typed services, answer time-outs and
 //! heartbeats, a durable journal ([`store`]) and peering between brokers;
 //! a [`worker::TaskWorker`] (a bounded pool of handler threads, or pull
-//! style); a lazy-pirate [`client::TaskClient`]. Frames: [`proto`] and
-//! `docs/PROTOCOL.md`.
+//! style); a lazy-pirate [`client::TaskClient`]. Frames: [`crate::wire::task`]
+//! and `docs/PROTOCOL.md`.
 //!
 //! ```no_run
 //! use hypobus::task::{broker::*, worker::*, client::*};
@@ -17,7 +17,6 @@
 
 pub mod broker;
 pub mod client;
-pub mod proto;
 pub mod store;
 pub mod worker;
 
@@ -99,30 +98,8 @@ impl Drop for Waiter<'_> {
     }
 }
 
-/// One line of broker counters: `task-broker: requests=… …` (the CLI's stats lines).
-pub fn fmt_broker(s: &broker::TaskBrokerStats) -> String {
-    format!(
-        "task-broker: requests={} recovered={} resends={} replies={} errors={} dispatched={} timeouts={} late={} registered={} purged={} workers={} pending={} forwarded={} from_peers={} malformed={} commits={}",
-        s.requests, s.recovered, s.resends, s.replies, s.errors, s.dispatched, s.timeouts, s.late, s.registered, s.purged, s.workers, s.pending,
-        s.forwarded, s.from_peers, s.malformed, s.commits
-    )
-}
 
-/// One line of worker counters: `worker: jobs=… …`.
-pub fn fmt_worker(s: &worker::WorkerStats) -> String {
-    format!(
-        "worker: jobs={} replies={} errors={} dropped={} reconnects={} held={} load={}",
-        s.jobs, s.replies, s.errors, s.dropped, s.reconnects, s.held, s.load
-    )
-}
 
-/// One line of client counters: `task-client: submitted=… …`.
-pub fn fmt_client(s: &client::TaskClientStats) -> String {
-    format!(
-        "task-client: submitted={} resent={} reconnects={} completed={} failed={} gave_up={} duplicates={} pending_notices={} in_flight={}",
-        s.submitted, s.resent, s.reconnects, s.completed, s.failed, s.gave_up, s.duplicates, s.pending_notices, s.in_flight
-    )
-}
 
 /// A fast non-cryptographic hasher (the Fx hash of rustc) for the broker's
 /// own maps: their keys come from the broker itself or are only looked up,

@@ -9,7 +9,7 @@
 //! and reports a load with every answer and heartbeat: the share of its
 //! slots in use (0..100), or what [`set_load`](TaskWorker::set_load) set.
 
-use super::proto::{self, WORKER};
+use crate::wire::task::{self as proto, WORKER};
 use super::{EventFd, Waiters};
 use crate::error::{Error, Result};
 use crate::log;

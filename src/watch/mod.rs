@@ -32,18 +32,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use trace::{Output, Tracker};
 
-/// The observability topic of a role: `hypobus.obs.calc`, `hypobus.obs.op.1`, `hypobus.obs.broker`.
-pub fn obs_topic(role: &str) -> String {
-    format!("{OBS_PREFIX}{role}")
-}
-
-/// Publish a role's observability event `[topic, event, tag, detail]` on a
-/// node's PUB socket (never waits; without an observer subscribed the
-/// socket drops it at once).
-pub fn publish_obs(publ: &zmq::Socket, topic: &str, event: &str, tag: &str, detail: &str) {
-    let _ = publ.send_multipart([topic.as_bytes(), event.as_bytes(), tag.as_bytes(), detail.as_bytes()], zmq::DONTWAIT);
-}
-
 /// One broker to watch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchBroker {
@@ -820,7 +808,7 @@ impl Watcher {
                 }
             }
             let refs: Vec<&[u8]> = frames[..k].iter().map(|m| &m[..]).collect();
-            if refs[0] == crate::watch::obs_topic("broker").as_bytes() && refs.get(1) == Some(&&b"state"[..]) {
+            if refs[0] == crate::wire::obs::obs_topic("broker").as_bytes() && refs.get(1) == Some(&&b"state"[..]) {
                 // [topic, "state", "", "<role> active|passive: <reason>"]
                 let detail = String::from_utf8_lossy(refs.get(3).copied().unwrap_or(b"")).into_owned();
                 let active = detail.split_whitespace().nth(1).is_some_and(|w| w.starts_with("active"));
@@ -851,7 +839,7 @@ impl Watcher {
                     b.last_hb = Some(at);
                     b.hb_only += 1;
                 }
-                [t, role, state] if t == crate::failover::STATE_TOPIC => {
+                [t, role, state] if t == crate::wire::STATE_TOPIC => {
                     let active = state == b"active";
                     let changed = b.state.as_ref().is_none_or(|(_, a, _)| *a != active);
                     b.state = Some((String::from_utf8_lossy(role).into_owned(), active, at));

@@ -16,12 +16,7 @@
 use crate::wire::{self, Kind, Number};
 use std::collections::{HashMap, VecDeque};
 
-/// Prefix of the observability topics roles of libhypobus publish on
-/// (`hypobus.obs.calc`, `hypobus.obs.op.<lane>`, `hypobus.obs.broker`).
-/// No classic subscriber's prefix matches it (they subscribe to `calc.…`),
-/// and no libhypobus node subscribes to it: without an observer a
-/// publisher drops such a message at once, on its own socket.
-pub const OBS_PREFIX: &str = "hypobus.obs.";
+pub use crate::wire::obs::OBS_PREFIX;
 
 /// Who sends or receives a hop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -946,7 +946,7 @@ fn parse_worker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> 
             "--broker" => cfg.broker = connect_endpoint(cmd, &f, &a.value(&f, v)?)?,
             "--service" => {
                 let s = a.value(&f, v)?;
-                if !hypobus::task::proto::valid_service(s.as_bytes()) {
+                if !hypobus::wire::task::valid_service(s.as_bytes()) {
                     return usage(cmd, format!("--service {s:?}: at most 64 of A-Z a-z 0-9 . _ - : /"));
                 }
                 cfg.services.push(s);
@@ -991,11 +991,11 @@ fn parse_task(a: &mut Args<'_>) -> Result<Command, Usage> {
         }
     }
     let bodies = std::mem::take(&mut a.positional);
-    if !hypobus::task::proto::valid_service(service.as_bytes()) {
+    if !hypobus::wire::task::valid_service(service.as_bytes()) {
         return usage(cmd, format!("--service {service:?}: at most 64 of A-Z a-z 0-9 . _ - : /"));
     }
     for i in id.iter().chain(fetch.iter()) {
-        if !hypobus::task::proto::valid_id(i.as_bytes()) {
+        if !hypobus::wire::task::valid_id(i.as_bytes()) {
             return usage(cmd, format!("bad request id {i:?} (1-128 printable ASCII characters, no space)"));
         }
     }

@@ -133,6 +133,7 @@ impl DemoReport {
     }
 }
 
+use crate::stats::{fmt_broker, fmt_calc, fmt_client, fmt_op};
 pub use hypobus::log::fmt_duration;
 
 fn rate(n: usize, d: Duration) -> String {
@@ -233,43 +234,9 @@ pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport> {
     Ok(DemoReport { endpoints, calc_timeout: cfg.lab.calc_timeout, stages, counters, stop_error, elapsed: t0.elapsed() })
 }
 
-/// One line of broker counters: `broker: forwarded=… …`.
-pub fn fmt_broker(s: &hypobus::broker::BrokerStats) -> String {
-    format!(
-        "broker: forwarded={} dropped_passive={} subscriptions={} unsubscriptions={} heartbeats={}",
-        s.forwarded, s.dropped_passive, s.subscriptions, s.unsubscriptions, s.heartbeats
-    )
-}
 
-/// One line of operation node counters: `op lane N: requests=… …`.
-pub fn fmt_op(lane: u32, s: &hypobus::op::OpStats) -> String {
-    format!("op lane {lane}: requests={} replies={} errors={} ignored={}", s.requests, s.replies, s.errors, s.ignored)
-}
 
-/// One line of calc node counters: `calc: requests=… …`.
-pub fn fmt_calc(s: &hypobus::calc::CalcStats) -> String {
-    format!(
-        "calc: requests={} classic_requests={} results={} errors={} fallbacks={} squares_received={} duplicates={} bad_messages={} expired={} in_flight={}",
-        s.requests,
-        s.classic_requests,
-        s.results,
-        s.errors,
-        s.fallbacks,
-        s.squares_received,
-        s.duplicates,
-        s.bad_messages,
-        s.expired,
-        s.in_flight
-    )
-}
 
-/// One line of client counters: `client: requests=… …`.
-pub fn fmt_client(s: &hypobus::client::ClientStats) -> String {
-    format!(
-        "client: requests={} resent={} answers={} duplicates={} timeouts={}",
-        s.requests, s.resent, s.answers, s.duplicates, s.timeouts
-    )
-}
 
 fn demo_single(ccfg: &ClientConfig, rows: &mut Vec<Row>) -> Result<()> {
     let mut c = Client::new(ccfg.clone())?;

@@ -8,7 +8,7 @@ use hypobus::log::fmt_duration;
 use hypobus::calc::{CalcConfig, CalcNode};
 use hypobus::client::{Client, ClientConfig, ClientStats};
 use hypobus::error::{Error, Result};
-use hypobus::failover::{Event, FailoverStats, Role};
+use hypobus::failover::{Event, Role};
 use hypobus::net::{self, BrokerAddr};
 use hypobus::op::{OpConfig, OpNode, Operation};
 use std::collections::{HashMap, VecDeque};
@@ -19,19 +19,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One line of failover counters: `failover: role=… state=… …`.
-pub fn fmt_failover(role: Role, s: &FailoverStats) -> String {
-    let silent = if s.peer_silent_ms == u64::MAX { "never-heard".to_string() } else { s.peer_silent_ms.to_string() };
-    format!(
-        "failover: role={} state={} activations={} deactivations={} heartbeats={} peer_heartbeats={} peer_silent_ms={silent}",
-        role.name(),
-        if s.active != 0 { "active" } else { "passive" },
-        s.activations,
-        s.deactivations,
-        s.heartbeats,
-        s.peer_heartbeats
-    )
-}
 
 /// The stdout line of `hypobus broker --role …` for a state change:
 /// `event <role>: active|passive <unix-ms> <reason>`.
@@ -908,7 +895,8 @@ fn summarize(t: &mut FailoverTrial, cfg: &FailoverTrialConfig, results: Vec<Stre
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::fmt_broker;
+    use crate::stats::{fmt_broker, fmt_failover};
+    use hypobus::failover::FailoverStats;
 
     #[test]
     fn failover_helpers() {

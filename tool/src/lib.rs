@@ -2,8 +2,8 @@
 //! is `main.rs`): what spawns processes, serves HTTP or puts on a show, so
 //! that the library C, Python and Node load holds none of it.
 //!
-//! - [`demo`]: `hypobus lab`, stage by stage, and the one-line counter
-//!   formatters the roles print.
+//! - [`demo`]: `hypobus lab`, stage by stage.
+//! - [`stats`]: the one-line counter reports every role prints.
 //! - [`failover_trial`]: failover brokers as `hypobus broker --role …`
 //!   processes ([`BrokerProcess`]) and the failover trial.
 //! - [`http`]: `hypobus watch --http`'s live page (SVG, server-sent events).
@@ -14,9 +14,11 @@ pub mod demo;
 pub mod failover_trial;
 pub mod http;
 pub mod scenario;
+pub mod stats;
 
-pub use demo::{fmt_broker, fmt_calc, fmt_client, fmt_duration, fmt_op, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
+pub use demo::{fmt_duration, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
 pub use failover_trial::{
-    failover_trial, fmt_event, fmt_failover, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
+    failover_trial, fmt_event, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
     FailoverTrialConfig, ProcessStats,
 };
+pub use stats::{fmt_broker, fmt_calc, fmt_client, fmt_failover, fmt_op, fmt_task_broker, fmt_task_client, fmt_task_worker};

@@ -419,7 +419,8 @@ fn run_watch(o: cli::WatchOpts) -> ExitCode {
 
 /// `hypobus task-broker`: prints `task-broker ready: …` with the bound endpoints.
 fn run_task_broker(cfg: hypobus::task::broker::TaskBrokerConfig, role: RoleOpts) -> ExitCode {
-    use hypobus::task::{broker::TaskBroker, fmt_broker};
+    use hypobus::task::broker::TaskBroker;
+    use hypobus_tool::fmt_task_broker as fmt_broker;
     start_role(&role);
     let (policy, store) = (cfg.policy.name(), cfg.store.clone());
     let mut b = match TaskBroker::start(cfg) {
@@ -446,7 +447,8 @@ fn run_task_broker(cfg: hypobus::task::broker::TaskBrokerConfig, role: RoleOpts)
 
 /// `hypobus worker`: the echo worker.
 fn run_worker(o: cli::WorkerOpts) -> ExitCode {
-    use hypobus::task::{fmt_worker, worker::TaskWorker};
+    use hypobus::task::worker::TaskWorker;
+    use hypobus_tool::fmt_task_worker as fmt_worker;
     start_role(&o.role);
     let (delay, tag) = (Duration::from_millis(o.delay_ms), o.tag.clone());
     let text = format!(
@@ -534,7 +536,7 @@ fn run_task(t: cli::TaskOpts) -> ExitCode {
             }
         }
     }
-    hypobus::log!("task", "{}", hypobus::task::fmt_client(&c.stats()));
+    hypobus::log!("task", "{}", hypobus_tool::fmt_task_client(&c.stats()));
     code
 }
 

@@ -24,6 +24,9 @@ pub const XPUB_PORT: u16 = 5556;
 pub const HB_PORT: u16 = 5560;
 /// The classic heartbeat message: one frame.
 pub const HEARTBEAT: &[u8] = b"HB";
+/// First frame of the state message that follows each `HB` of a failover
+/// broker: `[HB.state, role, state]`.
+pub const STATE_TOPIC: &[u8] = b"HB.state";
 
 /// Separator between a topic and its tag inside the topic frame.
 pub const TAG_SEP: char = '#';
@@ -418,6 +421,21 @@ pub fn hypot(a: &Number, b: &Number) -> Result<String, WireError> {
         }
     }
 }
+
+/// A random 16-hex-digit id: the node part of a tag (client ids, calc node ids).
+pub fn random_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    format!("{:016x}", h.finish())
+}
+
+/// Topic prefix of a client's start-up probe (`hypobus.probe.<client-id>`).
+pub const PROBE_TOPIC: &str = "hypobus.probe.";
 
 #[cfg(test)]
 mod tests {
