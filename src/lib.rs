@@ -49,6 +49,8 @@ pub mod log;
 /// cbindgen:ignore
 pub mod net;
 /// cbindgen:ignore
+pub(crate) mod notify;
+/// cbindgen:ignore
 pub mod op;
 /// cbindgen:ignore
 pub mod proxy;

@@ -15,11 +15,12 @@
 //! room on that side, and reads nothing more in that direction meanwhile,
 //! so nothing is lost and a stop is never stuck behind a full queue.
 
+use crate::notify::Notifier;
 use crate::runner::{Poke, Runner, StopSignal, STOP};
 use crate::socket::{Socket, SocketError, ZMQ_DONTWAIT, ZMQ_SNDMORE};
 use crate::zsys::Msg;
 use std::ffi::c_void;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -70,33 +71,12 @@ struct Shared {
     gate: Mutex<()>,
 }
 
-/// Becomes readable (and stays so) when the proxy loop has ended.
-struct DoneFd(OwnedFd);
-
-impl DoneFd {
-    fn new() -> Result<DoneFd, SocketError> {
-        // SAFETY: plain syscall; the result is checked.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(SocketError::other(e.raw_os_error().unwrap_or(0), format!("eventfd: {e}")));
-        }
-        // SAFETY: a fresh descriptor nothing else owns.
-        Ok(DoneFd(unsafe { OwnedFd::from_raw_fd(fd) }))
-    }
-
-    fn set(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
-        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
-    }
-}
 
 /// A running proxy. Dropping it stops it.
 pub struct Proxy {
     runner: Runner,
     shared: Arc<Shared>,
-    done: Arc<DoneFd>,
+    done: Arc<Notifier>,
     /// The sockets, before the thread takes them and after it ends (when no
     /// [`OnExit`] took them).
     cell: Arc<Mutex<Option<ProxySockets>>>,
@@ -112,9 +92,9 @@ impl Proxy {
     /// Start forwarding on a new thread `hypobus-proxy`. On failure the
     /// sockets come back with the error.
     pub fn start(sockets: ProxySockets, on_exit: Option<OnExit>) -> Result<Proxy, Box<(SocketError, ProxySockets)>> {
-        let done = match DoneFd::new() {
+        let done = match Notifier::new() {
             Ok(d) => Arc::new(d),
-            Err(e) => return Err(Box::new((e, sockets))),
+            Err(e) => return Err(Box::new((SocketError::other(libc::EMFILE, e.to_string()), sockets))),
         };
         let shared = Arc::new(Shared::default());
         let cell = Arc::new(Mutex::new(Some(sockets)));
@@ -127,7 +107,7 @@ impl Proxy {
                 Some(f) => f(s),
                 None => *cl.lock().unwrap_or_else(PoisonError::into_inner) = Some(s),
             }
-            dn.set();
+            dn.poke();
             r.map_err(|e| crate::Error::Config(format!("proxy: {e}")))
         });
         match spawned {
@@ -192,7 +172,7 @@ impl Proxy {
 pub struct ProxyControl {
     shared: Arc<Shared>,
     poke: Poke,
-    done: Arc<DoneFd>,
+    done: Arc<Notifier>,
 }
 
 impl ProxyControl {
@@ -233,7 +213,7 @@ impl ProxyControl {
 
     /// A descriptor that becomes readable (and stays so) when the loop has ended.
     pub fn done_fd(&self) -> RawFd {
-        self.done.0.as_raw_fd()
+        self.done.fd()
     }
 }
 

@@ -325,53 +325,7 @@ pub(crate) fn run_entry(name: &str, record_it: bool, key: Option<usize>, body: i
 
 // ------------------------------------------------------------ notifier
 
-/// A Linux eventfd: a level-triggered "something changed" signal that any
-/// thread can raise and a waiter can `poll`. Used to wake waits when a
-/// handle is freed, when another thread takes something a waiter might have
-/// missed, and as the readiness fd of queues (failover events, log lines).
-pub(crate) struct Notifier {
-    fd: OwnedFd,
-    /// Set after a poke's write: a drain reads the fd only then, so the
-    /// wait loop does not pay a failing read() syscall (EAGAIN) per wait.
-    poked: AtomicBool,
-}
-
-impl Notifier {
-    pub(crate) fn new() -> Result<Notifier, Failure> {
-        // SAFETY: plain syscall; the result is checked.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(Failure::new(HB_ZMQ, format!("eventfd failed: {}", std::io::Error::last_os_error())));
-        }
-        // SAFETY: a fresh descriptor that nothing else owns.
-        Ok(Notifier { fd: unsafe { OwnedFd::from_raw_fd(fd) }, poked: AtomicBool::new(false) })
-    }
-
-    /// Make the fd readable (until drained).
-    pub(crate) fn poke(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
-        unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
-        // After the write: a drain that misses the flag leaves the fd
-        // readable only until the flag is set a moment later (the next
-        // drain then reads it), never readable with the flag clear for good.
-        self.poked.store(true, Ordering::SeqCst);
-    }
-
-    /// Make the fd unreadable again.
-    pub(crate) fn drain(&self) {
-        if !self.poked.swap(false, Ordering::SeqCst) {
-            return;
-        }
-        let mut v: u64 = 0;
-        // SAFETY: reads 8 bytes into a valid u64 from our own non-blocking eventfd.
-        unsafe { libc::read(self.fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
-    }
-
-    pub(crate) fn fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
+pub(crate) use crate::notify::Notifier;
 
 // ------------------------------------------------------------ handle registry
 
@@ -455,7 +409,7 @@ impl Common {
     fn new() -> Result<Common, Failure> {
         Ok(Common {
             err: Mutex::new(ErrInfo::empty()),
-            notifier: Notifier::new()?,
+            notifier: Notifier::new().map_err(|e| Failure::new(HB_ZMQ, e.to_string()))?,
             closed: AtomicBool::new(false),
             waiters: AtomicUsize::new(0),
             wake_requested: AtomicBool::new(false),

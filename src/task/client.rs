@@ -11,7 +11,7 @@
 //! the network.
 
 use crate::wire::task::{self as proto, CLIENT};
-use super::{EventFd, Waiters};
+use crate::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
 use crate::runner::{Runner, StopSignal};
@@ -101,9 +101,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     cv: Condvar,
     /// Readable while completions are queued.
-    done_fd: EventFd,
+    done_fd: Notifier,
     /// Raised when commands are queued (the I/O thread watches it).
-    cmd_fd: EventFd,
+    cmd_fd: Notifier,
     pub(crate) waiters: Waiters,
 }
 
@@ -135,8 +135,8 @@ impl TaskClient {
         let shared = Arc::new(Shared {
             state: Mutex::new(State { cmds: VecDeque::new(), done: VecDeque::new(), stats: TaskClientStats::default(), stopped: false }),
             cv: Condvar::new(),
-            done_fd: EventFd::new()?,
-            cmd_fd: EventFd::new()?,
+            done_fd: Notifier::new()?,
+            cmd_fd: Notifier::new()?,
             waiters: Waiters::default(),
         });
         let ctx = crate::net::context();
@@ -178,7 +178,7 @@ impl TaskClient {
         st.cmds.push_back(cmd);
         drop(st);
         if was_empty {
-            self.shared.cmd_fd.raise();
+            self.shared.cmd_fd.poke();
         }
         Ok(())
     }
@@ -218,7 +218,7 @@ impl TaskClient {
         let mut st = self.shared.lock();
         take_id(&mut st.done, id);
         if st.done.is_empty() {
-            self.shared.done_fd.lower();
+            self.shared.done_fd.drain();
         }
     }
 
@@ -238,7 +238,7 @@ impl TaskClient {
         loop {
             if let Some(c) = pick(&mut st.done) {
                 if st.done.is_empty() {
-                    self.shared.done_fd.lower();
+                    self.shared.done_fd.drain();
                 }
                 return Some(c);
             }
@@ -265,7 +265,7 @@ impl TaskClient {
         let mut st = self.shared.lock();
         let c = pick(&mut st.done);
         if st.done.is_empty() {
-            self.shared.done_fd.lower();
+            self.shared.done_fd.drain();
         }
         c
     }
@@ -273,7 +273,7 @@ impl TaskClient {
     /// Put a completion back in front (the caller could not take it).
     pub(crate) fn untake(&self, c: Completion) {
         self.shared.lock().done.push_front(c);
-        self.shared.done_fd.raise();
+        self.shared.done_fd.poke();
     }
 
     /// Private wake-ups for the C ABI's waits (raised on every completion).
@@ -307,7 +307,7 @@ impl TaskClient {
             self.shared.cv.notify_all();
         }
         self.shared.waiters.wake_all();
-        self.shared.done_fd.raise();
+        self.shared.done_fd.poke();
         self.runner.lock().unwrap_or_else(PoisonError::into_inner).stop()
     }
 }
@@ -414,7 +414,7 @@ impl Io {
     fn take_cmds(&mut self) -> Result<()> {
         let cmds: Vec<Cmd> = {
             let mut st = self.shared.lock();
-            self.shared.cmd_fd.lower();
+            self.shared.cmd_fd.drain();
             st.cmds.drain(..).collect()
         };
         let due = Instant::now() + self.cfg.timeout;
@@ -496,7 +496,7 @@ impl Io {
             st.done.push_back(c);
         }
         drop(st);
-        self.shared.done_fd.raise();
+        self.shared.done_fd.poke();
         self.shared.cv.notify_all();
         self.shared.waiters.wake_all();
     }

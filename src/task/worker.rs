@@ -10,7 +10,7 @@
 //! slots in use (0..100), or what [`set_load`](TaskWorker::set_load) set.
 
 use crate::wire::task::{self as proto, WORKER};
-use super::{EventFd, Waiters};
+use crate::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
 use crate::runner::{Runner, StopSignal};
@@ -100,9 +100,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     cv: Condvar,
     /// Readable while jobs are queued (for `hb_handle_fd`).
-    jobs_fd: EventFd,
+    jobs_fd: Notifier,
     /// Raised when answers are queued (the I/O thread watches it).
-    done_fd: EventFd,
+    done_fd: Notifier,
     pub(crate) waiters: Waiters,
     capacity: u32,
 }
@@ -151,8 +151,8 @@ impl TaskWorker {
                 stopped: false,
             }),
             cv: Condvar::new(),
-            jobs_fd: EventFd::new()?,
-            done_fd: EventFd::new()?,
+            jobs_fd: Notifier::new()?,
+            done_fd: Notifier::new()?,
             waiters: Waiters::default(),
             capacity: cfg.capacity,
         });
@@ -207,7 +207,7 @@ impl TaskWorker {
         let mut st = self.shared.lock();
         if let Some(t) = st.taken.remove(&job.key) {
             st.jobs.push_front((job, t));
-            self.shared.jobs_fd.raise();
+            self.shared.jobs_fd.poke();
         }
     }
 
@@ -255,7 +255,7 @@ impl TaskWorker {
             st.stopped = true;
             self.shared.cv.notify_all();
         }
-        self.shared.jobs_fd.raise();
+        self.shared.jobs_fd.poke();
         self.shared.waiters.wake_all();
         // The handler threads first (each ends after the call it is in), so
         // that their answers are sent by the loop before it stops.
@@ -276,7 +276,7 @@ fn take_job(shared: &Shared, st: &mut State) -> Option<Job> {
     let (job, t) = st.jobs.pop_front()?;
     st.taken.insert(job.key, t);
     if st.jobs.is_empty() {
-        shared.jobs_fd.lower();
+        shared.jobs_fd.drain();
     }
     Some(job)
 }
@@ -331,7 +331,7 @@ pub(crate) fn answer(shared: &Shared, key: u64, result: std::result::Result<Vec<
     };
     st.done.push_back(Done { token: t.token, session: t.session, ok, body });
     drop(st);
-    shared.done_fd.raise();
+    shared.done_fd.poke();
     Ok(())
 }
 
@@ -376,7 +376,7 @@ impl Io {
             let dropped = st.jobs.len() as u64;
             st.jobs.clear();
             st.stats.dropped += dropped;
-            self.shared.jobs_fd.lower();
+            self.shared.jobs_fd.drain();
             self.shared.load(&st)
         };
         let services = self.services_frame();
@@ -498,7 +498,7 @@ impl Io {
             }
         }
         if new_jobs > 0 {
-            self.shared.jobs_fd.raise();
+            self.shared.jobs_fd.poke();
             if new_jobs == 1 {
                 self.shared.cv.notify_one();
             } else {
@@ -512,7 +512,7 @@ impl Io {
     fn send_answers(&mut self) -> Result<()> {
         let (done, session, load) = {
             let mut st = self.shared.lock();
-            self.shared.done_fd.lower();
+            self.shared.done_fd.drain();
             let d: Vec<Done> = st.done.drain(..).collect();
             (d, st.session, self.shared.load(&st))
         };

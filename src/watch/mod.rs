@@ -23,11 +23,12 @@ pub mod trace;
 
 pub use trace::{Fallback, Hop, HopKind, Impl, Mark, Outcome, Role, RoleEvent, Trace, TrackerConfig, OBS_PREFIX};
 
+use crate::notify::Notifier;
 use crate::error::{Error, Result};
 use crate::net::{self, BrokerAddr};
 use crate::runner::{Runner, StopSignal};
 use std::collections::{BTreeMap, VecDeque};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::RawFd;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use trace::{Output, Tracker};
@@ -254,8 +255,8 @@ struct View {
 
 struct Shared {
     queue: Mutex<Queue>,
-    /// eventfd: readable while the queue has something (or ended).
-    fd: OwnedFd,
+    /// Readable while the queue has something (or ended).
+    fd: Notifier,
     view: Mutex<View>,
     queue_max: usize,
     recent_max: usize,
@@ -269,14 +270,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     fn signal(&self, on: bool) {
-        let mut v: u64 = 1;
-        // SAFETY: 8-byte read/write of a valid u64 on our own non-blocking eventfd.
-        unsafe {
-            if on {
-                libc::write(self.fd.as_raw_fd(), (&v as *const u64).cast(), 8);
-            } else {
-                libc::read(self.fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8);
-            }
+        if on {
+            self.fd.poke()
+        } else {
+            self.fd.drain()
         }
     }
 
@@ -453,11 +450,7 @@ impl Observer {
                 hbs.push((i, h));
             }
         }
-        // SAFETY: plain syscall; the result is checked.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(Error::Config(format!("eventfd failed: {}", std::io::Error::last_os_error())));
-        }
+        let fd = Notifier::new()?;
         let clock = Clock::new();
         let view = View {
             recent: VecDeque::new(),
@@ -479,8 +472,7 @@ impl Observer {
         };
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { q: VecDeque::new(), dropped: 0, ended: false }),
-            // SAFETY: a fresh descriptor that nothing else owns.
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fd,
             view: Mutex::new(view),
             queue_max: cfg.queue_max.max(1),
             recent_max: cfg.recent.max(1),
@@ -523,7 +515,7 @@ impl Observer {
             if now >= deadline {
                 return None;
             }
-            let mut p = libc::pollfd { fd: self.shared.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut p = libc::pollfd { fd: self.shared.fd.fd(), events: libc::POLLIN, revents: 0 };
             let ms = (deadline - now).as_millis().min(1000) as i32 + 1;
             // SAFETY: one valid pollfd.
             unsafe { libc::poll(&mut p, 1, ms) };
@@ -572,7 +564,7 @@ impl Observer {
 
     /// The descriptor that is readable while events are queued.
     pub fn event_fd(&self) -> RawFd {
-        self.shared.fd.as_raw_fd()
+        self.shared.fd.fd()
     }
 
     /// Wait (at most `timeout`) for the next finished trace, skipping other
