@@ -3,9 +3,9 @@
 //! that a program pulls from (`hb_log_next` in the C ABI: Python and Node
 //! route them to their own logging), or both.
 
-use crate::fork::PerProcess;
+use crate::sys::fork::PerProcess;
 use std::collections::VecDeque;
-use crate::notify::Notifier;
+use crate::sys::notify::Notifier;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};

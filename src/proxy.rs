@@ -2,7 +2,7 @@
 //! frontend and a backend socket (XSUB/XPUB: publications down,
 //! subscriptions up; ROUTER/DEALER: requests and replies), optionally
 //! copying every frame to a capture socket, like `zmq_proxy` — but in our
-//! own loop (as [`crate::broker`] does), so that it counts what it
+//! own loop (as [`crate::lab::broker`] does), so that it counts what it
 //! forwards, pauses and resumes, and stops at once on request.
 //!
 //! The sockets move into the proxy while it runs and come back when it
@@ -15,10 +15,10 @@
 //! room on that side, and reads nothing more in that direction meanwhile,
 //! so nothing is lost and a stop is never stuck behind a full queue.
 
-use crate::notify::Notifier;
-use crate::runner::{Poke, Runner, StopSignal, STOP};
+use crate::sys::notify::Notifier;
+use crate::sys::runner::{Poke, Runner, StopSignal, STOP};
 use crate::socket::{Socket, SocketError, ZMQ_DONTWAIT, ZMQ_SNDMORE};
-use crate::zsys::Msg;
+use crate::sys::libzmq::Msg;
 use std::ffi::c_void;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -99,7 +99,7 @@ impl Proxy {
         let shared = Arc::new(Shared::default());
         let cell = Arc::new(Mutex::new(Some(sockets)));
         let (sh, dn, cl) = (shared.clone(), done.clone(), cell.clone());
-        let spawned = Runner::spawn(&crate::net::context(), "hypobus-proxy", move |stop| {
+        let spawned = Runner::spawn(&crate::sys::ctx::context(), "hypobus-proxy", move |stop| {
             let Some(mut s) = cl.lock().unwrap_or_else(PoisonError::into_inner).take() else { return Ok(()) };
             let r = run(&stop, &mut s, &sh);
             sh.finished.store(true, Ordering::SeqCst);
@@ -357,7 +357,7 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
             s.backend.drain_monitor();
             next_drain = Instant::now() + Duration::from_secs(1);
         }
-        let timeout = if monitors { crate::net::ms_until(next_drain) } else { -1 };
+        let timeout = if monitors { crate::sys::ctx::ms_until(next_drain) } else { -1 };
         let paused = sh.paused.load(Ordering::SeqCst);
         let (fe, be) = if paused {
             (zmq::PollEvents::empty(), zmq::PollEvents::empty())
@@ -397,8 +397,8 @@ mod tests {
     fn forwards_holds_when_no_room_and_returns_sockets() {
         let mut front = Socket::new(PULL).unwrap();
         let mut back = Socket::new(PUSH).unwrap();
-        let fe = crate::net::inproc_endpoint("proxy-test-f");
-        let be = crate::net::inproc_endpoint("proxy-test-b");
+        let fe = crate::sys::ctx::inproc_endpoint("proxy-test-f");
+        let be = crate::sys::ctx::inproc_endpoint("proxy-test-b");
         front.bind(&fe).unwrap();
         back.bind(&be).unwrap();
         let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None).map_err(|e| e.0.clone()).unwrap();

@@ -33,8 +33,8 @@ pub mod wait;
 pub mod watch;
 
 use crate::error::Error;
-use crate::fork::PerProcess;
-use crate::net::BrokerAddr;
+use crate::sys::fork::PerProcess;
+use crate::lab::brokers::BrokerAddr;
 use once_cell::sync::OnceCell;
 use std::any::Any;
 use std::borrow::Cow;
@@ -325,7 +325,7 @@ pub(crate) fn run_entry(name: &str, record_it: bool, key: Option<usize>, body: i
 
 // ------------------------------------------------------------ notifier
 
-pub(crate) use crate::notify::Notifier;
+pub(crate) use crate::sys::notify::Notifier;
 
 // ------------------------------------------------------------ handle registry
 
@@ -492,7 +492,7 @@ struct Entry {
 /// child starts with an empty one (the parent's is never touched there, not
 /// even its lock, which a parent thread may have held at the fork).
 static HANDLES: PerProcess<RwLock<HashMap<usize, Entry>>> = PerProcess::new(|| {
-    crate::fork::track_keys(&NEXT_HANDLE);
+    crate::sys::fork::track_keys(&NEXT_HANDLE);
     RwLock::new(HashMap::new())
 });
 
@@ -519,7 +519,7 @@ pub(crate) fn register<T: Object>(obj: T) -> Result<*mut T, Failure> {
 }
 
 fn not_live(key: usize, want: &str) -> Failure {
-    if crate::fork::inherited_key(key) {
+    if crate::sys::fork::inherited_key(key) {
         Failure::new(
             HB_FORKED,
             format!("{key:#x} is an {want} handle of the parent process: it was created before this process forked, and a forked child cannot use it (make a new one)"),
@@ -558,7 +558,7 @@ pub(crate) fn get_dyn(key: usize) -> Result<Arc<dyn DynSlot>, Failure> {
 /// (once no call uses it any more). NULL is a no-op; a freed or wrong-type
 /// handle is `HB_INVALID_HANDLE`.
 pub(crate) fn free<T: Object>(h: *mut T) -> FfiResult {
-    if h.is_null() || crate::fork::inherited_key(h.addr()) {
+    if h.is_null() || crate::sys::fork::inherited_key(h.addr()) {
         // A parent's handle in a forked child: nothing of it is ours to stop or close.
         return Ok(());
     }

@@ -586,7 +586,7 @@ fn pool_finish(p: &Pool, job: *mut PoolJob, rc: i32, reply: *const u8, reply_len
 }
 
 fn pool_begin(arg: *mut c_void) -> *const Pool {
-    crate::runner::block_signals();
+    crate::sys::runner::block_signals();
     // SAFETY: names the calling thread; a NUL-terminated literal of < 16 bytes.
     unsafe { libc::pthread_setname_np(libc::pthread_self(), c"hypobus-tcb".as_ptr()) };
     let p = arg as *const Pool;

@@ -27,7 +27,7 @@ use super::store::{Known, StoreConfig, StoredResult, StoredTask, TaskStore};
 use super::FxMap;
 use crate::error::{Error, Result};
 use crate::log;
-use crate::runner::{Runner, StopSignal};
+use crate::sys::runner::{Runner, StopSignal};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -189,7 +189,7 @@ impl TaskBroker {
             .into_iter()
             .chain(cfg.peering.iter().flat_map(|p| std::iter::once(&p.state).chain(p.peers.iter().flat_map(|(a, b)| [a, b]))))
             .any(|e| e.starts_with("inproc://"));
-        let ctx = if inproc { crate::net::context() } else { zmq::Context::new() };
+        let ctx = if inproc { crate::sys::ctx::context() } else { zmq::Context::new() };
         let name = if cfg.name.is_empty() { format!("task-{}", std::process::id()) } else { cfg.name.clone() };
         if !proto::valid_id(name.as_bytes()) {
             return Err(Error::Config(format!("bad broker name {name:?} (1-128 printable characters, no space)")));
@@ -345,12 +345,12 @@ struct Core {
 
 fn bind_router(ctx: &zmq::Context, ep: &str, what: &str) -> Result<zmq::Socket> {
     let s = ctx.socket(zmq::ROUTER)?;
-    crate::net::tune(&s)?;
+    crate::sys::ctx::tune(&s)?;
     s.set_router_handover(true)?;
     if ep.contains('[') {
         s.set_ipv6(true)?;
     }
-    crate::net::no_eintr(|| s.bind(ep)).map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
+    crate::sys::ctx::no_eintr(|| s.bind(ep)).map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
     Ok(s)
 }
 
@@ -372,20 +372,20 @@ impl Core {
                 return Err(Error::Config("the peering interval must be > 0".into()));
             }
             let s = ctx.socket(zmq::PUB)?;
-            crate::net::tune(&s)?;
-            crate::net::no_eintr(|| s.bind(&p.state)).map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
+            crate::sys::ctx::tune(&s)?;
+            crate::sys::ctx::no_eintr(|| s.bind(&p.state)).map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
             state_pub = Some(s);
             for (state_ep, frontend_ep) in &p.peers {
                 let sub = ctx.socket(zmq::SUB)?;
-                crate::net::tune(&sub)?;
+                crate::sys::ctx::tune(&sub)?;
                 sub.set_subscribe(proto::PEER)?;
-                crate::net::no_eintr(|| sub.connect(state_ep)).map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| sub.connect(state_ep)).map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
                 let dealer = ctx.socket(zmq::DEALER)?;
-                crate::net::tune(&dealer)?;
+                crate::sys::ctx::tune(&dealer)?;
                 dealer.set_identity(format!("{name}.{:x}", proto::random_u64() as u32).as_bytes())?;
                 dealer.set_reconnect_ivl(100)?;
                 dealer.set_reconnect_ivl_max(1000)?;
-                crate::net::no_eintr(|| dealer.connect(frontend_ep)).map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| dealer.connect(frontend_ep)).map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
                 peers.push(Peer {
                     state_ep: state_ep.clone(),
                     frontend_ep: frontend_ep.clone(),
@@ -473,7 +473,7 @@ impl Core {
 
     fn run_loop(&mut self, stop: &StopSignal) -> Result<()> {
         loop {
-            let timeout = self.next_wake().map_or(-1, crate::net::ms_until);
+            let timeout = self.next_wake().map_or(-1, crate::sys::ctx::ms_until);
             let n = 3 + 2 * self.peers.len();
             let mut items = Vec::with_capacity(n);
             items.push(stop.sock.as_poll_item(zmq::POLLIN));
@@ -527,7 +527,7 @@ impl Core {
 
     fn drain_frontend(&mut self) -> Result<()> {
         for _ in 0..BATCH {
-            match crate::net::recv_frames(&self.frontend, zmq::DONTWAIT, &mut self.frames, 8) {
+            match crate::sys::ctx::recv_frames(&self.frontend, zmq::DONTWAIT, &mut self.frames, 8) {
                 Ok(n) => {
                     let frames = std::mem::take(&mut self.frames);
                     self.on_client(&frames, n);
@@ -904,7 +904,7 @@ impl Core {
 
     fn drain_backend(&mut self) -> Result<()> {
         for _ in 0..BATCH {
-            match crate::net::recv_frames(&self.backend, zmq::DONTWAIT, &mut self.frames, 10) {
+            match crate::sys::ctx::recv_frames(&self.backend, zmq::DONTWAIT, &mut self.frames, 10) {
                 Ok(n) => {
                     let frames = std::mem::take(&mut self.frames);
                     self.on_worker(&frames, n);
@@ -1275,7 +1275,7 @@ impl Core {
     fn drain_peer_state(&mut self, i: usize) -> Result<()> {
         let mut got = false;
         for _ in 0..BATCH {
-            match crate::net::recv_frames(&self.peers[i].sub, zmq::DONTWAIT, &mut self.frames, 256) {
+            match crate::sys::ctx::recv_frames(&self.peers[i].sub, zmq::DONTWAIT, &mut self.frames, 256) {
                 Ok(n) => {
                     let f = &self.frames;
                     if n < 3 || f[0] != proto::PEER || f[1] != proto::STATE || n % 2 == 0 {
@@ -1314,7 +1314,7 @@ impl Core {
 
     fn drain_peer_replies(&mut self, i: usize) -> Result<()> {
         for _ in 0..BATCH {
-            match crate::net::recv_frames(&self.peers[i].dealer, zmq::DONTWAIT, &mut self.frames, 8) {
+            match crate::sys::ctx::recv_frames(&self.peers[i].dealer, zmq::DONTWAIT, &mut self.frames, 8) {
                 Ok(n) => {
                     // ['', HBTC01, REPLY, id, status, body]
                     let f = std::mem::take(&mut self.frames);

@@ -11,10 +11,10 @@
 //! the network.
 
 use crate::wire::task::{self as proto, CLIENT};
-use crate::notify::{Notifier, Waiters};
+use crate::sys::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
-use crate::runner::{Runner, StopSignal};
+use crate::sys::runner::{Runner, StopSignal};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -139,7 +139,7 @@ impl TaskClient {
             cmd_fd: Notifier::new()?,
             waiters: Waiters::default(),
         });
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let mut io = Io {
             ctx: ctx.clone(),
             cfg: cfg.clone(),
@@ -366,14 +366,14 @@ struct Io {
 impl Io {
     fn connect(&mut self) -> Result<()> {
         let s = self.ctx.socket(zmq::DEALER)?;
-        crate::net::tune(&s)?;
+        crate::sys::ctx::tune(&s)?;
         s.set_identity(&self.ident)?;
         s.set_reconnect_ivl(100)?;
         s.set_reconnect_ivl_max(1000)?;
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        crate::net::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         self.sock = Some(s);
         self.connected_at = Instant::now();
         Ok(())
@@ -386,7 +386,7 @@ impl Io {
                 let sock = self.sock.as_ref().expect("connected");
                 let mut items =
                     [stop.sock.as_poll_item(zmq::POLLIN), sock.as_poll_item(zmq::POLLIN), zmq::PollItem::from_fd(self.shared.cmd_fd.fd(), zmq::POLLIN)];
-                zmq::poll(&mut items, next.map_or(-1, crate::net::ms_until))?;
+                zmq::poll(&mut items, next.map_or(-1, crate::sys::ctx::ms_until))?;
                 if items[0].is_readable() {
                     return Ok(());
                 }
@@ -440,7 +440,7 @@ impl Io {
         let (mut dups, mut notices) = (0, 0);
         for _ in 0..1024 {
             let sock = self.sock.as_ref().expect("connected");
-            match crate::net::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
+            match crate::sys::ctx::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
                 Ok(n) => {
                     self.last_heard = Instant::now();
                     let f = &mut self.frames;
@@ -558,7 +558,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::net::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -10,10 +10,10 @@
 //! slots in use (0..100), or what [`set_load`](TaskWorker::set_load) set.
 
 use crate::wire::task::{self as proto, WORKER};
-use crate::notify::{Notifier, Waiters};
+use crate::sys::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
-use crate::runner::{Runner, StopSignal};
+use crate::sys::runner::{Runner, StopSignal};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -156,7 +156,7 @@ impl TaskWorker {
             waiters: Waiters::default(),
             capacity: cfg.capacity,
         });
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let mut io = Io::new(ctx.clone(), cfg, shared.clone())?;
         io.connect()?;
         let runner = Runner::spawn(&ctx, "hypobus-tw", move |stop| io.run(stop))?;
@@ -175,7 +175,7 @@ impl TaskWorker {
             let t = std::thread::Builder::new()
                 .name(format!("hypobus-tw-{i}"))
                 .spawn(move || {
-                    crate::runner::block_signals();
+                    crate::sys::runner::block_signals();
                     while let Some(job) = next_job(&shared, None) {
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&job)))
                             .unwrap_or_else(|_| Err("the handler panicked".to_string()));
@@ -362,14 +362,14 @@ impl Io {
     /// (Re)connect and send READY; queued jobs of the old connection are dropped.
     fn connect(&mut self) -> Result<()> {
         let s = self.ctx.socket(zmq::DEALER)?;
-        crate::net::tune(&s)?;
+        crate::sys::ctx::tune(&s)?;
         s.set_identity(&self.ident)?;
         s.set_reconnect_ivl(100)?;
         s.set_reconnect_ivl_max(1000)?;
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        crate::net::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         let load = {
             let mut st = self.shared.lock();
             st.session += 1;
@@ -429,7 +429,7 @@ impl Io {
                     sock.as_poll_item(zmq::POLLIN),
                     zmq::PollItem::from_fd(self.shared.done_fd.fd(), zmq::POLLIN),
                 ];
-                zmq::poll(&mut items, crate::net::ms_until(self.next_hb))?;
+                zmq::poll(&mut items, crate::sys::ctx::ms_until(self.next_hb))?;
                 if items[0].is_readable() {
                     return Ok(());
                 }
@@ -466,7 +466,7 @@ impl Io {
         let mut again = false;
         for _ in 0..512 {
             let sock = self.sock.as_ref().expect("connected");
-            match crate::net::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
+            match crate::sys::ctx::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
                 Ok(n) => {
                     self.last_heard = Instant::now();
                     let f = &self.frames;
@@ -545,7 +545,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::net::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -23,10 +23,11 @@ pub mod trace;
 
 pub use trace::{Fallback, Hop, HopKind, Impl, Mark, Outcome, Role, RoleEvent, Trace, TrackerConfig, OBS_PREFIX};
 
-use crate::notify::Notifier;
+use crate::sys::notify::Notifier;
 use crate::error::{Error, Result};
-use crate::net::{self, BrokerAddr};
-use crate::runner::{Runner, StopSignal};
+use crate::lab::brokers::BrokerAddr;
+use crate::sys::ctx;
+use crate::sys::runner::{Runner, StopSignal};
 use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::RawFd;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -422,12 +423,12 @@ impl Observer {
         if cfg.brokers.is_empty() {
             return Err(Error::Config("at least one broker to watch is needed".into()));
         }
-        let ctx = net::context();
+        let ctx = ctx::context();
         let mut subs = Vec::new();
         let mut hbs = Vec::new();
         for (i, b) in cfg.brokers.iter().enumerate() {
             let s = ctx.socket(zmq::SUB)?;
-            net::tune(&s)?;
+            ctx::tune(&s)?;
             s.set_reconnect_ivl(50)?;
             s.set_reconnect_ivl_max(500)?;
             if b.xpub.contains('[') {
@@ -435,18 +436,18 @@ impl Observer {
             }
             s.set_subscribe(b"")?;
             s.set_subscribe(b"hypobus.")?;
-            crate::net::no_eintr(|| s.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
+            crate::sys::ctx::no_eintr(|| s.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
             subs.push(s);
             if let Some(hb) = &b.hb {
                 let h = ctx.socket(zmq::SUB)?;
-                net::tune(&h)?;
+                ctx::tune(&h)?;
                 h.set_reconnect_ivl(50)?;
                 h.set_reconnect_ivl_max(200)?;
                 if hb.contains('[') {
                     h.set_ipv6(true)?;
                 }
                 h.set_subscribe(b"")?;
-                crate::net::no_eintr(|| h.connect(hb)).map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| h.connect(hb)).map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
                 hbs.push((i, h));
             }
         }
@@ -717,7 +718,7 @@ impl Watcher {
             let mut items: Vec<zmq::PollItem> = vec![stop.sock.as_poll_item(zmq::POLLIN)];
             items.extend(self.subs.iter().map(|s| s.as_poll_item(zmq::POLLIN)));
             items.extend(self.hbs.iter().map(|(_, s)| s.as_poll_item(zmq::POLLIN)));
-            zmq::poll(&mut items, net::ms_until(wake))?;
+            zmq::poll(&mut items, ctx::ms_until(wake))?;
             let readable: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
             drop(items);
             if readable[0] {

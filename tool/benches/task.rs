@@ -177,7 +177,7 @@ fn drive(mut child: std::process::Child, fe: u16, be: u16, n: usize) -> Run {
 }
 
 fn ours(db: Option<std::path::PathBuf>, n: usize) -> Run {
-    let (fe, be) = (hypobus::net::free_port().unwrap(), hypobus::net::free_port().unwrap());
+    let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypobus"));
     cmd.args(["task-broker", "--quiet", "--frontend", &format!("tcp://127.0.0.1:{fe}"), "--backend", &format!("tcp://127.0.0.1:{be}")]);
     if let Some(p) = &db {
@@ -200,7 +200,7 @@ fn python() -> String {
 }
 
 fn pyzmq(n: usize) -> Option<Run> {
-    let (fe, be) = (hypobus::net::free_port().unwrap(), hypobus::net::free_port().unwrap());
+    let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/task_pyzmq_broker.py");
     let Some(child) = broker_process(Command::new(python()).args([script, &fe.to_string(), &be.to_string()]), "ready") else {
         eprintln!("the pyzmq broker did not start (is pyzmq installed for {}?)", python());
@@ -213,7 +213,7 @@ fn pyzmq(n: usize) -> Option<Run> {
 /// threads (one connection each, requests batched on it) against a
 /// `hypobus task-broker` process.
 fn ours_native(n: usize) -> Run {
-    let (fe, be) = (hypobus::net::free_port().unwrap(), hypobus::net::free_port().unwrap());
+    let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypobus"));
     cmd.args(["task-broker", "--quiet", "--frontend", &format!("tcp://127.0.0.1:{fe}"), "--backend", &format!("tcp://127.0.0.1:{be}")]);
     let mut child = broker_process(&mut cmd, "task-broker ready").expect("hypobus task-broker starts");

@@ -1,8 +1,8 @@
 //! Command-line parsing for the `hypobus` binary, by hand (no crates): turns
 //! `argv` into a [`Command`] or a usage error. Nothing here runs a role.
 
-use hypobus::failover::Role;
-use hypobus::net::BrokerAddr;
+use hypobus::lab::failover::Role;
+use hypobus::lab::brokers::BrokerAddr;
 use hypobus::task::broker::{PeeringConfig, Policy, TaskBrokerConfig};
 use hypobus::task::client::TaskClientConfig;
 use hypobus::task::store::StoreConfig;

@@ -4,9 +4,9 @@
 
 use crate::failover_trial::{failover_trial, FailoverTrialConfig};
 use hypobus::lab::{Lab, LabConfig};
-use hypobus::client::{Client, ClientConfig, Mode};
+use hypobus::lab::client::{Client, ClientConfig, Mode};
 use hypobus::error::Result;
-use hypobus::net::BrokerAddr;
+use hypobus::lab::brokers::BrokerAddr;
 use hypobus::wire::{self, Number};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -467,7 +467,7 @@ impl RawPeer {
         let sub = ctx.socket(zmq::SUB)?;
         publ.set_linger(0)?;
         sub.set_linger(0)?;
-        let prefix = format!("demo-{}", hypobus::client::random_id());
+        let prefix = format!("demo-{}", hypobus::lab::client::random_id());
         sub.set_subscribe(wire::with_tag(wire::REPLY_TOPIC, Some(&prefix)).as_bytes())?;
         sub.set_subscribe(wire::with_tag(&wire::square_result_topic(2), Some(&prefix)).as_bytes())?;
         publ.connect(&addr.xsub)?;
@@ -492,7 +492,7 @@ impl RawPeer {
 
     /// The value frame of the first message whose topic is `topic`, waiting until `deadline`.
     fn wait(&self, topic: &str, deadline: Instant) -> Result<Option<Vec<u8>>> {
-        while self.sub.poll(zmq::POLLIN, hypobus::net::ms_until(deadline))? > 0 {
+        while self.sub.poll(zmq::POLLIN, hypobus::sys::ctx::ms_until(deadline))? > 0 {
             let frames = self.sub.recv_multipart(0)?;
             if frames.len() == 2 && frames[0] == topic.as_bytes() {
                 return Ok(frames.into_iter().nth(1));

@@ -1,16 +1,17 @@
 //! The failover stage runs each broker of a primary/backup pair as its own
 //! `hypobus broker --role …` process (the primary must die by SIGKILL, as a
 //! crashed machine would), and the nodes and streaming clients in this
-//! process, connected to both. `benches/failover.rs` runs the same trial.
+//! process, connected to both. `tool/benches/failover.rs` runs the same trial.
 
 use crate::demo::{catheti, expected, Check, Row};
 use hypobus::log::fmt_duration;
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig, ClientStats};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig, ClientStats};
 use hypobus::error::{Error, Result};
-use hypobus::failover::{Event, Role};
-use hypobus::net::{self, BrokerAddr};
-use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::lab::failover::{Event, Role};
+use hypobus::lab::brokers::BrokerAddr;
+use hypobus::sys::ctx;
+use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -59,7 +60,7 @@ impl BrokerPorts {
     pub fn free_pair() -> Result<(BrokerPorts, BrokerPorts)> {
         let mut p = [0u16; 8];
         for port in p.iter_mut() {
-            *port = net::free_port()?;
+            *port = ctx::free_port()?;
         }
         Ok((BrokerPorts { xsub: p[0], xpub: p[1], hb: p[2], ctl: p[3] }, BrokerPorts { xsub: p[4], xpub: p[5], hb: p[6], ctl: p[7] }))
     }
@@ -293,9 +294,9 @@ impl BrokerProcess {
         }
     }
 
-    /// Its control endpoint's answer to `command` (see [`hypobus::failover::ctl_request`]).
+    /// Its control endpoint's answer to `command` (see [`hypobus::lab::failover::ctl_request`]).
     pub fn ctl(&self, command: &str, timeout: Duration) -> Result<String> {
-        hypobus::failover::ctl_request(&self.cfg.ports.ctl_endpoint(), command, timeout)
+        hypobus::lab::failover::ctl_request(&self.cfg.ports.ctl_endpoint(), command, timeout)
     }
 
     /// The next state change it printed, waiting until `deadline`.
@@ -896,7 +897,7 @@ fn summarize(t: &mut FailoverTrial, cfg: &FailoverTrialConfig, results: Vec<Stre
 mod tests {
     use super::*;
     use crate::stats::{fmt_broker, fmt_failover};
-    use hypobus::failover::FailoverStats;
+    use hypobus::lab::failover::FailoverStats;
 
     #[test]
     fn failover_helpers() {
@@ -908,7 +909,7 @@ mod tests {
         assert!(parse_event("stats broker: forwarded=1").is_none() && parse_event("event x: maybe 5 y").is_none());
 
         let st = FailoverStats { active: 1, activations: 1, deactivations: 0, heartbeats: 9, peer_heartbeats: 8, peer_silent_ms: u64::MAX };
-        let b = hypobus::broker::BrokerStats { forwarded: 7, dropped_passive: 3, subscriptions: 9, unsubscriptions: 0, heartbeats: 0 };
+        let b = hypobus::lab::broker::BrokerStats { forwarded: 7, dropped_passive: 3, subscriptions: 9, unsubscriptions: 0, heartbeats: 0 };
         let line = format!("stats {} {}", fmt_broker(&b), fmt_failover(Role::Primary, &st));
         let p = parse_stats(&line).unwrap();
         assert_eq!((p.forwarded, p.dropped_passive, p.subscriptions, p.peer_heartbeats, p.active), (7, 3, 9, 8, true));

@@ -73,7 +73,7 @@ impl WebServer {
         let thread = std::thread::Builder::new()
             .name("hypobus-http".into())
             .spawn(move || {
-                hypobus::runner::block_signals();
+                hypobus::sys::runner::block_signals();
                 serve(listener, obs, st)
             })
             .map_err(|e| Error::Config(format!("cannot start the web server thread: {e}")))?;
@@ -113,7 +113,7 @@ fn serve(listener: TcpListener, obs: Arc<Observer>, stop: Arc<AtomicBool>) {
                 conns.fetch_add(1, Ordering::SeqCst);
                 let (obs, stop, conns) = (obs.clone(), stop.clone(), conns.clone());
                 let h = std::thread::Builder::new().name("hypobus-http-conn".into()).spawn(move || {
-                    hypobus::runner::block_signals();
+                    hypobus::sys::runner::block_signals();
                     let _ = handle(s, &obs, &stop);
                     conns.fetch_sub(1, Ordering::SeqCst);
                 });

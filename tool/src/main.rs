@@ -4,14 +4,14 @@
 mod cli;
 
 use cli::{Command, FailoverOpts, RoleOpts, Usage};
-use hypobus::broker::{Broker, BrokerConfig};
-use hypobus::failover::{FailoverBroker, FailoverConfig};
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig, Mode};
+use hypobus::lab::broker::{Broker, BrokerConfig};
+use hypobus::lab::failover::{FailoverBroker, FailoverConfig};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig, Mode};
 use hypobus::lab::LabConfig;
 use hypobus_tool::{self as lab, DemoConfig};
-use hypobus::net::BrokerAddr;
-use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::lab::brokers::BrokerAddr;
+use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use hypobus::Error;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -188,7 +188,7 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => fail("client", &e),
             }
         }
-        Command::Ctl { endpoint, command, timeout_ms } => match hypobus::failover::ctl_request(&endpoint, &command, Duration::from_millis(timeout_ms)) {
+        Command::Ctl { endpoint, command, timeout_ms } => match hypobus::lab::failover::ctl_request(&endpoint, &command, Duration::from_millis(timeout_ms)) {
             Ok(answer) => {
                 println!("{answer}");
                 if answer.starts_with("error") {
@@ -265,7 +265,7 @@ fn run_failover_broker(xsub: String, xpub: String, hb: String, hb_interval_ms: u
         ctl.as_deref().unwrap_or("off")
     );
     let stats = |b: &FailoverBroker| format!("{} {}", lab::fmt_broker(&b.broker_stats()), lab::fmt_failover(b.role(), &b.stats()));
-    let print_event = |ev: &hypobus::failover::Event| println!("{}", lab::fmt_event(f.role, ev));
+    let print_event = |ev: &hypobus::lab::failover::Event| println!("{}", lab::fmt_event(f.role, ev));
     let nap = |d: Duration| {
         if let Some(ev) = b.next_event(d) {
             print_event(&ev);

@@ -12,13 +12,13 @@
 //!   the backup), and one through the backup.
 
 use hypobus::watch::{render, BrokerEvent, Observer, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent};
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig};
 use hypobus::error::{Error, Result};
-use hypobus::failover::Role as FoRole;
+use hypobus::lab::failover::Role as FoRole;
 use crate::failover_trial::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
 use hypobus::lab::{Lab, LabConfig};
-use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -2,10 +2,10 @@
 //! on stdout at the end of a run and every `--stats-every-ms`, and in the
 //! lab demo's report.
 
-use hypobus::failover::{FailoverStats, Role};
+use hypobus::lab::failover::{FailoverStats, Role};
 
 /// One line of broker counters: `broker: forwarded=… …`.
-pub fn fmt_broker(s: &hypobus::broker::BrokerStats) -> String {
+pub fn fmt_broker(s: &hypobus::lab::broker::BrokerStats) -> String {
     format!(
         "broker: forwarded={} dropped_passive={} subscriptions={} unsubscriptions={} heartbeats={}",
         s.forwarded, s.dropped_passive, s.subscriptions, s.unsubscriptions, s.heartbeats
@@ -13,12 +13,12 @@ pub fn fmt_broker(s: &hypobus::broker::BrokerStats) -> String {
 }
 
 /// One line of operation node counters: `op lane N: requests=… …`.
-pub fn fmt_op(lane: u32, s: &hypobus::op::OpStats) -> String {
+pub fn fmt_op(lane: u32, s: &hypobus::lab::op::OpStats) -> String {
     format!("op lane {lane}: requests={} replies={} errors={} ignored={}", s.requests, s.replies, s.errors, s.ignored)
 }
 
 /// One line of calc node counters: `calc: requests=… …`.
-pub fn fmt_calc(s: &hypobus::calc::CalcStats) -> String {
+pub fn fmt_calc(s: &hypobus::lab::calc::CalcStats) -> String {
     format!(
         "calc: requests={} classic_requests={} results={} errors={} fallbacks={} squares_received={} duplicates={} bad_messages={} expired={} in_flight={}",
         s.requests,
@@ -35,7 +35,7 @@ pub fn fmt_calc(s: &hypobus::calc::CalcStats) -> String {
 }
 
 /// One line of client counters: `client: requests=… …`.
-pub fn fmt_client(s: &hypobus::client::ClientStats) -> String {
+pub fn fmt_client(s: &hypobus::lab::client::ClientStats) -> String {
     format!(
         "client: requests={} resent={} answers={} duplicates={} timeouts={}",
         s.requests, s.resent, s.answers, s.duplicates, s.timeouts

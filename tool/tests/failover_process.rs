@@ -4,10 +4,10 @@
 //! two brokers only, made with network namespaces. Every wait is bounded and
 //! every process is killed by its PID when the test ends.
 
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig};
-use hypobus::net::BrokerAddr;
-use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig};
+use hypobus::lab::brokers::BrokerAddr;
+use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use hypobus::wire::{self, Number};
 use std::collections::HashSet;
 mod common;

@@ -5,12 +5,12 @@
 //! wire, 8 concurrent clients kept apart by tag, sampling under load, and
 //! the exports. Every wait is bounded; processes are killed by PID.
 
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig, Mode};
-use hypobus::failover::Role as FoRole;
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig, Mode};
+use hypobus::lab::failover::Role as FoRole;
 use hypobus::lab::{Lab, LabConfig};
 use hypobus_tool::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
-use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use hypobus::watch::{
     render, Fallback, HopKind, Impl, Mark, Observer, Outcome, Role, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent,
 };
@@ -731,10 +731,10 @@ mod web {
 
 #[test]
 fn two_brokers_forwarding_at_once_show_duplicates() {
-    use hypobus::broker::{Broker, BrokerConfig};
+    use hypobus::lab::broker::{Broker, BrokerConfig};
     let b = || Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() }).unwrap();
     let (b1, b2) = (b(), b());
-    let addr = |b: &Broker| hypobus::net::BrokerAddr::parse(&format!("{}|{}", b.endpoints.0, b.endpoints.1)).unwrap();
+    let addr = |b: &Broker| hypobus::lab::brokers::BrokerAddr::parse(&format!("{}|{}", b.endpoints.0, b.endpoints.1)).unwrap();
     let brokers = vec![addr(&b1), addr(&b2)];
     let mut cfg = WatchConfig::new(WatchBroker::list(&brokers, &[]));
     cfg.sampling = Sampling::Full;

@@ -8,8 +8,9 @@
 
 use crate::error::{Error, Result};
 use crate::log;
-use crate::net::{self, BrokerAddr, NodeSockets};
-use crate::runner::Runner;
+use crate::lab::brokers::{BrokerAddr, NodeSockets};
+use crate::sys::ctx;
+use crate::sys::runner::Runner;
 use crate::wire::{self, Kind, Number};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,7 +58,7 @@ enum Applied {
 impl Operation {
     /// Compute on the node's thread; a deferred operation is waited for
     /// while `stop` is watched.
-    fn apply(&mut self, x: &Number, stop: &crate::runner::StopSignal) -> Result<Applied> {
+    fn apply(&mut self, x: &Number, stop: &crate::sys::runner::StopSignal) -> Result<Applied> {
         Ok(Applied::Done(match self {
             Operation::Square => x.square().map_err(|e| e.to_string()),
             Operation::Custom(f) => f(x.value).and_then(checked),
@@ -74,7 +75,7 @@ impl Operation {
                         break Err(format!("the operation did not return within {} ms", d.limit().as_millis()));
                     }
                     let mut items = [stop.sock.as_poll_item(zmq::POLLIN), zmq::PollItem::from_fd(d.fd(), zmq::POLLIN)];
-                    zmq::poll(&mut items, net::ms_until(until))?;
+                    zmq::poll(&mut items, ctx::ms_until(until))?;
                     if items[0].is_readable() {
                         return Ok(Applied::Stop);
                     }
@@ -170,7 +171,7 @@ impl Core {
 
     /// Read one message (socket must be readable) and classify it.
     fn read(&mut self) -> Result<Decoded> {
-        let n = net::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
+        let n = ctx::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
         let topic = match self.frames.first().map(|t| wire::parse_topic(t)) {
             Some(Ok(t)) if t.kind == Kind::SquareRequest(self.lane) => t,
             _ => {
@@ -225,7 +226,7 @@ pub struct OpNode {
 impl OpNode {
     /// Connect to the brokers and start serving `cfg.lane` with `op`.
     pub fn start(cfg: OpConfig, mut op: Operation) -> Result<OpNode> {
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let mut core = Core::new(&cfg, &ctx)?;
         let counters = core.counters.clone();
         let runner = Runner::spawn(&ctx, "hypobus-op", move |stop| loop {
@@ -296,7 +297,7 @@ const MAX_PENDING: usize = 100_000;
 impl OpPull {
     /// Connect to the brokers for `cfg.lane`.
     pub fn new(cfg: OpConfig) -> Result<OpPull> {
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let core = Core::new(&cfg, &ctx)?;
         Ok(OpPull { core, _ctx: ctx, pending: HashMap::new(), next_id: 1, held: None })
     }
@@ -309,9 +310,9 @@ impl OpPull {
             self.pending.insert(r.id, r.tag.clone());
             return Ok(Some(r));
         }
-        let deadline = (timeout_ms >= 0).then(|| net::deadline_in(timeout_ms as u64));
+        let deadline = (timeout_ms >= 0).then(|| ctx::deadline_in(timeout_ms as u64));
         loop {
-            let wait = deadline.map(net::ms_until).unwrap_or(-1);
+            let wait = deadline.map(ctx::ms_until).unwrap_or(-1);
             if self.core.net.sub.poll(zmq::POLLIN, wait)? == 0 {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Ok(None);

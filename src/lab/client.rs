@@ -34,7 +34,8 @@
 //!   once. A queueing delay therefore no longer looks like a loss.
 
 use crate::error::{Error, Result};
-use crate::net::{self, BrokerAddr, NodeSockets};
+use crate::lab::brokers::{BrokerAddr, NodeSockets};
+use crate::sys::ctx;
 use crate::wire::{self, Kind, Number};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -208,7 +209,7 @@ impl Client {
         if cfg.timeout.is_zero() || cfg.retry.is_zero() {
             return Err(Error::Config("timeout and retry must be > 0".into()));
         }
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let id = random_id();
         let subs = match cfg.mode {
             Mode::Tagged => vec![format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP), wire::ANNOUNCE_TOPIC.to_string()],
@@ -311,7 +312,7 @@ impl Client {
     /// request. `Ok(None)`: nothing finished in time (or, with a negative
     /// `timeout_ms`, nothing is in flight).
     pub fn next(&mut self, timeout_ms: i64) -> Result<Option<Completion>> {
-        let until = (timeout_ms >= 0).then(|| net::deadline_in(timeout_ms as u64));
+        let until = (timeout_ms >= 0).then(|| ctx::deadline_in(timeout_ms as u64));
         loop {
             self.progress()?;
             if let Some(c) = self.pop() {
@@ -334,7 +335,7 @@ impl Client {
             (Some(u), Some(t)) => Some(u.min(t)),
             (u, t) => u.or(t),
         };
-        let ms = wake.map(net::ms_until).unwrap_or(-1);
+        let ms = wake.map(ctx::ms_until).unwrap_or(-1);
         self.net.sub.poll(zmq::POLLIN, ms)?;
         Ok(())
     }
@@ -550,7 +551,7 @@ impl Client {
     fn read_messages(&mut self) -> Result<()> {
         self.more = false;
         for _ in 0..BATCH {
-            match net::recv_frames(&self.net.sub, zmq::DONTWAIT, &mut self.frames, 3) {
+            match ctx::recv_frames(&self.net.sub, zmq::DONTWAIT, &mut self.frames, 3) {
                 Ok(n) => self.on_message(n)?,
                 Err(Error::Zmq(zmq::Error::EAGAIN)) => return Ok(()),
                 Err(e) => return Err(e),

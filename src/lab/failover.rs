@@ -22,11 +22,11 @@
 //! Every change is an [`Event`] with a timestamp: logged, sent to an optional
 //! callback (called on the monitor thread), and queued for [`FailoverBroker::next_event`].
 
-use crate::broker::{Broker, BrokerConfig, BrokerStats};
+use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use crate::error::{Error, Result};
 use crate::log;
-use crate::net;
-use crate::runner::{Runner, StopSignal};
+use crate::sys::ctx;
+use crate::sys::runner::{Runner, StopSignal};
 use crate::wire;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -173,39 +173,39 @@ impl FailoverBroker {
         // Own context: `stop` terminates it so the ports are free on return.
         let ctx = zmq::Context::new();
         let hb = ctx.socket(zmq::PUB)?;
-        net::tune(&hb)?;
-        crate::broker::bind(&hb, &cfg.hb)?;
+        ctx::tune(&hb)?;
+        crate::lab::broker::bind(&hb, &cfg.hb)?;
         let hb_ep = hb.get_last_endpoint()?.unwrap_or_else(|_| cfg.hb.clone());
         let peer = ctx.socket(zmq::SUB)?;
-        net::tune(&peer)?;
+        ctx::tune(&peer)?;
         peer.set_reconnect_ivl(50)?;
         peer.set_reconnect_ivl_max(200)?;
         peer.set_subscribe(b"")?;
         if cfg.peer_hb.contains('[') {
             peer.set_ipv6(true)?;
         }
-        net::no_eintr(|| peer.connect(&cfg.peer_hb)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
+        ctx::no_eintr(|| peer.connect(&cfg.peer_hb)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
         let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
                 let s = ctx.socket(zmq::REP)?;
                 s.set_linger(0)?;
-                crate::broker::bind(&s, ep)?;
+                crate::lab::broker::bind(&s, ep)?;
                 ctl_ep = s.get_last_endpoint()?.ok();
                 Some(s)
             }
             None => None,
         };
         // In-process commands (hand-back) from the API to the monitor thread.
-        let cmd_ep = net::inproc_endpoint("failover");
+        let cmd_ep = ctx::inproc_endpoint("failover");
         let cmd_srv = ctx.socket(zmq::REP)?;
         cmd_srv.set_linger(0)?;
-        net::no_eintr(|| cmd_srv.bind(&cmd_ep))?;
+        ctx::no_eintr(|| cmd_srv.bind(&cmd_ep))?;
         let cmd = ctx.socket(zmq::REQ)?;
         cmd.set_linger(0)?;
         cmd.set_req_relaxed(true)?; // a timed-out hand-back must not wedge the socket
         cmd.set_req_correlate(true)?;
-        net::no_eintr(|| cmd.connect(&cmd_ep))?;
+        ctx::no_eintr(|| cmd.connect(&cmd_ep))?;
 
         let shared = Arc::new(Shared::default());
         let (tx, rx) = mpsc::channel();
@@ -294,7 +294,7 @@ impl FailoverBroker {
                 return Err(Error::Timeout(timeout.as_millis() as u64));
             }
             let guard = self.cmd.lock().map_err(|_| Error::Stopped)?;
-            guard.as_ref().ok_or(Error::Stopped)?.poll(zmq::POLLIN, net::ms_until(until))?;
+            guard.as_ref().ok_or(Error::Stopped)?.poll(zmq::POLLIN, ctx::ms_until(until))?;
         }
     }
 
@@ -388,15 +388,15 @@ pub fn ctl_request(endpoint: &str, command: &str, timeout: Duration) -> Result<S
     let ctx = zmq::Context::new();
     let req = ctx.socket(zmq::REQ)?;
     req.set_linger(0)?;
-    net::no_eintr(|| req.connect(endpoint)).map_err(|e| Error::Config(format!("cannot connect to {endpoint}: {e}")))?;
-    if req.poll(zmq::POLLOUT, net::ms_until(deadline))? == 0 {
+    ctx::no_eintr(|| req.connect(endpoint)).map_err(|e| Error::Config(format!("cannot connect to {endpoint}: {e}")))?;
+    if req.poll(zmq::POLLOUT, ctx::ms_until(deadline))? == 0 {
         return Err(Error::Timeout(ms));
     }
-    net::no_eintr(|| req.send(command, zmq::DONTWAIT))?;
-    if req.poll(zmq::POLLIN, net::ms_until(deadline))? == 0 {
+    ctx::no_eintr(|| req.send(command, zmq::DONTWAIT))?;
+    if req.poll(zmq::POLLIN, ctx::ms_until(deadline))? == 0 {
         return Err(Error::Timeout(ms));
     }
-    let answer = net::no_eintr(|| req.recv_bytes(zmq::DONTWAIT))?;
+    let answer = ctx::no_eintr(|| req.recv_bytes(zmq::DONTWAIT))?;
     Ok(String::from_utf8_lossy(&answer).into_owned())
 }
 
@@ -409,7 +409,7 @@ struct Monitor {
     ctl: Option<zmq::Socket>,
     cmd: zmq::Socket,
     active: Arc<AtomicBool>,
-    announce: crate::runner::Poke,
+    announce: crate::sys::runner::Poke,
     shared: Arc<Shared>,
     tx: mpsc::Sender<Event>,
     on_event: Option<EventCallback>,
@@ -450,7 +450,7 @@ impl Monitor {
             if let Some(c) = &self.ctl {
                 items.push(c.as_poll_item(zmq::POLLIN));
             }
-            zmq::poll(&mut items, net::ms_until(wake))?;
+            zmq::poll(&mut items, ctx::ms_until(wake))?;
             let readable: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
             drop(items);
             if readable[0] {
@@ -563,13 +563,13 @@ impl Monitor {
         }
         self.active.store(active, Ordering::SeqCst);
         if active {
-            self.announce.send(crate::broker::ANNOUNCE);
+            self.announce.send(crate::lab::broker::ANNOUNCE);
         }
         let counter = if active { &self.shared.activations } else { &self.shared.deactivations };
         counter.fetch_add(1, Ordering::Relaxed);
         let ev = Event { at_ms: log::now_ms(), active, reason };
         let detail = format!("{} {}: {}", self.role.name(), if active { "active" } else { "passive" }, ev.reason);
-        self.announce.send(&[crate::broker::OBS_STATE, detail.as_bytes()].concat());
+        self.announce.send(&[crate::lab::broker::OBS_STATE, detail.as_bytes()].concat());
         log!("failover", "{} -> {}: {}", self.role.name(), if active { "active" } else { "passive" }, ev.reason);
         if let Some(cb) = self.on_event.as_mut() {
             cb(&ev);

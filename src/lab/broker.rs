@@ -7,8 +7,8 @@
 //! subscriptions warm, forwarding nothing) by the failover monitor.
 
 use crate::error::{Error, Result};
-use crate::net;
-use crate::runner::{Poke, Runner, StopSignal};
+use crate::sys::ctx;
+use crate::sys::runner::{Poke, Runner, StopSignal};
 use crate::wire;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,7 +28,7 @@ pub struct BrokerConfig {
     /// Start forwarding at once (true) or start passive (false).
     pub active: bool,
     /// Also serve nodes of this process over `inproc://` under this name
-    /// (reach it with [`BrokerAddr::inproc`](crate::net::BrokerAddr::inproc)):
+    /// (reach it with [`BrokerAddr::inproc`](crate::lab::brokers::BrokerAddr::inproc)):
     /// no TCP and no I/O thread between the broker and its in-process
     /// peers. The broker then lives in the process's shared context, and
     /// `stop` no longer waits for its TCP ports to be released.
@@ -90,7 +90,7 @@ pub(crate) fn bind(sock: &zmq::Socket, ep: &str) -> Result<String> {
     if ep.contains('[') {
         sock.set_ipv6(true)?;
     }
-    net::no_eintr(|| sock.bind(ep)).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
+    ctx::no_eintr(|| sock.bind(ep)).map_err(|e| Error::Config(format!("cannot bind {ep}: {e}")))?;
     Ok(sock.get_last_endpoint()?.unwrap_or_else(|_| ep.to_string()))
 }
 
@@ -115,15 +115,15 @@ impl Broker {
         // it: that waits until the listening sockets are really closed, and
         // the ports are free again when `stop` returns.
         // (inproc needs the shared context, see `BrokerConfig::inproc`.)
-        let ctx = if cfg.inproc.is_some() { net::context() } else { zmq::Context::new() };
+        let ctx = if cfg.inproc.is_some() { ctx::context() } else { zmq::Context::new() };
         let xsub = ctx.socket(zmq::XSUB)?;
         let xpub = ctx.socket(zmq::XPUB)?;
-        net::tune(&xsub)?;
-        net::tune(&xpub)?;
+        ctx::tune(&xsub)?;
+        ctx::tune(&xpub)?;
         let xsub_ep = bind(&xsub, &cfg.xsub)?;
         let xpub_ep = bind(&xpub, &cfg.xpub)?;
         if let Some(name) = &cfg.inproc {
-            let local = net::BrokerAddr::inproc(name)?;
+            let local = crate::lab::brokers::BrokerAddr::inproc(name)?;
             bind(&xsub, &local.xsub)?;
             bind(&xpub, &local.xpub)?;
         }
@@ -131,7 +131,7 @@ impl Broker {
         let (hb, hb_ep) = match &cfg.hb {
             Some(ep) => {
                 let s = ctx.socket(zmq::PUB)?;
-                net::tune(&s)?;
+                ctx::tune(&s)?;
                 let bound = bind(&s, ep)?;
                 (Some(s), Some(bound))
             }
@@ -257,7 +257,7 @@ fn run(
                 }
             }
         }
-        let timeout = if hb.is_some() { net::ms_until(next_hb) } else { -1 };
+        let timeout = if hb.is_some() { ctx::ms_until(next_hb) } else { -1 };
         let mut items = [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
         zmq::poll(&mut items, timeout)?;
         if items[2].is_readable() {

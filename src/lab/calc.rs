@@ -10,8 +10,9 @@
 
 use crate::error::Result;
 use crate::log;
-use crate::net::{self, BrokerAddr, NodeSockets};
-use crate::runner::{Runner, StopSignal};
+use crate::lab::brokers::{BrokerAddr, NodeSockets};
+use crate::sys::ctx;
+use crate::sys::runner::{Runner, StopSignal};
 use crate::wire::{self, Kind, Number, WireError};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -103,7 +104,7 @@ impl CalcNode {
         if cfg.timeout.is_zero() {
             return Err(crate::Error::Config("calc timeout must be > 0".into()));
         }
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let subs = [
             wire::request_topic(1),
             wire::request_topic(2),
@@ -218,7 +219,7 @@ impl State {
         loop {
             let resend = self.resends.peek().map(|Reverse((t, _, _))| *t);
             let next = [self.waiting.front(), self.partial.front()].into_iter().flatten().map(|(t, _)| *t).chain(resend).min();
-            let timeout = next.map(net::ms_until).unwrap_or(-1);
+            let timeout = next.map(ctx::ms_until).unwrap_or(-1);
             let mut items = [self.net.sub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
             zmq::poll(&mut items, timeout)?;
             if items[1].is_readable() {
@@ -227,7 +228,7 @@ impl State {
             self.net.refresh()?;
             if items[0].is_readable() {
                 for _ in 0..512 {
-                    let n = net::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
+                    let n = ctx::recv_frames(&self.net.sub, 0, &mut self.frames, 3)?;
                     self.on_message(n)?;
                     if self.net.sub.poll(zmq::POLLIN, 0)? == 0 {
                         break;

@@ -27,7 +27,7 @@ impl Poke {
     /// Send `cmd`; false when the role is stopped.
     pub fn send(&self, cmd: &[u8]) -> bool {
         match self.0.lock() {
-            Ok(g) => g.as_ref().is_some_and(|s| crate::net::no_eintr(|| s.send(cmd, zmq::DONTWAIT)).is_ok()),
+            Ok(g) => g.as_ref().is_some_and(|s| crate::sys::ctx::no_eintr(|| s.send(cmd, zmq::DONTWAIT)).is_ok()),
             Err(_) => false,
         }
     }
@@ -72,13 +72,13 @@ impl Runner {
     where
         F: FnOnce(StopSignal) -> Result<()> + Send + 'static,
     {
-        let ep = crate::net::inproc_endpoint("ctl");
+        let ep = crate::sys::ctx::inproc_endpoint("ctl");
         let ctl = ctx.socket(zmq::PAIR)?;
         ctl.set_linger(0)?;
-        crate::net::no_eintr(|| ctl.bind(&ep))?;
+        crate::sys::ctx::no_eintr(|| ctl.bind(&ep))?;
         let theirs = ctx.socket(zmq::PAIR)?;
         theirs.set_linger(0)?;
-        crate::net::no_eintr(|| theirs.connect(&ep))?;
+        crate::sys::ctx::no_eintr(|| theirs.connect(&ep))?;
         let role = name.to_string();
         let thread = std::thread::Builder::new()
             .name(name.to_string())
@@ -111,7 +111,7 @@ impl Runner {
         if let Some(ctl) = ctl {
             // A signal on the calling thread (a profiler's SIGPROF, Ctrl-C in
             // Python) must not lose the STOP: the join below would wait forever.
-            let _ = crate::net::no_eintr(|| ctl.send(STOP, zmq::DONTWAIT));
+            let _ = crate::sys::ctx::no_eintr(|| ctl.send(STOP, zmq::DONTWAIT));
             if let Some(t) = self.thread.take() {
                 let r = t.join().map_err(|_| Error::Config(format!("{} thread panicked", self.name)))?;
                 drop(ctl);
