@@ -62,11 +62,11 @@ for m, f in mods.items():
             deps.add(t)
     if is_dir or m == "":
         children = {c for c in mods if c.startswith(m + "::" if m else "") and c.count("::") == (m.count("::") + 1 if m else 0)}
-        reexports = set(re.findall(r"pub\s+(?:\(crate\)\s+)?use\s+(?:self::)?(\w+)::", text))
+        reexports = set(re.findall(r"pub(?:\(crate\))?\s+use\s+(?:self::)?(\w+)::", text))
         for c in children:
             name = c.split("::")[-1]
             uses = re.findall(r"(?<![:\w])(?:self::)?%s::" % re.escape(name), text)
-            if len(uses) > len(re.findall(r"pub\s+(?:\(crate\)\s+)?use\s+(?:self::)?%s::" % re.escape(name), text)):
+            if len(uses) > len(re.findall(r"pub(?:\(crate\))?\s+use\s+(?:self::)?%s::" % re.escape(name), text)):
                 deps.add(c)
     graph[m or "lib"] = sorted(d or "lib" for d in deps)
 
