@@ -186,3 +186,37 @@ pub(crate) fn number_arg<'a>(p: *const c_char, which: char) -> Result<&'a str, F
     Ok(s)
 }
 
+/// A binary output buffer: `buf` of `len` bytes, the size in `*out_len`
+/// (optional). Written whole or not at all.
+pub(crate) struct BytesOut {
+    buf: *mut c_void,
+    len: usize,
+    out_len: *mut usize,
+}
+
+impl BytesOut {
+    pub(crate) fn new(buf: *mut c_void, len: usize, out_len: *mut usize, what: &str) -> Result<BytesOut, Failure> {
+        if buf.is_null() && len > 0 {
+            return Err(Failure::arg(format!("{what} is NULL but its length is {len}")));
+        }
+        Ok(BytesOut { buf, len, out_len })
+    }
+    pub(crate) fn fits(&self, n: usize) -> bool {
+        n <= self.len
+    }
+    pub(crate) fn too_small(&self, n: usize) -> Failure {
+        set_opt(self.out_len, n);
+        Failure::new(HB_BUFFER_TOO_SMALL, format!("buffer too small: {n} bytes needed, {} given; nothing was taken", self.len))
+    }
+    pub(crate) fn put(&self, b: &[u8]) -> FfiResult {
+        if !self.fits(b.len()) {
+            return Err(self.too_small(b.len()));
+        }
+        set_opt(self.out_len, b.len());
+        if !b.is_empty() {
+            // SAFETY: buf holds `len` >= b.len() writable bytes (non-NULL since len > 0).
+            unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.buf.cast::<u8>(), b.len()) };
+        }
+        Ok(())
+    }
+}
