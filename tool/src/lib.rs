@@ -4,12 +4,15 @@
 //!
 //! - [`demo`]: `hypobus lab`, stage by stage.
 //! - [`stats`]: the one-line counter reports every role prints.
-//! - [`failover_trial`]: failover brokers as `hypobus broker --role …`
-//!   processes ([`BrokerProcess`]) and the failover trial.
+//! - [`broker_process`]: failover brokers as `hypobus broker --role …`
+//!   processes ([`BrokerProcess`]).
+//! - [`failover_trial`]: the failover trial (a primary SIGKILLed under
+//!   streaming clients, take-over, restart, hand-back).
 //! - [`http`]: `hypobus watch --http`'s live page (SVG, server-sent events).
 //! - [`scenario`]: the lab's three scenarios (normal, fallback, failover),
 //!   run and recorded for a report.
 
+pub mod broker_process;
 pub mod demo;
 pub mod failover_trial;
 pub mod http;
@@ -17,8 +20,6 @@ pub mod scenario;
 pub mod stats;
 
 pub use demo::{fmt_duration, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
-pub use failover_trial::{
-    failover_trial, fmt_event, outage, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, FailoverTrial,
-    FailoverTrialConfig, ProcessStats,
-};
+pub use broker_process::{fmt_event, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, ProcessStats};
+pub use failover_trial::{failover_trial, outage, FailoverTrial, FailoverTrialConfig};
 pub use stats::{fmt_broker, fmt_calc, fmt_client, fmt_failover, fmt_op, fmt_task_broker, fmt_task_client, fmt_task_worker};

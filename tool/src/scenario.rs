@@ -16,7 +16,7 @@ use hypobus::lab::calc::{CalcConfig, CalcNode};
 use hypobus::lab::client::{Client, ClientConfig};
 use hypobus::error::{Error, Result};
 use hypobus::lab::failover::Role as FoRole;
-use crate::failover_trial::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
+use crate::broker_process::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
 use hypobus::lab::{Lab, LabConfig};
 use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use std::path::PathBuf;
