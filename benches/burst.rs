@@ -10,7 +10,7 @@
 //! (runs per row, default 3), HB_BURST_ONLY (run only the rows whose
 //! "<transport> <client>" contains this text, e.g. `TCP window 256`).
 
-use hypobus::client::{Client, ClientConfig, Mode};
+use hypobus::lab::client::{Client, ClientConfig, Mode};
 use hypobus::lab::{Lab, LabConfig};
 use std::time::{Duration, Instant};
 

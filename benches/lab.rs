@@ -6,8 +6,8 @@
 //! HB_BENCH_INFLIGHT (requests in the windowed run), HB_BENCH_WINDOW,
 //! HB_BENCH_MSGS (messages through each proxy).
 
-use hypobus::broker::{Broker, BrokerConfig};
-use hypobus::client::Mode;
+use hypobus::lab::broker::{Broker, BrokerConfig};
+use hypobus::lab::client::Mode;
 use hypobus::lab::{Lab, LabConfig};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

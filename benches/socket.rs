@@ -127,7 +127,7 @@ fn zmq_recv(s: &zmq::Socket, m: &mut zmq::Message, buf: &mut [u8]) -> usize {
 }
 
 fn zmq_pair(a: zmq::SocketType, b: zmq::SocketType) -> (zmq::Socket, zmq::Socket) {
-    let ctx = hypobus::net::context();
+    let ctx = hypobus::sys::ctx::context();
     let (x, y) = (ctx.socket(a).unwrap(), ctx.socket(b).unwrap());
     x.set_linger(0).unwrap();
     y.set_linger(0).unwrap();

@@ -18,7 +18,7 @@
 //! of each kind, default 6),
 //! HB_WATCH_BENCH_WINDOW (in flight, default 512).
 
-use hypobus::client::{Client, Mode};
+use hypobus::lab::client::{Client, Mode};
 use hypobus::lab::{Lab, LabConfig};
 use hypobus::watch::{Observer, Sampling, WatchBroker, WatchConfig};
 use std::time::{Duration, Instant};

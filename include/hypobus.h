@@ -857,6 +857,29 @@ typedef struct hb_task_worker hb_task_worker;
 typedef struct hb_watch hb_watch;
 
 /**
+ * One entry of an `hb_poll` set.
+ */
+typedef struct {
+    /**
+     * A handle of a pollable kind: `hb_socket*`, `hb_client*`,
+     * `hb_op_pull*`, `hb_failover*` (cast to `const void*`).
+     */
+    const void *handle;
+    /**
+     * What to wait for: `HB_POLLIN` (something to take: a message, an
+     * answer or due resend, a request, an event), `HB_POLLOUT` (sockets:
+     * can send).
+     */
+    int16_t events;
+    /**
+     * Set by `hb_poll`: the events that are ready, plus `HB_POLLERR` (the
+     * handle is freed or stopped) and `HB_POLLWAKE` (`hb_wake` was called),
+     * which are reported whatever `events` asks.
+     */
+    int16_t revents;
+} hb_poll_item;
+
+/**
  * How `hb_broker_new_ex` starts a broker. Set `size` to
  * `sizeof(hb_broker_config_t)` and every field you do not use to 0 / NULL
  * (`memset` or `= {0}` then set `size`): zero means the default. Fields
@@ -1655,29 +1678,6 @@ typedef struct {
 } hb_task_client_stats_t;
 
 /**
- * One entry of an `hb_poll` set.
- */
-typedef struct {
-    /**
-     * A handle of a pollable kind: `hb_socket*`, `hb_client*`,
-     * `hb_op_pull*`, `hb_failover*` (cast to `const void*`).
-     */
-    const void *handle;
-    /**
-     * What to wait for: `HB_POLLIN` (something to take: a message, an
-     * answer or due resend, a request, an event), `HB_POLLOUT` (sockets:
-     * can send).
-     */
-    int16_t events;
-    /**
-     * Set by `hb_poll`: the events that are ready, plus `HB_POLLERR` (the
-     * handle is freed or stopped) and `HB_POLLWAKE` (`hb_wake` was called),
-     * which are reported whatever `events` asks.
-     */
-    int16_t revents;
-} hb_poll_item;
-
-/**
  * An event of the observer (`hb_watch_next`). Set `size` to
  * `sizeof(hb_watch_event_t)` before the call.
  */
@@ -1963,6 +1963,46 @@ hb_status hb_wake(const void *handle);
  * `HB_ZMQ`. Any thread; never waits.
  */
 hb_status hb_handle_fd(const void *handle, int32_t *fd);
+
+/**
+ * Wait until at least one of `n` handles is ready, at most `timeout_ms`
+ * milliseconds (the timeout rule: 0 = just look, negative refused).
+ *
+ * `items` is an array of `n` (1 to `HB_WAIT_MAX`) `hb_poll_item`s; each
+ * names a handle and the events to wait for. On return every item's
+ * `revents` is set: ready events, `HB_POLLERR` for a handle that is freed,
+ * stopped or not valid, `HB_POLLWAKE` after `hb_wake`. A handle is
+ * `HB_POLLIN`-ready when its taking call with a zero time-out makes
+ * progress (`hb_socket_recv`, `hb_client_next`, `hb_op_pull_recv`,
+ * `hb_failover_next_event`); make those calls, then poll again.
+ *
+ * Returns `HB_OK` with `*n_ready` (optional) = the number of items with
+ * `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal); 
+ * `HB_INVALID_ARGUMENT` (`items` NULL, `n` 0 or above `HB_WAIT_MAX`, a
+ * negative time-out, a handle of a kind that cannot be polled: broker,
+ * calc, op, proxy). Any thread; waits on the handles' descriptors and
+ * holds none of them meanwhile: other threads may use or free them, and a
+ * free or `hb_wake` ends the wait at once.
+ */
+hb_status hb_poll(hb_poll_item *items, size_t n, int32_t timeout_ms, size_t *n_ready);
+
+/**
+ * Wait until one of `n` handles has something to take, at most
+ * `timeout_ms` milliseconds: `hb_poll` with `HB_POLLIN` on every handle,
+ * for callers that only need the first ready one.
+ *
+ * `handles` points to `n` (1 to `HB_WAIT_MAX`) handles of pollable kinds,
+ * mixed as you like (cast to `const void*`).
+ *
+ * Returns `HB_OK` with the index of the first ready handle in `*ready`
+ * (also a handle woken by `hb_wake`, or freed meanwhile: its next call
+ * says which); `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_INVALID_ARGUMENT`
+ * (`handles` or `ready` NULL, `n` 0 or above `HB_WAIT_MAX`, a negative
+ * time-out, a handle that cannot be polled); `HB_INVALID_HANDLE` (a NULL,
+ * freed or unknown handle: `*ready` is its index). Any thread; holds no
+ * handle while it waits.
+ */
+hb_status hb_wait_any(const void *const *handles, size_t n, int32_t timeout_ms, size_t *ready);
 
 /**
  * Start a broker: bind its XSUB endpoint (publishers connect here), its
@@ -3414,46 +3454,6 @@ hb_status hb_task_client_stats(const hb_task_client *c, hb_task_client_stats_t *
  * waits for the client's I/O thread to end (at once).
  */
 hb_status hb_task_client_free(hb_task_client *c);
-
-/**
- * Wait until at least one of `n` handles is ready, at most `timeout_ms`
- * milliseconds (the timeout rule: 0 = just look, negative refused).
- *
- * `items` is an array of `n` (1 to `HB_WAIT_MAX`) `hb_poll_item`s; each
- * names a handle and the events to wait for. On return every item's
- * `revents` is set: ready events, `HB_POLLERR` for a handle that is freed,
- * stopped or not valid, `HB_POLLWAKE` after `hb_wake`. A handle is
- * `HB_POLLIN`-ready when its taking call with a zero time-out makes
- * progress (`hb_socket_recv`, `hb_client_next`, `hb_op_pull_recv`,
- * `hb_failover_next_event`); make those calls, then poll again.
- *
- * Returns `HB_OK` with `*n_ready` (optional) = the number of items with
- * `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal); 
- * `HB_INVALID_ARGUMENT` (`items` NULL, `n` 0 or above `HB_WAIT_MAX`, a
- * negative time-out, a handle of a kind that cannot be polled: broker,
- * calc, op, proxy). Any thread; waits on the handles' descriptors and
- * holds none of them meanwhile: other threads may use or free them, and a
- * free or `hb_wake` ends the wait at once.
- */
-hb_status hb_poll(hb_poll_item *items, size_t n, int32_t timeout_ms, size_t *n_ready);
-
-/**
- * Wait until one of `n` handles has something to take, at most
- * `timeout_ms` milliseconds: `hb_poll` with `HB_POLLIN` on every handle,
- * for callers that only need the first ready one.
- *
- * `handles` points to `n` (1 to `HB_WAIT_MAX`) handles of pollable kinds,
- * mixed as you like (cast to `const void*`).
- *
- * Returns `HB_OK` with the index of the first ready handle in `*ready`
- * (also a handle woken by `hb_wake`, or freed meanwhile: its next call
- * says which); `HB_TIMEOUT`; `HB_INTERRUPTED`; `HB_INVALID_ARGUMENT`
- * (`handles` or `ready` NULL, `n` 0 or above `HB_WAIT_MAX`, a negative
- * time-out, a handle that cannot be polled); `HB_INVALID_HANDLE` (a NULL,
- * freed or unknown handle: `*ready` is its index). Any thread; holds no
- * handle while it waits.
- */
-hb_status hb_wait_any(const void *const *handles, size_t n, int32_t timeout_ms, size_t *ready);
 
 /**
  * Start an observer of the lab: connect a SUB socket (subscribed to

@@ -3,9 +3,10 @@
 //! that a program pulls from (`hb_log_next` in the C ABI: Python and Node
 //! route them to their own logging), or both.
 
-use crate::fork::PerProcess;
+use crate::sys::fork::PerProcess;
 use std::collections::VecDeque;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use crate::sys::notify::Notifier;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -20,31 +21,20 @@ pub const MAX_LINE: usize = 512;
 
 struct Queue {
     lines: Mutex<(VecDeque<String>, u64)>,
-    /// An eventfd, readable while lines are queued.
-    fd: Option<OwnedFd>,
+    /// Readable while lines are queued (None: no eventfd could be made).
+    fd: Option<Notifier>,
 }
 
 /// One queue per process: a forked child neither reads the parent's lines
 /// nor touches its eventfd (which the parent's event loop watches).
-static QUEUE: PerProcess<Queue> = PerProcess::new(|| {
-    // SAFETY: plain syscall; the result is checked.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-    // SAFETY: a fresh descriptor that nothing else owns.
-    let fd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) });
-    Queue { lines: Mutex::new((VecDeque::new(), 0)), fd }
-});
+static QUEUE: PerProcess<Queue> = PerProcess::new(|| Queue { lines: Mutex::new((VecDeque::new(), 0)), fd: Notifier::new().ok() });
 
 impl Queue {
     fn signal(&self, on: bool) {
-        let Some(fd) = &self.fd else { return };
-        let mut v: u64 = 1;
-        // SAFETY: 8-byte read/write of a valid u64 on our own non-blocking eventfd.
-        unsafe {
-            if on {
-                libc::write(fd.as_raw_fd(), (&v as *const u64).cast(), 8);
-            } else {
-                libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8);
-            }
+        match (&self.fd, on) {
+            (Some(n), true) => n.poke(),
+            (Some(n), false) => n.drain(),
+            (None, _) => {}
         }
     }
 }
@@ -131,11 +121,25 @@ pub fn take_line(fits: impl FnOnce(usize) -> bool) -> Result<Option<String>, usi
 
 /// The descriptor that is readable while lines are queued.
 pub fn queue_fd() -> Option<RawFd> {
-    QUEUE.get().fd.as_ref().map(|f| f.as_raw_fd())
+    QUEUE.get().fd.as_ref().map(Notifier::fd)
 }
 
 /// `log!("calc", "fallback for {tag}")`
 #[macro_export]
 macro_rules! log {
     ($role:expr, $($arg:tt)*) => { $crate::log::event($role, format_args!($($arg)*)) };
+}
+
+/// `0.042 ms`, `3.10 ms`, `312 ms`, `1.25 s`.
+pub fn fmt_duration(d: std::time::Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        format!("{ms:.3} ms")
+    } else if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
 }

@@ -2,7 +2,7 @@
 //! frontend and a backend socket (XSUB/XPUB: publications down,
 //! subscriptions up; ROUTER/DEALER: requests and replies), optionally
 //! copying every frame to a capture socket, like `zmq_proxy` — but in our
-//! own loop (as [`crate::broker`] does), so that it counts what it
+//! own loop (as [`crate::lab::broker`] does), so that it counts what it
 //! forwards, pauses and resumes, and stops at once on request.
 //!
 //! The sockets move into the proxy while it runs and come back when it
@@ -17,11 +17,12 @@
 //! the capture socket has no room for is held the same way (nothing more
 //! is read until the capture takes it): `zmq_proxy` waits in that send.
 
-use crate::runner::{Poke, Runner, StopSignal, STOP};
+use crate::sys::notify::Notifier;
+use crate::sys::runner::{Poke, Runner, StopSignal, STOP};
 use crate::socket::{Socket, SocketError, ZMQ_DONTWAIT, ZMQ_SNDMORE};
-use crate::zsys::Msg;
+use crate::sys::libzmq::Msg;
 use std::ffi::c_void;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -72,33 +73,12 @@ struct Shared {
     gate: Mutex<()>,
 }
 
-/// Becomes readable (and stays so) when the proxy loop has ended.
-struct DoneFd(OwnedFd);
-
-impl DoneFd {
-    fn new() -> Result<DoneFd, SocketError> {
-        // SAFETY: plain syscall; the result is checked.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(SocketError::other(e.raw_os_error().unwrap_or(0), format!("eventfd: {e}")));
-        }
-        // SAFETY: a fresh descriptor nothing else owns.
-        Ok(DoneFd(unsafe { OwnedFd::from_raw_fd(fd) }))
-    }
-
-    fn set(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
-        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
-    }
-}
 
 /// A running proxy. Dropping it stops it.
 pub struct Proxy {
     runner: Runner,
     shared: Arc<Shared>,
-    done: Arc<DoneFd>,
+    done: Arc<Notifier>,
     /// The sockets, before the thread takes them and after it ends (when no
     /// [`OnExit`] took them).
     cell: Arc<Mutex<Option<ProxySockets>>>,
@@ -114,14 +94,14 @@ impl Proxy {
     /// Start forwarding on a new thread `hypobus-proxy`. On failure the
     /// sockets come back with the error.
     pub fn start(sockets: ProxySockets, on_exit: Option<OnExit>) -> Result<Proxy, Box<(SocketError, ProxySockets)>> {
-        let done = match DoneFd::new() {
+        let done = match Notifier::new() {
             Ok(d) => Arc::new(d),
-            Err(e) => return Err(Box::new((e, sockets))),
+            Err(e) => return Err(Box::new((SocketError::other(libc::EMFILE, e.to_string()), sockets))),
         };
         let shared = Arc::new(Shared::default());
         let cell = Arc::new(Mutex::new(Some(sockets)));
         let (sh, dn, cl) = (shared.clone(), done.clone(), cell.clone());
-        let spawned = Runner::spawn(&crate::net::context(), "hypobus-proxy", move |stop| {
+        let spawned = Runner::spawn(&crate::sys::ctx::context(), "hypobus-proxy", move |stop| {
             let Some(mut s) = cl.lock().unwrap_or_else(PoisonError::into_inner).take() else { return Ok(()) };
             let r = run(&stop, &mut s, &sh);
             sh.finished.store(true, Ordering::SeqCst);
@@ -129,7 +109,7 @@ impl Proxy {
                 Some(f) => f(s),
                 None => *cl.lock().unwrap_or_else(PoisonError::into_inner) = Some(s),
             }
-            dn.set();
+            dn.poke();
             r.map_err(|e| crate::Error::Config(format!("proxy: {e}")))
         });
         match spawned {
@@ -194,7 +174,7 @@ impl Proxy {
 pub struct ProxyControl {
     shared: Arc<Shared>,
     poke: Poke,
-    done: Arc<DoneFd>,
+    done: Arc<Notifier>,
 }
 
 impl ProxyControl {
@@ -235,7 +215,7 @@ impl ProxyControl {
 
     /// A descriptor that becomes readable (and stays so) when the loop has ended.
     pub fn done_fd(&self) -> RawFd {
-        self.done.0.as_raw_fd()
+        self.done.fd()
     }
 }
 
@@ -420,7 +400,7 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
             s.backend.drain_monitor();
             next_drain = Instant::now() + Duration::from_secs(1);
         }
-        let timeout = if monitors { crate::net::ms_until(next_drain) } else { -1 };
+        let timeout = if monitors { crate::sys::ctx::ms_until(next_drain) } else { -1 };
         let paused = sh.paused.load(Ordering::SeqCst);
         let (fe, be) = if paused {
             (zmq::PollEvents::empty(), zmq::PollEvents::empty())
@@ -472,8 +452,8 @@ mod tests {
     fn forwards_holds_when_no_room_and_returns_sockets() {
         let mut front = Socket::new(PULL).unwrap();
         let mut back = Socket::new(PUSH).unwrap();
-        let fe = crate::net::inproc_endpoint("proxy-test-f");
-        let be = crate::net::inproc_endpoint("proxy-test-b");
+        let fe = crate::sys::ctx::inproc_endpoint("proxy-test-f");
+        let be = crate::sys::ctx::inproc_endpoint("proxy-test-b");
         front.bind(&fe).unwrap();
         back.bind(&be).unwrap();
         let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None).map_err(|e| e.0.clone()).unwrap();

@@ -3,7 +3,7 @@
 //! and the Python and Node bindings build their waits on.
 //!
 //! A [`Socket`] is one libzmq socket of the process's shared context
-//! ([`crate::net::context`], so `inproc://` reaches the library's own roles)
+//! ([`crate::sys::ctx::context`], so `inproc://` reaches the library's own roles)
 //! plus what libzmq leaves to its caller:
 //!
 //! * **whole messages**: [`Socket::try_recv`] takes every frame of one
@@ -30,7 +30,7 @@
 //! A `Socket` is `Send` but not `Sync`: one thread at a time (the C ABI wraps
 //! it in a mutex held only for each short primitive).
 
-use crate::zsys::{self, Msg};
+use crate::sys::libzmq::{self, Msg};
 use std::collections::VecDeque;
 use std::ffi::{c_int, c_void, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -132,7 +132,7 @@ impl SocketError {
 
     /// A libzmq failure with its raw errno (`what` says what failed).
     pub(crate) fn zmq(errno: i32, what: &str) -> SocketError {
-        SocketError { kind: ErrorKind::Zmq, errno, msg: format!("{what}: {} (errno {errno})", zsys::strerror(errno)), zmq_error: None }
+        SocketError { kind: ErrorKind::Zmq, errno, msg: format!("{what}: {} (errno {errno})", libzmq::strerror(errno)), zmq_error: None }
     }
 
     /// Any other failure (a thread that cannot start, a system call).
@@ -147,7 +147,7 @@ impl SocketError {
 
     fn endpoint(errno: i32, what: &str, ep: &str) -> SocketError {
         let kind = if errno == zmq::Error::ETERM.to_raw() { ErrorKind::Zmq } else { ErrorKind::Endpoint };
-        SocketError { kind, errno, msg: format!("cannot {what} {ep:?}: {} (errno {errno})", zsys::strerror(errno)), zmq_error: None }
+        SocketError { kind, errno, msg: format!("cannot {what} {ep:?}: {} (errno {errno})", libzmq::strerror(errno)), zmq_error: None }
     }
 }
 
@@ -398,7 +398,7 @@ impl Socket {
                 "bad socket type {kind}: use 0..11 (PAIR 0, PUB 1, SUB 2, REQ 3, REP 4, DEALER 5, ROUTER 6, PULL 7, PUSH 8, XPUB 9, XSUB 10, STREAM 11)"
             )));
         };
-        let sock = crate::net::context().socket(t).map_err(|e| SocketError::from_zmq(e, "cannot create a socket"))?;
+        let sock = crate::sys::ctx::context().socket(t).map_err(|e| SocketError::from_zmq(e, "cannot create a socket"))?;
         // SAFETY: plain syscall; the result is checked.
         let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if ep < 0 {
@@ -461,8 +461,8 @@ impl Socket {
     pub fn bind(&mut self, endpoint: &str) -> Result<String> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if retry_eintr(|| unsafe { zsys::zmq_bind(self.raw(), c.as_ptr()) }) != 0 {
-            return Err(SocketError::endpoint(zsys::errno(), "bind", endpoint));
+        if retry_eintr(|| unsafe { libzmq::zmq_bind(self.raw(), c.as_ptr()) }) != 0 {
+            return Err(SocketError::endpoint(libzmq::errno(), "bind", endpoint));
         }
         let v = self.option(ZMQ_LAST_ENDPOINT)?;
         Ok(String::from_utf8_lossy(v.bytes()).into_owned())
@@ -473,8 +473,8 @@ impl Socket {
     pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if retry_eintr(|| unsafe { zsys::zmq_unbind(self.raw(), c.as_ptr()) }) != 0 {
-            return Err(SocketError::endpoint(zsys::errno(), "unbind", endpoint));
+        if retry_eintr(|| unsafe { libzmq::zmq_unbind(self.raw(), c.as_ptr()) }) != 0 {
+            return Err(SocketError::endpoint(libzmq::errno(), "unbind", endpoint));
         }
         Ok(())
     }
@@ -483,8 +483,8 @@ impl Socket {
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if retry_eintr(|| unsafe { zsys::zmq_connect(self.raw(), c.as_ptr()) }) != 0 {
-            return Err(SocketError::endpoint(zsys::errno(), "connect to", endpoint));
+        if retry_eintr(|| unsafe { libzmq::zmq_connect(self.raw(), c.as_ptr()) }) != 0 {
+            return Err(SocketError::endpoint(libzmq::errno(), "connect to", endpoint));
         }
         Ok(())
     }
@@ -493,8 +493,8 @@ impl Socket {
     pub fn disconnect(&mut self, endpoint: &str) -> Result<()> {
         let c = cstring(endpoint, "endpoint")?;
         // SAFETY: live socket, NUL-terminated endpoint.
-        if retry_eintr(|| unsafe { zsys::zmq_disconnect(self.raw(), c.as_ptr()) }) != 0 {
-            return Err(SocketError::endpoint(zsys::errno(), "disconnect from", endpoint));
+        if retry_eintr(|| unsafe { libzmq::zmq_disconnect(self.raw(), c.as_ptr()) }) != 0 {
+            return Err(SocketError::endpoint(libzmq::errno(), "disconnect from", endpoint));
         }
         Ok(())
     }
@@ -503,9 +503,9 @@ impl Socket {
 
     fn setsockopt(&mut self, info: &OptInfo, value: &[u8]) -> Result<()> {
         // SAFETY: live socket; value points to value.len() readable bytes.
-        let rc = unsafe { zsys::zmq_setsockopt(self.raw(), info.id, value.as_ptr().cast(), value.len()) };
+        let rc = unsafe { libzmq::zmq_setsockopt(self.raw(), info.id, value.as_ptr().cast(), value.len()) };
         if rc != 0 {
-            let errno = zsys::errno();
+            let errno = libzmq::errno();
             if errno == libc::EINVAL {
                 return Err(SocketError::invalid(format!(
                     "ZMQ_{} ({}): libzmq refused the value, or a {} socket does not have this option (EINVAL)",
@@ -576,8 +576,8 @@ impl Socket {
         let mut v: c_int = 0;
         let mut len = std::mem::size_of::<c_int>();
         // SAFETY: live socket; v and len are valid for writing.
-        if unsafe { zsys::zmq_getsockopt(self.raw(), id, (&mut v as *mut c_int).cast(), &mut len) } != 0 {
-            return Err(SocketError::zmq(zsys::errno(), &format!("reading {name}")));
+        if unsafe { libzmq::zmq_getsockopt(self.raw(), id, (&mut v as *mut c_int).cast(), &mut len) } != 0 {
+            return Err(SocketError::zmq(libzmq::errno(), &format!("reading {name}")));
         }
         Ok(v)
     }
@@ -603,8 +603,8 @@ impl Socket {
             _ => OPTION_MAX,
         };
         // SAFETY: live socket; buf holds OPTION_MAX >= len writable bytes.
-        if unsafe { zsys::zmq_getsockopt(self.raw(), id, v.buf.as_mut_ptr().cast(), &mut len) } != 0 {
-            let errno = zsys::errno();
+        if unsafe { libzmq::zmq_getsockopt(self.raw(), id, v.buf.as_mut_ptr().cast(), &mut len) } != 0 {
+            let errno = libzmq::errno();
             if errno == libc::EINVAL {
                 return Err(SocketError::invalid(format!(
                     "ZMQ_{} ({id}) cannot be read on a {} socket (EINVAL)",
@@ -691,17 +691,17 @@ impl Socket {
             let last = i + 1 == sizes.len();
             let flags = ZMQ_DONTWAIT | if last && !more { 0 } else { ZMQ_SNDMORE };
             // SAFETY: live socket; data[off..end] is readable.
-            let mut rc = unsafe { zsys::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
+            let mut rc = unsafe { libzmq::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
             // A signal after the first frame went: send the rest (libzmq keeps
             // the message open), never leave half a message behind.
             let mut tries = 0;
-            while rc < 0 && i > 0 && zsys::errno() == libc::EINTR && tries < 1000 {
+            while rc < 0 && i > 0 && libzmq::errno() == libc::EINTR && tries < 1000 {
                 tries += 1;
                 // SAFETY: as above.
-                rc = unsafe { zsys::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
+                rc = unsafe { libzmq::zmq_send(raw, data.as_ptr().add(off).cast(), n, flags) };
             }
             if rc < 0 {
-                let errno = zsys::errno();
+                let errno = libzmq::errno();
                 if i == 0 && errno == libc::EAGAIN {
                     return Ok(false);
                 }
@@ -727,15 +727,15 @@ impl Socket {
         for (i, f) in frames.iter().enumerate() {
             let flags = ZMQ_DONTWAIT | if i + 1 == frames.len() && !more { 0 } else { ZMQ_SNDMORE };
             // SAFETY: live socket; f is readable.
-            let mut rc = unsafe { zsys::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
+            let mut rc = unsafe { libzmq::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
             let mut tries = 0;
-            while rc < 0 && i > 0 && zsys::errno() == libc::EINTR && tries < 1000 {
+            while rc < 0 && i > 0 && libzmq::errno() == libc::EINTR && tries < 1000 {
                 tries += 1; // the rest of a started message goes, as in try_send
                 // SAFETY: as above.
-                rc = unsafe { zsys::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
+                rc = unsafe { libzmq::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
             }
             if rc < 0 {
-                let errno = zsys::errno();
+                let errno = libzmq::errno();
                 if i == 0 && errno == libc::EAGAIN {
                     return Ok(false);
                 }
@@ -861,16 +861,16 @@ impl Socket {
         if mask == 0 {
             return Ok(());
         }
-        let ep = crate::net::inproc_endpoint("socket-monitor");
+        let ep = crate::sys::ctx::inproc_endpoint("socket-monitor");
         let c = cstring(&ep, "monitor endpoint")?;
         // SAFETY: live socket, NUL-terminated inproc endpoint.
-        if unsafe { zsys::zmq_socket_monitor(self.raw(), c.as_ptr(), mask) } != 0 {
-            return Err(SocketError::zmq(zsys::errno(), "zmq_socket_monitor"));
+        if unsafe { libzmq::zmq_socket_monitor(self.raw(), c.as_ptr(), mask) } != 0 {
+            return Err(SocketError::zmq(libzmq::errno(), "zmq_socket_monitor"));
         }
         let pair = match self.monitor_pair(&ep) {
             Ok(p) => p,
             Err(e) => {
-                zsys::stop_monitor(&mut self.sock);
+                libzmq::stop_monitor(&mut self.sock);
                 return Err(e);
             }
         };
@@ -883,14 +883,14 @@ impl Socket {
 
     fn monitor_pair(&self, ep: &str) -> Result<Monitor> {
         let z = |e| SocketError::from_zmq(e, "socket monitor");
-        let pair = crate::net::context().socket(zmq::PAIR).map_err(z)?;
+        let pair = crate::sys::ctx::context().socket(zmq::PAIR).map_err(z)?;
         // An unbounded pipe: libzmq computes the pipe's limit toward a
         // connecting inproc socket as 0 (none) when the reader's RCVHWM is 0
         // (socket_base_t::connect_internal), so the monitor's blocking send
         // on the shared I/O thread can never stall. We bound the queue ourselves.
         pair.set_rcvhwm(0).map_err(z)?;
         pair.set_linger(0).map_err(z)?;
-        crate::net::no_eintr(|| pair.connect(ep)).map_err(z)?;
+        crate::sys::ctx::no_eintr(|| pair.connect(ep)).map_err(z)?;
         let fd = pair.get_fd().map_err(z)?;
         let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
         // SAFETY: valid epoll and target descriptors.
@@ -906,7 +906,7 @@ impl Socket {
             return;
         }
         self.drain_monitor();
-        zsys::stop_monitor(&mut self.sock);
+        libzmq::stop_monitor(&mut self.sock);
         // Events sent up to the stop are in the pipe: keep them.
         self.drain_monitor();
         if let Some(m) = self.monitor.take() {
@@ -1048,7 +1048,7 @@ impl Drop for Socket {
 fn retry_eintr(mut f: impl FnMut() -> libc::c_int) -> libc::c_int {
     for _ in 0..1000 {
         let rc = f();
-        if rc == 0 || zsys::errno() != libc::EINTR {
+        if rc == 0 || libzmq::errno() != libc::EINTR {
             return rc;
         }
     }
@@ -1072,7 +1072,7 @@ mod tests {
     fn kept_message_and_size_query() {
         let mut a = Socket::new(PAIR).unwrap();
         let mut b = Socket::new(PAIR).unwrap();
-        let ep = crate::net::inproc_endpoint("socket-test");
+        let ep = crate::sys::ctx::inproc_endpoint("socket-test");
         a.bind(&ep).unwrap();
         b.connect(&ep).unwrap();
         assert!(a.try_send(b"hello\0world", &[5, 1, 5], false).unwrap());

@@ -4,8 +4,8 @@
 //!
 //! Each test names the defect of the pre-1.0 client it guards against.
 
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig};
 use hypobus::ffi::client::*;
 use hypobus::ffi::wait::{hb_poll, HbPollItem};
 use hypobus::ffi::HbStatus::{self, *};
@@ -302,7 +302,7 @@ fn interrupted_hypot_cancels_its_request() {
     let alarm = {
         let done = done.clone();
         std::thread::spawn(move || {
-            hypobus::runner::block_signals();
+            hypobus::sys::runner::block_signals();
             std::thread::sleep(Duration::from_millis(200));
             while !done.load(Ordering::SeqCst) {
                 // SAFETY: `me` is alive until `done` is set (it waits for this thread after).
@@ -615,7 +615,7 @@ fn stopping_roles_under_a_storm_of_signals_never_hangs() {
         let storm = {
             let done = done.clone();
             std::thread::spawn(move || {
-                hypobus::runner::block_signals();
+                hypobus::sys::runner::block_signals();
                 while !done.load(Ordering::SeqCst) {
                     // SAFETY: `me` is alive until `done` is set (it joins this thread after).
                     unsafe { libc::pthread_kill(me, libc::SIGALRM) };

@@ -2,11 +2,11 @@
 //! lists with the endpoints as a broker reports them, and the C ABI's
 //! loopback-only default for a heartbeat endpoint.
 
-use hypobus::broker::{Broker, BrokerConfig};
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig};
-use hypobus::net::BrokerAddr;
-use hypobus::op::{OpConfig, OpNode, Operation};
+use hypobus::lab::broker::{Broker, BrokerConfig};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig};
+use hypobus::lab::brokers::BrokerAddr;
+use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use std::ffi::{c_char, CStr};
 use std::time::Duration;
 

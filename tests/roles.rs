@@ -1,12 +1,12 @@
 //! The roles over real sockets on loopback: correctness under concurrency,
 //! the local fallback, bad input, duplicates, clean stop. Every wait is bounded.
 
-use hypobus::broker::{Broker, BrokerConfig};
-use hypobus::calc::{CalcConfig, CalcNode};
-use hypobus::client::{Client, ClientConfig, Mode};
+use hypobus::lab::broker::{Broker, BrokerConfig};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig, Mode};
 use hypobus::lab::{Lab, LabConfig};
-use hypobus::net::BrokerAddr;
-use hypobus::op::{OpConfig, OpNode, OpPull, Operation};
+use hypobus::lab::brokers::BrokerAddr;
+use hypobus::lab::op::{OpConfig, OpNode, OpPull, Operation};
 use hypobus::wire::{self, Number};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

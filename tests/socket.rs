@@ -603,7 +603,7 @@ fn the_handle_fd_wakes_an_event_loop() {
 
 #[test]
 fn inproc_to_a_library_broker_in_the_shared_context() {
-    use hypobus::broker::{Broker, BrokerConfig};
+    use hypobus::lab::broker::{Broker, BrokerConfig};
     let name = format!("socket-test-{}", std::process::id());
     let mut broker = Broker::start(BrokerConfig {
         xsub: "tcp://127.0.0.1:*".into(),
@@ -613,7 +613,7 @@ fn inproc_to_a_library_broker_in_the_shared_context() {
         ..Default::default()
     })
     .unwrap();
-    let addr = hypobus::net::BrokerAddr::inproc(&name).unwrap();
+    let addr = hypobus::lab::brokers::BrokerAddr::inproc(&name).unwrap();
     let publ = new(HB_PUB);
     let sub = new(HB_SUB);
     connect(publ, &addr.xsub);
@@ -726,7 +726,7 @@ fn a_flood_of_events_never_stalls_the_io_thread() {
     assert_eq!(hb_socket_setopt_int(noisy, HB_RECONNECT_IVL, 1), HB_OK);
     assert_eq!(hb_socket_setopt_int(noisy, HB_RECONNECT_IVL_MAX, 1), HB_OK);
     assert_eq!(hb_socket_monitor(noisy, HB_EVENT_ALL), HB_OK);
-    let port = hypobus::net::free_port().unwrap();
+    let port = hypobus::sys::ctx::free_port().unwrap();
     connect(noisy, &format!("tcp://127.0.0.1:{port}"));
     std::thread::sleep(Duration::from_millis(1500));
     let (a, b) = tcp_pair(HB_PAIR, HB_PAIR);

@@ -279,7 +279,7 @@ fn fetch_by_id_and_resends_after_completion() {
 
 #[test]
 fn a_client_gives_up_after_its_tries() {
-    let port = hypobus::net::free_port().unwrap();
+    let port = hypobus::sys::ctx::free_port().unwrap();
     let mut cfg = TaskClientConfig::new(&format!("tcp://127.0.0.1:{port}"));
     cfg.timeout = Duration::from_millis(150);
     cfg.tries = 3;
@@ -297,10 +297,10 @@ fn a_client_gives_up_after_its_tries() {
 
 #[test]
 fn peering_passes_requests_to_a_peer_with_capacity() {
-    let sa = format!("tcp://127.0.0.1:{}", hypobus::net::free_port().unwrap());
-    let sb = format!("tcp://127.0.0.1:{}", hypobus::net::free_port().unwrap());
-    let fa = format!("tcp://127.0.0.1:{}", hypobus::net::free_port().unwrap());
-    let fb = format!("tcp://127.0.0.1:{}", hypobus::net::free_port().unwrap());
+    let sa = format!("tcp://127.0.0.1:{}", hypobus::sys::ctx::free_port().unwrap());
+    let sb = format!("tcp://127.0.0.1:{}", hypobus::sys::ctx::free_port().unwrap());
+    let fa = format!("tcp://127.0.0.1:{}", hypobus::sys::ctx::free_port().unwrap());
+    let fb = format!("tcp://127.0.0.1:{}", hypobus::sys::ctx::free_port().unwrap());
     let peering = |me: &str, peer_state: &str, peer_fe: &str| PeeringConfig {
         state: me.into(),
         peers: vec![(peer_state.into(), peer_fe.into())],

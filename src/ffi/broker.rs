@@ -1,7 +1,7 @@
 //! `hb_broker_*`: the XSUB/XPUB broker with heartbeats.
 
 use super::{ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut, TypeTag};
-use crate::broker::{Broker, BrokerConfig, BrokerStats};
+use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use std::ffi::c_char;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -177,7 +177,7 @@ fn start(c: &HbBrokerConfig, out: *mut *mut HbBroker) -> super::FfiResult {
     }
     cfg.inproc = opt_str_arg(c.inproc_name, "inproc_name")?.map(str::to_string);
     if let Some(name) = &cfg.inproc {
-        crate::net::BrokerAddr::inproc(name)?;
+        crate::lab::brokers::BrokerAddr::inproc(name)?;
     }
     cfg.active = c.start_passive == 0;
     let broker = Broker::start(cfg)?;

@@ -1,7 +1,7 @@
 //! `hb_calc_*`: the calculation node.
 
 use super::{brokers_arg, ffi_entry, free, get, lock, put_sized, register, HbStatus, Object, Out, TypeTag};
-use crate::calc::{CalcConfig, CalcNode, CalcStats};
+use crate::lab::calc::{CalcConfig, CalcNode, CalcStats};
 use std::ffi::c_char;
 use std::sync::Mutex;
 use std::time::Duration;

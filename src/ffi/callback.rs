@@ -311,7 +311,7 @@ fn finish_job(shared: &Shared, job: &Job, rc: i32, y: f64) {
 }
 
 fn begin(start: *mut c_void) -> *const Shared {
-    crate::runner::block_signals();
+    crate::sys::runner::block_signals();
     // SAFETY: names the calling thread; the name is a NUL-terminated literal of < 16 bytes.
     unsafe { libc::pthread_setname_np(libc::pthread_self(), c"hypobus-cb".as_ptr()) };
     // SAFETY: `start` is the Box<Start> made in `spawn`, handed over once.

@@ -1,6 +1,6 @@
 //! `hb_client_*`: asks for hypotenuses.
 //!
-//! A thin layer over [`crate::client::Client`], whose calls never block:
+//! A thin layer over [`crate::lab::client::Client`], whose calls never block:
 //! every wait here is [`wait_until`] with a step that locks the client only
 //! to look (one non-blocking [`Client::progress`], then what it found), so
 //! other threads' calls on the same handle go ahead meanwhile and a free
@@ -23,7 +23,7 @@ use super::{
     brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, wait_until, Common, Failure, HbStatus, Notifier, Object, Out,
     Slot, Step, StrOut, TypeTag,
 };
-use crate::client::{Client, ClientConfig, ClientStats, Mode};
+use crate::lab::client::{Client, ClientConfig, ClientStats, Mode};
 use std::ffi::c_char;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,5 +1,5 @@
 //! `hb_failover_*`: a broker with a Binary-Star-style failover monitor
-//! (primary or backup), over [`crate::failover::FailoverBroker`].
+//! (primary or backup), over [`crate::lab::failover::FailoverBroker`].
 //!
 //! Events reach C two ways: an optional callback (`hb_failover_event_fn`,
 //! run on a callback thread of its own, see `ffi::callback`) and a queue
@@ -19,7 +19,7 @@ use super::{
     ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look, Notifier, Object,
     Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
 };
-use crate::failover::{Event, EventCallback, FailoverBroker, FailoverConfig, FailoverStats, Role};
+use crate::lab::failover::{Event, EventCallback, FailoverBroker, FailoverConfig, FailoverStats, Role};
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
 use std::os::fd::RawFd;

@@ -21,10 +21,10 @@ const ZMQ_IO_THREADS: c_int = 1;
 // through that layout, and checked against the crate's own getter before use.
 const _: () = assert!(std::mem::size_of::<zmq::Context>() == std::mem::size_of::<std::sync::Arc<*mut c_void>>());
 
-/// The `void *` of the process's context (`crate::net::context()`, which
+/// The `void *` of the process's context (`crate::sys::ctx::context()`, which
 /// lives until the process ends).
 fn process_ctx() -> Result<*mut c_void, Failure> {
-    let ctx = crate::net::context();
+    let ctx = crate::sys::ctx::context();
     // SAFETY: `zmq::Context` is one `Arc` of a struct holding only the
     // context pointer (see above; the sizes are checked at compile time),
     // so it reads as an `Arc<*mut c_void>`; `ctx` is alive for the read.
@@ -49,7 +49,7 @@ fn process_ctx() -> Result<*mut c_void, Failure> {
 pub extern "C" fn hb_strerror(errnum: i32, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
     ffi_entry!("hb_strerror", {
         // SAFETY: zmq_strerror returns a static NUL-terminated string for any number.
-        let text = unsafe { CStr::from_ptr(crate::zsys::zmq_strerror(errnum)) }.to_string_lossy();
+        let text = unsafe { CStr::from_ptr(crate::sys::libzmq::zmq_strerror(errnum)) }.to_string_lossy();
         StrOut::new(buf, len, out_len, "buf")?.put(&text)
     })
 }
@@ -90,7 +90,7 @@ pub extern "C" fn hb_context_set(option: i32, value: i32) -> HbStatus {
         // SAFETY: a live context (the process's, never terminated).
         if unsafe { zmq_ctx_set(ctx, option, value) } != 0 {
             // SAFETY: reads this thread's errno.
-            let errno = unsafe { crate::zsys::zmq_errno() };
+            let errno = unsafe { crate::sys::libzmq::zmq_errno() };
             return Err(Failure { status: HB_INVALID_ARGUMENT, errno, msg: format!("context option {option} cannot be set to {value}").into() });
         }
         Ok(())
@@ -113,7 +113,7 @@ pub extern "C" fn hb_context_get(option: i32, value: *mut i32) -> HbStatus {
         let v = unsafe { zmq_ctx_get(ctx, option) };
         if v < 0 {
             // SAFETY: reads this thread's errno.
-            let errno = unsafe { crate::zsys::zmq_errno() };
+            let errno = unsafe { crate::sys::libzmq::zmq_errno() };
             return Err(Failure { status: HB_INVALID_ARGUMENT, errno, msg: format!("unknown context option {option}").into() });
         }
         out.set(v);
@@ -163,7 +163,7 @@ mod tests {
         // back from it (io threads set to what it was, so nothing changes).
         let mut threads = 0;
         assert_eq!(hb_context_get(1, &mut threads), HB_OK);
-        assert_eq!(crate::net::context().get_io_threads().unwrap(), threads);
+        assert_eq!(crate::sys::ctx::context().get_io_threads().unwrap(), threads);
         assert_eq!(hb_context_set(1, threads), HB_OK);
         let mut max = 0;
         assert_eq!(hb_context_get(2, &mut max), HB_OK);

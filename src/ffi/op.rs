@@ -6,7 +6,7 @@ use super::{
     brokers_arg, ffi_entry, free, get, lock, put_sized, register, str_arg, wait_until, Failure, HbStatus, Look, Object, Out, Step, StrOut,
     TypeTag, HB_POLLIN,
 };
-use crate::op::{DeferredOp, OpConfig, OpNode, OpPull, OpStats, Operation};
+use crate::lab::op::{DeferredOp, OpConfig, OpNode, OpPull, OpStats, Operation};
 use std::ffi::{c_char, c_void};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -382,7 +382,7 @@ thread_local! {
 pub(crate) fn sock(s: *const HbSocket) -> Result<Arc<Slot<HbSocket>>, Failure> {
     let key = s.addr();
     // (A forked child's thread keeps its cache: a parent's socket is refused.)
-    if key != 0 && LAST_KEY.with(Cell::get) == key && !crate::fork::inherited_key(key) {
+    if key != 0 && LAST_KEY.with(Cell::get) == key && !crate::sys::fork::inherited_key(key) {
         let raw = LAST_SLOT.with(Cell::get);
         // SAFETY: raw came from Weak::into_raw and the cell still owns that
         // weak count; ManuallyDrop leaves it there.

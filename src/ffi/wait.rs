@@ -12,7 +12,9 @@ use std::ffi::c_void;
 use std::os::fd::RawFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use super::handle::Common;
+use std::time::{Duration, Instant};
+use HbStatus::*;
 
 /// One entry of an `hb_poll` set.
 #[repr(C)]
@@ -185,3 +187,83 @@ pub extern "C" fn hb_wait_any(handles: *const *const c_void, n: usize, timeout_m
         Ok(())
     })
 }
+
+// ------------------------------------------------------------ the one wait loop
+
+/// The timeout rule (see the header): `timeout_ms` >= 0, 0 = do not wait.
+pub(crate) fn deadline(timeout_ms: i32) -> Result<Instant, Failure> {
+    if timeout_ms < 0 {
+        return Err(Failure::arg(format!(
+            "timeout_ms must be >= 0, not {timeout_ms}: nothing waits without a bound (0 = do not wait); to wait longer, call again in a loop"
+        )));
+    }
+    Ok(Instant::now() + Duration::from_millis(timeout_ms as u64))
+}
+
+/// What one look of a wait found.
+pub(crate) enum Step<R> {
+    /// Done: return this.
+    Ready(R),
+    /// Not yet: sleep until a descriptor pushed onto `fds` signals, or
+    /// until this time (a timer of the handle), or the deadline.
+    Wait(Option<Instant>),
+}
+
+/// Sleep on `fds` (and the notifier) until one signals or `until`.
+/// `HB_INTERRUPTED` when a signal arrives.
+pub(crate) fn sleep_on(common: Option<&Common>, fds: &[RawFd], until: Instant) -> FfiResult {
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    if let Some(c) = common {
+        pfds.push(libc::pollfd { fd: c.notifier.fd(), events: libc::POLLIN, revents: 0 });
+        c.waiters.fetch_add(1, Ordering::SeqCst);
+    }
+    let left = until.saturating_duration_since(Instant::now());
+    let ts = libc::timespec { tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+    // SAFETY: pfds is a valid array of pfds.len() pollfd structures; ts is valid; no signal mask change.
+    let rc = unsafe { libc::ppoll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, &ts, std::ptr::null()) };
+    let err = std::io::Error::last_os_error();
+    if let Some(c) = common {
+        c.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+    if rc < 0 {
+        if err.kind() == std::io::ErrorKind::Interrupted {
+            return Err(Failure::interrupted());
+        }
+        return Err(Failure::new(HB_ZMQ, format!("poll failed: {err}")));
+    }
+    Ok(())
+}
+
+/// The one wait loop of the library. Calls `step` (which locks what it
+/// needs, only for the look) until it is `Ready`, the deadline of
+/// `timeout_ms` passes (`HB_TIMEOUT`, "nothing ... within N ms" with
+/// `what`), a signal arrives (`HB_INTERRUPTED`) or the handle is freed
+/// (`HB_STOPPED`). `step` runs at least once, also with a zero time-out.
+pub(crate) fn wait_until<R>(
+    common: &Common,
+    timeout_ms: i32,
+    what: &str,
+    mut step: impl FnMut(&mut Vec<RawFd>) -> Result<Step<R>, Failure>,
+) -> Result<R, Failure> {
+    let deadline = deadline(timeout_ms)?;
+    let mut fds = Vec::with_capacity(4);
+    loop {
+        if common.is_closed() {
+            return Err(Failure::stopped("the handle was freed or stopped"));
+        }
+        if !common.wake_requested.load(Ordering::SeqCst) {
+            common.notifier.drain();
+        }
+        fds.clear();
+        let timer = match step(&mut fds)? {
+            Step::Ready(r) => return Ok(r),
+            Step::Wait(t) => t,
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(Failure::timeout(if timeout_ms == 0 { format!("no {what} ready now") } else { format!("no {what} within {timeout_ms} ms") }));
+        }
+        sleep_on(Some(common), &fds, timer.map_or(deadline, |t| t.min(deadline)))?;
+    }
+}
+

@@ -10,11 +10,11 @@
 //! and take completions from a queue, so nothing the caller does waits for
 //! the network.
 
-use super::proto::{self, CLIENT};
-use super::{EventFd, Waiters};
+use crate::wire::task::{self as proto, CLIENT};
+use crate::sys::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
-use crate::runner::{Runner, StopSignal};
+use crate::sys::runner::{Runner, StopSignal};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -101,9 +101,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     cv: Condvar,
     /// Readable while completions are queued.
-    done_fd: EventFd,
+    done_fd: Notifier,
     /// Raised when commands are queued (the I/O thread watches it).
-    cmd_fd: EventFd,
+    cmd_fd: Notifier,
     pub(crate) waiters: Waiters,
 }
 
@@ -135,11 +135,11 @@ impl TaskClient {
         let shared = Arc::new(Shared {
             state: Mutex::new(State { cmds: VecDeque::new(), done: VecDeque::new(), stats: TaskClientStats::default(), stopped: false }),
             cv: Condvar::new(),
-            done_fd: EventFd::new()?,
-            cmd_fd: EventFd::new()?,
+            done_fd: Notifier::new()?,
+            cmd_fd: Notifier::new()?,
             waiters: Waiters::default(),
         });
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let mut io = Io {
             ctx: ctx.clone(),
             cfg: cfg.clone(),
@@ -178,7 +178,7 @@ impl TaskClient {
         st.cmds.push_back(cmd);
         drop(st);
         if was_empty {
-            self.shared.cmd_fd.raise();
+            self.shared.cmd_fd.poke();
         }
         Ok(())
     }
@@ -218,7 +218,7 @@ impl TaskClient {
         let mut st = self.shared.lock();
         take_id(&mut st.done, id);
         if st.done.is_empty() {
-            self.shared.done_fd.lower();
+            self.shared.done_fd.drain();
         }
     }
 
@@ -238,7 +238,7 @@ impl TaskClient {
         loop {
             if let Some(c) = pick(&mut st.done) {
                 if st.done.is_empty() {
-                    self.shared.done_fd.lower();
+                    self.shared.done_fd.drain();
                 }
                 return Some(c);
             }
@@ -265,7 +265,7 @@ impl TaskClient {
         let mut st = self.shared.lock();
         let c = pick(&mut st.done);
         if st.done.is_empty() {
-            self.shared.done_fd.lower();
+            self.shared.done_fd.drain();
         }
         c
     }
@@ -273,7 +273,7 @@ impl TaskClient {
     /// Put a completion back in front (the caller could not take it).
     pub(crate) fn untake(&self, c: Completion) {
         self.shared.lock().done.push_front(c);
-        self.shared.done_fd.raise();
+        self.shared.done_fd.poke();
     }
 
     /// Private wake-ups for the C ABI's waits (raised on every completion).
@@ -307,7 +307,7 @@ impl TaskClient {
             self.shared.cv.notify_all();
         }
         self.shared.waiters.wake_all();
-        self.shared.done_fd.raise();
+        self.shared.done_fd.poke();
         self.runner.lock().unwrap_or_else(PoisonError::into_inner).stop()
     }
 }
@@ -366,14 +366,14 @@ struct Io {
 impl Io {
     fn connect(&mut self) -> Result<()> {
         let s = self.ctx.socket(zmq::DEALER)?;
-        crate::net::tune(&s)?;
+        crate::sys::ctx::tune(&s)?;
         s.set_identity(&self.ident)?;
         s.set_reconnect_ivl(100)?;
         s.set_reconnect_ivl_max(1000)?;
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        crate::net::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         self.sock = Some(s);
         self.connected_at = Instant::now();
         Ok(())
@@ -386,7 +386,7 @@ impl Io {
                 let sock = self.sock.as_ref().expect("connected");
                 let mut items =
                     [stop.sock.as_poll_item(zmq::POLLIN), sock.as_poll_item(zmq::POLLIN), zmq::PollItem::from_fd(self.shared.cmd_fd.fd(), zmq::POLLIN)];
-                zmq::poll(&mut items, next.map_or(-1, crate::net::ms_until))?;
+                zmq::poll(&mut items, next.map_or(-1, crate::sys::ctx::ms_until))?;
                 if items[0].is_readable() {
                     return Ok(());
                 }
@@ -414,7 +414,7 @@ impl Io {
     fn take_cmds(&mut self) -> Result<()> {
         let cmds: Vec<Cmd> = {
             let mut st = self.shared.lock();
-            self.shared.cmd_fd.lower();
+            self.shared.cmd_fd.drain();
             st.cmds.drain(..).collect()
         };
         let due = Instant::now() + self.cfg.timeout;
@@ -440,7 +440,7 @@ impl Io {
         let (mut dups, mut notices) = (0, 0);
         for _ in 0..1024 {
             let sock = self.sock.as_ref().expect("connected");
-            match crate::net::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
+            match crate::sys::ctx::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
                 Ok(n) => {
                     self.last_heard = Instant::now();
                     let f = &mut self.frames;
@@ -496,7 +496,7 @@ impl Io {
             st.done.push_back(c);
         }
         drop(st);
-        self.shared.done_fd.raise();
+        self.shared.done_fd.poke();
         self.shared.cv.notify_all();
         self.shared.waiters.wake_all();
     }
@@ -558,7 +558,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::net::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -3,8 +3,8 @@
 //! `lru` / `load` dispatch and typed services, answer time-outs and
 //! heartbeats, a durable journal ([`store`]) and peering between brokers;
 //! a [`worker::TaskWorker`] (a bounded pool of handler threads, or pull
-//! style); a lazy-pirate [`client::TaskClient`]. Frames: [`proto`] and
-//! `docs/PROTOCOL.md`.
+//! style); a lazy-pirate [`client::TaskClient`]. Frames: [`crate::wire::task`]
+//! and `docs/PROTOCOL.md`.
 //!
 //! ```no_run
 //! use hypobus::task::{broker::*, worker::*, client::*};
@@ -17,112 +17,13 @@
 
 pub mod broker;
 pub mod client;
-pub mod proto;
 pub mod store;
 pub mod worker;
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-/// A Linux eventfd used as a level: readable from `raise` until `lower`.
-pub(crate) struct EventFd(OwnedFd);
 
-impl EventFd {
-    pub(crate) fn new() -> crate::Result<EventFd> {
-        // SAFETY: plain syscall; the result is checked.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(crate::Error::Config(format!("eventfd failed: {}", std::io::Error::last_os_error())));
-        }
-        // SAFETY: a fresh descriptor that nothing else owns.
-        Ok(EventFd(unsafe { OwnedFd::from_raw_fd(fd) }))
-    }
 
-    pub(crate) fn raise(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
-        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
-    }
 
-    pub(crate) fn lower(&self) {
-        let mut v: u64 = 0;
-        // SAFETY: reads 8 bytes into a valid u64 from our own non-blocking eventfd.
-        unsafe { libc::read(self.0.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
-    }
-
-    pub(crate) fn fd(&self) -> RawFd {
-        self.0.as_raw_fd()
-    }
-}
-
-/// Private wake-ups for threads waiting on one object (the C ABI's waits):
-/// each waiter registers an eventfd of its own, raised on every change, and
-/// only its owner lowers it, so no waiter can swallow another's wake-up.
-#[derive(Default)]
-pub(crate) struct Waiters {
-    list: std::sync::Mutex<Vec<std::sync::Arc<EventFd>>>,
-}
-
-/// A registered waiter (unregistered when dropped).
-pub struct Waiter<'a> {
-    owner: &'a Waiters,
-    fd: std::sync::Arc<EventFd>,
-}
-
-impl Waiters {
-    pub(crate) fn register(&self) -> crate::Result<Waiter<'_>> {
-        let fd = std::sync::Arc::new(EventFd::new()?);
-        self.list.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(fd.clone());
-        Ok(Waiter { owner: self, fd })
-    }
-
-    pub(crate) fn wake_all(&self) {
-        for w in self.list.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
-            w.raise();
-        }
-    }
-}
-
-impl Waiter<'_> {
-    /// Lower it before looking (then a change after the look raises it again).
-    pub fn drain(&self) {
-        self.fd.lower();
-    }
-    /// The descriptor to sleep on.
-    pub fn fd(&self) -> RawFd {
-        self.fd.fd()
-    }
-}
-
-impl Drop for Waiter<'_> {
-    fn drop(&mut self) {
-        self.owner.list.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|w| !std::sync::Arc::ptr_eq(w, &self.fd));
-    }
-}
-
-/// One line of broker counters: `task-broker: requests=… …` (the CLI's stats lines).
-pub fn fmt_broker(s: &broker::TaskBrokerStats) -> String {
-    format!(
-        "task-broker: requests={} recovered={} resends={} replies={} errors={} dispatched={} timeouts={} late={} registered={} purged={} workers={} pending={} forwarded={} from_peers={} malformed={} commits={}",
-        s.requests, s.recovered, s.resends, s.replies, s.errors, s.dispatched, s.timeouts, s.late, s.registered, s.purged, s.workers, s.pending,
-        s.forwarded, s.from_peers, s.malformed, s.commits
-    )
-}
-
-/// One line of worker counters: `worker: jobs=… …`.
-pub fn fmt_worker(s: &worker::WorkerStats) -> String {
-    format!(
-        "worker: jobs={} replies={} errors={} dropped={} reconnects={} held={} load={}",
-        s.jobs, s.replies, s.errors, s.dropped, s.reconnects, s.held, s.load
-    )
-}
-
-/// One line of client counters: `task-client: submitted=… …`.
-pub fn fmt_client(s: &client::TaskClientStats) -> String {
-    format!(
-        "task-client: submitted={} resent={} reconnects={} completed={} failed={} gave_up={} duplicates={} pending_notices={} in_flight={}",
-        s.submitted, s.resent, s.reconnects, s.completed, s.failed, s.gave_up, s.duplicates, s.pending_notices, s.in_flight
-    )
-}
 
 /// A fast non-cryptographic hasher (the Fx hash of rustc) for the broker's
 /// own maps: their keys come from the broker itself or are only looked up,

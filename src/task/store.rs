@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn sqlite_survives_reopen() {
-        let dir = std::env::temp_dir().join(format!("hb-store-{}-{}", std::process::id(), crate::task::proto::random_u64()));
+        let dir = std::env::temp_dir().join(format!("hb-store-{}-{}", std::process::id(), crate::wire::task::random_u64()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.db");
         {

@@ -9,11 +9,11 @@
 //! and reports a load with every answer and heartbeat: the share of its
 //! slots in use (0..100), or what [`set_load`](TaskWorker::set_load) set.
 
-use super::proto::{self, WORKER};
-use super::{EventFd, Waiters};
+use crate::wire::task::{self as proto, WORKER};
+use crate::sys::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
-use crate::runner::{Runner, StopSignal};
+use crate::sys::runner::{Runner, StopSignal};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -100,9 +100,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     cv: Condvar,
     /// Readable while jobs are queued (for `hb_handle_fd`).
-    jobs_fd: EventFd,
+    jobs_fd: Notifier,
     /// Raised when answers are queued (the I/O thread watches it).
-    done_fd: EventFd,
+    done_fd: Notifier,
     pub(crate) waiters: Waiters,
     capacity: u32,
 }
@@ -151,12 +151,12 @@ impl TaskWorker {
                 stopped: false,
             }),
             cv: Condvar::new(),
-            jobs_fd: EventFd::new()?,
-            done_fd: EventFd::new()?,
+            jobs_fd: Notifier::new()?,
+            done_fd: Notifier::new()?,
             waiters: Waiters::default(),
             capacity: cfg.capacity,
         });
-        let ctx = crate::net::context();
+        let ctx = crate::sys::ctx::context();
         let mut io = Io::new(ctx.clone(), cfg, shared.clone())?;
         io.connect()?;
         let runner = Runner::spawn(&ctx, "hypobus-tw", move |stop| io.run(stop))?;
@@ -175,7 +175,7 @@ impl TaskWorker {
             let t = std::thread::Builder::new()
                 .name(format!("hypobus-tw-{i}"))
                 .spawn(move || {
-                    crate::runner::block_signals();
+                    crate::sys::runner::block_signals();
                     while let Some(job) = next_job(&shared, None) {
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&job)))
                             .unwrap_or_else(|_| Err("the handler panicked".to_string()));
@@ -207,7 +207,7 @@ impl TaskWorker {
         let mut st = self.shared.lock();
         if let Some(t) = st.taken.remove(&job.key) {
             st.jobs.push_front((job, t));
-            self.shared.jobs_fd.raise();
+            self.shared.jobs_fd.poke();
         }
     }
 
@@ -255,7 +255,7 @@ impl TaskWorker {
             st.stopped = true;
             self.shared.cv.notify_all();
         }
-        self.shared.jobs_fd.raise();
+        self.shared.jobs_fd.poke();
         self.shared.waiters.wake_all();
         // The handler threads first (each ends after the call it is in), so
         // that their answers are sent by the loop before it stops.
@@ -276,7 +276,7 @@ fn take_job(shared: &Shared, st: &mut State) -> Option<Job> {
     let (job, t) = st.jobs.pop_front()?;
     st.taken.insert(job.key, t);
     if st.jobs.is_empty() {
-        shared.jobs_fd.lower();
+        shared.jobs_fd.drain();
     }
     Some(job)
 }
@@ -331,7 +331,7 @@ pub(crate) fn answer(shared: &Shared, key: u64, result: std::result::Result<Vec<
     };
     st.done.push_back(Done { token: t.token, session: t.session, ok, body });
     drop(st);
-    shared.done_fd.raise();
+    shared.done_fd.poke();
     Ok(())
 }
 
@@ -362,21 +362,21 @@ impl Io {
     /// (Re)connect and send READY; queued jobs of the old connection are dropped.
     fn connect(&mut self) -> Result<()> {
         let s = self.ctx.socket(zmq::DEALER)?;
-        crate::net::tune(&s)?;
+        crate::sys::ctx::tune(&s)?;
         s.set_identity(&self.ident)?;
         s.set_reconnect_ivl(100)?;
         s.set_reconnect_ivl_max(1000)?;
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        crate::net::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         let load = {
             let mut st = self.shared.lock();
             st.session += 1;
             let dropped = st.jobs.len() as u64;
             st.jobs.clear();
             st.stats.dropped += dropped;
-            self.shared.jobs_fd.lower();
+            self.shared.jobs_fd.drain();
             self.shared.load(&st)
         };
         let services = self.services_frame();
@@ -429,7 +429,7 @@ impl Io {
                     sock.as_poll_item(zmq::POLLIN),
                     zmq::PollItem::from_fd(self.shared.done_fd.fd(), zmq::POLLIN),
                 ];
-                zmq::poll(&mut items, crate::net::ms_until(self.next_hb))?;
+                zmq::poll(&mut items, crate::sys::ctx::ms_until(self.next_hb))?;
                 if items[0].is_readable() {
                     return Ok(());
                 }
@@ -466,7 +466,7 @@ impl Io {
         let mut again = false;
         for _ in 0..512 {
             let sock = self.sock.as_ref().expect("connected");
-            match crate::net::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
+            match crate::sys::ctx::recv_frames(sock, zmq::DONTWAIT, &mut self.frames, 8) {
                 Ok(n) => {
                     self.last_heard = Instant::now();
                     let f = &self.frames;
@@ -498,7 +498,7 @@ impl Io {
             }
         }
         if new_jobs > 0 {
-            self.shared.jobs_fd.raise();
+            self.shared.jobs_fd.poke();
             if new_jobs == 1 {
                 self.shared.cv.notify_one();
             } else {
@@ -512,7 +512,7 @@ impl Io {
     fn send_answers(&mut self) -> Result<()> {
         let (done, session, load) = {
             let mut st = self.shared.lock();
-            self.shared.done_fd.lower();
+            self.shared.done_fd.drain();
             let d: Vec<Done> = st.done.drain(..).collect();
             (d, st.session, self.shared.load(&st))
         };
@@ -545,7 +545,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::net::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 /// `0.214 ms`, `3.10 ms`, `312 ms`, `1.25 s`.
 pub fn ms(us: u64) -> String {
-    crate::lab::fmt_duration(std::time::Duration::from_micros(us))
+    crate::log::fmt_duration(std::time::Duration::from_micros(us))
 }
 
 /// The terminal's short topic names: `req.1`, `sq.req.2`, `sq.res.1`, `reply`.
