@@ -2492,10 +2492,6 @@ hb_status hb_failover_stop(const hb_failover *f);
  */
 hb_status hb_failover_free(hb_failover *f);
 
-extern int zmq_ctx_set(void *ctx, int option, int value);
-
-extern int zmq_ctx_get(void *ctx, int option);
-
 /**
  * Write libzmq's text for the error number `errnum` into `buf`: what
  * `zmq_strerror` gives, libzmq's own wording for its errors ("Host

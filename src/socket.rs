@@ -944,8 +944,8 @@ impl Socket {
         };
         // SAFETY: live socket, NUL-terminated endpoint. libzmq stops a
         // monitor still running on another endpoint first.
-        if unsafe { zsys::zmq_socket_monitor(self.raw(), c.as_ptr(), mask) } != 0 {
-            let e = zsys::errno();
+        if unsafe { libzmq::zmq_socket_monitor(self.raw(), c.as_ptr(), mask) } != 0 {
+            let e = libzmq::errno();
             // A failed start leaves no monitor behind (libzmq stopped the old one).
             self.ext_monitor = false;
             return Err(SocketError::zmq(e, &format!("zmq_socket_monitor({})", c.to_string_lossy())));
@@ -956,7 +956,7 @@ impl Socket {
 
     fn stop_ext_monitor(&mut self) {
         if self.ext_monitor {
-            zsys::stop_monitor(&mut self.sock);
+            libzmq::stop_monitor(&mut self.sock);
             self.ext_monitor = false;
         }
     }

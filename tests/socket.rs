@@ -783,7 +783,7 @@ fn monitor_on_an_endpoint_feeds_an_unbounded_reader() {
     assert_eq!(hb_socket_setopt_int(noisy_reader, HB_RCVHWM, 0), HB_OK);
     connect(noisy_reader, noisy_ep);
     assert_eq!(monitor_endpoint(noisy, Some(noisy_ep), HB_EVENT_CONNECT_RETRIED | HB_EVENT_MONITOR_STOPPED), HB_OK);
-    let port = hypobus::net::free_port().unwrap();
+    let port = hypobus::sys::ctx::free_port().unwrap();
     connect(noisy, &format!("tcp://127.0.0.1:{port}"));
     std::thread::sleep(Duration::from_millis(1500));
     let client = new(HB_REQ);

@@ -7,10 +7,7 @@
 use super::{ffi_entry, str_arg, Failure, HbStatus, HbStatus::*, Out, StrOut};
 use std::ffi::{c_char, c_int, c_void, CStr};
 
-extern "C" {
-    fn zmq_ctx_set(ctx: *mut c_void, option: c_int, value: c_int) -> c_int;
-    fn zmq_ctx_get(ctx: *mut c_void, option: c_int) -> c_int;
-}
+use crate::sys::libzmq::{zmq_ctx_get, zmq_ctx_set};
 
 /// libzmq's `ZMQ_IO_THREADS`, to check that [`process_ctx`] is the crate's context.
 const ZMQ_IO_THREADS: c_int = 1;

@@ -11,6 +11,9 @@ extern "C" {
     pub fn zmq_setsockopt(s: *mut c_void, option: c_int, value: *const c_void, len: usize) -> c_int;
     pub fn zmq_getsockopt(s: *mut c_void, option: c_int, value: *mut c_void, len: *mut usize) -> c_int;
     pub fn zmq_errno() -> c_int;
+    /// Options of a context the crate made (`hb_context_set/get`).
+    pub fn zmq_ctx_set(ctx: *mut c_void, option: c_int, value: c_int) -> c_int;
+    pub fn zmq_ctx_get(ctx: *mut c_void, option: c_int) -> c_int;
 }
 
 /// Remove a socket's monitor (NULL endpoint = stop monitoring, libzmq API).

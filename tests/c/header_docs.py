@@ -21,6 +21,10 @@ for m in re.finditer(r"/\*\*(.*?)\*/\s*\n(hb_status (hb_\w+)\(|typedef [^\n]*?(\
         if not (says_thread and says_wait):
             bad.append(f"{name}: the doc comment must say which threads may call it and what it waits on")
 functions = re.findall(r"^hb_status (hb_\w+)\(", text, re.M)
+# Only the library's own API: no other declaration (cbindgen writes an
+# `extern` block of src/ffi/ into the header, e.g. a libzmq function).
+for decl in re.findall(r"^(?!hb_status hb_|typedef)[A-Za-z_][\w \t*]*?\b(\w+)\(", text, re.M):
+    bad.append(f"{decl}: declared in the header but not a libhypobus function (keep extern blocks out of src/ffi)")
 documented = set(re.findall(r"\*/\s*\nhb_status (hb_\w+)\(", text))
 for f in functions:
     if f not in documented:
