@@ -1,4 +1,7 @@
 //! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+pub mod sockets;
 
 /// A free TCP port (see [`hypobus::sys::ctx::free_port`]).
 pub fn free_port() -> u16 {
