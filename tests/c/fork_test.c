@@ -30,32 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hypobus.h"
-
-static int passed, failed;
-
-static void check(int cond, const char *name, const char *detail) {
-    if (cond) {
-        passed++;
-    } else {
-        failed++;
-        printf("not ok - %s: %s\n", name, detail ? detail : "");
-        fflush(stdout);
-    }
-}
-
-static int expect(hb_status got, hb_status want, const char *name) {
-    char detail[1400] = "";
-    if (got != want) {
-        char g[32], w[32], msg[1024] = "";
-        hb_status_name((int32_t)got, g, sizeof g, NULL);
-        hb_status_name((int32_t)want, w, sizeof w, NULL);
-        hb_last_error(msg, sizeof msg, NULL);
-        snprintf(detail, sizeof detail, "got %s, want %s (last error: %s)", g, w, msg);
-    }
-    check(got == want, name, detail);
-    return got == want;
-}
+#include "check.h"
 
 static double now_s(void) {
     struct timespec ts;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # C ABI tests: builds libhypobus (release), compiles the C examples and
 # tests/c/api_test.c against include/hypobus.h with warnings as errors, runs
-# api_test (also under valgrind), tests/c/fork_test.c (50 forks), then runs examples/c/lab_node on free ports with examples/c/client
+# api_test and api_failover_test (also under valgrind), tests/c/fork_test.c
+# (50 forks), then runs examples/c/lab_node on free ports with examples/c/client
 # against it, then a failover pair of examples/c/failover_broker processes
 # (SIGKILL of the primary, take-over, restart, hand-back), and the course's
 # patterns on the socket ABI (tests/c/patterns.sh). Every wait is bounded. Last line: "N passed, M failed".
@@ -57,8 +58,9 @@ build failover_broker examples/c/failover_broker.c
 for t in task_broker task_worker task_client task_course_brokers; do
     build "$t" "examples/c/$t.c" -pthread
 done
-build api_test tests/c/api_test.c -pthread -lm
-build fork_test tests/c/fork_test.c
+for t in api_test api_failover_test fork_test; do
+    build "$t" "tests/c/$t.c" -I "$ROOT/tests/c" -pthread -lm
+done
 # The header must also be valid C++.
 if command -v g++ >/dev/null; then
     if echo '#include "hypobus.h"
@@ -73,36 +75,40 @@ int main() { hb_client *c = nullptr; return hb_client_free(c) == HB_OK ? 0 : 1; 
 fi
 [ "$failed" -eq 0 ] || finish
 
-# ---------------------------------------------------------------- api_test
-echo "# api_test"
-timeout 120 "$OUT/api_test" >"$OUT/api_test.log" 2>&1
-rc=$?
-sed 's/^/    /' "$OUT/api_test.log"
-passed=$((passed + $(grep -c '^ok - ' "$OUT/api_test.log")))
-failed=$((failed + $(grep -c '^not ok - ' "$OUT/api_test.log")))
-if [ $rc -eq 0 ] && tail -n1 "$OUT/api_test.log" | grep -q ' passed, 0 failed'; then
-    ok "api_test exits 0"
-else
-    not_ok "api_test exits 0 (exit code $rc)"
-fi
+# ---------------------------------------------------------------- api_test, api_failover_test
+for t in api_test api_failover_test; do
+    echo "# $t"
+    timeout 120 "$OUT/$t" >"$OUT/$t.log" 2>&1
+    rc=$?
+    sed 's/^/    /' "$OUT/$t.log"
+    passed=$((passed + $(grep -c '^ok - ' "$OUT/$t.log")))
+    failed=$((failed + $(grep -c '^not ok - ' "$OUT/$t.log")))
+    if [ $rc -eq 0 ] && tail -n1 "$OUT/$t.log" | grep -q ' passed, 0 failed'; then
+        ok "$t exits 0"
+    else
+        not_ok "$t exits 0 (exit code $rc)"
+    fi
+done
 
-# ---------------------------------------------------------------- api_test under valgrind
+# ---------------------------------------------------------------- under valgrind
 # The same checks under valgrind's memcheck: any invalid read or write, use
 # of uninitialised memory, or definite leak fails the run (exit code 99).
-if command -v valgrind >/dev/null; then
-    echo "# api_test under valgrind"
-    timeout 900 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-        --show-leak-kinds=definite -q "$OUT/api_test" >"$OUT/api_test.vg.log" 2>"$OUT/api_test.vg.err"
-    rc=$?
-    if [ $rc -ne 99 ] && [ $rc -ne 124 ] && ! grep -q '^==[0-9]*== ' "$OUT/api_test.vg.err"; then
-        ok "api_test under valgrind: no memory error ($(tail -n1 "$OUT/api_test.vg.log"))"
+for t in api_test api_failover_test; do
+    if command -v valgrind >/dev/null; then
+        echo "# $t under valgrind"
+        timeout 900 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+            --show-leak-kinds=definite -q "$OUT/$t" >"$OUT/$t.vg.log" 2>"$OUT/$t.vg.err"
+        rc=$?
+        if [ $rc -ne 99 ] && [ $rc -ne 124 ] && ! grep -q '^==[0-9]*== ' "$OUT/$t.vg.err"; then
+            ok "$t under valgrind: no memory error ($(tail -n1 "$OUT/$t.vg.log"))"
+        else
+            sed 's/^/    /' "$OUT/$t.vg.err" | head -80
+            not_ok "$t under valgrind: memory errors (exit code $rc)"
+        fi
     else
-        sed 's/^/    /' "$OUT/api_test.vg.err" | head -80
-        not_ok "api_test under valgrind: memory errors (exit code $rc)"
+        not_ok "$t under valgrind: valgrind is not installed"
     fi
-else
-    not_ok "api_test under valgrind: valgrind is not installed"
-fi
+done
 
 # ---------------------------------------------------------------- fork
 # A parent with a busy lab forks 50 children that use the library (and
