@@ -103,9 +103,14 @@ class Proc:
 
     def wait_exit(self, timeout):
         try:
-            return self.p.wait(timeout)
+            rc = self.p.wait(timeout)
         except subprocess.TimeoutExpired:
             pytest.fail(f"{self.name} still running after {timeout} s\n{self.report()}")
+        # The exit comes before the readers took its last lines: wait for
+        # them (bounded), or a caller reads `lines` too early under load.
+        for t in self._threads:
+            t.join(5)
+        return rc
 
     def stop(self, sig=signal.SIGINT, timeout=5.0):
         """Send `sig` to this process (by PID), wait for it, kill it if it
