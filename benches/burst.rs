@@ -49,7 +49,13 @@ fn ms(d: Duration) -> String {
 
 fn run(inproc: bool, s: Setup, n: usize) -> Run {
     let lab = Lab::start(&LabConfig { inproc, ..Default::default() }).unwrap();
-    let mut cfg = ClientConfig { brokers: vec![lab.local.clone()], mode: Mode::Tagged, window: s.window, timeout: Duration::from_secs(60), ..Default::default() };
+    let mut cfg = ClientConfig {
+        brokers: vec![lab.local.clone()],
+        mode: Mode::Tagged,
+        window: s.window,
+        timeout: Duration::from_secs(60),
+        ..Default::default()
+    };
     if let Some(t) = s.fixed_timer {
         cfg.retry = t;
         cfg.max_retry = t;
@@ -104,7 +110,12 @@ fn main() {
         Setup { name: "window 64", window: 64, fixed_timer: None, app_window: None },
         Setup { name: "window 1024", window: 1024, fixed_timer: None, app_window: None },
         Setup { name: "unbounded window", window: 0, fixed_timer: None, app_window: None },
-        Setup { name: "unbounded, fixed 100 ms timer (≈ pre-1.0)", window: 0, fixed_timer: Some(Duration::from_millis(100)), app_window: None },
+        Setup {
+            name: "unbounded, fixed 100 ms timer (≈ pre-1.0)",
+            window: 0,
+            fixed_timer: Some(Duration::from_millis(100)),
+            app_window: None,
+        },
         Setup { name: "application keeps 256 in flight", window: 0, fixed_timer: None, app_window: Some(256) },
     ];
     println!("| nodes over | client | wall ms (min–max) | req/s | p50 ms | p99 ms | resends | client duplicates | calc duplicates | failed |");

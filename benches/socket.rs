@@ -61,7 +61,10 @@ fn abi_send(s: &Abi, data: &[u8]) {
 fn abi_recv(s: &Abi, buf: &mut [u8]) -> usize {
     let mut sizes = [0usize; 4];
     let (mut n, mut total) = (0, 0);
-    assert_eq!(hb_socket_recv(s.0, 5000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 4, &mut n, &mut total), HB_OK);
+    assert_eq!(
+        hb_socket_recv(s.0, 5000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 4, &mut n, &mut total),
+        HB_OK
+    );
     total
 }
 
@@ -225,7 +228,9 @@ fn main() {
     }
     let rtt_ratio = median(zr.iter().zip(&ar).map(|(z, a)| a / z).collect());
     let flood_ratio = median(zf.iter().zip(&af).map(|(z, a)| z / a).collect());
-    let best = |v: &[f64], low: bool| v.iter().copied().fold(if low { f64::MAX } else { 0.0 }, |m, x| if low { m.min(x) } else { m.max(x) });
+    let best = |v: &[f64], low: bool| {
+        v.iter().copied().fold(if low { f64::MAX } else { 0.0 }, |m, x| if low { m.min(x) } else { m.max(x) })
+    };
     let (zr_best, ar_best, zf_best, af_best) = (best(&zr, true), best(&ar, true), best(&zf, false), best(&af, false));
     let (zr, ar, zf, af) = (median(zr), median(ar), median(zf), median(af));
     println!("| loop (TCP loopback, shared context) | `zmq` crate: median (best) | C ABI `hb_socket_*`: median (best) | ABI cost: median of per-round ratios |");

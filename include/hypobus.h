@@ -1977,7 +1977,7 @@ hb_status hb_handle_fd(const void *handle, int32_t *fd);
  * `hb_failover_next_event`); make those calls, then poll again.
  *
  * Returns `HB_OK` with `*n_ready` (optional) = the number of items with
- * `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal); 
+ * `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal);
  * `HB_INVALID_ARGUMENT` (`items` NULL, `n` 0 or above `HB_WAIT_MAX`, a
  * negative time-out, a handle of a kind that cannot be polled: broker,
  * calc, op, proxy). Any thread; waits on the handles' descriptors and

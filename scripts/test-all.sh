@@ -91,6 +91,7 @@ header_fresh() {
     echo "header is fresh"
 }
 run "header is fresh" header_fresh
+run "cargo fmt --check (rustfmt.toml)" cargo fmt --all --check
 run "header: every function says its threads and waits" python3 tests/c/header_docs.py
 run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "no import cycle in the library (scripts/import-graph.py)" python3 scripts/import-graph.py src

@@ -4,8 +4,8 @@
 //! route them to their own logging), or both.
 
 use crate::sys::fork::PerProcess;
-use std::collections::VecDeque;
 use crate::sys::notify::Notifier;
+use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -27,7 +27,8 @@ struct Queue {
 
 /// One queue per process: a forked child neither reads the parent's lines
 /// nor touches its eventfd (which the parent's event loop watches).
-static QUEUE: PerProcess<Queue> = PerProcess::new(|| Queue { lines: Mutex::new((VecDeque::new(), 0)), fd: Notifier::new().ok() });
+static QUEUE: PerProcess<Queue> =
+    PerProcess::new(|| Queue { lines: Mutex::new((VecDeque::new(), 0)), fd: Notifier::new().ok() });
 
 impl Queue {
     fn signal(&self, on: bool) {

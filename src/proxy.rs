@@ -17,10 +17,10 @@
 //! the capture socket has no room for is held the same way (nothing more
 //! is read until the capture takes it): `zmq_proxy` waits in that send.
 
-use crate::sys::notify::Notifier;
-use crate::sys::runner::{Poke, Runner, StopSignal, STOP};
 use crate::socket::{Socket, SocketError, ZMQ_DONTWAIT, ZMQ_SNDMORE};
 use crate::sys::libzmq::Msg;
+use crate::sys::notify::Notifier;
+use crate::sys::runner::{Poke, Runner, StopSignal, STOP};
 use std::ffi::c_void;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -72,7 +72,6 @@ struct Shared {
     /// returns only once nothing more is forwarded.
     gate: Mutex<()>,
 }
-
 
 /// A running proxy. Dropping it stops it.
 pub struct Proxy {
@@ -388,8 +387,20 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
     let b = s.backend.raw();
     let cap = s.capture.as_mut().map(|c| c.raw());
     // A message kept by a too-small receive before the proxy took the socket goes first.
-    let mut fwd = Dir { src: f, dst: b, pend: pending_from(s.frontend.take_kept()), msgs: &sh.to_backend_msgs, bytes: &sh.to_backend_bytes };
-    let mut bwd = Dir { src: b, dst: f, pend: pending_from(s.backend.take_kept()), msgs: &sh.to_frontend_msgs, bytes: &sh.to_frontend_bytes };
+    let mut fwd = Dir {
+        src: f,
+        dst: b,
+        pend: pending_from(s.frontend.take_kept()),
+        msgs: &sh.to_backend_msgs,
+        bytes: &sh.to_backend_bytes,
+    };
+    let mut bwd = Dir {
+        src: b,
+        dst: f,
+        pend: pending_from(s.backend.take_kept()),
+        msgs: &sh.to_frontend_msgs,
+        bytes: &sh.to_frontend_bytes,
+    };
     let mut held = CapHeld::default();
     let monitors = s.frontend.monitoring() || s.backend.monitoring();
     let mut next_drain = Instant::now() + Duration::from_secs(1);
@@ -410,12 +421,28 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
             // Read a direction only when its last message went on (and the
             // capture took its copy); else wait for room.
             let read_ok = held.is_empty();
-            if fwd.pend.n == 0 { if read_ok { fe |= zmq::POLLIN } } else { be |= zmq::POLLOUT }
-            if bwd.pend.n == 0 { if read_ok { be |= zmq::POLLIN } } else { fe |= zmq::POLLOUT }
+            if fwd.pend.n == 0 {
+                if read_ok {
+                    fe |= zmq::POLLIN
+                }
+            } else {
+                be |= zmq::POLLOUT
+            }
+            if bwd.pend.n == 0 {
+                if read_ok {
+                    be |= zmq::POLLIN
+                }
+            } else {
+                fe |= zmq::POLLOUT
+            }
             (fe, be)
         };
         let ce = if held.is_empty() || paused { zmq::PollEvents::empty() } else { zmq::POLLOUT };
-        let mut items = vec![s.frontend.zmq().as_poll_item(fe), s.backend.zmq().as_poll_item(be), stop.sock.as_poll_item(zmq::POLLIN)];
+        let mut items = vec![
+            s.frontend.zmq().as_poll_item(fe),
+            s.backend.zmq().as_poll_item(be),
+            stop.sock.as_poll_item(zmq::POLLIN),
+        ];
         if let Some(c) = s.capture.as_ref() {
             items.push(c.zmq().as_poll_item(ce));
         }
@@ -456,7 +483,9 @@ mod tests {
         let be = crate::sys::ctx::inproc_endpoint("proxy-test-b");
         front.bind(&fe).unwrap();
         back.bind(&be).unwrap();
-        let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None).map_err(|e| e.0.clone()).unwrap();
+        let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None)
+            .map_err(|e| e.0.clone())
+            .unwrap();
         let mut src = Socket::new(PUSH).unwrap();
         src.connect(&fe).unwrap();
         for i in 0..10u8 {

@@ -4,12 +4,12 @@
 //!
 //! Each test names the defect of the pre-1.0 client it guards against.
 
-use hypobus::lab::calc::{CalcConfig, CalcNode};
-use hypobus::lab::client::{Client, ClientConfig};
 use hypobus::ffi::client::*;
 use hypobus::ffi::wait::{hb_poll, HbPollItem};
 use hypobus::ffi::HbStatus::{self, *};
 use hypobus::ffi::{hb_handle_fd, hb_last_error, HB_POLLIN, HB_TEXT_MAX};
+use hypobus::lab::calc::{CalcConfig, CalcNode};
+use hypobus::lab::client::{Client, ClientConfig};
 use hypobus::lab::{Lab, LabConfig};
 use hypobus::wire::{self, Number};
 use std::ffi::{c_char, CStr, CString};
@@ -641,7 +641,9 @@ fn stopping_roles_under_a_storm_of_signals_never_hangs() {
     for i in 0..300 {
         match rx.recv_timeout(Duration::from_secs(20)) {
             Ok(n) => assert_eq!(n, i),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("round {i} (a calc node's start and stop, a socket's endpoints) under signals did not end within 20 s"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+                "round {i} (a calc node's start and stop, a socket's endpoints) under signals did not end within 20 s"
+            ),
             Err(_) => break, // the thread failed: its panic is reported by the join below
         }
     }

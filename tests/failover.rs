@@ -3,15 +3,14 @@
 //! (Tests with the primary as a separate process killed by SIGKILL are in
 //! tests/classic/ and tests/failover_process.rs.)
 
+use hypobus::lab::brokers::BrokerAddr;
 use hypobus::lab::calc::{CalcConfig, CalcNode};
 use hypobus::lab::client::{Client, ClientConfig};
 use hypobus::lab::failover::{FailoverBroker, FailoverConfig, Role};
-use hypobus::lab::brokers::BrokerAddr;
 use hypobus::lab::op::{OpConfig, OpNode, Operation};
 mod common;
 use common::free_port;
 use std::time::{Duration, Instant};
-
 
 struct Ports {
     xsub: u16,

@@ -11,7 +11,6 @@ use std::ffi::CString;
 use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};
 
-
 // ------------------------------------------------------------ proxy
 
 fn stats(p: *mut HbProxy) -> HbProxyStats {

@@ -14,7 +14,6 @@ use std::ffi::{c_char, CStr, CString};
 use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};
 
-
 // ------------------------------------------------------------ basics
 
 #[test]
@@ -141,7 +140,16 @@ fn a_message_that_does_not_fit_is_kept() {
     let t = Instant::now();
     let mut st = HB_TIMEOUT;
     while st == HB_TIMEOUT && t.elapsed() < Duration::from_secs(5) {
-        st = hb_socket_recv(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), sizes.len(), &mut n, &mut total);
+        st = hb_socket_recv(
+            a,
+            1000,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            sizes.len(),
+            &mut n,
+            &mut total,
+        );
     }
     assert_eq!(st, HB_BUFFER_TOO_SMALL);
     assert_eq!((n, total), (2, 11));
@@ -151,7 +159,10 @@ fn a_message_that_does_not_fit_is_kept() {
     assert_eq!(ev & i32::from(HB_POLLIN), i32::from(HB_POLLIN), "a kept message counts as POLLIN");
     // Big enough buffer but too few sizes: still kept.
     let mut big = [0u8; 64];
-    assert_eq!(hb_socket_recv(a, 0, big.as_mut_ptr().cast(), big.len(), sizes.as_mut_ptr(), 1, &mut n, &mut total), HB_BUFFER_TOO_SMALL);
+    assert_eq!(
+        hb_socket_recv(a, 0, big.as_mut_ptr().cast(), big.len(), sizes.as_mut_ptr(), 1, &mut n, &mut total),
+        HB_BUFFER_TOO_SMALL
+    );
     assert_eq!((n, total), (2, 11));
     // Size query.
     assert_eq!(hb_socket_recv(a, 0, null_mut(), 0, null_mut(), 0, &mut n, &mut total), HB_BUFFER_TOO_SMALL);
@@ -163,7 +174,10 @@ fn a_message_that_does_not_fit_is_kept() {
     assert_eq!(recv_ok(a), frames(&["next"]));
     // Bad buffers.
     assert_eq!(hb_socket_recv(a, 0, null_mut(), 4, null_mut(), 0, null_mut(), null_mut()), HB_INVALID_ARGUMENT);
-    assert_eq!(hb_socket_recv(a, 0, big.as_mut_ptr().cast(), 4, null_mut(), 2, null_mut(), null_mut()), HB_INVALID_ARGUMENT);
+    assert_eq!(
+        hb_socket_recv(a, 0, big.as_mut_ptr().cast(), 4, null_mut(), 2, null_mut(), null_mut()),
+        HB_INVALID_ARGUMENT
+    );
     free(a);
     free(b);
 }
@@ -240,7 +254,20 @@ fn options_round_trip_and_are_checked() {
     assert_eq!(&id[..n], b"me\0x");
     assert_eq!(hb_socket_getopt(s, HB_ROUTING_ID, id.as_mut_ptr().cast(), 2, &mut n), HB_BUFFER_TOO_SMALL);
     assert_eq!(n, 4);
-    for (opt, v) in [(HB_LINGER, 0), (HB_LINGER, 1500), (HB_SNDHWM, 7), (HB_RCVHWM, 0), (HB_RCVTIMEO, 250), (HB_RECONNECT_IVL_MAX, 900), (HB_MAXMSGSIZE, 1 << 40), (HB_IMMEDIATE, 1), (HB_TCP_KEEPALIVE, 1), (HB_IPV6, 1), (HB_SNDBUF, 65536), (HB_CONFLATE, 0)] {
+    for (opt, v) in [
+        (HB_LINGER, 0),
+        (HB_LINGER, 1500),
+        (HB_SNDHWM, 7),
+        (HB_RCVHWM, 0),
+        (HB_RCVTIMEO, 250),
+        (HB_RECONNECT_IVL_MAX, 900),
+        (HB_MAXMSGSIZE, 1 << 40),
+        (HB_IMMEDIATE, 1),
+        (HB_TCP_KEEPALIVE, 1),
+        (HB_IPV6, 1),
+        (HB_SNDBUF, 65536),
+        (HB_CONFLATE, 0),
+    ] {
         assert_eq!(hb_socket_setopt_int(s, opt, v), HB_OK, "{opt}: {:?}", serr(s));
         let mut got = -99;
         assert_eq!(hb_socket_getopt_int(s, opt, &mut got), HB_OK, "{opt}");
@@ -296,7 +323,6 @@ fn options_round_trip_and_are_checked() {
 }
 
 // ------------------------------------------------------------ threads and waits
-
 
 #[test]
 fn free_on_another_thread_wakes_a_waiting_recv() {
@@ -398,7 +424,11 @@ fn two_threads_receive_from_one_socket_without_losing_wakeups() {
         }
         let t = Instant::now();
         while taken.load(SeqCst) < sent {
-            assert!(t.elapsed() < Duration::from_millis(1000), "burst {burst}: {} of {sent} taken: a wake-up was lost", taken.load(SeqCst));
+            assert!(
+                t.elapsed() < Duration::from_millis(1000),
+                "burst {burst}: {} of {sent} taken: a wake-up was lost",
+                taken.load(SeqCst)
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
     }
@@ -581,7 +611,10 @@ fn monitor_events_pull_style() {
     let client = new(HB_REQ);
     assert_eq!(next_event(server, 0), Err(HB_INVALID_ARGUMENT), "no monitor yet");
     assert_eq!(hb_socket_monitor(server, HB_EVENT_ALL), HB_OK);
-    assert_eq!(hb_socket_monitor(client, HB_EVENT_CONNECTED | HB_EVENT_DISCONNECTED | HB_EVENT_HANDSHAKE_SUCCEEDED), HB_OK);
+    assert_eq!(
+        hb_socket_monitor(client, HB_EVENT_CONNECTED | HB_EVENT_DISCONNECTED | HB_EVENT_HANDSHAKE_SUCCEEDED),
+        HB_OK
+    );
     assert_eq!(hb_socket_monitor(client, 0x10000), HB_INVALID_ARGUMENT);
     let ep = bind(server, "tcp://127.0.0.1:*");
     let (_, a) = wait_event(server, HB_EVENT_LISTENING);

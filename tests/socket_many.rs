@@ -11,7 +11,6 @@ use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};
 
-
 // ------------------------------------------------------------ hb_socket_recv_many
 
 #[test]
@@ -27,17 +26,84 @@ fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
     let mut counts = [0usize; 8];
     let (mut nm, mut total) = (0, 0);
     // Bad arguments are refused before anything is taken.
-    assert_eq!(hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, null_mut(), 8, &mut nm, &mut total), HB_INVALID_ARGUMENT);
-    assert_eq!(hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 0, &mut nm, &mut total), HB_INVALID_ARGUMENT);
-    assert_eq!(hb_socket_recv_many(a, -1, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_INVALID_ARGUMENT);
+    assert_eq!(
+        hb_socket_recv_many(
+            a,
+            0,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            8,
+            null_mut(),
+            8,
+            &mut nm,
+            &mut total
+        ),
+        HB_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hb_socket_recv_many(
+            a,
+            0,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            8,
+            counts.as_mut_ptr(),
+            0,
+            &mut nm,
+            &mut total
+        ),
+        HB_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hb_socket_recv_many(
+            a,
+            -1,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            8,
+            counts.as_mut_ptr(),
+            8,
+            &mut nm,
+            &mut total
+        ),
+        HB_INVALID_ARGUMENT
+    );
     // Nothing queued: the timeout rule.
-    assert_eq!(hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_TIMEOUT);
+    assert_eq!(
+        hb_socket_recv_many(
+            a,
+            0,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            8,
+            counts.as_mut_ptr(),
+            8,
+            &mut nm,
+            &mut total
+        ),
+        HB_TIMEOUT
+    );
     send_ok(b, &[b"one"]);
     send_ok(b, &[b"two", b"2"]);
     send_ok(b, &[b"three"]);
     send_ok(b, &[b"0123456789012345678901234567890"]); // 31 bytes: does not fit after the others
     send_ok(b, &[b"last"]);
-    let st = hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total);
+    let st = hb_socket_recv_many(
+        a,
+        1000,
+        buf.as_mut_ptr().cast(),
+        buf.len(),
+        sizes.as_mut_ptr(),
+        8,
+        counts.as_mut_ptr(),
+        8,
+        &mut nm,
+        &mut total,
+    );
     assert_eq!(st, HB_OK, "{:?}", serr(a));
     assert_eq!(nm, 3, "the 31-byte message does not fit after 12 bytes: it stays");
     assert_eq!(&counts[..3], &[1, 2, 1]);
@@ -45,14 +111,53 @@ fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
     assert_eq!(total, 12);
     assert_eq!(&buf[..12], b"onetwo2three");
     // The one that did not fit comes first next time, alone.
-    assert_eq!(hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_OK);
+    assert_eq!(
+        hb_socket_recv_many(
+            a,
+            1000,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            8,
+            counts.as_mut_ptr(),
+            8,
+            &mut nm,
+            &mut total
+        ),
+        HB_OK
+    );
     assert_eq!((nm, total, counts[0]), (1, 31, 1));
     // A first message that does not fit is kept, with its shape reported.
     send_ok(b, &[b"0123456789012345678901234567890123456789"]);
-    assert_eq!(hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_OK);
+    assert_eq!(
+        hb_socket_recv_many(
+            a,
+            1000,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            sizes.as_mut_ptr(),
+            8,
+            counts.as_mut_ptr(),
+            8,
+            &mut nm,
+            &mut total
+        ),
+        HB_OK
+    );
     assert_eq!((nm, total), (1, 4));
     assert_eq!(&buf[..4], b"last");
-    let st = hb_socket_recv_many(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total);
+    let st = hb_socket_recv_many(
+        a,
+        1000,
+        buf.as_mut_ptr().cast(),
+        buf.len(),
+        sizes.as_mut_ptr(),
+        8,
+        counts.as_mut_ptr(),
+        8,
+        &mut nm,
+        &mut total,
+    );
     assert_eq!(st, HB_BUFFER_TOO_SMALL);
     assert_eq!((nm, counts[0], total), (0, 1, 40));
     assert_eq!(recv_ok(a), vec![b"0123456789012345678901234567890123456789".to_vec()]);
@@ -77,7 +182,21 @@ fn recv_many_takes_one_request_at_a_time_on_rep() {
     let mut counts = [0usize; 8];
     let (mut nm, mut total) = (0, 0);
     for _ in 0..2 {
-        assert_eq!(hb_socket_recv_many(rep, 5000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total), HB_OK);
+        assert_eq!(
+            hb_socket_recv_many(
+                rep,
+                5000,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                sizes.as_mut_ptr(),
+                8,
+                counts.as_mut_ptr(),
+                8,
+                &mut nm,
+                &mut total
+            ),
+            HB_OK
+        );
         assert_eq!((nm, total), (1, 1));
         send_ok(rep, &[b"ok"]);
     }
@@ -99,12 +218,27 @@ fn send_many_sends_whole_messages_in_order_and_counts_what_went() {
     let counts = [1usize, 2, 1];
     let mut sent = 99;
     // Bad arguments.
-    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 0, 0, 100, &mut sent), HB_INVALID_ARGUMENT);
+    assert_eq!(
+        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 0, 0, 100, &mut sent),
+        HB_INVALID_ARGUMENT
+    );
     assert_eq!(sent, 0);
-    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, HB_SNDMORE, 100, &mut sent), HB_INVALID_ARGUMENT);
-    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), [1usize, 0].as_ptr(), 2, 0, 100, &mut sent), HB_INVALID_ARGUMENT);
-    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, -1, &mut sent), HB_INVALID_ARGUMENT);
-    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, 1000, &mut sent), HB_OK);
+    assert_eq!(
+        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, HB_SNDMORE, 100, &mut sent),
+        HB_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), [1usize, 0].as_ptr(), 2, 0, 100, &mut sent),
+        HB_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, -1, &mut sent),
+        HB_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, 1000, &mut sent),
+        HB_OK
+    );
     assert_eq!(sent, 3);
     assert_eq!(recv_ok(a), frames(&["one"]));
     assert_eq!(recv_ok(a), frames(&["two", "2"]));
@@ -125,13 +259,23 @@ fn send_many_sends_whole_messages_in_order_and_counts_what_went() {
     assert_eq!(st, HB_TIMEOUT);
     assert!((1..16).contains(&sent), "sent {sent}");
     assert!(t.elapsed() >= Duration::from_millis(150) && t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
-    let st = hb_socket_send_many(b, [b'x'; 16].as_ptr().cast(), sz.as_ptr(), one.as_ptr(), 16, HB_DONTWAIT, 1000, &mut sent);
+    let st =
+        hb_socket_send_many(b, [b'x'; 16].as_ptr().cast(), sz.as_ptr(), one.as_ptr(), 16, HB_DONTWAIT, 1000, &mut sent);
     assert_eq!((st, sent), (HB_TIMEOUT, 0));
     // A REQ socket sending twice: the second fails with EFSM, the first went.
     free(a);
     free(b);
     let (rep, req) = tcp_pair(HB_REP, HB_REQ);
-    let st = hb_socket_send_many(req, b"ab".as_ptr().cast(), [1usize, 1].as_ptr(), [1usize, 1].as_ptr(), 2, 0, 1000, &mut sent);
+    let st = hb_socket_send_many(
+        req,
+        b"ab".as_ptr().cast(),
+        [1usize, 1].as_ptr(),
+        [1usize, 1].as_ptr(),
+        2,
+        0,
+        1000,
+        &mut sent,
+    );
     assert_eq!((st, sent), (HB_ZMQ, 1));
     assert_eq!(serr(req).1, 156384763, "EFSM: {:?}", serr(req));
     assert_eq!(recv_ok(rep), frames(&["a"]));
@@ -147,7 +291,16 @@ fn send_args_and_recv_args_behave_as_send_and_recv_many() {
     connect(b, "inproc://args");
     let data = b"helloworld";
     let sizes = [5usize, 5];
-    let mut sa = HbSendArgs { size: 0, flags: 0, timeout_ms: 1000, reserved: 0, socket: b, data: data.as_ptr().cast(), sizes: sizes.as_ptr(), nframes: 2 };
+    let mut sa = HbSendArgs {
+        size: 0,
+        flags: 0,
+        timeout_ms: 1000,
+        reserved: 0,
+        socket: b,
+        data: data.as_ptr().cast(),
+        sizes: sizes.as_ptr(),
+        nframes: 2,
+    };
     assert_eq!(hb_socket_send_args(&sa), HB_INVALID_ARGUMENT, "size unset");
     assert!(err(null()).2.contains("size"), "{:?}", err(null()));
     assert_eq!(hb_socket_send_args(null()), HB_INVALID_ARGUMENT);

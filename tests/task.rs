@@ -31,7 +31,13 @@ fn wcfg(b: &TaskBroker, services: &[&str], capacity: u32, name: &str) -> WorkerC
 }
 
 /// A worker that answers `<name>:<body>` and counts its jobs.
-fn tagged_worker(b: &TaskBroker, services: &[&str], capacity: u32, name: &'static str, delay: Duration) -> (TaskWorker, Arc<AtomicU64>) {
+fn tagged_worker(
+    b: &TaskBroker,
+    services: &[&str],
+    capacity: u32,
+    name: &'static str,
+    delay: Duration,
+) -> (TaskWorker, Arc<AtomicU64>) {
     let n = Arc::new(AtomicU64::new(0));
     let c = n.clone();
     let w = TaskWorker::serve(wcfg(b, services, capacity, name), move |j: &Job| {
@@ -70,7 +76,8 @@ fn strip(reply: &[u8]) -> (&str, &[u8]) {
 #[test]
 fn lru_four_clients_500_requests_four_workers() {
     let b = broker(|_| {});
-    let workers: Vec<_> = ["w0", "w1", "w2", "w3"].iter().map(|n| tagged_worker(&b, &[], 2, n, Duration::ZERO)).collect();
+    let workers: Vec<_> =
+        ["w0", "w1", "w2", "w3"].iter().map(|n| tagged_worker(&b, &[], 2, n, Duration::ZERO)).collect();
     wait_for("4 workers", Duration::from_secs(5), || b.stats().workers == 4);
     let threads: Vec<_> = (0..4)
         .map(|ci| {
@@ -185,7 +192,11 @@ fn a_silent_worker_is_purged_and_its_request_redispatched() {
     let (_w, _) = tagged_worker(&b, &[], 1, "alive", Duration::ZERO);
     let done = c.next(Duration::from_secs(5)).expect("answer");
     assert_eq!(done.outcome, Outcome::Ok(b"alive:y".to_vec()));
-    assert!(t0.elapsed() < Duration::from_secs(3), "purged after ~300 ms of silence, not the 30 s answer time-out: {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "purged after ~300 ms of silence, not the 30 s answer time-out: {:?}",
+        t0.elapsed()
+    );
     let s = b.stats();
     assert_eq!((s.purged, s.workers), (1, 1), "{s:?}");
 }
@@ -267,7 +278,10 @@ fn fetch_by_id_and_resends_after_completion() {
     // Another client (a reconnect) fetches it by id, and resubmits it: no new work.
     let c2 = client(&b, 2000, 3);
     c2.fetch(&id).unwrap();
-    assert_eq!(c2.next(Duration::from_secs(5)).unwrap(), hypobus::task::client::Completion { id: id.clone(), outcome: Outcome::Ok(b"w:keep me".to_vec()) });
+    assert_eq!(
+        c2.next(Duration::from_secs(5)).unwrap(),
+        hypobus::task::client::Completion { id: id.clone(), outcome: Outcome::Ok(b"w:keep me".to_vec()) }
+    );
     c2.submit_with_id(&id, "", b"keep me").unwrap();
     assert_eq!(c2.next(Duration::from_secs(5)).unwrap().outcome, Outcome::Ok(b"w:keep me".to_vec()));
     assert_eq!(n.load(Ordering::SeqCst), 1, "done once");
@@ -359,8 +373,13 @@ fn a_stopped_broker_frees_its_ports_at_once() {
     let (fe, be) = (b.endpoints().frontend.clone(), b.endpoints().backend.clone());
     for i in 0..30 {
         b.stop().unwrap();
-        b = TaskBroker::start(TaskBrokerConfig { frontend: fe.clone(), backend: be.clone(), hb_interval: Duration::from_millis(100), ..Default::default() })
-            .unwrap_or_else(|e| panic!("restart {i} on {fe} / {be}: {e}"));
+        b = TaskBroker::start(TaskBrokerConfig {
+            frontend: fe.clone(),
+            backend: be.clone(),
+            hb_interval: Duration::from_millis(100),
+            ..Default::default()
+        })
+        .unwrap_or_else(|e| panic!("restart {i} on {fe} / {be}: {e}"));
     }
     drop(b);
 }
@@ -381,7 +400,9 @@ fn an_answer_given_just_before_stop_is_sent() {
         w.reply(job.key, Ok(format!("r{i}").into_bytes())).unwrap();
         let t = Instant::now();
         w.stop().unwrap();
-        let done = c.next_of(&id, Duration::from_secs(3)).unwrap_or_else(|| panic!("round {i}: the answer given before stop was lost"));
+        let done = c
+            .next_of(&id, Duration::from_secs(3))
+            .unwrap_or_else(|| panic!("round {i}: the answer given before stop was lost"));
         assert_eq!(done.outcome, Outcome::Ok(format!("r{i}").into_bytes()), "round {i}");
         assert!(t.elapsed() < Duration::from_secs(3));
     }
@@ -405,7 +426,9 @@ fn a_handler_running_at_stop_still_answers() {
         let id = c.submit("", b"slow").unwrap();
         started_rx.recv_timeout(Duration::from_secs(5)).expect("the handler started");
         w.stop().unwrap();
-        let done = c.next_of(&id, Duration::from_secs(3)).unwrap_or_else(|| panic!("round {i}: the running handler's answer was lost"));
+        let done = c
+            .next_of(&id, Duration::from_secs(3))
+            .unwrap_or_else(|| panic!("round {i}: the running handler's answer was lost"));
         assert_eq!(done.outcome, Outcome::Ok(b"slow".to_vec()), "round {i}");
     }
 }

@@ -94,7 +94,10 @@ impl StrOut {
             // SAFETY: buf holds at least one byte (len > 0, non-NULL checked in `new`).
             unsafe { self.buf.write(0) };
         }
-        Failure::new(HB_BUFFER_TOO_SMALL, format!("buffer too small: {} bytes needed (with the NUL), {} given; nothing was taken", n + 1, self.len))
+        Failure::new(
+            HB_BUFFER_TOO_SMALL,
+            format!("buffer too small: {} bytes needed (with the NUL), {} given; nothing was taken", n + 1, self.len),
+        )
     }
 
     /// Write `s` with its NUL and set `*out_len`; if it does not fit, nothing
@@ -167,7 +170,10 @@ pub(crate) fn read_sized<T: Copy>(p: *const T, dflt: T, what: &str) -> Result<T,
 pub(crate) fn read_whole<T: Copy>(p: *const T, what: &str) -> Result<T, Failure> {
     let size = caller_size(p, what)?;
     if size < std::mem::size_of::<T>() {
-        return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct ({}), not {size}", std::mem::size_of::<T>())));
+        return Err(Failure::arg(format!(
+            "{what}->size must be set to sizeof the struct ({}), not {size}",
+            std::mem::size_of::<T>()
+        )));
     }
     // SAFETY: the struct holds at least size_of::<T>() bytes.
     Ok(unsafe { p.read_unaligned() })
@@ -206,7 +212,10 @@ impl BytesOut {
     }
     pub(crate) fn too_small(&self, n: usize) -> Failure {
         set_opt(self.out_len, n);
-        Failure::new(HB_BUFFER_TOO_SMALL, format!("buffer too small: {n} bytes needed, {} given; nothing was taken", self.len))
+        Failure::new(
+            HB_BUFFER_TOO_SMALL,
+            format!("buffer too small: {n} bytes needed, {} given; nothing was taken", self.len),
+        )
     }
     pub(crate) fn put(&self, b: &[u8]) -> FfiResult {
         if !self.fits(b.len()) {

@@ -256,7 +256,6 @@ impl CallbackThread {
     pub(crate) fn running(&self) -> bool {
         self.shared.lock().running
     }
-
 }
 
 thread_local! {

@@ -20,8 +20,8 @@
 //! for timers, and an idle client (nothing in flight) arms nothing.
 
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, wait_until, Common, Failure, HbStatus, Notifier, Object, Out,
-    Slot, Step, StrOut, TypeTag,
+    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, wait_until, Common, Failure, HbStatus,
+    Notifier, Object, Out, Slot, Step, StrOut, TypeTag,
 };
 use crate::lab::client::{Client, ClientConfig, ClientStats, Mode};
 use std::ffi::c_char;
@@ -56,7 +56,10 @@ impl TimerFd {
         // SAFETY: plain syscall; the result is checked.
         let fd = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC) };
         if fd < 0 {
-            return Err(Failure::new(HbStatus::HB_ZMQ, format!("timerfd_create failed: {}", std::io::Error::last_os_error())));
+            return Err(Failure::new(
+                HbStatus::HB_ZMQ,
+                format!("timerfd_create failed: {}", std::io::Error::last_os_error()),
+            ));
         }
         // SAFETY: a fresh descriptor that nothing else owns.
         Ok(TimerFd(unsafe { OwnedFd::from_raw_fd(fd) }))
@@ -69,7 +72,8 @@ impl TimerFd {
         let mut spec: libc::itimerspec = unsafe { std::mem::zeroed() };
         if let Some(t) = at {
             let d = t.saturating_duration_since(Instant::now()).max(Duration::from_nanos(1));
-            spec.it_value = libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as libc::c_long };
+            spec.it_value =
+                libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as libc::c_long };
         }
         // SAFETY: our own timerfd; spec is a valid itimerspec; no old value wanted.
         unsafe { libc::timerfd_settime(self.0.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
@@ -79,7 +83,12 @@ impl TimerFd {
 impl HbClient {
     /// Run `f` on the client under the lock, then re-arm the timerfd and,
     /// if `f` changed the client, wake the other waiters (all but `me`).
-    fn with<R>(&self, common: &Common, me: Option<&Arc<Notifier>>, f: impl FnOnce(&mut Client) -> Result<R, Failure>) -> Result<R, Failure> {
+    fn with<R>(
+        &self,
+        common: &Common,
+        me: Option<&Arc<Notifier>>,
+        f: impl FnOnce(&mut Client) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
         let mut g = lock(&self.inner, "hb_client")?;
         let Inner { client, armed } = &mut *g;
         let c = client.as_mut().ok_or_else(|| Failure::stopped("the client was freed"))?;
@@ -235,7 +244,12 @@ impl From<ClientStats> for HbClientStats {
 /// first requests wait in the client until the path through a broker is
 /// proven, within their own lifetimes).
 #[no_mangle]
-pub extern "C" fn hb_client_new(brokers: *const c_char, classic: i32, timeout_ms: u32, out: *mut *mut HbClient) -> HbStatus {
+pub extern "C" fn hb_client_new(
+    brokers: *const c_char,
+    classic: i32,
+    timeout_ms: u32,
+    out: *mut *mut HbClient,
+) -> HbStatus {
     ffi_entry!("hb_client_new", {
         let out = Out::new(out, "out")?;
         let mode = if classic != 0 { Mode::Classic } else { Mode::Tagged };
@@ -244,7 +258,11 @@ pub extern "C" fn hb_client_new(brokers: *const c_char, classic: i32, timeout_ms
             cfg.timeout = Duration::from_millis(timeout_ms.into());
         }
         let client = Client::new(cfg)?;
-        let obj = HbClient { inner: Mutex::new(Inner { client: Some(client), armed: None }), timer: TimerFd::new()?, waiters: Mutex::new(Vec::new()) };
+        let obj = HbClient {
+            inner: Mutex::new(Inner { client: Some(client), armed: None }),
+            timer: TimerFd::new()?,
+            waiters: Mutex::new(Vec::new()),
+        };
         out.set(register(obj)?);
         Ok(())
     })
@@ -395,7 +413,13 @@ pub extern "C" fn hb_client_hypot_f64(c: *const HbClient, a: f64, b: f64, timeou
 ///
 /// Any thread; never waits (locks the client briefly).
 #[no_mangle]
-pub extern "C" fn hb_client_submit(c: *const HbClient, a: *const c_char, b: *const c_char, limit_ms: i32, id: *mut u64) -> HbStatus {
+pub extern "C" fn hb_client_submit(
+    c: *const HbClient,
+    a: *const c_char,
+    b: *const c_char,
+    limit_ms: i32,
+    id: *mut u64,
+) -> HbStatus {
     ffi_entry!(c; "hb_client_submit", {
         let c = get(c)?;
         let (a, b) = (number_arg(a, 'a')?, number_arg(b, 'b')?);

@@ -62,4 +62,3 @@ pub(crate) fn run_entry(name: &str, record_it: bool, key: Option<usize>, body: i
         }
     }
 }
-

@@ -138,7 +138,11 @@ impl Failure {
         Failure::new(HB_STOPPED, msg)
     }
     pub(crate) fn interrupted() -> Failure {
-        Failure { status: HB_INTERRUPTED, errno: libc::EINTR, msg: Cow::Borrowed("interrupted by a signal while waiting") }
+        Failure {
+            status: HB_INTERRUPTED,
+            errno: libc::EINTR,
+            msg: Cow::Borrowed("interrupted by a signal while waiting"),
+        }
     }
     /// A libzmq failure, with its errno.
     pub(crate) fn zmq(e: zmq::Error, context: &str) -> Failure {
@@ -194,5 +198,3 @@ impl ErrInfo {
 thread_local! {
     pub(crate) static LAST_ERROR: RefCell<ErrInfo> = const { RefCell::new(ErrInfo::empty()) };
 }
-
-

@@ -29,7 +29,10 @@ fn process_ctx() -> Result<*mut c_void, Failure> {
     // SAFETY: libzmq checks the context's tag before reading it.
     let threads = unsafe { zmq_ctx_get(raw, ZMQ_IO_THREADS) };
     if raw.is_null() || ctx.get_io_threads().ok() != Some(threads) {
-        return Err(Failure::new(HB_PANIC, "cannot reach the process's ZeroMQ context (the zmq crate's layout changed)"));
+        return Err(Failure::new(
+            HB_PANIC,
+            "cannot reach the process's ZeroMQ context (the zmq crate's layout changed)",
+        ));
     }
     Ok(raw)
 }
@@ -88,7 +91,11 @@ pub extern "C" fn hb_context_set(option: i32, value: i32) -> HbStatus {
         if unsafe { zmq_ctx_set(ctx, option, value) } != 0 {
             // SAFETY: reads this thread's errno.
             let errno = unsafe { crate::sys::libzmq::zmq_errno() };
-            return Err(Failure { status: HB_INVALID_ARGUMENT, errno, msg: format!("context option {option} cannot be set to {value}").into() });
+            return Err(Failure {
+                status: HB_INVALID_ARGUMENT,
+                errno,
+                msg: format!("context option {option} cannot be set to {value}").into(),
+            });
         }
         Ok(())
     })
@@ -111,7 +118,11 @@ pub extern "C" fn hb_context_get(option: i32, value: *mut i32) -> HbStatus {
         if v < 0 {
             // SAFETY: reads this thread's errno.
             let errno = unsafe { crate::sys::libzmq::zmq_errno() };
-            return Err(Failure { status: HB_INVALID_ARGUMENT, errno, msg: format!("unknown context option {option}").into() });
+            return Err(Failure {
+                status: HB_INVALID_ARGUMENT,
+                errno,
+                msg: format!("unknown context option {option}").into(),
+            });
         }
         out.set(v);
         Ok(())
@@ -121,7 +132,7 @@ pub extern "C" fn hb_context_get(option: i32, value: *mut i32) -> HbStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     use std::ptr::null_mut;
 
     fn strerror(n: i32) -> String {

@@ -79,4 +79,3 @@ pub const HB_POLLERR: i16 = 4;
 pub const HB_POLLMON: i16 = 8;
 /// `hb_poll` revents: another thread called `hb_wake` on the handle.
 pub const HB_POLLWAKE: i16 = 16;
-

@@ -82,7 +82,12 @@ type SockSlot = Arc<Slot<HbSocket>>;
 /// NULL, the same socket twice); `HB_INVALID_HANDLE`; `HB_BUSY` (a socket
 /// already in a proxy); `HB_ZMQ`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_proxy_new(frontend: *const HbSocket, backend: *const HbSocket, capture: *const HbSocket, out: *mut *mut HbProxy) -> HbStatus {
+pub extern "C" fn hb_proxy_new(
+    frontend: *const HbSocket,
+    backend: *const HbSocket,
+    capture: *const HbSocket,
+    out: *mut *mut HbProxy,
+) -> HbStatus {
     ffi_entry!("hb_proxy_new", {
         let out = Out::new(out, "out")?;
         if frontend.is_null() || backend.is_null() {

@@ -6,13 +6,13 @@
 //! and on each handle's notifier, so a free, an `hb_wake` or another
 //! thread's taking wakes it at once.
 
+use super::handle::Common;
 use super::{ffi_entry, get_dyn, take_wake, Failure, HbStatus, Out, HB_POLLERR, HB_POLLIN, HB_POLLWAKE, HB_WAIT_MAX};
 use super::{DynSlot, FfiResult};
 use std::ffi::c_void;
 use std::os::fd::RawFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use super::handle::Common;
 use std::time::{Duration, Instant};
 use HbStatus::*;
 
@@ -35,7 +35,11 @@ pub struct HbPollItem {
 
 /// Look at every item once; returns how many are ready, the descriptors to
 /// sleep on and the earliest timer.
-fn look_all(items: &mut [HbPollItem], slots: &mut Vec<Option<Arc<dyn DynSlot>>>, fds: &mut Vec<RawFd>) -> Result<(usize, Option<Instant>), Failure> {
+fn look_all(
+    items: &mut [HbPollItem],
+    slots: &mut Vec<Option<Arc<dyn DynSlot>>>,
+    fds: &mut Vec<RawFd>,
+) -> Result<(usize, Option<Instant>), Failure> {
     let mut ready = 0;
     let mut timer: Option<Instant> = None;
     slots.clear();
@@ -128,7 +132,7 @@ fn items_arg<'a>(items: *mut HbPollItem, n: usize) -> Result<&'a mut [HbPollItem
 /// `hb_failover_next_event`); make those calls, then poll again.
 ///
 /// Returns `HB_OK` with `*n_ready` (optional) = the number of items with
-/// `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal); 
+/// `revents` != 0; `HB_TIMEOUT`; `HB_INTERRUPTED` (a signal);
 /// `HB_INVALID_ARGUMENT` (`items` NULL, `n` 0 or above `HB_WAIT_MAX`, a
 /// negative time-out, a handle of a kind that cannot be polled: broker,
 /// calc, op, proxy). Any thread; waits on the handles' descriptors and
@@ -176,7 +180,8 @@ pub extern "C" fn hb_wait_any(handles: *const *const c_void, n: usize, timeout_m
                 return Err(e);
             }
         }
-        let mut items: Vec<HbPollItem> = hs.iter().map(|&handle| HbPollItem { handle, events: HB_POLLIN, revents: 0 }).collect();
+        let mut items: Vec<HbPollItem> =
+            hs.iter().map(|&handle| HbPollItem { handle, events: HB_POLLIN, revents: 0 }).collect();
         poll_items(&mut items, timeout_ms)?;
         let i = items.iter().position(|it| it.revents != 0).unwrap_or(0);
         if items[i].revents & HB_POLLERR != 0 && get_dyn(items[i].handle.addr()).is_err() {
@@ -212,13 +217,17 @@ pub(crate) enum Step<R> {
 /// Sleep on `fds` (and the notifier) until one signals or `until`.
 /// `HB_INTERRUPTED` when a signal arrives.
 pub(crate) fn sleep_on(common: Option<&Common>, fds: &[RawFd], until: Instant) -> FfiResult {
-    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    let mut pfds: Vec<libc::pollfd> =
+        fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
     if let Some(c) = common {
         pfds.push(libc::pollfd { fd: c.notifier.fd(), events: libc::POLLIN, revents: 0 });
         c.waiters.fetch_add(1, Ordering::SeqCst);
     }
     let left = until.saturating_duration_since(Instant::now());
-    let ts = libc::timespec { tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+    let ts = libc::timespec {
+        tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t,
+        tv_nsec: left.subsec_nanos() as libc::c_long,
+    };
     // SAFETY: pfds is a valid array of pfds.len() pollfd structures; ts is valid; no signal mask change.
     let rc = unsafe { libc::ppoll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, &ts, std::ptr::null()) };
     let err = std::io::Error::last_os_error();
@@ -261,9 +270,12 @@ pub(crate) fn wait_until<R>(
         };
         let now = Instant::now();
         if now >= deadline {
-            return Err(Failure::timeout(if timeout_ms == 0 { format!("no {what} ready now") } else { format!("no {what} within {timeout_ms} ms") }));
+            return Err(Failure::timeout(if timeout_ms == 0 {
+                format!("no {what} ready now")
+            } else {
+                format!("no {what} within {timeout_ms} ms")
+            }));
         }
         sleep_on(Some(common), &fds, timer.map_or(deadline, |t| t.min(deadline)))?;
     }
 }
-

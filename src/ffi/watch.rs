@@ -9,10 +9,12 @@
 //! waits take from its queue step by step (`wait_until`), never holding it.
 
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look, Object,
-    Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
+    brokers_arg, ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult,
+    HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
 };
-use crate::watch::{render, HopKind, Mark, Observer, Outcome, Role, Sampling, Take, Trace, WatchBroker, WatchConfig, WatchEvent};
+use crate::watch::{
+    render, HopKind, Mark, Observer, Outcome, Role, Sampling, Take, Trace, WatchBroker, WatchConfig, WatchEvent,
+};
 use std::ffi::c_char;
 use std::os::fd::RawFd;
 use std::sync::Mutex;
@@ -188,7 +190,18 @@ fn capped(mut s: String) -> String {
 fn event_text(e: &WatchEvent, names: &[String]) -> String {
     capped(match e {
         WatchEvent::Trace(t) => render::headline(t, names),
-        WatchEvent::Broker(b) => format!("{} {}: {}", b.name, if !b.alive { "silent" } else if b.active { "active" } else { "passive" }, b.reason),
+        WatchEvent::Broker(b) => format!(
+            "{} {}: {}",
+            b.name,
+            if !b.alive {
+                "silent"
+            } else if b.active {
+                "active"
+            } else {
+                "passive"
+            },
+            b.reason
+        ),
         WatchEvent::Role(r) => format!("{} {} {}: {}", r.role, r.event, r.tag, r.detail),
     })
 }
@@ -271,14 +284,21 @@ fn role_code(r: Role) -> i32 {
 /// not UTF-8); `HB_CONFIG` (a bad broker list or endpoint); `HB_ZMQ`. Any
 /// thread; never waits (the connections are made in the background).
 #[no_mangle]
-pub extern "C" fn hb_watch_new(brokers: *const c_char, hb_eps: *const c_char, flags: u32, out: *mut *mut HbWatch) -> HbStatus {
+pub extern "C" fn hb_watch_new(
+    brokers: *const c_char,
+    hb_eps: *const c_char,
+    flags: u32,
+    out: *mut *mut HbWatch,
+) -> HbStatus {
     ffi_entry!("hb_watch_new", {
         let out = Out::new(out, "out")?;
         if flags & !HB_WATCH_FULL != 0 {
             return Err(Failure::arg(format!("flags must be 0 or HB_WATCH_FULL (1), not {flags}")));
         }
         let addrs = brokers_arg(brokers)?;
-        let hbs: Vec<String> = opt_str_arg(hb_eps, "hb_eps")?.map(|s| s.split(',').map(|e| e.trim().to_string()).collect()).unwrap_or_default();
+        let hbs: Vec<String> = opt_str_arg(hb_eps, "hb_eps")?
+            .map(|s| s.split(',').map(|e| e.trim().to_string()).collect())
+            .unwrap_or_default();
         let watched: Vec<WatchBroker> = WatchBroker::list(&addrs, &[])
             .into_iter()
             .enumerate()
@@ -317,7 +337,14 @@ pub extern "C" fn hb_watch_new(brokers: *const c_char, hb_eps: *const c_char, fl
 /// thread; waits for an event without holding the handle; a stop or free on
 /// another thread ends the wait at once.
 #[no_mangle]
-pub extern "C" fn hb_watch_next(w: *const HbWatch, timeout_ms: i32, ev: *mut HbWatchEvent, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_watch_next(
+    w: *const HbWatch,
+    timeout_ms: i32,
+    ev: *mut HbWatchEvent,
+    buf: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(w; "hb_watch_next", {
         let w = get(w)?;
         if ev.is_null() {
@@ -361,7 +388,15 @@ pub extern "C" fn hb_watch_next(w: *const HbWatch, timeout_ms: i32, ev: *mut HbW
 /// (`*out_len` = the length needed; call again); `HB_INVALID_HANDLE`. Any
 /// thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_watch_hop(w: *const HbWatch, id: u64, index: u32, hop: *mut HbWatchHop, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_watch_hop(
+    w: *const HbWatch,
+    id: u64,
+    index: u32,
+    hop: *mut HbWatchHop,
+    buf: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(w; "hb_watch_hop", {
         let w = get(w)?;
         if hop.is_null() {

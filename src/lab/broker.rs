@@ -73,7 +73,6 @@ struct Counters {
     heartbeats: AtomicU64,
 }
 
-
 /// A running broker. Dropping it stops it.
 pub struct Broker {
     runner: Runner,
@@ -141,9 +140,7 @@ impl Broker {
         let active = Arc::new(AtomicBool::new(cfg.active));
         let (c, a) = (counters.clone(), active.clone());
         let interval = cfg.hb_interval;
-        let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| {
-            run(stop, xsub, xpub, hb, interval, &c, &a)
-        })?;
+        let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| run(stop, xsub, xpub, hb, interval, &c, &a))?;
         Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: own_ctx })
     }
 
@@ -258,7 +255,8 @@ fn run(
             }
         }
         let timeout = if hb.is_some() { ctx::ms_until(next_hb) } else { -1 };
-        let mut items = [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
+        let mut items =
+            [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
         zmq::poll(&mut items, timeout)?;
         if items[2].is_readable() {
             let cmd = stop.command();

@@ -212,7 +212,9 @@ impl Client {
         let ctx = crate::sys::ctx::context();
         let id = random_id();
         let subs = match cfg.mode {
-            Mode::Tagged => vec![format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP), wire::ANNOUNCE_TOPIC.to_string()],
+            Mode::Tagged => {
+                vec![format!("{}{}{id}.", wire::REPLY_TOPIC, wire::TAG_SEP), wire::ANNOUNCE_TOPIC.to_string()]
+            }
             Mode::Classic => vec![wire::RESULT_TOPIC.to_string()],
         };
         let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false)?;

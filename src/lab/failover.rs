@@ -22,8 +22,8 @@
 //! Every change is an [`Event`] with a timestamp: logged, sent to an optional
 //! callback (called on the monitor thread), and queued for [`FailoverBroker::next_event`].
 
-use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use crate::error::{Error, Result};
+use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use crate::log;
 use crate::sys::ctx;
 use crate::sys::runner::{Runner, StopSignal};
@@ -184,7 +184,8 @@ impl FailoverBroker {
         if cfg.peer_hb.contains('[') {
             peer.set_ipv6(true)?;
         }
-        ctx::no_eintr(|| peer.connect(&cfg.peer_hb)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
+        ctx::no_eintr(|| peer.connect(&cfg.peer_hb))
+            .map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
         let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
@@ -233,7 +234,17 @@ impl FailoverBroker {
         };
         let monitor = Runner::spawn(&ctx, "hypobus-failover", move |stop| mon.run(stop))?;
         log!("failover", "{} broker started passive; watching {}", role.name(), cfg.peer_hb);
-        Ok(FailoverBroker { broker, monitor, role, shared, events: Mutex::new(rx), cmd: Mutex::new(Some(cmd)), ctx: Some(ctx), hb_ep, ctl_ep })
+        Ok(FailoverBroker {
+            broker,
+            monitor,
+            role,
+            shared,
+            events: Mutex::new(rx),
+            cmd: Mutex::new(Some(cmd)),
+            ctx: Some(ctx),
+            hb_ep,
+            ctl_ep,
+        })
     }
 
     /// The configured role.
@@ -366,7 +377,9 @@ impl Drop for FailoverBroker {
 fn read_request(sock: &zmq::Socket) -> Option<std::result::Result<String, String>> {
     let frames = sock.recv_multipart(zmq::DONTWAIT).ok()?;
     Some(match frames.as_slice() {
-        [one] => String::from_utf8(one.clone()).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string()),
+        [one] => {
+            String::from_utf8(one.clone()).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string())
+        }
         _ => Err("error: one frame per command (status, handback)".into()),
     })
 }
@@ -446,7 +459,11 @@ impl Monitor {
                 next_beat = now + self.interval;
             }
             let wake = next_beat.min(now + tick);
-            let mut items = vec![stop.sock.as_poll_item(zmq::POLLIN), self.peer.as_poll_item(zmq::POLLIN), self.cmd.as_poll_item(zmq::POLLIN)];
+            let mut items = vec![
+                stop.sock.as_poll_item(zmq::POLLIN),
+                self.peer.as_poll_item(zmq::POLLIN),
+                self.cmd.as_poll_item(zmq::POLLIN),
+            ];
             if let Some(c) = &self.ctl {
                 items.push(c.as_poll_item(zmq::POLLIN));
             }
@@ -619,7 +636,9 @@ impl Monitor {
             },
             (Role::Primary, false) => match peer {
                 Peer::Passive => self.set(true, "backup handed back: primary takes the traffic".into()),
-                Peer::Silent if self.peer_last.is_some() => self.set(true, format!("backup silent for more than {window_ms} ms: primary takes the traffic")),
+                Peer::Silent if self.peer_last.is_some() => {
+                    self.set(true, format!("backup silent for more than {window_ms} ms: primary takes the traffic"))
+                }
                 _ => {}
             },
             (Role::Primary, true) => {}

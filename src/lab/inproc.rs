@@ -3,11 +3,11 @@
 //! the command-line tool (whose `hypobus lab` demo and failover trial live
 //! in `tool/`).
 
+use crate::error::Result;
 use crate::lab::broker::{Broker, BrokerConfig};
+use crate::lab::brokers::BrokerAddr;
 use crate::lab::calc::{CalcConfig, CalcNode};
 use crate::lab::client::{Client, ClientConfig, Mode};
-use crate::error::Result;
-use crate::lab::brokers::BrokerAddr;
 use crate::lab::op::{OpConfig, OpNode, Operation};
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,7 +92,8 @@ impl Lab {
         let brokers = vec![local.clone()];
         let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
         let ops = [Some(op(1)?), Some(op(2)?)];
-        let calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
+        let calc =
+            CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
         Ok(Lab { broker, ops, calc, addr, local, hb })
     }
 

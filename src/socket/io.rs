@@ -47,7 +47,10 @@ impl Socket {
         let raw = self.raw();
         let mut off = 0usize;
         for (i, &n) in sizes.iter().enumerate() {
-            let end = off.checked_add(n).filter(|&e| e <= data.len()).ok_or_else(|| SocketError::invalid("frame sizes add up to more than the data"))?;
+            let end = off
+                .checked_add(n)
+                .filter(|&e| e <= data.len())
+                .ok_or_else(|| SocketError::invalid("frame sizes add up to more than the data"))?;
             let last = i + 1 == sizes.len();
             let flags = ZMQ_DONTWAIT | if last && !more { 0 } else { ZMQ_SNDMORE };
             // SAFETY: live socket; data[off..end] is readable.
@@ -70,7 +73,10 @@ impl Socket {
                 }
                 // libzmq accepts the rest of a message once its first frame
                 // went; if a peer vanished in between it drops the message.
-                return Err(SocketError::zmq(errno, &format!("send: frame {} of the message failed; libzmq dropped the message", i + 1)));
+                return Err(SocketError::zmq(
+                    errno,
+                    &format!("send: frame {} of the message failed; libzmq dropped the message", i + 1),
+                ));
             }
             off = end;
         }
@@ -91,7 +97,7 @@ impl Socket {
             let mut tries = 0;
             while rc < 0 && i > 0 && libzmq::errno() == libc::EINTR && tries < 1000 {
                 tries += 1; // the rest of a started message goes, as in try_send
-                // SAFETY: as above.
+                            // SAFETY: as above.
                 rc = unsafe { libzmq::zmq_send(raw, f.as_ptr().cast(), f.len(), flags) };
             }
             if rc < 0 {

@@ -10,11 +10,11 @@
 //! and take completions from a queue, so nothing the caller does waits for
 //! the network.
 
-use crate::wire::task::{self as proto, CLIENT};
-use crate::sys::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
+use crate::sys::notify::{Notifier, Waiters};
 use crate::sys::runner::{Runner, StopSignal};
+use crate::wire::task::{self as proto, CLIENT};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -36,7 +36,12 @@ pub struct TaskClientConfig {
 impl TaskClientConfig {
     /// 2.5 s per try, 3 tries.
     pub fn new(broker: &str) -> TaskClientConfig {
-        TaskClientConfig { broker: broker.to_string(), timeout: Duration::from_millis(2500), tries: 3, name: String::new() }
+        TaskClientConfig {
+            broker: broker.to_string(),
+            timeout: Duration::from_millis(2500),
+            tries: 3,
+            name: String::new(),
+        }
     }
 }
 
@@ -133,7 +138,12 @@ impl TaskClient {
         }
         let prefix = format!("{name}-{:012x}", proto::random_u64() & 0xffff_ffff_ffff);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State { cmds: VecDeque::new(), done: VecDeque::new(), stats: TaskClientStats::default(), stopped: false }),
+            state: Mutex::new(State {
+                cmds: VecDeque::new(),
+                done: VecDeque::new(),
+                stats: TaskClientStats::default(),
+                stopped: false,
+            }),
             cv: Condvar::new(),
             done_fd: Notifier::new()?,
             cmd_fd: Notifier::new()?,
@@ -198,7 +208,11 @@ impl TaskClient {
             return Err(Error::Config(format!("bad service name {service:?} (at most 64 of A-Z a-z 0-9 . _ - : /)")));
         }
         if body.len() > proto::MAX_BODY {
-            return Err(Error::Config(format!("a request body holds at most {} bytes, not {}", proto::MAX_BODY, body.len())));
+            return Err(Error::Config(format!(
+                "a request body holds at most {} bytes, not {}",
+                proto::MAX_BODY,
+                body.len()
+            )));
         }
         self.push(Cmd::Request { id: id.to_string(), service: service.to_string(), body: body.to_vec() })
     }
@@ -232,7 +246,11 @@ impl TaskClient {
         self.wait_for(timeout, |done| take_id(done, id))
     }
 
-    fn wait_for(&self, timeout: Duration, mut pick: impl FnMut(&mut VecDeque<Completion>) -> Option<Completion>) -> Option<Completion> {
+    fn wait_for(
+        &self,
+        timeout: Duration,
+        mut pick: impl FnMut(&mut VecDeque<Completion>) -> Option<Completion>,
+    ) -> Option<Completion> {
         let deadline = Instant::now() + timeout;
         let mut st = self.shared.lock();
         loop {
@@ -261,7 +279,10 @@ impl TaskClient {
     }
 
     /// Take a completion now, the first one `pick` chooses (the C ABI's steps).
-    pub(crate) fn take_with(&self, pick: impl FnOnce(&mut VecDeque<Completion>) -> Option<Completion>) -> Option<Completion> {
+    pub(crate) fn take_with(
+        &self,
+        pick: impl FnOnce(&mut VecDeque<Completion>) -> Option<Completion>,
+    ) -> Option<Completion> {
         let mut st = self.shared.lock();
         let c = pick(&mut st.done);
         if st.done.is_empty() {
@@ -373,7 +394,8 @@ impl Io {
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker))
+            .map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         self.sock = Some(s);
         self.connected_at = Instant::now();
         Ok(())
@@ -384,8 +406,11 @@ impl Io {
             let next = self.timers.peek().map(|Reverse((t, _))| *t);
             let (readable, cmds) = {
                 let sock = self.sock.as_ref().expect("connected");
-                let mut items =
-                    [stop.sock.as_poll_item(zmq::POLLIN), sock.as_poll_item(zmq::POLLIN), zmq::PollItem::from_fd(self.shared.cmd_fd.fd(), zmq::POLLIN)];
+                let mut items = [
+                    stop.sock.as_poll_item(zmq::POLLIN),
+                    sock.as_poll_item(zmq::POLLIN),
+                    zmq::PollItem::from_fd(self.shared.cmd_fd.fd(), zmq::POLLIN),
+                ];
                 zmq::poll(&mut items, next.map_or(-1, crate::sys::ctx::ms_until))?;
                 if items[0].is_readable() {
                     return Ok(());
@@ -421,7 +446,9 @@ impl Io {
         for c in cmds {
             let (id, p) = match c {
                 Cmd::Request { id, service, body } => (id, Pending { fetch: false, service, body, tries: 1, due }),
-                Cmd::Fetch { id } => (id, Pending { fetch: true, service: String::new(), body: Vec::new(), tries: 1, due }),
+                Cmd::Fetch { id } => {
+                    (id, Pending { fetch: true, service: String::new(), body: Vec::new(), tries: 1, due })
+                }
                 Cmd::Cancel { id } => {
                     self.pending.remove(&id);
                     continue;
@@ -525,9 +552,16 @@ impl Io {
         }
         if !resend.is_empty() {
             // Lazy pirate: a broker silent for a whole try gets a fresh socket.
-            let silent = now.duration_since(self.last_heard) >= self.cfg.timeout && now.duration_since(self.connected_at) >= self.cfg.timeout;
+            let silent = now.duration_since(self.last_heard) >= self.cfg.timeout
+                && now.duration_since(self.connected_at) >= self.cfg.timeout;
             if silent {
-                log!("task-client", "{}: no answer from {} for {} ms: reconnecting", String::from_utf8_lossy(&self.ident), self.cfg.broker, self.cfg.timeout.as_millis());
+                log!(
+                    "task-client",
+                    "{}: no answer from {} for {} ms: reconnecting",
+                    String::from_utf8_lossy(&self.ident),
+                    self.cfg.broker,
+                    self.cfg.timeout.as_millis()
+                );
                 self.sock = None;
                 self.connect()?;
                 self.shared.lock().stats.reconnects += 1;
@@ -540,10 +574,17 @@ impl Io {
             self.shared.lock().stats.resent += resend.len() as u64;
         }
         if !gave_up.is_empty() {
-            let why = format!("no answer from the broker at {} after {} tries of {} ms", self.cfg.broker, self.cfg.tries, self.cfg.timeout.as_millis());
+            let why = format!(
+                "no answer from the broker at {} after {} tries of {} ms",
+                self.cfg.broker,
+                self.cfg.tries,
+                self.cfg.timeout.as_millis()
+            );
             let out: Vec<Completion> = gave_up
                 .into_iter()
-                .filter_map(|id| self.pending.remove(&id).map(|_| Completion { id, outcome: Outcome::GaveUp(why.clone()) }))
+                .filter_map(|id| {
+                    self.pending.remove(&id).map(|_| Completion { id, outcome: Outcome::GaveUp(why.clone()) })
+                })
                 .collect();
             self.deliver(out, 0, 0);
         }
@@ -558,7 +599,9 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+        match crate::sys::ctx::no_eintr(|| {
+            s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })
+        }) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -20,11 +20,6 @@ pub mod client;
 pub mod store;
 pub mod worker;
 
-
-
-
-
-
 /// A fast non-cryptographic hasher (the Fx hash of rustc) for the broker's
 /// own maps: their keys come from the broker itself or are only looked up,
 /// so flooding them is not a concern worth SipHash's cost per request.

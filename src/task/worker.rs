@@ -9,11 +9,11 @@
 //! and reports a load with every answer and heartbeat: the share of its
 //! slots in use (0..100), or what [`set_load`](TaskWorker::set_load) set.
 
-use crate::wire::task::{self as proto, WORKER};
-use crate::sys::notify::{Notifier, Waiters};
 use crate::error::{Error, Result};
 use crate::log;
+use crate::sys::notify::{Notifier, Waiters};
 use crate::sys::runner::{Runner, StopSignal};
+use crate::wire::task::{self as proto, WORKER};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -39,7 +39,14 @@ pub struct WorkerConfig {
 impl WorkerConfig {
     /// A worker of the default service with one slot, 1 s heartbeats.
     pub fn new(broker: &str) -> WorkerConfig {
-        WorkerConfig { broker: broker.to_string(), services: Vec::new(), capacity: 1, hb_interval: Duration::from_secs(1), liveness: 3, name: String::new() }
+        WorkerConfig {
+            broker: broker.to_string(),
+            services: Vec::new(),
+            capacity: 1,
+            hb_interval: Duration::from_secs(1),
+            liveness: 3,
+            name: String::new(),
+        }
     }
 }
 
@@ -113,7 +120,9 @@ impl Shared {
     }
 
     fn load(&self, st: &State) -> u32 {
-        st.fixed_load.unwrap_or_else(|| ((st.jobs.len() + st.taken.len()) as u64 * 100 / self.capacity.max(1) as u64).min(u32::MAX as u64) as u32)
+        st.fixed_load.unwrap_or_else(|| {
+            ((st.jobs.len() + st.taken.len()) as u64 * 100 / self.capacity.max(1) as u64).min(u32::MAX as u64) as u32
+        })
     }
 }
 
@@ -132,7 +141,9 @@ impl TaskWorker {
     /// Connect and register; jobs are taken with [`recv`](TaskWorker::recv).
     pub fn start(cfg: WorkerConfig) -> Result<TaskWorker> {
         if cfg.capacity == 0 || cfg.capacity > 100_000 || cfg.liveness == 0 || cfg.hb_interval.is_zero() {
-            return Err(Error::Config("a worker needs 1..=100000 slots, liveness >= 1 and a heartbeat period > 0".into()));
+            return Err(Error::Config(
+                "a worker needs 1..=100000 slots, liveness >= 1 and a heartbeat period > 0".into(),
+            ));
         }
         for s in &cfg.services {
             if !proto::valid_service(s.as_bytes()) {
@@ -369,7 +380,8 @@ impl Io {
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
         }
-        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker)).map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
+        crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker))
+            .map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;
         let load = {
             let mut st = self.shared.lock();
             st.session += 1;
@@ -380,7 +392,17 @@ impl Io {
             self.shared.load(&st)
         };
         let services = self.services_frame();
-        send_all(&s, &[b"", WORKER, proto::READY, &services, self.cfg.capacity.to_string().as_bytes(), load.to_string().as_bytes()])?;
+        send_all(
+            &s,
+            &[
+                b"",
+                WORKER,
+                proto::READY,
+                &services,
+                self.cfg.capacity.to_string().as_bytes(),
+                load.to_string().as_bytes(),
+            ],
+        )?;
         self.sock = Some(s);
         let now = Instant::now();
         self.last_heard = now;
@@ -396,7 +418,14 @@ impl Io {
     }
 
     fn run(mut self, stop: StopSignal) -> Result<()> {
-        log!("task-worker", "{} serving {} with {} slots at {}", String::from_utf8_lossy(&self.ident), self.describe(), self.cfg.capacity, self.cfg.broker);
+        log!(
+            "task-worker",
+            "{} serving {} with {} slots at {}",
+            String::from_utf8_lossy(&self.ident),
+            self.describe(),
+            self.cfg.capacity,
+            self.cfg.broker
+        );
         let r = self.run_loop(&stop);
         // Answers given just before the stop (a handler that finished, a
         // pull-style reply, then free) leave before the goodbye.
@@ -545,7 +574,9 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+        match crate::sys::ctx::no_eintr(|| {
+            s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })
+        }) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

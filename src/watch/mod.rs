@@ -26,10 +26,10 @@ mod watcher;
 
 pub use trace::{Fallback, Hop, HopKind, Impl, Mark, Outcome, Role, RoleEvent, Trace, TrackerConfig, OBS_PREFIX};
 
-use crate::sys::notify::Notifier;
 use crate::error::{Error, Result};
 use crate::lab::brokers::BrokerAddr;
 use crate::sys::ctx;
+use crate::sys::notify::Notifier;
 use crate::sys::runner::{Runner, StopSignal};
 use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::RawFd;
@@ -101,7 +101,13 @@ pub struct WatchConfig {
 
 impl WatchConfig {
     pub fn new(brokers: Vec<WatchBroker>) -> WatchConfig {
-        WatchConfig { brokers, tracker: TrackerConfig::default(), sampling: Sampling::default(), queue_max: 10_000, recent: 64 }
+        WatchConfig {
+            brokers,
+            tracker: TrackerConfig::default(),
+            sampling: Sampling::default(),
+            queue_max: 10_000,
+            recent: 64,
+        }
     }
 }
 
@@ -333,4 +339,3 @@ const TICK: Duration = Duration::from_millis(50);
 /// A broker without heartbeat socket counts as active while traffic came
 /// through it this recently (µs).
 const TRAFFIC_ACTIVE_US: u64 = 1_500_000;
-

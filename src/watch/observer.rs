@@ -22,7 +22,8 @@ impl Observer {
             }
             s.set_subscribe(b"")?;
             s.set_subscribe(b"hypobus.")?;
-            crate::sys::ctx::no_eintr(|| s.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
+            crate::sys::ctx::no_eintr(|| s.connect(&b.xpub))
+                .map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
             subs.push(s);
             if let Some(hb) = &b.hb {
                 let h = ctx.socket(zmq::SUB)?;
@@ -33,7 +34,8 @@ impl Observer {
                     h.set_ipv6(true)?;
                 }
                 h.set_subscribe(b"")?;
-                crate::sys::ctx::no_eintr(|| h.connect(hb)).map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| h.connect(hb))
+                    .map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
                 hbs.push((i, h));
             }
         }
@@ -45,7 +47,15 @@ impl Observer {
             brokers: cfg
                 .brokers
                 .iter()
-                .map(|b| BrokerView { name: b.name.clone(), xpub: b.xpub.clone(), hb: b.hb.clone(), alive: false, active: false, reported: String::new(), messages: 0 })
+                .map(|b| BrokerView {
+                    name: b.name.clone(),
+                    xpub: b.xpub.clone(),
+                    hb: b.hb.clone(),
+                    alive: false,
+                    active: false,
+                    reported: String::new(),
+                    messages: 0,
+                })
                 .collect(),
             roles: BTreeMap::new(),
             done: VecDeque::new(),

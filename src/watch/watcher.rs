@@ -174,7 +174,11 @@ impl Watcher {
         let data = b.last_data.is_some_and(|t| now.saturating_sub(t) <= TRAFFIC_ACTIVE_US);
         let by_traffic = || {
             let active = (data || announced) && !said_passive;
-            (traffic || announced || said_passive, active, if active { "traffic comes through it".to_string() } else { "no traffic through it".to_string() })
+            (
+                traffic || announced || said_passive,
+                active,
+                if active { "traffic comes through it".to_string() } else { "no traffic through it".to_string() },
+            )
         };
         let (alive, active, reason) = match (has_hb, b.last_hb) {
             (true, Some(_)) if !hb_alive => (false, false, format!("no heartbeat for {} ms", window / 1000)),
@@ -305,7 +309,12 @@ impl Watcher {
                 if el >= Duration::from_millis(100) {
                     let rate = (count as f64 / el.as_secs_f64()) as u64;
                     if rate > threshold {
-                        crate::log!("watch", "{rate} messages/s: sampling {} ms every {} ms from now on", window.as_millis(), period.as_millis());
+                        crate::log!(
+                            "watch",
+                            "{rate} messages/s: sampling {} ms every {} ms from now on",
+                            window.as_millis(),
+                            period.as_millis()
+                        );
                         self.mode = Mode::Idle { next: now + period.saturating_sub(window) };
                         self.accepting(false);
                         self.subscribe_all(false)?;

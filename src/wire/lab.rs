@@ -468,7 +468,8 @@ mod tests {
 
     #[test]
     fn bad_numbers() {
-        for bad in ["abc", "", "  ", "nan", "NaN", "inf", "-inf", "-3", "1e400", "1.2.3", "+3", "e5", ".", "0x10", "1e"] {
+        for bad in ["abc", "", "  ", "nan", "NaN", "inf", "-inf", "-3", "1e400", "1.2.3", "+3", "e5", ".", "0x10", "1e"]
+        {
             assert!(Number::parse(bad.as_bytes()).is_err(), "{bad:?} accepted");
         }
         assert_eq!(Number::parse(&vec![b'1'; 1 << 20]), Err(WireError::TooLong(1 << 20)));

@@ -22,8 +22,21 @@ pub fn err(h: *const c_void) -> (HbStatus, i32, String) {
     assert_eq!(hb_error_info(h, &mut st, &mut errno, buf.as_mut_ptr(), buf.len(), null_mut()), HB_OK);
     // SAFETY: NUL-terminated by hb_error_info.
     let msg = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
-    let st = [HB_OK, HB_TIMEOUT, HB_INVALID_ARGUMENT, HB_INVALID_HANDLE, HB_CONFIG, HB_REMOTE, HB_ZMQ, HB_STOPPED, HB_BUFFER_TOO_SMALL, HB_PANIC, HB_INTERRUPTED, HB_BUSY, HB_FORKED]
-        [st as usize];
+    let st = [
+        HB_OK,
+        HB_TIMEOUT,
+        HB_INVALID_ARGUMENT,
+        HB_INVALID_HANDLE,
+        HB_CONFIG,
+        HB_REMOTE,
+        HB_ZMQ,
+        HB_STOPPED,
+        HB_BUFFER_TOO_SMALL,
+        HB_PANIC,
+        HB_INTERRUPTED,
+        HB_BUSY,
+        HB_FORKED,
+    ][st as usize];
     (st, errno, msg)
 }
 
@@ -70,7 +83,16 @@ pub fn recv(s: S, timeout_ms: i32) -> Result<Vec<Vec<u8>>, HbStatus> {
     let mut buf = vec![0u8; 65536];
     let mut sizes = [0usize; 64];
     let (mut n, mut total) = (0, 0);
-    let st = hb_socket_recv(s, timeout_ms, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), sizes.len(), &mut n, &mut total);
+    let st = hb_socket_recv(
+        s,
+        timeout_ms,
+        buf.as_mut_ptr().cast(),
+        buf.len(),
+        sizes.as_mut_ptr(),
+        sizes.len(),
+        &mut n,
+        &mut total,
+    );
     if st != HB_OK {
         return Err(st);
     }

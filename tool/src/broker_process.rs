@@ -6,9 +6,9 @@
 
 use hypobus::error::{Error, Result};
 use hypobus::lab::brokers::BrokerAddr;
-use hypobus::sys::ctx;
 use hypobus::lab::failover::{Event, Role};
 use hypobus::log::fmt_duration;
+use hypobus::sys::ctx;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -57,7 +57,10 @@ impl BrokerPorts {
         for port in p.iter_mut() {
             *port = ctx::free_port()?;
         }
-        Ok((BrokerPorts { xsub: p[0], xpub: p[1], hb: p[2], ctl: p[3] }, BrokerPorts { xsub: p[4], xpub: p[5], hb: p[6], ctl: p[7] }))
+        Ok((
+            BrokerPorts { xsub: p[0], xpub: p[1], hb: p[2], ctl: p[3] },
+            BrokerPorts { xsub: p[4], xpub: p[5], hb: p[6], ctl: p[7] },
+        ))
     }
 
     /// The broker as nodes and clients reach it.
@@ -133,7 +136,8 @@ pub struct ProcessStats {
 
 pub(crate) fn parse_stats(line: &str) -> Option<ProcessStats> {
     let rest = line.strip_prefix("stats ")?;
-    let field = |name: &str| rest.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
+    let field =
+        |name: &str| rest.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
     Some(ProcessStats {
         forwarded: field("forwarded")?,
         dropped_passive: field("dropped_passive")?,
@@ -235,7 +239,11 @@ impl BrokerProcess {
                 return Err(Error::Config(format!("the {name} broker process exited at start{}", p.stderr_text())));
             }
             if Instant::now() >= deadline {
-                return Err(Error::Config(format!("the {name} broker process was not ready within {}{}", fmt_duration(ready_within), p.stderr_text())));
+                return Err(Error::Config(format!(
+                    "the {name} broker process was not ready within {}{}",
+                    fmt_duration(ready_within),
+                    p.stderr_text()
+                )));
             }
             p.read(Duration::from_millis(20));
         }
@@ -359,4 +367,3 @@ impl Drop for BrokerProcess {
         let _ = self.kill();
     }
 }
-

@@ -12,8 +12,8 @@
 //! observer keeps aggregated (sampling under load), so what the browser
 //! gets does not grow with the lab's traffic.
 
-use hypobus::watch::{json, now_us, render, Observer};
 use hypobus::error::{Error, Result};
+use hypobus::watch::{json, now_us, render, Observer};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -4,9 +4,9 @@
 //! two brokers only, made with network namespaces. Every wait is bounded and
 //! every process is killed by its PID when the test ends.
 
+use hypobus::lab::brokers::BrokerAddr;
 use hypobus::lab::calc::{CalcConfig, CalcNode};
 use hypobus::lab::client::{Client, ClientConfig};
-use hypobus::lab::brokers::BrokerAddr;
 use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use hypobus::wire::{self, Number};
 use std::collections::HashSet;
@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hypobus");
 const HB_MS: u64 = 100;
-
 
 /// A child process, killed (SIGKILL) and reaped when dropped.
 struct Proc {
@@ -152,13 +151,19 @@ fn expected(a: &str, b: &str) -> String {
 impl Load {
     fn start(brokers: Vec<BrokerAddr>, n: usize) -> Load {
         let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
-        let nodes = (op(1), op(2), CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap());
+        let nodes =
+            (op(1), op(2), CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(Mutex::new(Vec::new()));
         let threads = (0..n)
             .map(|i| {
                 let (stop, answered) = (stop.clone(), answered.clone());
-                let mut c = Client::new(ClientConfig { brokers: brokers.clone(), timeout: Duration::from_secs(10), ..Default::default() }).unwrap();
+                let mut c = Client::new(ClientConfig {
+                    brokers: brokers.clone(),
+                    timeout: Duration::from_secs(10),
+                    ..Default::default()
+                })
+                .unwrap();
                 std::thread::spawn(move || {
                     let mut s = Stream::default();
                     let mut want = std::collections::HashMap::new();
@@ -362,7 +367,10 @@ impl Drop for Netns {
 fn partition_between_brokers_only() {
     let Some(ns) = Netns::try_new() else {
         // scripts/test-all.sh sets this when it runs as root: there the test must run.
-        assert!(std::env::var_os("HYPOBUS_REQUIRE_NETNS").is_none(), "cannot create network namespaces (needs root and iproute2)");
+        assert!(
+            std::env::var_os("HYPOBUS_REQUIRE_NETNS").is_none(),
+            "cannot create network namespaces (needs root and iproute2)"
+        );
         eprintln!("SKIPPED: cannot create network namespaces here (needs root and iproute2)");
         return;
     };

@@ -1,14 +1,13 @@
 //! `hb_socket_new`, `hb_socket_free` and the endpoints: bind, unbind, connect, disconnect.
 
-use super::*;
 use super::super::{ffi_entry, free, get, register, str_arg, FfiResult, HbStatus, Out, StrOut};
+use super::*;
 use crate::socket::Socket;
 use once_cell::sync::OnceCell;
 use std::borrow::Cow;
 use std::ffi::c_char;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-
 
 /// Create a socket of type `type` (libzmq's numbers: `HB_PAIR` 0, `HB_PUB`
 /// 1, `HB_SUB` 2, `HB_REQ` 3, `HB_REP` 4, `HB_DEALER` 5, `HB_ROUTER` 6,
@@ -69,7 +68,13 @@ pub extern "C" fn hb_socket_free(s: *mut HbSocket) -> HbStatus {
 /// `HB_INVALID_ARGUMENT`; `HB_INVALID_HANDLE`; `HB_BUSY` (a proxy runs
 /// it). Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_socket_bind(s: *const HbSocket, endpoint: *const c_char, bound: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_socket_bind(
+    s: *const HbSocket,
+    endpoint: *const c_char,
+    bound: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(s; "hb_socket_bind", {
         let slot = sock(s)?;
         let ep = str_arg(endpoint, "endpoint")?;
@@ -85,7 +90,11 @@ pub extern "C" fn hb_socket_bind(s: *const HbSocket, endpoint: *const c_char, bo
     })
 }
 
-fn endpoint_call(s: *const HbSocket, endpoint: *const c_char, f: fn(&mut Socket, &str) -> crate::socket::Result<()>) -> FfiResult {
+fn endpoint_call(
+    s: *const HbSocket,
+    endpoint: *const c_char,
+    f: fn(&mut Socket, &str) -> crate::socket::Result<()>,
+) -> FfiResult {
     let slot = sock(s)?;
     let ep = str_arg(endpoint, "endpoint")?;
     slot.with(|s| f(s, ep))
@@ -123,4 +132,3 @@ pub extern "C" fn hb_socket_connect(s: *const HbSocket, endpoint: *const c_char)
 pub extern "C" fn hb_socket_disconnect(s: *const HbSocket, endpoint: *const c_char) -> HbStatus {
     ffi_entry!(s; "hb_socket_disconnect", { endpoint_call(s, endpoint, Socket::disconnect) })
 }
-

@@ -1,12 +1,11 @@
 //! Socket events: pull style (`hb_socket_monitor`, `hb_socket_next_event`) or on a caller's inproc endpoint (`hb_socket_monitor_endpoint`).
 
-use super::*;
 use super::super::{ffi_entry, wait_until, Failure, HbStatus, Step, StrOut};
 use super::super::{opt_str_arg, HB_POLLMON, HB_TEXT_MAX};
+use super::*;
 use crate::socket::SocketEvent;
 use std::borrow::Cow;
 use std::ffi::c_char;
-
 
 /// A socket event (`hb_socket_next_event`). Set `size` to
 /// `sizeof(hb_socket_event_t)` before the call; the library writes only
@@ -69,7 +68,14 @@ pub extern "C" fn hb_socket_monitor(s: *const HbSocket, events_mask: i32) -> HbS
 /// `HB_INTERRUPTED`; `HB_STOPPED`; `HB_INVALID_HANDLE`; `HB_BUSY`. Any
 /// thread; waits without holding the socket.
 #[no_mangle]
-pub extern "C" fn hb_socket_next_event(s: *const HbSocket, timeout_ms: i32, ev: *mut HbSocketEvent, addr: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_socket_next_event(
+    s: *const HbSocket,
+    timeout_ms: i32,
+    ev: *mut HbSocketEvent,
+    addr: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(s; "hb_socket_next_event", {
         let slot = sock(s)?;
         check_timeout(timeout_ms)?;

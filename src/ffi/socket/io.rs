@@ -1,11 +1,10 @@
 //! Sending and receiving whole messages: one message or several per call, the hot path first.
 
-use super::*;
 use super::super::{ffi_entry, wait_until, Failure, FfiResult, HbStatus, Out, Step};
 use super::super::{read_whole, set_opt, HB_POLLIN, HB_POLLOUT};
+use super::*;
 use crate::socket::Recv;
 use std::ffi::c_void;
-
 
 /// Send one message, or one part of a message, in ONE call: `nframes`
 /// frames (at least 1) whose bytes lie one after the other in `data`, the
@@ -30,7 +29,14 @@ use std::ffi::c_void;
 /// socket was freed meanwhile); `HB_INVALID_HANDLE`; `HB_BUSY`. Any
 /// thread; waits for room without holding the socket.
 #[no_mangle]
-pub extern "C" fn hb_socket_send(s: *const HbSocket, data: *const c_void, sizes: *const usize, nframes: usize, flags: i32, timeout_ms: i32) -> HbStatus {
+pub extern "C" fn hb_socket_send(
+    s: *const HbSocket,
+    data: *const c_void,
+    sizes: *const usize,
+    nframes: usize,
+    flags: i32,
+    timeout_ms: i32,
+) -> HbStatus {
     ffi_entry!(s; "hb_socket_send", {
         let slot = sock(s)?;
         check_timeout(timeout_ms)?;
@@ -398,7 +404,11 @@ pub extern "C" fn hb_socket_send_many(
         let c = unsafe { counts.add(i).read() };
         let z = unsafe { std::slice::from_raw_parts(sizes.add(fo), c) };
         let n: usize = z.iter().sum();
-        let left = if timeout_ms == 0 { 0 } else { (i64::from(timeout_ms) - start.elapsed().as_millis() as i64).max(0) as i32 };
+        let left = if timeout_ms == 0 {
+            0
+        } else {
+            (i64::from(timeout_ms) - start.elapsed().as_millis() as i64).max(0) as i32
+        };
         let p = if data.is_null() { data } else { data.cast::<u8>().wrapping_add(off).cast::<c_void>() };
         let st = if left == 0 && timeout_ms > 0 {
             HbStatus::HB_TIMEOUT
@@ -468,7 +478,18 @@ pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
         Err(f) => return ffi_entry!("hb_socket_recv_args", { Err(f) }),
     };
     let (mut nm, mut tot) = (0usize, 0usize);
-    let st = hb_socket_recv_many(a.socket, a.timeout_ms, a.buf, a.len, a.sizes, a.max_frames, a.counts, a.max_msgs, &mut nm, &mut tot);
+    let st = hb_socket_recv_many(
+        a.socket,
+        a.timeout_ms,
+        a.buf,
+        a.len,
+        a.sizes,
+        a.max_frames,
+        a.counts,
+        a.max_msgs,
+        &mut nm,
+        &mut tot,
+    );
     let nf = match st {
         // SAFETY: counts holds max_msgs >= nm entries, written by the call.
         HbStatus::HB_OK => (0..nm).map(|i| unsafe { a.counts.add(i).read() }).sum(),
@@ -487,7 +508,10 @@ pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
 
 pub(super) fn too_small_msg(n: usize, total: usize, len: usize, max_frames: usize, query: bool) -> Failure {
     if query {
-        return Failure::new(HbStatus::HB_BUFFER_TOO_SMALL, "size query: *total and *nframes tell the next message's size; it is kept");
+        return Failure::new(
+            HbStatus::HB_BUFFER_TOO_SMALL,
+            "size query: *total and *nframes tell the next message's size; it is kept",
+        );
     }
     Failure::new(
         HbStatus::HB_BUFFER_TOO_SMALL,
@@ -514,4 +538,3 @@ pub extern "C" fn hb_socket_events(s: *const HbSocket, events: *mut i32) -> HbSt
         Ok(())
     })
 }
-

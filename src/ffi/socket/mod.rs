@@ -38,7 +38,6 @@ use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, MutexGuard, Weak};
 
-
 // ------------------------------------------------------------ constants
 
 /// `hb_socket_send` flag: the message continues with the next
@@ -229,7 +228,10 @@ impl Inner {
 }
 
 pub(super) fn busy() -> Failure {
-    Failure::new(HbStatus::HB_BUSY, "the socket is run by a proxy (hb_proxy_new): stop or free the proxy to use it again")
+    Failure::new(
+        HbStatus::HB_BUSY,
+        "the socket is run by a proxy (hb_proxy_new): stop or free the proxy to use it again",
+    )
 }
 
 /// A generic ZeroMQ socket (opaque). Create with `hb_socket_new`, release
@@ -436,4 +438,3 @@ pub(super) fn check_timeout(timeout_ms: i32) -> FfiResult {
     }
     Ok(())
 }
-

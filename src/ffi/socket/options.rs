@@ -1,10 +1,9 @@
 //! Socket options by libzmq number, typed by the option table of `crate::socket`.
 
-use super::*;
-use super::super::{ffi_entry, Failure, HbStatus, Out};
 use super::super::set_opt;
+use super::super::{ffi_entry, Failure, HbStatus, Out};
+use super::*;
 use std::ffi::c_void;
-
 
 /// Set option `option` (libzmq's number, e.g. `HB_SUBSCRIBE`,
 /// `HB_ROUTING_ID`, `HB_LINGER`) from `len` raw bytes at `value`, as
@@ -55,7 +54,13 @@ pub extern "C" fn hb_socket_setopt_int(s: *const HbSocket, option: i32, value: i
 /// (unknown or write-only option, such as `HB_SUBSCRIBE`: errno `EINVAL`);
 /// `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_socket_getopt(s: *const HbSocket, option: i32, buf: *mut c_void, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_socket_getopt(
+    s: *const HbSocket,
+    option: i32,
+    buf: *mut c_void,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(s; "hb_socket_getopt", {
         let slot = sock(s)?;
         if buf.is_null() && len > 0 {
@@ -98,4 +103,3 @@ pub extern "C" fn hb_socket_getopt_int(s: *const HbSocket, option: i32, value: *
         Ok(())
     })
 }
-

@@ -1,8 +1,8 @@
 //! `hb_task_broker_*`: a task broker for C.
 
 use super::super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object,
-    Out, StrOut, TypeTag,
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut,
+    TypeTag,
 };
 use super::{ms, HB_TASK_BACKEND, HB_TASK_FRONTEND, HB_TASK_LOAD, HB_TASK_LRU, HB_TASK_STATE};
 use crate::task::broker::{PeeringConfig, Policy, TaskBroker, TaskBrokerConfig, TaskBrokerStats};
@@ -164,7 +164,12 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         policy: match c.policy {
             HB_TASK_LRU => Policy::Lru,
             HB_TASK_LOAD => Policy::Load,
-            p => return Err(Failure::new(HbStatus::HB_CONFIG, format!("policy must be HB_TASK_LRU (0) or HB_TASK_LOAD (1), not {p}"))),
+            p => {
+                return Err(Failure::new(
+                    HbStatus::HB_CONFIG,
+                    format!("policy must be HB_TASK_LRU (0) or HB_TASK_LOAD (1), not {p}"),
+                ))
+            }
         },
         answer_timeout: ms(c.answer_timeout_ms, 5000),
         max_attempts: if c.max_attempts == 0 { 5 } else { c.max_attempts },
@@ -178,7 +183,12 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         "" | "memory" => StoreConfig::Memory,
         s => match s.strip_prefix("sqlite:") {
             Some(p) if !p.is_empty() => StoreConfig::Sqlite { path: p.into(), full_sync: c.full_sync != 0 },
-            _ => return Err(Failure::new(HbStatus::HB_CONFIG, format!("store must be \"memory\" or \"sqlite:PATH\", not {s:?}"))),
+            _ => {
+                return Err(Failure::new(
+                    HbStatus::HB_CONFIG,
+                    format!("store must be \"memory\" or \"sqlite:PATH\", not {s:?}"),
+                ))
+            }
         },
     };
     let peers = opt_str_arg(c.peers, "peers")?.unwrap_or("").trim();
@@ -187,12 +197,20 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         (Some(state), false) => {
             let mut list = Vec::new();
             for p in peers.split(',') {
-                let (s, f) = p.trim().split_once('|').ok_or_else(|| Failure::new(HbStatus::HB_CONFIG, format!("peer {p:?} is not STATE_EP|FRONTEND_EP")))?;
+                let (s, f) = p.trim().split_once('|').ok_or_else(|| {
+                    Failure::new(HbStatus::HB_CONFIG, format!("peer {p:?} is not STATE_EP|FRONTEND_EP"))
+                })?;
                 list.push((s.trim().to_string(), f.trim().to_string()));
             }
-            cfg.peering = Some(PeeringConfig { state: state.to_string(), peers: list, interval: ms(c.peer_interval_ms, 1000) });
+            cfg.peering =
+                Some(PeeringConfig { state: state.to_string(), peers: list, interval: ms(c.peer_interval_ms, 1000) });
         }
-        _ => return Err(Failure::new(HbStatus::HB_CONFIG, "peering needs both state (where this broker publishes) and peers")),
+        _ => {
+            return Err(Failure::new(
+                HbStatus::HB_CONFIG,
+                "peering needs both state (where this broker publishes) and peers",
+            ))
+        }
     }
     Ok(cfg)
 }
@@ -231,7 +249,13 @@ pub extern "C" fn hb_task_broker_new(cfg: *const HbTaskBrokerConfig, out: *mut *
 /// `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with `len` > 0);
 /// `HB_INVALID_HANDLE`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_task_broker_endpoint(b: *const HbTaskBroker, which: i32, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_task_broker_endpoint(
+    b: *const HbTaskBroker,
+    which: i32,
+    buf: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(b; "hb_task_broker_endpoint", {
         let out = StrOut::new(buf, len, out_len, "buf")?;
         let b = get(b)?;
@@ -278,4 +302,3 @@ pub extern "C" fn hb_task_broker_stop(b: *const HbTaskBroker) -> HbStatus {
 pub extern "C" fn hb_task_broker_free(b: *mut HbTaskBroker) -> HbStatus {
     ffi_entry!("hb_task_broker_free", { free(b) })
 }
-

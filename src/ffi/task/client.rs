@@ -1,8 +1,8 @@
 //! `hb_task_client_*`: a lazy-pirate task client for C.
 
 use super::super::{
-    ffi_entry, free, get, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure, HbStatus, Look, Object,
-    Out, Step, StrOut, TypeTag, HB_POLLIN,
+    ffi_entry, free, get, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure,
+    HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN,
 };
 use super::{bytes_in, ms, HB_TASK_FAILED, HB_TASK_GAVE_UP, HB_TASK_OK, HB_TASK_UNKNOWN};
 use crate::task::client::{self as tc, Completion, Outcome, TaskClient, TaskClientConfig, TaskClientStats};
@@ -28,8 +28,14 @@ pub struct HbTaskClientConfig {
     pub reserved: u32,
 }
 
-const NO_CLIENT_CONFIG: HbTaskClientConfig =
-    HbTaskClientConfig { size: 0, tries: 0, broker: std::ptr::null(), name: std::ptr::null(), timeout_ms: 0, reserved: 0 };
+const NO_CLIENT_CONFIG: HbTaskClientConfig = HbTaskClientConfig {
+    size: 0,
+    tries: 0,
+    broker: std::ptr::null(),
+    name: std::ptr::null(),
+    timeout_ms: 0,
+    reserved: 0,
+};
 
 /// A task client's counters (`hb_task_client_stats`). Set `size` to `sizeof(hb_task_client_stats_t)` first.
 #[repr(C)]
@@ -163,7 +169,13 @@ pub extern "C" fn hb_task_client_submit(
 /// MiB); `HB_INVALID_ARGUMENT` (`id` NULL, `data` NULL with `len` > 0);
 /// `HB_STOPPED`; `HB_INVALID_HANDLE`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_task_client_submit_id(c: *const HbTaskClient, id: *const c_char, service: *const c_char, data: *const c_void, len: usize) -> HbStatus {
+pub extern "C" fn hb_task_client_submit_id(
+    c: *const HbTaskClient,
+    id: *const c_char,
+    service: *const c_char,
+    data: *const c_void,
+    len: usize,
+) -> HbStatus {
     ffi_entry!(c; "hb_task_client_submit_id", {
         let c = get(c)?;
         let id = str_arg(id, "id")?;

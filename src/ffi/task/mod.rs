@@ -43,4 +43,3 @@ pub(crate) fn bytes_in<'a>(p: *const c_void, len: usize, what: &str) -> Result<&
 pub(crate) fn ms(v: u32, default_ms: u64) -> Duration {
     Duration::from_millis(if v == 0 { default_ms } else { v.into() })
 }
-

@@ -7,8 +7,8 @@
 //! waits at most 500 ms for callbacks that are still running.
 
 use super::super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure, FfiResult, HbStatus, Look, Object,
-    Out, Step, StrOut, TypeTag, HB_POLLIN,
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure,
+    FfiResult, HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN,
 };
 use super::{bytes_in, ms};
 use crate::task::worker::{self as tw, TaskWorker, WorkerConfig, WorkerStats};
@@ -33,7 +33,14 @@ use std::time::{Duration, Instant};
 /// `hb_task_worker_free` on its own worker. Declared `C-unwind`: a thread
 /// exit inside the callback ends only that thread.
 pub type HbTaskFn = Option<
-    unsafe extern "C-unwind" fn(user: *mut c_void, service: *const c_char, req: *const u8, req_len: usize, reply: *mut *const u8, reply_len: *mut usize) -> i32,
+    unsafe extern "C-unwind" fn(
+        user: *mut c_void,
+        service: *const c_char,
+        req: *const u8,
+        req_len: usize,
+        reply: *mut *const u8,
+        reply_len: *mut usize,
+    ) -> i32,
 >;
 
 /// How `hb_task_worker_new` starts a worker. Set `size` to
@@ -58,8 +65,15 @@ pub struct HbTaskWorkerConfig {
     pub liveness: u32,
 }
 
-const NO_WORKER_CONFIG: HbTaskWorkerConfig =
-    HbTaskWorkerConfig { size: 0, threads: 0, broker: std::ptr::null(), services: std::ptr::null(), name: std::ptr::null(), hb_interval_ms: 0, liveness: 0 };
+const NO_WORKER_CONFIG: HbTaskWorkerConfig = HbTaskWorkerConfig {
+    size: 0,
+    threads: 0,
+    broker: std::ptr::null(),
+    services: std::ptr::null(),
+    name: std::ptr::null(),
+    hb_interval_ms: 0,
+    liveness: 0,
+};
 
 /// A worker's counters (`hb_task_worker_stats`). Set `size` to `sizeof(hb_task_worker_stats_t)` first.
 #[repr(C)]
@@ -171,7 +185,12 @@ impl Pool {
             if left.is_zero() {
                 return;
             }
-            g = self.idle.1.wait_timeout(g, left.min(Duration::from_millis(20))).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+            g = self
+                .idle
+                .1
+                .wait_timeout(g, left.min(Duration::from_millis(20)))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
         }
     }
 
@@ -272,7 +291,16 @@ extern "C-unwind" fn pool_main(arg: *mut c_void) -> *mut c_void {
         let mut reply: *const u8 = std::ptr::null();
         let mut reply_len: usize = 0;
         // SAFETY: the job lives until pool_finish; the C function is called as its documentation says.
-        let rc = unsafe { (pool.f)(pool.user as *mut c_void, (*job).service.as_ptr(), (*job).body.as_ptr(), (*job).body.len(), &mut reply, &mut reply_len) };
+        let rc = unsafe {
+            (pool.f)(
+                pool.user as *mut c_void,
+                (*job).service.as_ptr(),
+                (*job).body.as_ptr(),
+                (*job).body.len(),
+                &mut reply,
+                &mut reply_len,
+            )
+        };
         pool_finish(pool, job, rc, reply, reply_len);
     }
     pool_end(p);
@@ -296,13 +324,24 @@ extern "C-unwind" fn pool_main(arg: *mut c_void) -> *mut c_void {
 /// 100000 threads); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset,
 /// bad UTF-8); `HB_ZMQ`. Any thread; never waits (it connects in the background).
 #[no_mangle]
-pub extern "C" fn hb_task_worker_new(cfg: *const HbTaskWorkerConfig, f: HbTaskFn, user: *mut c_void, out: *mut *mut HbTaskWorker) -> HbStatus {
+pub extern "C" fn hb_task_worker_new(
+    cfg: *const HbTaskWorkerConfig,
+    f: HbTaskFn,
+    user: *mut c_void,
+    out: *mut *mut HbTaskWorker,
+) -> HbStatus {
     ffi_entry!("hb_task_worker_new", {
         let out = Out::new(out, "out")?;
         let c = if cfg.is_null() { NO_WORKER_CONFIG } else { read_sized(cfg, NO_WORKER_CONFIG, "cfg")? };
         let mut wc = WorkerConfig::new(opt_str_arg(c.broker, "broker")?.unwrap_or("tcp://127.0.0.1:5571"));
         wc.capacity = c.threads.max(1);
-        wc.services = opt_str_arg(c.services, "services")?.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        wc.services = opt_str_arg(c.services, "services")?
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
         wc.name = opt_str_arg(c.name, "name")?.unwrap_or("").to_string();
         wc.hb_interval = ms(c.hb_interval_ms, 1000);
         wc.liveness = if c.liveness == 0 { 3 } else { c.liveness };
@@ -312,7 +351,13 @@ pub extern "C" fn hb_task_worker_new(cfg: *const HbTaskWorkerConfig, f: HbTaskFn
         let pool = match f {
             None => None,
             Some(f) => {
-                let p = Arc::new(Pool { shared: shared.clone(), f, user: user as usize, running: AtomicU32::new(0), idle: Default::default() });
+                let p = Arc::new(Pool {
+                    shared: shared.clone(),
+                    f,
+                    user: user as usize,
+                    running: AtomicU32::new(0),
+                    idle: Default::default(),
+                });
                 for _ in 0..threads {
                     p.spawn()?;
                 }
@@ -336,7 +381,14 @@ pub extern "C" fn hb_task_worker_new(cfg: *const HbTaskWorkerConfig, f: HbTaskFn
 /// a negative time-out); `HB_INVALID_HANDLE`. Any thread; waits for a
 /// request (the worker's job queue) without holding the worker.
 #[no_mangle]
-pub extern "C" fn hb_task_worker_recv(w: *const HbTaskWorker, timeout_ms: i32, job: *mut u64, buf: *mut c_void, len: usize, out_len: *mut usize) -> HbStatus {
+pub extern "C" fn hb_task_worker_recv(
+    w: *const HbTaskWorker,
+    timeout_ms: i32,
+    job: *mut u64,
+    buf: *mut c_void,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
     ffi_entry!(w; "hb_task_worker_recv", {
         let w = get(w)?;
         let job_out = Out::new(job, "job")?;
@@ -494,4 +546,3 @@ pub extern "C" fn hb_task_worker_stop(w: *const HbTaskWorker) -> HbStatus {
 pub extern "C" fn hb_task_worker_free(w: *mut HbTaskWorker) -> HbStatus {
     ffi_entry!("hb_task_worker_free", { free(w) })
 }
-

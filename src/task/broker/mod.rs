@@ -28,12 +28,12 @@ mod peers;
 mod timers;
 mod workers;
 
-use crate::wire::task::{self as proto, CLIENT, WORKER};
-use crate::task::store::{Known, StoreConfig, StoredResult, StoredTask, TaskStore};
-use crate::task::FxMap;
 use crate::error::{Error, Result};
 use crate::log;
 use crate::sys::runner::{Runner, StopSignal};
+use crate::task::store::{Known, StoreConfig, StoredResult, StoredTask, TaskStore};
+use crate::task::FxMap;
+use crate::wire::task::{self as proto, CLIENT, WORKER};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -193,7 +193,11 @@ impl TaskBroker {
         }
         let inproc = [&cfg.frontend, &cfg.backend]
             .into_iter()
-            .chain(cfg.peering.iter().flat_map(|p| std::iter::once(&p.state).chain(p.peers.iter().flat_map(|(a, b)| [a, b]))))
+            .chain(
+                cfg.peering
+                    .iter()
+                    .flat_map(|p| std::iter::once(&p.state).chain(p.peers.iter().flat_map(|(a, b)| [a, b]))),
+            )
             .any(|e| e.starts_with("inproc://"));
         let ctx = if inproc { crate::sys::ctx::context() } else { zmq::Context::new() };
         let name = if cfg.name.is_empty() { format!("task-{}", std::process::id()) } else { cfg.name.clone() };
@@ -356,7 +360,8 @@ fn bind_router(ctx: &zmq::Context, ep: &str, what: &str) -> Result<zmq::Socket> 
     if ep.contains('[') {
         s.set_ipv6(true)?;
     }
-    crate::sys::ctx::no_eintr(|| s.bind(ep)).map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
+    crate::sys::ctx::no_eintr(|| s.bind(ep))
+        .map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
     Ok(s)
 }
 
@@ -379,19 +384,22 @@ impl Core {
             }
             let s = ctx.socket(zmq::PUB)?;
             crate::sys::ctx::tune(&s)?;
-            crate::sys::ctx::no_eintr(|| s.bind(&p.state)).map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
+            crate::sys::ctx::no_eintr(|| s.bind(&p.state))
+                .map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
             state_pub = Some(s);
             for (state_ep, frontend_ep) in &p.peers {
                 let sub = ctx.socket(zmq::SUB)?;
                 crate::sys::ctx::tune(&sub)?;
                 sub.set_subscribe(proto::PEER)?;
-                crate::sys::ctx::no_eintr(|| sub.connect(state_ep)).map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| sub.connect(state_ep))
+                    .map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
                 let dealer = ctx.socket(zmq::DEALER)?;
                 crate::sys::ctx::tune(&dealer)?;
                 dealer.set_identity(format!("{name}.{:x}", proto::random_u64() as u32).as_bytes())?;
                 dealer.set_reconnect_ivl(100)?;
                 dealer.set_reconnect_ivl_max(1000)?;
-                crate::sys::ctx::no_eintr(|| dealer.connect(frontend_ep)).map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| dealer.connect(frontend_ep))
+                    .map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
                 peers.push(Peer {
                     state_ep: state_ep.clone(),
                     frontend_ep: frontend_ep.clone(),
@@ -530,7 +538,6 @@ impl Core {
     }
 
     // -------------------------------------------------------- frontend
-
 }
 
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {

@@ -54,7 +54,13 @@ impl Core {
                 }
                 self.st.timeouts += 1;
                 let ident = self.workers.get(&worker).map(|w| printable(&w.ident)).unwrap_or_default();
-                log!("task-broker", "{}: request {} unanswered by worker {ident} within {} ms: dispatched again", self.name, r.id, self.cfg.answer_timeout.as_millis());
+                log!(
+                    "task-broker",
+                    "{}: request {} unanswered by worker {ident} within {} ms: dispatched again",
+                    self.name,
+                    r.id,
+                    self.cfg.answer_timeout.as_millis()
+                );
                 if let Some(r) = self.reqs.get_mut(&key) {
                     r.avoid = Some(worker);
                 }
@@ -62,7 +68,13 @@ impl Core {
             }
             State::Forwarded { peer, token: t } if t == token => {
                 self.st.timeouts += 1;
-                log!("task-broker", "{}: request {} unanswered by peer {} in time: queued here again", self.name, r.id, self.peer_name(peer));
+                log!(
+                    "task-broker",
+                    "{}: request {} unanswered by peer {} in time: queued here again",
+                    self.name,
+                    r.id,
+                    self.peer_name(peer)
+                );
                 self.retry_or_fail(key, "peer answer time-out");
             }
             _ => {}

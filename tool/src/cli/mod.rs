@@ -4,14 +4,14 @@
 mod help;
 pub use help::{help, COMMANDS};
 
-use hypobus::lab::failover::Role;
 use hypobus::lab::brokers::BrokerAddr;
+use hypobus::lab::failover::Role;
 use hypobus::task::broker::{PeeringConfig, Policy, TaskBrokerConfig};
 use hypobus::task::client::TaskClientConfig;
 use hypobus::task::store::StoreConfig;
 use hypobus::task::worker::WorkerConfig;
-use hypobus_tool::scenario::Scenario;
 use hypobus::wire::Number;
+use hypobus_tool::scenario::Scenario;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -61,17 +61,55 @@ pub enum Command {
     Help(Option<&'static str>),
     Version,
     /// A plain broker (`failover: None`) or one of a primary/backup pair.
-    Broker { xsub: String, xpub: String, hb: Option<String>, hb_interval_ms: u64, failover: Option<FailoverOpts>, role: RoleOpts },
-    Op { lane: u32, brokers: Vec<BrokerAddr>, role: RoleOpts },
-    Calc { brokers: Vec<BrokerAddr>, timeout_ms: u64, role: RoleOpts },
-    Client { a: String, b: String, brokers: Vec<BrokerAddr>, classic: bool, timeout_ms: u64, verbose: bool },
-    Lab { requests: usize, clients: usize, per_client: usize, window: usize, calc_timeout_ms: u64, failover_hb_ms: u64, verbose: bool, scenario: Option<ScenarioOpts> },
+    Broker {
+        xsub: String,
+        xpub: String,
+        hb: Option<String>,
+        hb_interval_ms: u64,
+        failover: Option<FailoverOpts>,
+        role: RoleOpts,
+    },
+    Op {
+        lane: u32,
+        brokers: Vec<BrokerAddr>,
+        role: RoleOpts,
+    },
+    Calc {
+        brokers: Vec<BrokerAddr>,
+        timeout_ms: u64,
+        role: RoleOpts,
+    },
+    Client {
+        a: String,
+        b: String,
+        brokers: Vec<BrokerAddr>,
+        classic: bool,
+        timeout_ms: u64,
+        verbose: bool,
+    },
+    Lab {
+        requests: usize,
+        clients: usize,
+        per_client: usize,
+        window: usize,
+        calc_timeout_ms: u64,
+        failover_hb_ms: u64,
+        verbose: bool,
+        scenario: Option<ScenarioOpts>,
+    },
     /// `hypobus watch …`.
     Watch(WatchOpts),
     /// `hypobus ctl EP status|handback`.
-    Ctl { endpoint: String, command: String, timeout_ms: u64 },
+    Ctl {
+        endpoint: String,
+        command: String,
+        timeout_ms: u64,
+    },
     /// `hypobus task-broker …`.
-    TaskBroker { cfg: TaskBrokerConfig, role: RoleOpts },
+    TaskBroker {
+        cfg: TaskBrokerConfig,
+        role: RoleOpts,
+    },
     /// `hypobus worker …`: an echo worker (see `WorkerOpts`).
     Worker(WorkerOpts),
     /// `hypobus task …`.
@@ -176,7 +214,12 @@ impl<'a> Args<'a> {
         }
     }
 
-    fn number<T: std::str::FromStr + PartialOrd + fmt::Display>(&mut self, flag: &str, inline: Option<String>, min: T) -> Result<T, Usage> {
+    fn number<T: std::str::FromStr + PartialOrd + fmt::Display>(
+        &mut self,
+        flag: &str,
+        inline: Option<String>,
+        min: T,
+    ) -> Result<T, Usage> {
         let v = self.value(flag, inline)?;
         match v.parse::<T>() {
             Ok(n) if n >= min => Ok(n),
@@ -220,9 +263,15 @@ impl<'a> Args<'a> {
 /// A `--broker` value: a broker list, as the C ABI and the bindings take it.
 fn broker_list(cmd: &'static str, s: &str) -> Result<Vec<BrokerAddr>, Usage> {
     if s.trim().is_empty() {
-        return Err(Usage { msg: "--broker needs a broker (HOST, HOST:XSUB:XPUB, XSUB_EP|XPUB_EP, ...)".into(), cmd: Some(cmd) });
+        return Err(Usage {
+            msg: "--broker needs a broker (HOST, HOST:XSUB:XPUB, XSUB_EP|XPUB_EP, ...)".into(),
+            cmd: Some(cmd),
+        });
     }
-    BrokerAddr::parse_list(s).map_err(|e| Usage { msg: format!("--broker: {}", e.to_string().trim_start_matches("configuration error: ")), cmd: Some(cmd) })
+    BrokerAddr::parse_list(s).map_err(|e| Usage {
+        msg: format!("--broker: {}", e.to_string().trim_start_matches("configuration error: ")),
+        cmd: Some(cmd),
+    })
 }
 
 /// A bind endpoint: `tcp://…`, `ipc://…`, `inproc://…`, or a bare port (`5555` → `tcp://*:5555`).
@@ -264,7 +313,9 @@ fn connect_endpoint(cmd: &'static str, flag: &str, s: &str) -> Result<String, Us
 fn cathetus(cmd: &'static str, name: &str, s: &str) -> Result<String, Usage> {
     match Number::parse(s.as_bytes()) {
         Ok(_) => Ok(s.to_string()),
-        Err(e) => usage(cmd, format!("cathetus {name} {s:?}: {e} (expected a non-negative decimal number such as 12 or 1.5)")),
+        Err(e) => {
+            usage(cmd, format!("cathetus {name} {s:?}: {e} (expected a non-negative decimal number such as 12 or 1.5)"))
+        }
     }
 }
 
@@ -347,7 +398,10 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     return usage(cmd, "--no-hb and --hb-interval-ms contradict each other");
                 }
                 if fo_role.is_some() {
-                    return usage(cmd, "--no-hb cannot go with --role: the brokers of a pair watch each other's heartbeats");
+                    return usage(
+                        cmd,
+                        "--no-hb cannot go with --role: the brokers of a pair watch each other's heartbeats",
+                    );
                 }
                 hb = None;
             }
@@ -359,9 +413,14 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     None
                 }
                 Some(r) => match peer_hb {
-                    Some(peer_hb) => Some(FailoverOpts { role: r, peer_hb, peer_interval_ms, misses: misses.unwrap_or(3), ctl }),
+                    Some(peer_hb) => {
+                        Some(FailoverOpts { role: r, peer_hb, peer_interval_ms, misses: misses.unwrap_or(3), ctl })
+                    }
                     None => {
-                        return usage(cmd, format!("--role {} needs --peer-hb EP: the other broker's heartbeat endpoint", r.name()));
+                        return usage(
+                            cmd,
+                            format!("--role {} needs --peer-hb EP: the other broker's heartbeat endpoint", r.name()),
+                        );
                     }
                 },
             };
@@ -421,7 +480,8 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
             Ok(Command::Client { a: a_, b: b_, brokers, classic, timeout_ms, verbose })
         }
         "lab" => {
-            let (mut requests, mut clients, mut per_client, mut window, mut calc_timeout_ms, mut verbose) = (3000, 8, 200, 256, 300, false);
+            let (mut requests, mut clients, mut per_client, mut window, mut calc_timeout_ms, mut verbose) =
+                (3000, 8, 200, 256, 300, false);
             let mut failover_hb_ms = 100u64;
             let (mut scenario, mut mermaid, mut svg) = (None, None, None);
             while let Some((f, v)) = a.next_flag()? {
@@ -429,7 +489,10 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
                     "--scenario" => {
                         let s = a.value(&f, v)?;
-                        scenario = Some(Scenario::parse(&s).ok_or_else(|| Usage { msg: format!("--scenario must be normal, fallback or failover, not {s:?}"), cmd: Some(cmd) })?);
+                        scenario = Some(Scenario::parse(&s).ok_or_else(|| Usage {
+                            msg: format!("--scenario must be normal, fallback or failover, not {s:?}"),
+                            cmd: Some(cmd),
+                        })?);
                     }
                     "--mermaid" => mermaid = Some(PathBuf::from(a.value(&f, v)?)),
                     "--svg" => svg = Some(PathBuf::from(a.value(&f, v)?)),
@@ -452,7 +515,16 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 (None, true) => return usage(cmd, "--mermaid and --svg go with --scenario normal|fallback|failover"),
                 (None, false) => None,
             };
-            Ok(Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose, scenario })
+            Ok(Command::Lab {
+                requests,
+                clients,
+                per_client,
+                window,
+                calc_timeout_ms,
+                failover_hb_ms,
+                verbose,
+                scenario,
+            })
         }
         "ctl" => {
             let mut timeout_ms = 2000u64;
@@ -501,7 +573,8 @@ fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
         verbose: false,
     };
     // A bare HOST has the lab's heartbeat port.
-    let default_hb = |s: &str| (!s.contains(':') && !s.contains('|') && !s.starts_with("inproc")).then(|| format!("tcp://{s}:5560"));
+    let default_hb =
+        |s: &str| (!s.contains(':') && !s.contains('|') && !s.starts_with("inproc")).then(|| format!("tcp://{s}:5560"));
     while let Some((f, v)) = a.next_flag()? {
         match f.as_str() {
             "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
@@ -560,7 +633,8 @@ fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
 
 fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> {
     let cmd = a.cmd;
-    let mut cfg = TaskBrokerConfig { frontend: "tcp://*:5570".into(), backend: "tcp://*:5571".into(), ..Default::default() };
+    let mut cfg =
+        TaskBrokerConfig { frontend: "tcp://*:5570".into(), backend: "tcp://*:5571".into(), ..Default::default() };
     let (mut state, mut peers, mut peer_interval, mut full_sync) = (None, Vec::new(), 1000u64, false);
     while let Some((f, v)) = a.next_flag()? {
         match f.as_str() {
@@ -569,7 +643,8 @@ fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Us
             "--backend" => cfg.backend = endpoint(cmd, &f, &a.value(&f, v)?)?,
             "--policy" => {
                 let p = a.value(&f, v)?;
-                cfg.policy = Policy::parse(&p).map_err(|_| Usage { msg: format!("--policy must be lru or load, not {p:?}"), cmd: Some(cmd) })?;
+                cfg.policy = Policy::parse(&p)
+                    .map_err(|_| Usage { msg: format!("--policy must be lru or load, not {p:?}"), cmd: Some(cmd) })?;
             }
             "--store" => {
                 let s = a.value(&f, v)?;
@@ -652,7 +727,8 @@ fn parse_worker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> 
 fn parse_task(a: &mut Args<'_>) -> Result<Command, Usage> {
     let cmd = a.cmd;
     let mut cfg = TaskClientConfig::new("tcp://127.0.0.1:5570");
-    let (mut service, mut id, mut fetch, mut print_ids, mut wait_ms, mut verbose) = (String::new(), None, Vec::new(), false, None, false);
+    let (mut service, mut id, mut fetch, mut print_ids, mut wait_ms, mut verbose) =
+        (String::new(), None, Vec::new(), false, None, false);
     while let Some((f, v)) = a.next_flag()? {
         match f.as_str() {
             "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
@@ -704,15 +780,23 @@ mod tests {
 
     #[test]
     fn parses() {
-        assert!(matches!(p("broker --xsub 17555 --no-hb"), Ok(Command::Broker { hb: None, ref xsub, .. }) if xsub == "tcp://*:17555"));
+        assert!(
+            matches!(p("broker --xsub 17555 --no-hb"), Ok(Command::Broker { hb: None, ref xsub, .. }) if xsub == "tcp://*:17555")
+        );
         assert!(matches!(p("op --lane=2 --broker 127.0.0.1:1:2"), Ok(Command::Op { lane: 2, .. })));
         // One broker-list grammar: comma-separated as in the C ABI and the bindings, or --broker repeated.
         let list = "a:1:2,tcp://b:3|tcp://b:4";
         let want = vec![BrokerAddr::new("a", 1, 2), BrokerAddr::parse("tcp://b:3|tcp://b:4").unwrap()];
         assert_eq!(want, BrokerAddr::parse_list(list).unwrap());
-        assert!(matches!(p(&format!("calc --broker {list}")), Ok(Command::Calc { ref brokers, .. }) if *brokers == want));
-        assert!(matches!(p("client 1 2 --broker a:1:2 --broker tcp://b:3|tcp://b:4"), Ok(Command::Client { ref brokers, .. }) if *brokers == want));
-        assert!(matches!(p("watch --broker h,g"), Ok(Command::Watch(ref w)) if w.brokers.len() == 2 && w.brokers[1].1.as_deref() == Some("tcp://g:5560")));
+        assert!(
+            matches!(p(&format!("calc --broker {list}")), Ok(Command::Calc { ref brokers, .. }) if *brokers == want)
+        );
+        assert!(
+            matches!(p("client 1 2 --broker a:1:2 --broker tcp://b:3|tcp://b:4"), Ok(Command::Client { ref brokers, .. }) if *brokers == want)
+        );
+        assert!(
+            matches!(p("watch --broker h,g"), Ok(Command::Watch(ref w)) if w.brokers.len() == 2 && w.brokers[1].1.as_deref() == Some("tcp://g:5560"))
+        );
         for bad in ["calc --broker a,,b", "calc --broker a,", "watch --broker a,"] {
             assert!(p(bad).is_err(), "{bad}");
         }
@@ -724,19 +808,29 @@ mod tests {
         assert!(matches!(p("broker"), Ok(Command::Broker { failover: None, .. })));
         match p("broker --role backup --peer-hb 5560 --misses 5 --ctl 5570 --peer-interval-ms 1000") {
             Ok(Command::Broker { failover: Some(f), hb: Some(_), .. }) => {
-                assert_eq!((f.role, f.peer_hb.as_str(), f.misses, f.peer_interval_ms), (Role::Backup, "tcp://127.0.0.1:5560", 5, Some(1000)));
+                assert_eq!(
+                    (f.role, f.peer_hb.as_str(), f.misses, f.peer_interval_ms),
+                    (Role::Backup, "tcp://127.0.0.1:5560", 5, Some(1000))
+                );
                 assert_eq!(f.ctl.as_deref(), Some("tcp://*:5570"));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(p("broker --role primary --peer-hb hostb:5560"), Ok(Command::Broker { failover: Some(ref f), .. }) if f.peer_hb == "tcp://hostb:5560" && f.misses == 3));
+        assert!(
+            matches!(p("broker --role primary --peer-hb hostb:5560"), Ok(Command::Broker { failover: Some(ref f), .. }) if f.peer_hb == "tcp://hostb:5560" && f.misses == 3)
+        );
         match p("ctl 5570 handback --timeout-ms 500") {
-            Ok(Command::Ctl { endpoint, command, timeout_ms }) => assert_eq!((endpoint.as_str(), command.as_str(), timeout_ms), ("tcp://127.0.0.1:5570", "handback", 500)),
+            Ok(Command::Ctl { endpoint, command, timeout_ms }) => {
+                assert_eq!((endpoint.as_str(), command.as_str(), timeout_ms), ("tcp://127.0.0.1:5570", "handback", 500))
+            }
             other => panic!("{other:?}"),
         }
         assert!(matches!(p("ctl tcp://10.0.0.2:5570 status"), Ok(Command::Ctl { .. })));
         assert!(matches!(p("lab --failover-hb-ms 50"), Ok(Command::Lab { failover_hb_ms: 50, .. })));
-        assert!(matches!(p("lab --scenario failover --mermaid x.md"), Ok(Command::Lab { scenario: Some(ScenarioOpts { scenario: Scenario::Failover, .. }), .. })));
+        assert!(matches!(
+            p("lab --scenario failover --mermaid x.md"),
+            Ok(Command::Lab { scenario: Some(ScenarioOpts { scenario: Scenario::Failover, .. }), .. })
+        ));
         match p("watch --broker h --broker 127.0.0.1:1:2 --hb 9 --summary --http 127.0.0.1:0 --record 3") {
             Ok(Command::Watch(w)) => {
                 assert_eq!(w.brokers[0].1.as_deref(), Some("tcp://h:5560"));
@@ -746,7 +840,15 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(p("watch"), Ok(Command::Watch(ref w)) if w.brokers.len() == 1 && w.brokers[0].1.is_some()));
-        for bad in ["watch --hb 5560", "watch --http 8080", "watch --record 0", "watch --summary --json", "watch x", "lab --svg x.svg", "lab --scenario odd"] {
+        for bad in [
+            "watch --hb 5560",
+            "watch --http 8080",
+            "watch --record 0",
+            "watch --summary --json",
+            "watch x",
+            "lab --svg x.svg",
+            "lab --scenario odd",
+        ] {
             assert!(p(bad).is_err(), "{bad:?} accepted");
         }
         match p("task-broker --policy load --db /tmp/x.db --answer-timeout-ms 300 --state 5572 --peer 127.0.0.1:6572|127.0.0.1:6570") {
@@ -757,20 +859,59 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(p("worker --service A --service B --threads 4 --tag x"), Ok(Command::Worker(ref w)) if w.cfg.capacity == 4 && w.cfg.services.len() == 2));
-        assert!(matches!(p("task a b c --service A"), Ok(Command::Task(ref t)) if t.bodies.len() == 3 && t.service == "A"));
+        assert!(
+            matches!(p("worker --service A --service B --threads 4 --tag x"), Ok(Command::Worker(ref w)) if w.cfg.capacity == 4 && w.cfg.services.len() == 2)
+        );
+        assert!(
+            matches!(p("task a b c --service A"), Ok(Command::Task(ref t)) if t.bodies.len() == 3 && t.service == "A")
+        );
         assert!(matches!(p("task --fetch id-1"), Ok(Command::Task(ref t)) if t.fetch == ["id-1"]));
-        for bad in ["task", "task --fetch x y", "task --id a b c", "task --service a,b x", "task-broker --policy fifo", "task-broker --peer 1|2",
-            "task-broker --state 5572", "task-broker --full-sync", "task-broker --store disk", "worker --threads 0", "worker --service a,b", "task --fetch 'a b'"]
-        {
+        for bad in [
+            "task",
+            "task --fetch x y",
+            "task --id a b c",
+            "task --service a,b x",
+            "task-broker --policy fifo",
+            "task-broker --peer 1|2",
+            "task-broker --state 5572",
+            "task-broker --full-sync",
+            "task-broker --store disk",
+            "worker --threads 0",
+            "worker --service a,b",
+            "task --fetch 'a b'",
+        ] {
             assert!(p(bad).is_err(), "{bad:?} accepted");
         }
-        for bad in ["", "nope", "op", "op --lane 0", "op --lane x", "calc --timeout-ms", "client 12", "client 12 abc", "client -3 4",
-            "client 1 2 3", "broker --no-hb --hb-interval-ms 5", "broker --xsub foo", "calc --broker h:1", "lab --requests 0", "broker --no-hb=1",
-            "broker --role primary", "broker --role middle --peer-hb 5560", "broker --peer-hb 5560", "broker --ctl 5570",
-            "broker --role backup --peer-hb 5560 --no-hb", "broker --role backup --peer-hb tcp://*:5560", "broker --role backup --peer-hb 0",
-            "broker --role backup --peer-hb 5560 --misses 0", "ctl", "ctl 5570", "ctl 5570 stop", "ctl 5570 status extra", "ctl nowhere status"]
-        {
+        for bad in [
+            "",
+            "nope",
+            "op",
+            "op --lane 0",
+            "op --lane x",
+            "calc --timeout-ms",
+            "client 12",
+            "client 12 abc",
+            "client -3 4",
+            "client 1 2 3",
+            "broker --no-hb --hb-interval-ms 5",
+            "broker --xsub foo",
+            "calc --broker h:1",
+            "lab --requests 0",
+            "broker --no-hb=1",
+            "broker --role primary",
+            "broker --role middle --peer-hb 5560",
+            "broker --peer-hb 5560",
+            "broker --ctl 5570",
+            "broker --role backup --peer-hb 5560 --no-hb",
+            "broker --role backup --peer-hb tcp://*:5560",
+            "broker --role backup --peer-hb 0",
+            "broker --role backup --peer-hb 5560 --misses 0",
+            "ctl",
+            "ctl 5570",
+            "ctl 5570 stop",
+            "ctl 5570 status extra",
+            "ctl nowhere status",
+        ] {
             assert!(p(bad).is_err(), "{bad:?} accepted");
         }
     }
