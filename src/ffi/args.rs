@@ -186,10 +186,9 @@ pub(crate) fn brokers_arg(p: *const c_char) -> Result<Vec<BrokerAddr>, Failure> 
 }
 
 /// A cathetus given as text: checked here so a bad number is `HB_INVALID_ARGUMENT`.
-pub(crate) fn number_arg<'a>(p: *const c_char, which: char) -> Result<&'a str, Failure> {
+pub(crate) fn number_arg(p: *const c_char, which: char) -> Result<crate::wire::Number, Failure> {
     let s = str_arg(p, &format!("cathetus {which}"))?;
-    crate::wire::Number::parse(s.as_bytes()).map_err(|e| Failure::arg(format!("cathetus {which}: {e}")))?;
-    Ok(s)
+    crate::wire::Number::parse(s.as_bytes()).map_err(|e| Failure::arg(format!("cathetus {which}: {e}")))
 }
 
 /// A binary output buffer: `buf` of `len` bytes, the size in `*out_len`

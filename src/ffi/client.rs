@@ -24,6 +24,7 @@ use super::{
     Notifier, Object, Out, Slot, Step, StrOut, TypeTag,
 };
 use crate::lab::client::{Client, ClientConfig, ClientStats, Mode};
+use crate::wire::Number;
 use std::ffi::c_char;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -271,7 +272,12 @@ pub extern "C" fn hb_client_new(
 /// Submit a request held for the caller, wait for its outcome at most
 /// `timeout_ms` (its lifetime too; 0 = the client's default lifetime and
 /// one look), and cancel it if the wait fails.
-fn hypot_wait(c: &Slot<HbClient>, a: &str, b: &str, timeout_ms: i32) -> Result<(u64, crate::Result<String>), Failure> {
+fn hypot_wait(
+    c: &Slot<HbClient>,
+    a: &Number,
+    b: &Number,
+    timeout_ms: i32,
+) -> Result<(u64, crate::Result<String>), Failure> {
     super::deadline(timeout_ms)?; // a negative time-out is refused before anything is sent
     let id = c.with(&c.common, None, |cl| {
         let life = if timeout_ms > 0 { Duration::from_millis(timeout_ms as u64) } else { cl.config().timeout };
@@ -347,7 +353,7 @@ pub extern "C" fn hb_client_hypot(
         let c = get(c)?;
         let (a, b) = (number_arg(a, 'a')?, number_arg(b, 'b')?);
         let out = StrOut::new(out, len, out_len, "out")?;
-        let (id, r) = hypot_wait(&c, a, b, timeout_ms)?;
+        let (id, r) = hypot_wait(&c, &a, &b, timeout_ms)?;
         let h = r?;
         if !out.fits(h.len()) {
             let f = out.too_small(h.len());
@@ -362,11 +368,12 @@ pub extern "C" fn hb_client_hypot(
 }
 
 /// A length given as a double, as wire text.
-fn length_text(x: f64, which: char) -> Result<String, Failure> {
+fn length_number(x: f64, which: char) -> Result<Number, Failure> {
     if !x.is_finite() || x < 0.0 {
         return Err(Failure::arg(format!("cathetus {which}: not a non-negative finite number: {x}")));
     }
-    Ok(crate::wire::format_f64(x + 0.0)) // + 0.0 turns -0.0 into 0.0
+    Number::from_f64(x + 0.0).map_err(|e| Failure::arg(format!("cathetus {which}: {e}")))
+    // + 0.0 turns -0.0 into 0.0
 }
 
 /// `hb_client_hypot` with doubles: writes the hypotenuse (the four-decimal
@@ -383,7 +390,7 @@ pub extern "C" fn hb_client_hypot_f64(c: *const HbClient, a: f64, b: f64, timeou
     ffi_entry!(c; "hb_client_hypot_f64", {
         let c = get(c)?;
         let out = Out::new(out, "out")?;
-        let (a, b) = (length_text(a, 'a')?, length_text(b, 'b')?);
+        let (a, b) = (length_number(a, 'a')?, length_number(b, 'b')?);
         let (_, r) = hypot_wait(&c, &a, &b, timeout_ms)?;
         let h = r?;
         let v = h.parse::<f64>().map_err(|_| Failure::new(HbStatus::HB_REMOTE, format!("answer is not a number: {}", crate::wire::excerpt(h.as_bytes()))))?;
@@ -429,7 +436,7 @@ pub extern "C" fn hb_client_submit(
         }
         let n = c.with(&c.common, None, |cl| {
             let life = if limit_ms > 0 { Duration::from_millis(limit_ms as u64) } else { cl.config().timeout };
-            Ok(cl.submit_within(a, b, life)?)
+            Ok(cl.submit_numbers(&a, &b, life)?)
         })?;
         id.set(n);
         Ok(())

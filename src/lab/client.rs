@@ -179,6 +179,11 @@ pub struct Client {
 
 pub use crate::wire::{random_id, PROBE_TOPIC};
 
+/// A cathetus given as text, parsed once (a bad one is a configuration error).
+fn cathetus(s: &str, which: char) -> Result<Number> {
+    Number::parse(s.as_bytes()).map_err(|e| Error::Config(format!("cathetus {which}: {e}")))
+}
+
 /// `s` cut to at most `max` bytes on a character boundary, with `...` when cut.
 fn cap(mut s: String, max: usize) -> String {
     if s.len() <= max {
@@ -292,7 +297,8 @@ impl Client {
 
     /// [`Client::hypot`] with its own time-out (the request's lifetime) for this one request.
     pub fn hypot_within(&mut self, a: &str, b: &str, timeout: Duration) -> Result<String> {
-        let id = self.submit_held(a, b, timeout)?;
+        let (a, b) = (cathetus(a, 'a')?, cathetus(b, 'b')?);
+        let id = self.submit_held(&a, &b, timeout)?;
         let waited = (|| loop {
             self.progress()?;
             if let Some(r) = self.take(id) {
@@ -354,11 +360,15 @@ impl Client {
 
     /// [`Client::submit`] with its own lifetime for this one request.
     pub fn submit_within(&mut self, a: &str, b: &str, timeout: Duration) -> Result<u64> {
+        self.submit_numbers(&cathetus(a, 'a')?, &cathetus(b, 'b')?, timeout)
+    }
+
+    /// [`Client::submit_within`] for catheti already parsed (the C ABI checks
+    /// and parses them once, at the boundary).
+    pub fn submit_numbers(&mut self, na: &Number, nb: &Number, timeout: Duration) -> Result<u64> {
         if timeout.is_zero() {
             return Err(Error::Config("timeout must be > 0".into()));
         }
-        let na = Number::parse(a.as_bytes()).map_err(|e| Error::Config(format!("cathetus a: {e}")))?;
-        let nb = Number::parse(b.as_bytes()).map_err(|e| Error::Config(format!("cathetus b: {e}")))?;
         if self.cfg.mode == Mode::Classic && !self.pending.is_empty() {
             return Err(Error::Config("classic mode carries one request at a time".into()));
         }
@@ -399,8 +409,8 @@ impl Client {
     /// request itself ([`Client::take`]): its completion is never returned
     /// by `next`/`peek`/`pop` and `cancel` does not know it. End the hold
     /// with [`Client::take`], [`Client::abandon`] or [`Client::release`].
-    pub fn submit_held(&mut self, a: &str, b: &str, timeout: Duration) -> Result<u64> {
-        let id = self.submit_within(a, b, timeout)?;
+    pub fn submit_held(&mut self, a: &Number, b: &Number, timeout: Duration) -> Result<u64> {
+        let id = self.submit_numbers(a, b, timeout)?;
         self.held.insert(id);
         Ok(id)
     }
