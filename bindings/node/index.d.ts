@@ -1,6 +1,7 @@
 // Type declarations of the hypobus package (libhypobus for Node).
 /// <reference types="node" />
 import { EventEmitter } from 'node:events';
+import type { StatusName, hb_proxy_stats_t } from './lib/abi';
 
 // ------------------------------------------------------------ zeromq.js v5
 
@@ -107,16 +108,8 @@ export interface ZmqProxy {
   stats(): ProxyStats;
 }
 
-export interface ProxyStats {
-  size: number;
-  paused: number;
-  running: number;
-  to_backend_msgs: number;
-  to_backend_bytes: number;
-  to_frontend_msgs: number;
-  to_frontend_bytes: number;
-  dropped: number;
-}
+/** The proxy's counters, as the C struct hb_proxy_stats_t has them. */
+export type ProxyStats = hb_proxy_stats_t;
 
 /** Forward between frontend and backend ('push/pull', 'pull/push', 'xpub/xsub', 'router/dealer') until one is closed. */
 export function proxy(frontend: Socket, backend: Socket, capture?: Socket): ZmqProxy;
@@ -269,10 +262,8 @@ export const ZMQ_MAX_SOCKETS: 2;
 
 // ------------------------------------------------------------ the lab
 
-/** The library's status names, as an Error's `code`. */
-export type StatusName =
-  | 'HB_OK' | 'HB_TIMEOUT' | 'HB_INVALID_ARGUMENT' | 'HB_INVALID_HANDLE' | 'HB_CONFIG' | 'HB_REMOTE' | 'HB_ZMQ'
-  | 'HB_STOPPED' | 'HB_BUFFER_TOO_SMALL' | 'HB_PANIC' | 'HB_INTERRUPTED' | 'HB_BUSY' | 'HB_FORKED';
+/** The library's status names (from the header, lib/abi.d.ts), as an Error's `code`. */
+export type { StatusName };
 
 /** An error of the library, with its message (hb_error_info) and status. */
 export class HypobusError extends Error {
@@ -711,7 +702,7 @@ export const libraryPath: string;
 export const native: {
   fn: Record<string, (...args: any[]) => any>;
   S: Readonly<Record<StatusName, number>>;
-  STATUS_NAMES: readonly string[];
+  STATUS_NAMES: readonly StatusName[];
   LIB_FILE: string;
   ABI: { major: number; minor: number };
   [key: string]: unknown;
