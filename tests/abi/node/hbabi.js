@@ -8,9 +8,8 @@ const path = require('node:path');
 const LIB = process.env.HYPOBUS_LIB || path.join(__dirname, '..', '..', '..', 'target', 'release', 'libhypobus.so');
 const lib = koffi.load(LIB);
 
-const STATUS = ['HB_OK', 'HB_TIMEOUT', 'HB_INVALID_ARGUMENT', 'HB_INVALID_HANDLE', 'HB_CONFIG', 'HB_REMOTE', 'HB_ZMQ',
-  'HB_STOPPED', 'HB_BUFFER_TOO_SMALL', 'HB_PANIC', 'HB_INTERRUPTED', 'HB_BUSY', 'HB_FORKED'];
-const S = Object.fromEntries(STATUS.map((n, i) => [n, i]));
+// The status names from the table generated from the header (plain data, no koffi).
+const { STATUS_NAMES: STATUS, STATUS: S } = require('../../../bindings/node/lib/abi');
 
 const OpFn = koffi.proto('int32_t hb_op_fn(void *user, double x, double *out)');
 const EventFn = koffi.proto('void hb_failover_event_fn(void *user, uint64_t at_ms, int32_t active, const char *reason)');
