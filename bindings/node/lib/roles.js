@@ -6,36 +6,11 @@
 const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
 const { Watcher, KeepAlive } = require('./loop');
+const { stats, optStr, optUint, reasonOf } = require('./util');
 
 const { fn, S, HypobusError } = ffi;
 
 const BATCH = 256;
-
-function num(v) {
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-function plain(struct) {
-  const out = {};
-  for (const [k, v] of Object.entries(struct)) if (k !== 'size' && k !== 'reserved') out[toCamel(k)] = num(v);
-  return out;
-}
-
-function toCamel(k) {
-  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-}
-
-function optStr(v, what) {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
-  return v;
-}
-
-function optUint(v, what, dflt = 0) {
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what} must be a non-negative integer`);
-  return v;
-}
 
 /** A broker list: a string, an array of entries, or objects with a `.brokers` (Broker, FailoverBroker). */
 function brokerList(b) {
@@ -44,12 +19,6 @@ function brokerList(b) {
   if (Array.isArray(b)) return b.map(brokerList).join(',');
   if (typeof b === 'object' && typeof b.brokers === 'string') return b.brokers;
   throw new TypeError('brokers must be a broker list string ("HOST[:XSUB:XPUB],..."), an array, or a Broker');
-}
-
-function stats(name, Struct, h) {
-  const s = { size: ffi.koffi.sizeof(Struct) };
-  ffi.check(fn[name](h, s), name, h);
-  return plain(s);
 }
 
 const ENDPOINTS = { xsub: 0, xpub: 1, hb: 2 };
@@ -305,12 +274,6 @@ class CalcNode extends Role {
 
 // ------------------------------------------------------------ operation node
 
-function reasonOf(e) {
-  if (e instanceof Error) return e.message || e.name || 'operation failed';
-  const s = String(e);
-  return s || 'operation failed';
-}
-
 /**
  * An operation node for `lane`. With `fn`, a JavaScript function computes
  * the answer: fn(x, text) gets the value as a number and exactly as sent
@@ -365,7 +328,7 @@ class OpNode extends Role {
     try {
       r = this._fn(x, text);
     } catch (e) {
-      this._error(id, reasonOf(e));
+      this._error(id, reasonOf(e, 'operation failed'));
       return;
     }
     if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
@@ -377,7 +340,7 @@ class OpNode extends Role {
         },
         (e) => {
           this._inFlight--;
-          this._error(id, reasonOf(e));
+          this._error(id, reasonOf(e, 'operation failed'));
         },
       );
       return;

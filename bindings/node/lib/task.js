@@ -12,6 +12,7 @@
 const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
 const { Watcher, KeepAlive } = require('./loop');
+const { stats, optStr, optUint, reasonOf } = require('./util');
 
 const { fn, S, HypobusError, koffi } = ffi;
 
@@ -20,34 +21,6 @@ const BODY_START = 64 * 1024;
 const REASON_MAX = 400;
 
 // ------------------------------------------------------------ helpers
-
-function num(v) {
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-function toCamel(k) {
-  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-}
-
-function stats(name, Struct, h) {
-  const s = { size: koffi.sizeof(Struct) };
-  ffi.check(fn[name](h, s), name, h);
-  const out = {};
-  for (const [k, v] of Object.entries(s)) if (k !== 'size' && k !== 'reserved') out[toCamel(k)] = num(v);
-  return out;
-}
-
-function optStr(v, what) {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
-  return v;
-}
-
-function optUint(v, what, dflt = 0) {
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what} must be a non-negative integer`);
-  return v;
-}
 
 function optTimeout(v, what, dflt) {
   if (v === undefined || v === null) return dflt;
@@ -70,12 +43,6 @@ function isBytes(v) {
 
 function cut(s, n) {
   return s.length > n ? `${s.slice(0, n)}...` : s;
-}
-
-function reasonOf(e) {
-  if (e instanceof Error) return e.message || e.name || 'handler failed';
-  const s = String(e);
-  return s || 'handler failed';
 }
 
 function services(v) {
@@ -268,7 +235,7 @@ class Job {
   /** Answer with an error: the client receives `reason` as a failed task. */
   error(reason) {
     this._answer('error');
-    const text = cut(reason instanceof Error ? reasonOf(reason) : String(reason), REASON_MAX) || 'failed';
+    const text = cut(reason instanceof Error ? reasonOf(reason, 'handler failed') : String(reason), REASON_MAX) || 'failed';
     this.answered = true;
     this._w._held--;
     const st = fn.hb_task_worker_reply_error(this._w._h, this._key, text);
@@ -422,7 +389,7 @@ class TaskWorker extends EventEmitter {
     this._running--;
     if (this._closed || job.answered) return; // answered by the handler itself, or dropped at close
     try {
-      if (failed) job.error(reasonOf(err));
+      if (failed) job.error(reasonOf(err, 'handler failed'));
       else if (isBytes(value)) job.reply(value);
       else {
         const what = value === null ? 'null' : value === undefined ? 'undefined' : Array.isArray(value) ? 'an array' : typeof value;
