@@ -506,6 +506,18 @@ def js_str(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def js_prop(indent: str, key: str, value: str) -> list:
+    """`key: value,` as prettier prints it at width 120: a value too long for
+    the line goes on the next one, indented."""
+    line = f"{indent}{key}: {value},"
+    if len(line) <= 120:
+        return [line]
+    if value.endswith(")") and "(" in value and not value.startswith("'"):
+        head, arg = value.split("(", 1)
+        return [f"{indent}{key}: {head}(", f"{indent}  {arg[:-1]},", f"{indent}),"]
+    return [f"{indent}{key}:", f"{indent}  {value},"]
+
+
 def gen_js(h: Header) -> str:
     out = [
         f"// {BANNER}",
@@ -533,7 +545,7 @@ def gen_js(h: Header) -> str:
     ]
     for name, (ret, ps) in h.functions.items():
         decl = f"{ret.base} {name}({', '.join(js_arg(h, name, p) for p in ps)})"
-        out.append(f"  {name}: {js_str(decl)},")
+        out += js_prop("  ", name, js_str(decl))
     out += ["});", ""]
 
     out += [
@@ -553,7 +565,7 @@ def gen_js(h: Header) -> str:
     for cname, (ret, ps) in h.callbacks.items():
         r = js_callback_param(h, Decl("", ret)).strip()
         proto = f"{r} {cname}({', '.join(js_callback_param(h, p) for p in ps)})"
-        out.append(f"    {camel(cname)}: koffi.proto({js_str(proto)}),")
+        out += js_prop("    ", camel(cname), f"koffi.proto({js_str(proto)})")
     out += ["  };", "}", ""]
     out += ["module.exports = { ...CONSTANTS, CONSTANTS, STATUS_NAMES, STATUS, FUNCTIONS, declare };", ""]
     return "\n".join(out)

@@ -174,7 +174,8 @@ const FUNCTIONS = Object.freeze({
   hb_abi_version: 'hb_status hb_abi_version(_Out_ uint32_t *major, _Out_ uint32_t *minor)',
   hb_zmq_version: 'hb_status hb_zmq_version(_Out_ int32_t *major, _Out_ int32_t *minor, _Out_ int32_t *patch)',
   hb_last_error: 'hb_status hb_last_error(_Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
-  hb_error_info: 'hb_status hb_error_info(const void *handle, _Out_ int32_t *status, _Out_ int32_t *zmq_errno, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_error_info:
+    'hb_status hb_error_info(const void *handle, _Out_ int32_t *status, _Out_ int32_t *zmq_errno, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_status_name: 'hb_status hb_status_name(int32_t status, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_log_enable: 'hb_status hb_log_enable(int32_t mode)',
   hb_log_next: 'hb_status hb_log_next(int32_t timeout_ms, void *buf, size_t len, void *out_len)',
@@ -183,9 +184,11 @@ const FUNCTIONS = Object.freeze({
   hb_handle_fd: 'hb_status hb_handle_fd(const void *handle, _Out_ int32_t *fd)',
   hb_poll: 'hb_status hb_poll(_Inout_ hb_poll_item *items, size_t n, int32_t timeout_ms, _Out_ size_t *n_ready)',
   hb_wait_any: 'hb_status hb_wait_any(const void **handles, size_t n, int32_t timeout_ms, _Out_ size_t *ready)',
-  hb_broker_new: 'hb_status hb_broker_new(const char *xsub_ep, const char *xpub_ep, const char *hb_ep, uint32_t hb_interval_ms, _Out_ void **out)',
+  hb_broker_new:
+    'hb_status hb_broker_new(const char *xsub_ep, const char *xpub_ep, const char *hb_ep, uint32_t hb_interval_ms, _Out_ void **out)',
   hb_broker_new_ex: 'hb_status hb_broker_new_ex(const hb_broker_config_t *cfg, _Out_ void **out)',
-  hb_broker_endpoint: 'hb_status hb_broker_endpoint(const void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_broker_endpoint:
+    'hb_status hb_broker_endpoint(const void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_broker_stats: 'hb_status hb_broker_stats(const void *b, _Inout_ hb_broker_stats_t *out)',
   hb_broker_set_active: 'hb_status hb_broker_set_active(const void *b, int32_t on)',
   hb_broker_is_active: 'hb_status hb_broker_is_active(const void *b, _Out_ int32_t *out)',
@@ -196,21 +199,28 @@ const FUNCTIONS = Object.freeze({
   hb_calc_stop: 'hb_status hb_calc_stop(const void *c)',
   hb_calc_free: 'hb_status hb_calc_free(void *c)',
   hb_client_new: 'hb_status hb_client_new(const char *brokers, int32_t classic, uint32_t timeout_ms, _Out_ void **out)',
-  hb_client_hypot: 'hb_status hb_client_hypot(const void *c, const char *a, const char *b, int32_t timeout_ms, _Out_ uint8_t *out, size_t len, _Out_ size_t *out_len)',
-  hb_client_hypot_f64: 'hb_status hb_client_hypot_f64(const void *c, double a, double b, int32_t timeout_ms, _Out_ double *out)',
-  hb_client_submit: 'hb_status hb_client_submit(const void *c, const char *a, const char *b, int32_t limit_ms, void *id)',
+  hb_client_hypot:
+    'hb_status hb_client_hypot(const void *c, const char *a, const char *b, int32_t timeout_ms, _Out_ uint8_t *out, size_t len, _Out_ size_t *out_len)',
+  hb_client_hypot_f64:
+    'hb_status hb_client_hypot_f64(const void *c, double a, double b, int32_t timeout_ms, _Out_ double *out)',
+  hb_client_submit:
+    'hb_status hb_client_submit(const void *c, const char *a, const char *b, int32_t limit_ms, void *id)',
   hb_client_cancel: 'hb_status hb_client_cancel(const void *c, uint64_t id)',
-  hb_client_next: 'hb_status hb_client_next(const void *c, int32_t timeout_ms, void *id, void *result, void *out, size_t len, void *out_len)',
+  hb_client_next:
+    'hb_status hb_client_next(const void *c, int32_t timeout_ms, void *id, void *result, void *out, size_t len, void *out_len)',
   hb_client_in_flight: 'hb_status hb_client_in_flight(const void *c, _Out_ uint32_t *out)',
   hb_client_stats: 'hb_status hb_client_stats(const void *c, _Inout_ hb_client_stats_t *out)',
   hb_client_free: 'hb_status hb_client_free(void *c)',
-  hb_failover_new: 'hb_status hb_failover_new(int32_t role, const char *xsub_ep, const char *xpub_ep, const char *hb_ep, uint32_t hb_interval_ms, const char *peer_hb_ep, uint32_t peer_interval_ms, uint32_t misses, const char *ctl_ep, hb_failover_event_fn *cb, void *user, _Out_ void **out)',
-  hb_failover_next_event: 'hb_status hb_failover_next_event(const void *f, int32_t timeout_ms, void *at_ms, void *active, void *reason, size_t len, void *out_len)',
+  hb_failover_new:
+    'hb_status hb_failover_new(int32_t role, const char *xsub_ep, const char *xpub_ep, const char *hb_ep, uint32_t hb_interval_ms, const char *peer_hb_ep, uint32_t peer_interval_ms, uint32_t misses, const char *ctl_ep, hb_failover_event_fn *cb, void *user, _Out_ void **out)',
+  hb_failover_next_event:
+    'hb_status hb_failover_next_event(const void *f, int32_t timeout_ms, void *at_ms, void *active, void *reason, size_t len, void *out_len)',
   hb_failover_is_active: 'hb_status hb_failover_is_active(const void *f, _Out_ int32_t *out)',
   hb_failover_handback: 'hb_status hb_failover_handback(const void *f, int32_t timeout_ms)',
   hb_failover_stats: 'hb_status hb_failover_stats(const void *f, _Inout_ hb_failover_stats_t *out)',
   hb_failover_broker_stats: 'hb_status hb_failover_broker_stats(const void *f, _Inout_ hb_broker_stats_t *out)',
-  hb_failover_endpoint: 'hb_status hb_failover_endpoint(const void *f, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_failover_endpoint:
+    'hb_status hb_failover_endpoint(const void *f, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_failover_stop: 'hb_status hb_failover_stop(const void *f)',
   hb_failover_free: 'hb_status hb_failover_free(void *f)',
   hb_strerror: 'hb_status hb_strerror(int32_t errnum, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
@@ -222,13 +232,15 @@ const FUNCTIONS = Object.freeze({
   hb_op_stop: 'hb_status hb_op_stop(const void *op)',
   hb_op_free: 'hb_status hb_op_free(void *op)',
   hb_op_pull_new: 'hb_status hb_op_pull_new(const char *brokers, uint32_t lane, _Out_ void **out)',
-  hb_op_pull_recv: 'hb_status hb_op_pull_recv(const void *p, int32_t timeout_ms, void *id, void *value, void *text, size_t text_len, void *text_out_len)',
+  hb_op_pull_recv:
+    'hb_status hb_op_pull_recv(const void *p, int32_t timeout_ms, void *id, void *value, void *text, size_t text_len, void *text_out_len)',
   hb_op_pull_reply: 'hb_status hb_op_pull_reply(const void *p, uint64_t id, double value)',
   hb_op_pull_reply_text: 'hb_status hb_op_pull_reply_text(const void *p, uint64_t id, const char *text)',
   hb_op_pull_reply_error: 'hb_status hb_op_pull_reply_error(const void *p, uint64_t id, const char *reason)',
   hb_op_pull_stats: 'hb_status hb_op_pull_stats(const void *p, _Inout_ hb_op_stats_t *out)',
   hb_op_pull_free: 'hb_status hb_op_pull_free(void *p)',
-  hb_proxy_new: 'hb_status hb_proxy_new(const void *frontend, const void *backend, const void *capture, _Out_ void **out)',
+  hb_proxy_new:
+    'hb_status hb_proxy_new(const void *frontend, const void *backend, const void *capture, _Out_ void **out)',
   hb_proxy_pause: 'hb_status hb_proxy_pause(const void *p)',
   hb_proxy_resume: 'hb_status hb_proxy_resume(const void *p)',
   hb_proxy_stop: 'hb_status hb_proxy_stop(const void *p)',
@@ -237,7 +249,8 @@ const FUNCTIONS = Object.freeze({
   hb_proxy_free: 'hb_status hb_proxy_free(void *p)',
   hb_socket_new: 'hb_status hb_socket_new(int32_t type, _Out_ void **out)',
   hb_socket_free: 'hb_status hb_socket_free(void *s)',
-  hb_socket_bind: 'hb_status hb_socket_bind(const void *s, const char *endpoint, _Out_ uint8_t *bound, size_t len, _Out_ size_t *out_len)',
+  hb_socket_bind:
+    'hb_status hb_socket_bind(const void *s, const char *endpoint, _Out_ uint8_t *bound, size_t len, _Out_ size_t *out_len)',
   hb_socket_unbind: 'hb_status hb_socket_unbind(const void *s, const char *endpoint)',
   hb_socket_connect: 'hb_status hb_socket_connect(const void *s, const char *endpoint)',
   hb_socket_disconnect: 'hb_status hb_socket_disconnect(const void *s, const char *endpoint)',
@@ -245,24 +258,34 @@ const FUNCTIONS = Object.freeze({
   hb_socket_setopt_int: 'hb_status hb_socket_setopt_int(const void *s, int32_t option, int64_t value)',
   hb_socket_getopt: 'hb_status hb_socket_getopt(const void *s, int32_t option, void *buf, size_t len, void *out_len)',
   hb_socket_getopt_int: 'hb_status hb_socket_getopt_int(const void *s, int32_t option, _Out_ int64_t *value)',
-  hb_socket_send: 'hb_status hb_socket_send(const void *s, const void *data, const void *sizes, size_t nframes, int32_t flags, int32_t timeout_ms)',
-  hb_socket_recv: 'hb_status hb_socket_recv(const void *s, int32_t timeout_ms, void *buf, size_t len, void *sizes, size_t max_frames, void *nframes, void *total)',
-  hb_socket_recv_many: 'hb_status hb_socket_recv_many(const void *s, int32_t timeout_ms, void *buf, size_t len, _Out_ size_t *sizes, size_t max_frames, _Out_ size_t *counts, size_t max_msgs, _Out_ size_t *nmsgs, _Out_ size_t *total)',
+  hb_socket_send:
+    'hb_status hb_socket_send(const void *s, const void *data, const void *sizes, size_t nframes, int32_t flags, int32_t timeout_ms)',
+  hb_socket_recv:
+    'hb_status hb_socket_recv(const void *s, int32_t timeout_ms, void *buf, size_t len, void *sizes, size_t max_frames, void *nframes, void *total)',
+  hb_socket_recv_many:
+    'hb_status hb_socket_recv_many(const void *s, int32_t timeout_ms, void *buf, size_t len, _Out_ size_t *sizes, size_t max_frames, _Out_ size_t *counts, size_t max_msgs, _Out_ size_t *nmsgs, _Out_ size_t *total)',
   hb_socket_send_args: 'hb_status hb_socket_send_args(const hb_send_args_t *args)',
-  hb_socket_send_many: 'hb_status hb_socket_send_many(const void *s, const void *data, const size_t *sizes, const size_t *counts, size_t nmsgs, int32_t flags, int32_t timeout_ms, _Out_ size_t *sent)',
+  hb_socket_send_many:
+    'hb_status hb_socket_send_many(const void *s, const void *data, const size_t *sizes, const size_t *counts, size_t nmsgs, int32_t flags, int32_t timeout_ms, _Out_ size_t *sent)',
   hb_socket_recv_args: 'hb_status hb_socket_recv_args(_Inout_ hb_recv_args_t *args)',
   hb_socket_events: 'hb_status hb_socket_events(const void *s, void *events)',
   hb_socket_monitor: 'hb_status hb_socket_monitor(const void *s, int32_t events_mask)',
-  hb_socket_next_event: 'hb_status hb_socket_next_event(const void *s, int32_t timeout_ms, void *ev, void *addr, size_t len, void *out_len)',
-  hb_socket_monitor_endpoint: 'hb_status hb_socket_monitor_endpoint(const void *s, const char *endpoint, int32_t events)',
+  hb_socket_next_event:
+    'hb_status hb_socket_next_event(const void *s, int32_t timeout_ms, void *ev, void *addr, size_t len, void *out_len)',
+  hb_socket_monitor_endpoint:
+    'hb_status hb_socket_monitor_endpoint(const void *s, const char *endpoint, int32_t events)',
   hb_task_broker_new: 'hb_status hb_task_broker_new(const hb_task_broker_config_t *cfg, _Out_ void **out)',
-  hb_task_broker_endpoint: 'hb_status hb_task_broker_endpoint(const void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_task_broker_endpoint:
+    'hb_status hb_task_broker_endpoint(const void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_task_broker_stats: 'hb_status hb_task_broker_stats(const void *b, _Inout_ hb_task_broker_stats_t *out)',
   hb_task_broker_stop: 'hb_status hb_task_broker_stop(const void *b)',
   hb_task_broker_free: 'hb_status hb_task_broker_free(void *b)',
-  hb_task_worker_new: 'hb_status hb_task_worker_new(const hb_task_worker_config_t *cfg, hb_task_fn *f, void *user, _Out_ void **out)',
-  hb_task_worker_recv: 'hb_status hb_task_worker_recv(const void *w, int32_t timeout_ms, void *job, void *buf, size_t len, void *out_len)',
-  hb_task_worker_job_info: 'hb_status hb_task_worker_job_info(const void *w, uint64_t job, void *service, size_t service_len, void *service_out_len, void *id, size_t id_len, void *id_out_len)',
+  hb_task_worker_new:
+    'hb_status hb_task_worker_new(const hb_task_worker_config_t *cfg, hb_task_fn *f, void *user, _Out_ void **out)',
+  hb_task_worker_recv:
+    'hb_status hb_task_worker_recv(const void *w, int32_t timeout_ms, void *job, void *buf, size_t len, void *out_len)',
+  hb_task_worker_job_info:
+    'hb_status hb_task_worker_job_info(const void *w, uint64_t job, void *service, size_t service_len, void *service_out_len, void *id, size_t id_len, void *id_out_len)',
   hb_task_worker_reply: 'hb_status hb_task_worker_reply(const void *w, uint64_t job, const void *data, size_t len)',
   hb_task_worker_reply_error: 'hb_status hb_task_worker_reply_error(const void *w, uint64_t job, const char *reason)',
   hb_task_worker_set_load: 'hb_status hb_task_worker_set_load(const void *w, int32_t load)',
@@ -270,16 +293,22 @@ const FUNCTIONS = Object.freeze({
   hb_task_worker_stop: 'hb_status hb_task_worker_stop(const void *w)',
   hb_task_worker_free: 'hb_status hb_task_worker_free(void *w)',
   hb_task_client_new: 'hb_status hb_task_client_new(const hb_task_client_config_t *cfg, _Out_ void **out)',
-  hb_task_client_submit: 'hb_status hb_task_client_submit(const void *c, const char *service, const void *data, size_t len, void *id, size_t id_len, void *id_out_len)',
-  hb_task_client_submit_id: 'hb_status hb_task_client_submit_id(const void *c, const char *id, const char *service, const void *data, size_t len)',
+  hb_task_client_submit:
+    'hb_status hb_task_client_submit(const void *c, const char *service, const void *data, size_t len, void *id, size_t id_len, void *id_out_len)',
+  hb_task_client_submit_id:
+    'hb_status hb_task_client_submit_id(const void *c, const char *id, const char *service, const void *data, size_t len)',
   hb_task_client_fetch: 'hb_status hb_task_client_fetch(const void *c, const char *id)',
-  hb_task_client_next: 'hb_status hb_task_client_next(const void *c, int32_t timeout_ms, void *id, size_t id_len, void *id_out_len, void *outcome, void *buf, size_t len, void *out_len)',
-  hb_task_client_request: 'hb_status hb_task_client_request(const void *c, const char *service, const void *data, size_t data_len, int32_t timeout_ms, void *buf, size_t len, void *out_len)',
+  hb_task_client_next:
+    'hb_status hb_task_client_next(const void *c, int32_t timeout_ms, void *id, size_t id_len, void *id_out_len, void *outcome, void *buf, size_t len, void *out_len)',
+  hb_task_client_request:
+    'hb_status hb_task_client_request(const void *c, const char *service, const void *data, size_t data_len, int32_t timeout_ms, void *buf, size_t len, void *out_len)',
   hb_task_client_stats: 'hb_status hb_task_client_stats(const void *c, _Inout_ hb_task_client_stats_t *out)',
   hb_task_client_free: 'hb_status hb_task_client_free(void *c)',
   hb_watch_new: 'hb_status hb_watch_new(const char *brokers, const char *hb_eps, uint32_t flags, _Out_ void **out)',
-  hb_watch_next: 'hb_status hb_watch_next(const void *w, int32_t timeout_ms, _Inout_ hb_watch_event_t *ev, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
-  hb_watch_hop: 'hb_status hb_watch_hop(const void *w, uint64_t id, uint32_t index, _Inout_ hb_watch_hop_t *hop, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_watch_next:
+    'hb_status hb_watch_next(const void *w, int32_t timeout_ms, _Inout_ hb_watch_event_t *ev, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  hb_watch_hop:
+    'hb_status hb_watch_hop(const void *w, uint64_t id, uint32_t index, _Inout_ hb_watch_hop_t *hop, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_watch_summary: 'hb_status hb_watch_summary(const void *w, _Inout_ hb_watch_summary_t *out)',
   hb_watch_export: 'hb_status hb_watch_export(const void *w, int32_t format, uint32_t n, const char *path)',
   hb_watch_stop: 'hb_status hb_watch_stop(const void *w)',
@@ -523,9 +552,13 @@ function declare(koffi) {
       active_broker: 'int32_t',
       active_count: 'uint32_t',
     }),
-    FailoverEventFn: koffi.proto('void hb_failover_event_fn(void *user, uint64_t at_ms, int32_t active, const char *reason)'),
+    FailoverEventFn: koffi.proto(
+      'void hb_failover_event_fn(void *user, uint64_t at_ms, int32_t active, const char *reason)',
+    ),
     OpFn: koffi.proto('int32_t hb_op_fn(void *user, double x, double *out)'),
-    TaskFn: koffi.proto('int32_t hb_task_fn(void *user, const char *service, const uint8_t *req, size_t req_len, const uint8_t **reply, size_t *reply_len)'),
+    TaskFn: koffi.proto(
+      'int32_t hb_task_fn(void *user, const char *service, const uint8_t *req, size_t req_len, const uint8_t **reply, size_t *reply_len)',
+    ),
   };
 }
 
