@@ -9,13 +9,33 @@ import type { StatusName, hb_proxy_stats_t } from './lib/abi';
 export type Frame = Buffer | string | number | boolean | bigint | ArrayBufferView | ArrayBuffer | null | undefined;
 
 export type SocketType =
-  | 'pair' | 'pub' | 'sub' | 'req' | 'rep' | 'dealer' | 'router' | 'pull' | 'push' | 'xpub' | 'xsub' | 'stream'
-  | 'xreq' | 'xrep';
+  | 'pair'
+  | 'pub'
+  | 'sub'
+  | 'req'
+  | 'rep'
+  | 'dealer'
+  | 'router'
+  | 'pull'
+  | 'push'
+  | 'xpub'
+  | 'xsub'
+  | 'stream'
+  | 'xreq'
+  | 'xrep';
 
 /** Monitor event names, each emitted as (value, endpoint, error?). */
 export type MonitorEventName =
-  | 'connect' | 'connect_delay' | 'connect_retry' | 'listen' | 'bind_error' | 'accept' | 'accept_error'
-  | 'close' | 'close_error' | 'disconnect'
+  | 'connect'
+  | 'connect_delay'
+  | 'connect_retry'
+  | 'listen'
+  | 'bind_error'
+  | 'accept'
+  | 'accept_error'
+  | 'close'
+  | 'close_error'
+  | 'disconnect'
   /** Not in v5: the ZMTP handshake with a peer completed (messages flow from now on). */
   | 'handshake';
 
@@ -140,7 +160,13 @@ export const context: ProcessContext;
 
 /** What the libzmq inside libhypobus can do (zmq_has), as zeromq 6's `zmq.capability`. */
 export const capability: Readonly<{
-  ipc: boolean; pgm: boolean; tipc: boolean; norm: boolean; curve: boolean; gssapi: boolean; draft: boolean;
+  ipc: boolean;
+  pgm: boolean;
+  tipc: boolean;
+  norm: boolean;
+  curve: boolean;
+  gssapi: boolean;
+  draft: boolean;
 }>;
 
 /**
@@ -169,11 +195,37 @@ export const version: string;
 
 export const types: Readonly<Record<SocketType, number>>;
 export const options: Readonly<{
-  _fd: 14; _ioevents: 15; _receiveMore: 13; _subscribe: 6; _unsubscribe: 7; affinity: 4; backlog: 19; hwm: 1;
-  identity: 5; linger: 17; mcast_loop: 10; rate: 8; rcvbuf: 12; last_endpoint: 32; reconnect_ivl: 18; recovery_ivl: 9;
-  sndbuf: 11; swap: 3; mechanism: 43; plain_server: 44; plain_username: 45; plain_password: 46; curve_server: 47;
-  curve_publickey: 48; curve_secretkey: 49; curve_serverkey: 50; zap_domain: 55; heartbeat_ivl: 75; heartbeat_ttl: 76;
-  heartbeat_timeout: 77; connect_timeout: 79;
+  _fd: 14;
+  _ioevents: 15;
+  _receiveMore: 13;
+  _subscribe: 6;
+  _unsubscribe: 7;
+  affinity: 4;
+  backlog: 19;
+  hwm: 1;
+  identity: 5;
+  linger: 17;
+  mcast_loop: 10;
+  rate: 8;
+  rcvbuf: 12;
+  last_endpoint: 32;
+  reconnect_ivl: 18;
+  recovery_ivl: 9;
+  sndbuf: 11;
+  swap: 3;
+  mechanism: 43;
+  plain_server: 44;
+  plain_username: 45;
+  plain_password: 46;
+  curve_server: 47;
+  curve_publickey: 48;
+  curve_secretkey: 49;
+  curve_serverkey: 50;
+  zap_domain: 55;
+  heartbeat_ivl: 75;
+  heartbeat_ttl: 76;
+  heartbeat_timeout: 77;
+  connect_timeout: 79;
 }>;
 export const longOptions: Readonly<Record<string, number>>;
 export const events: Readonly<Record<number, MonitorEventName>>;

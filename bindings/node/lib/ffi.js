@@ -19,7 +19,10 @@ function candidates() {
   const out = [];
   if (process.env.HYPOBUS_LIB) out.push({ where: 'HYPOBUS_LIB', file: path.resolve(process.env.HYPOBUS_LIB) });
   out.push({ where: 'the copy in the package', file: path.join(__dirname, '..', 'native', LIB_NAME) });
-  out.push({ where: "the repository's target/release", file: path.resolve(__dirname, '..', '..', '..', 'target', 'release', LIB_NAME) });
+  out.push({
+    where: "the repository's target/release",
+    file: path.resolve(__dirname, '..', '..', '..', 'target', 'release', LIB_NAME),
+  });
   return out;
 }
 
@@ -42,7 +45,8 @@ function loadLibrary() {
     let version;
     try {
       const f = lib.func('int32_t hb_abi_version(_Out_ uint32_t *major, _Out_ uint32_t *minor)');
-      const major = [0], minor = [0];
+      const major = [0],
+        minor = [0];
       f(major, minor);
       version = { major: major[0], minor: minor[0] };
     } catch (e) {
@@ -50,17 +54,24 @@ function loadLibrary() {
       continue;
     }
     if (version.major !== ABI_MAJOR || version.minor < ABI_MINOR_NEEDED) {
-      const err = new Error(`hypobus: ${c.file} (${c.where}) has C ABI ${version.major}.${version.minor}; this package needs ${ABI_MAJOR}.x with x >= ${ABI_MINOR_NEEDED}`);
+      const err = new Error(
+        `hypobus: ${c.file} (${c.where}) has C ABI ${version.major}.${version.minor}; this package needs ${ABI_MAJOR}.x with x >= ${ABI_MINOR_NEEDED}`,
+      );
       err.code = 'HB_ABI_MISMATCH';
       throw err;
     }
     if (tried.length && process.env.HYPOBUS_LIB) {
-      process.emitWarning(`HYPOBUS_LIB=${process.env.HYPOBUS_LIB} was not used:\n${tried.join('\n')}\nloaded ${c.file} instead`, 'HypobusWarning');
+      process.emitWarning(
+        `HYPOBUS_LIB=${process.env.HYPOBUS_LIB} was not used:\n${tried.join('\n')}\nloaded ${c.file} instead`,
+        'HypobusWarning',
+      );
     }
     return { lib, file: c.file, abi: version };
   }
-  const err = new Error(`hypobus: cannot load ${LIB_NAME}; tried, in order:\n${tried.join('\n')}\n` +
-    'Set HYPOBUS_LIB to the library\'s path, or build it with `cargo build --release` in the libhypobus repository.');
+  const err = new Error(
+    `hypobus: cannot load ${LIB_NAME}; tried, in order:\n${tried.join('\n')}\n` +
+      "Set HYPOBUS_LIB to the library's path, or build it with `cargo build --release` in the libhypobus repository.",
+  );
   err.code = 'HB_LIBRARY_NOT_FOUND';
   throw err;
 }
@@ -82,10 +93,25 @@ const types = abi.declare(koffi);
 // are the exception: their loops go on at the next turn of the event loop
 // instead (they are declared raw).
 const { HB_INTERRUPTED } = abi;
-const RAW = new Set(['hb_socket_recv', 'hb_socket_send', 'hb_socket_events', 'hb_socket_next_event', 'hb_client_next',
-  'hb_op_pull_recv', 'hb_failover_next_event', 'hb_log_next', 'hb_abi_version', 'hb_error_info', 'hb_last_error',
-  'hb_op_pull_reply', 'hb_op_pull_reply_text', 'hb_op_pull_reply_error',
-  'hb_task_worker_recv', 'hb_task_client_next', 'hb_task_client_request']);
+const RAW = new Set([
+  'hb_socket_recv',
+  'hb_socket_send',
+  'hb_socket_events',
+  'hb_socket_next_event',
+  'hb_client_next',
+  'hb_op_pull_recv',
+  'hb_failover_next_event',
+  'hb_log_next',
+  'hb_abi_version',
+  'hb_error_info',
+  'hb_last_error',
+  'hb_op_pull_reply',
+  'hb_op_pull_reply_text',
+  'hb_op_pull_reply_error',
+  'hb_task_worker_recv',
+  'hb_task_client_next',
+  'hb_task_client_request',
+]);
 
 function retrying(raw) {
   const f = (...args) => {
@@ -131,7 +157,9 @@ class HypobusError extends Error {
 
 /** The explanation of the last failure on `handle` (or this thread when null). */
 function errorInfo(handle) {
-  const st = [0], errno = [0], n = [0];
+  const st = [0],
+    errno = [0],
+    n = [0];
   const r = fn.hb_error_info(handle || null, st, errno, textBuf, textBuf.length, n);
   if (r !== S.HB_OK) return { status: 0, errno: 0, message: '' };
   return { status: st[0], errno: errno[0], message: cstr(textBuf) };
@@ -206,14 +234,40 @@ function zmqHas(what) {
 }
 
 function zmqVersion() {
-  const a = [0], b = [0], c = [0];
+  const a = [0],
+    b = [0],
+    c = [0];
   fn.hb_zmq_version(a, b, c);
   return `${a[0]}.${b[0]}.${c[0]}`;
 }
 
 module.exports = {
   ...abi.CONSTANTS,
-  koffi, lib, fn, LIB_FILE, ABI, S, STATUS_NAMES, TEXT_MAX, POLLIN, POLLOUT, POLLERR, POLLMON, POLLWAKE,
+  koffi,
+  lib,
+  fn,
+  LIB_FILE,
+  ABI,
+  S,
+  STATUS_NAMES,
+  TEXT_MAX,
+  POLLIN,
+  POLLOUT,
+  POLLERR,
+  POLLMON,
+  POLLWAKE,
   ...types,
-  HypobusError, errorInfo, makeError, check, create, text, handleFd, cstr, candidates, libraryVersion, zmqVersion, strerror, zmqHas,
+  HypobusError,
+  errorInfo,
+  makeError,
+  check,
+  create,
+  text,
+  handleFd,
+  cstr,
+  candidates,
+  libraryVersion,
+  zmqVersion,
+  strerror,
+  zmqHas,
 };

@@ -33,7 +33,8 @@ function optStr(v, what) {
 
 function optUint(v, what, dflt = 0) {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    throw new TypeError(`${what} must be a non-negative integer`);
   return v;
 }
 
