@@ -58,7 +58,7 @@ class CType:
     ptrs: list = field(default_factory=list)
 
     @classmethod
-    def parse(cls, text: str) -> "CType":
+    def parse(cls, text: str) -> CType:
         toks = re.findall(r"\w+|\*", text)
         t = cls(base="")
         for tok in toks:
@@ -141,15 +141,15 @@ def params(text: str) -> list:
 def parse(text: str) -> Header:
     h = Header()
     # The C++ guard's braces are not C statements.
-    text = re.sub(r'^extern "C" \{$|^\}\s*// extern "C"$', "", text, flags=re.M)
+    text = re.sub(r'^extern "C" \{$|^\}\s*// extern "C"$', "", text, flags=re.MULTILINE)
     # Doc comments are kept for what they describe; other comments go.
-    tokens = re.split(r"(/\*.*?\*/|//[^\n]*)", text, flags=re.S)
+    tokens = re.split(r"(/\*.*?\*/|//[^\n]*)", text, flags=re.DOTALL)
     pending = ""
     chunks = []  # (doc, code)
     for tok in tokens:
         if tok.startswith("/**"):
             pending = doc_text(tok)
-        elif tok.startswith("/*") or tok.startswith("//"):
+        elif tok.startswith(("/*", "//")):
             continue
         else:
             chunks.append((pending, tok))
@@ -195,7 +195,7 @@ def parse(text: str) -> Header:
                 else:
                     raise HeaderError(f"cannot read the value of {m.group(1)}: {v!r}")
             continue
-        m = re.fullmatch(r"typedef enum \{(.*)\} (\w+);", s.replace("\n", " "), re.S)
+        m = re.fullmatch(r"typedef enum \{(.*)\} (\w+);", s.replace("\n", " "), re.DOTALL)
         if m:
             items = []
             for part in re.finditer(r"(?:\x00([^\x00]*)\x00)?\s*(HB_\w+)\s*=\s*(-?\d+)\s*,", m.group(1)):
@@ -208,7 +208,7 @@ def parse(text: str) -> Header:
         if m and m.group(1) == m.group(2):
             h.opaque.append(m.group(1))
             continue
-        m = re.fullmatch(r"typedef struct \{(.*)\} (\w+);", s.replace("\n", " "), re.S)
+        m = re.fullmatch(r"typedef struct \{(.*)\} (\w+);", s.replace("\n", " "), re.DOTALL)
         if m:
             fields = []
             fdoc = ""
@@ -339,7 +339,7 @@ def gen_python(h: Header) -> str:
         "Every HB_ constant, the statuses, the structs (as ctypes.Structure),",
         "the callback types and every function's restype and argtypes",
         "(FUNCTIONS: name -> (restype, argtypes)). hypobus._ffi applies FUNCTIONS",
-        'to the loaded library; nothing here loads it.',
+        "to the loaded library; nothing here loads it.",
         '"""',
         "",
     ]
@@ -409,7 +409,7 @@ def gen_python(h: Header) -> str:
         body.append("    ),")
     body += ["}", ""]
 
-    names = sorted(used)
+    names = sorted(used, key=lambda n: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", n)])  # as isort
     imp = f"from ctypes import {', '.join(names)}"
     if len(imp) <= 120:
         out.append(imp)
@@ -417,7 +417,7 @@ def gen_python(h: Header) -> str:
         out.append("from ctypes import (")
         out += [f"    {n}," for n in names]
         out.append(")")
-    out += ["", ""]
+    out.append("")
     text = "\n".join(out + body).rstrip("\n") + "\n"
     return re.sub(r"\n{4,}", "\n\n\n", text)
 
@@ -662,7 +662,9 @@ def outputs(h: Header) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 if a generated file differs from what would be written")
+    ap.add_argument(
+        "--check", action="store_true", help="exit 1 if a generated file differs from what would be written"
+    )
     args = ap.parse_args(argv)
     try:
         h = parse(HEADER.read_text())
@@ -677,8 +679,11 @@ def main(argv=None) -> int:
             continue
         if args.check:
             stale.append(rel)
-            print(f"gen-bindings: {rel} is {'missing' if old is None else 'stale'}: "
-                  "run python3 scripts/gen-bindings.py and commit it", file=sys.stderr)
+            print(
+                f"gen-bindings: {rel} is {'missing' if old is None else 'stale'}: "
+                "run python3 scripts/gen-bindings.py and commit it",
+                file=sys.stderr,
+            )
         else:
             path.write_text(text)
             print(f"wrote {rel}")
