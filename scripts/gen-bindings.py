@@ -194,6 +194,8 @@ def parse(text: str) -> Header:
                     h.constants[m.group(1)] = (v[1:-1], doc)
                 else:
                     raise HeaderError(f"cannot read the value of {m.group(1)}: {v!r}")
+            elif re.match(r"#define\s+HB_", s):
+                raise HeaderError(f"cannot read {s!r}")
             continue
         m = re.fullmatch(r"typedef enum \{(.*)\} (\w+);", s.replace("\n", " "), re.DOTALL)
         if m:
