@@ -1,7 +1,18 @@
 // Type declarations of the hypobus package (libhypobus for Node).
 /// <reference types="node" />
 import { EventEmitter } from 'node:events';
-import type { StatusName, hb_proxy_stats_t } from './lib/abi';
+import type {
+  StatusName,
+  hb_broker_stats_t,
+  hb_calc_stats_t,
+  hb_client_stats_t,
+  hb_failover_stats_t,
+  hb_op_stats_t,
+  hb_proxy_stats_t,
+  hb_task_broker_stats_t,
+  hb_task_client_stats_t,
+  hb_task_worker_stats_t,
+} from './lib/abi';
 
 // ------------------------------------------------------------ zeromq.js v5
 
@@ -330,6 +341,17 @@ export class HypobusError extends Error {
   readonly operation?: string;
 }
 
+/** snake_case to camelCase: 'dropped_passive' -> 'droppedPassive'. */
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+/**
+ * A C stats struct as stats() returns it: the fields by camelCase name, without size and reserved
+ * (hb_broker_stats_t's dropped_passive is droppedPassive).
+ */
+type StatsOf<T> = {
+  [K in keyof T as K extends 'size' | 'reserved' ? never : K extends string ? CamelCase<K> : never]: T[K];
+};
+
 /** A broker list: "HOST[:XSUB_PORT:XPUB_PORT],...", "XSUB_EP|XPUB_EP", "inproc:NAME", an array of them, or brokers. */
 export type Brokers = string | { readonly brokers: string } | Array<string | { readonly brokers: string }>;
 
@@ -354,13 +376,7 @@ export interface BrokerOptions {
   startPassive?: boolean;
 }
 
-export interface BrokerStats {
-  forwarded: number;
-  droppedPassive: number;
-  subscriptions: number;
-  unsubscriptions: number;
-  heartbeats: number;
-}
+export interface BrokerStats extends StatsOf<hb_broker_stats_t> {}
 
 export class Broker extends EventEmitter implements RoleBase {
   constructor(opts?: BrokerOptions);
@@ -399,13 +415,8 @@ export interface FailoverState {
   reason: string;
 }
 
-export interface FailoverStats {
+export interface FailoverStats extends Omit<StatsOf<hb_failover_stats_t>, 'active'> {
   active: boolean;
-  activations: number;
-  deactivations: number;
-  heartbeats: number;
-  peerHeartbeats: number;
-  peerSilentMs: number;
 }
 
 export class FailoverBroker extends EventEmitter implements RoleBase {
@@ -436,18 +447,7 @@ export interface CalcOptions {
   timeoutMs?: number;
 }
 
-export interface CalcStats {
-  requests: number;
-  classicRequests: number;
-  results: number;
-  errors: number;
-  fallbacks: number;
-  squaresReceived: number;
-  duplicates: number;
-  badMessages: number;
-  expired: number;
-  inFlight: number;
-}
+export interface CalcStats extends StatsOf<hb_calc_stats_t> {}
 
 export class CalcNode extends EventEmitter implements RoleBase {
   constructor(opts?: CalcOptions);
@@ -470,13 +470,7 @@ export interface OpOptions {
   brokers?: Brokers;
 }
 
-export interface OpStats {
-  callbackRunning: number;
-  requests: number;
-  replies: number;
-  errors: number;
-  ignored: number;
-}
+export interface OpStats extends StatsOf<hb_op_stats_t> {}
 
 export class OpNode extends EventEmitter implements RoleBase {
   constructor(opts: OpOptions);
@@ -498,15 +492,7 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-export interface ClientStats {
-  requests: number;
-  resent: number;
-  answers: number;
-  duplicates: number;
-  timeouts: number;
-  cancelled: number;
-  queued: number;
-}
+export interface ClientStats extends StatsOf<hb_client_stats_t> {}
 
 export class Client extends EventEmitter implements RoleBase {
   constructor(opts?: ClientOptions);
@@ -561,24 +547,7 @@ export interface TaskBrokerOptions {
   fullSync?: boolean;
 }
 
-export interface TaskBrokerStats {
-  requests: number;
-  recovered: number;
-  resends: number;
-  replies: number;
-  errors: number;
-  dispatched: number;
-  timeouts: number;
-  late: number;
-  registered: number;
-  purged: number;
-  workers: number;
-  pending: number;
-  forwarded: number;
-  fromPeers: number;
-  malformed: number;
-  commits: number;
-}
+export interface TaskBrokerStats extends StatsOf<hb_task_broker_stats_t> {}
 
 export class TaskBroker extends EventEmitter implements RoleBase {
   constructor(opts?: TaskBrokerOptions);
@@ -635,15 +604,7 @@ export interface TaskWorkerOptions {
   handler?: TaskHandler;
 }
 
-export interface TaskWorkerStats {
-  load: number;
-  callbacksRunning: number;
-  jobs: number;
-  replies: number;
-  errors: number;
-  dropped: number;
-  reconnects: number;
-  held: number;
+export interface TaskWorkerStats extends StatsOf<hb_task_worker_stats_t> {
   /** Handler calls not finished (handler style). */
   running: number;
 }
@@ -692,17 +653,7 @@ export interface TaskResult {
   error: string | null;
 }
 
-export interface TaskClientStats {
-  submitted: number;
-  resent: number;
-  reconnects: number;
-  completed: number;
-  failed: number;
-  gaveUp: number;
-  duplicates: number;
-  pendingNotices: number;
-  inFlight: number;
-}
+export interface TaskClientStats extends StatsOf<hb_task_client_stats_t> {}
 
 /** A task that failed, gave up or is unknown (code 'HB_REMOTE'). */
 export class TaskError extends HypobusError {
