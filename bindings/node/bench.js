@@ -155,22 +155,43 @@ async function main() {
   const rows = [];
   const [rr6, rr5, rrh] = await interleaved([() => v6ReqRep(RT), () => v5ReqRep(zmq5, RT), () => v5ReqRep(hb, RT)]);
   rows.push([`REQ/REP round trips/s (${fmt(RT)}, 16 B)`, rr6, rr5, rrh]);
-  const [fl6, fl5, flh] = await interleaved([() => v6Flood(FLOOD), () => v5Flood(zmq5, FLOOD_V5), () => v5Flood(hb, FLOOD)]);
+  const [fl6, fl5, flh] = await interleaved([
+    () => v6Flood(FLOOD),
+    () => v5Flood(zmq5, FLOOD_V5),
+    () => v5Flood(hb, FLOOD),
+  ]);
   rows.push([`PUSH/PULL flood msgs/s (${fmt(FLOOD)}, 16 B; v5-compat ${fmt(FLOOD_V5)})`, fl6, fl5, flh]);
 
   const head = ['', 'zeromq 6', 'zeromq/v5-compat', 'hypobus', 'hypobus / zeromq 6', 'hypobus / v5-compat'];
   const table = [head, head.map(() => '---')];
-  for (const [name, a, b, c] of rows) table.push([name, fmt(a), fmt(b), fmt(c), `${(c / a).toFixed(2)}x`, `${(c / b).toFixed(2)}x`]);
+  for (const [name, a, b, c] of rows)
+    table.push([name, fmt(a), fmt(b), fmt(c), `${(c / a).toFixed(2)}x`, `${(c / b).toFixed(2)}x`]);
   for (const js of [false, true]) {
     const runs = [];
     for (let r = 0; r < RUNS; r++) runs.push(await lab(LAB, js));
     const ops = js ? 'JS op nodes (OpNode with a function)' : 'built-in op nodes';
-    table.push([`lab from Node: hypotenuses/s, ${fmt(LAB)} in flight, ${ops}`, '', '', fmt(median(runs.map((x) => x.inFlight))), '', '']);
-    table.push([`lab from Node: hypotenuses/s, one at a time, ${ops}`, '', '', fmt(median(runs.map((x) => x.sequential))), '', '']);
+    table.push([
+      `lab from Node: hypotenuses/s, ${fmt(LAB)} in flight, ${ops}`,
+      '',
+      '',
+      fmt(median(runs.map((x) => x.inFlight))),
+      '',
+      '',
+    ]);
+    table.push([
+      `lab from Node: hypotenuses/s, one at a time, ${ops}`,
+      '',
+      '',
+      fmt(median(runs.map((x) => x.sequential))),
+      '',
+      '',
+    ]);
   }
   const lines = table.map((r) => `| ${r.join(' | ')} |`);
-  console.log(`Node ${process.version}, zeromq ${require('zeromq/package.json').version} (libzmq ${zmq6.version}), ` +
-    `hypobus ${hb.libraryVersion} (libzmq ${hb.version}), koffi ${hb.native.koffi.version}; median of ${RUNS}`);
+  console.log(
+    `Node ${process.version}, zeromq ${require('zeromq/package.json').version} (libzmq ${zmq6.version}), ` +
+      `hypobus ${hb.libraryVersion} (libzmq ${hb.version}), koffi ${hb.native.koffi.version}; median of ${RUNS}`,
+  );
   console.log(lines.join('\n'));
 }
 

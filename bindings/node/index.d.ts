@@ -1,6 +1,18 @@
 // Type declarations of the hypobus package (libhypobus for Node).
 /// <reference types="node" />
 import { EventEmitter } from 'node:events';
+import type {
+  StatusName,
+  hb_broker_stats_t,
+  hb_calc_stats_t,
+  hb_client_stats_t,
+  hb_failover_stats_t,
+  hb_op_stats_t,
+  hb_proxy_stats_t,
+  hb_task_broker_stats_t,
+  hb_task_client_stats_t,
+  hb_task_worker_stats_t,
+} from './lib/abi';
 
 // ------------------------------------------------------------ zeromq.js v5
 
@@ -8,13 +20,33 @@ import { EventEmitter } from 'node:events';
 export type Frame = Buffer | string | number | boolean | bigint | ArrayBufferView | ArrayBuffer | null | undefined;
 
 export type SocketType =
-  | 'pair' | 'pub' | 'sub' | 'req' | 'rep' | 'dealer' | 'router' | 'pull' | 'push' | 'xpub' | 'xsub' | 'stream'
-  | 'xreq' | 'xrep';
+  | 'pair'
+  | 'pub'
+  | 'sub'
+  | 'req'
+  | 'rep'
+  | 'dealer'
+  | 'router'
+  | 'pull'
+  | 'push'
+  | 'xpub'
+  | 'xsub'
+  | 'stream'
+  | 'xreq'
+  | 'xrep';
 
 /** Monitor event names, each emitted as (value, endpoint, error?). */
 export type MonitorEventName =
-  | 'connect' | 'connect_delay' | 'connect_retry' | 'listen' | 'bind_error' | 'accept' | 'accept_error'
-  | 'close' | 'close_error' | 'disconnect'
+  | 'connect'
+  | 'connect_delay'
+  | 'connect_retry'
+  | 'listen'
+  | 'bind_error'
+  | 'accept'
+  | 'accept_error'
+  | 'close'
+  | 'close_error'
+  | 'disconnect'
   /** Not in v5: the ZMTP handshake with a peer completed (messages flow from now on). */
   | 'handshake';
 
@@ -107,16 +139,8 @@ export interface ZmqProxy {
   stats(): ProxyStats;
 }
 
-export interface ProxyStats {
-  size: number;
-  paused: number;
-  running: number;
-  to_backend_msgs: number;
-  to_backend_bytes: number;
-  to_frontend_msgs: number;
-  to_frontend_bytes: number;
-  dropped: number;
-}
+/** The proxy's counters, as the C struct hb_proxy_stats_t has them. */
+export type ProxyStats = hb_proxy_stats_t;
 
 /** Forward between frontend and backend ('push/pull', 'pull/push', 'xpub/xsub', 'router/dealer') until one is closed. */
 export function proxy(frontend: Socket, backend: Socket, capture?: Socket): ZmqProxy;
@@ -147,7 +171,13 @@ export const context: ProcessContext;
 
 /** What the libzmq inside libhypobus can do (zmq_has), as zeromq 6's `zmq.capability`. */
 export const capability: Readonly<{
-  ipc: boolean; pgm: boolean; tipc: boolean; norm: boolean; curve: boolean; gssapi: boolean; draft: boolean;
+  ipc: boolean;
+  pgm: boolean;
+  tipc: boolean;
+  norm: boolean;
+  curve: boolean;
+  gssapi: boolean;
+  draft: boolean;
 }>;
 
 /**
@@ -176,11 +206,37 @@ export const version: string;
 
 export const types: Readonly<Record<SocketType, number>>;
 export const options: Readonly<{
-  _fd: 14; _ioevents: 15; _receiveMore: 13; _subscribe: 6; _unsubscribe: 7; affinity: 4; backlog: 19; hwm: 1;
-  identity: 5; linger: 17; mcast_loop: 10; rate: 8; rcvbuf: 12; last_endpoint: 32; reconnect_ivl: 18; recovery_ivl: 9;
-  sndbuf: 11; swap: 3; mechanism: 43; plain_server: 44; plain_username: 45; plain_password: 46; curve_server: 47;
-  curve_publickey: 48; curve_secretkey: 49; curve_serverkey: 50; zap_domain: 55; heartbeat_ivl: 75; heartbeat_ttl: 76;
-  heartbeat_timeout: 77; connect_timeout: 79;
+  _fd: 14;
+  _ioevents: 15;
+  _receiveMore: 13;
+  _subscribe: 6;
+  _unsubscribe: 7;
+  affinity: 4;
+  backlog: 19;
+  hwm: 1;
+  identity: 5;
+  linger: 17;
+  mcast_loop: 10;
+  rate: 8;
+  rcvbuf: 12;
+  last_endpoint: 32;
+  reconnect_ivl: 18;
+  recovery_ivl: 9;
+  sndbuf: 11;
+  swap: 3;
+  mechanism: 43;
+  plain_server: 44;
+  plain_username: 45;
+  plain_password: 46;
+  curve_server: 47;
+  curve_publickey: 48;
+  curve_secretkey: 49;
+  curve_serverkey: 50;
+  zap_domain: 55;
+  heartbeat_ivl: 75;
+  heartbeat_ttl: 76;
+  heartbeat_timeout: 77;
+  connect_timeout: 79;
 }>;
 export const longOptions: Readonly<Record<string, number>>;
 export const events: Readonly<Record<number, MonitorEventName>>;
@@ -269,10 +325,8 @@ export const ZMQ_MAX_SOCKETS: 2;
 
 // ------------------------------------------------------------ the lab
 
-/** The library's status names, as an Error's `code`. */
-export type StatusName =
-  | 'HB_OK' | 'HB_TIMEOUT' | 'HB_INVALID_ARGUMENT' | 'HB_INVALID_HANDLE' | 'HB_CONFIG' | 'HB_REMOTE' | 'HB_ZMQ'
-  | 'HB_STOPPED' | 'HB_BUFFER_TOO_SMALL' | 'HB_PANIC' | 'HB_INTERRUPTED' | 'HB_BUSY' | 'HB_FORKED';
+/** The library's status names (from the header, lib/abi.d.ts), as an Error's `code`. */
+export type { StatusName };
 
 /** An error of the library, with its message (hb_error_info) and status. */
 export class HypobusError extends Error {
@@ -286,6 +340,17 @@ export class HypobusError extends Error {
   /** The call that failed. */
   readonly operation?: string;
 }
+
+/** snake_case to camelCase: 'dropped_passive' -> 'droppedPassive'. */
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+/**
+ * A C stats struct as stats() returns it: the fields by camelCase name, without size and reserved
+ * (hb_broker_stats_t's dropped_passive is droppedPassive).
+ */
+type StatsOf<T> = {
+  [K in keyof T as K extends 'size' | 'reserved' ? never : K extends string ? CamelCase<K> : never]: T[K];
+};
 
 /** A broker list: "HOST[:XSUB_PORT:XPUB_PORT],...", "XSUB_EP|XPUB_EP", "inproc:NAME", an array of them, or brokers. */
 export type Brokers = string | { readonly brokers: string } | Array<string | { readonly brokers: string }>;
@@ -311,13 +376,7 @@ export interface BrokerOptions {
   startPassive?: boolean;
 }
 
-export interface BrokerStats {
-  forwarded: number;
-  droppedPassive: number;
-  subscriptions: number;
-  unsubscriptions: number;
-  heartbeats: number;
-}
+export interface BrokerStats extends StatsOf<hb_broker_stats_t> {}
 
 export class Broker extends EventEmitter implements RoleBase {
   constructor(opts?: BrokerOptions);
@@ -356,13 +415,8 @@ export interface FailoverState {
   reason: string;
 }
 
-export interface FailoverStats {
+export interface FailoverStats extends Omit<StatsOf<hb_failover_stats_t>, 'active'> {
   active: boolean;
-  activations: number;
-  deactivations: number;
-  heartbeats: number;
-  peerHeartbeats: number;
-  peerSilentMs: number;
 }
 
 export class FailoverBroker extends EventEmitter implements RoleBase {
@@ -393,18 +447,7 @@ export interface CalcOptions {
   timeoutMs?: number;
 }
 
-export interface CalcStats {
-  requests: number;
-  classicRequests: number;
-  results: number;
-  errors: number;
-  fallbacks: number;
-  squaresReceived: number;
-  duplicates: number;
-  badMessages: number;
-  expired: number;
-  inFlight: number;
-}
+export interface CalcStats extends StatsOf<hb_calc_stats_t> {}
 
 export class CalcNode extends EventEmitter implements RoleBase {
   constructor(opts?: CalcOptions);
@@ -427,13 +470,7 @@ export interface OpOptions {
   brokers?: Brokers;
 }
 
-export interface OpStats {
-  callbackRunning: number;
-  requests: number;
-  replies: number;
-  errors: number;
-  ignored: number;
-}
+export interface OpStats extends StatsOf<hb_op_stats_t> {}
 
 export class OpNode extends EventEmitter implements RoleBase {
   constructor(opts: OpOptions);
@@ -455,15 +492,7 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-export interface ClientStats {
-  requests: number;
-  resent: number;
-  answers: number;
-  duplicates: number;
-  timeouts: number;
-  cancelled: number;
-  queued: number;
-}
+export interface ClientStats extends StatsOf<hb_client_stats_t> {}
 
 export class Client extends EventEmitter implements RoleBase {
   constructor(opts?: ClientOptions);
@@ -518,24 +547,7 @@ export interface TaskBrokerOptions {
   fullSync?: boolean;
 }
 
-export interface TaskBrokerStats {
-  requests: number;
-  recovered: number;
-  resends: number;
-  replies: number;
-  errors: number;
-  dispatched: number;
-  timeouts: number;
-  late: number;
-  registered: number;
-  purged: number;
-  workers: number;
-  pending: number;
-  forwarded: number;
-  fromPeers: number;
-  malformed: number;
-  commits: number;
-}
+export interface TaskBrokerStats extends StatsOf<hb_task_broker_stats_t> {}
 
 export class TaskBroker extends EventEmitter implements RoleBase {
   constructor(opts?: TaskBrokerOptions);
@@ -592,15 +604,7 @@ export interface TaskWorkerOptions {
   handler?: TaskHandler;
 }
 
-export interface TaskWorkerStats {
-  load: number;
-  callbacksRunning: number;
-  jobs: number;
-  replies: number;
-  errors: number;
-  dropped: number;
-  reconnects: number;
-  held: number;
+export interface TaskWorkerStats extends StatsOf<hb_task_worker_stats_t> {
   /** Handler calls not finished (handler style). */
   running: number;
 }
@@ -649,17 +653,7 @@ export interface TaskResult {
   error: string | null;
 }
 
-export interface TaskClientStats {
-  submitted: number;
-  resent: number;
-  reconnects: number;
-  completed: number;
-  failed: number;
-  gaveUp: number;
-  duplicates: number;
-  pendingNotices: number;
-  inFlight: number;
-}
+export interface TaskClientStats extends StatsOf<hb_task_client_stats_t> {}
 
 /** A task that failed, gave up or is unknown (code 'HB_REMOTE'). */
 export class TaskError extends HypobusError {
@@ -711,7 +705,7 @@ export const libraryPath: string;
 export const native: {
   fn: Record<string, (...args: any[]) => any>;
   S: Readonly<Record<StatusName, number>>;
-  STATUS_NAMES: readonly string[];
+  STATUS_NAMES: readonly StatusName[];
   LIB_FILE: string;
   ABI: { major: number; minor: number };
   [key: string]: unknown;

@@ -38,33 +38,64 @@ function ctxSet(option, value, what) {
  * process); a value set later is kept and read back but changes nothing.
  */
 class ProcessContext {
-  get ioThreads() { return ctxGet(CTX.IO_THREADS); }
-  set ioThreads(v) { ctxSet(CTX.IO_THREADS, v, 'ioThreads'); }
-  get maxSockets() { return ctxGet(CTX.MAX_SOCKETS); }
-  set maxSockets(v) { ctxSet(CTX.MAX_SOCKETS, v, 'maxSockets'); }
-  get maxSocketsLimit() { return ctxGet(CTX.SOCKET_LIMIT); }
-  get maxMessageSize() { return ctxGet(CTX.MAX_MSGSZ); }
-  set maxMessageSize(v) { ctxSet(CTX.MAX_MSGSZ, v, 'maxMessageSize'); }
-  get ipv6() { return ctxGet(CTX.IPV6) !== 0; }
-  set ipv6(v) { ctxSet(CTX.IPV6, v, 'ipv6'); }
-  get blocky() { return ctxGet(CTX.BLOCKY) !== 0; }
-  set blocky(v) { ctxSet(CTX.BLOCKY, v, 'blocky'); }
+  get ioThreads() {
+    return ctxGet(CTX.IO_THREADS);
+  }
+  set ioThreads(v) {
+    ctxSet(CTX.IO_THREADS, v, 'ioThreads');
+  }
+  get maxSockets() {
+    return ctxGet(CTX.MAX_SOCKETS);
+  }
+  set maxSockets(v) {
+    ctxSet(CTX.MAX_SOCKETS, v, 'maxSockets');
+  }
+  get maxSocketsLimit() {
+    return ctxGet(CTX.SOCKET_LIMIT);
+  }
+  get maxMessageSize() {
+    return ctxGet(CTX.MAX_MSGSZ);
+  }
+  set maxMessageSize(v) {
+    ctxSet(CTX.MAX_MSGSZ, v, 'maxMessageSize');
+  }
+  get ipv6() {
+    return ctxGet(CTX.IPV6) !== 0;
+  }
+  set ipv6(v) {
+    ctxSet(CTX.IPV6, v, 'ipv6');
+  }
+  get blocky() {
+    return ctxGet(CTX.BLOCKY) !== 0;
+  }
+  set blocky(v) {
+    ctxSet(CTX.BLOCKY, v, 'blocky');
+  }
 }
 const context = new ProcessContext();
 
 /** What the libzmq inside libhypobus can do, as zeromq 6's `zmq.capability` (zmq_has). */
-const capability = Object.freeze(Object.fromEntries(
-  ['ipc', 'pgm', 'tipc', 'norm', 'curve', 'gssapi', 'draft'].map((c) => [c, ffi.zmqHas(c)])));
+const capability = Object.freeze(
+  Object.fromEntries(['ipc', 'pgm', 'tipc', 'norm', 'curve', 'gssapi', 'draft'].map((c) => [c, ffi.zmqHas(c)])),
+);
 
 /** v5's Context: static settings of the process's one context (see `context`). */
 class Context {
   constructor() {
     throw new Error('Context cannot be instantiated: hypobus uses one ZeroMQ context per process');
   }
-  static setMaxThreads(value) { context.ioThreads = value; }
-  static getMaxThreads() { return context.ioThreads; }
-  static setMaxSockets(value) { context.maxSockets = value; }
-  static getMaxSockets() { return context.maxSockets; }
+  static setMaxThreads(value) {
+    context.ioThreads = value;
+  }
+  static getMaxThreads() {
+    return context.ioThreads;
+  }
+  static setMaxSockets(value) {
+    context.maxSockets = value;
+  }
+  static getMaxSockets() {
+    return context.maxSockets;
+  }
 }
 
 /** True for an Error (zeromq.js's isFullError: its errors carry code, errno, address). */
@@ -73,7 +104,9 @@ function isFullError(err) {
 }
 
 function curveKeypair() {
-  throw new Error(`curveKeypair is not supported by hypobus (no CURVE key generation in its C ABI${capability.curve ? '' : '; its libzmq is built without CURVE'})`);
+  throw new Error(
+    `curveKeypair is not supported by hypobus (no CURVE key generation in its C ABI${capability.curve ? '' : '; its libzmq is built without CURVE'})`,
+  );
 }
 
 module.exports = {

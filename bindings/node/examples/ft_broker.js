@@ -8,10 +8,10 @@ const zmq = require('hypobus') // the course: require('zeromq')
 const frontPort = process.argv[2] || 9998
 const backPort = process.argv[3] || 9999
 const TIMEOUT = parseInt(process.argv[4] || '1000')
-let pending = []   // requests waiting for a worker: [client, request]
-let ready = []     // workers ready for a request
-let busy = {}      // worker -> {client, request, timer}
-let failed = {}    // workers that timed out
+let pending = [] // requests waiting for a worker: [client, request]
+let ready = [] // workers ready for a request
+let busy = {} // worker -> {client, request, timer}
+let failed = {} // workers that timed out
 let sc = zmq.socket('router')
 let sw = zmq.socket('router')
 sc.bind('tcp://*:' + frontPort)
@@ -38,7 +38,8 @@ sc.on('message', (c, sep, m) => send(c, m))
 
 sw.on('message', (w, sep, c, sep2, r) => {
   if (failed[w]) return // a late answer of a failed worker: ignored
-  if (c == '') { // registration
+  if (c == '') {
+    // registration
     console.log('worker ' + w + ' ready')
     ready.push(w)
   } else {

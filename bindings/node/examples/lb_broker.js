@@ -8,7 +8,9 @@ const zmq = require('hypobus') // the course: require('zeromq')
 
 const frontPort = process.argv[2] || 9998
 const backPort = process.argv[3] || 9999
-let cli = [], req = [], workers = []
+let cli = [],
+  req = [],
+  workers = []
 let sc = zmq.socket('router') // frontend
 let sw = zmq.socket('router') // backend
 sc.bind('tcp://*:' + frontPort)
@@ -24,8 +26,10 @@ sc.on('message', (c, sep, m) => {
 })
 
 sw.on('message', (w, sep, c, sep2, r) => {
-  if (c == '') { // a new worker announces itself
-    if (cli.length > 0) { // requests came before any worker: the new one takes the first
+  if (c == '') {
+    // a new worker announces itself
+    if (cli.length > 0) {
+      // requests came before any worker: the new one takes the first
       sw.send([w, '', cli.shift(), '', req.shift()])
     } else {
       workers.push(w)

@@ -18,14 +18,34 @@ const broker = new TaskBroker({
   db: opt('--db'),
   answerTimeoutMs: parseInt(opt('--answer-timeout-ms', '0')),
 })
-console.log('task broker ready: frontend ' + broker.frontend + ', backend ' + broker.backend +
-  ' (' + broker.policy + ', journal ' + broker.journal + ')')
+console.log(
+  'task broker ready: frontend ' +
+    broker.frontend +
+    ', backend ' +
+    broker.backend +
+    ' (' +
+    broker.policy +
+    ', journal ' +
+    broker.journal +
+    ')',
+)
 
 function quit() {
   broker.stop()
   const s = broker.stats()
-  console.log('stopped: ' + s.requests + ' requests, ' + s.replies + ' replies, ' + s.errors + ' errors, ' +
-    s.timeouts + ' answer time-outs, ' + s.registered + ' worker registrations')
+  console.log(
+    'stopped: ' +
+      s.requests +
+      ' requests, ' +
+      s.replies +
+      ' replies, ' +
+      s.errors +
+      ' errors, ' +
+      s.timeouts +
+      ' answer time-outs, ' +
+      s.registered +
+      ' worker registrations',
+  )
   broker.close()
 }
 process.on('SIGINT', quit)

@@ -12,7 +12,8 @@ async function main() {
   const client = new TaskClient({ broker: frontend, timeoutMs: 2500, tries: 3 })
   const sent = new Map()
   for (let i = 0; i < parseInt(n); i++) sent.set(client.submit('task ' + i, { service }), 'TASK ' + i)
-  let ok = 0, failed = 0
+  let ok = 0,
+    failed = 0
   const by = {}
   for await (const r of client.results()) {
     if (!r.ok) {

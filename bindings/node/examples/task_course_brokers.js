@@ -74,7 +74,8 @@ function reqWorker(ep, name, lateMs) {
 function waitFor(cond, ms) {
   const t0 = Date.now()
   return new Promise((resolve, reject) => {
-    const tick = () => cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error('timed out')) : setTimeout(tick, 5)
+    const tick = () =>
+      cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error('timed out')) : setTimeout(tick, 5)
     tick()
   })
 }
@@ -85,7 +86,10 @@ const byWorker = (replies) => {
     const w = r.split(' by ')[1]
     n[w] = (n[w] || 0) + 1
   }
-  return Object.entries(n).sort().map(([w, k]) => w + ': ' + k).join(', ')
+  return Object.entries(n)
+    .sort()
+    .map(([w, k]) => w + ': ' + k)
+    .join(', ')
 }
 
 async function routerDealer() {
@@ -93,7 +97,8 @@ async function routerDealer() {
   const backend = zmq.socket('dealer')
   frontend.bindSync(LOCAL)
   backend.bindSync(LOCAL)
-  const fe = frontend.last_endpoint, be = backend.last_endpoint
+  const fe = frontend.last_endpoint,
+    be = backend.last_endpoint
   zmq.proxy(frontend, backend)
   const workers = ['w1', 'w2', 'w3'].map((n) => repWorker(be, n))
   const all = (await Promise.all(['a', 'b', 'c'].map((n) => client(fe, n, 5)))).flat()
@@ -110,8 +115,14 @@ async function routerRouter() {
   await waitFor(() => broker.stats().workers === 2, 5000)
   const names = ['a', 'b', 'c']
   const replies = await Promise.all(names.map((n) => client(broker.frontend, n, 5)))
-  replies.forEach((list, k) => list.forEach((r, i) =>
-    check(new RegExp('^' + names[k] + '-' + i + ' by W[12]$').test(r), 'router/router: ' + r + ' is the answer to ' + names[k] + '-' + i)))
+  replies.forEach((list, k) =>
+    list.forEach((r, i) =>
+      check(
+        new RegExp('^' + names[k] + '-' + i + ' by W[12]$').test(r),
+        'router/router: ' + r + ' is the answer to ' + names[k] + '-' + i,
+      ),
+    ),
+  )
   const all = replies.flat()
   console.log('router/router: ' + all.length + ' replies (' + byWorker(all) + ')')
   for (const w of workers) w.close()
@@ -130,8 +141,17 @@ async function faultTolerant() {
   const delivered = all.filter((r) => r.endsWith(' by LATE')).length
   check(all.length === 6 && delivered === 0, 'fault tolerant: all answered by GOOD')
   check(s.timeouts === 1, 'fault tolerant: one answer time-out')
-  console.log('fault tolerant: ' + all.length + ' replies, ' + s.timeouts + ' answer time-out, ' + delivered +
-    ' late answers delivered (' + s.late + ' dropped by the broker)')
+  console.log(
+    'fault tolerant: ' +
+      all.length +
+      ' replies, ' +
+      s.timeouts +
+      ' answer time-out, ' +
+      delivered +
+      ' late answers delivered (' +
+      s.late +
+      ' dropped by the broker)',
+  )
   good.close()
   late.close()
   broker.close()

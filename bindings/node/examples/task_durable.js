@@ -13,14 +13,16 @@ for (const f of [db, db + '-wal', db + '-shm']) fs.rmSync(f, { force: true })
 function waitFor(cond, ms) {
   const t0 = Date.now()
   return new Promise((resolve, reject) => {
-    const tick = () => cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error('timed out')) : setTimeout(tick, 5)
+    const tick = () =>
+      cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error('timed out')) : setTimeout(tick, 5)
     tick()
   })
 }
 
 async function main() {
   let broker = new TaskBroker({ frontend: 'tcp://127.0.0.1:*', backend: 'tcp://127.0.0.1:*', db })
-  const frontend = broker.frontend, backend = broker.backend
+  const frontend = broker.frontend,
+    backend = broker.backend
   console.log('broker 1, journal ' + broker.journal)
 
   const c1 = new TaskClient({ broker: frontend })
@@ -33,7 +35,8 @@ async function main() {
   broker = new TaskBroker({ frontend, backend, db })
   console.log('broker 2 on the same file: ' + broker.stats().recovered + ' request taken up')
   const worker = new TaskWorker({
-    broker: backend, services: ['square'],
+    broker: backend,
+    services: ['square'],
     handler: (body) => 'SQUARE ' + Number(body) ** 2,
   })
   const c2 = new TaskClient({ broker: frontend })

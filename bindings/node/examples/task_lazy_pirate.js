@@ -16,13 +16,16 @@ const brokerOpts = { answerTimeoutMs: 1000, hbIntervalMs: 200 }
 
 async function main() {
   let broker = new TaskBroker({ frontend: 'tcp://127.0.0.1:*', backend: 'tcp://127.0.0.1:*', ...brokerOpts })
-  const frontend = broker.frontend, backend = broker.backend
+  const frontend = broker.frontend,
+    backend = broker.backend
   console.log('broker on ' + frontend + ' / ' + backend)
 
   const w1 = new TaskWorker({ broker: backend, name: 'W1', hbIntervalMs: 200, handler: (body) => 'W1:' + body })
   let hung = false
   const w2 = new TaskWorker({
-    broker: backend, name: 'W2', hbIntervalMs: 200,
+    broker: backend,
+    name: 'W2',
+    hbIntervalMs: 200,
     handler: (body) => {
       if (!hung) {
         hung = true
@@ -34,10 +37,11 @@ async function main() {
   })
   const client = new TaskClient({ broker: frontend, timeoutMs: 300, tries: 20 })
   const answers = new Map()
-  const ask = (i) => client.request('r' + i).then((r) => {
-    if (answers.has(i)) throw new Error('r' + i + ' answered twice')
-    answers.set(i, r.toString())
-  })
+  const ask = (i) =>
+    client.request('r' + i).then((r) => {
+      if (answers.has(i)) throw new Error('r' + i + ' answered twice')
+      answers.set(i, r.toString())
+    })
 
   // Round 1: one request hangs on W2; the broker gives it to W1 after 1 s.
   await Promise.all(Array.from({ length: 10 }, (_, i) => ask(i)))
@@ -58,8 +62,15 @@ async function main() {
   const ok = answers.size === 30 && [...answers].every(([i, r]) => r.endsWith(':r' + i))
   const s = client.stats()
   console.log(ok && s.duplicates === 0 ? 'all 30 requests answered once' : 'FAIL: ' + JSON.stringify([...answers]))
-  console.log('workers: W1 ' + w1.stats().replies + ' replies, W2 ' + w2.stats().replies + ' (reconnects ' +
-    (w1.stats().reconnects + w2.stats().reconnects) + ')')
+  console.log(
+    'workers: W1 ' +
+      w1.stats().replies +
+      ' replies, W2 ' +
+      w2.stats().replies +
+      ' (reconnects ' +
+      (w1.stats().reconnects + w2.stats().reconnects) +
+      ')',
+  )
   client.close()
   w1.close()
   w2.close()

@@ -5,9 +5,7 @@ const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
 const { Watcher } = require('./loop');
 
-const { fn, S } = ffi;
-const STDERR = 1;
-const QUEUE = 2;
+const { fn, S, HB_LOG_STDERR: STDERR, HB_LOG_QUEUE: QUEUE } = ffi;
 
 class Log extends EventEmitter {
   constructor() {

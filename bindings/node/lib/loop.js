@@ -86,8 +86,12 @@ class KeepAlive {
   constructor() {
     this._t = setInterval(() => {}, 0x7fffffff);
   }
-  ref() { if (this._t) this._t.ref(); }
-  unref() { if (this._t) this._t.unref(); }
+  ref() {
+    if (this._t) this._t.ref();
+  }
+  unref() {
+    if (this._t) this._t.unref();
+  }
   close() {
     if (this._t) clearInterval(this._t);
     this._t = null;

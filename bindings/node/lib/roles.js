@@ -6,36 +6,11 @@
 const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
 const { Watcher, KeepAlive } = require('./loop');
+const { stats, optStr, optUint, reasonOf } = require('./util');
 
 const { fn, S, HypobusError } = ffi;
 
 const BATCH = 256;
-
-function num(v) {
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-function plain(struct) {
-  const out = {};
-  for (const [k, v] of Object.entries(struct)) if (k !== 'size' && k !== 'reserved') out[toCamel(k)] = num(v);
-  return out;
-}
-
-function toCamel(k) {
-  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-}
-
-function optStr(v, what) {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
-  return v;
-}
-
-function optUint(v, what, dflt = 0) {
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what} must be a non-negative integer`);
-  return v;
-}
 
 /** A broker list: a string, an array of entries, or objects with a `.brokers` (Broker, FailoverBroker). */
 function brokerList(b) {
@@ -46,17 +21,16 @@ function brokerList(b) {
   throw new TypeError('brokers must be a broker list string ("HOST[:XSUB:XPUB],..."), an array, or a Broker');
 }
 
-function stats(name, Struct, h) {
-  const s = { size: ffi.koffi.sizeof(Struct) };
-  ffi.check(fn[name](h, s), name, h);
-  return plain(s);
-}
-
 const ENDPOINTS = { xsub: 0, xpub: 1, hb: 2 };
 
 function whichOf(which, max) {
   const w = typeof which === 'string' ? ENDPOINTS[which] : which;
-  if (!Number.isInteger(w) || w < 0 || w > max) throw new TypeError(`endpoint: which must be ${Object.keys(ENDPOINTS).slice(0, max + 1).join(', ')}`);
+  if (!Number.isInteger(w) || w < 0 || w > max)
+    throw new TypeError(
+      `endpoint: which must be ${Object.keys(ENDPOINTS)
+        .slice(0, max + 1)
+        .join(', ')}`,
+    );
   return w;
 }
 
@@ -117,8 +91,14 @@ class Broker extends Role {
     const interval = optUint(opts.hbIntervalMs, 'hbIntervalMs');
     if (opts.inprocName !== undefined || opts.startPassive) {
       const cfg = {
-        size: ffi.koffi.sizeof(ffi.BrokerConfig), hb_interval_ms: interval, xsub, xpub, hb,
-        inproc_name: optStr(opts.inprocName, 'inprocName'), start_passive: opts.startPassive ? 1 : 0, reserved: 0,
+        size: ffi.koffi.sizeof(ffi.BrokerConfig),
+        hb_interval_ms: interval,
+        xsub,
+        xpub,
+        hb,
+        inproc_name: optStr(opts.inprocName, 'inprocName'),
+        start_passive: opts.startPassive ? 1 : 0,
+        reserved: 0,
       };
       this._h = ffi.create('hb_broker_new_ex', cfg);
     } else {
@@ -186,11 +166,22 @@ class FailoverBroker extends Role {
     super('FailoverBroker');
     const role = typeof opts.role === 'number' ? opts.role : ROLES[opts.role];
     if (role !== 0 && role !== 1) throw new TypeError("role must be 'primary' or 'backup'");
-    if (typeof opts.peerHb !== 'string') throw new TypeError('peerHb (the peer\'s heartbeat endpoint) is required');
+    if (typeof opts.peerHb !== 'string') throw new TypeError("peerHb (the peer's heartbeat endpoint) is required");
     this.role = role === 0 ? 'primary' : 'backup';
-    this._h = ffi.create('hb_failover_new', role, optStr(opts.xsub, 'xsub'), optStr(opts.xpub, 'xpub'), optStr(opts.hb, 'hb'),
-      optUint(opts.hbIntervalMs, 'hbIntervalMs'), opts.peerHb, optUint(opts.peerIntervalMs, 'peerIntervalMs'),
-      optUint(opts.misses, 'misses'), optStr(opts.ctl, 'ctl'), null, null);
+    this._h = ffi.create(
+      'hb_failover_new',
+      role,
+      optStr(opts.xsub, 'xsub'),
+      optStr(opts.xpub, 'xpub'),
+      optStr(opts.hb, 'hb'),
+      optUint(opts.hbIntervalMs, 'hbIntervalMs'),
+      opts.peerHb,
+      optUint(opts.peerIntervalMs, 'peerIntervalMs'),
+      optUint(opts.misses, 'misses'),
+      optStr(opts.ctl, 'ctl'),
+      null,
+      null,
+    );
     this._at = new BigUint64Array(1);
     this._active = new Int32Array(1);
     this._reason = Buffer.alloc(ffi.TEXT_MAX);
@@ -201,7 +192,15 @@ class FailoverBroker extends Role {
 
   _drain() {
     for (let i = 0; i < BATCH && !this._closed; i++) {
-      const st = fn.hb_failover_next_event(this._h, 0, this._at, this._active, this._reason, this._reason.length, this._len);
+      const st = fn.hb_failover_next_event(
+        this._h,
+        0,
+        this._at,
+        this._active,
+        this._reason,
+        this._reason.length,
+        this._len,
+      );
       if (st === S.HB_TIMEOUT) return;
       if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
       if (st === S.HB_STOPPED) {
@@ -212,7 +211,11 @@ class FailoverBroker extends Role {
         this._emitError(ffi.makeError(st, 'hb_failover_next_event', this._h));
         return;
       }
-      const ev = { active: this._active[0] !== 0, atMs: Number(this._at[0]), reason: this._reason.toString('utf8', 0, this._len[0]) };
+      const ev = {
+        active: this._active[0] !== 0,
+        atMs: Number(this._at[0]),
+        reason: this._reason.toString('utf8', 0, this._len[0]),
+      };
       this.emit('state', ev);
       this.emit(ev.active ? 'active' : 'passive', ev);
     }
@@ -231,7 +234,12 @@ class FailoverBroker extends Role {
     return new Promise((resolve, reject) => {
       fn.hb_failover_handback.async(h, timeoutMs, (err, st) => {
         if (err) return reject(err);
-        if (st !== S.HB_OK) return reject(this._closed ? new HypobusError('handback: the broker was closed', S.HB_STOPPED) : ffi.makeError(st, 'hb_failover_handback', h));
+        if (st !== S.HB_OK)
+          return reject(
+            this._closed
+              ? new HypobusError('handback: the broker was closed', S.HB_STOPPED)
+              : ffi.makeError(st, 'hb_failover_handback', h),
+          );
         resolve();
       });
     });
@@ -305,12 +313,6 @@ class CalcNode extends Role {
 
 // ------------------------------------------------------------ operation node
 
-function reasonOf(e) {
-  if (e instanceof Error) return e.message || e.name || 'operation failed';
-  const s = String(e);
-  return s || 'operation failed';
-}
-
 /**
  * An operation node for `lane`. With `fn`, a JavaScript function computes
  * the answer: fn(x, text) gets the value as a number and exactly as sent
@@ -325,7 +327,8 @@ class OpNode extends Role {
     super('OpNode');
     const lane = opts.lane;
     if (!Number.isInteger(lane) || lane < 1 || lane > 0xffffffff) throw new TypeError('lane must be an integer >= 1');
-    if (opts.fn !== undefined && opts.fn !== null && typeof opts.fn !== 'function') throw new TypeError('fn must be a function');
+    if (opts.fn !== undefined && opts.fn !== null && typeof opts.fn !== 'function')
+      throw new TypeError('fn must be a function');
     this.lane = lane;
     this._fn = opts.fn || null;
     this._inFlight = 0;
@@ -365,7 +368,7 @@ class OpNode extends Role {
     try {
       r = this._fn(x, text);
     } catch (e) {
-      this._error(id, reasonOf(e));
+      this._error(id, reasonOf(e, 'operation failed'));
       return;
     }
     if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
@@ -377,7 +380,7 @@ class OpNode extends Role {
         },
         (e) => {
           this._inFlight--;
-          this._error(id, reasonOf(e));
+          this._error(id, reasonOf(e, 'operation failed'));
         },
       );
       return;
@@ -417,10 +420,16 @@ class OpNode extends Role {
       name = 'hb_op_pull_reply_text';
       st = this._reply(name, id, v);
       if (st === S.HB_INVALID_ARGUMENT) {
-        return this._error(id, `the operation returned "${v.length > 64 ? `${v.slice(0, 64)}...` : v}", not a non-negative decimal number`);
+        return this._error(
+          id,
+          `the operation returned "${v.length > 64 ? `${v.slice(0, 64)}...` : v}", not a non-negative decimal number`,
+        );
       }
     } else {
-      return this._error(id, `the operation returned ${v === null ? 'null' : typeof v}, not a number, BigInt or decimal string`);
+      return this._error(
+        id,
+        `the operation returned ${v === null ? 'null' : typeof v}, not a number, BigInt or decimal string`,
+      );
     }
     if (st !== S.HB_OK) this._emitError(ffi.makeError(st, name, this._h));
   }
@@ -464,7 +473,12 @@ class OpNode extends Role {
 class Client extends Role {
   constructor(opts = {}) {
     super('Client');
-    this._h = ffi.create('hb_client_new', brokerList(opts.brokers), opts.classic ? 1 : 0, optUint(opts.timeoutMs, 'timeoutMs'));
+    this._h = ffi.create(
+      'hb_client_new',
+      brokerList(opts.brokers),
+      opts.classic ? 1 : 0,
+      optUint(opts.timeoutMs, 'timeoutMs'),
+    );
     this._pending = new Map();
     this._subId = new BigUint64Array(1);
     this._id = new BigUint64Array(1);
@@ -485,7 +499,8 @@ class Client extends Role {
   hypot(a, b, opts = {}) {
     if (this._closed) return Promise.reject(new HypobusError('hypot: the client is closed', S.HB_STOPPED));
     const limit = opts.timeoutMs === undefined ? 0 : opts.timeoutMs;
-    if (!Number.isInteger(limit) || limit < 0 || limit > 0x7fffffff) return Promise.reject(new TypeError('timeoutMs must be a non-negative integer'));
+    if (!Number.isInteger(limit) || limit < 0 || limit > 0x7fffffff)
+      return Promise.reject(new TypeError('timeoutMs must be a non-negative integer'));
     const st = fn.hb_client_submit(this._h, String(a), String(b), limit, this._subId);
     if (st !== S.HB_OK) return Promise.reject(ffi.makeError(st, 'hypot', this._h));
     const id = this._subId[0];

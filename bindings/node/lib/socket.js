@@ -107,7 +107,12 @@ const CAN_RECV = new Set([0, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
 const CAN_SEND = new Set([0, 1, 3, 4, 5, 6, 8, 9, 10, 11]);
 
 /** libzmq's own error numbers (ZMQ_HAUSNUMERO + n) by name. */
-const LIBZMQ_ERRNOS = new Map([[EFSM, 'EFSM'], [EFSM + 1, 'ENOCOMPATPROTO'], [EFSM + 2, 'ETERM'], [EFSM + 3, 'EMTHREAD']]);
+const LIBZMQ_ERRNOS = new Map([
+  [EFSM, 'EFSM'],
+  [EFSM + 1, 'ENOCOMPATPROTO'],
+  [EFSM + 2, 'ETERM'],
+  [EFSM + 3, 'EMTHREAD'],
+]);
 
 /** The name of an errno as zeromq.js gives it in `code` ('EHOSTUNREACH', 'EFSM'...). */
 function errnoName(errno) {
@@ -359,7 +364,7 @@ class Socket extends EventEmitter {
       }
       // A message that came while this call made libzmq process its
       // commands (the descriptor's signal is used up): receive it.
-      if ((ev & POLLIN) && CAN_RECV.has(this._kind) && !this._paused && !this._closed) again = true;
+      if (ev & POLLIN && CAN_RECV.has(this._kind) && !this._paused && !this._closed) again = true;
       if (this._out.length > 0 && !this._paused && !this._closed && (ev & POLLOUT || did || !this._blocked)) {
         this._blocked = false;
         if (this._flushWrites() > 0) again = true;
@@ -409,7 +414,8 @@ class Socket extends EventEmitter {
       flags = 0;
     }
     flags = flags | 0;
-    if (cb !== undefined && cb !== null && typeof cb !== 'function') throw new TypeError('Provided callback must be a function');
+    if (cb !== undefined && cb !== null && typeof cb !== 'function')
+      throw new TypeError('Provided callback must be a function');
     if (this._closed) {
       // v5 queued it on a closed socket and never sent it; tell a callback.
       if (cb) process.nextTick(cb, new TypeError('Socket is closed'));
@@ -553,7 +559,11 @@ class Socket extends EventEmitter {
       if (err) {
         if (cb) cb(err);
         else if (this.listenerCount('error') > 0) this.emit('error', err);
-        else process.emitWarning(`bind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`, 'HypobusWarning');
+        else
+          process.emitWarning(
+            `bind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`,
+            'HypobusWarning',
+          );
         return;
       }
       if (!this._closed) this._kick();
@@ -597,7 +607,11 @@ class Socket extends EventEmitter {
       if (err) {
         if (cb) cb(err);
         else if (this.listenerCount('error') > 0) this.emit('error', err);
-        else process.emitWarning(`unbind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`, 'HypobusWarning');
+        else
+          process.emitWarning(
+            `unbind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`,
+            'HypobusWarning',
+          );
         return;
       }
       this.emit('unbind', addr);
@@ -650,7 +664,13 @@ class Socket extends EventEmitter {
     const o = optionNumber(opt);
     this._live('setsockopt');
     let st;
-    if (o === C.ZMQ_SUBSCRIBE || o === C.ZMQ_UNSUBSCRIBE || BINARY_OPTIONS.has(o) || Buffer.isBuffer(val) || typeof val === 'string') {
+    if (
+      o === C.ZMQ_SUBSCRIBE ||
+      o === C.ZMQ_UNSUBSCRIBE ||
+      BINARY_OPTIONS.has(o) ||
+      Buffer.isBuffer(val) ||
+      typeof val === 'string'
+    ) {
       let b;
       if (Buffer.isBuffer(val)) b = val;
       else if (typeof val === 'string') b = Buffer.from(val, 'utf8');
@@ -807,7 +827,7 @@ class Socket extends EventEmitter {
       const name = C.events[id];
       if (!name) continue;
       const addr = eventAddr.toString('utf8', 0, eventAddrLen[0]);
-      const error = (id === 16 || id === 64 || id === 256) ? zmqError(value, addr) : undefined;
+      const error = id === 16 || id === 64 || id === 256 ? zmqError(value, addr) : undefined;
       try {
         this.emit(name, value, addr, error);
       } catch (err) {
@@ -855,4 +875,13 @@ function createSocket(type, options) {
   return sock;
 }
 
-module.exports = { Socket, createSocket, socket: createSocket, CAN_RECV, CAN_SEND, TYPE_NAMES, EFSM, _internal: { frameOf } };
+module.exports = {
+  Socket,
+  createSocket,
+  socket: createSocket,
+  CAN_RECV,
+  CAN_SEND,
+  TYPE_NAMES,
+  EFSM,
+  _internal: { frameOf },
+};

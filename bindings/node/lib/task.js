@@ -12,6 +12,7 @@
 const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
 const { Watcher, KeepAlive } = require('./loop');
+const { stats, optStr, optUint, reasonOf } = require('./util');
 
 const { fn, S, HypobusError, koffi } = ffi;
 
@@ -21,37 +22,10 @@ const REASON_MAX = 400;
 
 // ------------------------------------------------------------ helpers
 
-function num(v) {
-  return typeof v === 'bigint' ? Number(v) : v;
-}
-
-function toCamel(k) {
-  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-}
-
-function stats(name, Struct, h) {
-  const s = { size: koffi.sizeof(Struct) };
-  ffi.check(fn[name](h, s), name, h);
-  const out = {};
-  for (const [k, v] of Object.entries(s)) if (k !== 'size' && k !== 'reserved') out[toCamel(k)] = num(v);
-  return out;
-}
-
-function optStr(v, what) {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new TypeError(`${what} must be a string`);
-  return v;
-}
-
-function optUint(v, what, dflt = 0) {
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new TypeError(`${what} must be a non-negative integer`);
-  return v;
-}
-
 function optTimeout(v, what, dflt) {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new TypeError(`${what} must be a non-negative integer (milliseconds)`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+    throw new TypeError(`${what} must be a non-negative integer (milliseconds)`);
   return v;
 }
 
@@ -70,12 +44,6 @@ function isBytes(v) {
 
 function cut(s, n) {
   return s.length > n ? `${s.slice(0, n)}...` : s;
-}
-
-function reasonOf(e) {
-  if (e instanceof Error) return e.message || e.name || 'handler failed';
-  const s = String(e);
-  return s || 'handler failed';
 }
 
 function services(v) {
@@ -104,19 +72,22 @@ function storeOf(opts) {
   }
   const j = opts.journal;
   if (j === undefined || j === null || j === 'memory') return null;
-  if (typeof j !== 'string' || j === '') throw new TypeError("journal must be 'memory', 'sqlite:PATH' or the path of an SQLite file");
+  if (typeof j !== 'string' || j === '')
+    throw new TypeError("journal must be 'memory', 'sqlite:PATH' or the path of an SQLite file");
   return j.startsWith('sqlite:') ? j : `sqlite:${j}`;
 }
 
 function peersOf(p) {
   if (p === undefined || p === null) return null;
   const list = Array.isArray(p) ? p : [p];
-  return list.map((e) => {
-    if (typeof e === 'string') return e;
-    if (e instanceof TaskBroker) return `${e.state}|${e.frontend}`;
-    if (e && typeof e.state === 'string' && typeof e.frontend === 'string') return `${e.state}|${e.frontend}`;
-    throw new TypeError("peers: each entry must be 'STATE_EP|FRONTEND_EP', {state, frontend} or a TaskBroker");
-  }).join(',');
+  return list
+    .map((e) => {
+      if (typeof e === 'string') return e;
+      if (e instanceof TaskBroker) return `${e.state}|${e.frontend}`;
+      if (e && typeof e.state === 'string' && typeof e.frontend === 'string') return `${e.state}|${e.frontend}`;
+      throw new TypeError("peers: each entry must be 'STATE_EP|FRONTEND_EP', {state, frontend} or a TaskBroker");
+    })
+    .join(',');
 }
 
 /**
@@ -130,7 +101,8 @@ class TaskBroker extends EventEmitter {
     super();
     if (opts === null || typeof opts !== 'object') throw new TypeError('TaskBroker options must be an object');
     const policy = opts.policy === undefined || opts.policy === null ? 'lru' : opts.policy;
-    if (!Object.prototype.hasOwnProperty.call(POLICIES, policy)) throw new TypeError("policy must be 'lru', 'load' or 'typed'");
+    if (!Object.prototype.hasOwnProperty.call(POLICIES, policy))
+      throw new TypeError("policy must be 'lru', 'load' or 'typed'");
     this.policy = policy;
     const cfg = {
       size: koffi.sizeof(ffi.TaskBrokerConfig),
@@ -150,7 +122,8 @@ class TaskBroker extends EventEmitter {
       full_sync: opts.fullSync ? 1 : 0,
       reserved: 0,
     };
-    if (cfg.peers && !cfg.state) throw new TypeError('peers need state (the endpoint this broker publishes its capacity on)');
+    if (cfg.peers && !cfg.state)
+      throw new TypeError('peers need state (the endpoint this broker publishes its capacity on)');
     this.journal = cfg.store ? cfg.store : 'memory';
     this._h = ffi.create('hb_task_broker_new', cfg);
     this._closed = false;
@@ -251,8 +224,13 @@ class Job {
   }
 
   _answer(what) {
-    if (this.answered) throw new HypobusError(`Job.${what}: job ${this.id} was answered already`, S.HB_INVALID_ARGUMENT);
-    if (this._w._closed) throw new HypobusError(`Job.${what}: the worker is closed (the broker dispatches the request again)`, S.HB_STOPPED);
+    if (this.answered)
+      throw new HypobusError(`Job.${what}: job ${this.id} was answered already`, S.HB_INVALID_ARGUMENT);
+    if (this._w._closed)
+      throw new HypobusError(
+        `Job.${what}: the worker is closed (the broker dispatches the request again)`,
+        S.HB_STOPPED,
+      );
   }
 
   /** Answer with a result (Buffer, Uint8Array or string). */
@@ -268,7 +246,8 @@ class Job {
   /** Answer with an error: the client receives `reason` as a failed task. */
   error(reason) {
     this._answer('error');
-    const text = cut(reason instanceof Error ? reasonOf(reason) : String(reason), REASON_MAX) || 'failed';
+    const text =
+      cut(reason instanceof Error ? reasonOf(reason, 'handler failed') : String(reason), REASON_MAX) || 'failed';
     this.answered = true;
     this._w._held--;
     const st = fn.hb_task_worker_reply_error(this._w._h, this._key, text);
@@ -285,7 +264,8 @@ class TaskWorker extends EventEmitter {
   constructor(opts = {}) {
     super();
     if (opts === null || typeof opts !== 'object') throw new TypeError('TaskWorker options must be an object');
-    if (opts.handler !== undefined && opts.handler !== null && typeof opts.handler !== 'function') throw new TypeError('handler must be a function');
+    if (opts.handler !== undefined && opts.handler !== null && typeof opts.handler !== 'function')
+      throw new TypeError('handler must be a function');
     const threads = optUint(opts.threads !== undefined ? opts.threads : opts.concurrency, 'threads', 1) || 1;
     const cfg = {
       size: koffi.sizeof(ffi.TaskWorkerConfig),
@@ -325,7 +305,8 @@ class TaskWorker extends EventEmitter {
 
   _loadArg(n) {
     if (n === null || n === undefined || n === 'auto') return -1;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n > 0x7fffffff) throw new TypeError("load must be an integer (0..100 by convention; negative or 'auto' = automatic)");
+    if (typeof n !== 'number' || !Number.isInteger(n) || n > 0x7fffffff)
+      throw new TypeError("load must be an integer (0..100 by convention; negative or 'auto' = automatic)");
     return n < 0 ? -1 : n;
   }
 
@@ -341,8 +322,18 @@ class TaskWorker extends EventEmitter {
       if (st !== S.HB_OK) return st;
       const key = this._job[0];
       const body = Buffer.from(this._buf.subarray(0, Number(this._n[0])));
-      const ist = fn.hb_task_worker_job_info(this._h, key, this._svc, this._svc.length, this._n, this._id, this._id.length, this._n2);
-      let service = '', id = '';
+      const ist = fn.hb_task_worker_job_info(
+        this._h,
+        key,
+        this._svc,
+        this._svc.length,
+        this._n,
+        this._id,
+        this._id.length,
+        this._n2,
+      );
+      let service = '',
+        id = '';
       if (ist === S.HB_OK) {
         service = this._svc.toString('utf8', 0, Number(this._n[0]));
         id = this._id.toString('utf8', 0, Number(this._n2[0]));
@@ -412,7 +403,10 @@ class TaskWorker extends EventEmitter {
       return;
     }
     if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
-      Promise.resolve(r).then((v) => this._finish(job, v, null, false), (e) => this._finish(job, undefined, e, true));
+      Promise.resolve(r).then(
+        (v) => this._finish(job, v, null, false),
+        (e) => this._finish(job, undefined, e, true),
+      );
       return;
     }
     this._finish(job, r, null, false);
@@ -422,10 +416,17 @@ class TaskWorker extends EventEmitter {
     this._running--;
     if (this._closed || job.answered) return; // answered by the handler itself, or dropped at close
     try {
-      if (failed) job.error(reasonOf(err));
+      if (failed) job.error(reasonOf(err, 'handler failed'));
       else if (isBytes(value)) job.reply(value);
       else {
-        const what = value === null ? 'null' : value === undefined ? 'undefined' : Array.isArray(value) ? 'an array' : typeof value;
+        const what =
+          value === null
+            ? 'null'
+            : value === undefined
+              ? 'undefined'
+              : Array.isArray(value)
+                ? 'an array'
+                : typeof value;
         job.error(`the handler returned ${what}, not a Buffer, a Uint8Array or a string`);
       }
     } catch (e) {
@@ -439,7 +440,10 @@ class TaskWorker extends EventEmitter {
    */
   recv(timeoutMs = 1000) {
     if (this._closed) return Promise.reject(stopped('TaskWorker.recv'));
-    if (this._handler) return Promise.reject(new HypobusError('TaskWorker.recv: this worker has a handler: its jobs go there', S.HB_BUSY));
+    if (this._handler)
+      return Promise.reject(
+        new HypobusError('TaskWorker.recv: this worker has a handler: its jobs go there', S.HB_BUSY),
+      );
     let t;
     try {
       t = optTimeout(timeoutMs, 'timeoutMs', 1000);
@@ -450,7 +454,8 @@ class TaskWorker extends EventEmitter {
       const r = this._take();
       if (r instanceof Job) return Promise.resolve(r);
       if (r === S.HB_STOPPED) return Promise.reject(stopped('TaskWorker.recv'));
-      if (typeof r === 'number' && r !== S.HB_INTERRUPTED) return Promise.reject(ffi.makeError(r, 'hb_task_worker_recv', this._h));
+      if (typeof r === 'number' && r !== S.HB_INTERRUPTED)
+        return Promise.reject(ffi.makeError(r, 'hb_task_worker_recv', this._h));
     }
     if (t === 0) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
@@ -611,10 +616,21 @@ class TaskClient extends EventEmitter {
   _drain() {
     let i = 0;
     for (; i < BATCH && !this._closed; i++) {
-      const st = fn.hb_task_client_next(this._h, 0, this._idBuf, this._idBuf.length, this._n2, this._outcome, this._buf, this._buf.length, this._n);
+      const st = fn.hb_task_client_next(
+        this._h,
+        0,
+        this._idBuf,
+        this._idBuf.length,
+        this._n2,
+        this._outcome,
+        this._buf,
+        this._buf.length,
+        this._n,
+      );
       if (st === S.HB_BUFFER_TOO_SMALL) {
         if (Number(this._n2[0]) >= this._idBuf.length) this._idBuf = Buffer.alloc(Number(this._n2[0]) + 1);
-        if (Number(this._n[0]) > this._buf.length) this._buf = Buffer.alloc(Math.max(Number(this._n[0]), this._buf.length * 2));
+        if (Number(this._n[0]) > this._buf.length)
+          this._buf = Buffer.alloc(Math.max(Number(this._n[0]), this._buf.length * 2));
         i--;
         continue;
       }
@@ -691,7 +707,11 @@ class TaskClient extends EventEmitter {
       id = opts.id;
     } else {
       const idBuf = Buffer.alloc(128);
-      ffi.check(fn.hb_task_client_submit(h, service, data, data.length, idBuf, idBuf.length, this._n2), 'hb_task_client_submit', h);
+      ffi.check(
+        fn.hb_task_client_submit(h, service, data, data.length, idBuf, idBuf.length, this._n2),
+        'hb_task_client_submit',
+        h,
+      );
       id = idBuf.toString('utf8', 0, Number(this._n2[0]));
     }
     this._inflight.add(id);
@@ -751,7 +771,13 @@ class TaskClient extends EventEmitter {
     const k = this._queue.findIndex((r) => r.id === id);
     if (k >= 0) return Promise.resolve(this._queue.splice(k, 1)[0]);
     if (this._closed) return Promise.reject(stopped('TaskClient.result'));
-    if (!this._inflight.has(id)) return Promise.reject(new HypobusError(`result: no request ${id} in flight on this client (use fetch to ask the broker)`, S.HB_INVALID_ARGUMENT));
+    if (!this._inflight.has(id))
+      return Promise.reject(
+        new HypobusError(
+          `result: no request ${id} in flight on this client (use fetch to ask the broker)`,
+          S.HB_INVALID_ARGUMENT,
+        ),
+      );
     return this._wait(id);
   }
 

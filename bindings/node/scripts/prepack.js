@@ -20,7 +20,8 @@ function fail(msg) {
 let src = process.env.HYPOBUS_LIB ? path.resolve(process.env.HYPOBUS_LIB) : built;
 if (!fs.existsSync(src)) {
   if (process.env.HYPOBUS_LIB) fail(`HYPOBUS_LIB=${process.env.HYPOBUS_LIB} does not exist`);
-  if (!fs.existsSync(path.join(repo, 'Cargo.toml'))) fail(`${built} is missing and ${repo} is not the libhypobus repository`);
+  if (!fs.existsSync(path.join(repo, 'Cargo.toml')))
+    fail(`${built} is missing and ${repo} is not the libhypobus repository`);
   console.error(`hypobus prepack: ${built} is missing; running cargo build --release --lib in ${repo}`);
   const r = spawnSync('cargo', ['build', '--release', '--lib'], { cwd: repo, stdio: 'inherit' });
   if (r.error) fail(`cannot run cargo (${r.error.message}): install Rust, or set HYPOBUS_LIB to a built libhypobus.so`);

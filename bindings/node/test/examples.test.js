@@ -13,7 +13,11 @@ function lines(s) {
 
 async function ok(child, timeoutMs = 15000) {
   const r = await exited(child, timeoutMs);
-  assert.deepStrictEqual(r, { code: 0, signal: null }, `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`);
+  assert.deepStrictEqual(
+    r,
+    { code: 0, signal: null },
+    `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`,
+  );
   return child.out;
 }
 
@@ -24,7 +28,10 @@ test('hello client/server (the slides): ten requests queued at once, ten replies
   const out = await ok(client);
   const replies = lines(out).filter((l) => l.startsWith('Received reply'));
   assert.strictEqual(replies.length, 10, out);
-  assert.ok(replies.every((l) => l.includes('World')), out);
+  assert.ok(
+    replies.every((l) => l.includes('World')),
+    out,
+  );
   await waitOutput(server, /(Received request: \[Hello\][\s\S]*){10}/);
   await stop(server);
 });
@@ -35,8 +42,14 @@ test('req/rep 1:1 and n:1: two clients, one server, each gets its own replies', 
   const c1 = example('reqrep_client.js', [4, 'alice', port]);
   const c2 = example('reqrep_client.js', [4, 'bob', port]);
   const [o1, o2] = await Promise.all([ok(c1), ok(c2)]);
-  assert.deepStrictEqual(lines(o1), [0, 1, 2, 3].map((i) => `reply: S: alice request ${i}`));
-  assert.deepStrictEqual(lines(o2), [0, 1, 2, 3].map((i) => `reply: S: bob request ${i}`));
+  assert.deepStrictEqual(
+    lines(o1),
+    [0, 1, 2, 3].map((i) => `reply: S: alice request ${i}`),
+  );
+  assert.deepStrictEqual(
+    lines(o2),
+    [0, 1, 2, 3].map((i) => `reply: S: bob request ${i}`),
+  );
   await stop(server);
 });
 
@@ -80,7 +93,10 @@ test('pub/sub: a publisher rotating uno, dos, tres; three subscribers, each on o
   ['uno', 'dos', 'tres'].forEach((p, i) => {
     const got = lines(outs[i]);
     assert.strictEqual(got.length, 3, outs[i]);
-    assert.ok(got.every((l) => l.startsWith(p + ' ')), outs[i]);
+    assert.ok(
+      got.every((l) => l.startsWith(p + ' ')),
+      outs[i],
+    );
   });
   await stop(pub);
 });
@@ -173,8 +189,14 @@ test('fault-tolerant broker: a worker that hangs times out, its request goes to 
   await waitOutput(broker, /worker W2 ready/);
   const out = await ok(example('rd_client.js', ['c1', fp, 4]));
   const got = lines(out);
-  assert.deepStrictEqual(got.map((l) => l.replace(/ by W\d/, '')), [0, 1, 2, 3].map((i) => `c1 got [c1-${i}]`));
-  assert.ok(got.some((l) => l.endsWith('by W2]')), out);
+  assert.deepStrictEqual(
+    got.map((l) => l.replace(/ by W\d/, '')),
+    [0, 1, 2, 3].map((i) => `c1 got [c1-${i}]`),
+  );
+  assert.ok(
+    got.some((l) => l.endsWith('by W2]')),
+    out,
+  );
   await waitOutput(broker, /worker W1 timed out; resending c1-\d/);
   await waitOutput(hang, /W1 hangs on c1-\d/);
   await Promise.all([hang, good, broker].map((c) => stop(c)));

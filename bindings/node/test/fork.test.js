@@ -23,14 +23,23 @@ test('children started with child_process.fork use the library; the parent goes 
     assert.strictEqual(await client.hypot(12, 13), '17.6918');
     for (let i = 0; i < 10; i++) {
       const pending = client.hypot(5, 12);
-      const child = fork(path.join(__dirname, 'fixtures', 'fork_child.js'), [rep.last_endpoint, broker.brokers, String(i)],
-        { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const child = fork(
+        path.join(__dirname, 'fixtures', 'fork_child.js'),
+        [rep.last_endpoint, broker.brokers, String(i)],
+        { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+      );
       let err = '';
-      child.stderr.on('data', (d) => { err += d; });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
       let msg = null;
       let exit = null;
-      child.on('message', (m) => { msg = m; });
-      child.on('exit', (code, signal) => { exit = { code, signal }; });
+      child.on('message', (m) => {
+        msg = m;
+      });
+      child.on('exit', (code, signal) => {
+        exit = { code, signal };
+      });
       try {
         await waitFor(() => exit, 20000, `child ${i} to exit`);
       } finally {
@@ -38,7 +47,7 @@ test('children started with child_process.fork use the library; the parent goes 
       }
       assert.deepStrictEqual(exit, { code: 0, signal: null }, err);
       assert.deepStrictEqual(msg, { reply: `re: child ${i} pid ${child.pid}`, hyp: '5.0000' });
-      assert.strictEqual(await pending, '13.0000', 'the parent\'s request in flight meanwhile');
+      assert.strictEqual(await pending, '13.0000', "the parent's request in flight meanwhile");
     }
     assert.strictEqual(await client.hypot(12, 13), '17.6918');
   } finally {

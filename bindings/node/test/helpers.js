@@ -138,7 +138,11 @@ function waitOutput(child, re, timeoutMs = 10000, stream = 'out') {
       setImmediate(() => {
         if (!check()) {
           cleanup();
-          reject(new Error(`child exited (${child.code}/${child.sig}) before printing ${re}\nstdout: ${child.out}\nstderr: ${child.err}`));
+          reject(
+            new Error(
+              `child exited (${child.code}/${child.sig}) before printing ${re}\nstdout: ${child.out}\nstderr: ${child.err}`,
+            ),
+          );
         }
       });
     };
@@ -170,7 +174,9 @@ async function exited(child, timeoutMs = 10000) {
   clearTimeout(timer);
   if (r === null) {
     stop(child);
-    throw new Error(`child ${child.spawnargs.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${child.out}\nstderr: ${child.err}`);
+    throw new Error(
+      `child ${child.spawnargs.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${child.out}\nstderr: ${child.err}`,
+    );
   }
   return r;
 }
@@ -184,9 +190,12 @@ async function stop(child, signal = 'SIGTERM') {
     return child.exited;
   }
   let timer;
-  const r = await Promise.race([child.exited, new Promise((resolve) => {
-    timer = setTimeout(() => resolve(null), 3000);
-  })]);
+  const r = await Promise.race([
+    child.exited,
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve(null), 3000);
+    }),
+  ]);
   clearTimeout(timer);
   if (r === null) {
     try {
@@ -214,4 +223,20 @@ process.on('exit', () => {
   }
 });
 
-module.exports = { PKG, REPO, EXAMPLES, CLI, freePort, freePorts, waitFor, once, messages, start, example, waitOutput, exited, stop, stopAll };
+module.exports = {
+  PKG,
+  REPO,
+  EXAMPLES,
+  CLI,
+  freePort,
+  freePorts,
+  waitFor,
+  once,
+  messages,
+  start,
+  example,
+  waitOutput,
+  exited,
+  stop,
+  stopAll,
+};

@@ -44,7 +44,10 @@ for (const lib of ['v6', 'v5']) {
     rep.bindSync('tcp://127.0.0.1:*');
     rep.on('message', (m) => rep.send('hb:' + m));
     const out = await done(peer(lib, 'req', rep.last_endpoint, 5));
-    assert.deepStrictEqual(lines(out).slice(1), [0, 1, 2, 3, 4].map((i) => `reply hb:q${i}`));
+    assert.deepStrictEqual(
+      lines(out).slice(1),
+      [0, 1, 2, 3, 4].map((i) => `reply hb:q${i}`),
+    );
   });
 
   test(`hypobus REQ -> ${name} REP (five sends queued at once)`, async () => {
@@ -55,7 +58,10 @@ for (const lib of ['v6', 'v5']) {
     req.connect(ep);
     for (let i = 0; i < 5; i++) req.send('r' + i);
     const got = await messages(req, 5);
-    assert.deepStrictEqual(got.map((f) => f[0]), [0, 1, 2, 3, 4].map((i) => `zmq:r${i}`));
+    assert.deepStrictEqual(
+      got.map((f) => f[0]),
+      [0, 1, 2, 3, 4].map((i) => `zmq:r${i}`),
+    );
     await done(child);
   });
 
@@ -67,7 +73,10 @@ for (const lib of ['v6', 'v5']) {
     sub.connect(ep);
     sub.subscribe('uno');
     const got = await messages(sub, 5);
-    assert.ok(got.every((f) => f.length === 2 && f[0] === 'uno'), JSON.stringify(got));
+    assert.ok(
+      got.every((f) => f.length === 2 && f[0] === 'uno'),
+      JSON.stringify(got),
+    );
     await stop(child);
   });
 
@@ -84,7 +93,10 @@ for (const lib of ['v6', 'v5']) {
       const out = await done(child);
       const msgs = lines(out).filter((l) => l.startsWith('msg'));
       assert.strictEqual(msgs.length, 5);
-      assert.ok(msgs.every((l) => /^msg uno \d+$/.test(l)), out);
+      assert.ok(
+        msgs.every((l) => /^msg uno \d+$/.test(l)),
+        out,
+      );
     } finally {
       clearInterval(t);
     }
@@ -95,11 +107,13 @@ for (const lib of ['v6', 'v5']) {
     pull.bindSync('tcp://127.0.0.1:*');
     let next = 0;
     let inOrder = true;
-    const end = new Promise((resolve) => pull.on('message', (m) => {
-      if (m.toString() === 'END') return resolve();
-      if (Number(m) !== next) inOrder = false;
-      next++;
-    }));
+    const end = new Promise((resolve) =>
+      pull.on('message', (m) => {
+        if (m.toString() === 'END') return resolve();
+        if (Number(m) !== next) inOrder = false;
+        next++;
+      }),
+    );
     const child = peer(lib, 'push', pull.last_endpoint, 20000);
     await end;
     assert.strictEqual(next, 20000);

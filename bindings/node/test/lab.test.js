@@ -15,10 +15,14 @@ function cli(...args) {
 
 async function subscriptions(broker, n) {
   // --stats-every-ms prints the broker's counters: wait until every node subscribed
-  await waitFor(() => {
-    const all = [...broker.out.matchAll(/ subscriptions=(\d+)/g)];
-    return all.length > 0 && Number(all[all.length - 1][1]) >= n;
-  }, 10000, `${n} subscriptions at the broker`);
+  await waitFor(
+    () => {
+      const all = [...broker.out.matchAll(/ subscriptions=(\d+)/g)];
+      return all.length > 0 && Number(all[all.length - 1][1]) >= n;
+    },
+    10000,
+    `${n} subscriptions at the broker`,
+  );
 }
 
 test('the command-line tool is built', () => {
@@ -26,7 +30,16 @@ test('the command-line tool is built', () => {
 });
 
 test('mixed lab: CLI broker, Node calc, JS op lane 1, CLI op lane 2, CLI client -> 17.6918', async () => {
-  const broker = cli('broker', '--xsub', 'tcp://127.0.0.1:0', '--xpub', 'tcp://127.0.0.1:0', '--no-hb', '--stats-every-ms', '50');
+  const broker = cli(
+    'broker',
+    '--xsub',
+    'tcp://127.0.0.1:0',
+    '--xpub',
+    'tcp://127.0.0.1:0',
+    '--no-hb',
+    '--stats-every-ms',
+    '50',
+  );
   const [, xsub, xpub] = await waitOutput(broker, /broker ready: xsub (\S+) xpub (\S+)/);
   const brokers = `${xsub}|${xpub}`;
   const calc = example('lab_calc_node.js', [brokers]);
@@ -55,7 +68,11 @@ test('mixed lab the other way: Node broker, CLI calc and op nodes, Node client',
   const broker = example('lab_broker.js', [`tcp://127.0.0.1:${xs}`, `tcp://127.0.0.1:${xp}`, '']);
   await waitOutput(broker, /broker ready/);
   const brokers = `127.0.0.1:${xs}:${xp}`;
-  const nodes = [cli('calc', '--broker', brokers), cli('op', '--lane', 1, '--broker', brokers), cli('op', '--lane', 2, '--broker', brokers)];
+  const nodes = [
+    cli('calc', '--broker', brokers),
+    cli('op', '--lane', 1, '--broker', brokers),
+    cli('op', '--lane', 2, '--broker', brokers),
+  ];
   const client = example('lab_client.js', [12, 13, brokers]);
   const r = await exited(client, 15000);
   assert.deepStrictEqual(r, { code: 0, signal: null }, client.err);

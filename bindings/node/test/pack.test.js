@@ -42,7 +42,15 @@ test('npm pack, then npm install of the tarball in an empty folder without cargo
     assert.strictEqual(packed.status, 0, packed.stderr);
     const info = JSON.parse(packed.stdout)[0];
     const files = info.files.map((f) => f.path);
-    for (const f of ['native/libhypobus.so', 'index.js', 'index.d.ts', 'lib/ffi.js', 'lib/socket.js', 'examples/lab_all.js', 'README.md']) {
+    for (const f of [
+      'native/libhypobus.so',
+      'index.js',
+      'index.d.ts',
+      'lib/ffi.js',
+      'lib/socket.js',
+      'examples/lab_all.js',
+      'README.md',
+    ]) {
       assert.ok(files.includes(f), `${f} is not in the tarball: ${files.join(', ')}`);
     }
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/')), files.join(', '));
@@ -54,7 +62,10 @@ test('npm pack, then npm install of the tarball in an empty folder without cargo
     const env = bareEnv(tmp);
     const which = run('sh', ['-c', 'command -v cargo || echo none'], { env });
     assert.strictEqual(which.stdout.trim(), 'none', 'cargo must not be reachable');
-    const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tgz], { cwd: app, env });
+    const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tgz], {
+      cwd: app,
+      env,
+    });
     assert.strictEqual(inst.status, 0, inst.stdout + inst.stderr);
 
     const installed = path.join(app, 'node_modules', 'hypobus');
@@ -63,7 +74,11 @@ test('npm pack, then npm install of the tarball in an empty folder without cargo
     assert.strictEqual(where.status, 0, where.stderr);
     assert.strictEqual(where.stdout.trim(), fs.realpathSync(path.join(installed, 'native', 'libhypobus.so')));
 
-    const ex = run(process.execPath, [path.join(installed, 'examples', 'lab_all.js')], { cwd: app, env, timeout: 30000 });
+    const ex = run(process.execPath, [path.join(installed, 'examples', 'lab_all.js')], {
+      cwd: app,
+      env,
+      timeout: 30000,
+    });
     assert.strictEqual(ex.status, 0, ex.stdout + ex.stderr);
     assert.match(ex.stdout, /^17\.6918\n100 requests at once: all right/);
 
@@ -83,11 +98,21 @@ test('npm install ./bindings/node (the folder) needs no compiler and loads the r
   try {
     const npm = path.join(NODE_DIR, 'npm');
     const env = bareEnv(tmp);
-    const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', PKG], { cwd: tmp, env });
+    const inst = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', PKG], {
+      cwd: tmp,
+      env,
+    });
     assert.strictEqual(inst.status, 0, inst.stdout + inst.stderr);
-    const r = run(process.execPath, ['-e', "const h = require('hypobus'); console.log(h.libraryPath); console.log(h.socket('req').close().closed)"], { cwd: tmp, env });
+    const r = run(
+      process.execPath,
+      ['-e', "const h = require('hypobus'); console.log(h.libraryPath); console.log(h.socket('req').close().closed)"],
+      { cwd: tmp, env },
+    );
     assert.strictEqual(r.status, 0, r.stderr);
-    assert.deepStrictEqual(r.stdout.trim().split('\n'), [path.resolve(PKG, '..', '..', 'target', 'release', 'libhypobus.so'), 'true']);
+    assert.deepStrictEqual(r.stdout.trim().split('\n'), [
+      path.resolve(PKG, '..', '..', 'target', 'release', 'libhypobus.so'),
+      'true',
+    ]);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -20,7 +20,9 @@ for (const roles of [false, true]) {
     const pub = hb.socket('pub');
     pub.bindSync('tcp://127.0.0.1:*');
     try {
-      const child = start(process.execPath, [fixture('idle_subscriber.js'), pub.last_endpoint, roles ? 'roles' : ''], { cwd: PKG });
+      const child = start(process.execPath, [fixture('idle_subscriber.js'), pub.last_endpoint, roles ? 'roles' : ''], {
+        cwd: PKG,
+      });
       const r = await exited(child, 15000);
       assert.deepStrictEqual(r, { code: 0, signal: null }, child.err);
       const m = JSON.parse(child.out.split('\n')[0]);
@@ -46,10 +48,14 @@ for (const mode of ['close', 'exit', 'unref']) {
   });
 }
 
-test('signals interrupting the calls (the profiler\'s SIGPROF, HB_INTERRUPTED) lose nothing', async () => {
+test("signals interrupting the calls (the profiler's SIGPROF, HB_INTERRUPTED) lose nothing", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-prof-'));
   try {
-    const child = start(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', tmp, fixture('under_signals.js')], { cwd: PKG });
+    const child = start(
+      process.execPath,
+      ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', tmp, fixture('under_signals.js')],
+      { cwd: PKG },
+    );
     const r = await exited(child, 90000);
     assert.deepStrictEqual(r, { code: 0, signal: null }, child.err);
     assert.strictEqual(child.out, 'flood true\npingpong true\nlab true\n');
@@ -63,16 +69,28 @@ test('without a reachable library, the error names every path tried', () => {
   try {
     const pkg = path.join(tmp, 'a', 'b', 'pkg');
     fs.mkdirSync(path.join(pkg, 'lib'), { recursive: true });
-    for (const f of fs.readdirSync(path.join(PKG, 'lib'))) fs.copyFileSync(path.join(PKG, 'lib', f), path.join(pkg, 'lib', f));
+    for (const f of fs.readdirSync(path.join(PKG, 'lib')))
+      fs.copyFileSync(path.join(PKG, 'lib', f), path.join(pkg, 'lib', f));
     fs.symlinkSync(path.join(PKG, 'node_modules'), path.join(pkg, 'node_modules'));
     const r = spawnSync(process.execPath, ['-e', "require('./lib/ffi.js')"], {
-      cwd: pkg, encoding: 'utf8', env: { ...process.env, HYPOBUS_LIB: path.join(tmp, 'missing.so') }, timeout: 15000,
+      cwd: pkg,
+      encoding: 'utf8',
+      env: { ...process.env, HYPOBUS_LIB: path.join(tmp, 'missing.so') },
+      timeout: 15000,
     });
     assert.notStrictEqual(r.status, 0);
     assert.match(r.stderr, /cannot load libhypobus\.so; tried, in order/);
     assert.ok(r.stderr.includes(`${path.join(tmp, 'missing.so')} (HYPOBUS_LIB): not found`), r.stderr);
-    assert.ok(r.stderr.includes(`${path.join(pkg, 'native', 'libhypobus.so')} (the copy in the package): not found`), r.stderr);
-    assert.ok(r.stderr.includes(`${path.join(tmp, 'a', 'target', 'release', 'libhypobus.so')} (the repository's target/release): not found`), r.stderr);
+    assert.ok(
+      r.stderr.includes(`${path.join(pkg, 'native', 'libhypobus.so')} (the copy in the package): not found`),
+      r.stderr,
+    );
+    assert.ok(
+      r.stderr.includes(
+        `${path.join(tmp, 'a', 'target', 'release', 'libhypobus.so')} (the repository's target/release): not found`,
+      ),
+      r.stderr,
+    );
     assert.match(r.stderr, /HB_LIBRARY_NOT_FOUND|HYPOBUS_LIB/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -83,12 +101,18 @@ test('a library of another ABI major version is refused at load', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hypobus-abi-'));
   try {
     const c = path.join(tmp, 'fake.c');
-    fs.writeFileSync(c, '#include <stdint.h>\nint32_t hb_abi_version(uint32_t *a, uint32_t *b) { if (a) *a = 2; if (b) *b = 0; return 0; }\n');
+    fs.writeFileSync(
+      c,
+      '#include <stdint.h>\nint32_t hb_abi_version(uint32_t *a, uint32_t *b) { if (a) *a = 2; if (b) *b = 0; return 0; }\n',
+    );
     const so = path.join(tmp, 'libfake.so');
     const g = spawnSync('gcc', ['-shared', '-fPIC', '-o', so, c], { encoding: 'utf8' });
     assert.strictEqual(g.status, 0, g.stderr);
     const r = spawnSync(process.execPath, ['-e', "require('hypobus')"], {
-      cwd: PKG, encoding: 'utf8', env: { ...process.env, HYPOBUS_LIB: so }, timeout: 15000,
+      cwd: PKG,
+      encoding: 'utf8',
+      env: { ...process.env, HYPOBUS_LIB: so },
+      timeout: 15000,
     });
     assert.notStrictEqual(r.status, 0);
     assert.match(r.stderr, /has C ABI 2\.0; this package needs 1\.x/);
@@ -99,7 +123,10 @@ test('a library of another ABI major version is refused at load', () => {
 
 test('HYPOBUS_LIB is the first place looked at', async () => {
   const lib = path.resolve(PKG, '..', '..', 'target', 'release', 'libhypobus.so');
-  const child = start(process.execPath, ['-e', "console.log(require('hypobus').libraryPath)"], { cwd: PKG, env: { ...process.env, HYPOBUS_LIB: lib } });
+  const child = start(process.execPath, ['-e', "console.log(require('hypobus').libraryPath)"], {
+    cwd: PKG,
+    env: { ...process.env, HYPOBUS_LIB: lib },
+  });
   await waitOutput(child, /\S+/);
   await exited(child);
   assert.strictEqual(child.out.trim(), lib);

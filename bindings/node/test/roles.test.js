@@ -39,7 +39,16 @@ test('the lab in one process: JS op nodes (sync and async), a calc node, a clien
   const b = broker();
   const calc = keep(new hb.CalcNode({ brokers: b }));
   let calls = 0;
-  const op1 = keep(new hb.OpNode({ lane: 1, brokers: b, fn: (x) => { calls++; return x * x; } }));
+  const op1 = keep(
+    new hb.OpNode({
+      lane: 1,
+      brokers: b,
+      fn: (x) => {
+        calls++;
+        return x * x;
+      },
+    }),
+  );
   const op2 = keep(new hb.OpNode({ lane: 2, brokers: b.brokers, fn: async (x) => x * x }));
   await subscribed(b, 7);
   const client = keep(new hb.Client({ brokers: [b] }));
@@ -73,7 +82,9 @@ test('an operation that throws, rejects or returns a bad value gets an error ans
   const b = broker();
   const calc = keep(new hb.CalcNode({ brokers: b, timeoutMs: 5000 }));
   const bad = [
-    () => { throw new Error('boom'); },
+    () => {
+      throw new Error('boom');
+    },
     () => Promise.reject(new Error('async boom')),
     () => undefined,
     () => ({}),
@@ -81,7 +92,9 @@ test('an operation that throws, rejects or returns a bad value gets an error ans
     () => NaN,
     () => -1,
     () => -5n,
-    () => { throw 'a string'; }, // eslint-disable-line no-throw-literal
+    () => {
+      throw 'a string';
+    }, // eslint-disable-line no-throw-literal
   ];
   let k = 0;
   const op1 = keep(new hb.OpNode({ lane: 1, brokers: b, fn: (x) => bad[k++](x) }));
@@ -100,8 +113,14 @@ test('an operation that throws, rejects or returns a bad value gets an error ans
   assert.strictEqual(calc.stats().fallbacks, bad.length);
   await waitFor(() => errs.got.length >= bad.length, 5000, 'the error answers on the wire');
   const texts = errs.got.map((f) => f[1]);
-  assert.ok(texts.every((t) => t.startsWith('ERR')), texts.join('\n'));
-  assert.ok(texts.some((t) => t.includes('boom')), texts.join('\n'));
+  assert.ok(
+    texts.every((t) => t.startsWith('ERR')),
+    texts.join('\n'),
+  );
+  assert.ok(
+    texts.some((t) => t.includes('boom')),
+    texts.join('\n'),
+  );
   assert.ok(texts.some((t) => t.includes('async boom')));
   assert.ok(texts.some((t) => t.includes('undefined')));
   assert.ok(texts.some((t) => t.includes('"abc"')));
@@ -137,7 +156,10 @@ test('the built-in operation node (no fn) and the classic client', async () => {
 test('client errors: bad catheti, a time-out, a closed client; HypobusError with the library message and code', async () => {
   const b = broker();
   const client = keep(new hb.Client({ brokers: b, timeoutMs: 300 }));
-  await assert.rejects(client.hypot('abc', 1), (e) => e instanceof hb.HypobusError && e.code === 'HB_INVALID_ARGUMENT' && /abc/.test(e.message));
+  await assert.rejects(
+    client.hypot('abc', 1),
+    (e) => e instanceof hb.HypobusError && e.code === 'HB_INVALID_ARGUMENT' && /abc/.test(e.message),
+  );
   await assert.rejects(client.hypot(-3, 4), (e) => e.code === 'HB_INVALID_ARGUMENT');
   await assert.rejects(client.hypot(1, 2, { timeoutMs: -1 }), TypeError);
   // nobody computes: the request times out after its lifetime
@@ -148,14 +170,23 @@ test('client errors: bad catheti, a time-out, a closed client; HypobusError with
   client.close();
   await assert.rejects(pending, (e) => e.code === 'HB_STOPPED');
   await assert.rejects(client.hypot(3, 4), (e) => e.code === 'HB_STOPPED');
-  assert.throws(() => client.stats(), (e) => e.code === 'HB_STOPPED');
+  assert.throws(
+    () => client.stats(),
+    (e) => e.code === 'HB_STOPPED',
+  );
 });
 
 test('bad settings: broker lists, lanes, endpoints', () => {
-  assert.throws(() => new hb.Client({ brokers: 'tcp://x|' }), (e) => e.code === 'HB_CONFIG');
+  assert.throws(
+    () => new hb.Client({ brokers: 'tcp://x|' }),
+    (e) => e.code === 'HB_CONFIG',
+  );
   assert.throws(() => new hb.OpNode({ lane: 0 }), TypeError);
   assert.throws(() => new hb.OpNode({ lane: 1, fn: 'square' }), TypeError);
-  assert.throws(() => new hb.Broker({ xsub: 'nonsense', xpub: ANY, hb: '' }), (e) => e.code === 'HB_CONFIG' && /nonsense/.test(e.message));
+  assert.throws(
+    () => new hb.Broker({ xsub: 'nonsense', xpub: ANY, hb: '' }),
+    (e) => e.code === 'HB_CONFIG' && /nonsense/.test(e.message),
+  );
   assert.throws(() => new hb.Broker({ xsub: 5 }), TypeError);
   assert.throws(() => new hb.FailoverBroker({ role: 'leader', peerHb: 'tcp://127.0.0.1:1' }), TypeError);
   assert.throws(() => new hb.FailoverBroker({ role: 'backup' }), TypeError);
@@ -189,7 +220,10 @@ test('broker: endpoints, passive/active, stats, stop, inproc', async () => {
   }
   b.stop();
   assert.ok(b.stats().heartbeats > 0, 'stats stay readable after stop');
-  assert.throws(() => b.setActive(true), (e) => e.code === 'HB_STOPPED');
+  assert.throws(
+    () => b.setActive(true),
+    (e) => e.code === 'HB_STOPPED',
+  );
 
   const name = `node-test-${process.pid}`;
   const ib = keep(new hb.Broker({ xsub: ANY, xpub: ANY, hb: '', inprocName: name }));
@@ -217,7 +251,11 @@ test('failover: the backup takes over when the primary stops, and hands back', a
     await waitFor(() => backup.stats().peerHeartbeats > 2, 5000, 'the backup hearing the primary');
     assert.strictEqual(backup.isActive(), false);
     // isActive() reads the library now; the 'state' event comes with the watcher's next drain
-    await waitFor(() => pStates.some((e) => e.active && typeof e.reason === 'string' && e.atMs > 1e12), 5000, `the primary's 'state' event (${JSON.stringify(pStates)})`);
+    await waitFor(
+      () => pStates.some((e) => e.active && typeof e.reason === 'string' && e.atMs > 1e12),
+      5000,
+      `the primary's 'state' event (${JSON.stringify(pStates)})`,
+    );
     await assert.rejects(primary.handback(500), (e) => e.code === 'HB_CONFIG');
     const takeover = once(backup, 'active', 5000);
     const t0 = Date.now();
@@ -231,7 +269,11 @@ test('failover: the backup takes over when the primary stops, and hands back', a
     // a new primary finds the backup active and stays passive until the hand-back
     primary.close();
     const again = keep(new hb.FailoverBroker({ role: 'primary', hb: hbA, peerHb: hbB, ...cfg }));
-    await waitFor(() => backup.stats().peerSilentMs < 100 && again.stats().peerHeartbeats > 2, 5000, 'the pair talking again');
+    await waitFor(
+      () => backup.stats().peerSilentMs < 100 && again.stats().peerHeartbeats > 2,
+      5000,
+      'the pair talking again',
+    );
     assert.strictEqual(again.isActive(), false);
     const passive = once(backup, 'passive', 5000);
     await backup.handback(3000);
@@ -251,7 +293,7 @@ test("the library's log as 'line' events", async () => {
     await waitFor(() => hb.log._mode === 2, 2000, 'the log queue on');
     const b = broker();
     keep(new hb.OpNode({ lane: 1, brokers: b }));
-    await waitFor(() => lines.some((l) => /^\d+\.\d+ op: lane 1 serving$/.test(l)), 5000, 'the op node\'s log line');
+    await waitFor(() => lines.some((l) => /^\d+\.\d+ op: lane 1 serving$/.test(l)), 5000, "the op node's log line");
   } finally {
     hb.log.removeListener('line', on);
   }

@@ -46,7 +46,10 @@ test('req sending twice before the reply: the second waits for the reply (queued
   for (let i = 0; i < 5; i++) req.send('q' + i);
   assert.strictEqual(req.pending, true);
   const got = await messages(req, 5);
-  assert.deepStrictEqual(got.map((f) => f[0]), ['re: q0', 're: q1', 're: q2', 're: q3', 're: q4']);
+  assert.deepStrictEqual(
+    got.map((f) => f[0]),
+    ['re: q0', 're: q1', 're: q2', 're: q3', 're: q4'],
+  );
   assert.deepStrictEqual(errors, []);
   assert.strictEqual(req.pending, false);
 });
@@ -55,20 +58,26 @@ test('a REQ with 3000 requests queued at once against a REP in another process g
   // Each reply lets the next request go (EFSM before); a reply that lands
   // while the socket's events are read (for the queued sends) used up the
   // descriptor's signal: it must still be received (it hung at a random point).
-  const rep = start(process.execPath, ['-e', `
+  const rep = start(process.execPath, [
+    '-e',
+    `
     const zmq = require(${JSON.stringify(require.resolve('hypobus'))});
     const rep = zmq.socket('rep');
     rep.bindSync('tcp://127.0.0.1:*');
     rep.on('message', (m) => setImmediate(() => rep.send(m)));
     console.log(rep.last_endpoint);
-  `]);
+  `,
+  ]);
   try {
     const [ep] = await waitOutput(rep, /tcp:\S+/);
     const req = sock('req').connect(ep);
     const n = 3000;
     for (let i = 0; i < n; i++) req.send('q' + i);
     const got = await messages(req, n, 30000);
-    assert.deepStrictEqual(got.map((f) => f[0]), Array.from({ length: n }, (_, i) => 'q' + i));
+    assert.deepStrictEqual(
+      got.map((f) => f[0]),
+      Array.from({ length: n }, (_, i) => 'q' + i),
+    );
   } finally {
     await stop(rep);
   }
@@ -103,8 +112,14 @@ test('req/rep n:1: two clients, one server, each gets its own answers', async ()
     c2.send('c2-' + i);
   }
   const [g1, g2] = await Promise.all([messages(c1, 3), messages(c2, 3)]);
-  assert.deepStrictEqual(g1.map((f) => f[0]), ['re c1-0', 're c1-1', 're c1-2']);
-  assert.deepStrictEqual(g2.map((f) => f[0]), ['re c2-0', 're c2-1', 're c2-2']);
+  assert.deepStrictEqual(
+    g1.map((f) => f[0]),
+    ['re c1-0', 're c1-1', 're c1-2'],
+  );
+  assert.deepStrictEqual(
+    g2.map((f) => f[0]),
+    ['re c2-0', 're c2-1', 're c2-2'],
+  );
 });
 
 test('push/pull: a multi-frame message keeps its frames (empty, binary, numbers)', async () => {
@@ -139,7 +154,10 @@ test('push/pull 1:n:1: fan-out to three workers and a sink that collects [worker
   const per = {};
   for (const [w, n] of got) per[w] = (per[w] || 0) + Number(n >= 0);
   assert.deepStrictEqual(Object.keys(per).sort(), ['w1', 'w2', 'w3']);
-  assert.deepStrictEqual(got.map((f) => Number(f[1])).sort((x, y) => x - y), [...Array(30).keys()]);
+  assert.deepStrictEqual(
+    got.map((f) => Number(f[1])).sort((x, y) => x - y),
+    [...Array(30).keys()],
+  );
   assert.strictEqual(workers.length, 3);
 });
 
@@ -162,8 +180,14 @@ test('pub/sub: subscribers get only their prefix; unsubscribe stops it', async (
   } finally {
     clearInterval(t);
   }
-  assert.ok(gotUno.every((m) => m.startsWith('uno')), gotUno.join());
-  assert.ok(gotDos.every((m) => m.startsWith('dos')), gotDos.join());
+  assert.ok(
+    gotUno.every((m) => m.startsWith('uno')),
+    gotUno.join(),
+  );
+  assert.ok(
+    gotDos.every((m) => m.startsWith('dos')),
+    gotDos.join(),
+  );
   uno.unsubscribe('uno');
   uno.subscribe('tres');
   gotUno.length = 0;
@@ -267,7 +291,10 @@ test('send: ZMQ_SNDMORE over several calls, callbacks, numbers, strings, Buffers
   const got = [];
   pull.on('message', (...f) => got.push(str(f)));
   await waitFor(() => got.length === 2, 5000, 'two messages');
-  assert.deepStrictEqual(got, [['a', '7', 'c'], ['x', 'y']]);
+  assert.deepStrictEqual(got, [
+    ['a', '7', 'c'],
+    ['x', 'y'],
+  ]);
   await waitFor(() => calls.length === 3);
   assert.deepStrictEqual(calls, ['seven', 'sent', 'both']);
   assert.strictEqual(zmq.ZMQ_SNDMORE, 2);
@@ -340,8 +367,14 @@ test('options: by number, by name, as properties; types as v5 returns them', () 
   assert.strictEqual(typeof s._fd, 'number');
   assert.throws(() => s.setsockopt('nonsense', 1), /Unknown option/);
   // libzmq's EINVAL as zeromq.js reports it; the library's explanation in `detail`
-  assert.throws(() => s.setsockopt(9999, 1), (e) => e.code === 'EINVAL' && e.message === 'Invalid argument' && /unknown socket option 9999/.test(e.detail));
-  assert.throws(() => s.setsockopt(zmq.ZMQ_LINGER, 'x'.repeat(3)), (e) => e.code === 'EINVAL' && /4-byte integer/.test(e.detail));
+  assert.throws(
+    () => s.setsockopt(9999, 1),
+    (e) => e.code === 'EINVAL' && e.message === 'Invalid argument' && /unknown socket option 9999/.test(e.detail),
+  );
+  assert.throws(
+    () => s.setsockopt(zmq.ZMQ_LINGER, 'x'.repeat(3)),
+    (e) => e.code === 'EINVAL' && /4-byte integer/.test(e.detail),
+  );
   assert.throws(() => s.setsockopt(zmq.ZMQ_SNDHWM, {}), /Value must be an integer/);
   const c = zmq.createSocket('req', { linger: 5, identity: 'made' });
   open.push(c);
@@ -396,24 +429,40 @@ test('bind: asynchronous callback and bind event; errors to the callback; bindSy
   assert.strictEqual(e.address, ep);
   assert.match(e.detail, /cannot bind/);
   assert.strictEqual(e.status, 4); // HB_CONFIG
-  assert.throws(() => other.bindSync(ep), (x) => x.code === 'EADDRINUSE' && x.address === ep && x.detail.includes(ep));
-  assert.throws(() => other.bindSync('nonsense://x'), (x) => x.code === 'EPROTONOSUPPORT' && x.message === 'Protocol not supported');
-  assert.throws(() => other.connect('tcp://'), (x) => x instanceof Error);
+  assert.throws(
+    () => other.bindSync(ep),
+    (x) => x.code === 'EADDRINUSE' && x.address === ep && x.detail.includes(ep),
+  );
+  assert.throws(
+    () => other.bindSync('nonsense://x'),
+    (x) => x.code === 'EPROTONOSUPPORT' && x.message === 'Protocol not supported',
+  );
+  assert.throws(
+    () => other.connect('tcp://'),
+    (x) => x instanceof Error,
+  );
   assert.throws(() => other.bind(5), TypeError);
   // unbind frees it
   await new Promise((resolve, reject) => s.unbind(ep, (x) => (x ? reject(x) : resolve())));
   // libzmq closes the listener on its I/O thread: the port is free a moment later
-  await waitFor(() => {
-    try {
-      other.bindSync(ep);
-      return true;
-    } catch (x) {
-      if (x.errno !== 98) throw x;
-      return false;
-    }
-  }, 5000, 'the port to be free after unbind');
+  await waitFor(
+    () => {
+      try {
+        other.bindSync(ep);
+        return true;
+      } catch (x) {
+        if (x.errno !== 98) throw x;
+        return false;
+      }
+    },
+    5000,
+    'the port to be free after unbind',
+  );
   other.unbindSync(ep);
-  assert.throws(() => other.unbindSync(ep), (x) => x.code === 'ENOENT');
+  assert.throws(
+    () => other.unbindSync(ep),
+    (x) => x.code === 'ENOENT',
+  );
 });
 
 test("a failed bind without a callback emits 'error' when listened to", async () => {
@@ -460,7 +509,7 @@ test("an exception in a 'message' listener becomes an 'error' event", async () =
   assert.strictEqual(e.message, 'listener failed');
 });
 
-test("messages come one per tick: a listener that throws loses nothing, a listener that pauses stops the next", async () => {
+test('messages come one per tick: a listener that throws loses nothing, a listener that pauses stops the next', async () => {
   const [pull, ep] = bound('pull');
   const push = sock('push').connect(ep);
   // wait until the three are queued in the pull socket, then let it read them in one batch
@@ -514,8 +563,13 @@ test('context and capability as zeromq 6 has them; v5 Context statics on the pro
   zmq.Context.setMaxSockets(max); // the context has started: kept, read back, no effect (libzmq)
   assert.strictEqual(zmq.context.maxSockets, max);
   assert.strictEqual(zmq.Context.getMaxThreads(), zmq.context.ioThreads);
-  assert.throws(() => zmq.Context.setMaxSockets(-1), (e) => e.code === 'HB_INVALID_ARGUMENT' && e.errno === 22);
-  assert.throws(() => { zmq.context.ioThreads = 'many'; }, TypeError);
+  assert.throws(
+    () => zmq.Context.setMaxSockets(-1),
+    (e) => e.code === 'HB_INVALID_ARGUMENT' && e.errno === 22,
+  );
+  assert.throws(() => {
+    zmq.context.ioThreads = 'many';
+  }, TypeError);
   assert.throws(() => new zmq.Context(), /cannot be instantiated/);
   assert.strictEqual(typeof zmq.context.blocky, 'boolean');
   assert.ok(zmq.isFullError(new Error('x')));
@@ -541,7 +595,10 @@ test('bad input: socket types, subscribe on a non-SUB, arguments', () => {
   assert.throws(() => zmq.socket('nope'), TypeError);
   assert.throws(() => zmq.socket(99), TypeError);
   const s = sock('push');
-  assert.throws(() => s.subscribe('x'), (e) => e.code === 'EINVAL' && /PUSH socket/.test(e.detail));
+  assert.throws(
+    () => s.subscribe('x'),
+    (e) => e.code === 'EINVAL' && /PUSH socket/.test(e.detail),
+  );
   assert.throws(() => s.send('x', 0, 'not a function'), TypeError);
   assert.throws(() => s.monitor('x'), TypeError);
   assert.throws(() => zmq.proxy(sock('req'), sock('rep')), /wrong socket order/);
@@ -611,7 +668,10 @@ test('zmq.proxy: router/dealer (the broker), push/pull, xpub/xsub; closing a soc
   const req = sock('req').connect(fep);
   req.send('a');
   req.send('b');
-  assert.deepStrictEqual((await messages(req, 2)).map((f) => f[0]), ['via proxy: a', 'via proxy: b']);
+  assert.deepStrictEqual(
+    (await messages(req, 2)).map((f) => f[0]),
+    ['via proxy: a', 'via proxy: b'],
+  );
   assert.ok(p.stats().to_backend_msgs >= 2);
   assert.throws(() => front.send('x') && front.connect(fep), /busy/);
   back.close();
@@ -642,7 +702,7 @@ test('zmq.proxy: router/dealer (the broker), push/pull, xpub/xsub; closing a soc
   }
 });
 
-test('zmq.proxy with a capture socket copies what v5 copied: the backend\'s messages, minus the envelope for router/dealer', async () => {
+test("zmq.proxy with a capture socket copies what v5 copied: the backend's messages, minus the envelope for router/dealer", async () => {
   const [front, fep] = bound('router');
   const [back, bep] = bound('dealer');
   const [cap, cep] = bound('pub');
@@ -656,7 +716,10 @@ test('zmq.proxy with a capture socket copies what v5 copied: the backend\'s mess
   capSub.on('message', (...f) => captured.push(str(f)));
   await new Promise((r) => setTimeout(r, 100)); // the capture's subscriber connected
   req.send('foo');
-  assert.deepStrictEqual((await messages(req, 1)).map((f) => f[0]), ['foo bar']);
+  assert.deepStrictEqual(
+    (await messages(req, 1)).map((f) => f[0]),
+    ['foo bar'],
+  );
   await waitFor(() => captured.length === 1, 5000, 'the captured reply');
   await new Promise((r) => setTimeout(r, 50));
   assert.deepStrictEqual(captured, [['foo bar']], 'only the reply, without [identity, ""]');
@@ -674,7 +737,10 @@ test('disconnect: the REQ moves on to the other REP', async () => {
   b.on('message', (m) => b.send('b'));
   const req = sock('req').connect(epa).connect(epb);
   req.disconnect(epa);
-  assert.throws(() => req.disconnect(epa), (e) => e.code === 'ENOENT' && e.address === epa);
+  assert.throws(
+    () => req.disconnect(epa),
+    (e) => e.code === 'ENOENT' && e.address === epa,
+  );
   for (let i = 0; i < 4; i++) req.send('x');
   const got = (await messages(req, 4)).map((f) => f[0]);
   assert.deepStrictEqual(got, ['b', 'b', 'b', 'b']);

@@ -43,10 +43,15 @@ const workersAre = (b, n, ms = 5000) => waitFor(() => b.stats().workers === n, m
 /** A worker answering `TAG:body` and counting what it served. */
 function tagged(b, tag, opts = {}) {
   const seen = [];
-  const w = worker({ broker: b, hbIntervalMs: 200, ...opts, handler: (body, job) => {
-    seen.push(body.toString());
-    return `${tag}:${body}`;
-  } });
+  const w = worker({
+    broker: b,
+    hbIntervalMs: 200,
+    ...opts,
+    handler: (body, job) => {
+      seen.push(body.toString());
+      return `${tag}:${body}`;
+    },
+  });
   w.seen = seen;
   return w;
 }
@@ -72,29 +77,44 @@ test('TaskBroker: wildcard ports read back, defaults, stats, stop then close, Sy
   b.stop(); // twice is harmless
   b[Symbol.dispose]();
   assert.ok(b.closed);
-  assert.throws(() => b.stats(), (e) => e instanceof HypobusError && e.code === 'HB_STOPPED');
+  assert.throws(
+    () => b.stats(),
+    (e) => e instanceof HypobusError && e.code === 'HB_STOPPED',
+  );
   b.close();
 });
 
 test('bad arguments are clear exceptions, the library error text included; nothing goes down', async () => {
   assert.throws(() => new TaskBroker({ policy: 'fastest' }), /policy must be 'lru', 'load' or 'typed'/);
   assert.throws(() => new TaskBroker({ frontend: 5 }), TypeError);
-  assert.throws(() => new TaskBroker({ frontend: 'nope://x', backend: LOCAL }),
-    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG' && /nope:\/\/x/.test(e.message));
+  assert.throws(
+    () => new TaskBroker({ frontend: 'nope://x', backend: LOCAL }),
+    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG' && /nope:\/\/x/.test(e.message),
+  );
   assert.throws(() => new TaskBroker({ frontend: LOCAL, backend: LOCAL, peers: ['a|b'] }), /peers need state/);
-  assert.throws(() => new TaskBroker({ frontend: LOCAL, backend: LOCAL, journal: 'sqlite:/nonexistent-dir/x/y.db' }),
-    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG');
+  assert.throws(
+    () => new TaskBroker({ frontend: LOCAL, backend: LOCAL, journal: 'sqlite:/nonexistent-dir/x/y.db' }),
+    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG',
+  );
   assert.throws(() => new TaskWorker({ broker: 'tcp://127.0.0.1:1', handler: 'no' }), /handler must be a function/);
   assert.throws(() => new TaskWorker({ broker: 'tcp://127.0.0.1:1', threads: -1 }), TypeError);
-  assert.throws(() => new TaskWorker({ broker: 'tcp://127.0.0.1:1', services: ['bad service!'] }),
-    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG');
+  assert.throws(
+    () => new TaskWorker({ broker: 'tcp://127.0.0.1:1', services: ['bad service!'] }),
+    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG',
+  );
   assert.throws(() => new TaskClient({ broker: 42 }), TypeError);
 
   const b = broker();
   const c = client({ broker: b });
   await assert.rejects(c.request(12), TypeError);
-  await assert.rejects(c.request('x', { service: 'no spaces allowed' }), (e) => e instanceof HypobusError && e.code === 'HB_CONFIG');
-  assert.throws(() => c.submit('x', { id: 'has space' }), (e) => e.code === 'HB_CONFIG');
+  await assert.rejects(
+    c.request('x', { service: 'no spaces allowed' }),
+    (e) => e instanceof HypobusError && e.code === 'HB_CONFIG',
+  );
+  assert.throws(
+    () => c.submit('x', { id: 'has space' }),
+    (e) => e.code === 'HB_CONFIG',
+  );
   await assert.rejects(c.request('x', { timeoutMs: -1 }), TypeError);
   await assert.rejects(c.result('never-submitted'), (e) => e.code === 'HB_INVALID_ARGUMENT');
   const pw = worker({ broker: b });
@@ -104,7 +124,10 @@ test('bad arguments are clear exceptions, the library error text included; nothi
   await assert.rejects(hw.recv(10), (e) => e.code === 'HB_BUSY');
   c.close();
   await assert.rejects(c.request('x'), (e) => e.code === 'HB_STOPPED');
-  assert.throws(() => c.submit('x'), (e) => e.code === 'HB_STOPPED');
+  assert.throws(
+    () => c.submit('x'),
+    (e) => e.code === 'HB_STOPPED',
+  );
   pw.close();
   await assert.rejects(pw.recv(10), (e) => e.code === 'HB_STOPPED');
 });
@@ -141,7 +164,10 @@ test('pull style: recv() -> a job with id, service and bytes; reply once; recv(0
   assert.strictEqual((await p).length, 2 * big.length);
   const p3 = c.request('e', { service: 'bytes' });
   (await w.recv(5000)).error('no thanks');
-  await assert.rejects(p3, (e) => e instanceof TaskError && e.code === 'HB_REMOTE' && e.outcome === 'failed' && e.reason === 'no thanks');
+  await assert.rejects(
+    p3,
+    (e) => e instanceof TaskError && e.code === 'HB_REMOTE' && e.outcome === 'failed' && e.reason === 'no thanks',
+  );
   await waitFor(() => w.stats().replies === 3, 2000, '3 answers counted');
   const s = w.stats();
   assert.strictEqual(s.jobs, 3);
@@ -208,15 +234,23 @@ test('4 clients x 200 requests over 4 binding workers: all answered, each to its
   const loops = [pull(ws[2], 'W2', 2), pull(ws[3], 'W3', 3)];
   await workersAre(b, 4);
   const clients = [0, 1, 2, 3].map((k) => client({ broker: b, name: `c${k}` }));
-  const answers = await Promise.all(clients.map((c, k) => Promise.all(
-    Array.from({ length: 200 }, (_, i) => c.request(`c${k}-${i}`).then((r) => r.toString())))));
+  const answers = await Promise.all(
+    clients.map((c, k) =>
+      Promise.all(Array.from({ length: 200 }, (_, i) => c.request(`c${k}-${i}`).then((r) => r.toString()))),
+    ),
+  );
   const by = { W0: 0, W1: 0, W2: 0, W3: 0 };
-  answers.forEach((list, k) => list.forEach((a, i) => {
-    const [tag, body] = a.split(':');
-    assert.strictEqual(body, `c${k}-${i}`, `client ${k} got ${a}`);
-    by[tag]++;
-  }));
-  assert.strictEqual(Object.values(by).reduce((x, y) => x + y), 800);
+  answers.forEach((list, k) =>
+    list.forEach((a, i) => {
+      const [tag, body] = a.split(':');
+      assert.strictEqual(body, `c${k}-${i}`, `client ${k} got ${a}`);
+      by[tag]++;
+    }),
+  );
+  assert.strictEqual(
+    Object.values(by).reduce((x, y) => x + y),
+    800,
+  );
   for (const [tag, n] of Object.entries(by)) assert.ok(n > 0, `${tag} served nothing: ${JSON.stringify(by)}`);
   const jobs = ws.map((w) => w.stats().jobs).reduce((x, y) => x + y);
   assert.strictEqual(jobs, 800, 'no request ran twice');
@@ -276,7 +310,7 @@ test('a slow worker process: another answers after the answer time-out; the slow
   await stop(slow);
 });
 
-test("load policy: the worker reporting high load gets measurably fewer requests (lru, for contrast, splits them)", async () => {
+test('load policy: the worker reporting high load gets measurably fewer requests (lru, for contrast, splits them)', async () => {
   const run = async (policy) => {
     const b = broker({ policy, hbIntervalMs: 100 });
     const hi = tagged(b, 'HI', { threads: 4, load: 90, hbIntervalMs: 100 });
@@ -310,8 +344,13 @@ test('typed routing: service B requests reach only B workers; a service with no 
   assert.strictEqual(String(await c.request('z', { service: 'A' })), 'A:z');
   assert.strictEqual(b1.stats().jobs + b2.stats().jobs, 40);
   const t0 = Date.now();
-  await assert.rejects(c.request('lost', { service: 'C' }), (e) => e instanceof TaskError && e.outcome === 'failed' &&
-    /^no worker serves service "C" \(waited \d+ ms\)$/.test(e.reason));
+  await assert.rejects(
+    c.request('lost', { service: 'C' }),
+    (e) =>
+      e instanceof TaskError &&
+      e.outcome === 'failed' &&
+      /^no worker serves service "C" \(waited \d+ ms\)$/.test(e.reason),
+  );
   assert.ok(Date.now() - t0 >= 250);
   // the default service ('') has no worker here either
   await assert.rejects(c.request('lost'), /no worker serves the default service \(waited \d+ ms\)/);
@@ -321,21 +360,31 @@ test('handler errors (throw, rejection, wrong return type) become error replies 
   const b = broker();
   const handler = (body) => {
     switch (body.toString()) {
-      case 'throw': throw new Error('boom');
-      case 'throw-string': throw 'plain'; // eslint-disable-line no-throw-literal
-      case 'reject': return Promise.reject(new RangeError('async boom'));
-      case 'number': return 42;
-      case 'undefined': return undefined;
-      case 'object': return { a: 1 };
-      case 'late-object': return Promise.resolve([1]);
-      default: return Promise.resolve(Buffer.from(`ok:${body}`));
+      case 'throw':
+        throw new Error('boom');
+      case 'throw-string':
+        throw 'plain'; // eslint-disable-line no-throw-literal
+      case 'reject':
+        return Promise.reject(new RangeError('async boom'));
+      case 'number':
+        return 42;
+      case 'undefined':
+        return undefined;
+      case 'object':
+        return { a: 1 };
+      case 'late-object':
+        return Promise.resolve([1]);
+      default:
+        return Promise.resolve(Buffer.from(`ok:${body}`));
     }
   };
   const w = worker({ broker: b, handler, threads: 2 });
   await workersAre(b, 1);
   const c = client({ broker: b });
   const expect = {
-    throw: 'boom', 'throw-string': 'plain', reject: 'async boom',
+    throw: 'boom',
+    'throw-string': 'plain',
+    reject: 'async boom',
     number: 'the handler returned number, not a Buffer, a Uint8Array or a string',
     undefined: 'the handler returned undefined, not a Buffer, a Uint8Array or a string',
     object: 'the handler returned object, not a Buffer, a Uint8Array or a string',
@@ -356,7 +405,8 @@ test('SQLite journal: a broker process SIGKILLed with accepted unanswered reques
   const dir = tmpdir();
   const db = path.join(dir, 'tasks.db');
   const [fp, bp] = await freePorts(2);
-  const fe = `tcp://127.0.0.1:${fp}`, be = `tcp://127.0.0.1:${bp}`;
+  const fe = `tcp://127.0.0.1:${fp}`,
+    be = `tcp://127.0.0.1:${bp}`;
   const run = () => node('task_broker.js', [fe, be, db]);
   const statsOf = (child) => {
     const all = lines(child.out).filter((l) => l.startsWith('stats '));
@@ -404,7 +454,8 @@ test('SQLite journal: a broker process SIGKILLed with accepted unanswered reques
 
 test('a worker follows its broker: TaskBroker restarted on the same ports, the worker registers again and serves', async () => {
   const [fp, bp] = await freePorts(2);
-  const fe = `tcp://127.0.0.1:${fp}`, be = `tcp://127.0.0.1:${bp}`;
+  const fe = `tcp://127.0.0.1:${fp}`,
+    be = `tcp://127.0.0.1:${bp}`;
   let b = track(new TaskBroker({ frontend: fe, backend: be, hbIntervalMs: 100 }));
   const w = tagged(be, 'W', { hbIntervalMs: 100 });
   await workersAre(b, 1);
@@ -416,7 +467,7 @@ test('a worker follows its broker: TaskBroker restarted on the same ports, the w
   assert.ok(w.stats().reconnects >= 1);
 });
 
-test('peering: a broker with no worker passes its client\'s request to a peer with a free worker', async () => {
+test("peering: a broker with no worker passes its client's request to a peer with a free worker", async () => {
   const [sa, fa, sb, fb] = (await freePorts(4)).map((p) => `tcp://127.0.0.1:${p}`);
   const a = broker({ frontend: fa, name: 'A', state: sa, peers: [`${sb}|${fb}`], peerIntervalMs: 100 });
   const b = broker({ frontend: fb, name: 'B', state: sb, peers: [{ state: sa, frontend: fa }], peerIntervalMs: 100 });
@@ -446,7 +497,7 @@ test('an idle handler worker and an idle client use no CPU (the fd is watched, n
 
 // ------------------------------------------------------------ interop with the real zeromq.js
 
-test('interop: course-style zeromq.js REQ clients and REQ workers against the binding\'s TaskBroker (lru)', async () => {
+test("interop: course-style zeromq.js REQ clients and REQ workers against the binding's TaskBroker (lru)", async () => {
   const b = broker();
   const ws = ['W1', 'W2'].map((n) => node('course_rr_worker.js', [b.backend, n]));
   await Promise.all(ws.map((w) => waitOutput(w, /ready/)));
@@ -455,7 +506,9 @@ test('interop: course-style zeromq.js REQ clients and REQ workers against the bi
   for (const [i, cl] of cs.entries()) {
     const r = await exited(cl, 20000);
     assert.deepStrictEqual(r, { code: 0, signal: null }, cl.err);
-    const replies = lines(cl.out).filter((l) => l.startsWith('reply ')).map((l) => l.slice(6));
+    const replies = lines(cl.out)
+      .filter((l) => l.startsWith('reply '))
+      .map((l) => l.slice(6));
     assert.strictEqual(replies.length, 20);
     replies.forEach((rep, n) => assert.match(rep, new RegExp(`^W[12]:c${i}-${n}$`)));
   }
@@ -471,13 +524,20 @@ test('interop: a zeromq.js course worker serves a TaskClient; a TaskWorker serve
   await waitOutput(cw, /ready/);
   await workersAre(b, 1);
   const c = client({ broker: b });
-  assert.deepStrictEqual((await Promise.all(['one', 'two', 'three'].map((x) => c.request(x)))).map(String),
-    ['ZW:one', 'ZW:two', 'ZW:three']);
+  assert.deepStrictEqual((await Promise.all(['one', 'two', 'three'].map((x) => c.request(x)))).map(String), [
+    'ZW:one',
+    'ZW:two',
+    'ZW:three',
+  ]);
   const ours = tagged(b, 'ours');
   await workersAre(b, 2);
   const cc = node('course_rr_client.js', [b.frontend, 'x', 10]);
   assert.deepStrictEqual(await exited(cc, 20000), { code: 0, signal: null });
-  const who = new Set(lines(cc.out).filter((l) => l.startsWith('reply ')).map((l) => l.slice(6).split(':')[0]));
+  const who = new Set(
+    lines(cc.out)
+      .filter((l) => l.startsWith('reply '))
+      .map((l) => l.slice(6).split(':')[0]),
+  );
   assert.deepStrictEqual([...who].sort(), ['ZW', 'ours']);
   assert.ok(ours.seen.length > 0);
   await stop(cw);
@@ -519,7 +579,11 @@ test("interop: the course's router/router broker on zeromq.js serving the bindin
 
 async function ok(child, timeoutMs = 20000) {
   const r = await exited(child, timeoutMs);
-  assert.deepStrictEqual(r, { code: 0, signal: null }, `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`);
+  assert.deepStrictEqual(
+    r,
+    { code: 0, signal: null },
+    `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`,
+  );
   return child.out;
 }
 

@@ -1,9 +1,10 @@
-"""The C ABI of libhypobus (include/hypobus.h, ABI 1.1 or a later 1.x) declared for ctypes.
+"""The C ABI of libhypobus (include/hypobus.h, its ABI version or a later 1.x) declared for ctypes.
 
 Finds the library, checks its ABI version, gives every function its
-argtypes and restype, and turns a failed status into an exception carrying
-the library's own explanation (hb_error_info). Nothing else in the package
-touches ctypes' CDLL.
+argtypes and restype (from _abi.py, generated from the header by
+scripts/gen-bindings.py), and turns a failed status into an exception
+carrying the library's own explanation (hb_error_info). Nothing else in
+the package touches ctypes' CDLL.
 
 Where the library comes from, in order:
   1. $HYPOBUS_LIB (a path to libhypobus.so);
@@ -18,15 +19,19 @@ import ctypes
 import glob
 import os
 import pathlib
-import sys
-from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char_p, c_double, c_int16, c_int32, c_int64, c_size_t,
-                    c_uint32, c_uint64, c_void_p, create_string_buffer)
+from ctypes import byref, c_int32, c_size_t, c_uint32, create_string_buffer
 
+# The generated constants (HB_OK, HB_POLLIN, ...), structs (BrokerConfig,
+# BrokerStatsC, ...) and callback types (OP_FN, ...) are this module's names.
+from ._abi import *  # noqa: F403
+from ._abi import FUNCTIONS, HB_ABI_VERSION_MAJOR, HB_ABI_VERSION_MINOR, HB_OK, HB_TEXT_MAX, STATUS_NAMES
 from .errors import error_for
 
-ABI_MAJOR = 1
-ABI_MINOR_NEEDED = 3  # 1.1: hb_socket_recv_many, _send_many, _send_args, _recv_args; 1.2: HB_FORKED; 1.3: hb_socket_monitor_endpoint
-TEXT_MAX = 512
+# Every function of the header is declared, so the library must be of the
+# header's ABI: the same major version and at least its minor one.
+ABI_MAJOR = HB_ABI_VERSION_MAJOR
+ABI_MINOR_NEEDED = HB_ABI_VERSION_MINOR
+TEXT_MAX = HB_TEXT_MAX
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -77,239 +82,12 @@ def _load():
 
 lib, LIB_PATH = _load()
 
-S = c_int32  # hb_status
-P = POINTER
-
-# Callback types (hb_op_fn, hb_failover_event_fn). The binding itself uses the
-# pull-style calls; these are declared so every function has its argtypes.
-OP_FN = CFUNCTYPE(c_int32, c_void_p, c_double, P(c_double))
-EVENT_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
-# hb_task_fn: (user, service, req, req_len, const uint8_t **reply, size_t *reply_len) -> int32. The binding's
-# TaskWorker pulls jobs (hb_task_worker_recv) on Python threads instead; declared for completeness.
-TASK_FN = CFUNCTYPE(c_int32, c_void_p, c_char_p, c_void_p, c_size_t, c_void_p, c_void_p)
-
-
-class BrokerConfig(Structure):
-    _fields_ = [("size", c_uint32), ("hb_interval_ms", c_uint32), ("xsub", c_char_p), ("xpub", c_char_p),
-                ("hb", c_char_p), ("inproc_name", c_char_p), ("start_passive", c_int32), ("reserved", c_uint32)]
-
-
-class BrokerStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("forwarded", c_uint64), ("dropped_passive", c_uint64),
-                ("subscriptions", c_uint64), ("unsubscriptions", c_uint64), ("heartbeats", c_uint64)]
-
-
-class CalcStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("requests", c_uint64), ("classic_requests", c_uint64),
-                ("results", c_uint64), ("errors", c_uint64), ("fallbacks", c_uint64), ("squares_received", c_uint64),
-                ("duplicates", c_uint64), ("bad_messages", c_uint64), ("expired", c_uint64), ("in_flight", c_uint64)]
-
-
-class ClientStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("requests", c_uint64), ("resent", c_uint64),
-                ("answers", c_uint64), ("duplicates", c_uint64), ("timeouts", c_uint64), ("cancelled", c_uint64),
-                ("queued", c_uint64)]
-
-
-class FailoverStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("active", c_uint32), ("activations", c_uint64), ("deactivations", c_uint64),
-                ("heartbeats", c_uint64), ("peer_heartbeats", c_uint64), ("peer_silent_ms", c_uint64)]
-
-
-class OpStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("callback_running", c_uint32), ("requests", c_uint64), ("replies", c_uint64),
-                ("errors", c_uint64), ("ignored", c_uint64)]
-
-
-class ProxyStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("paused", c_uint32), ("running", c_uint32), ("reserved", c_uint32),
-                ("to_backend_msgs", c_uint64), ("to_backend_bytes", c_uint64), ("to_frontend_msgs", c_uint64),
-                ("to_frontend_bytes", c_uint64), ("dropped", c_uint64)]
-
-
-class SocketEventC(Structure):
-    _fields_ = [("size", c_uint32), ("event", c_int32), ("value", c_int64), ("dropped", c_uint64)]
-
-
-class SendArgs(Structure):
-    _fields_ = [("size", c_uint32), ("flags", c_int32), ("timeout_ms", c_int32), ("reserved", c_uint32),
-                ("socket", c_void_p), ("data", c_void_p), ("sizes", c_void_p), ("nframes", c_size_t)]
-
-
-class RecvArgs(Structure):
-    _fields_ = [("size", c_uint32), ("timeout_ms", c_int32), ("socket", c_void_p), ("buf", c_void_p),
-                ("len", c_size_t), ("sizes", c_void_p), ("max_frames", c_size_t), ("counts", c_void_p),
-                ("max_msgs", c_size_t), ("nmsgs", c_size_t), ("nframes", c_size_t), ("total", c_size_t)]
-
-
-class TaskBrokerConfig(Structure):
-    _fields_ = [("size", c_uint32), ("policy", c_int32), ("frontend", c_char_p), ("backend", c_char_p),
-                ("store", c_char_p), ("name", c_char_p), ("state", c_char_p), ("peers", c_char_p),
-                ("answer_timeout_ms", c_uint32), ("max_attempts", c_uint32), ("hb_interval_ms", c_uint32),
-                ("liveness", c_uint32), ("service_wait_ms", c_uint32), ("peer_interval_ms", c_uint32),
-                ("full_sync", c_int32), ("reserved", c_uint32)]
-
-
-class TaskBrokerStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("requests", c_uint64), ("recovered", c_uint64),
-                ("resends", c_uint64), ("replies", c_uint64), ("errors", c_uint64), ("dispatched", c_uint64),
-                ("timeouts", c_uint64), ("late", c_uint64), ("registered", c_uint64), ("purged", c_uint64),
-                ("workers", c_uint64), ("pending", c_uint64), ("forwarded", c_uint64), ("from_peers", c_uint64),
-                ("malformed", c_uint64), ("commits", c_uint64)]
-
-
-class TaskWorkerConfig(Structure):
-    _fields_ = [("size", c_uint32), ("threads", c_uint32), ("broker", c_char_p), ("services", c_char_p),
-                ("name", c_char_p), ("hb_interval_ms", c_uint32), ("liveness", c_uint32)]
-
-
-class TaskWorkerStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("load", c_uint32), ("callbacks_running", c_uint32), ("reserved", c_uint32),
-                ("jobs", c_uint64), ("replies", c_uint64), ("errors", c_uint64), ("dropped", c_uint64),
-                ("reconnects", c_uint64), ("held", c_uint64)]
-
-
-class TaskClientConfig(Structure):
-    _fields_ = [("size", c_uint32), ("tries", c_uint32), ("broker", c_char_p), ("name", c_char_p),
-                ("timeout_ms", c_uint32), ("reserved", c_uint32)]
-
-
-class TaskClientStatsC(Structure):
-    _fields_ = [("size", c_uint32), ("reserved", c_uint32), ("submitted", c_uint64), ("resent", c_uint64),
-                ("reconnects", c_uint64), ("completed", c_uint64), ("failed", c_uint64), ("gave_up", c_uint64),
-                ("duplicates", c_uint64), ("pending_notices", c_uint64), ("in_flight", c_uint64)]
-
-
-class PollItem(Structure):
-    _fields_ = [("handle", c_void_p), ("events", c_int16), ("revents", c_int16)]
-
-
-# Every function of the header: name, argtypes. Pointer arguments are
-# c_void_p (the binding passes None, byref(...), a ctypes object, or a
-# precomputed address as an int, which is the cheapest for ctypes to
-# convert on the hot path); input strings are c_char_p. Every function
-# returns an hb_status. tests/test_ffi.py checks this table against the
-# header's declarations.
-V = c_void_p
-FUNCTIONS = [
-    ("hb_version", [c_char_p, c_size_t, V]),
-    ("hb_abi_version", [V, V]),
-    ("hb_zmq_version", [V, V, V]),
-    ("hb_last_error", [V, c_size_t, V]),
-    ("hb_error_info", [V, V, V, V, c_size_t, V]),
-    ("hb_status_name", [c_int32, V, c_size_t, V]),
-    ("hb_log_enable", [c_int32]),
-    ("hb_log_next", [c_int32, V, c_size_t, V]),
-    ("hb_log_fd", [V]),
-    ("hb_wake", [V]),
-    ("hb_handle_fd", [V, V]),
-    ("hb_broker_new", [c_char_p, c_char_p, c_char_p, c_uint32, V]),
-    ("hb_broker_new_ex", [V, V]),
-    ("hb_broker_endpoint", [V, c_int32, V, c_size_t, V]),
-    ("hb_broker_stats", [V, V]),
-    ("hb_broker_set_active", [V, c_int32]),
-    ("hb_broker_is_active", [V, V]),
-    ("hb_broker_stop", [V]),
-    ("hb_broker_free", [V]),
-    ("hb_calc_new", [c_char_p, c_uint32, V]),
-    ("hb_calc_stats", [V, V]),
-    ("hb_calc_stop", [V]),
-    ("hb_calc_free", [V]),
-    ("hb_client_new", [c_char_p, c_int32, c_uint32, V]),
-    ("hb_client_hypot", [V, c_char_p, c_char_p, c_int32, V, c_size_t, V]),
-    ("hb_client_hypot_f64", [V, c_double, c_double, c_int32, V]),
-    ("hb_client_submit", [V, c_char_p, c_char_p, c_int32, V]),
-    ("hb_client_cancel", [V, c_uint64]),
-    ("hb_client_next", [V, c_int32, V, V, V, c_size_t, V]),
-    ("hb_client_in_flight", [V, V]),
-    ("hb_client_stats", [V, V]),
-    ("hb_client_free", [V]),
-    ("hb_failover_new", [c_int32, c_char_p, c_char_p, c_char_p, c_uint32, c_char_p, c_uint32, c_uint32, c_char_p,
-                         EVENT_FN, V, V]),
-    ("hb_failover_next_event", [V, c_int32, V, V, V, c_size_t, V]),
-    ("hb_failover_is_active", [V, V]),
-    ("hb_failover_handback", [V, c_int32]),
-    ("hb_failover_stats", [V, V]),
-    ("hb_failover_broker_stats", [V, V]),
-    ("hb_failover_endpoint", [V, c_int32, V, c_size_t, V]),
-    ("hb_failover_stop", [V]),
-    ("hb_failover_free", [V]),
-    ("hb_op_new", [c_char_p, c_uint32, OP_FN, V, V]),
-    ("hb_op_stats", [V, V]),
-    ("hb_op_stop", [V]),
-    ("hb_op_free", [V]),
-    ("hb_op_pull_new", [c_char_p, c_uint32, V]),
-    ("hb_op_pull_recv", [V, c_int32, V, V, V, c_size_t, V]),
-    ("hb_op_pull_reply", [V, c_uint64, c_double]),
-    ("hb_op_pull_reply_text", [V, c_uint64, c_char_p]),
-    ("hb_op_pull_reply_error", [V, c_uint64, c_char_p]),
-    ("hb_op_pull_stats", [V, V]),
-    ("hb_op_pull_free", [V]),
-    ("hb_proxy_new", [V, V, V, V]),
-    ("hb_proxy_pause", [V]),
-    ("hb_proxy_resume", [V]),
-    ("hb_proxy_stop", [V]),
-    ("hb_proxy_wait", [V, c_int32]),
-    ("hb_proxy_stats", [V, V]),
-    ("hb_proxy_free", [V]),
-    ("hb_socket_new", [c_int32, V]),
-    ("hb_socket_free", [V]),
-    ("hb_socket_bind", [V, c_char_p, V, c_size_t, V]),
-    ("hb_socket_unbind", [V, c_char_p]),
-    ("hb_socket_connect", [V, c_char_p]),
-    ("hb_socket_disconnect", [V, c_char_p]),
-    ("hb_socket_setopt", [V, c_int32, c_char_p, c_size_t]),
-    ("hb_socket_setopt_int", [V, c_int32, c_int64]),
-    ("hb_socket_getopt", [V, c_int32, V, c_size_t, V]),
-    ("hb_socket_getopt_int", [V, c_int32, V]),
-    ("hb_socket_send", [V, c_char_p, V, c_size_t, c_int32, c_int32]),
-    ("hb_socket_recv", [V, c_int32, V, c_size_t, V, c_size_t, V, V]),
-    ("hb_socket_recv_many", [V, c_int32, V, c_size_t, V, c_size_t, V, c_size_t, V, V]),
-    ("hb_socket_send_many", [V, c_char_p, V, V, c_size_t, c_int32, c_int32, V]),
-    ("hb_socket_send_args", [V]),
-    ("hb_socket_recv_args", [V]),
-    ("hb_socket_events", [V, V]),
-    ("hb_socket_monitor", [V, c_int32]),
-    ("hb_socket_next_event", [V, c_int32, V, V, c_size_t, V]),
-    ("hb_socket_monitor_endpoint", [V, c_char_p, c_int32]),
-    ("hb_poll", [V, c_size_t, c_int32, V]),
-    ("hb_wait_any", [V, c_size_t, c_int32, V]),
-    # ABI 1.2: libzmq's texts and capabilities, the process context's options
-    ("hb_strerror", [c_int32, V, c_size_t, V]),
-    ("hb_zmq_has", [c_char_p, V]),
-    ("hb_context_set", [c_int32, c_int32]),
-    ("hb_context_get", [c_int32, V]),
-    ("hb_task_broker_new", [V, V]),
-    ("hb_task_broker_endpoint", [V, c_int32, V, c_size_t, V]),
-    ("hb_task_broker_stats", [V, V]),
-    ("hb_task_broker_stop", [V]),
-    ("hb_task_broker_free", [V]),
-    ("hb_task_worker_new", [V, TASK_FN, V, V]),
-    ("hb_task_worker_recv", [V, c_int32, V, V, c_size_t, V]),
-    ("hb_task_worker_job_info", [V, c_uint64, V, c_size_t, V, V, c_size_t, V]),
-    ("hb_task_worker_reply", [V, c_uint64, c_char_p, c_size_t]),
-    ("hb_task_worker_reply_error", [V, c_uint64, c_char_p]),
-    ("hb_task_worker_set_load", [V, c_int32]),
-    ("hb_task_worker_stats", [V, V]),
-    ("hb_task_worker_stop", [V]),
-    ("hb_task_worker_free", [V]),
-    ("hb_task_client_new", [V, V]),
-    ("hb_task_client_submit", [V, c_char_p, c_char_p, c_size_t, V, c_size_t, V]),
-    ("hb_task_client_submit_id", [V, c_char_p, c_char_p, c_char_p, c_size_t]),
-    ("hb_task_client_fetch", [V, c_char_p]),
-    ("hb_task_client_next", [V, c_int32, V, c_size_t, V, V, V, c_size_t, V]),
-    ("hb_task_client_request", [V, c_char_p, c_char_p, c_size_t, c_int32, V, c_size_t, V]),
-    ("hb_task_client_stats", [V, V]),
-    ("hb_task_client_free", [V]),
-    # The observer (hypobus watch); the binding has no class for it yet, but every function is declared.
-    ("hb_watch_new", [c_char_p, c_char_p, c_uint32, V]),
-    ("hb_watch_next", [V, c_int32, V, V, c_size_t, V]),
-    ("hb_watch_hop", [V, c_uint64, c_uint32, V, V, c_size_t, V]),
-    ("hb_watch_summary", [V, V]),
-    ("hb_watch_export", [V, c_int32, c_uint32, c_char_p]),
-    ("hb_watch_stop", [V]),
-    ("hb_watch_free", [V]),
-]
+# Every function of the header, with the restype and argtypes the generated
+# table gives it (_abi.py, from include/hypobus.h by scripts/gen-bindings.py):
+# pointer arguments are c_void_p (the binding passes None, byref(...), a
+# ctypes object, or a precomputed address as an int, which is the cheapest
+# for ctypes to convert on the hot path); input strings and bytes are
+# c_char_p. tests/test_ffi.py checks the table against the header.
 
 
 class _Funcs:
@@ -318,14 +96,14 @@ class _Funcs:
 
 F = _Funcs()
 _missing = []
-for _name, _args in FUNCTIONS:
+for _name, (_restype, _args) in FUNCTIONS.items():
     try:
         _f = getattr(lib, _name)
     except AttributeError:
         _missing.append(_name)
         continue
     _f.argtypes = _args
-    _f.restype = S
+    _f.restype = _restype
     setattr(F, _name, _f)
 
 # ------------------------------------------------------------ ABI version
@@ -342,17 +120,6 @@ if _missing:
                           "this binding; rebuild it (cargo build --release) or install the package again")
 
 # ------------------------------------------------------------ statuses and errors
-
-STATUS_NAMES = ["HB_OK", "HB_TIMEOUT", "HB_INVALID_ARGUMENT", "HB_INVALID_HANDLE", "HB_CONFIG", "HB_REMOTE", "HB_ZMQ",
-                "HB_STOPPED", "HB_BUFFER_TOO_SMALL", "HB_PANIC", "HB_INTERRUPTED", "HB_BUSY", "HB_FORKED"]
-(HB_OK, HB_TIMEOUT, HB_INVALID_ARGUMENT, HB_INVALID_HANDLE, HB_CONFIG, HB_REMOTE, HB_ZMQ, HB_STOPPED,
- HB_BUFFER_TOO_SMALL, HB_PANIC, HB_INTERRUPTED, HB_BUSY, HB_FORKED) = range(13)
-
-HB_POLLIN, HB_POLLOUT, HB_POLLERR, HB_POLLMON, HB_POLLWAKE = 1, 2, 4, 8, 16
-HB_SNDMORE, HB_DONTWAIT = 2, 1
-HB_TASK_LRU, HB_TASK_LOAD = 0, 1
-HB_TASK_FRONTEND, HB_TASK_BACKEND, HB_TASK_STATE = 0, 1, 2
-HB_TASK_OK, HB_TASK_FAILED, HB_TASK_GAVE_UP, HB_TASK_UNKNOWN = 0, 1, 2, 3
 
 _tls_status, _tls_errno, _tls_len = c_int32(), c_int32(), c_size_t()
 
@@ -424,4 +191,3 @@ def as_bytes_arg(x, name):
 
 
 __all__ = ["lib", "F", "LIB_PATH", "ABI_VERSION", "check", "failure", "error_info", "candidates", "LibraryNotFound"]
-_ = (sys, c_int16)

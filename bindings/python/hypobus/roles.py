@@ -418,7 +418,7 @@ class FailoverBroker(_Role):
                                                (ctl, "ctl"))]
         h = c_void_p()
         check(F.hb_failover_new(roles[role], self._keep[0], self._keep[1], self._keep[2], int(hb_interval_ms),
-                                self._keep[3], int(peer_interval_ms), int(misses), self._keep[4], _ffi.EVENT_FN(), None,
+                                self._keep[3], int(peer_interval_ms), int(misses), self._keep[4], _ffi.FAILOVER_EVENT_FN(), None,
                                 byref(h)), None, "failover broker")
         self._register(h.value)
         self.xsub_endpoint = self._endpoint(0)

@@ -4,8 +4,20 @@
 // program then ends by itself.
 const hb = require('./hbabi');
 const { f } = hb;
-const fo = hb.out(f.failover_new, 1, 'tcp://127.0.0.1:*', 'tcp://127.0.0.1:*', `inproc://hb-node-${process.pid}`, 50,
-  'inproc://hb-node-nobody', 50, 2, null, null, null);
+const fo = hb.out(
+  f.failover_new,
+  1,
+  'tcp://127.0.0.1:*',
+  'tcp://127.0.0.1:*',
+  `inproc://hb-node-${process.pid}`,
+  50,
+  'inproc://hb-node-nobody',
+  50,
+  2,
+  null,
+  null,
+  null,
+);
 const buf = Buffer.alloc(512);
 hb.check(f.failover_next_event(fo, 5000, [0], [0], buf, buf.length, [0]), 'take-over event');
 const t0 = Date.now();

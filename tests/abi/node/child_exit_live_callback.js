@@ -18,7 +18,8 @@ function ask(i) {
       f.client_hypot.async(client, '7', '24', 5000, Buffer.alloc(512), 512, [0], () => {});
       const st = { size: hb.koffi.sizeof(hb.OpStats) };
       const until = Date.now() + 5000;
-      do hb.check(f.op_stats(op, st), 'op_stats'); while (!st.callback_running && Date.now() < until);
+      do hb.check(f.op_stats(op, st), 'op_stats');
+      while (!st.callback_running && Date.now() < until);
       console.log(`exiting with a callback pending: ${st.callback_running}`);
       process.exit(0);
     }

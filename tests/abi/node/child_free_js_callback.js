@@ -34,7 +34,10 @@ function ask(i) {
         do {
           hb.check(f.op_stats(op, st), 'op_stats');
         } while (!st.callback_running && Date.now() < until);
-        if (!st.callback_running) throw new Error('no callback became pending: ' + JSON.stringify(st, (k, v) => typeof v === 'bigint' ? String(v) : v));
+        if (!st.callback_running)
+          throw new Error(
+            'no callback became pending: ' + JSON.stringify(st, (k, v) => (typeof v === 'bigint' ? String(v) : v)),
+          );
         const t0 = Date.now();
         hb.check(f.op_free(op), 'op_free');
         freedIn = Date.now() - t0;

@@ -8,23 +8,35 @@ const path = require('node:path');
 const LIB = process.env.HYPOBUS_LIB || path.join(__dirname, '..', '..', '..', 'target', 'release', 'libhypobus.so');
 const lib = koffi.load(LIB);
 
-const STATUS = ['HB_OK', 'HB_TIMEOUT', 'HB_INVALID_ARGUMENT', 'HB_INVALID_HANDLE', 'HB_CONFIG', 'HB_REMOTE', 'HB_ZMQ',
-  'HB_STOPPED', 'HB_BUFFER_TOO_SMALL', 'HB_PANIC', 'HB_INTERRUPTED', 'HB_BUSY', 'HB_FORKED'];
-const S = Object.fromEntries(STATUS.map((n, i) => [n, i]));
+// The status names from the table generated from the header (plain data, no koffi).
+const { STATUS_NAMES: STATUS, STATUS: S } = require('../../../bindings/node/lib/abi');
 
 const OpFn = koffi.proto('int32_t hb_op_fn(void *user, double x, double *out)');
-const EventFn = koffi.proto('void hb_failover_event_fn(void *user, uint64_t at_ms, int32_t active, const char *reason)');
+const EventFn = koffi.proto(
+  'void hb_failover_event_fn(void *user, uint64_t at_ms, int32_t active, const char *reason)',
+);
 
 const OpStats = koffi.struct('hb_op_stats_t', {
-  size: 'uint32_t', callback_running: 'uint32_t', requests: 'uint64_t', replies: 'uint64_t', errors: 'uint64_t', ignored: 'uint64_t',
+  size: 'uint32_t',
+  callback_running: 'uint32_t',
+  requests: 'uint64_t',
+  replies: 'uint64_t',
+  errors: 'uint64_t',
+  ignored: 'uint64_t',
 });
 
 const f = {
   op_stats: lib.func('int hb_op_stats(void *op, _Inout_ hb_op_stats_t *out)'),
   last_error: lib.func('int hb_last_error(_Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)'),
-  error_info: lib.func('int hb_error_info(void *h, _Out_ int32_t *st, _Out_ int32_t *errno, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)'),
-  broker_new: lib.func('int hb_broker_new(const char *xsub, const char *xpub, const char *hb, uint32_t ms, _Out_ void **out)'),
-  broker_endpoint: lib.func('int hb_broker_endpoint(void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)'),
+  error_info: lib.func(
+    'int hb_error_info(void *h, _Out_ int32_t *st, _Out_ int32_t *errno, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  ),
+  broker_new: lib.func(
+    'int hb_broker_new(const char *xsub, const char *xpub, const char *hb, uint32_t ms, _Out_ void **out)',
+  ),
+  broker_endpoint: lib.func(
+    'int hb_broker_endpoint(void *b, int32_t which, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  ),
   broker_free: lib.func('int hb_broker_free(void *b)'),
   calc_new: lib.func('int hb_calc_new(const char *brokers, uint32_t ms, _Out_ void **out)'),
   calc_free: lib.func('int hb_calc_free(void *c)'),
@@ -32,14 +44,22 @@ const f = {
   op_free: lib.func('int hb_op_free(void *op)'),
   op_stop: lib.func('int hb_op_stop(void *op)'),
   op_pull_new: lib.func('int hb_op_pull_new(const char *brokers, uint32_t lane, _Out_ void **out)'),
-  op_pull_recv: lib.func('int hb_op_pull_recv(void *p, int32_t ms, _Out_ uint64_t *id, _Out_ double *v, _Out_ uint8_t *text, size_t len, _Out_ size_t *out_len)'),
+  op_pull_recv: lib.func(
+    'int hb_op_pull_recv(void *p, int32_t ms, _Out_ uint64_t *id, _Out_ double *v, _Out_ uint8_t *text, size_t len, _Out_ size_t *out_len)',
+  ),
   op_pull_reply: lib.func('int hb_op_pull_reply(void *p, uint64_t id, double v)'),
   op_pull_free: lib.func('int hb_op_pull_free(void *p)'),
   client_new: lib.func('int hb_client_new(const char *brokers, int32_t classic, uint32_t ms, _Out_ void **out)'),
-  client_hypot: lib.func('int hb_client_hypot(void *c, const char *a, const char *b, int32_t ms, _Out_ uint8_t *out, size_t len, _Out_ size_t *out_len)'),
+  client_hypot: lib.func(
+    'int hb_client_hypot(void *c, const char *a, const char *b, int32_t ms, _Out_ uint8_t *out, size_t len, _Out_ size_t *out_len)',
+  ),
   client_free: lib.func('int hb_client_free(void *c)'),
-  failover_new: lib.func('int hb_failover_new(int32_t role, const char *xsub, const char *xpub, const char *hb, uint32_t ms, const char *peer, uint32_t pms, uint32_t misses, const char *ctl, hb_failover_event_fn *cb, void *user, _Out_ void **out)'),
-  failover_next_event: lib.func('int hb_failover_next_event(void *f, int32_t ms, _Out_ uint64_t *at, _Out_ int32_t *active, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)'),
+  failover_new: lib.func(
+    'int hb_failover_new(int32_t role, const char *xsub, const char *xpub, const char *hb, uint32_t ms, const char *peer, uint32_t pms, uint32_t misses, const char *ctl, hb_failover_event_fn *cb, void *user, _Out_ void **out)',
+  ),
+  failover_next_event: lib.func(
+    'int hb_failover_next_event(void *f, int32_t ms, _Out_ uint64_t *at, _Out_ int32_t *active, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
+  ),
   failover_free: lib.func('int hb_failover_free(void *f)'),
 };
 
@@ -55,7 +75,9 @@ function lastError() {
 }
 
 function handleError(h) {
-  const st = [0], errno = [0], n = [0];
+  const st = [0],
+    errno = [0],
+    n = [0];
   const buf = Buffer.alloc(512);
   f.error_info(h, st, errno, buf, buf.length, n);
   return { status: st[0], errno: errno[0], message: text(buf) };

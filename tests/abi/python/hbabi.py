@@ -3,6 +3,7 @@ for the ABI tests in this folder (the real Python binding lives in
 bindings/python). Loads target/release/libhypobus.so, or $HYPOBUS_LIB."""
 
 import ctypes
+import importlib.util
 import os
 import pathlib
 from ctypes import (POINTER, Structure, byref, c_char_p, c_double, c_int16, c_int32, c_size_t, c_uint32, c_uint64,
@@ -12,8 +13,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 LIB_PATH = os.environ.get("HYPOBUS_LIB") or str(ROOT / "target" / "release" / "libhypobus.so")
 lib = ctypes.CDLL(LIB_PATH)
 
-STATUS = ["HB_OK", "HB_TIMEOUT", "HB_INVALID_ARGUMENT", "HB_INVALID_HANDLE", "HB_CONFIG", "HB_REMOTE", "HB_ZMQ",
-          "HB_STOPPED", "HB_BUFFER_TOO_SMALL", "HB_PANIC", "HB_INTERRUPTED", "HB_BUSY", "HB_FORKED"]
+
+def _generated_abi():
+    """The table generated from the header (bindings/python/hypobus/_abi.py, ctypes only), read by
+    path: importing the hypobus package would load its own library."""
+    path = ROOT / "bindings" / "python" / "hypobus" / "_abi.py"
+    spec = importlib.util.spec_from_file_location("hb_generated_abi", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+STATUS = list(_generated_abi().STATUS_NAMES)
 for _i, _n in enumerate(STATUS):
     globals()[_n] = _i
 HB_TEXT_MAX = 512

@@ -74,9 +74,19 @@ async function lab(): Promise<void> {
 void lab;
 
 async function tasks(): Promise<void> {
-  const broker = new zmq.TaskBroker({ policy: 'load', frontend: 'tcp://127.0.0.1:*', backend: 'tcp://127.0.0.1:*', db: '/tmp/t.db' });
+  const broker = new zmq.TaskBroker({
+    policy: 'load',
+    frontend: 'tcp://127.0.0.1:*',
+    backend: 'tcp://127.0.0.1:*',
+    db: '/tmp/t.db',
+  });
   const fe: string = broker.frontend;
-  const w = new zmq.TaskWorker({ broker, threads: 4, services: ['A'], handler: async (body: Buffer, job: zmq.Job) => `${job.service}:${body}` });
+  const w = new zmq.TaskWorker({
+    broker,
+    threads: 4,
+    services: ['A'],
+    handler: async (body: Buffer, job: zmq.Job) => `${job.service}:${body}`,
+  });
   const pull = new zmq.TaskWorker({ broker: broker.backend, load: 10 });
   const job = await pull.recv(100);
   if (job) job.reply(Buffer.from(job.body));
