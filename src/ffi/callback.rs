@@ -1,7 +1,10 @@
-//! The thread that runs a handle's C callbacks (`hb_op_fn`,
-//! `hb_failover_event_fn`), and nothing else.
+//! The threads that run the handles' C callbacks (`hb_op_fn`,
+//! `hb_failover_event_fn`, `hb_task_fn`), and nothing else: one mechanism
+//! ([`spawn`] over a [`Jobs`] queue) for all of them. An op node or a
+//! failover broker has one such thread ([`CallbackThread`]); a task worker
+//! with a handler has as many as its slots (`ffi/task/worker.rs`).
 //!
-//! Why a thread of its own, started with `pthread_create` rather than
+//! Why threads of their own, started with `pthread_create` rather than
 //! `std::thread`:
 //!
 //! * **Nothing waits for it.** A role's own thread hands it a job and keeps
@@ -19,14 +22,14 @@
 //!   glibc's thread start and the thread ends quietly; the role then sees
 //!   its callback thread gone and answers with errors.
 //!
-//! The thread blocks every signal (like every library thread), and knows
-//! itself, so a callback that stops or frees its own handle is not waited
-//! for.
+//! A callback thread blocks every signal (like every library thread), and
+//! knows whose it is ([`on_thread_of`]), so a callback that stops or frees
+//! its own handle is not waited for.
 
 use super::{Failure, HbStatus, Notifier};
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -39,6 +42,93 @@ pub(crate) const GRACE: Duration = Duration::from_millis(500);
 /// (and counted) beyond it. Jobs that need an answer (operations) are one
 /// at a time anyway.
 const MAX_QUEUED: usize = 1024;
+
+/// A queue of callback calls that pool threads work through. The thread's
+/// start routine ([`thread_main`]) holds only `Copy` data while [`Jobs::call`]
+/// runs, so a forced unwind inside the C function passes through it.
+pub(crate) trait Jobs: Send + Sync + 'static {
+    /// One call as plain data (what `call` needs; anything owned stays in
+    /// the queue until `finish`).
+    type Job: Copy;
+    /// What the C function returned, as plain data.
+    type Out: Copy;
+    /// Wait for the next job and mark it running; `None`: the thread ends.
+    fn take(&self) -> Option<Self::Job>;
+    /// Call the C function for `job`: the only step that may not return.
+    ///
+    /// # Safety
+    /// `job` came from `take` and was not finished.
+    unsafe fn call(&self, job: Self::Job) -> Self::Out;
+    /// Record what the call returned and release what the job held.
+    fn finish(&self, job: Self::Job, out: Self::Out);
+    /// The thread is ending normally (after `take` returned `None`).
+    fn ended(&self) {}
+}
+
+thread_local! {
+    /// The queue whose callback thread this is (as an address), 0 elsewhere.
+    static THIS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether the calling thread is one of `jobs`' callback threads (a callback
+/// stopping or freeing its own handle must not wait for itself).
+pub(crate) fn on_thread_of<J: Jobs>(jobs: &Arc<J>) -> bool {
+    THIS.with(Cell::get) == Arc::as_ptr(jobs) as usize
+}
+
+/// What a new callback thread is handed: its queue (a strong count) and name.
+struct Start<J> {
+    jobs: *const J,
+    name: &'static CStr,
+}
+
+/// Start one detached callback thread `name` working through `jobs`.
+pub(crate) fn spawn<J: Jobs>(jobs: &Arc<J>, name: &'static CStr) -> Result<(), Failure> {
+    let arg = Box::into_raw(Box::new(Start { jobs: Arc::into_raw(jobs.clone()), name }));
+    // SAFETY: plain pthread calls on valid pointers; `arg` is reclaimed by the thread (or below on failure).
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        libc::pthread_attr_init(&mut attr);
+        libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+        let mut tid: libc::pthread_t = std::mem::zeroed();
+        let start: extern "C-unwind" fn(*mut c_void) -> *mut c_void = thread_main::<J>;
+        // pthread_create's prototype takes an `extern "C"` function; a C-unwind one has the same ABI.
+        let start: extern "C" fn(*mut c_void) -> *mut c_void = std::mem::transmute(start);
+        let rc = libc::pthread_create(&mut tid, &attr, start, arg.cast());
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 {
+            let start = Box::from_raw(arg);
+            drop(Arc::from_raw(start.jobs));
+            return Err(Failure::new(HbStatus::HB_CONFIG, format!("cannot start a callback thread: error {rc}")));
+        }
+    }
+    Ok(())
+}
+
+/// A callback thread's start routine. Its frame holds only plain data (a
+/// raw pointer, `Copy` jobs and outcomes) while a callback runs, so a
+/// forced unwind (`pthread_exit` inside the callback) passes through it;
+/// the queue then stays referenced (leaked), which its owner sees as a
+/// callback that never returns (bounded by [`GRACE`] and the role's limits).
+extern "C-unwind" fn thread_main<J: Jobs>(arg: *mut c_void) -> *mut c_void {
+    crate::sys::runner::block_signals();
+    // SAFETY: `arg` is the Box made in `spawn`, handed over once; read out and freed here.
+    let Start { jobs, name } = *unsafe { Box::from_raw(arg.cast::<Start<J>>()) };
+    // SAFETY: names the calling thread; the names are NUL-terminated literals of < 16 bytes.
+    unsafe { libc::pthread_setname_np(libc::pthread_self(), name.as_ptr()) };
+    THIS.with(|t| t.set(jobs as usize));
+    // SAFETY: `jobs` stays valid until released below (we hold a strong count).
+    let j: &J = unsafe { &*jobs };
+    while let Some(job) = j.take() {
+        // SAFETY: a job just taken.
+        let out = unsafe { j.call(job) };
+        j.finish(job, out);
+    }
+    j.ended();
+    // SAFETY: the strong count leaked by `spawn`, released once here.
+    drop(unsafe { Arc::from_raw(jobs) });
+    std::ptr::null_mut()
+}
 
 /// An operation callback: `int (*)(void *user, double x, double *out)`.
 pub(crate) type OpFn = unsafe extern "C-unwind" fn(*mut c_void, f64, *mut f64) -> i32;
@@ -59,7 +149,6 @@ struct Job {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Quit,
     Op,
     Event,
 }
@@ -149,24 +238,7 @@ impl CallbackThread {
     }
 
     fn spawn(&self) -> Result<(), Failure> {
-        let arg = Box::into_raw(Box::new(Start { shared: self.shared.clone() }));
-        // SAFETY: plain pthread calls on valid pointers; `arg` is reclaimed by the thread (or below on failure).
-        unsafe {
-            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-            libc::pthread_attr_init(&mut attr);
-            libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
-            let mut tid: libc::pthread_t = std::mem::zeroed();
-            let start: extern "C-unwind" fn(*mut c_void) -> *mut c_void = thread_main;
-            // pthread_create's prototype takes an `extern "C"` function; a C-unwind one has the same ABI.
-            let start: extern "C" fn(*mut c_void) -> *mut c_void = std::mem::transmute(start);
-            let rc = libc::pthread_create(&mut tid, &attr, start, arg.cast());
-            libc::pthread_attr_destroy(&mut attr);
-            if rc != 0 {
-                drop(Box::from_raw(arg));
-                return Err(Failure::new(HbStatus::HB_CONFIG, format!("cannot start the callback thread: error {rc}")));
-            }
-        }
-        Ok(())
+        spawn(&self.shared, c"hypobus-cb")
     }
 
     /// The descriptor that becomes readable when an operation call returns.
@@ -238,7 +310,7 @@ impl CallbackThread {
             st.jobs.clear();
         }
         self.shared.cv.notify_all();
-        if on_this_thread(&self.shared) {
+        if on_thread_of(&self.shared) {
             return false;
         }
         let until = Instant::now() + GRACE;
@@ -258,15 +330,6 @@ impl CallbackThread {
     }
 }
 
-thread_local! {
-    /// The shared block of the callback thread running here (as an address).
-    static THIS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn on_this_thread(s: &Arc<Shared>) -> bool {
-    THIS.with(Cell::get) == Arc::as_ptr(s) as usize
-}
-
 impl Drop for CallbackThread {
     fn drop(&mut self) {
         let mut st = self.shared.lock();
@@ -275,92 +338,64 @@ impl Drop for CallbackThread {
     }
 }
 
-struct Start {
-    shared: Arc<Shared>,
-}
+impl Jobs for Shared {
+    type Job = Job;
+    type Out = (i32, f64);
 
-/// Take the next job (blocking), mark it running. `Quit` when told to.
-fn take_job(shared: &Shared) -> Job {
-    let mut st = shared.lock();
-    loop {
-        if let Some(j) = st.jobs.pop_front() {
-            st.running = true;
-            return j;
+    /// The next job (blocking), marked running; `None` when told to quit.
+    fn take(&self) -> Option<Job> {
+        let mut st = self.lock();
+        loop {
+            if let Some(j) = st.jobs.pop_front() {
+                st.running = true;
+                return Some(j);
+            }
+            if st.quit {
+                return None;
+            }
+            self.cv.notify_all();
+            st = self.cv.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
-        if st.quit {
-            return Job { kind: Kind::Quit, seq: 0, x: 0.0, at_ms: 0, active: 0, text: std::ptr::null() };
-        }
-        shared.cv.notify_all();
-        st = shared.cv.wait(st).unwrap_or_else(PoisonError::into_inner);
     }
-}
 
-/// Record the end of a job.
-fn finish_job(shared: &Shared, job: &Job, rc: i32, y: f64) {
-    let mut st = shared.lock();
-    st.running = false;
-    if job.kind != Kind::Quit && !job.text.is_null() {
-        st.strings.pop_front();
-    }
-    if job.kind == Kind::Op {
-        st.done = Some(Done { seq: job.seq, rc, y });
-        shared.done_fd.poke();
-    }
-    shared.cv.notify_all();
-}
-
-fn begin(start: *mut c_void) -> *const Shared {
-    crate::sys::runner::block_signals();
-    // SAFETY: names the calling thread; the name is a NUL-terminated literal of < 16 bytes.
-    unsafe { libc::pthread_setname_np(libc::pthread_self(), c"hypobus-cb".as_ptr()) };
-    // SAFETY: `start` is the Box<Start> made in `spawn`, handed over once.
-    let start = unsafe { Box::from_raw(start.cast::<Start>()) };
-    let shared = Arc::into_raw(start.shared);
-    THIS.with(|t| t.set(shared as usize));
-    shared
-}
-
-fn end(shared: *const Shared) {
-    // SAFETY: the Arc leaked by `begin`, released once here.
-    let shared = unsafe { Arc::from_raw(shared) };
-    shared.lock().exited = true;
-    shared.cv.notify_all();
-    shared.done_fd.poke();
-}
-
-/// The thread's start routine. Its frame holds only plain data (raw
-/// pointers, `Job`, numbers) while a callback runs, so a forced unwind
-/// (`pthread_exit` inside the callback) passes through it; the shared block
-/// then stays leaked, and `exited` stays false, which the owner sees as a
-/// callback that never returns (bounded by [`GRACE`] and the role's own
-/// time limits).
-extern "C-unwind" fn thread_main(arg: *mut c_void) -> *mut c_void {
-    let shared = begin(arg);
-    // SAFETY: `shared` stays valid until `end` (we hold a strong count).
-    let s: &Shared = unsafe { &*shared };
-    let user = s.user as *mut c_void;
-    loop {
-        let job = take_job(s);
+    unsafe fn call(&self, job: Job) -> (i32, f64) {
+        let user = self.user as *mut c_void;
         let mut y = f64::NAN;
         let rc = match job.kind {
-            Kind::Quit => break,
             // SAFETY: C function pointers given to the library, called as their docs say.
-            Kind::Op => match s.op {
+            Kind::Op => match self.op {
                 Some(f) => unsafe { f(user, job.x, &mut y) },
                 None => -1,
             },
             Kind::Event => {
-                if let Some(f) = s.event {
-                    // SAFETY: `text` lives in State::strings until finish_job.
+                if let Some(f) = self.event {
+                    // SAFETY: `text` lives in State::strings until `finish`.
                     unsafe { f(user, job.at_ms, job.active, job.text) };
                 }
                 0
             }
         };
-        finish_job(s, &job, rc, y);
+        (rc, y)
     }
-    end(shared);
-    std::ptr::null_mut()
+
+    fn finish(&self, job: Job, (rc, y): (i32, f64)) {
+        let mut st = self.lock();
+        st.running = false;
+        if !job.text.is_null() {
+            st.strings.pop_front();
+        }
+        if job.kind == Kind::Op {
+            st.done = Some(Done { seq: job.seq, rc, y });
+            self.done_fd.poke();
+        }
+        self.cv.notify_all();
+    }
+
+    fn ended(&self) {
+        self.lock().exited = true;
+        self.cv.notify_all();
+        self.done_fd.poke();
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,17 @@
 //! `hb_task_worker_*`: a task worker for C, pull style or with a callback.
 //!
-//! Worker callbacks run on a pool of threads of the worker's own, started
-//! with `pthread_create` like [`crate::ffi::callback`] (see there why): each
-//! thread's start routine holds only plain data while the C function runs,
-//! so a thread exit inside a callback ends only that thread, and stopping
-//! waits at most 500 ms for callbacks that are still running.
+//! Worker callbacks run on callback threads of the worker's own (as many as
+//! its slots), made by [`crate::ffi::callback`] like the op and failover
+//! callbacks' (see there why): a thread exit inside a callback ends only
+//! that thread, and stopping waits at most 500 ms for callbacks that are
+//! still running.
 
 use super::super::{
     ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure,
     FfiResult, HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN,
 };
 use super::{bytes_in, ms};
+use crate::ffi::callback::{on_thread_of, spawn, Jobs};
 use crate::task::worker::{self as tw, TaskWorker, WorkerConfig, WorkerStats};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
@@ -174,8 +175,8 @@ unsafe impl Sync for Pool {}
 
 impl Pool {
     /// Wait up to 500 ms for running callbacks, never from a callback thread.
-    fn wait_idle(&self) {
-        if ON_POOL.with(|c| c.get()) == self as *const Pool as usize {
+    fn wait_idle(self: &Arc<Pool>) {
+        if on_thread_of(self) {
             return;
         }
         let until = Instant::now() + crate::ffi::callback::GRACE;
@@ -193,32 +194,6 @@ impl Pool {
                 .0;
         }
     }
-
-    fn spawn(self: &Arc<Pool>) -> Result<(), Failure> {
-        let arg = Arc::into_raw(self.clone());
-        // SAFETY: plain pthread calls on valid pointers; `arg` is reclaimed by the thread (or below on failure).
-        unsafe {
-            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-            libc::pthread_attr_init(&mut attr);
-            libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
-            let mut tid: libc::pthread_t = std::mem::zeroed();
-            let start: extern "C-unwind" fn(*mut c_void) -> *mut c_void = pool_main;
-            // pthread_create's prototype takes an `extern "C"` function; a C-unwind one has the same ABI.
-            let start: extern "C" fn(*mut c_void) -> *mut c_void = std::mem::transmute(start);
-            let rc = libc::pthread_create(&mut tid, &attr, start, arg as *mut c_void);
-            libc::pthread_attr_destroy(&mut attr);
-            if rc != 0 {
-                drop(Arc::from_raw(arg));
-                return Err(Failure::new(HbStatus::HB_CONFIG, format!("cannot start a callback thread: error {rc}")));
-            }
-        }
-        Ok(())
-    }
-}
-
-thread_local! {
-    /// The pool whose callback thread this is (as an address).
-    static ON_POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// One job handed to a callback: owned here while the callback runs.
@@ -228,72 +203,27 @@ struct PoolJob {
     body: Vec<u8>,
 }
 
-/// Wait for the next job (`None` when the worker stopped); mark it running.
-fn pool_take(p: &Pool) -> *mut PoolJob {
-    match tw::next_job(&p.shared, None) {
-        Some(j) => {
-            p.running.fetch_add(1, Ordering::SeqCst);
-            let service = CString::new(j.service.replace('\0', " ")).unwrap_or_default();
-            Box::into_raw(Box::new(PoolJob { key: j.key, service, body: j.body }))
-        }
-        None => std::ptr::null_mut(),
+impl Jobs for Pool {
+    /// The job, owned by the pool from `take` to `finish` (a raw pointer:
+    /// plain data in the thread's frame while the callback runs).
+    type Job = *mut PoolJob;
+    type Out = (i32, *const u8, usize);
+
+    /// Wait for the next job (`None` when the worker stopped); mark it running.
+    fn take(&self) -> Option<*mut PoolJob> {
+        let j = tw::next_job(&self.shared, None)?;
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let service = CString::new(j.service.replace('\0', " ")).unwrap_or_default();
+        Some(Box::into_raw(Box::new(PoolJob { key: j.key, service, body: j.body })))
     }
-}
 
-/// Answer a job with what its callback returned, and free it.
-fn pool_finish(p: &Pool, job: *mut PoolJob, rc: i32, reply: *const u8, reply_len: usize) {
-    // SAFETY: made by Box::into_raw in pool_take, released once here.
-    let job = unsafe { Box::from_raw(job) };
-    let bytes: Vec<u8> = if reply.is_null() || reply_len == 0 {
-        Vec::new()
-    } else {
-        // SAFETY: the callback set `reply` to `reply_len` readable bytes (its documented contract).
-        unsafe { std::slice::from_raw_parts(reply, reply_len) }.to_vec()
-    };
-    let result = if rc == 0 {
-        Ok(bytes)
-    } else if bytes.is_empty() {
-        Err(format!("handler failed (code {rc})"))
-    } else {
-        Err(String::from_utf8_lossy(&bytes).into_owned())
-    };
-    let _ = tw::answer(&p.shared, job.key, result);
-    p.running.fetch_sub(1, Ordering::SeqCst);
-    let _g = p.idle.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    p.idle.1.notify_all();
-}
-
-fn pool_begin(arg: *mut c_void) -> *const Pool {
-    crate::sys::runner::block_signals();
-    // SAFETY: names the calling thread; a NUL-terminated literal of < 16 bytes.
-    unsafe { libc::pthread_setname_np(libc::pthread_self(), c"hypobus-tcb".as_ptr()) };
-    let p = arg as *const Pool;
-    ON_POOL.with(|c| c.set(p as usize));
-    p
-}
-
-fn pool_end(p: *const Pool) {
-    // SAFETY: the Arc leaked by Pool::spawn, released once here.
-    drop(unsafe { Arc::from_raw(p) });
-}
-
-/// A callback thread's start routine: only plain data (raw pointers,
-/// numbers) lives in this frame while the callback runs (see the module docs).
-extern "C-unwind" fn pool_main(arg: *mut c_void) -> *mut c_void {
-    let p = pool_begin(arg);
-    // SAFETY: `p` stays valid until pool_end (we hold a strong count).
-    let pool: &Pool = unsafe { &*p };
-    loop {
-        let job = pool_take(pool);
-        if job.is_null() {
-            break;
-        }
+    unsafe fn call(&self, job: *mut PoolJob) -> (i32, *const u8, usize) {
         let mut reply: *const u8 = std::ptr::null();
         let mut reply_len: usize = 0;
-        // SAFETY: the job lives until pool_finish; the C function is called as its documentation says.
+        // SAFETY: the job lives until `finish`; the C function is called as its documentation says.
         let rc = unsafe {
-            (pool.f)(
-                pool.user as *mut c_void,
+            (self.f)(
+                self.user as *mut c_void,
                 (*job).service.as_ptr(),
                 (*job).body.as_ptr(),
                 (*job).body.len(),
@@ -301,10 +231,31 @@ extern "C-unwind" fn pool_main(arg: *mut c_void) -> *mut c_void {
                 &mut reply_len,
             )
         };
-        pool_finish(pool, job, rc, reply, reply_len);
+        (rc, reply, reply_len)
     }
-    pool_end(p);
-    std::ptr::null_mut()
+
+    /// Answer a job with what its callback returned, and free it.
+    fn finish(&self, job: *mut PoolJob, (rc, reply, reply_len): (i32, *const u8, usize)) {
+        // SAFETY: made by Box::into_raw in `take`, released once here.
+        let job = unsafe { Box::from_raw(job) };
+        let bytes: Vec<u8> = if reply.is_null() || reply_len == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: the callback set `reply` to `reply_len` readable bytes (its documented contract).
+            unsafe { std::slice::from_raw_parts(reply, reply_len) }.to_vec()
+        };
+        let result = if rc == 0 {
+            Ok(bytes)
+        } else if bytes.is_empty() {
+            Err(format!("handler failed (code {rc})"))
+        } else {
+            Err(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        let _ = tw::answer(&self.shared, job.key, result);
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        let _g = self.idle.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.idle.1.notify_all();
+    }
 }
 
 /// Start a task worker: connect to the broker's backend, register (with its
@@ -359,7 +310,7 @@ pub extern "C" fn hb_task_worker_new(
                     idle: Default::default(),
                 });
                 for _ in 0..threads {
-                    p.spawn()?;
+                    spawn(&p, c"hypobus-tcb")?;
                 }
                 Some(p)
             }
