@@ -24,7 +24,7 @@ def connect():
 req = connect()
 for i in range(count):
     msg = f"{prefix}-{i}".encode()
-    for attempt in range(3):
+    for _attempt in range(3):
         req.send(msg)
         if not timeout or req.poll(int(timeout * 1000)):
             reply = req.recv()

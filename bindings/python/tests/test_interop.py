@@ -6,7 +6,6 @@ import signal
 import textwrap
 import time
 
-import pytest
 
 import hypobus
 import hypobus.zmq as zmq

@@ -573,7 +573,7 @@ def test_a_broker_restarted_at_once_on_the_same_ports():
     fe, be = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
     for _ in range(4):
         b = hypobus.TaskBroker(fe, be)
-        with hypobus.TaskWorker(b, handler=tagger("w"), hb_interval_ms=200) as w, hypobus.TaskClient(fe) as c:
+        with hypobus.TaskWorker(b, handler=tagger("w"), hb_interval_ms=200), hypobus.TaskClient(fe) as c:
             assert c.request(b"x", timeout=10) == b"w:x"
             b.close()
             with hypobus.TaskBroker(fe, be) as b2:

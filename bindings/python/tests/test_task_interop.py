@@ -122,7 +122,7 @@ def test_pyzmq_course_broker_serves_the_bindings_course_style_peers(procs):
             w.send(b"")  # ready (the course's lbbroker: any first message)
             workers.append(w)
         clients = []
-        for i in range(3):
+        for _ in range(3):
             c = ctx.socket(hzmq.REQ)
             c.linger = 0
             c.rcvtimeo = 5000

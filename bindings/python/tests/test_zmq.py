@@ -5,7 +5,6 @@ ports) and inproc. Every wait is bounded."""
 import errno
 import json
 import os
-import pickle
 import threading
 import time
 

@@ -18,17 +18,16 @@ bindings/python/README.md.
 import os as _os
 
 from .. import _ffi
-from . import constants
-from .constants import *  # noqa: F401,F403
-from .constants import IPC_PATH_MAX_LEN, EINTR, EBUSY, ENOENT, ENOMEM, ENODEV, EACCES  # noqa: F401 (errno values the binding has always offered)
+from . import backend, constants, error, sugar, utils  # noqa: F401 (zmq.sugar, zmq.error... as attributes, as in pyzmq)
+from .constants import *  # noqa: F403
+from .constants import EACCES, EBUSY, EINTR, ENODEV, ENOENT, ENOMEM, IPC_PATH_MAX_LEN  # noqa: F401 (errno values the binding has always offered)
 from .error import (Again, ContextTerminated, DraftFDWarning, InterruptedSystemCall, NotDone, ZMQBaseError,
                     ZMQBindError, ZMQError, ZMQVersionError, strerror)
-from . import sugar, error  # noqa: F401  (zmq.sugar, zmq.error as attributes, as in pyzmq)
-from .sugar import (FORWARDER, QUEUE, STREAMER, _FINISHED_TRACKER, Context, Frame, Message, MessageTracker, Poller,
-                    Socket, Stopwatch, device, proxy, proxy_steerable, select, zmq_poll)
-from .sugar.version import __revision__, __version__, pyzmq_version, pyzmq_version_info, zmq_version, \
-    zmq_version_info
-from . import backend, utils  # noqa: F401
+from .sugar import (FORWARDER as FORWARDER, QUEUE as QUEUE, STREAMER as STREAMER)  # sugar's values, over constants'
+from .sugar import (_FINISHED_TRACKER, Context, Frame, Message, MessageTracker, Poller, Socket, Stopwatch, device,
+                    proxy, proxy_steerable, select, zmq_poll)
+from .sugar.version import (__revision__, __version__, pyzmq_version, pyzmq_version_info, zmq_version,
+                            zmq_version_info)
 
 __hypobus_version__ = _ffi.version()
 

@@ -21,7 +21,8 @@ class _Opt:
             return obj.getsockopt(self.num)
         except ZMQError as e:
             if e.errno in (C.EINVAL, C.EFAULT):  # a write-only option (as pyzmq says it)
-                raise AttributeError(f"{C.OPTION_NAMES.get(self.num, self.num).lower()} attribute is write-only")
+                # pyzmq's raise too, with the ZMQError as its context
+                raise AttributeError(f"{C.OPTION_NAMES.get(self.num, self.num).lower()} attribute is write-only")  # noqa: B904
             raise
 
     def __set__(self, obj, value):
