@@ -5,6 +5,7 @@ without a reply it closes the socket, opens a new one and sends again, and
 gives up after 3 tries.
 
     python3 course_rr_client.py FRONTEND_EP PREFIX COUNT [TIMEOUT_S]"""
+
 import sys
 
 import zmq

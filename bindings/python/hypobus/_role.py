@@ -29,6 +29,7 @@ def _block_signals():
     """Binding threads leave SIGINT/SIGTERM to the application's threads."""
     try:
         import signal
+
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     except (ValueError, OSError, AttributeError):
         pass

@@ -9,7 +9,7 @@ from ._role import SLICE_MS
 from .errors import InvalidArgument
 
 FIRST_BUF = 64 * 1024  # the first body buffer of a receiving thread; grows to what the library asks for
-U32_MAX = 2 ** 32 - 1
+U32_MAX = 2**32 - 1
 
 
 def _text(x, name, allow_none=True):
@@ -104,6 +104,7 @@ def _journal(j):
 
 class _Buf:
     """A growable receive buffer (one per thread that receives)."""
+
     __slots__ = ("b", "n")
 
     def __init__(self, n=FIRST_BUF):

@@ -37,21 +37,54 @@ import time
 from ctypes import byref, c_int32, c_size_t, c_uint64, c_void_p, create_string_buffer, sizeof, string_at
 
 from . import _ffi
-from ._ffi import (F, HB_BUFFER_TOO_SMALL, HB_INTERRUPTED, HB_INVALID_HANDLE, HB_OK, HB_STOPPED, HB_TIMEOUT,
-                   HB_TASK_BACKEND, HB_TASK_FAILED, HB_TASK_FRONTEND, HB_TASK_GAVE_UP, HB_TASK_LOAD, HB_TASK_LRU,
-                   HB_TASK_OK, HB_TASK_STATE, HB_TASK_UNKNOWN, TEXT_MAX, TaskBrokerConfig, TaskBrokerStatsC,
-                   TaskClientConfig, TaskClientStatsC, TaskWorkerConfig, TaskWorkerStatsC, check, failure)
-from .errors import Busy, InvalidArgument, Stopped, TaskFailed, TaskGaveUp, TaskUnknown, Timeout
+from ._ffi import (
+    HB_BUFFER_TOO_SMALL,
+    HB_INTERRUPTED,
+    HB_INVALID_HANDLE,
+    HB_OK,
+    HB_STOPPED,
+    HB_TASK_BACKEND,
+    HB_TASK_FAILED,
+    HB_TASK_FRONTEND,
+    HB_TASK_GAVE_UP,
+    HB_TASK_LOAD,
+    HB_TASK_LRU,
+    HB_TASK_OK,
+    HB_TASK_STATE,
+    HB_TASK_UNKNOWN,
+    HB_TIMEOUT,
+    TEXT_MAX,
+    F,
+    TaskBrokerConfig,
+    TaskBrokerStatsC,
+    TaskClientConfig,
+    TaskClientStatsC,
+    TaskWorkerConfig,
+    TaskWorkerStatsC,
+    check,
+    failure,
+)
 from ._role import SLICE_MS, _block_signals, _loopback, _read_stats, _Role
 from ._task_args import _body, _Buf, _deadline, _journal, _list_arg, _seconds_ms, _slice, _text, _uint
+from .errors import Busy, InvalidArgument, Stopped, TaskFailed, TaskGaveUp, TaskUnknown, Timeout
 
-__all__ = ["TaskBroker", "TaskWorker", "TaskClient", "TaskJob", "TaskResult", "TaskBrokerStats", "TaskWorkerStats",
-           "TaskClientStats", "POLICIES"]
+__all__ = [
+    "TaskBroker",
+    "TaskWorker",
+    "TaskClient",
+    "TaskJob",
+    "TaskResult",
+    "TaskBrokerStats",
+    "TaskWorkerStats",
+    "TaskClientStats",
+    "POLICIES",
+]
 
 POLICIES = {"lru": HB_TASK_LRU, "load": HB_TASK_LOAD, "typed": HB_TASK_LRU}
 
 
 # ------------------------------------------------------------ arguments
+
 
 def _broker_ep(broker, which):
     """An endpoint to connect to: a string, or a TaskBroker (its frontend/backend as reached on this host)."""
@@ -80,16 +113,20 @@ def _peers(peers):
         elif isinstance(p, str):
             out.append(p)
         else:
-            raise TypeError("peers: each entry is 'STATE_EP|FRONTEND_EP', a (state_ep, frontend_ep) tuple or a "
-                            f"TaskBroker, not {p!r:.60}")
+            raise TypeError(
+                "peers: each entry is 'STATE_EP|FRONTEND_EP', a (state_ep, frontend_ep) tuple or a "
+                f"TaskBroker, not {p!r:.60}"
+            )
     return ",".join(out).encode()
 
 
 # ------------------------------------------------------------ stats and results
 
+
 @dataclasses.dataclass(frozen=True)
 class TaskBrokerStats:
     """A task broker's counters (hb_task_broker_stats_t)."""
+
     requests: int
     recovered: int
     resends: int
@@ -112,6 +149,7 @@ class TaskBrokerStats:
 class TaskWorkerStats:
     """A worker's counters (hb_task_worker_stats_t), plus, for a handler, how
     often it ran and how often it raised or returned something that is not an answer."""
+
     load: int
     callbacks_running: int
     jobs: int
@@ -127,6 +165,7 @@ class TaskWorkerStats:
 @dataclasses.dataclass(frozen=True)
 class TaskClientStats:
     """A task client's counters (hb_task_client_stats_t)."""
+
     submitted: int
     resent: int
     reconnects: int
@@ -147,6 +186,7 @@ class TaskResult:
     answer), "failed" (the worker answered an error, or the broker failed the
     request: `error` = the reason), "gave_up" (no answer after the client's
     tries: `error` = why) or "unknown" (a fetch of an id the broker does not know)."""
+
     id: str
     status: str
     body: bytes = b""
@@ -168,6 +208,7 @@ class TaskResult:
 
 
 # ------------------------------------------------------------ TaskBroker
+
 
 class TaskBroker(_Role):
     """A task broker on a library thread (hb_task_broker_new).
@@ -191,15 +232,35 @@ class TaskBroker(_Role):
     _kind = "task broker"
     _close_rank = 3
 
-    def __init__(self, frontend=None, backend=None, policy="lru", journal=None, name=None, state=None, peers=None,
-                 answer_timeout_ms=5000, max_attempts=5, hb_interval_ms=1000, liveness=3, service_wait_ms=5000,
-                 peer_interval_ms=1000, full_sync=False):
+    def __init__(
+        self,
+        frontend=None,
+        backend=None,
+        policy="lru",
+        journal=None,
+        name=None,
+        state=None,
+        peers=None,
+        answer_timeout_ms=5000,
+        max_attempts=5,
+        hb_interval_ms=1000,
+        liveness=3,
+        service_wait_ms=5000,
+        peer_interval_ms=1000,
+        full_sync=False,
+    ):
         super().__init__()
         if not isinstance(policy, str) or policy not in POLICIES:
             raise InvalidArgument(f"policy must be one of {', '.join(POLICIES)}, not {policy!r}")
         self.policy = policy
-        self._keep = (_text(frontend, "frontend"), _text(backend, "backend"), _journal(journal), _text(name, "name"),
-                      _text(state, "state"), _peers(peers))
+        self._keep = (
+            _text(frontend, "frontend"),
+            _text(backend, "backend"),
+            _journal(journal),
+            _text(name, "name"),
+            _text(state, "state"),
+            _peers(peers),
+        )
         cfg = TaskBrokerConfig()
         cfg.size = sizeof(TaskBrokerConfig)
         cfg.policy = POLICIES[policy]
@@ -244,8 +305,9 @@ class TaskBroker(_Role):
         return _loopback(self.backend_endpoint)
 
     def stats(self):
-        return TaskBrokerStats(**_read_stats(F.hb_task_broker_stats, self._live_h(), TaskBrokerStatsC,
-                                             "task broker stats"))
+        return TaskBrokerStats(
+            **_read_stats(F.hb_task_broker_stats, self._live_h(), TaskBrokerStatsC, "task broker stats")
+        )
 
     def stop(self):
         """Stop routing (commits the journal, frees the ports); stats() stays readable until close()."""
@@ -255,11 +317,14 @@ class TaskBroker(_Role):
     def __repr__(self):
         if self._closed:
             return "<hypobus.TaskBroker closed>"
-        return (f"<hypobus.TaskBroker {self.policy} frontend {self.frontend_endpoint} backend {self.backend_endpoint} "
-                f"journal {self.journal}>")
+        return (
+            f"<hypobus.TaskBroker {self.policy} frontend {self.frontend_endpoint} backend {self.backend_endpoint} "
+            f"journal {self.journal}>"
+        )
 
 
 # ------------------------------------------------------------ TaskWorker
+
 
 class TaskJob:
     """One request taken by a worker: `id` (the request id), `service` ("" =
@@ -309,8 +374,10 @@ class TaskJob:
         self._done(F.hb_task_worker_reply_error(self._h, self.key, r), "reply error")
 
     def __repr__(self):
-        return f"<hypobus.TaskJob {self.id} service {self.service!r} {len(self.body)} bytes" \
-               f"{' answered' if self._answered else ''}>"
+        return (
+            f"<hypobus.TaskJob {self.id} service {self.service!r} {len(self.body)} bytes"
+            f"{' answered' if self._answered else ''}>"
+        )
 
 
 class TaskWorker(_Role):
@@ -337,8 +404,9 @@ class TaskWorker(_Role):
     _kind = "task worker"
     _close_rank = 1
 
-    def __init__(self, broker=None, handler=None, threads=1, services=None, name=None, hb_interval_ms=1000,
-                 liveness=3, load=None):
+    def __init__(
+        self, broker=None, handler=None, threads=1, services=None, name=None, hb_interval_ms=1000, liveness=3, load=None
+    ):
         super().__init__()
         if handler is not None and not callable(handler):
             raise TypeError("handler must be callable")
@@ -378,7 +446,7 @@ class TaskWorker(_Role):
     def _load_arg(load):
         if load is None:
             return -1
-        return _uint(load, "load", -1, 2 ** 31 - 1)
+        return _uint(load, "load", -1, 2**31 - 1)
 
     # -------------------------------------------------- pull style
 
@@ -537,6 +605,7 @@ class TaskWorker(_Role):
 
 # ------------------------------------------------------------ TaskClient
 
+
 class TaskClient(_Role):
     """A task client (hb_task_client_new): lazy pirate with many requests in flight.
 
@@ -571,9 +640,9 @@ class TaskClient(_Role):
         check(F.hb_task_client_new(byref(cfg), byref(h)), None, "task client")
         self._register(h.value)
         self._cv = threading.Condition()
-        self._done = {}          # outcomes taken from the library, not yet handed out: id -> TaskResult
+        self._done = {}  # outcomes taken from the library, not yet handed out: id -> TaskResult
         self._outstanding = set()  # ids submitted or fetched whose outcome was not handed out
-        self._waiting = {}       # id -> number of request()/fetch() callers waiting for exactly it
+        self._waiting = {}  # id -> number of request()/fetch() callers waiting for exactly it
         self._abandoned = set()  # ids whose outcome is dropped when it comes (a request() that timed out)
         self._pumping = False
         self._buf = _Buf()
@@ -661,8 +730,9 @@ class TaskClient(_Role):
         """One bounded hb_task_client_next (only one thread at a time)."""
         buf = self._buf
         while True:
-            st = F.hb_task_client_next(h, timeout_ms, self._idbuf, 256, byref(self._idlen), byref(self._oc), buf.b,
-                                       buf.n, byref(self._n))
+            st = F.hb_task_client_next(
+                h, timeout_ms, self._idbuf, 256, byref(self._idlen), byref(self._oc), buf.b, buf.n, byref(self._n)
+            )
             if st == HB_BUFFER_TOO_SMALL:  # the outcome is kept: take it with buffers that fit
                 buf.grow(self._n.value)
                 if self._idlen.value + 1 > len(self._idbuf):
@@ -705,8 +775,11 @@ class TaskClient(_Role):
                     raise Timeout("no request in flight")
                 wait_ms = _slice(deadline)
                 if deadline is not None and wait_ms == 0 and time.monotonic() >= deadline:
-                    raise Timeout("no outcome within the time-out" if want is None else
-                                  f"no outcome for request {want} within the time-out")
+                    raise Timeout(
+                        "no outcome within the time-out"
+                        if want is None
+                        else f"no outcome for request {want} within the time-out"
+                    )
                 if self._pumping:
                     self._cv.wait(wait_ms / 1000)
                     continue
@@ -758,8 +831,9 @@ class TaskClient(_Role):
         return self.stats().in_flight
 
     def stats(self):
-        return TaskClientStats(**_read_stats(F.hb_task_client_stats, self._live_h(), TaskClientStatsC,
-                                             "task client stats"))
+        return TaskClientStats(
+            **_read_stats(F.hb_task_client_stats, self._live_h(), TaskClientStatsC, "task client stats")
+        )
 
     def fileno(self):
         """A descriptor that turns readable when an outcome waits (hb_handle_fd)."""

@@ -5,17 +5,55 @@ bindings/python). Loads target/release/libhypobus.so, or $HYPOBUS_LIB."""
 import ctypes
 import os
 import pathlib
-from ctypes import (POINTER, Structure, byref, c_char_p, c_double, c_int16, c_int32, c_size_t, c_uint32, c_uint64,
-                    c_void_p, create_string_buffer)
+from ctypes import (
+    POINTER,
+    Structure,
+    byref,
+    c_char_p,
+    c_double,
+    c_int16,
+    c_int32,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+    create_string_buffer,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 LIB_PATH = os.environ.get("HYPOBUS_LIB") or str(ROOT / "target" / "release" / "libhypobus.so")
 lib = ctypes.CDLL(LIB_PATH)
 
-STATUS = ["HB_OK", "HB_TIMEOUT", "HB_INVALID_ARGUMENT", "HB_INVALID_HANDLE", "HB_CONFIG", "HB_REMOTE", "HB_ZMQ",
-          "HB_STOPPED", "HB_BUFFER_TOO_SMALL", "HB_PANIC", "HB_INTERRUPTED", "HB_BUSY", "HB_FORKED"]
-(HB_OK, HB_TIMEOUT, HB_INVALID_ARGUMENT, HB_INVALID_HANDLE, HB_CONFIG, HB_REMOTE, HB_ZMQ, HB_STOPPED, HB_BUFFER_TOO_SMALL,
- HB_PANIC, HB_INTERRUPTED, HB_BUSY, HB_FORKED) = range(len(STATUS))
+STATUS = [
+    "HB_OK",
+    "HB_TIMEOUT",
+    "HB_INVALID_ARGUMENT",
+    "HB_INVALID_HANDLE",
+    "HB_CONFIG",
+    "HB_REMOTE",
+    "HB_ZMQ",
+    "HB_STOPPED",
+    "HB_BUFFER_TOO_SMALL",
+    "HB_PANIC",
+    "HB_INTERRUPTED",
+    "HB_BUSY",
+    "HB_FORKED",
+]
+(
+    HB_OK,
+    HB_TIMEOUT,
+    HB_INVALID_ARGUMENT,
+    HB_INVALID_HANDLE,
+    HB_CONFIG,
+    HB_REMOTE,
+    HB_ZMQ,
+    HB_STOPPED,
+    HB_BUFFER_TOO_SMALL,
+    HB_PANIC,
+    HB_INTERRUPTED,
+    HB_BUSY,
+    HB_FORKED,
+) = range(len(STATUS))
 HB_TEXT_MAX = 512
 HB_POLLIN = 1
 
@@ -24,8 +62,14 @@ EVENTFN = ctypes.CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
 
 
 class OpStats(Structure):
-    _fields_ = [("size", c_uint32), ("callback_running", c_uint32), ("requests", c_uint64), ("replies", c_uint64),
-                ("errors", c_uint64), ("ignored", c_uint64)]
+    _fields_ = [
+        ("size", c_uint32),
+        ("callback_running", c_uint32),
+        ("requests", c_uint64),
+        ("replies", c_uint64),
+        ("errors", c_uint64),
+        ("ignored", c_uint64),
+    ]
 
 
 class PollItem(Structure):
@@ -41,7 +85,9 @@ def _fn(name, restype, *args):
 
 S = c_int32  # hb_status
 hb_last_error = _fn("hb_last_error", S, c_char_p, c_size_t, POINTER(c_size_t))
-hb_error_info = _fn("hb_error_info", S, c_void_p, POINTER(c_int32), POINTER(c_int32), c_char_p, c_size_t, POINTER(c_size_t))
+hb_error_info = _fn(
+    "hb_error_info", S, c_void_p, POINTER(c_int32), POINTER(c_int32), c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_broker_new = _fn("hb_broker_new", S, c_char_p, c_char_p, c_char_p, c_uint32, POINTER(c_void_p))
 hb_broker_endpoint = _fn("hb_broker_endpoint", S, c_void_p, c_int32, c_char_p, c_size_t, POINTER(c_size_t))
 hb_broker_free = _fn("hb_broker_free", S, c_void_p)
@@ -52,21 +98,48 @@ hb_op_stats = _fn("hb_op_stats", S, c_void_p, POINTER(OpStats))
 hb_op_stop = _fn("hb_op_stop", S, c_void_p)
 hb_op_free = _fn("hb_op_free", S, c_void_p)
 hb_op_pull_new = _fn("hb_op_pull_new", S, c_char_p, c_uint32, POINTER(c_void_p))
-hb_op_pull_recv = _fn("hb_op_pull_recv", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_double), c_char_p, c_size_t,
-                      POINTER(c_size_t))
+hb_op_pull_recv = _fn(
+    "hb_op_pull_recv", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_double), c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_op_pull_reply = _fn("hb_op_pull_reply", S, c_void_p, c_uint64, c_double)
 hb_op_pull_free = _fn("hb_op_pull_free", S, c_void_p)
 hb_client_new = _fn("hb_client_new", S, c_char_p, c_int32, c_uint32, POINTER(c_void_p))
-hb_client_hypot = _fn("hb_client_hypot", S, c_void_p, c_char_p, c_char_p, c_int32, c_char_p, c_size_t, POINTER(c_size_t))
+hb_client_hypot = _fn(
+    "hb_client_hypot", S, c_void_p, c_char_p, c_char_p, c_int32, c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_client_submit = _fn("hb_client_submit", S, c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_uint64))
-hb_client_next = _fn("hb_client_next", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_int32), c_char_p, c_size_t,
-                     POINTER(c_size_t))
+hb_client_next = _fn(
+    "hb_client_next", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_int32), c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_client_in_flight = _fn("hb_client_in_flight", S, c_void_p, POINTER(c_uint32))
 hb_client_free = _fn("hb_client_free", S, c_void_p)
-hb_failover_new = _fn("hb_failover_new", S, c_int32, c_char_p, c_char_p, c_char_p, c_uint32, c_char_p, c_uint32, c_uint32,
-                      c_char_p, EVENTFN, c_void_p, POINTER(c_void_p))
-hb_failover_next_event = _fn("hb_failover_next_event", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_int32), c_char_p,
-                             c_size_t, POINTER(c_size_t))
+hb_failover_new = _fn(
+    "hb_failover_new",
+    S,
+    c_int32,
+    c_char_p,
+    c_char_p,
+    c_char_p,
+    c_uint32,
+    c_char_p,
+    c_uint32,
+    c_uint32,
+    c_char_p,
+    EVENTFN,
+    c_void_p,
+    POINTER(c_void_p),
+)
+hb_failover_next_event = _fn(
+    "hb_failover_next_event",
+    S,
+    c_void_p,
+    c_int32,
+    POINTER(c_uint64),
+    POINTER(c_int32),
+    c_char_p,
+    c_size_t,
+    POINTER(c_size_t),
+)
 hb_failover_free = _fn("hb_failover_free", S, c_void_p)
 hb_wait_any = _fn("hb_wait_any", S, POINTER(c_void_p), c_size_t, c_int32, POINTER(c_size_t))
 hb_poll = _fn("hb_poll", S, POINTER(PollItem), c_size_t, c_int32, POINTER(c_size_t))

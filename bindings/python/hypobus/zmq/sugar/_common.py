@@ -37,8 +37,11 @@ def _error(status, sock=None, what=None, addr=None):
         if isinstance(a, str) and a.startswith("ipc://"):
             path = a[6:]
             if errno == _errno.ENAMETOOLONG:
-                return ZMQError(errno, f'ipc path "{path}" is longer than {C.IPC_PATH_MAX_LEN} characters '
-                                       "(sizeof(sockaddr_un.sun_path)).", detail=msg)
+                return ZMQError(
+                    errno,
+                    f'ipc path "{path}" is longer than {C.IPC_PATH_MAX_LEN} characters (sizeof(sockaddr_un.sun_path)).',
+                    detail=msg,
+                )
             if errno == _errno.ENOENT:
                 return ZMQError(errno, f'No such file or directory for ipc path "{path}".', detail=msg)
         return ZMQError(errno, detail=msg)

@@ -17,7 +17,7 @@ import time
 from array import array as _array
 from ctypes import c_size_t, sizeof
 
-from ..._ffi import F, HB_INTERRUPTED, HB_OK, HB_TIMEOUT
+from ..._ffi import HB_INTERRUPTED, HB_OK, HB_TIMEOUT, F
 from .. import constants as C
 from ..error import Again, ZMQError
 from ._common import SLICE_MS, _error
@@ -31,7 +31,7 @@ DEFER_MAX = 8192  # larger messages are never deferred (a burst holds at most 64
 _mono = time.monotonic
 _SZ = next(t for t in "LQI" if _array(t).itemsize == sizeof(c_size_t))  # array typecode of size_t
 _ONES = [1] * BATCH_MSGS
-_dirty = set()          # sockets with deferred sends
+_dirty = set()  # sockets with deferred sends
 _flush_cv = threading.Condition()
 _flusher = None
 
@@ -39,6 +39,7 @@ _flusher = None
 def _flusher_main():
     try:
         import signal
+
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     except (ValueError, OSError, AttributeError):
         pass
@@ -159,8 +160,9 @@ def _flush_locked(sock, block):
         data = b"".join(frames)
     sizes = _array(_SZ, map(len, frames))
     sent = sock._sent
-    st = _send_many(sock._h, data, sizes.buffer_info()[0], counts.buffer_info()[0], k, 0,
-                    SLICE_MS if block else 0, sock._sent_p)
+    st = _send_many(
+        sock._h, data, sizes.buffer_info()[0], counts.buffer_info()[0], k, 0, SLICE_MS if block else 0, sock._sent_p
+    )
     if st != HB_OK:
         _flush_rest(sock, st, block, items, frames, sizes, counts, data, sent.value)
     if not sq:
@@ -188,8 +190,16 @@ def _flush_rest(sock, st, block, items, frames, sizes, counts, data, done):
             return
         f0 = sum(counts[:done])
         b0 = sum(sizes[:f0])
-        st = _send_many(sock._h, data[b0:], sizes.buffer_info()[0] + f0 * sizes.itemsize,
-                        counts.buffer_info()[0] + done * counts.itemsize, k - done, 0, SLICE_MS, sock._sent_p)
+        st = _send_many(
+            sock._h,
+            data[b0:],
+            sizes.buffer_info()[0] + f0 * sizes.itemsize,
+            counts.buffer_info()[0] + done * counts.itemsize,
+            k - done,
+            0,
+            SLICE_MS,
+            sock._sent_p,
+        )
         done += sock._sent.value
 
 

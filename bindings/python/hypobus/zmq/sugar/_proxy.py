@@ -5,12 +5,11 @@ import sys
 import threading
 from ctypes import byref, c_void_p, sizeof
 
-from ..._ffi import F, HB_INTERRUPTED, HB_OK, HB_TIMEOUT, ProxyStatsC
+from ..._ffi import HB_INTERRUPTED, HB_OK, HB_TIMEOUT, F, ProxyStatsC
 from .. import constants as C
 from ..error import ContextTerminated, ZMQError
 from ._common import SLICE_MS, _error
 from .socket import Socket
-
 
 _running_proxies = set()
 _proxies_lock = threading.Lock()
@@ -103,8 +102,16 @@ def _steer(p, control):
         s.size = sizeof(ProxyStatsC)
         F.hb_proxy_stats(p, byref(s))
         # libzmq's reply: frontend messages in, bytes in, messages out, bytes out; the same for the backend.
-        vals = (s.to_backend_msgs, s.to_backend_bytes, s.to_frontend_msgs, s.to_frontend_bytes,
-                s.to_frontend_msgs, s.to_frontend_bytes, s.to_backend_msgs, s.to_backend_bytes)
+        vals = (
+            s.to_backend_msgs,
+            s.to_backend_bytes,
+            s.to_frontend_msgs,
+            s.to_frontend_bytes,
+            s.to_frontend_msgs,
+            s.to_frontend_bytes,
+            s.to_backend_msgs,
+            s.to_backend_bytes,
+        )
         control.send_multipart([v.to_bytes(8, sys.byteorder) for v in vals])
     return False
 

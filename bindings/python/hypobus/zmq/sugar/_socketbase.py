@@ -28,12 +28,25 @@ from collections import deque
 from ctypes import addressof, byref, c_char, c_int64, c_size_t, c_void_p, create_string_buffer, sizeof
 
 from ... import _ffi
-from ..._ffi import F, HB_BUFFER_TOO_SMALL, HB_INTERRUPTED, HB_OK, HB_TIMEOUT, RecvArgs, SendArgs
+from ..._ffi import HB_BUFFER_TOO_SMALL, HB_INTERRUPTED, HB_OK, HB_TIMEOUT, F, RecvArgs, SendArgs
 from .. import constants as C
 from ..error import Again, ContextTerminated, ZMQError
 from ._common import SLICE_MS, _bytes_of, _error
-from ._deferred import (BATCH_MSGS, COALESCE_S, DEFER_MAX, DEFER_TYPES, _arm, _dirty, _flush, _flush_at_close,
-                        _flush_at_exit, _flush_before, _mono, _raise_flush_error, flush_all)
+from ._deferred import (
+    BATCH_MSGS,
+    COALESCE_S,
+    DEFER_MAX,
+    DEFER_TYPES,
+    _arm,
+    _dirty,
+    _flush,
+    _flush_at_close,
+    _flush_at_exit,
+    _flush_before,
+    _mono,
+    _raise_flush_error,
+    flush_all,
+)
 from .context import Context
 from .frame import Frame
 from .tracker import _FINISHED_TRACKER
@@ -54,7 +67,7 @@ class _Big(list):
     """A received message whose frames are Frames over a buffer of their own (see SocketBase._take_big)."""
 
 
-_live = weakref.WeakValueDictionary()   # handle -> the Socket that owns it (for Socket.shadow(address))
+_live = weakref.WeakValueDictionary()  # handle -> the Socket that owns it (for Socket.shadow(address))
 
 
 class SocketBase:
@@ -70,14 +83,57 @@ class SocketBase:
     # descriptors there); a subclass of it without __slots__ gets pyzmq's
     # rule by a __setattr__ (see Socket.__init_subclass__).
     __slots__ = (
-        '_armed', '_batch', '_buf', '_buf_mv', '_closed', '_counts', '_counts_mv', '_cur', '_defer',
-        '_flock', '_flush_error', '_h', '_ibuf', '_ibuf_addr', '_q', '_ra', '_ra_i', '_ra_n', '_ra_p',
-        '_rcvtimeo', '_rtimeout', '_sa', '_sa_i', '_sa_n', '_sa_p', '_sbuf', '_sbuf_mv', '_sent', '_sent_p',
-        '_sflags', '_sizes', '_sizes_mv', '_sndtimeo', '_sq', '_sq_multi', '_ssz', '_ssz_addr', '_ssz_mv',
-        '_terminated', '_tlast', '_pid', '_core', '_monitor_socket', '_monitored', '_shadow', '_shadow_obj',
-        'context', 'socket_type', 'copy_threshold', '__weakref__',
+        "_armed",
+        "_batch",
+        "_buf",
+        "_buf_mv",
+        "_closed",
+        "_counts",
+        "_counts_mv",
+        "_cur",
+        "_defer",
+        "_flock",
+        "_flush_error",
+        "_h",
+        "_ibuf",
+        "_ibuf_addr",
+        "_q",
+        "_ra",
+        "_ra_i",
+        "_ra_n",
+        "_ra_p",
+        "_rcvtimeo",
+        "_rtimeout",
+        "_sa",
+        "_sa_i",
+        "_sa_n",
+        "_sa_p",
+        "_sbuf",
+        "_sbuf_mv",
+        "_sent",
+        "_sent_p",
+        "_sflags",
+        "_sizes",
+        "_sizes_mv",
+        "_sndtimeo",
+        "_sq",
+        "_sq_multi",
+        "_ssz",
+        "_ssz_addr",
+        "_ssz_mv",
+        "_terminated",
+        "_tlast",
+        "_pid",
+        "_core",
+        "_monitor_socket",
+        "_monitored",
+        "_shadow",
+        "_shadow_obj",
+        "context",
+        "socket_type",
+        "copy_threshold",
+        "__weakref__",
     )
-
 
     def __init__(self, ctx_or_socket=None, socket_type=0, *, shadow=0, copy_threshold=None):
         _osa = object.__setattr__
@@ -137,12 +193,12 @@ class SocketBase:
         self.socket_type = socket_type
         # whole messages taken from the library: bytes (one frame) or list of frames (a shadow shares its socket's)
         self._q = base._q if base is not None else deque()
-        self._cur = None       # the rest of a message recv() is handing out frame by frame (reversed list): rcvmore
+        self._cur = None  # the rest of a message recv() is handing out frame by frame (reversed list): rcvmore
         self._rcvtimeo = -1
         self._sndtimeo = -1
         self._batch = socket_type not in (C.REQ, C.REP)
         self._defer = socket_type in DEFER_TYPES and base is None
-        self._sq = deque()       # deferred sends: bytes or tuple of frames
+        self._sq = deque()  # deferred sends: bytes or tuple of frames
         self._armed = False
         self._tlast = 0.0
         self._flush_error = None
@@ -159,17 +215,25 @@ class SocketBase:
         self._ssz = (c_size_t * 64)()
         self._ssz_mv = memoryview(self._ssz).cast("B").cast("N")
         self._ssz_addr = addressof(self._ssz)
-        self._sa = SendArgs(size=sizeof(SendArgs), flags=0, timeout_ms=SLICE_MS, socket=self._h,
-                            data=addressof(self._sbuf), sizes=self._ssz_addr, nframes=1)
+        self._sa = SendArgs(
+            size=sizeof(SendArgs),
+            flags=0,
+            timeout_ms=SLICE_MS,
+            socket=self._h,
+            data=addressof(self._sbuf),
+            sizes=self._ssz_addr,
+            nframes=1,
+        )
         self._sa_p = c_void_p(addressof(self._sa))
-        self._sa_i = memoryview(self._sa).cast("B").cast("i")   # [1] flags, [2] timeout_ms
-        self._sa_n = memoryview(self._sa).cast("B").cast("N")   # [5] nframes
+        self._sa_i = memoryview(self._sa).cast("B").cast("i")  # [1] flags, [2] timeout_ms
+        self._sa_n = memoryview(self._sa).cast("B").cast("N")  # [5] nframes
         self._sflags = 0
-        self._ra = RecvArgs(size=sizeof(RecvArgs), timeout_ms=0, socket=self._h,
-                            max_msgs=_MAX_MSGS if self._batch else 1)
+        self._ra = RecvArgs(
+            size=sizeof(RecvArgs), timeout_ms=0, socket=self._h, max_msgs=_MAX_MSGS if self._batch else 1
+        )
         self._ra_p = c_void_p(addressof(self._ra))
-        self._ra_i = memoryview(self._ra).cast("B").cast("i")   # [1] timeout_ms
-        self._ra_n = memoryview(self._ra).cast("B").cast("N")   # [8] nmsgs, [9] nframes, [10] total
+        self._ra_i = memoryview(self._ra).cast("B").cast("i")  # [1] timeout_ms
+        self._ra_n = memoryview(self._ra).cast("B").cast("N")  # [8] nmsgs, [9] nframes, [10] total
         self._rtimeout = 0
         self._alloc(_INIT_BUF, _INIT_FRAMES)
         self._ibuf = c_int64()
@@ -264,7 +328,7 @@ class SocketBase:
         self._terminated = True
         if self._closed or self._pid != os.getpid():
             return
-        self._sa.socket = None   # the hot paths' calls now fail (HB_INVALID_HANDLE -> ContextTerminated)
+        self._sa.socket = None  # the hot paths' calls now fail (HB_INVALID_HANDLE -> ContextTerminated)
         self._ra.socket = None
         self._q.clear()
         self._cur = None
@@ -332,7 +396,7 @@ class SocketBase:
             st = F.hb_socket_getopt(self._h, option, buf, len(buf), byref(n))
             if st != HB_OK:
                 raise _error(st, self, f"getsockopt({C.OPTION_NAMES.get(option, option)})")
-            return buf.raw[:n.value]
+            return buf.raw[: n.value]
         st = F.hb_socket_getopt_int(self._h, option, self._ibuf_addr)
         if st != HB_OK:
             raise _error(st, self, f"getsockopt({C.OPTION_NAMES.get(option, option)})")
@@ -529,16 +593,17 @@ class SocketBase:
         bytearray.__init__(big, total)
         sizes = (c_size_t * max(1, nframes))()
         n, tot = c_size_t(), c_size_t()
-        st = F.hb_socket_recv(self._h, 0, (c_char * total).from_buffer(big), total, sizes, nframes, byref(n),
-                              byref(tot))
+        st = F.hb_socket_recv(
+            self._h, 0, (c_char * total).from_buffer(big), total, sizes, nframes, byref(n), byref(tot)
+        )
         if st != HB_OK:
             return st
         if n.value == 1:
             self._q.append(_Big((big,)))
             return HB_OK
         frames, off, mv = _Big(), 0, memoryview(big)
-        for z in sizes[:n.value]:
-            frames.append(Frame(mv[off:off + z]))
+        for z in sizes[: n.value]:
+            frames.append(Frame(mv[off : off + z]))
             off += z
         mv.release()
         self._q.append(frames)
@@ -549,7 +614,7 @@ class SocketBase:
         o = self._ra_n
         nm = o[8]
         nf = o[9]
-        data = self._buf_mv[:o[10]].tobytes()
+        data = self._buf_mv[: o[10]].tobytes()
         q = self._q
         if nf == 1:
             q.append(data)
@@ -571,7 +636,7 @@ class SocketBase:
                 i += 1
             else:
                 frames = []
-                for n in sizes[i:i + c]:
+                for n in sizes[i : i + c]:
                     end = off + n
                     frames.append(data[off:end])
                     off = end
@@ -629,7 +694,7 @@ class SocketBase:
             if _recv_args(self._ra_p) == HB_OK:
                 o = self._ra_n
                 if o[9] == 1:
-                    return self._buf_mv[:o[10]].tobytes()
+                    return self._buf_mv[: o[10]].tobytes()
                 self._parse()
                 m = q.popleft()
                 if m.__class__ is bytes:
@@ -742,6 +807,7 @@ class SocketBase:
         """Stop the socket's monitor (it sends EVENT_MONITOR_STOPPED if watched)."""
         self._monitor_socket = None
         self.monitor(None, 0)
+
 
 # Interpreter exit: deferred sends go out. Registered here, after context.py
 # registered its own exit hook, so that it runs first (atexit: last in, first out).

@@ -35,9 +35,17 @@ class _Core:
         self.cv = threading.Condition()
         self.proxies = set()
         self.pid = os.getpid()
-        self.opts = {C.IO_THREADS: io_threads, C.MAX_SOCKETS: 1023, C.SOCKET_LIMIT: 65535,
-                     C.THREAD_PRIORITY: -1, C.THREAD_SCHED_POLICY: -1, C.MAX_MSGSZ: 2 ** 31 - 1,
-                     C.MSG_T_SIZE: 64, C.BLOCKY: 1, 42: 0}
+        self.opts = {
+            C.IO_THREADS: io_threads,
+            C.MAX_SOCKETS: 1023,
+            C.SOCKET_LIMIT: 65535,
+            C.THREAD_PRIORITY: -1,
+            C.THREAD_SCHED_POLICY: -1,
+            C.MAX_MSGSZ: 2**31 - 1,
+            C.MSG_T_SIZE: 64,
+            C.BLOCKY: 1,
+            42: 0,
+        }
 
     def forget(self, sock):
         with self.cv:
@@ -45,7 +53,7 @@ class _Core:
             self.cv.notify_all()
 
 
-_cores = weakref.WeakValueDictionary()   # Context.underlying -> _Core, for Context.shadow(address)
+_cores = weakref.WeakValueDictionary()  # Context.underlying -> _Core, for Context.shadow(address)
 _core_ids = itertools.count(0x10000)
 
 
@@ -186,8 +194,9 @@ class Context:
         for s in list(self._sockets):
             if s is not None and not s._closed:
                 if self._warn_destroy_close:
-                    warnings.warn(f"Destroying context with unclosed socket {s}", ResourceWarning, stacklevel=3,
-                                  source=s)
+                    warnings.warn(
+                        f"Destroying context with unclosed socket {s}", ResourceWarning, stacklevel=3, source=s
+                    )
                 s.close(linger=linger)
         self.term()
 

@@ -94,7 +94,7 @@ class Frame(bytearray):
             head = builtins_bytes(memoryview(self)[:12])
             if n >= 1e9:
                 suffix = f"...{n // 1e9:.0f}GB"
-            elif n >= 2 ** 20:
+            elif n >= 2**20:
                 suffix = f"...{n // 1e6:.0f}MB"
             elif n >= 1e3:
                 suffix = f"...{n // 1e3:.0f}kB"

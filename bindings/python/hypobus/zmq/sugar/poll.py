@@ -4,7 +4,7 @@ import time
 from ctypes import byref, c_size_t
 
 from ... import _ffi
-from ..._ffi import F, HB_INTERRUPTED, HB_OK, HB_TIMEOUT, PollItem
+from ..._ffi import HB_INTERRUPTED, HB_OK, HB_TIMEOUT, F, PollItem
 from .. import constants as C
 from ..error import ContextTerminated, ZMQError
 from ._common import SLICE_MS, _error
@@ -131,6 +131,7 @@ class Poller:
         """Sockets and plain descriptors: wait on the sockets' hb_handle_fd
         descriptors and the others with select.poll, then look at the sockets."""
         import select
+
         deadline = None if timeout < 0 else time.monotonic() + timeout / 1000
         while True:
             out = []
@@ -145,13 +146,21 @@ class Poller:
                 sp.register(fd, mask)
             for s, _f in socks:
                 sp.register(_ffi.handle_fd(s._h), select.POLLIN)
-            wait = 0 if out else (SLICE_MS if deadline is None else
-                                  max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000))))
+            wait = (
+                0
+                if out
+                else (
+                    SLICE_MS if deadline is None else max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000)))
+                )
+            )
             for fd, ev in sp.poll(wait):
                 if fd in fdmap:
                     f = fdmap[fd]
-                    rev = (C.POLLIN if ev & select.POLLIN else 0) | (C.POLLOUT if ev & select.POLLOUT else 0) | \
-                          (C.POLLERR if ev & (select.POLLERR | select.POLLHUP) else 0)
+                    rev = (
+                        (C.POLLIN if ev & select.POLLIN else 0)
+                        | (C.POLLOUT if ev & select.POLLOUT else 0)
+                        | (C.POLLERR if ev & (select.POLLERR | select.POLLHUP) else 0)
+                    )
                     rev &= f | C.POLLERR
                     if rev:
                         out.append((fd, rev))
@@ -179,8 +188,11 @@ def select(rlist, wlist, xlist, timeout=None):
     for s in xlist:
         p.register(s, (p.sockets[p._map[s]][1] if s in p._map else 0) | C.POLLERR)
     ev = dict(p.poll(None if timeout is None else timeout * 1000))
-    return ([s for s in rlist if ev.get(s, 0) & C.POLLIN], [s for s in wlist if ev.get(s, 0) & C.POLLOUT],
-            [s for s in xlist if ev.get(s, 0) & C.POLLERR])
+    return (
+        [s for s in rlist if ev.get(s, 0) & C.POLLIN],
+        [s for s in wlist if ev.get(s, 0) & C.POLLOUT],
+        [s for s in xlist if ev.get(s, 0) & C.POLLERR],
+    )
 
 
 def zmq_poll(sockets, timeout=None):

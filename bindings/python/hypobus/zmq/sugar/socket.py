@@ -14,7 +14,7 @@ import weakref
 from ctypes import byref, create_string_buffer
 
 from ... import _ffi
-from ..._ffi import F, HB_INTERRUPTED, HB_OK, HB_TIMEOUT, SocketEventC
+from ..._ffi import HB_INTERRUPTED, HB_OK, HB_TIMEOUT, F, SocketEventC
 from .. import constants as C
 from ..error import ZMQBindError, ZMQError
 from ._common import SLICE_MS, _error
@@ -51,9 +51,6 @@ class _EndpointCM:
 
     def __repr__(self):
         return f"<{type(self).__name__}({self.sock!r}, {self.kind}={self.addr!r})>"
-
-
-
 
 
 class Socket(SocketBase):
@@ -208,8 +205,9 @@ class Socket(SocketBase):
         return self.send(json.dumps(obj, **kwargs).encode("utf8"), flags=flags, **send_kwargs)
 
     def send_pyobj(self, obj, flags=0, protocol=C.DEFAULT_PROTOCOL, **kwargs):
-        return self.send(pickle.dumps(obj, protocol if protocol != -1 else pickle.DEFAULT_PROTOCOL), flags=flags,
-                         **kwargs)
+        return self.send(
+            pickle.dumps(obj, protocol if protocol != -1 else pickle.DEFAULT_PROTOCOL), flags=flags, **kwargs
+        )
 
     def send_serialized(self, msg, serialize, flags=0, copy=True, **kwargs):
         return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
@@ -302,7 +300,7 @@ for _name, (_num, _kind) in C.OPTIONS.items():
     _opt = _Opt(_num)
     if _name.lower() not in ("subscribe", "unsubscribe", "type", "rcvmore", "hwm"):
         setattr(Socket, _name.lower(), _opt)
-    setattr(Socket, _name, _opt)   # sock.FD, sock.IDENTITY ... as pyzmq's uppercase attributes
+    setattr(Socket, _name, _opt)  # sock.FD, sock.IDENTITY ... as pyzmq's uppercase attributes
 
 
 __all__ = ["Socket", "SyncSocket"]
