@@ -237,7 +237,7 @@ def parse(text: str) -> Header:
     statuses = h.enums.get("hb_status")
     if not statuses or [v for _, v, _ in statuses] != list(range(len(statuses))):
         raise HeaderError("hb_status must be numbered 0, 1, 2, ... (the bindings index names by number)")
-    for name, (_, ps) in list(h.functions.items()) + list(h.callbacks.items()):
+    for _name, (_, ps) in list(h.functions.items()) + list(h.callbacks.items()):
         for p in ps:
             h.kind(p.type)
     for name, fs in h.structs.items():

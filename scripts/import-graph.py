@@ -12,6 +12,7 @@ are left out.
     python3 scripts/import-graph.py [SRC_DIR]        (default: src)
 Prints each module's dependencies, then every cycle; exits 1 if any.
 """
+
 import re
 import sys
 from pathlib import Path
@@ -61,7 +62,9 @@ for m, f in mods.items():
         if t is not None and t != m:
             deps.add(t)
     if is_dir or m == "":
-        children = {c for c in mods if c.startswith(m + "::" if m else "") and c.count("::") == (m.count("::") + 1 if m else 0)}
+        children = {
+            c for c in mods if c.startswith(m + "::" if m else "") and c.count("::") == (m.count("::") + 1 if m else 0)
+        }
         reexports = set(re.findall(r"pub(?:\(crate\))?\s+use\s+(?:self::)?(\w+)::", text))
         for c in children:
             name = c.split("::")[-1]

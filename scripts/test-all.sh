@@ -94,6 +94,7 @@ run "header is fresh" header_fresh
 run "cargo fmt --check (rustfmt.toml)" cargo fmt --all --check
 run "binding tables are fresh (scripts/gen-bindings.py --check)" python3 scripts/gen-bindings.py --check
 run "JS format (prettier --check, scripts/check-js.sh)" bash scripts/check-js.sh
+run "Python format and lint (ruff, scripts/check-python.sh)" bash scripts/check-python.sh
 run "header: every function says its threads and waits" python3 tests/c/header_docs.py
 run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "no import cycle in the library (scripts/import-graph.py)" python3 scripts/import-graph.py src

@@ -26,12 +26,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def load(modname):
     if modname == "pyzmq":
         import zmq
+
         return zmq
     import hypobus.zmq as zmq
+
     return zmq
 
 
 # ------------------------------------------------------------ peers (child processes)
+
 
 def peer(kind, modname, endpoint, n):
     zmq = load(modname)
@@ -57,12 +60,17 @@ def peer(kind, modname, endpoint, n):
 
 
 def spawn(kind, modname, endpoint, n):
-    return subprocess.Popen([sys.executable, __file__, "--peer", kind, modname, endpoint, str(n)],
-                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(
-                                [os.environ.get("PYTHONPATH", ""), os.path.dirname(HERE)]).strip(os.pathsep)))
+    return subprocess.Popen(
+        [sys.executable, __file__, "--peer", kind, modname, endpoint, str(n)],
+        env=dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join([os.environ.get("PYTHONPATH", ""), os.path.dirname(HERE)]).strip(os.pathsep),
+        ),
+    )
 
 
 # ------------------------------------------------------------ measured loops
+
 
 def rtt(modname, n):
     zmq = load(modname)
@@ -110,6 +118,7 @@ def flood(modname, n):
 
 def lab(n):
     import hypobus
+
     with hypobus.Lab() as lab, hypobus.Client(lab.brokers) as c:
         c.hypot(12, 13, timeout=5)
         t = time.perf_counter()
@@ -139,6 +148,7 @@ def main():
     a = ap.parse_args()
     try:
         import zmq  # noqa: F401
+
         mods = ["pyzmq", "hypobus"]
     except ImportError:
         print("pyzmq is not installed: only hypobus.zmq is measured", file=sys.stderr)
@@ -150,21 +160,37 @@ def main():
             res[(m, "rtt")].append(rtt(m, a.rtt))
         for m in order:
             res[(m, "flood")].append(flood(m, a.flood))
-        print(f"round {r + 1}: " + ", ".join(f"{m} rtt {res[(m, 'rtt')][-1]:.1f} us flood {res[(m, 'flood')][-1]:.0f} k/s"
-                                             for m in mods), file=sys.stderr, flush=True)
+        print(
+            f"round {r + 1}: "
+            + ", ".join(f"{m} rtt {res[(m, 'rtt')][-1]:.1f} us flood {res[(m, 'flood')][-1]:.0f} k/s" for m in mods),
+            file=sys.stderr,
+            flush=True,
+        )
     labrate = lab(a.lab) if a.lab else None
     import platform
+
     import hypobus
+
     print()
-    print(f"Python {platform.python_version()}, hypobus {hypobus.__version__} (libzmq "
-          f"{'.'.join(map(str, hypobus.zmq.zmq_version_info()))})" +
-          (f", pyzmq {__import__('zmq').pyzmq_version()} (libzmq {__import__('zmq').zmq_version()})" if "pyzmq" in mods else "") +
-          f", {a.rounds} rounds")
+    print(
+        f"Python {platform.python_version()}, hypobus {hypobus.__version__} (libzmq "
+        f"{'.'.join(map(str, hypobus.zmq.zmq_version_info()))})"
+        + (
+            f", pyzmq {__import__('zmq').pyzmq_version()} (libzmq {__import__('zmq').zmq_version()})"
+            if "pyzmq" in mods
+            else ""
+        )
+        + f", {a.rounds} rounds"
+    )
     print()
-    print("| loop (TCP loopback, peer in a child process) | pyzmq: median (best) | hypobus.zmq: median (best) | hypobus.zmq / pyzmq (median of per-round ratios) |")
+    print(
+        "| loop (TCP loopback, peer in a child process) | pyzmq: median (best) | hypobus.zmq: median (best) | hypobus.zmq / pyzmq (median of per-round ratios) |"
+    )
     print("|---|---|---|---|")
-    for k, label, unit, better in (("rtt", f"REQ/REP round trip, 1 byte ({a.rtt} per round)", "µs", min),
-                                   ("flood", f"PUSH/PULL flood, 10 bytes ({a.flood} per round)", "k msg/s", max)):
+    for k, label, unit, better in (
+        ("rtt", f"REQ/REP round trip, 1 byte ({a.rtt} per round)", "µs", min),
+        ("flood", f"PUSH/PULL flood, 10 bytes ({a.flood} per round)", "k msg/s", max),
+    ):
         cells = []
         for m in ("pyzmq", "hypobus"):
             v = res.get((m, k))
@@ -179,7 +205,9 @@ def main():
             cells.append("-")
         print(f"| {label} | " + " | ".join(cells) + " |")
     if labrate:
-        print(f"| the lab from Python: Client.submit/results, {a.lab} requests (broker, calc, 2 op nodes in-process) | - | {labrate:.0f} requests/s | - |")
+        print(
+            f"| the lab from Python: Client.submit/results, {a.lab} requests (broker, calc, 2 op nodes in-process) | - | {labrate:.0f} requests/s | - |"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ HEADER = pathlib.Path(__file__).resolve().parents[2] / "include" / "hypobus.h"
 text = HEADER.read_text()
 bad = []
 # A doc comment block immediately followed by a declaration.
-for m in re.finditer(r"/\*\*(.*?)\*/\s*\n(hb_status (hb_\w+)\(|typedef [^\n]*?(\w+)\)?\(|typedef struct \w* ?\{)", text, re.S):
+for m in re.finditer(
+    r"/\*\*(.*?)\*/\s*\n(hb_status (hb_\w+)\(|typedef [^\n]*?(\w+)\)?\(|typedef struct \w* ?\{)", text, re.S
+):
     doc, decl = re.sub(r"\s*\n\s*\*\s?", " ", m.group(1)), m.group(2)
     if decl.startswith("hb_status"):
         name = m.group(3)

@@ -1,5 +1,6 @@
 """Fixtures for the classic-peer tests: the hypobus binary, free ports, and
 processes that are always ended (by PID) when a test finishes."""
+
 import os
 import re
 import signal

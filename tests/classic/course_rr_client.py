@@ -5,6 +5,7 @@ without a reply it closes the socket, opens a new one and sends again, and
 gives up after 3 tries.
 
     python3 course_rr_client.py FRONTEND_EP PREFIX COUNT [TIMEOUT_S]"""
+
 import sys
 
 import zmq
@@ -24,7 +25,7 @@ def connect():
 req = connect()
 for i in range(count):
     msg = f"{prefix}-{i}".encode()
-    for attempt in range(3):
+    for _attempt in range(3):
         req.send(msg)
         if not timeout or req.poll(int(timeout * 1000)):
             reply = req.recv()

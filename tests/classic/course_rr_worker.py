@@ -7,6 +7,7 @@ with an empty request, then answers each [client, '', request] with
 
 Replies `NAME:<request>` after DELAY_S seconds; with HANG_AFTER = n, the
 (n+1)th request is never answered (a stuck worker)."""
+
 import sys
 import time
 

@@ -3,6 +3,7 @@ libhypobus's `hypobus` binary (SPEC section 2: classic compatibility).
 
 Run: python3 -m pytest tests/classic -q    (HYPOBUS_BIN=path overrides the binary)
 """
+
 import re
 import time
 
@@ -19,8 +20,21 @@ def kv(line):
 
 def our_broker(procs, bin_):
     xsub, xpub, hb = free_ports(3)
-    b = procs.start("broker", [bin_, "broker", "--xsub", f"tcp://127.0.0.1:{xsub}", "--xpub", f"tcp://127.0.0.1:{xpub}",
-                               "--hb", f"tcp://127.0.0.1:{hb}", "--stats-every-ms", "50"])
+    b = procs.start(
+        "broker",
+        [
+            bin_,
+            "broker",
+            "--xsub",
+            f"tcp://127.0.0.1:{xsub}",
+            "--xpub",
+            f"tcp://127.0.0.1:{xpub}",
+            "--hb",
+            f"tcp://127.0.0.1:{hb}",
+            "--stats-every-ms",
+            "50",
+        ],
+    )
     b.wait_line(r"^broker ready:")
     return b, f"127.0.0.1:{xsub}:{xpub}"
 

@@ -4,6 +4,7 @@ and an original backup watching our primary.
 
 Run: python3 -m pytest tests/classic -q
 """
+
 import signal
 import subprocess
 import time
@@ -44,10 +45,27 @@ def test_our_backup_watching_an_original_primary(procs, hypobus_bin):
     orig = procs.python("orig_primary", "orig_primary.py", pxsub, pxpub, phb, "127.0.0.1")
     orig.wait_line(r"^primary broker ready")
     bxsub, bxpub, bhb, bctl = free_ports(4)
-    backup = procs.start("backup", [hypobus_bin, "broker", "--role", "backup",
-                                    "--xsub", f"tcp://127.0.0.1:{bxsub}", "--xpub", f"tcp://127.0.0.1:{bxpub}",
-                                    "--hb", f"tcp://127.0.0.1:{bhb}", "--ctl", f"tcp://127.0.0.1:{bctl}",
-                                    "--peer-hb", f"tcp://127.0.0.1:{phb}", "--peer-interval-ms", "1000"])
+    backup = procs.start(
+        "backup",
+        [
+            hypobus_bin,
+            "broker",
+            "--role",
+            "backup",
+            "--xsub",
+            f"tcp://127.0.0.1:{bxsub}",
+            "--xpub",
+            f"tcp://127.0.0.1:{bxpub}",
+            "--hb",
+            f"tcp://127.0.0.1:{bhb}",
+            "--ctl",
+            f"tcp://127.0.0.1:{bctl}",
+            "--peer-hb",
+            f"tcp://127.0.0.1:{phb}",
+            "--peer-interval-ms",
+            "1000",
+        ],
+    )
     ctl_ep = f"tcp://127.0.0.1:{bctl}"
     wait_status(hypobus_bin, ctl_ep, "backup passive")
     ask = our_nodes_on_both(procs, hypobus_bin, f"127.0.0.1:{pxsub}:{pxpub}", f"127.0.0.1:{bxsub}:{bxpub}")
@@ -67,11 +85,26 @@ def test_our_backup_watching_an_original_primary(procs, hypobus_bin):
 def test_original_backup_watching_our_primary(procs, hypobus_bin):
     pxsub, pxpub, phb, pctl, unused_hb = free_ports(5)
     ctl_ep = f"tcp://127.0.0.1:{pctl}"
-    primary = procs.start("primary", [hypobus_bin, "broker", "--role", "primary",
-                                      "--xsub", f"tcp://127.0.0.1:{pxsub}", "--xpub", f"tcp://127.0.0.1:{pxpub}",
-                                      "--hb", f"tcp://127.0.0.1:{phb}", "--ctl", ctl_ep,
-                                      # The original backup sends no heartbeat of its own.
-                                      "--peer-hb", f"tcp://127.0.0.1:{unused_hb}"])
+    primary = procs.start(
+        "primary",
+        [
+            hypobus_bin,
+            "broker",
+            "--role",
+            "primary",
+            "--xsub",
+            f"tcp://127.0.0.1:{pxsub}",
+            "--xpub",
+            f"tcp://127.0.0.1:{pxpub}",
+            "--hb",
+            f"tcp://127.0.0.1:{phb}",
+            "--ctl",
+            ctl_ep,
+            # The original backup sends no heartbeat of its own.
+            "--peer-hb",
+            f"tcp://127.0.0.1:{unused_hb}",
+        ],
+    )
     bxsub, bxpub = free_ports(2)
     orig = procs.python("orig_backup", "orig_backup.py", f"tcp://127.0.0.1:{phb}", bxsub, bxpub, "127.0.0.1")
     orig.wait_line(r"^backup standby: watching")

@@ -6,6 +6,7 @@ late answer never reaches the client) and a course worker killed mid-request.
 
 Run: python3 -m pytest tests/classic -q    (HYPOBUS_BIN=path overrides the binary)
 """
+
 import re
 import signal
 import subprocess
@@ -15,8 +16,20 @@ from conftest import free_ports
 
 def task_broker(procs, bin_, *extra):
     fe, be = free_ports(2)
-    b = procs.start("task-broker", [bin_, "task-broker", "--frontend", f"tcp://127.0.0.1:{fe}", "--backend",
-                                    f"tcp://127.0.0.1:{be}", "--stats-every-ms", "50", *extra])
+    b = procs.start(
+        "task-broker",
+        [
+            bin_,
+            "task-broker",
+            "--frontend",
+            f"tcp://127.0.0.1:{fe}",
+            "--backend",
+            f"tcp://127.0.0.1:{be}",
+            "--stats-every-ms",
+            "50",
+            *extra,
+        ],
+    )
     b.wait_line(r"^task-broker ready:")
     return b, f"tcp://127.0.0.1:{fe}", f"tcp://127.0.0.1:{be}"
 
@@ -52,7 +65,9 @@ def test_course_peers_mixed_with_ours(procs, hypobus_bin):
     procs.python("W1", "course_rr_worker.py", be, "W1").wait_line(r"^ready")
     wait_workers(b, 1)
     # Our client, a course worker.
-    out = subprocess.run([hypobus_bin, "task", "--broker", fe, "one", "two"], capture_output=True, text=True, timeout=20)
+    out = subprocess.run(
+        [hypobus_bin, "task", "--broker", fe, "one", "two"], capture_output=True, text=True, timeout=20
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["W1:one", "W1:two"]
     # Our worker, a course client (the course worker stays registered: lru spreads them).

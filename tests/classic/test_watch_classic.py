@@ -4,6 +4,7 @@ request's path from the wire alone.
 
 Run: python3 -m pytest tests/classic -q    (HYPOBUS_BIN=path overrides the binary)
 """
+
 import json
 import time
 

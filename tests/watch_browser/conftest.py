@@ -1,6 +1,7 @@
 """Fixtures for the browser tests: the ones of tests/classic (the hypobus
 binary, free ports, processes ended by PID), and a headless Chromium driven
 by selenium with the Debian packages' chromedriver."""
+
 import importlib.util
 import os
 import shutil
@@ -38,8 +39,18 @@ def browser():
     profile = tempfile.mkdtemp(prefix="hb-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1400,1100"):
+    for a in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1100",
+    ):
         opts.add_argument(a)
     d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     d.set_page_load_timeout(20)

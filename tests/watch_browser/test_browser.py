@@ -7,6 +7,7 @@ Run: target/test-venv/bin/python -m pytest tests/watch_browser -q
 (needs `apt-get install chromium chromium-driver`, `pip install selenium`,
 `npm ci` in tests/watch_browser; scripts/test-all.sh does all of that).
 """
+
 import json
 import os
 import re
@@ -29,9 +30,25 @@ def lab_with_failover(procs, bin_):
     b = dict(zip(("xsub", "xpub", "hb"), free_ports(3)))
 
     def broker(role, me, peer):
-        return procs.start(role, [bin_, "broker", "--role", role, "--xsub", f"tcp://127.0.0.1:{me['xsub']}", "--xpub",
-                                  f"tcp://127.0.0.1:{me['xpub']}", "--hb", f"tcp://127.0.0.1:{me['hb']}", "--hb-interval-ms",
-                                  HB_MS, "--peer-hb", f"tcp://127.0.0.1:{peer['hb']}"])
+        return procs.start(
+            role,
+            [
+                bin_,
+                "broker",
+                "--role",
+                role,
+                "--xsub",
+                f"tcp://127.0.0.1:{me['xsub']}",
+                "--xpub",
+                f"tcp://127.0.0.1:{me['xpub']}",
+                "--hb",
+                f"tcp://127.0.0.1:{me['hb']}",
+                "--hb-interval-ms",
+                HB_MS,
+                "--peer-hb",
+                f"tcp://127.0.0.1:{peer['hb']}",
+            ],
+        )
 
     primary = broker("primary", p, b)
     backup = broker("backup", b, p)
@@ -43,8 +60,24 @@ def lab_with_failover(procs, bin_):
     for lane in (1, 2):
         procs.start(f"op{lane}", [bin_, "op", "--lane", lane, *node]).wait_line(r"ready")
     procs.start("calc", [bin_, "calc", *node]).wait_line(r"^calc ready")
-    watch = procs.start("watch", [bin_, "watch", "--broker", brokers[0], "--hb", f"tcp://127.0.0.1:{p['hb']}", "--broker", brokers[1],
-                                  "--hb", f"tcp://127.0.0.1:{b['hb']}", "--http", "127.0.0.1:0", "--full"])
+    watch = procs.start(
+        "watch",
+        [
+            bin_,
+            "watch",
+            "--broker",
+            brokers[0],
+            "--hb",
+            f"tcp://127.0.0.1:{p['hb']}",
+            "--broker",
+            brokers[1],
+            "--hb",
+            f"tcp://127.0.0.1:{b['hb']}",
+            "--http",
+            "127.0.0.1:0",
+            "--full",
+        ],
+    )
     ready = watch.wait_line(r"^watch ready:.*page http://")
     url = re.search(r"page (http://\S+)", ready).group(1)
     return primary, backup, node, url
@@ -62,8 +95,10 @@ def wait_for(driver, what, check, timeout=15):
     except Exception:
         OUT.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(OUT / "failed.png"))
-        pytest.fail(f"the page did not show {what} within {timeout} s (screenshot: {OUT / 'failed.png'})\n"
-                    f"{driver.find_element(By.TAG_NAME, 'body').get_attribute('innerHTML')[:3000]}")
+        pytest.fail(
+            f"the page did not show {what} within {timeout} s (screenshot: {OUT / 'failed.png'})\n"
+            f"{driver.find_element(By.TAG_NAME, 'body').get_attribute('innerHTML')[:3000]}"
+        )
 
 
 # The page replaces its SVG on every update: read it in one script call,
@@ -87,13 +122,20 @@ def trace_element(d, a, b):
 
 def attrs(d, selector, *names):
     return d.execute_script(
-        "return Array.from(document.querySelectorAll(arguments[0])).map(e => arguments[1].map(k => e.getAttribute(k)));", selector, list(names))
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => arguments[1].map(k => e.getAttribute(k)));",
+        selector,
+        list(names),
+    )
 
 
 def test_live_page_shows_requests_and_the_failover(procs, hypobus_bin, browser):
     primary, backup, node, url = lab_with_failover(procs, hypobus_bin)
     browser.get(url)
-    wait_for(browser, "a live event stream", lambda d: d.execute_script("return document.getElementById('status').textContent") == "live")
+    wait_for(
+        browser,
+        "a live event stream",
+        lambda d: d.execute_script("return document.getElementById('status').textContent") == "live",
+    )
     ask(procs, hypobus_bin, node, "12", "13", "17.6918")
     tr = wait_for(browser, "the request 12, 13", lambda d: trace_element(d, "12", "13"))
     assert tr["result"] == "17.6918"
@@ -108,8 +150,11 @@ def test_live_page_shows_requests_and_the_failover(procs, hypobus_bin, browser):
     assert ("answer", "calc", "client", "17.6918", "primary") in arrows, arrows
     # Lines are drawn, with a label each.
     assert tr["lines"] == len(arrows) >= 7
-    wait_for(browser, "the primary active in the broker table",
-             lambda d: attrs(d, '#brokers tr[data-broker="primary"][data-active="true"]', "data-broker"))
+    wait_for(
+        browser,
+        "the primary active in the broker table",
+        lambda d: attrs(d, '#brokers tr[data-broker="primary"][data-active="true"]', "data-broker"),
+    )
     assert browser.execute_script("return document.getElementById('active').textContent") == "primary"
     roles = {r[0] for r in attrs(browser, "#roles tr", "data-role")}
     assert {"calc", "op 1", "op 2"} <= roles, roles
@@ -121,9 +166,16 @@ def test_live_page_shows_requests_and_the_failover(procs, hypobus_bin, browser):
     os.kill(primary.pid, signal.SIGKILL)
     primary.p.wait(5)
     ask(procs, hypobus_bin, node, "20", "21", "29.0000")
-    wait_for(browser, "the backup active", lambda d: d.execute_script("return document.getElementById('active').textContent") == "backup")
-    wait_for(browser, "the primary silent in the timeline",
-             lambda d: attrs(d, '#events li[data-broker="primary"][data-alive="false"]', "data-broker"))
+    wait_for(
+        browser,
+        "the backup active",
+        lambda d: d.execute_script("return document.getElementById('active').textContent") == "backup",
+    )
+    wait_for(
+        browser,
+        "the primary silent in the timeline",
+        lambda d: attrs(d, '#events li[data-broker="primary"][data-alive="false"]', "data-broker"),
+    )
     assert attrs(browser, '#events li[data-broker="backup"][data-active="true"]', "data-broker")
     segs = {tuple(x) for x in attrs(browser, "#timeline rect.segment", "data-broker", "data-state")}
     assert ("primary", "active") in segs and ("primary", "silent") in segs and ("backup", "active") in segs, segs
@@ -184,7 +236,9 @@ def test_scenario_exports_render(procs, hypobus_bin, browser, scenario, tmp_path
     page.write_text(RENDER_PAGE.format(src=MERMAID_JS.as_uri()))
     browser.get(page.as_uri())
     wait_for(browser, "mermaid loaded", lambda d: d.execute_script("return typeof mermaid !== 'undefined'"))
-    results = browser.execute_async_script("const done = arguments[arguments.length - 1]; window.renderAll(arguments[0]).then(done);", blocks)
+    results = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1]; window.renderAll(arguments[0]).then(done);", blocks
+    )
     for block, r in zip(blocks, results):
         assert r["ok"], f"mermaid refused the {scenario} diagram: {r.get('error')}\n{block}"
         arrows = len(re.findall(r"^\s+\w+-{1,2}[>x]", block, re.M))

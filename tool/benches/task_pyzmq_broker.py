@@ -7,6 +7,7 @@ registers it.
     python3 task_pyzmq_broker.py FRONTEND_PORT BACKEND_PORT
 
 Prints "ready" when bound; runs until killed."""
+
 import sys
 from collections import deque
 

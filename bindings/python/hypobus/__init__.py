@@ -9,21 +9,96 @@ objects, and pyzmq's API on the library's sockets (hypobus.zmq).
 """
 
 from . import _ffi
-from .errors import (BufferTooSmall, Busy, ConfigError, HypobusError, Interrupted, InvalidArgument, InvalidHandle, Panic,
-                     Remote, Stopped, TaskFailed, TaskGaveUp, TaskUnknown, Timeout, ZmqFailure)
+from .errors import (
+    BufferTooSmall,
+    Busy,
+    ConfigError,
+    HypobusError,
+    Interrupted,
+    InvalidArgument,
+    InvalidHandle,
+    Panic,
+    Remote,
+    Stopped,
+    TaskFailed,
+    TaskGaveUp,
+    TaskUnknown,
+    Timeout,
+    ZmqFailure,
+)
 
 __version__ = _ffi.version()
 ABI_VERSION = _ffi.ABI_VERSION
 LIB_PATH = _ffi.LIB_PATH
 
-from .roles import (Broker, BrokerStats, CalcNode, CalcStats, Client, ClientStats, FailoverBroker, FailoverEvent,  # noqa: E402
-                    FailoverStats, Lab, OpNode, OpStats, Result, close_all, log_enable, log_lines)
-from .task import (TaskBroker, TaskBrokerStats, TaskClient, TaskClientStats, TaskJob, TaskResult, TaskWorker,  # noqa: E402
-                   TaskWorkerStats)
+from .roles import (  # noqa: E402
+    Broker,
+    BrokerStats,
+    CalcNode,
+    CalcStats,
+    Client,
+    ClientStats,
+    FailoverBroker,
+    FailoverEvent,
+    FailoverStats,
+    Lab,
+    OpNode,
+    OpStats,
+    Result,
+    close_all,
+    log_enable,
+    log_lines,
+)
+from .task import (  # noqa: E402
+    TaskBroker,
+    TaskBrokerStats,
+    TaskClient,
+    TaskClientStats,
+    TaskJob,
+    TaskResult,
+    TaskWorker,
+    TaskWorkerStats,
+)
 
-__all__ = ["Broker", "FailoverBroker", "OpNode", "CalcNode", "Client", "Lab", "Result", "FailoverEvent",
-           "BrokerStats", "CalcStats", "ClientStats", "FailoverStats", "OpStats", "HypobusError", "Timeout",
-           "InvalidArgument", "InvalidHandle", "ConfigError", "Remote", "ZmqFailure", "Stopped", "BufferTooSmall",
-           "Panic", "Interrupted", "Busy", "close_all", "log_enable", "log_lines", "__version__",
-           "TaskBroker", "TaskWorker", "TaskClient", "TaskJob", "TaskResult", "TaskBrokerStats", "TaskWorkerStats",
-           "TaskClientStats", "TaskFailed", "TaskGaveUp", "TaskUnknown"]
+__all__ = [
+    "Broker",
+    "FailoverBroker",
+    "OpNode",
+    "CalcNode",
+    "Client",
+    "Lab",
+    "Result",
+    "FailoverEvent",
+    "BrokerStats",
+    "CalcStats",
+    "ClientStats",
+    "FailoverStats",
+    "OpStats",
+    "HypobusError",
+    "Timeout",
+    "InvalidArgument",
+    "InvalidHandle",
+    "ConfigError",
+    "Remote",
+    "ZmqFailure",
+    "Stopped",
+    "BufferTooSmall",
+    "Panic",
+    "Interrupted",
+    "Busy",
+    "close_all",
+    "log_enable",
+    "log_lines",
+    "__version__",
+    "TaskBroker",
+    "TaskWorker",
+    "TaskClient",
+    "TaskJob",
+    "TaskResult",
+    "TaskBrokerStats",
+    "TaskWorkerStats",
+    "TaskClientStats",
+    "TaskFailed",
+    "TaskGaveUp",
+    "TaskUnknown",
+]

@@ -75,9 +75,11 @@ def _load():
             continue
         return lib, path
     raise LibraryNotFound(
-        "cannot load libhypobus; tried:\n  " + "\n  ".join(tried) +
-        "\nInstall the package (pip install ./bindings/python), build the library "
-        "(cargo build --release in the repository), or set HYPOBUS_LIB to the path of libhypobus.so.")
+        "cannot load libhypobus; tried:\n  "
+        + "\n  ".join(tried)
+        + "\nInstall the package (pip install ./bindings/python), build the library "
+        "(cargo build --release in the repository), or set HYPOBUS_LIB to the path of libhypobus.so."
+    )
 
 
 lib, LIB_PATH = _load()
@@ -114,10 +116,13 @@ ABI_VERSION = (_maj.value, _min.value)
 if _maj.value != ABI_MAJOR or _min.value < ABI_MINOR_NEEDED:
     raise LibraryNotFound(
         f"{LIB_PATH} has C ABI {_maj.value}.{_min.value}; this binding needs {ABI_MAJOR}.{ABI_MINOR_NEEDED} or a "
-        f"later {ABI_MAJOR}.x: install the package again or point HYPOBUS_LIB at a matching libhypobus.so")
+        f"later {ABI_MAJOR}.x: install the package again or point HYPOBUS_LIB at a matching libhypobus.so"
+    )
 if _missing:
-    raise LibraryNotFound(f"{LIB_PATH} (ABI {_maj.value}.{_min.value}) lacks {', '.join(_missing)}: it is older than "
-                          "this binding; rebuild it (cargo build --release) or install the package again")
+    raise LibraryNotFound(
+        f"{LIB_PATH} (ABI {_maj.value}.{_min.value}) lacks {', '.join(_missing)}: it is older than "
+        "this binding; rebuild it (cargo build --release) or install the package again"
+    )
 
 # ------------------------------------------------------------ statuses and errors
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 import asyncio as _asyncio
 from ctypes import create_string_buffer
 
-from . import _ffi
-from . import roles
+from . import _ffi, roles
 from . import task as _task
 from ._ffi import HB_OK, TEXT_MAX
 from .errors import Remote, Timeout

@@ -20,27 +20,42 @@ import dataclasses
 import decimal
 import fractions
 import math
-import os
 import queue
 import sys
 import threading
 import time
 import traceback
-import weakref
 from ctypes import byref, c_double, c_int32, c_size_t, c_uint32, c_uint64, c_void_p, create_string_buffer, sizeof
 
 from . import _ffi
-from ._ffi import (F, HB_INTERRUPTED, HB_INVALID_HANDLE, HB_OK, HB_REMOTE, HB_STOPPED, HB_TIMEOUT, TEXT_MAX,
-                   BrokerConfig, BrokerStatsC, CalcStatsC, ClientStatsC, FailoverStatsC, OpStatsC, check, failure)
+from ._ffi import (
+    HB_INTERRUPTED,
+    HB_INVALID_HANDLE,
+    HB_OK,
+    HB_REMOTE,
+    HB_STOPPED,
+    HB_TIMEOUT,
+    TEXT_MAX,
+    BrokerConfig,
+    BrokerStatsC,
+    CalcStatsC,
+    ClientStatsC,
+    F,
+    FailoverStatsC,
+    OpStatsC,
+    check,
+    failure,
+)
+from ._role import SLICE_MS, _block_signals, _live_roles, _loopback, _read_stats, _Role
 from .errors import InvalidArgument, Stopped, Timeout, error_for
 
-SLICE_MS = 100  # the longest single wait of a binding thread or of a "forever" wait
-
 # ------------------------------------------------------------ stats
+
 
 @dataclasses.dataclass(frozen=True)
 class BrokerStats:
     """A broker's counters (hb_broker_stats_t)."""
+
     forwarded: int
     dropped_passive: int
     subscriptions: int
@@ -51,6 +66,7 @@ class BrokerStats:
 @dataclasses.dataclass(frozen=True)
 class CalcStats:
     """A calc node's counters (hb_calc_stats_t)."""
+
     requests: int
     classic_requests: int
     results: int
@@ -66,6 +82,7 @@ class CalcStats:
 @dataclasses.dataclass(frozen=True)
 class ClientStats:
     """A client's counters (hb_client_stats_t)."""
+
     requests: int
     resent: int
     answers: int
@@ -78,6 +95,7 @@ class ClientStats:
 @dataclasses.dataclass(frozen=True)
 class FailoverStats:
     """A failover broker's counters (hb_failover_stats_t); peer_silent_ms is None when the peer was never heard."""
+
     active: bool
     activations: int
     deactivations: int
@@ -90,6 +108,7 @@ class FailoverStats:
 class OpStats:
     """An operation node's counters (hb_op_stats_t), plus, for a Python
     function, how often it ran and how often it raised or returned a bad value."""
+
     requests: int
     replies: int
     errors: int
@@ -102,6 +121,7 @@ class OpStats:
 @dataclasses.dataclass(frozen=True)
 class FailoverEvent:
     """A state change of a failover broker."""
+
     at_ms: int
     active: bool
     reason: str
@@ -117,6 +137,7 @@ class Result:
     """The outcome of a request submitted with Client.submit: `value` (the
     hypotenuse, 4 decimals) or `error` (the reason), `status` "ok",
     "remote" (the lab answered an error) or "timeout"."""
+
     id: int
     value: str | None
     error: str | None
@@ -132,14 +153,8 @@ class Result:
         return float(self.value)
 
 
-def _read_stats(fn, h, cstruct, what):
-    s = cstruct()
-    s.size = sizeof(cstruct)
-    check(fn(h, byref(s)), h, what)
-    return {name: getattr(s, name) for name, _t in cstruct._fields_ if name not in ("size", "reserved")}
-
-
 # ------------------------------------------------------------ arguments
+
 
 def _text(x, name):
     if x is None:
@@ -159,7 +174,7 @@ def brokers_arg(brokers):
         return None
     if isinstance(brokers, (str, bytes)):
         return _text(brokers, "brokers")
-    if hasattr(brokers, "brokers") and isinstance(getattr(brokers, "brokers"), str):
+    if hasattr(brokers, "brokers") and isinstance(brokers.brokers, str):
         return brokers.brokers.encode()
     if isinstance(brokers, (list, tuple)):
         parts = [brokers_arg(b) for b in brokers]
@@ -220,99 +235,12 @@ def _parse_exact(text):
         return decimal.Decimal(t)
 
 
-# ------------------------------------------------------------ role base
-
-_live = weakref.WeakSet()
-_live_lock = threading.Lock()
-
-
-def _after_fork_in_child():
-    # The parent's roles are the parent's: close_all at the child's exit leaves them be.
-    global _live, _live_lock
-    _live, _live_lock = weakref.WeakSet(), threading.Lock()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _block_signals():
-    """Binding threads leave SIGINT/SIGTERM to the application's threads."""
-    try:
-        import signal
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    except (ValueError, OSError, AttributeError):
-        pass
-
-
-class _Role:
-    _free = None  # the hb_*_free function
-    _kind = "role"
-
-    def __init__(self):
-        self._h = None
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def _register(self, h):
-        self._h = h
-        with _live_lock:
-            _live.add(self)
-
-    @property
-    def handle(self):
-        """The C handle (an int), for the C ABI."""
-        return self._h
-
-    @property
-    def closed(self):
-        return self._closed
-
-    def _live_h(self):
-        if self._closed:
-            raise Stopped(f"the {self._kind} is closed")
-        return self._h
-
-    def close(self):
-        """Stop and release (idempotent)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            h, self._h = self._h, None
-        self._before_free()
-        if h:
-            (getattr(self, "_freefn", None) or type(self)._free)(h)
-        self._after_free()
-        with _live_lock:
-            _live.discard(self)
-
-    def _before_free(self):
-        pass
-
-    def _after_free(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            if not self._closed and self._h:
-                self.close()
-        except Exception:
-            pass
-
-    def __repr__(self):
-        return f"<hypobus.{type(self).__name__}{' closed' if self._closed else ''}>"
+# ------------------------------------------------------------ close_all
 
 
 def close_all():
     """Close every role object still open (also run at interpreter exit)."""
-    with _live_lock:
-        roles = list(_live)
+    roles = _live_roles()
     # Clients and nodes before brokers, so nothing reconnects to a closing broker.
     order = {Client: 0, OpNode: 1, CalcNode: 2, Broker: 3, FailoverBroker: 3}
     roles.sort(key=lambda r: getattr(r, "_close_rank", order.get(type(r), 1)))
@@ -327,6 +255,7 @@ atexit.register(close_all)
 
 
 # ------------------------------------------------------------ Broker
+
 
 class Broker(_Role):
     """A broker (XSUB/XPUB proxy with heartbeats) on a library thread.
@@ -385,12 +314,8 @@ class Broker(_Role):
         check(F.hb_broker_stop(h), h, "broker stop")
 
 
-def _loopback(ep):
-    """An endpoint bound on every interface, as a peer on this host reaches it."""
-    return ep.replace("tcp://0.0.0.0:", "tcp://127.0.0.1:").replace("tcp://*:", "tcp://127.0.0.1:")
-
-
 # ------------------------------------------------------------ FailoverBroker
+
 
 class FailoverBroker(_Role):
     """A broker of a primary/backup pair (Binary Star): role "primary" or
@@ -405,8 +330,19 @@ class FailoverBroker(_Role):
     _free = F.hb_failover_free
     _kind = "failover broker"
 
-    def __init__(self, role, peer_hb, xsub=None, xpub=None, hb=None, hb_interval_ms=0, peer_interval_ms=0, misses=0,
-                 ctl=None, on_event=None):
+    def __init__(
+        self,
+        role,
+        peer_hb,
+        xsub=None,
+        xpub=None,
+        hb=None,
+        hb_interval_ms=0,
+        peer_interval_ms=0,
+        misses=0,
+        ctl=None,
+        on_event=None,
+    ):
         super().__init__()
         roles = {"primary": 0, "backup": 1, 0: 0, 1: 1}
         if role not in roles:
@@ -414,12 +350,28 @@ class FailoverBroker(_Role):
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be callable")
         self.role = "primary" if roles[role] == 0 else "backup"
-        self._keep = [_text(x, n) for x, n in ((xsub, "xsub"), (xpub, "xpub"), (hb, "hb"), (peer_hb, "peer_hb"),
-                                               (ctl, "ctl"))]
+        self._keep = [
+            _text(x, n) for x, n in ((xsub, "xsub"), (xpub, "xpub"), (hb, "hb"), (peer_hb, "peer_hb"), (ctl, "ctl"))
+        ]
         h = c_void_p()
-        check(F.hb_failover_new(roles[role], self._keep[0], self._keep[1], self._keep[2], int(hb_interval_ms),
-                                self._keep[3], int(peer_interval_ms), int(misses), self._keep[4], _ffi.FAILOVER_EVENT_FN(), None,
-                                byref(h)), None, "failover broker")
+        check(
+            F.hb_failover_new(
+                roles[role],
+                self._keep[0],
+                self._keep[1],
+                self._keep[2],
+                int(hb_interval_ms),
+                self._keep[3],
+                int(peer_interval_ms),
+                int(misses),
+                self._keep[4],
+                _ffi.FAILOVER_EVENT_FN(),
+                None,
+                byref(h),
+            ),
+            None,
+            "failover broker",
+        )
         self._register(h.value)
         self.xsub_endpoint = self._endpoint(0)
         self.xpub_endpoint = self._endpoint(1)
@@ -523,7 +475,7 @@ class FailoverBroker(_Role):
     def stats(self):
         d = _read_stats(F.hb_failover_stats, self._live_h(), FailoverStatsC, "failover stats")
         d["active"] = bool(d["active"])
-        if d["peer_silent_ms"] == 2 ** 64 - 1:
+        if d["peer_silent_ms"] == 2**64 - 1:
             d["peer_silent_ms"] = None
         return FailoverStats(**d)
 
@@ -541,6 +493,7 @@ class FailoverBroker(_Role):
 
 
 # ------------------------------------------------------------ CalcNode
+
 
 class CalcNode(_Role):
     """The calculation node (library thread): catheti in, hypotenuse out."""
@@ -563,6 +516,7 @@ class CalcNode(_Role):
 
 
 # ------------------------------------------------------------ OpNode
+
 
 class OpNode(_Role):
     """An operation node for `lane` (1 squares cathetus a, 2 cathetus b).
@@ -589,7 +543,7 @@ class OpNode(_Role):
             raise TypeError("fn must be callable")
         if numbers not in ("exact", "float"):
             raise InvalidArgument("numbers must be 'exact' or 'float'")
-        if lane < 1 or lane > 2 ** 32 - 1:
+        if lane < 1 or lane > 2**32 - 1:
             raise InvalidArgument(f"lane must be at least 1, not {lane}")
         self.lane = lane
         self.fn = fn
@@ -708,7 +662,7 @@ class Client(_Role):
         h = c_void_p()
         check(F.hb_client_new(brokers_arg(brokers), 1 if classic else 0, _ms(timeout), byref(h)), None, "client")
         self._register(h.value)
-        self._done = {}          # completions taken by one caller for another: id -> Result
+        self._done = {}  # completions taken by one caller for another: id -> Result
         self._outstanding = set()  # ids submitted and not yet returned to the application
         self._dlock = threading.Lock()
         self._out = create_string_buffer(TEXT_MAX)
@@ -718,8 +672,17 @@ class Client(_Role):
         (s) is the request's lifetime (default: the client's)."""
         h = self._live_h()
         rid = c_uint64()
-        check(F.hb_client_submit(h, number_text(a, "a"), number_text(b, "b"),
-                                 _ms(self.timeout if timeout is None else timeout), byref(rid)), h, "submit")
+        check(
+            F.hb_client_submit(
+                h,
+                number_text(a, "a"),
+                number_text(b, "b"),
+                _ms(self.timeout if timeout is None else timeout),
+                byref(rid),
+            ),
+            h,
+            "submit",
+        )
         with self._dlock:
             self._outstanding.add(rid.value)
         return rid.value
@@ -740,8 +703,12 @@ class Client(_Role):
         r = res.value
         with self._dlock:
             self._outstanding.discard(rid.value)
-        return st, Result(rid.value, text if r == HB_OK else None, None if r == HB_OK else text,
-                          _STATUS_WORD.get(r, _ffi.STATUS_NAMES[r] if 0 <= r < len(_ffi.STATUS_NAMES) else str(r)))
+        return st, Result(
+            rid.value,
+            text if r == HB_OK else None,
+            None if r == HB_OK else text,
+            _STATUS_WORD.get(r, _ffi.STATUS_NAMES[r] if 0 <= r < len(_ffi.STATUS_NAMES) else str(r)),
+        )
 
     def next_result(self, timeout=None):
         """The next finished request (a Result), waiting at most `timeout` s
@@ -753,7 +720,11 @@ class Client(_Role):
         buf = create_string_buffer(TEXT_MAX)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            left = SLICE_MS if deadline is None else max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            left = (
+                SLICE_MS
+                if deadline is None
+                else max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            )
             st, r = self._next(h, left, buf)
             if st == HB_OK:
                 return r
@@ -813,8 +784,7 @@ class Client(_Role):
                 rid = None
                 if r.value is not None:
                     return r.value
-                raise (error_for(HB_TIMEOUT, r.error) if r.status == "timeout" else
-                       error_for(HB_REMOTE, r.error))
+                raise (error_for(HB_TIMEOUT, r.error) if r.status == "timeout" else error_for(HB_REMOTE, r.error))
         finally:
             if rid is not None and not self._closed:
                 F.hb_client_cancel(h, rid)
@@ -841,10 +811,11 @@ def _ms(seconds):
         raise TypeError(f"a time-out is a number of seconds, not {type(seconds).__name__}")
     if seconds < 0 or not math.isfinite(seconds):
         raise InvalidArgument(f"a time-out must be a finite number of seconds >= 0, not {seconds}")
-    return max(1, min(int(seconds * 1000), 2 ** 31 - 1)) if seconds > 0 else 0
+    return max(1, min(int(seconds * 1000), 2**31 - 1)) if seconds > 0 else 0
 
 
 # ------------------------------------------------------------ Lab
+
 
 class Lab:
     """A whole lab in this process on free loopback ports: a broker (no
@@ -872,6 +843,7 @@ class Lab:
 
 
 # ------------------------------------------------------------ log
+
 
 def log_enable(stderr=True, queue=False):
     """Where the library's event log goes: stderr and/or a queue read by log_lines()."""

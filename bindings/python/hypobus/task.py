@@ -32,101 +32,58 @@ descriptor (fileno()) an event loop can watch (hypobus.asyncio.TaskClient).
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 import time
 from ctypes import byref, c_int32, c_size_t, c_uint64, c_void_p, create_string_buffer, sizeof, string_at
 
 from . import _ffi
-from ._ffi import (F, HB_BUFFER_TOO_SMALL, HB_INTERRUPTED, HB_INVALID_HANDLE, HB_OK, HB_STOPPED, HB_TIMEOUT,
-                   HB_TASK_BACKEND, HB_TASK_FAILED, HB_TASK_FRONTEND, HB_TASK_GAVE_UP, HB_TASK_LOAD, HB_TASK_LRU,
-                   HB_TASK_OK, HB_TASK_STATE, HB_TASK_UNKNOWN, TEXT_MAX, TaskBrokerConfig, TaskBrokerStatsC,
-                   TaskClientConfig, TaskClientStatsC, TaskWorkerConfig, TaskWorkerStatsC, check, failure)
+from ._ffi import (
+    HB_BUFFER_TOO_SMALL,
+    HB_INTERRUPTED,
+    HB_INVALID_HANDLE,
+    HB_OK,
+    HB_STOPPED,
+    HB_TASK_BACKEND,
+    HB_TASK_FAILED,
+    HB_TASK_FRONTEND,
+    HB_TASK_GAVE_UP,
+    HB_TASK_LOAD,
+    HB_TASK_LRU,
+    HB_TASK_OK,
+    HB_TASK_STATE,
+    HB_TASK_UNKNOWN,
+    HB_TIMEOUT,
+    TEXT_MAX,
+    F,
+    TaskBrokerConfig,
+    TaskBrokerStatsC,
+    TaskClientConfig,
+    TaskClientStatsC,
+    TaskWorkerConfig,
+    TaskWorkerStatsC,
+    check,
+    failure,
+)
+from ._role import SLICE_MS, _block_signals, _loopback, _read_stats, _Role
+from ._task_args import _body, _Buf, _deadline, _journal, _list_arg, _seconds_ms, _slice, _text, _uint
 from .errors import Busy, InvalidArgument, Stopped, TaskFailed, TaskGaveUp, TaskUnknown, Timeout
-from .roles import SLICE_MS, _block_signals, _loopback, _read_stats, _Role
 
-__all__ = ["TaskBroker", "TaskWorker", "TaskClient", "TaskJob", "TaskResult", "TaskBrokerStats", "TaskWorkerStats",
-           "TaskClientStats", "POLICIES"]
+__all__ = [
+    "TaskBroker",
+    "TaskWorker",
+    "TaskClient",
+    "TaskJob",
+    "TaskResult",
+    "TaskBrokerStats",
+    "TaskWorkerStats",
+    "TaskClientStats",
+    "POLICIES",
+]
 
 POLICIES = {"lru": HB_TASK_LRU, "load": HB_TASK_LOAD, "typed": HB_TASK_LRU}
-FIRST_BUF = 64 * 1024  # the first body buffer of a receiving thread; grows to what the library asks for
-U32_MAX = 2 ** 32 - 1
 
 
 # ------------------------------------------------------------ arguments
-
-def _text(x, name, allow_none=True):
-    if x is None:
-        if allow_none:
-            return None
-        raise TypeError(f"{name} is required")
-    if isinstance(x, str):
-        return x.encode()
-    if isinstance(x, bytes):
-        return x
-    raise TypeError(f"{name} must be str, not {type(x).__name__}")
-
-
-def _body(x, name="body"):
-    """A request or reply body: bytes-like, or str (sent as UTF-8)."""
-    if isinstance(x, bytes):
-        return x
-    if isinstance(x, (bytearray, memoryview)):
-        return bytes(x)
-    if isinstance(x, str):
-        return x.encode()
-    raise TypeError(f"{name} must be bytes, bytearray, memoryview or str, not {type(x).__name__}")
-
-
-def _uint(x, name, lo=0, hi=U32_MAX):
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise TypeError(f"{name} must be an int, not {type(x).__name__}")
-    if x < lo or x > hi:
-        raise InvalidArgument(f"{name} must be between {lo} and {hi}, not {x}")
-    return x
-
-
-def _seconds_ms(s, name):
-    """Seconds (int/float, > 0) as milliseconds for a config field."""
-    if isinstance(s, bool) or not isinstance(s, (int, float)):
-        raise TypeError(f"{name} is a number of seconds, not {type(s).__name__}")
-    if not s > 0 or s * 1000 > U32_MAX:
-        raise InvalidArgument(f"{name} must be a number of seconds > 0, not {s}")
-    return max(1, int(round(s * 1000)))
-
-
-def _deadline(timeout, name="timeout"):
-    """A wait's deadline (time.monotonic()) or None (no limit)."""
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"{name} is a number of seconds, not {type(timeout).__name__}")
-    if timeout < 0 or timeout != timeout:
-        raise InvalidArgument(f"{name} must be a number of seconds >= 0, not {timeout}")
-    return time.monotonic() + timeout
-
-
-def _slice(deadline):
-    """The next bounded wait (ms) toward `deadline`."""
-    if deadline is None:
-        return SLICE_MS
-    return max(0, min(SLICE_MS, int((deadline - time.monotonic()) * 1000 + 0.999)))
-
-
-def _list_arg(x, name):
-    """None, "a,b" or a list of str -> comma-joined bytes (None stays None)."""
-    if x is None:
-        return None
-    if isinstance(x, (str, bytes)):
-        return _text(x, name)
-    if isinstance(x, (list, tuple, set, frozenset)):
-        parts = []
-        for p in x:
-            if not isinstance(p, str):
-                raise TypeError(f"{name} must hold strings, not {type(p).__name__}")
-            parts.append(p)
-        return ",".join(parts).encode()
-    raise TypeError(f"{name} must be a string or a list of strings, not {type(x).__name__}")
 
 
 def _broker_ep(broker, which):
@@ -136,22 +93,6 @@ def _broker_ep(broker, which):
     if isinstance(broker, TaskBroker):
         return _loopback(broker.frontend_endpoint if which == HB_TASK_FRONTEND else broker.backend_endpoint).encode()
     raise TypeError(f"broker must be an endpoint string or a TaskBroker, not {type(broker).__name__}")
-
-
-def _journal(j):
-    if j is None:
-        return None
-    if isinstance(j, os.PathLike):
-        j = os.fspath(j)
-    if isinstance(j, bytes):
-        j = j.decode()
-    if not isinstance(j, str):
-        raise TypeError(f"journal must be 'memory', an SQLite path or 'sqlite:PATH', not {type(j).__name__}")
-    if j == "":
-        raise InvalidArgument("journal must be 'memory', an SQLite path or 'sqlite:PATH', not ''")
-    if j == "memory" or j.startswith("sqlite:"):
-        return j.encode()
-    return ("sqlite:" + j).encode()
 
 
 def _peers(peers):
@@ -172,30 +113,20 @@ def _peers(peers):
         elif isinstance(p, str):
             out.append(p)
         else:
-            raise TypeError("peers: each entry is 'STATE_EP|FRONTEND_EP', a (state_ep, frontend_ep) tuple or a "
-                            f"TaskBroker, not {p!r:.60}")
+            raise TypeError(
+                "peers: each entry is 'STATE_EP|FRONTEND_EP', a (state_ep, frontend_ep) tuple or a "
+                f"TaskBroker, not {p!r:.60}"
+            )
     return ",".join(out).encode()
-
-
-class _Buf:
-    """A growable receive buffer (one per thread that receives)."""
-    __slots__ = ("b", "n")
-
-    def __init__(self, n=FIRST_BUF):
-        self.n = n
-        self.b = create_string_buffer(n)
-
-    def grow(self, need):
-        if need + 1 > self.n:
-            self.n = max(need + 1, self.n * 2)
-            self.b = create_string_buffer(self.n)
 
 
 # ------------------------------------------------------------ stats and results
 
+
 @dataclasses.dataclass(frozen=True)
 class TaskBrokerStats:
     """A task broker's counters (hb_task_broker_stats_t)."""
+
     requests: int
     recovered: int
     resends: int
@@ -218,6 +149,7 @@ class TaskBrokerStats:
 class TaskWorkerStats:
     """A worker's counters (hb_task_worker_stats_t), plus, for a handler, how
     often it ran and how often it raised or returned something that is not an answer."""
+
     load: int
     callbacks_running: int
     jobs: int
@@ -233,6 +165,7 @@ class TaskWorkerStats:
 @dataclasses.dataclass(frozen=True)
 class TaskClientStats:
     """A task client's counters (hb_task_client_stats_t)."""
+
     submitted: int
     resent: int
     reconnects: int
@@ -253,6 +186,7 @@ class TaskResult:
     answer), "failed" (the worker answered an error, or the broker failed the
     request: `error` = the reason), "gave_up" (no answer after the client's
     tries: `error` = why) or "unknown" (a fetch of an id the broker does not know)."""
+
     id: str
     status: str
     body: bytes = b""
@@ -274,6 +208,7 @@ class TaskResult:
 
 
 # ------------------------------------------------------------ TaskBroker
+
 
 class TaskBroker(_Role):
     """A task broker on a library thread (hb_task_broker_new).
@@ -297,15 +232,35 @@ class TaskBroker(_Role):
     _kind = "task broker"
     _close_rank = 3
 
-    def __init__(self, frontend=None, backend=None, policy="lru", journal=None, name=None, state=None, peers=None,
-                 answer_timeout_ms=5000, max_attempts=5, hb_interval_ms=1000, liveness=3, service_wait_ms=5000,
-                 peer_interval_ms=1000, full_sync=False):
+    def __init__(
+        self,
+        frontend=None,
+        backend=None,
+        policy="lru",
+        journal=None,
+        name=None,
+        state=None,
+        peers=None,
+        answer_timeout_ms=5000,
+        max_attempts=5,
+        hb_interval_ms=1000,
+        liveness=3,
+        service_wait_ms=5000,
+        peer_interval_ms=1000,
+        full_sync=False,
+    ):
         super().__init__()
         if not isinstance(policy, str) or policy not in POLICIES:
             raise InvalidArgument(f"policy must be one of {', '.join(POLICIES)}, not {policy!r}")
         self.policy = policy
-        self._keep = (_text(frontend, "frontend"), _text(backend, "backend"), _journal(journal), _text(name, "name"),
-                      _text(state, "state"), _peers(peers))
+        self._keep = (
+            _text(frontend, "frontend"),
+            _text(backend, "backend"),
+            _journal(journal),
+            _text(name, "name"),
+            _text(state, "state"),
+            _peers(peers),
+        )
         cfg = TaskBrokerConfig()
         cfg.size = sizeof(TaskBrokerConfig)
         cfg.policy = POLICIES[policy]
@@ -350,8 +305,9 @@ class TaskBroker(_Role):
         return _loopback(self.backend_endpoint)
 
     def stats(self):
-        return TaskBrokerStats(**_read_stats(F.hb_task_broker_stats, self._live_h(), TaskBrokerStatsC,
-                                             "task broker stats"))
+        return TaskBrokerStats(
+            **_read_stats(F.hb_task_broker_stats, self._live_h(), TaskBrokerStatsC, "task broker stats")
+        )
 
     def stop(self):
         """Stop routing (commits the journal, frees the ports); stats() stays readable until close()."""
@@ -361,11 +317,14 @@ class TaskBroker(_Role):
     def __repr__(self):
         if self._closed:
             return "<hypobus.TaskBroker closed>"
-        return (f"<hypobus.TaskBroker {self.policy} frontend {self.frontend_endpoint} backend {self.backend_endpoint} "
-                f"journal {self.journal}>")
+        return (
+            f"<hypobus.TaskBroker {self.policy} frontend {self.frontend_endpoint} backend {self.backend_endpoint} "
+            f"journal {self.journal}>"
+        )
 
 
 # ------------------------------------------------------------ TaskWorker
+
 
 class TaskJob:
     """One request taken by a worker: `id` (the request id), `service` ("" =
@@ -415,8 +374,10 @@ class TaskJob:
         self._done(F.hb_task_worker_reply_error(self._h, self.key, r), "reply error")
 
     def __repr__(self):
-        return f"<hypobus.TaskJob {self.id} service {self.service!r} {len(self.body)} bytes" \
-               f"{' answered' if self._answered else ''}>"
+        return (
+            f"<hypobus.TaskJob {self.id} service {self.service!r} {len(self.body)} bytes"
+            f"{' answered' if self._answered else ''}>"
+        )
 
 
 class TaskWorker(_Role):
@@ -443,8 +404,9 @@ class TaskWorker(_Role):
     _kind = "task worker"
     _close_rank = 1
 
-    def __init__(self, broker=None, handler=None, threads=1, services=None, name=None, hb_interval_ms=1000,
-                 liveness=3, load=None):
+    def __init__(
+        self, broker=None, handler=None, threads=1, services=None, name=None, hb_interval_ms=1000, liveness=3, load=None
+    ):
         super().__init__()
         if handler is not None and not callable(handler):
             raise TypeError("handler must be callable")
@@ -484,7 +446,7 @@ class TaskWorker(_Role):
     def _load_arg(load):
         if load is None:
             return -1
-        return _uint(load, "load", -1, 2 ** 31 - 1)
+        return _uint(load, "load", -1, 2**31 - 1)
 
     # -------------------------------------------------- pull style
 
@@ -643,6 +605,7 @@ class TaskWorker(_Role):
 
 # ------------------------------------------------------------ TaskClient
 
+
 class TaskClient(_Role):
     """A task client (hb_task_client_new): lazy pirate with many requests in flight.
 
@@ -677,9 +640,9 @@ class TaskClient(_Role):
         check(F.hb_task_client_new(byref(cfg), byref(h)), None, "task client")
         self._register(h.value)
         self._cv = threading.Condition()
-        self._done = {}          # outcomes taken from the library, not yet handed out: id -> TaskResult
+        self._done = {}  # outcomes taken from the library, not yet handed out: id -> TaskResult
         self._outstanding = set()  # ids submitted or fetched whose outcome was not handed out
-        self._waiting = {}       # id -> number of request()/fetch() callers waiting for exactly it
+        self._waiting = {}  # id -> number of request()/fetch() callers waiting for exactly it
         self._abandoned = set()  # ids whose outcome is dropped when it comes (a request() that timed out)
         self._pumping = False
         self._buf = _Buf()
@@ -767,8 +730,9 @@ class TaskClient(_Role):
         """One bounded hb_task_client_next (only one thread at a time)."""
         buf = self._buf
         while True:
-            st = F.hb_task_client_next(h, timeout_ms, self._idbuf, 256, byref(self._idlen), byref(self._oc), buf.b,
-                                       buf.n, byref(self._n))
+            st = F.hb_task_client_next(
+                h, timeout_ms, self._idbuf, 256, byref(self._idlen), byref(self._oc), buf.b, buf.n, byref(self._n)
+            )
             if st == HB_BUFFER_TOO_SMALL:  # the outcome is kept: take it with buffers that fit
                 buf.grow(self._n.value)
                 if self._idlen.value + 1 > len(self._idbuf):
@@ -811,8 +775,11 @@ class TaskClient(_Role):
                     raise Timeout("no request in flight")
                 wait_ms = _slice(deadline)
                 if deadline is not None and wait_ms == 0 and time.monotonic() >= deadline:
-                    raise Timeout("no outcome within the time-out" if want is None else
-                                  f"no outcome for request {want} within the time-out")
+                    raise Timeout(
+                        "no outcome within the time-out"
+                        if want is None
+                        else f"no outcome for request {want} within the time-out"
+                    )
                 if self._pumping:
                     self._cv.wait(wait_ms / 1000)
                     continue
@@ -864,8 +831,9 @@ class TaskClient(_Role):
         return self.stats().in_flight
 
     def stats(self):
-        return TaskClientStats(**_read_stats(F.hb_task_client_stats, self._live_h(), TaskClientStatsC,
-                                             "task client stats"))
+        return TaskClientStats(
+            **_read_stats(F.hb_task_client_stats, self._live_h(), TaskClientStatsC, "task client stats")
+        )
 
     def fileno(self):
         """A descriptor that turns readable when an outcome waits (hb_handle_fd)."""

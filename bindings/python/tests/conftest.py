@@ -73,11 +73,20 @@ class Proc:
         self.argv = [str(a) for a in argv]
         self.lines, self.err = [], []
         self._cv = threading.Condition()
-        self.p = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
-                                  env=env or child_env(), cwd=cwd or WORKDIR,
-                                  stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
-        self._threads = [threading.Thread(target=self._read, args=(self.p.stdout, self.lines), daemon=True),
-                         threading.Thread(target=self._read, args=(self.p.stderr, self.err), daemon=True)]
+        self.p = subprocess.Popen(
+            self.argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env=env or child_env(),
+            cwd=cwd or WORKDIR,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        )
+        self._threads = [
+            threading.Thread(target=self._read, args=(self.p.stdout, self.lines), daemon=True),
+            threading.Thread(target=self._read, args=(self.p.stderr, self.err), daemon=True),
+        ]
         for t in self._threads:
             t.start()
 
@@ -197,10 +206,21 @@ def no_thread_left_behind():
     yield
     deadline = time.monotonic() + 3.0
     while True:
-        left = [t for t in threading.enumerate() if t not in before and t.is_alive() and t.name not in _ALLOWED
-                and not (t.daemon and t.name.startswith("Thread-") and "_read" in t.name)]
-        left = [t for t in left if not (t.daemon and getattr(t, "_target", None) is not None
-                                        and getattr(t._target, "__name__", "") == "_read")]
+        left = [
+            t
+            for t in threading.enumerate()
+            if t not in before
+            and t.is_alive()
+            and t.name not in _ALLOWED
+            and not (t.daemon and t.name.startswith("Thread-") and "_read" in t.name)
+        ]
+        left = [
+            t
+            for t in left
+            if not (
+                t.daemon and getattr(t, "_target", None) is not None and getattr(t._target, "__name__", "") == "_read"
+            )
+        ]
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.02)
@@ -210,5 +230,6 @@ def no_thread_left_behind():
 @pytest.fixture
 def lab():
     import hypobus
+
     with hypobus.Lab() as lab:
         yield lab

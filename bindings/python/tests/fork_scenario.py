@@ -18,7 +18,6 @@ import traceback
 import hypobus
 import hypobus.zmq as zmq
 
-
 INHERITED = {}  # the parent's objects, which a forked child inherits
 
 

@@ -4,6 +4,7 @@ worker is free, frames [client, '', request] and [worker, '', client, '',
 reply]. Binds the two endpoints given, prints "ready", runs until killed.
 
     python pyzmq_lbbroker.py FRONTEND_EP BACKEND_EP"""
+
 import sys
 
 import zmq

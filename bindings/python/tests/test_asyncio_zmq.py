@@ -27,9 +27,11 @@ def test_send_recv_multipart_many_concurrently():
 
         async def consume():
             return [await pull.recv_multipart() for _ in range(2000)]
+
         _, got = await asyncio.gather(produce(), consume())
         assert got == [[b"m", b"%d" % i] for i in range(2000)]
         ctx.destroy(linger=0)
+
     run(main())
 
 
@@ -40,11 +42,12 @@ def test_req_rep_strings_json_and_send_without_await():
         rep.bind("tcp://127.0.0.1:*")
         req = ctx.socket(zmq.REQ)
         req.connect(rep.last_endpoint.decode())
-        req.send_string("hello")             # not awaited: goes out all the same, as in pyzmq
+        req.send_string("hello")  # not awaited: goes out all the same, as in pyzmq
         assert await rep.recv_string() == "hello"
         await rep.send_json({"ok": 1})
         assert await req.recv_json() == {"ok": 1}
         ctx.destroy(linger=0)
+
     run(main())
 
 
@@ -63,6 +66,7 @@ def test_recv_waits_without_cpu_then_wakes():
         await push.send(b"wake")
         assert await asyncio.wait_for(fut, 5) == b"wake"
         ctx.destroy(linger=0)
+
     run(main())
 
 
@@ -92,4 +96,5 @@ def test_rcvtimeo_poller_and_close_while_waiting():
             await fut
         assert fut.cancelled()
         ctx.destroy(linger=0)
+
     run(main())

@@ -5,9 +5,9 @@ import signal
 import time
 
 import pytest
+from conftest import free_ports
 
 import hypobus
-from conftest import free_ports
 
 DEMOS = {
     "reqrep_1to1": "req/rep 1:1 ok",
@@ -37,7 +37,7 @@ def test_lab_roles_prints_the_hypotenuse(procs):
 
 
 def test_reqrep_in_two_processes(procs):
-    port, = free_ports(1)
+    (port,) = free_ports(1)
     ep = f"tcp://127.0.0.1:{port}"
     srv = procs.example("reqrep_1to1", "server", ep)
     cli = procs.example("reqrep_1to1", "client", ep, "3")
@@ -47,13 +47,15 @@ def test_reqrep_in_two_processes(procs):
 
 
 def test_pubsub_in_four_processes(procs):
-    port, = free_ports(1)
+    (port,) = free_ports(1)
     ep = f"tcp://127.0.0.1:{port}"
     pub = procs.example("pubsub", "publisher", ep, "0.05")
     subs = [procs.example("pubsub", "subscriber", t, ep, "2") for t in ("uno", "dos", "tres")]
     for s, t in zip(subs, ("uno", "dos", "tres")):
         assert s.wait_exit(20) == 0, s.report()
-        assert len(s.lines) == 2 and all(l.startswith(f"subscriber {t}: ") and l.endswith(f"about {t}") for l in s.lines)
+        assert len(s.lines) == 2 and all(
+            l.startswith(f"subscriber {t}: ") and l.endswith(f"about {t}") for l in s.lines
+        )
     pub.stop()
 
 

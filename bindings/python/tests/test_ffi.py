@@ -2,24 +2,24 @@
 argtypes and restype matching the header; the loader's order, its error
 naming every path tried, and its ABI check."""
 
-import os
 import ctypes
+import os
 import re
 import shutil
 import subprocess
 import sys
 
 import pytest
+from conftest import PKG_SRC, REPO, TARGET, WORKDIR, child_env
 
 import hypobus
 from hypobus import _ffi
-from conftest import PKG_SRC, REPO, TARGET, WORKDIR, child_env
 
 HEADER = (REPO / "include" / "hypobus.h").read_text()
 
 
 def header_functions():
-    body = HEADER[HEADER.index('extern "C" {'):]
+    body = HEADER[HEADER.index('extern "C" {') :]
     out = {}
     for name, args in re.findall(r"\nhb_status (hb_\w+)\(([^)]*)\);", body, re.S):
         out[name] = [" ".join(a.split()) for a in args.split(",")]
@@ -30,17 +30,28 @@ def kind(c_arg):
     t = c_arg.rsplit(" ", 1)[0] if not c_arg.endswith("*") else c_arg
     if "*" in c_arg or c_arg.split()[0] in ("hb_op_fn", "hb_failover_event_fn", "hb_task_fn"):
         return "ptr"
-    return {"size_t": "u64", "uint64_t": "u64", "int64_t": "i64", "int32_t": "i32", "uint32_t": "u32",
-            "double": "f64"}[t.split()[0]]
+    return {"size_t": "u64", "uint64_t": "u64", "int64_t": "i64", "int32_t": "i32", "uint32_t": "u32", "double": "f64"}[
+        t.split()[0]
+    ]
 
 
 def pykind(t):
-    if t in (ctypes.c_void_p, ctypes.c_char_p) or getattr(t, "_type_", None) is not None and t.__name__.startswith("CFunctionType"):
+    if (
+        t in (ctypes.c_void_p, ctypes.c_char_p)
+        or getattr(t, "_type_", None) is not None
+        and t.__name__.startswith("CFunctionType")
+    ):
         return "ptr"
     if isinstance(t, type) and issubclass(t, ctypes._CFuncPtr):
         return "ptr"
-    return {ctypes.c_size_t: "u64", ctypes.c_uint64: "u64", ctypes.c_int64: "i64", ctypes.c_int32: "i32",
-            ctypes.c_uint32: "u32", ctypes.c_double: "f64"}[t]
+    return {
+        ctypes.c_size_t: "u64",
+        ctypes.c_uint64: "u64",
+        ctypes.c_int64: "i64",
+        ctypes.c_int32: "i32",
+        ctypes.c_uint32: "u32",
+        ctypes.c_double: "f64",
+    }[t]
 
 
 def test_every_header_function_is_declared_with_matching_types():
@@ -56,13 +67,25 @@ def test_every_header_function_is_declared_with_matching_types():
             assert kind(c) == pykind(p), f"{name} argument {i}: {c} declared as {p}"
 
 
-STRUCTS = {"hb_broker_stats_t": "BrokerStatsC", "hb_calc_stats_t": "CalcStatsC", "hb_client_stats_t": "ClientStatsC",
-           "hb_failover_stats_t": "FailoverStatsC", "hb_op_stats_t": "OpStatsC", "hb_proxy_stats_t": "ProxyStatsC",
-           "hb_socket_event_t": "SocketEventC", "hb_send_args_t": "SendArgs", "hb_recv_args_t": "RecvArgs",
-           "hb_broker_config_t": "BrokerConfig", "hb_poll_item": "PollItem",
-           "hb_task_broker_config_t": "TaskBrokerConfig", "hb_task_broker_stats_t": "TaskBrokerStatsC",
-           "hb_task_worker_config_t": "TaskWorkerConfig", "hb_task_worker_stats_t": "TaskWorkerStatsC",
-           "hb_task_client_config_t": "TaskClientConfig", "hb_task_client_stats_t": "TaskClientStatsC"}
+STRUCTS = {
+    "hb_broker_stats_t": "BrokerStatsC",
+    "hb_calc_stats_t": "CalcStatsC",
+    "hb_client_stats_t": "ClientStatsC",
+    "hb_failover_stats_t": "FailoverStatsC",
+    "hb_op_stats_t": "OpStatsC",
+    "hb_proxy_stats_t": "ProxyStatsC",
+    "hb_socket_event_t": "SocketEventC",
+    "hb_send_args_t": "SendArgs",
+    "hb_recv_args_t": "RecvArgs",
+    "hb_broker_config_t": "BrokerConfig",
+    "hb_poll_item": "PollItem",
+    "hb_task_broker_config_t": "TaskBrokerConfig",
+    "hb_task_broker_stats_t": "TaskBrokerStatsC",
+    "hb_task_worker_config_t": "TaskWorkerConfig",
+    "hb_task_worker_stats_t": "TaskWorkerStatsC",
+    "hb_task_client_config_t": "TaskClientConfig",
+    "hb_task_client_stats_t": "TaskClientStatsC",
+}
 
 
 def test_structs_have_the_sizes_and_offsets_a_c_compiler_gives(tmp_path):
@@ -79,7 +102,9 @@ def test_structs_have_the_sizes_and_offsets_a_c_compiler_gives(tmp_path):
     src.write_text("\n".join(lines) + "\n")
     exe = tmp_path / "sizes"
     subprocess.run([gcc, "-I", str(REPO / "include"), str(src), "-o", str(exe)], check=True, timeout=60)
-    c_says = dict(l.split() for l in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines())
+    c_says = dict(
+        l.split() for l in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines()
+    )
     for c, py in STRUCTS.items():
         cls = getattr(_ffi, py)
         assert ctypes.sizeof(cls) == int(c_says[c]), c
@@ -93,8 +118,9 @@ def test_abi_version_checked():
 
 
 def run(code, **env):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
-                          env=child_env(**env), cwd=WORKDIR)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=child_env(**env), cwd=WORKDIR
+    )
 
 
 def test_loader_prefers_hypobus_lib_then_the_package():
@@ -109,10 +135,19 @@ def test_loader_prefers_hypobus_lib_then_the_package():
 
 def test_loader_error_names_every_path_tried(tmp_path):
     # The package sources without a library, away from any repository.
-    shutil.copytree(PKG_SRC / "hypobus", tmp_path / "a" / "b" / "c" / "hypobus",
-                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-    p = subprocess.run([sys.executable, "-c", "import hypobus"], capture_output=True, text=True, timeout=30,
-                       env=child_env(PYTHONPATH=str(tmp_path / "a" / "b" / "c")), cwd=WORKDIR)
+    shutil.copytree(
+        PKG_SRC / "hypobus",
+        tmp_path / "a" / "b" / "c" / "hypobus",
+        ignore=shutil.ignore_patterns("*.so", "__pycache__"),
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", "import hypobus"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=child_env(PYTHONPATH=str(tmp_path / "a" / "b" / "c")),
+        cwd=WORKDIR,
+    )
     assert p.returncode != 0
     assert "LibraryNotFound" in p.stderr and "tried:" in p.stderr
     assert str(tmp_path / "a" / "b" / "c" / "hypobus" / "_libhypobus") in p.stderr
@@ -125,7 +160,9 @@ def test_loader_refuses_another_abi_major(tmp_path):
     if gcc is None:
         pytest.fail("gcc is needed for this test")
     src = tmp_path / "fake.c"
-    src.write_text("#include <stdint.h>\nint hb_abi_version(uint32_t *a, uint32_t *b) { if (a) *a = 2; if (b) *b = 0; return 0; }\n")
+    src.write_text(
+        "#include <stdint.h>\nint hb_abi_version(uint32_t *a, uint32_t *b) { if (a) *a = 2; if (b) *b = 0; return 0; }\n"
+    )
     lib = tmp_path / "libfake.so"
     subprocess.run([gcc, "-shared", "-fPIC", str(src), "-o", str(lib)], check=True, timeout=60)
     p = run("import hypobus", HYPOBUS_LIB=str(lib))

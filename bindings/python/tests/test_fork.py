@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import WORKDIR, child_env
 
 SCENARIO = Path(__file__).resolve().parent / "fork_scenario.py"
@@ -18,7 +17,14 @@ SCENARIO = Path(__file__).resolve().parent / "fork_scenario.py"
 
 @pytest.mark.parametrize("method,rounds", [("fork", 50), ("os.fork", 50), ("forkserver", 30), ("spawn", 10)])
 def test_children_use_the_library_and_the_parent_goes_on(method, rounds):
-    p = subprocess.run([sys.executable, "-u", str(SCENARIO), method, str(rounds)], cwd=WORKDIR, env=child_env(),
-                       capture_output=True, text=True, timeout=240)
+    p = subprocess.run(
+        [sys.executable, "-u", str(SCENARIO), method, str(rounds)],
+        cwd=WORKDIR,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert p.returncode == 0 and f"ok {rounds} rounds ({method})" in p.stdout, (
-        f"exit {p.returncode}\nstdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}")
+        f"exit {p.returncode}\nstdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+    )

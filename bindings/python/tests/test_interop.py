@@ -6,11 +6,10 @@ import signal
 import textwrap
 import time
 
-import pytest
+from conftest import free_ports
 
 import hypobus
 import hypobus.zmq as zmq
-from conftest import free_ports
 
 
 def pyzmq_prog(procs, name, code, *args):
@@ -24,12 +23,17 @@ def test_pyzmq_is_real_and_separate(procs):
 
 
 def test_pyzmq_rep_server_hypobus_req_client(procs):
-    port, = free_ports(1)
-    pyzmq_prog(procs, "pyzmq-rep", """
+    (port,) = free_ports(1)
+    pyzmq_prog(
+        procs,
+        "pyzmq-rep",
+        """
         s = zmq.Context().socket(zmq.REP); s.bind(sys.argv[1]); print("ready", flush=True)
         while True:
             m = s.recv_multipart(); s.send_multipart([b"re:"] + m)
-    """, f"tcp://127.0.0.1:{port}").wait_line("ready")
+    """,
+        f"tcp://127.0.0.1:{port}",
+    ).wait_line("ready")
     with zmq.Context() as ctx:
         req = ctx.socket(zmq.REQ)
         req.connect(f"tcp://127.0.0.1:{port}")
@@ -40,13 +44,18 @@ def test_pyzmq_rep_server_hypobus_req_client(procs):
 
 
 def test_hypobus_rep_server_pyzmq_req_client(procs):
-    port, = free_ports(1)
+    (port,) = free_ports(1)
     procs.example("reqrep_1to1", "server", f"tcp://127.0.0.1:{port}")
-    c = pyzmq_prog(procs, "pyzmq-req", """
+    c = pyzmq_prog(
+        procs,
+        "pyzmq-req",
+        """
         s = zmq.Context().socket(zmq.REQ); s.connect(sys.argv[1]); s.rcvtimeo = 5000
         for i in range(3):
             s.send(b"Hello"); print(s.recv().decode(), flush=True)
-    """, f"tcp://127.0.0.1:{port}")
+    """,
+        f"tcp://127.0.0.1:{port}",
+    )
     assert c.wait_exit(20) == 0, c.report()
     assert c.lines == ["World"] * 3
 
@@ -54,12 +63,17 @@ def test_hypobus_rep_server_pyzmq_req_client(procs):
 def test_pubsub_through_our_broker_both_ways(procs):
     with hypobus.Broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", hb="") as broker, zmq.Context() as ctx:
         # pyzmq publisher -> our broker -> hypobus.zmq subscriber
-        pyzmq_prog(procs, "pyzmq-pub", """
+        pyzmq_prog(
+            procs,
+            "pyzmq-pub",
+            """
             s = zmq.Context().socket(zmq.PUB); s.connect(sys.argv[1])
             i = 0
             while True:
                 s.send_multipart([b"uno", b"from pyzmq %d" % i]); i += 1; time.sleep(0.02)
-        """, broker.xsub_endpoint)
+        """,
+            broker.xsub_endpoint,
+        )
         sub = ctx.socket(zmq.SUB)
         sub.connect(broker.xpub_endpoint)
         sub.subscribe(b"uno")
@@ -67,12 +81,17 @@ def test_pubsub_through_our_broker_both_ways(procs):
         topic, text = sub.recv_multipart()
         assert topic == b"uno" and text.startswith(b"from pyzmq")
         # hypobus.zmq publisher -> our broker -> pyzmq subscriber
-        s = pyzmq_prog(procs, "pyzmq-sub", """
+        s = pyzmq_prog(
+            procs,
+            "pyzmq-sub",
+            """
             s = zmq.Context().socket(zmq.SUB); s.connect(sys.argv[1]); s.subscribe(b"dos"); s.rcvtimeo = 10000
             print("subscribed", flush=True)
             for _ in range(3):
                 print(s.recv_multipart()[1].decode(), flush=True)
-        """, broker.xpub_endpoint)
+        """,
+            broker.xpub_endpoint,
+        )
         s.wait_line("subscribed")
         pub = ctx.socket(zmq.PUB)
         pub.connect(broker.xsub_endpoint)
@@ -93,14 +112,20 @@ def test_pyzmq_push_multipart_to_hypobus_pull_and_router_dealer(procs):
         pull.bind("tcp://127.0.0.1:*")
         router = ctx.socket(zmq.ROUTER)
         router.bind("tcp://127.0.0.1:*")
-        pyzmq_prog(procs, "pyzmq-push-dealer", """
+        pyzmq_prog(
+            procs,
+            "pyzmq-push-dealer",
+            """
             c = zmq.Context(); p = c.socket(zmq.PUSH); p.connect(sys.argv[1])
             for i in range(1000):
                 p.send_multipart([b"part", b"%d" % i, b""])
             d = c.socket(zmq.DEALER); d.identity = b"pyz"; d.connect(sys.argv[2]); d.rcvtimeo = 10000
             d.send_multipart([b"", b"ping"]); print(d.recv_multipart(), flush=True)
             p.close(linger=5000)
-        """, pull.last_endpoint.decode(), router.last_endpoint.decode())
+        """,
+            pull.last_endpoint.decode(),
+            router.last_endpoint.decode(),
+        )
         pull.rcvtimeo = router.rcvtimeo = 10000
         for i in range(1000):
             assert pull.recv_multipart() == [b"part", b"%d" % i, b""]
@@ -149,8 +174,9 @@ def test_our_roles_on_original_pyzmq_broker_and_servers(procs):
     calc.stop(signal.SIGTERM)
     for p in ops:
         p.stop(signal.SIGTERM)
-    with hypobus.CalcNode(brokers), hypobus.OpNode(1, fn=lambda x: x * x, brokers=brokers), \
-            hypobus.OpNode(2, brokers=brokers), hypobus.Client(brokers) as c:
+    with hypobus.CalcNode(brokers), hypobus.OpNode(1, fn=lambda x: x * x, brokers=brokers), hypobus.OpNode(
+        2, brokers=brokers
+    ), hypobus.Client(brokers) as c:
         assert c.hypot(12, 13, timeout=10) == "17.6918"
 
 
@@ -158,8 +184,14 @@ def test_our_failover_backup_watches_an_original_primary(procs):
     pxsub, pxpub, phb, bhb = free_ports(4)
     primary = procs.classic("orig-primary", "orig_primary.py", pxsub, pxpub, phb, "127.0.0.1")
     primary.wait_line("ready")
-    with hypobus.FailoverBroker("backup", peer_hb=f"tcp://127.0.0.1:{phb}", hb=f"tcp://127.0.0.1:{bhb}",
-                                xsub="tcp://127.0.0.1:*", xpub="tcp://127.0.0.1:*", peer_interval_ms=1000) as backup:
+    with hypobus.FailoverBroker(
+        "backup",
+        peer_hb=f"tcp://127.0.0.1:{phb}",
+        hb=f"tcp://127.0.0.1:{bhb}",
+        xsub="tcp://127.0.0.1:*",
+        xpub="tcp://127.0.0.1:*",
+        peer_interval_ms=1000,
+    ) as backup:
         deadline = time.monotonic() + 5
         while backup.stats().peer_heartbeats < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -168,6 +200,7 @@ def test_our_failover_backup_watches_an_original_primary(procs):
         ev = backup.next_event(timeout=8)
         assert ev.active
         brokers = [f"127.0.0.1:{pxsub}:{pxpub}", backup]
-        with hypobus.CalcNode(brokers), hypobus.OpNode(1, brokers=brokers), hypobus.OpNode(2, brokers=brokers), \
-                hypobus.Client(brokers) as c:
+        with hypobus.CalcNode(brokers), hypobus.OpNode(1, brokers=brokers), hypobus.OpNode(
+            2, brokers=brokers
+        ), hypobus.Client(brokers) as c:
             assert c.hypot(12, 13, timeout=10) == "17.6918"

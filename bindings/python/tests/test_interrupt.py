@@ -7,7 +7,6 @@ import textwrap
 import time
 
 import pytest
-
 from conftest import free_ports
 
 BLOCKED = {
@@ -80,6 +79,7 @@ def test_sigint_interrupts_a_blocked_call(procs, what, other_thread):
     env = None
     if other_thread:
         from conftest import child_env
+
         env = child_env(SIGNAL_TO_OTHER_THREAD="1")
     p = procs.python(f"blocked-{what}", "-c", PRELUDE % body, env=env, stdin=other_thread)
     p.wait_line("^ready$", 10)

@@ -9,9 +9,9 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import HERE, REPO, TARGET, WORKDIR, free_ports
 
 import hypobus
-from conftest import HERE, REPO, TARGET, WORKDIR, free_ports
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +21,44 @@ def c_op_node():
         pytest.fail("gcc is needed to build the C operation node")
     out = WORKDIR / "op_node"
     lib = TARGET / "release"
-    subprocess.run([gcc, "-Wall", "-Wextra", "-Werror", "-std=c11", "-I", str(REPO / "include"),
-                    str(HERE / "c" / "op_node.c"), "-o", str(out), "-L", str(lib), "-lhypobus",
-                    f"-Wl,-rpath,{lib}"], check=True, timeout=120)
+    subprocess.run(
+        [
+            gcc,
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-std=c11",
+            "-I",
+            str(REPO / "include"),
+            str(HERE / "c" / "op_node.c"),
+            "-o",
+            str(out),
+            "-L",
+            str(lib),
+            "-lhypobus",
+            f"-Wl,-rpath,{lib}",
+        ],
+        check=True,
+        timeout=120,
+    )
     return str(out)
 
 
 def test_mixed_lab(procs, hypobus_bin, c_op_node):
     xsub, xpub, hb = free_ports(3)
-    broker = procs.start("cli-broker", [hypobus_bin, "broker", "--xsub", f"tcp://127.0.0.1:{xsub}",
-                                        "--xpub", f"tcp://127.0.0.1:{xpub}", "--hb", f"tcp://127.0.0.1:{hb}"])
+    broker = procs.start(
+        "cli-broker",
+        [
+            hypobus_bin,
+            "broker",
+            "--xsub",
+            f"tcp://127.0.0.1:{xsub}",
+            "--xpub",
+            f"tcp://127.0.0.1:{xpub}",
+            "--hb",
+            f"tcp://127.0.0.1:{hb}",
+        ],
+    )
     brokers = f"127.0.0.1:{xsub}:{xpub}"
     c_node = procs.start("c-op-node", [c_op_node, "2", brokers], stdin=True)
     c_node.wait_line("C op node lane 2 ready", 10)
@@ -39,8 +67,10 @@ def test_mixed_lab(procs, hypobus_bin, c_op_node):
     def square(x):
         seen.append(x)
         return x * x
-    with hypobus.CalcNode(brokers) as calc, hypobus.OpNode(1, fn=square, brokers=brokers) as op1, \
-            hypobus.Client(brokers) as client:
+
+    with hypobus.CalcNode(brokers) as calc, hypobus.OpNode(1, fn=square, brokers=brokers) as op1, hypobus.Client(
+        brokers
+    ) as client:
         assert client.hypot(12, 13, timeout=10) == "17.6918"
         orig = procs.classic("orig-client", "orig_client.py", "12", "13", brokers)
         assert orig.wait_exit(20) == 0, orig.report()

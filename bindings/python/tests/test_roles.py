@@ -10,10 +10,10 @@ import threading
 import time
 
 import pytest
+from conftest import WORKDIR, child_env, free_ports
 
 import hypobus
 import hypobus.asyncio
-from conftest import WORKDIR, child_env, free_ports
 
 ANY = "tcp://127.0.0.1:*"
 
@@ -79,6 +79,7 @@ def test_concurrent_clients_get_their_own_answers(lab):
     def ask(k):
         with hypobus.Client(lab) as c:
             out[k] = [c.hypot(k, j) for j in range(1, 6)]
+
     ts = [threading.Thread(target=ask, args=(k,)) for k in range(1, 6)]
     for t in ts:
         t.start()
@@ -109,8 +110,10 @@ def test_op_node_with_a_python_function_is_exact(lab_no_ops):
     def square(x):
         calls.append(x)
         return x * x
-    with hypobus.OpNode(1, fn=square, brokers=lab_no_ops), hypobus.OpNode(2, fn=square, brokers=lab_no_ops) as o2, \
-            hypobus.Client(lab_no_ops) as c:
+
+    with hypobus.OpNode(1, fn=square, brokers=lab_no_ops), hypobus.OpNode(
+        2, fn=square, brokers=lab_no_ops
+    ) as o2, hypobus.Client(lab_no_ops) as c:
         assert c.hypot(12, 13) == "17.6918"
         assert c.hypot("1.5", "2.5") == "2.9155"
         big = 12345678901234567890
@@ -127,11 +130,23 @@ def lab_no_ops():
         yield lab
 
 
-@pytest.mark.parametrize("fn", [lambda x: 1 / 0, lambda x: None, lambda x: "abc", lambda x: -1, lambda x: float("inf"),
-                                lambda x: object(), lambda x: True, lambda x: [x]])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: 1 / 0,
+        lambda x: None,
+        lambda x: "abc",
+        lambda x: -1,
+        lambda x: float("inf"),
+        lambda x: object(),
+        lambda x: True,
+        lambda x: [x],
+    ],
+)
 def test_op_function_failures_become_error_answers(lab_no_ops, fn):
-    with hypobus.OpNode(1, fn=fn, brokers=lab_no_ops) as o1, hypobus.OpNode(2, brokers=lab_no_ops), \
-            hypobus.Client(lab_no_ops) as c:
+    with hypobus.OpNode(1, fn=fn, brokers=lab_no_ops) as o1, hypobus.OpNode(2, brokers=lab_no_ops), hypobus.Client(
+        lab_no_ops
+    ) as c:
         # The calc node computes the refused square itself: the answer is still right.
         assert c.hypot(12, 13) == "17.6918"
         st = o1.stats()
@@ -141,10 +156,9 @@ def test_op_function_failures_become_error_answers(lab_no_ops, fn):
 
 
 def test_op_function_float_and_fraction_answers(lab_no_ops):
-    with hypobus.OpNode(1, fn=lambda x: float(x) ** 2, brokers=lab_no_ops), \
-            hypobus.OpNode(2, fn=lambda x: fractions.Fraction(x) ** 2, brokers=lab_no_ops), \
-            hypobus.OpNode(3, fn=lambda x: x, numbers="float", brokers=lab_no_ops) as o3, \
-            hypobus.Client(lab_no_ops) as c:
+    with hypobus.OpNode(1, fn=lambda x: float(x) ** 2, brokers=lab_no_ops), hypobus.OpNode(
+        2, fn=lambda x: fractions.Fraction(x) ** 2, brokers=lab_no_ops
+    ), hypobus.OpNode(3, fn=lambda x: x, numbers="float", brokers=lab_no_ops) as o3, hypobus.Client(lab_no_ops) as c:
         assert c.hypot("0.5", "0.25") == "0.5590"
         assert o3.lane == 3
 
@@ -203,13 +217,16 @@ def test_failover_events_by_callback_and_iterator():
         if ev.active:
             got.set()
         raise RuntimeError("a callback that raises must not stop the events")
-    with hypobus.FailoverBroker("backup", peer_hb=p_hb, hb=b_hb, xsub=ANY, xpub=ANY, hb_interval_ms=50,
-                                on_event=on_event) as backup:
+
+    with hypobus.FailoverBroker(
+        "backup", peer_hb=p_hb, hb=b_hb, xsub=ANY, xpub=ANY, hb_interval_ms=50, on_event=on_event
+    ) as backup:
         primary = hypobus.FailoverBroker("primary", peer_hb=b_hb, hb=p_hb, xsub=ANY, xpub=ANY, hb_interval_ms=50)
         ev = primary.next_event(timeout=5)
         assert ev.active and isinstance(ev, hypobus.FailoverEvent) and ev.reason and ev.at > 1e9
-        with hypobus.OpNode(1, brokers=[primary, backup]), hypobus.OpNode(2, brokers=[primary, backup]), \
-                hypobus.CalcNode([primary, backup]), hypobus.Client([primary, backup]) as c:
+        with hypobus.OpNode(1, brokers=[primary, backup]), hypobus.OpNode(
+            2, brokers=[primary, backup]
+        ), hypobus.CalcNode([primary, backup]), hypobus.Client([primary, backup]) as c:
             assert c.hypot(12, 13) == "17.6918"
             primary.close()
             assert got.wait(5), "the backup takes over"
@@ -236,6 +253,7 @@ def test_asyncio_client_many_at_once(lab):
             with pytest.raises(hypobus.Remote):
                 await c.hypot("17" + "0" * 307, "17" + "0" * 307)
             assert c.stats().answers >= 202
+
     asyncio.run(main())
 
 
@@ -253,8 +271,9 @@ def test_exit_with_roles_running_is_clean():
         print(c.hypot(12, 13), flush=True)
     """)
     t = time.monotonic()
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=child_env(),
-                       cwd=WORKDIR)
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=child_env(), cwd=WORKDIR
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("17.6918") and "Traceback" not in p.stderr, (p.stdout, p.stderr)
     assert time.monotonic() - t < 10

@@ -10,10 +10,10 @@ import threading
 import time
 
 import pytest
+from conftest import free_ports
 
 import hypobus
 import hypobus.asyncio
-from conftest import free_ports
 
 ANY = "tcp://127.0.0.1:*"
 
@@ -45,10 +45,13 @@ def broker():
 
 def test_request_reply_and_the_bound_endpoints(broker):
     assert broker.frontend_endpoint.startswith("tcp://127.0.0.1:") and not broker.frontend_endpoint.endswith("*")
-    assert broker.backend_endpoint.startswith("tcp://127.0.0.1:") and broker.backend_endpoint != broker.frontend_endpoint
+    assert (
+        broker.backend_endpoint.startswith("tcp://127.0.0.1:") and broker.backend_endpoint != broker.frontend_endpoint
+    )
     assert broker.state_endpoint is None and broker.journal == "memory" and broker.policy == "lru"
-    with hypobus.TaskWorker(broker, handler=lambda job: job.body.upper(), threads=3) as w, \
-            hypobus.TaskClient(broker) as c:
+    with hypobus.TaskWorker(broker, handler=lambda job: job.body.upper(), threads=3) as w, hypobus.TaskClient(
+        broker
+    ) as c:
         assert c.request(b"hello", timeout=10) == b"HELLO"
         assert c.request("text is UTF-8 \u00e9", timeout=10) == "TEXT IS UTF-8 \u00e9".encode()
         assert c.request(bytearray(b"\x00binary\x00"), timeout=10) == b"\x00BINARY\x00"
@@ -183,8 +186,7 @@ def test_4_clients_x_200_requests_over_4_workers(broker):
 
 
 def test_a_worker_process_sigkilled_mid_request(procs):
-    with hypobus.TaskBroker(ANY, ANY, answer_timeout_ms=1500) as b, \
-            hypobus.TaskClient(b, timeout=5, tries=3) as c:
+    with hypobus.TaskBroker(ANY, ANY, answer_timeout_ms=1500) as b, hypobus.TaskClient(b, timeout=5, tries=3) as c:
         child = procs.example("task_worker", b.workers_connect_to, "--tag", "child", "--threads", "1")
         child.wait_line("^task worker ready", 10)
         wait_for(lambda: b.stats().workers == 1, what="the child worker registered")
@@ -254,10 +256,9 @@ def test_lazy_pirate_client_gives_up_then_reaches_a_late_broker():
 
 
 def _spread(policy):
-    with hypobus.TaskBroker(ANY, ANY, policy=policy) as b, \
-            hypobus.TaskWorker(b, handler=tagger("busy"), load=90) as busy, \
-            hypobus.TaskWorker(b, handler=tagger("idle"), load=10) as idle, \
-            hypobus.TaskClient(b) as c:
+    with hypobus.TaskBroker(ANY, ANY, policy=policy) as b, hypobus.TaskWorker(
+        b, handler=tagger("busy"), load=90
+    ) as busy, hypobus.TaskWorker(b, handler=tagger("idle"), load=10) as idle, hypobus.TaskClient(b) as c:
         wait_for(lambda: b.stats().workers == 2)
         who = collections.Counter(c.request(b"x", timeout=10).split(b":")[0] for _ in range(100))
         assert busy.stats().load == 90 and idle.stats().load == 10
@@ -267,15 +268,14 @@ def _spread(policy):
 def test_load_policy_sends_fewer_requests_to_a_loaded_worker():
     lru = _spread("lru")
     load = _spread("load")
-    assert lru[b"busy"] > 30 and lru[b"idle"] > 30, lru          # lru ignores the load
-    assert load[b"busy"] <= 10 and load[b"idle"] >= 90, load      # load prefers the least loaded
+    assert lru[b"busy"] > 30 and lru[b"idle"] > 30, lru  # lru ignores the load
+    assert load[b"busy"] <= 10 and load[b"idle"] >= 90, load  # load prefers the least loaded
 
 
 def test_load_can_change_while_serving():
-    with hypobus.TaskBroker(ANY, ANY, policy="load") as b, \
-            hypobus.TaskWorker(b, handler=tagger("a"), load=5) as a, \
-            hypobus.TaskWorker(b, handler=tagger("b"), load=50) as wb, \
-            hypobus.TaskClient(b) as c:
+    with hypobus.TaskBroker(ANY, ANY, policy="load") as b, hypobus.TaskWorker(
+        b, handler=tagger("a"), load=5
+    ) as a, hypobus.TaskWorker(b, handler=tagger("b"), load=50) as wb, hypobus.TaskClient(b) as c:
         wait_for(lambda: b.stats().workers == 2)
         first = collections.Counter(c.request(b"x", timeout=10)[:1] for _ in range(40))
         a.set_load(95)
@@ -291,12 +291,11 @@ def test_load_can_change_while_serving():
 
 
 def test_typed_routing_and_a_service_nobody_serves():
-    with hypobus.TaskBroker(ANY, ANY, policy="typed", service_wait_ms=300) as b, \
-            hypobus.TaskWorker(b, handler=tagger("A1"), services="A") as _a1, \
-            hypobus.TaskWorker(b, handler=tagger("B1"), services=["B"]) as _b1, \
-            hypobus.TaskWorker(b, handler=tagger("B2"), services=["B", "C.x"], threads=2) as b2, \
-            hypobus.TaskWorker(b, handler=tagger("D1")) as _default, \
-            hypobus.TaskClient(b) as c:
+    with hypobus.TaskBroker(ANY, ANY, policy="typed", service_wait_ms=300) as b, hypobus.TaskWorker(
+        b, handler=tagger("A1"), services="A"
+    ) as _a1, hypobus.TaskWorker(b, handler=tagger("B1"), services=["B"]) as _b1, hypobus.TaskWorker(
+        b, handler=tagger("B2"), services=["B", "C.x"], threads=2
+    ) as b2, hypobus.TaskWorker(b, handler=tagger("D1")) as _default, hypobus.TaskClient(b) as c:
         assert b2.services == ["B", "C.x"]
         wait_for(lambda: b.stats().workers == 4)
         ids = {c.submit(b"%d" % i, service="B"): "B" for i in range(60)}
@@ -340,10 +339,13 @@ def test_handler_exceptions_and_bad_return_values_become_error_replies(broker):
         return memoryview(b"ok " + job.body)
 
     with hypobus.TaskWorker(broker, handler=handler, threads=2) as w, hypobus.TaskClient(broker) as c:
-        expect = {b"raise": "handler raised ValueError: bad input", b"exit": "handler raised SystemExit: 3",
-                  b"int": "handler returned an int, not bytes or str",
-                  b"none": "handler returned None, not bytes or str",
-                  b"dict": "handler returned a dict, not bytes or str"}
+        expect = {
+            b"raise": "handler raised ValueError: bad input",
+            b"exit": "handler raised SystemExit: 3",
+            b"int": "handler returned an int, not bytes or str",
+            b"none": "handler returned None, not bytes or str",
+            b"dict": "handler returned a dict, not bytes or str",
+        }
         for body, msg in expect.items():
             with pytest.raises(hypobus.TaskFailed) as e:
                 c.request(body, timeout=10)
@@ -399,9 +401,13 @@ def test_sqlite_journal_broker_sigkilled_and_restarted(procs, tmp_path):
 
 
 def test_journal_argument_forms(tmp_path):
-    for j, shown in ((None, "memory"), ("memory", "memory"), (tmp_path / "a.db", f"sqlite:{tmp_path / 'a.db'}"),
-                     (str(tmp_path / "b.db"), f"sqlite:{tmp_path / 'b.db'}"),
-                     (f"sqlite:{tmp_path / 'c.db'}", f"sqlite:{tmp_path / 'c.db'}")):
+    for j, shown in (
+        (None, "memory"),
+        ("memory", "memory"),
+        (tmp_path / "a.db", f"sqlite:{tmp_path / 'a.db'}"),
+        (str(tmp_path / "b.db"), f"sqlite:{tmp_path / 'b.db'}"),
+        (f"sqlite:{tmp_path / 'c.db'}", f"sqlite:{tmp_path / 'c.db'}"),
+    ):
         with hypobus.TaskBroker(ANY, ANY, journal=j) as b:
             assert b.journal == shown
     assert (tmp_path / "a.db").exists() and (tmp_path / "c.db").exists()
@@ -416,9 +422,11 @@ def test_journal_argument_forms(tmp_path):
 
 def test_peering_passes_requests_to_a_broker_with_free_workers():
     sa, fa, sb, fb = (f"tcp://127.0.0.1:{p}" for p in free_ports(4))
-    with hypobus.TaskBroker(fa, ANY, name="A", state=sa, peers=[(sb, fb)], peer_interval_ms=100) as a, \
-            hypobus.TaskBroker(fb, ANY, name="B", state=sb, peers=f"{sa}|{fa}", peer_interval_ms=100) as b, \
-            hypobus.TaskWorker(b, handler=tagger("at-B")), hypobus.TaskClient(a) as c:
+    with hypobus.TaskBroker(
+        fa, ANY, name="A", state=sa, peers=[(sb, fb)], peer_interval_ms=100
+    ) as a, hypobus.TaskBroker(
+        fb, ANY, name="B", state=sb, peers=f"{sa}|{fa}", peer_interval_ms=100
+    ) as b, hypobus.TaskWorker(b, handler=tagger("at-B")), hypobus.TaskClient(a) as c:
         assert a.state_endpoint == sa and b.state_endpoint == sb
         wait_for(lambda: b.stats().workers == 1)
         assert c.request(b"far", timeout=10) == b"at-B:far"
@@ -570,10 +578,11 @@ def test_a_broker_restarted_at_once_on_the_same_ports():
     ends the broker's own ZeroMQ context), so an in-process restart binds them
     at once; a real conflict is raised at once."""
     import socket
+
     fe, be = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
     for _ in range(4):
         b = hypobus.TaskBroker(fe, be)
-        with hypobus.TaskWorker(b, handler=tagger("w"), hb_interval_ms=200) as w, hypobus.TaskClient(fe) as c:
+        with hypobus.TaskWorker(b, handler=tagger("w"), hb_interval_ms=200), hypobus.TaskClient(fe) as c:
             assert c.request(b"x", timeout=10) == b"w:x"
             b.close()
             with hypobus.TaskBroker(fe, be) as b2:

@@ -6,9 +6,9 @@ import re
 import signal
 
 import pytest
+from conftest import free_ports
 
 import hypobus
-from conftest import free_ports
 
 DEMOS = {
     "task_course_brokers": "^course brokers ok$",
@@ -42,9 +42,22 @@ def test_durable_example_on_a_given_file(procs, tmp_path):
 
 def test_broker_worker_and_client_examples_as_processes(procs):
     fe, be = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
-    broker = procs.example("task_broker", "--frontend", fe, "--backend", be, "--policy", "typed",
-                           "--service-wait-ms", "300", "--stats-every", "0.05")
-    broker.wait_line(f"^task-broker ready: frontend {re.escape(fe)} backend {re.escape(be)} policy typed journal memory")
+    broker = procs.example(
+        "task_broker",
+        "--frontend",
+        fe,
+        "--backend",
+        be,
+        "--policy",
+        "typed",
+        "--service-wait-ms",
+        "300",
+        "--stats-every",
+        "0.05",
+    )
+    broker.wait_line(
+        f"^task-broker ready: frontend {re.escape(fe)} backend {re.escape(be)} policy typed journal memory"
+    )
     w1 = procs.example("task_worker", be, "--tag", "one", "--threads", "2")
     w2 = procs.example("task_worker", be, "--tag", "two", "--threads", "2", "--services", "img")
     for w in (w1, w2):

@@ -11,10 +11,10 @@ import signal
 import time
 
 import pytest
+from conftest import free_ports
 
 import hypobus
 import hypobus.zmq as hzmq
-from conftest import free_ports
 
 ANY = "tcp://127.0.0.1:*"
 
@@ -63,8 +63,9 @@ def test_pyzmq_course_worker_answers_the_binding_client(procs):
 
 
 def test_binding_worker_answers_pyzmq_course_clients(procs):
-    with hypobus.TaskBroker(ANY, ANY) as b, \
-            hypobus.TaskWorker(b, handler=lambda job: b"ours:" + job.body, threads=2) as w:
+    with hypobus.TaskBroker(ANY, ANY) as b, hypobus.TaskWorker(
+        b, handler=lambda job: b"ours:" + job.body, threads=2
+    ) as w:
         procs.classic("W1", "course_rr_worker.py", b.workers_connect_to, "W1").wait_line("^ready")
         wait_for(lambda: b.stats().workers == 2)
         cs = [procs.classic(f"c{i}", "course_rr_client.py", b.clients_connect_to, f"x{i}", 20) for i in range(2)]
@@ -122,7 +123,7 @@ def test_pyzmq_course_broker_serves_the_bindings_course_style_peers(procs):
             w.send(b"")  # ready (the course's lbbroker: any first message)
             workers.append(w)
         clients = []
-        for i in range(3):
+        for _ in range(3):
             c = ctx.socket(hzmq.REQ)
             c.linger = 0
             c.rcvtimeo = 5000

@@ -5,7 +5,6 @@ ports) and inproc. Every wait is bounded."""
 import errno
 import json
 import os
-import pickle
 import threading
 import time
 
@@ -43,8 +42,20 @@ def test_versions_and_constants():
     assert zmq.zmq_version() == "%d.%d.%d" % zmq.zmq_version_info()
     assert zmq.pyzmq_version() == zmq.__version__
     assert zmq.pyzmq_version_info()[0] >= 20
-    assert (zmq.PAIR, zmq.PUB, zmq.SUB, zmq.REQ, zmq.REP, zmq.DEALER, zmq.ROUTER, zmq.PULL, zmq.PUSH, zmq.XPUB,
-            zmq.XSUB, zmq.STREAM) == tuple(range(12))
+    assert (
+        zmq.PAIR,
+        zmq.PUB,
+        zmq.SUB,
+        zmq.REQ,
+        zmq.REP,
+        zmq.DEALER,
+        zmq.ROUTER,
+        zmq.PULL,
+        zmq.PUSH,
+        zmq.XPUB,
+        zmq.XSUB,
+        zmq.STREAM,
+    ) == tuple(range(12))
     assert (zmq.NOBLOCK, zmq.DONTWAIT, zmq.SNDMORE, zmq.RCVMORE, zmq.POLLIN, zmq.POLLOUT) == (1, 1, 2, 13, 1, 2)
     assert zmq.EAGAIN == 11 and zmq.EFSM == 156384763 and zmq.ETERM == 156384765 and zmq.ENOTSOCK == 88
     assert zmq.LINGER == 17 and zmq.SUBSCRIBE == 6 and zmq.IDENTITY == zmq.ROUTING_ID == 5
@@ -338,8 +349,9 @@ def test_deferred_sends_keep_causality_across_sockets(ctx):
             data_push.send(b"%d" % i)
         note_push.send(b"done")
         assert note_pull.recv() == b"done"
-        assert [data_pull.recv(zmq.NOBLOCK) if data_pull.poll(2000) else None for _ in range(5)] == \
-               [b"%d" % i for i in range(5)]
+        assert [data_pull.recv(zmq.NOBLOCK) if data_pull.poll(2000) else None for _ in range(5)] == [
+            b"%d" % i for i in range(5)
+        ]
 
 
 def test_send_blocks_at_hwm_and_resumes(ctx):
@@ -355,6 +367,7 @@ def test_send_blocks_at_hwm_and_resumes(ctx):
         for i in range(200):
             push.send(b"%d" % i)
             sent.append(i)
+
     t = threading.Thread(target=flood)
     t.start()
     time.sleep(0.3)
@@ -430,6 +443,7 @@ def test_term_wakes_blocked_calls_then_waits_for_the_sockets():
             errors.append(e)
             time.sleep(0.3)
             pull.close()
+
     t = threading.Thread(target=blocked)
     t.start()
     time.sleep(0.2)
@@ -484,8 +498,9 @@ def test_proxy_blocks_until_term(ctx):
         except zmq.ContextTerminated as e:
             result.append(e)
         finally:
-            front.close()   # term() waits for them, as in pyzmq
+            front.close()  # term() waits for them, as in pyzmq
             back.close()
+
     t = threading.Thread(target=run)
     t.start()
     rep = ctx.socket(zmq.REP)
@@ -526,8 +541,10 @@ def test_monitor_socket_in_a_poller_and_its_reader_closed_first(ctx):
     # limit and closing it stops the monitor first: a socket that keeps
     # producing events (reconnecting every ms to a dead port) never makes
     # libzmq's I/O thread, which every socket of the process shares, wait.
-    from hypobus.zmq.utils.monitor import recv_monitor_message
     import socket as pysocket
+
+    from hypobus.zmq.utils.monitor import recv_monitor_message
+
     with pysocket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead = probe.getsockname()[1]
@@ -540,10 +557,10 @@ def test_monitor_socket_in_a_poller_and_its_reader_closed_first(ctx):
     poller.register(mon, zmq.POLLIN)
     assert dict(poller.poll(5000)).get(mon) == zmq.POLLIN
     assert recv_monitor_message(mon)["event"] in (zmq.EVENT_CONNECT_DELAYED, zmq.EVENT_CONNECT_RETRIED)
-    time.sleep(1.0)   # ~1000 events nobody reads: the reader's queue takes them all
-    mon.close()       # stops the monitor, then closes the reader
+    time.sleep(1.0)  # ~1000 events nobody reads: the reader's queue takes them all
+    mon.close()  # stops the monitor, then closes the reader
     assert not noisy.closed
-    time.sleep(0.3)   # retries go on: their events would go to a reader that is gone
+    time.sleep(0.3)  # retries go on: their events would go to a reader that is gone
     a, b = pair(ctx, zmq.PAIR, zmq.PAIR)
     a.send(b"still alive")
     b.rcvtimeo = 5000
@@ -558,6 +575,7 @@ def test_a_forked_child_leaves_the_parents_sockets_and_context_alone():
     # sockets and context are only marked closed, the library is not called
     # for them; Context.instance() is a new one; the child's own sockets work.
     from hypobus import _ffi
+
     parent_ctx = zmq.Context.instance()
     a, b = pair(parent_ctx, zmq.PAIR, zmq.PAIR)
     r, w = os.pipe()
@@ -573,16 +591,23 @@ def test_a_forked_child_leaves_the_parents_sockets_and_context_alone():
             a.close()
             del b
             import gc
-            gc.collect()                     # b's __del__ too
-            parent_ctx.term()                # returns at once: nothing of it is the child's
+
+            gc.collect()  # b's __del__ too
+            parent_ctx.term()  # returns at once: nothing of it is the child's
             x, y = pair(child_ctx, zmq.PAIR, zmq.PAIR, "inproc://forked-child")
             x.send(b"mine")
             y.rcvtimeo = 5000
-            ok = (child_ctx is not parent_ctx and a.closed and parent_ctx.closed and y.recv() == b"mine"
-                  and inherited not in freed and len(freed) == 0)
+            ok = (
+                child_ctx is not parent_ctx
+                and a.closed
+                and parent_ctx.closed
+                and y.recv() == b"mine"
+                and inherited not in freed
+                and len(freed) == 0
+            )
             x.close()
             y.close()
-            ok = ok and len(freed) == 2      # the child's own sockets are freed
+            ok = ok and len(freed) == 2  # the child's own sockets are freed
             child_ctx.term()
             os.write(w, b"ok" if ok else repr((freed, inherited)).encode()[:200])
             code = 0
@@ -612,6 +637,7 @@ def test_threads_each_with_their_socket(ctx):
         for i in range(500):
             s.send_multipart([b"%d" % k, b"%d" % i])
         s.close(linger=5000)
+
     ts = [threading.Thread(target=sender, args=(k,)) for k in range(4)]
     for t in ts:
         t.start()

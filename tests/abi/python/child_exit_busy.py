@@ -32,6 +32,8 @@ until = time.monotonic() + 20
 got, result = c_uint64(), c_int32()
 buf = create_string_buffer(hb.HB_TEXT_MAX)
 while calls < 50 and time.monotonic() < until:
-    hb.hb_client_next(client, 20, byref(got), byref(result), buf, len(buf), None)  # drives the client; answers are dropped
+    hb.hb_client_next(
+        client, 20, byref(got), byref(result), buf, len(buf), None
+    )  # drives the client; answers are dropped
 print(f"callback calls before exit: {calls}", flush=True)
 sys.exit(0 if calls >= 50 else 3)

@@ -6,8 +6,20 @@ import ctypes
 import importlib.util
 import os
 import pathlib
-from ctypes import (POINTER, Structure, byref, c_char_p, c_double, c_int16, c_int32, c_size_t, c_uint32, c_uint64,
-                    c_void_p, create_string_buffer)
+from ctypes import (
+    POINTER,
+    Structure,
+    byref,
+    c_char_p,
+    c_double,
+    c_int16,
+    c_int32,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+    create_string_buffer,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 LIB_PATH = os.environ.get("HYPOBUS_LIB") or str(ROOT / "target" / "release" / "libhypobus.so")
@@ -24,9 +36,25 @@ def _generated_abi():
     return mod
 
 
-STATUS = list(_generated_abi().STATUS_NAMES)
-for _i, _n in enumerate(STATUS):
-    globals()[_n] = _i
+_ABI = _generated_abi()
+STATUS = list(_ABI.STATUS_NAMES)
+HB_OK, HB_TIMEOUT, HB_INVALID_ARGUMENT, HB_INVALID_HANDLE, HB_CONFIG, HB_REMOTE, HB_ZMQ = (
+    _ABI.HB_OK,
+    _ABI.HB_TIMEOUT,
+    _ABI.HB_INVALID_ARGUMENT,
+    _ABI.HB_INVALID_HANDLE,
+    _ABI.HB_CONFIG,
+    _ABI.HB_REMOTE,
+    _ABI.HB_ZMQ,
+)
+HB_STOPPED, HB_BUFFER_TOO_SMALL, HB_PANIC, HB_INTERRUPTED, HB_BUSY, HB_FORKED = (
+    _ABI.HB_STOPPED,
+    _ABI.HB_BUFFER_TOO_SMALL,
+    _ABI.HB_PANIC,
+    _ABI.HB_INTERRUPTED,
+    _ABI.HB_BUSY,
+    _ABI.HB_FORKED,
+)
 HB_TEXT_MAX = 512
 HB_POLLIN = 1
 
@@ -35,8 +63,14 @@ EVENTFN = ctypes.CFUNCTYPE(None, c_void_p, c_uint64, c_int32, c_char_p)
 
 
 class OpStats(Structure):
-    _fields_ = [("size", c_uint32), ("callback_running", c_uint32), ("requests", c_uint64), ("replies", c_uint64),
-                ("errors", c_uint64), ("ignored", c_uint64)]
+    _fields_ = [
+        ("size", c_uint32),
+        ("callback_running", c_uint32),
+        ("requests", c_uint64),
+        ("replies", c_uint64),
+        ("errors", c_uint64),
+        ("ignored", c_uint64),
+    ]
 
 
 class PollItem(Structure):
@@ -52,7 +86,9 @@ def _fn(name, restype, *args):
 
 S = c_int32  # hb_status
 hb_last_error = _fn("hb_last_error", S, c_char_p, c_size_t, POINTER(c_size_t))
-hb_error_info = _fn("hb_error_info", S, c_void_p, POINTER(c_int32), POINTER(c_int32), c_char_p, c_size_t, POINTER(c_size_t))
+hb_error_info = _fn(
+    "hb_error_info", S, c_void_p, POINTER(c_int32), POINTER(c_int32), c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_broker_new = _fn("hb_broker_new", S, c_char_p, c_char_p, c_char_p, c_uint32, POINTER(c_void_p))
 hb_broker_endpoint = _fn("hb_broker_endpoint", S, c_void_p, c_int32, c_char_p, c_size_t, POINTER(c_size_t))
 hb_broker_free = _fn("hb_broker_free", S, c_void_p)
@@ -63,21 +99,48 @@ hb_op_stats = _fn("hb_op_stats", S, c_void_p, POINTER(OpStats))
 hb_op_stop = _fn("hb_op_stop", S, c_void_p)
 hb_op_free = _fn("hb_op_free", S, c_void_p)
 hb_op_pull_new = _fn("hb_op_pull_new", S, c_char_p, c_uint32, POINTER(c_void_p))
-hb_op_pull_recv = _fn("hb_op_pull_recv", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_double), c_char_p, c_size_t,
-                      POINTER(c_size_t))
+hb_op_pull_recv = _fn(
+    "hb_op_pull_recv", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_double), c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_op_pull_reply = _fn("hb_op_pull_reply", S, c_void_p, c_uint64, c_double)
 hb_op_pull_free = _fn("hb_op_pull_free", S, c_void_p)
 hb_client_new = _fn("hb_client_new", S, c_char_p, c_int32, c_uint32, POINTER(c_void_p))
-hb_client_hypot = _fn("hb_client_hypot", S, c_void_p, c_char_p, c_char_p, c_int32, c_char_p, c_size_t, POINTER(c_size_t))
+hb_client_hypot = _fn(
+    "hb_client_hypot", S, c_void_p, c_char_p, c_char_p, c_int32, c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_client_submit = _fn("hb_client_submit", S, c_void_p, c_char_p, c_char_p, c_int32, POINTER(c_uint64))
-hb_client_next = _fn("hb_client_next", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_int32), c_char_p, c_size_t,
-                     POINTER(c_size_t))
+hb_client_next = _fn(
+    "hb_client_next", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_int32), c_char_p, c_size_t, POINTER(c_size_t)
+)
 hb_client_in_flight = _fn("hb_client_in_flight", S, c_void_p, POINTER(c_uint32))
 hb_client_free = _fn("hb_client_free", S, c_void_p)
-hb_failover_new = _fn("hb_failover_new", S, c_int32, c_char_p, c_char_p, c_char_p, c_uint32, c_char_p, c_uint32, c_uint32,
-                      c_char_p, EVENTFN, c_void_p, POINTER(c_void_p))
-hb_failover_next_event = _fn("hb_failover_next_event", S, c_void_p, c_int32, POINTER(c_uint64), POINTER(c_int32), c_char_p,
-                             c_size_t, POINTER(c_size_t))
+hb_failover_new = _fn(
+    "hb_failover_new",
+    S,
+    c_int32,
+    c_char_p,
+    c_char_p,
+    c_char_p,
+    c_uint32,
+    c_char_p,
+    c_uint32,
+    c_uint32,
+    c_char_p,
+    EVENTFN,
+    c_void_p,
+    POINTER(c_void_p),
+)
+hb_failover_next_event = _fn(
+    "hb_failover_next_event",
+    S,
+    c_void_p,
+    c_int32,
+    POINTER(c_uint64),
+    POINTER(c_int32),
+    c_char_p,
+    c_size_t,
+    POINTER(c_size_t),
+)
 hb_failover_free = _fn("hb_failover_free", S, c_void_p)
 hb_wait_any = _fn("hb_wait_any", S, POINTER(c_void_p), c_size_t, c_int32, POINTER(c_size_t))
 hb_poll = _fn("hb_poll", S, POINTER(PollItem), c_size_t, c_int32, POINTER(c_size_t))

@@ -10,9 +10,8 @@ import threading
 import time
 from ctypes import byref, c_double, c_int32, c_size_t, c_uint32, c_uint64, c_void_p, create_string_buffer
 
-import pytest
-
 import hbabi as hb
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -35,8 +34,23 @@ def alarm():
 def backup_alone():
     """A failover backup whose primary never answers: no further event after the take-over."""
     f = c_void_p()
-    hb.check(hb.hb_failover_new(1, b"tcp://127.0.0.1:*", b"tcp://127.0.0.1:*", b"inproc://hb-test-none-" + str(time.time_ns()).encode(),
-                                50, b"inproc://hb-test-nobody", 50, 2, None, hb.EVENTFN(), None, byref(f)), "failover backup")
+    hb.check(
+        hb.hb_failover_new(
+            1,
+            b"tcp://127.0.0.1:*",
+            b"tcp://127.0.0.1:*",
+            b"inproc://hb-test-none-" + str(time.time_ns()).encode(),
+            50,
+            b"inproc://hb-test-nobody",
+            50,
+            2,
+            None,
+            hb.EVENTFN(),
+            None,
+            byref(f),
+        ),
+        "failover backup",
+    )
     return f
 
 
@@ -89,7 +103,9 @@ def test_item1_failover_next_event_is_bounded_interruptible_and_woken_by_free(al
 
 @pytest.mark.parametrize("run", range(5))
 def test_item2_exit_with_a_busy_python_op_callback_is_clean(run):
-    p = subprocess.run([sys.executable, os.path.join(HERE, "child_exit_busy.py")], cwd=HERE, capture_output=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, os.path.join(HERE, "child_exit_busy.py")], cwd=HERE, capture_output=True, timeout=60
+    )
     err = p.stderr.decode(errors="replace")
     assert "FATAL" not in err and p.returncode == 0, (p.returncode, p.stdout.decode(), err)
     assert b"callback calls before exit" in p.stdout
@@ -204,6 +220,7 @@ def test_item8_one_timeout_rule():
 def test_item9_error_text_of_a_call_on_another_thread_reaches_its_caller():
     p = pull_node()
     try:
+
         def pool_call():  # as koffi .async runs a call on a libuv pool thread
             assert pull_recv(p, 30)[0] == hb.HB_TIMEOUT
 
@@ -242,7 +259,7 @@ def test_item10_and_11_pull_requests_are_kept_and_waits_hold_nothing():
         assert st == hb.HB_BUFFER_TOO_SMALL and need == len("123456789.25"), (hb.STATUS[st], need)
         st, r, text, _ = pull_recv(p, 0, text_len=64)
         assert st == hb.HB_OK and text == b"123456789.25", "the request was kept"
-        assert hb.hb_op_pull_reply(p, r, 123456789.25 ** 2) == hb.HB_OK
+        assert hb.hb_op_pull_reply(p, r, 123456789.25**2) == hb.HB_OK
 
         # A recv waiting 10 s on another thread holds nothing: stats/replies
         # here go on at once; freeing wakes it.

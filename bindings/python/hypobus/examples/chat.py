@@ -7,6 +7,7 @@ usage: python -m hypobus.examples.chat server IN_ENDPOINT OUT_ENDPOINT
        python -m hypobus.examples.chat client NICK IN_ENDPOINT OUT_ENDPOINT   (lines from stdin; EOF = BYE)
        python -m hypobus.examples.chat          (a server and two clients talking, on free ports)
 """
+
 import sys
 import threading
 
@@ -62,6 +63,7 @@ class ChatClient:
 
     def wait_for(self, author, text, timeout=5.0):
         import time
+
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
@@ -92,8 +94,10 @@ if __name__ == "__main__":
     elif not args:
         eps = []
         ev, stop = threading.Event(), threading.Event()
-        srv = threading.Thread(target=server, args=("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", stop,
-                                                    lambda a, b: (eps.extend([a, b]), ev.set())))
+        srv = threading.Thread(
+            target=server,
+            args=("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", stop, lambda a, b: (eps.extend([a, b]), ev.set())),
+        )
         srv.start()
         ev.wait(5)
         ana, ben = ChatClient("ana", *eps), ChatClient("ben", *eps)

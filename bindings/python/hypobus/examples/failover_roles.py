@@ -6,6 +6,7 @@ thread of the binding) and through the events() iterator.
 
 usage: python -m hypobus.examples.failover_roles
 """
+
 import socket
 
 import hypobus
@@ -26,13 +27,15 @@ def show(who):
     return lambda ev: print(f"{who}: {'active' if ev.active else 'passive'} ({ev.reason})", flush=True)
 
 
-backup = hypobus.FailoverBroker("backup", peer_hb=P_HB, hb=B_HB, xsub=ANY, xpub=ANY, hb_interval_ms=50,
-                                on_event=show("backup"))
+backup = hypobus.FailoverBroker(
+    "backup", peer_hb=P_HB, hb=B_HB, xsub=ANY, xpub=ANY, hb_interval_ms=50, on_event=show("backup")
+)
 primary = hypobus.FailoverBroker("primary", peer_hb=B_HB, hb=P_HB, xsub=ANY, xpub=ANY, hb_interval_ms=50)
 ev = primary.next_event(timeout=5)
 print(f"primary: {'active' if ev.active else 'passive'} ({ev.reason})")
-with hypobus.OpNode(1, brokers=[primary, backup]), hypobus.OpNode(2, brokers=[primary, backup]), \
-        hypobus.CalcNode([primary, backup]), hypobus.Client([primary, backup]) as client:
+with hypobus.OpNode(1, brokers=[primary, backup]), hypobus.OpNode(2, brokers=[primary, backup]), hypobus.CalcNode(
+    [primary, backup]
+), hypobus.Client([primary, backup]) as client:
     print("through the primary:", client.hypot(12, 13))
     primary.close()
     print("primary stopped")
@@ -47,6 +50,7 @@ with hypobus.OpNode(1, brokers=[primary, backup]), hypobus.OpNode(2, brokers=[pr
         except hypobus.ConfigError as e:
             last = e
             import time
+
             time.sleep(0.05)
     else:
         raise SystemExit(f"hand-back refused: {last}")

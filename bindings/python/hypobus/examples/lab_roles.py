@@ -9,6 +9,7 @@ calculation node, then asks a client for the hypotenuse and prints it.
 With BROKERS in the environment (e.g. 127.0.0.1:5555:5556) it only runs
 the client against that lab.
 """
+
 import os
 import sys
 
@@ -21,9 +22,7 @@ if os.environ.get("BROKERS"):
         print(client.hypot(a, b))
     sys.exit(0)
 
-with hypobus.Broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", hb="") as broker, \
-        hypobus.OpNode(1, brokers=broker), \
-        hypobus.OpNode(2, fn=lambda x: x * x, brokers=broker), \
-        hypobus.CalcNode(broker), \
-        hypobus.Client(broker) as client:
+with hypobus.Broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", hb="") as broker, hypobus.OpNode(
+    1, brokers=broker
+), hypobus.OpNode(2, fn=lambda x: x * x, brokers=broker), hypobus.CalcNode(broker), hypobus.Client(broker) as client:
     print(client.hypot(a, b))

@@ -8,6 +8,7 @@ reply]; to the client [client, "", reply].
 
 usage: python -m hypobus.examples.lbbroker       (broker, 2 workers, 3 clients on free ports)
 """
+
 import sys
 import threading
 
@@ -21,7 +22,7 @@ def worker(name, back_ep):
     req = ctx.socket(zmq.REQ)
     req.identity = name.encode()
     req.connect(back_ep)
-    req.send(b"")                      # ready
+    req.send(b"")  # ready
     while True:
         client, empty, request = req.recv_multipart()
         if request == b"END":
@@ -57,7 +58,7 @@ def main():
     for t in ws + cs:
         t.start()
 
-    ready = []                              # workers waiting for work
+    ready = []  # workers waiting for work
     poller_workers = zmq.Poller()
     poller_workers.register(backend, zmq.POLLIN)
     poller_both = zmq.Poller()
@@ -71,7 +72,7 @@ def main():
         if socks.get(backend) == zmq.POLLIN:
             worker_id, empty, client_id, *rest = backend.recv_multipart()
             ready.append(worker_id)
-            if client_id:                   # not just "ready": a reply
+            if client_id:  # not just "ready": a reply
                 empty2, reply = rest
                 frontend.send_multipart([client_id, b"", reply])
                 answered += 1

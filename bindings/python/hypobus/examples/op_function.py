@@ -12,6 +12,7 @@ squared stays exact. A bad value or an exception in the function becomes an
 error answer (the calc node computes that square itself); the node never
 dies. Runs until Ctrl-C, then prints its counters.
 """
+
 import signal
 import sys
 import threading

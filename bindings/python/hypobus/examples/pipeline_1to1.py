@@ -6,6 +6,7 @@ usage: python -m hypobus.examples.pipeline_1to1 consumer ENDPOINT N   (binds)
        python -m hypobus.examples.pipeline_1to1 producer ENDPOINT N   (connects)
        python -m hypobus.examples.pipeline_1to1                       (both, on a free port)
 """
+
 import sys
 import threading
 
@@ -30,7 +31,7 @@ def producer(endpoint, n):
     push = ctx.socket(zmq.PUSH)
     push.connect(endpoint)
     for i in range(n):
-        push.send(b"task", zmq.SNDMORE)          # frame by frame, as the course shows it
+        push.send(b"task", zmq.SNDMORE)  # frame by frame, as the course shows it
         push.send_string(str(i), zmq.SNDMORE)
         push.send(b"payload")
     push.close(linger=5000)

@@ -6,6 +6,7 @@ them all.
 usage: python -m hypobus.examples.pipeline_fan              (everything, on free ports)
        python -m hypobus.examples.pipeline_fan worker NAME VENT_ENDPOINT SINK_ENDPOINT
 """
+
 import collections
 import sys
 import threading

@@ -6,6 +6,7 @@ usage: python -m hypobus.examples.pubsub publisher ENDPOINT [INTERVAL_S [COUNT]]
        python -m hypobus.examples.pubsub subscriber TOPIC ENDPOINT [COUNT]
        python -m hypobus.examples.pubsub       (all four, on a free port, 0.05 s apart, until each got 3)
 """
+
 import sys
 import threading
 import time
@@ -55,8 +56,9 @@ if __name__ == "__main__":
     elif not args:
         eps, got = [], []
         ev, stop = threading.Event(), threading.Event()
-        p = threading.Thread(target=publisher, args=("tcp://127.0.0.1:*", 0.05, 600, stop,
-                                                     lambda ep: (eps.append(ep), ev.set())))
+        p = threading.Thread(
+            target=publisher, args=("tcp://127.0.0.1:*", 0.05, 600, stop, lambda ep: (eps.append(ep), ev.set()))
+        )
         p.start()
         ev.wait(5)
         subs = [threading.Thread(target=subscriber, args=(t, eps[0], 3, got)) for t in TOPICS]

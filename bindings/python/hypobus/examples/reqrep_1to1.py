@@ -5,6 +5,7 @@ usage: python -m hypobus.examples.reqrep_1to1 server ENDPOINT     (binds, e.g. t
        python -m hypobus.examples.reqrep_1to1 client ENDPOINT [N]  (connects, N requests, default 5)
        python -m hypobus.examples.reqrep_1to1                      (both, on a free port)
 """
+
 import sys
 import threading
 

@@ -6,6 +6,7 @@ usage: python -m hypobus.examples.reqrep_1ton server NAME ENDPOINT
        python -m hypobus.examples.reqrep_1ton client N ENDPOINT1 ENDPOINT2 ...
        python -m hypobus.examples.reqrep_1ton          (two servers and a client on free ports)
 """
+
 import sys
 import threading
 
@@ -51,7 +52,9 @@ if __name__ == "__main__":
         eps, threads = [], []
         for name in ("A", "B"):
             ev = threading.Event()
-            t = threading.Thread(target=server, args=(name, "tcp://127.0.0.1:*", 3, lambda ep, ev=ev: (eps.append(ep), ev.set())))
+            t = threading.Thread(
+                target=server, args=(name, "tcp://127.0.0.1:*", 3, lambda ep, ev=ev: (eps.append(ep), ev.set()))
+            )
             t.start()
             ev.wait(5)
             threads.append(t)

@@ -6,6 +6,7 @@ usage: python -m hypobus.examples.reqrep_nto1 server ENDPOINT
        python -m hypobus.examples.reqrep_nto1 client NAME N ENDPOINT
        python -m hypobus.examples.reqrep_nto1          (a server and two clients on a free port)
 """
+
 import sys
 import threading
 

@@ -8,6 +8,7 @@ usage: python -m hypobus.examples.rrbroker broker FRONT_ENDPOINT BACK_ENDPOINT
        python -m hypobus.examples.rrbroker client NAME N FRONT_ENDPOINT
        python -m hypobus.examples.rrbroker       (broker, 2 workers, 3 clients on free ports)
 """
+
 import sys
 import threading
 
@@ -23,11 +24,11 @@ def broker(front_ep, back_ep, ctx=None, ready=None):
     if ready:
         ready(frontend.last_endpoint.decode(), backend.last_endpoint.decode())
     try:
-        zmq.proxy(frontend, backend)       # until the context is terminated
+        zmq.proxy(frontend, backend)  # until the context is terminated
     except zmq.ContextTerminated:
         pass
     finally:
-        frontend.close()                   # term() waits for the sockets to be closed, as in pyzmq
+        frontend.close()  # term() waits for the sockets to be closed, as in pyzmq
         backend.close()
 
 
@@ -71,8 +72,10 @@ if __name__ == "__main__":
         bctx = zmq.Context()
         eps = []
         ev, stop = threading.Event(), threading.Event()
-        b = threading.Thread(target=broker, args=("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", bctx,
-                                                  lambda f, k: (eps.extend([f, k]), ev.set())))
+        b = threading.Thread(
+            target=broker,
+            args=("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", bctx, lambda f, k: (eps.extend([f, k]), ev.set())),
+        )
         b.start()
         ev.wait(5)
         ws = [threading.Thread(target=worker, args=(f"W{i}", eps[1], stop)) for i in range(2)]
@@ -85,7 +88,7 @@ if __name__ == "__main__":
         stop.set()
         for t in ws:
             t.join(5)
-        bctx.term()                         # ends zmq.proxy with ContextTerminated, as in pyzmq
+        bctx.term()  # ends zmq.proxy with ContextTerminated, as in pyzmq
         b.join(5)
         assert len(got) == 12, got
         print("router/dealer broker ok:", {w: got.count(w) for w in sorted(set(got))})

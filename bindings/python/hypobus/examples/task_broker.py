@@ -13,6 +13,7 @@ the journal in memory. Prints "task-broker ready: ..." with the bound
 endpoints, a stats line every S seconds (--stats-every), and its counters
 at the end (Ctrl-C or SIGTERM).
 """
+
 import argparse
 import signal
 import sys
@@ -39,11 +40,20 @@ def main(argv):
     a = ap.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with hypobus.TaskBroker(a.frontend, a.backend, policy=a.policy, journal=a.db,
-                            answer_timeout_ms=a.answer_timeout_ms, service_wait_ms=a.service_wait_ms,
-                            hb_interval_ms=a.hb_interval_ms) as b:
-        print(f"task-broker ready: frontend {b.frontend_endpoint} backend {b.backend_endpoint} policy {b.policy} "
-              f"journal {b.journal} recovered {b.stats().recovered}", flush=True)
+    with hypobus.TaskBroker(
+        a.frontend,
+        a.backend,
+        policy=a.policy,
+        journal=a.db,
+        answer_timeout_ms=a.answer_timeout_ms,
+        service_wait_ms=a.service_wait_ms,
+        hb_interval_ms=a.hb_interval_ms,
+    ) as b:
+        print(
+            f"task-broker ready: frontend {b.frontend_endpoint} backend {b.backend_endpoint} policy {b.policy} "
+            f"journal {b.journal} recovered {b.stats().recovered}",
+            flush=True,
+        )
         try:
             while not stop.wait(a.stats_every or 0.2):
                 if a.stats_every:

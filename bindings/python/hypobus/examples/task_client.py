@@ -8,6 +8,7 @@ usage: python -m hypobus.examples.task_client FRONTEND_EP [N] [--service S]
 
 Prints how many were answered (and by which worker), then "task client ok".
 """
+
 import argparse
 import collections
 import sys
@@ -32,8 +33,11 @@ def run(frontend, n, service=None):
             assert body == sent[r.id].upper(), (r, sent[r.id])
             by[who] += 1
         took = time.monotonic() - t
-        print(f"{n} requests, {sum(by.values())} answered in {took:.2f} s ({n / took:.0f}/s); by worker: "
-              + ", ".join(f"{w} {k}" for w, k in sorted(by.items())), flush=True)
+        print(
+            f"{n} requests, {sum(by.values())} answered in {took:.2f} s ({n / took:.0f}/s); by worker: "
+            + ", ".join(f"{w} {k}" for w, k in sorted(by.items())),
+            flush=True,
+        )
         print(c.stats(), flush=True)
         return sum(by.values()) == n and len(seen) == n
 
@@ -47,8 +51,10 @@ def main(argv):
     if a.frontend:
         ok = run(a.frontend, a.n, a.service)
     else:
+
         def upper(tag):
             return lambda job: tag.encode() + b":" + job.body.upper()
+
         with hypobus.TaskBroker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*") as b:
             workers = [hypobus.TaskWorker(b, handler=upper(f"W{i}"), threads=2) for i in range(3)]
             try:

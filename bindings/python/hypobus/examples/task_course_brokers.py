@@ -21,6 +21,7 @@ task classes, all on free loopback ports in this process:
 usage: python -m hypobus.examples.task_course_brokers
 Prints what each stage did and "course brokers ok".
 """
+
 import socket
 import threading
 import time
@@ -38,13 +39,13 @@ def course_req_worker(name, back_ep, out):
     req.identity = name.encode()
     req.linger = 0
     req.connect(back_ep)
-    req.send_multipart([b"", b"", b""])          # the course: req.send(['', '', ''])
+    req.send_multipart([b"", b"", b""])  # the course: req.send(['', '', ''])
     req.rcvtimeo = 1500
     while True:
         try:
             client, empty, request = req.recv_multipart()
         except zmq.Again:
-            break                                  # no more work
+            break  # no more work
         req.send_multipart([client, b"", request + b" by " + name.encode()])
         out.append(name)
     req.close()
@@ -108,10 +109,13 @@ def router_dealer():
     stop.set()
     for t in ws:
         t.join(5)
-    ctx.term()                                      # ends zmq.proxy
+    ctx.term()  # ends zmq.proxy
     proxy.join(5)
-    print(f"1. router/dealer (zmq.proxy): {len(served)} requests, REP1 {served.count('REP1')}, "
-          f"REP2 {served.count('REP2')}", flush=True)
+    print(
+        f"1. router/dealer (zmq.proxy): {len(served)} requests, REP1 {served.count('REP1')}, "
+        f"REP2 {served.count('REP2')}",
+        flush=True,
+    )
 
 
 def _proxy(frontend, backend):
@@ -126,8 +130,10 @@ def _proxy(frontend, backend):
 def router_router():
     with hypobus.TaskBroker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", policy="lru") as broker:
         served = []
-        ws = [threading.Thread(target=course_req_worker, args=(f"W{i}", broker.workers_connect_to, served))
-              for i in (1, 2)]
+        ws = [
+            threading.Thread(target=course_req_worker, args=(f"W{i}", broker.workers_connect_to, served))
+            for i in (1, 2)
+        ]
         for t in ws:
             t.start()
         run_clients(broker.clients_connect_to)
@@ -135,8 +141,11 @@ def router_router():
             t.join(10)
         s = broker.stats()
         assert s.replies == CLIENTS * PER_CLIENT and s.registered == 2, s
-        print(f"2. router/router (TaskBroker lru, the course's frames): {s.replies} requests, "
-              f"W1 {served.count('W1')}, W2 {served.count('W2')}", flush=True)
+        print(
+            f"2. router/router (TaskBroker lru, the course's frames): {s.replies} requests, "
+            f"W1 {served.count('W1')}, W2 {served.count('W2')}",
+            flush=True,
+        )
 
 
 def free_port():
@@ -153,20 +162,23 @@ def fault_tolerant():
     stuck = hypobus.TaskWorker(be, name="STUCK", hb_interval_ms=200)
     while broker.stats().workers < 1:
         time.sleep(0.01)
-    client = hypobus.TaskClient(fe, timeout=0.5, tries=10)     # lazy pirate
+    client = hypobus.TaskClient(fe, timeout=0.5, tries=10)  # lazy pirate
     first = client.submit(b"first")
-    job = stuck.recv(timeout=5)                                 # taken, never answered (for now)
+    job = stuck.recv(timeout=5)  # taken, never answered (for now)
     good = hypobus.TaskWorker(be, handler=lambda j: b"GOOD:" + j.body, name="GOOD", hb_interval_ms=200)
     answers = [client.request(f"r{i}".encode(), timeout=10) for i in range(CLIENTS * PER_CLIENT)]
     r = client.next_result(timeout=5)
     assert r.id == first and r.body == b"GOOD:first", r
-    job.reply(b"STUCK:first (late)")                           # too late: the broker drops it
+    job.reply(b"STUCK:first (late)")  # too late: the broker drops it
     while broker.stats().late < 1:
         time.sleep(0.01)
     s = broker.stats()
     assert all(a.startswith(b"GOOD:") for a in answers) and s.timeouts >= 1 and s.late == 1, (answers, s)
-    print(f"3. fault tolerant (answer time-out 300 ms): {len(answers) + 1} requests answered by GOOD, "
-          f"{s.timeouts} re-dispatched after a time-out, the late answer dropped ({s.late})", flush=True)
+    print(
+        f"3. fault tolerant (answer time-out 300 ms): {len(answers) + 1} requests answered by GOOD, "
+        f"{s.timeouts} re-dispatched after a time-out, the late answer dropped ({s.late})",
+        flush=True,
+    )
     stuck.close()
 
     # The broker restarts; the heartbeating worker registers again, the lazy-pirate client resends.
@@ -177,8 +189,11 @@ def fault_tolerant():
     r = client.next_result(timeout=10)
     assert r.id == pending and r.body == b"GOOD:during the restart", r
     w, c = good.stats(), client.stats()
-    print(f"   broker restarted: the worker registered again ({w.reconnects} reconnection), the client resent "
-          f"({c.resent} resends, {c.reconnects} fresh sockets) and got its answer", flush=True)
+    print(
+        f"   broker restarted: the worker registered again ({w.reconnects} reconnection), the client resent "
+        f"({c.resent} resends, {c.reconnects} fresh sockets) and got its answer",
+        flush=True,
+    )
     client.close()
     good.close()
     broker.close()

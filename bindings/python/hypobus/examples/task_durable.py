@@ -13,6 +13,7 @@ usage: python -m hypobus.examples.task_durable [PATH]     (default: a file in a 
    the journal, without running the request again.
 Prints "durable journal ok" at the end.
 """
+
 import os
 import socket
 import sys
@@ -32,7 +33,7 @@ def main(argv):
     fe, be = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     ids = [f"order-{os.getpid()}-{i}" for i in range(5)]
 
-    client = hypobus.TaskClient(fe, timeout=0.5, tries=40)   # lazy pirate: resends the same id every 0.5 s
+    client = hypobus.TaskClient(fe, timeout=0.5, tries=40)  # lazy pirate: resends the same id every 0.5 s
     with hypobus.TaskBroker(fe, be, journal=path) as broker:
         for i, rid in enumerate(ids):
             client.submit(f"parcel {i}", id=rid)
@@ -42,8 +43,10 @@ def main(argv):
                 raise SystemExit("an outcome came although no worker runs")
             except hypobus.Timeout:
                 pass
-        print(f"1. broker accepted {broker.stats().requests} requests into {path}; no worker yet; broker stops",
-              flush=True)
+        print(
+            f"1. broker accepted {broker.stats().requests} requests into {path}; no worker yet; broker stops",
+            flush=True,
+        )
 
     with hypobus.TaskBroker(fe, be, journal=path) as broker:
         print(f"2. a new broker on the same file took up {broker.stats().recovered} requests", flush=True)
@@ -60,7 +63,7 @@ def main(argv):
             unknown = other.fetch("never-sent", timeout=10)
             assert unknown.status == "unknown", unknown
         s = broker.stats()
-        assert s.dispatched == len(ids), s   # each request ran once
+        assert s.dispatched == len(ids), s  # each request ran once
     print("durable journal ok", flush=True)
 
 

@@ -11,6 +11,7 @@ Prints "task worker ready", "working on ID" for every job, and its counters
 at the end (Ctrl-C or SIGTERM). The worker heartbeats with the broker and
 registers again by itself when the broker restarts.
 """
+
 import argparse
 import signal
 import sys
@@ -43,8 +44,9 @@ def main(argv):
     TAG = a.tag
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with hypobus.TaskWorker(a.backend, handler=handle, threads=a.threads, services=a.services, load=a.load,
-                            name=a.tag) as w:
+    with hypobus.TaskWorker(
+        a.backend, handler=handle, threads=a.threads, services=a.services, load=a.load, name=a.tag
+    ) as w:
         print(f"task worker ready: {a.tag} threads {a.threads} services {a.services or '(default)'}", flush=True)
         try:
             while not stop.wait(0.2):

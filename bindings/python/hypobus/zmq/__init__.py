@@ -18,17 +18,40 @@ bindings/python/README.md.
 import os as _os
 
 from .. import _ffi
-from . import constants
-from .constants import *  # noqa: F401,F403
-from .constants import IPC_PATH_MAX_LEN, EINTR, EBUSY, ENOENT, ENOMEM, ENODEV, EACCES  # noqa: F401 (errno values the binding has always offered)
-from .error import (Again, ContextTerminated, DraftFDWarning, InterruptedSystemCall, NotDone, ZMQBaseError,
-                    ZMQBindError, ZMQError, ZMQVersionError, strerror)
-from . import sugar, error  # noqa: F401  (zmq.sugar, zmq.error as attributes, as in pyzmq)
-from .sugar import (FORWARDER, QUEUE, STREAMER, _FINISHED_TRACKER, Context, Frame, Message, MessageTracker, Poller,
-                    Socket, Stopwatch, device, proxy, proxy_steerable, select, zmq_poll)
-from .sugar.version import __revision__, __version__, pyzmq_version, pyzmq_version_info, zmq_version, \
-    zmq_version_info
-from . import backend, utils  # noqa: F401
+from . import backend, constants, error, sugar, utils  # noqa: F401 (zmq.sugar, zmq.error... as attributes, as in pyzmq)
+from .constants import *  # noqa: F403
+from .constants import EACCES, EBUSY, EINTR, ENODEV, ENOENT, ENOMEM, IPC_PATH_MAX_LEN  # noqa: F401 (errno values the binding has always offered)
+from .error import (
+    Again,
+    ContextTerminated,
+    DraftFDWarning,
+    InterruptedSystemCall,
+    NotDone,
+    ZMQBaseError,
+    ZMQBindError,
+    ZMQError,
+    ZMQVersionError,
+    strerror,
+)
+from .sugar import (
+    _FINISHED_TRACKER,
+    Context,
+    Frame,
+    Message,
+    MessageTracker,
+    Poller,
+    Socket,
+    Stopwatch,
+    device,
+    proxy,
+    proxy_steerable,
+    select,
+    zmq_poll,
+)
+from .sugar import FORWARDER as FORWARDER  # sugar's values, over constants'
+from .sugar import QUEUE as QUEUE
+from .sugar import STREAMER as STREAMER
+from .sugar.version import __revision__, __version__, pyzmq_version, pyzmq_version_info, zmq_version, zmq_version_info
 
 __hypobus_version__ = _ffi.version()
 
@@ -48,6 +71,7 @@ def has(capability):
     ("ipc", "pgm", "tipc", "norm", "curve", "gssapi", "draft"; any other
     name is False, as in libzmq)."""
     import ctypes
+
     out = ctypes.c_int32()
     name = capability.encode() if isinstance(capability, str) else bytes(capability)
     _ffi.check(_ffi.F.hb_zmq_has(name, ctypes.byref(out)))
@@ -72,9 +96,45 @@ def get_library_dirs():
     return [_os.path.dirname(_ffi.LIB_PATH)]
 
 
-__all__ = ["Again", "COPY_THRESHOLD", "Context", "ContextTerminated", "DRAFT_API", "DraftFDWarning", "Frame",
-           "IPC_PATH_MAX_LEN", "InterruptedSystemCall", "Message", "MessageTracker", "NotDone", "PYZMQ_DRAFT_API",
-           "Poller", "Socket", "Stopwatch", "SyncContext", "SyncSocket", "ZMQBaseError", "ZMQBindError", "ZMQError",
-           "ZMQVersionError", "_FINISHED_TRACKER", "__revision__", "__version__", "curve_keypair", "curve_public",
-           "device", "get_includes", "has", "proxy", "proxy_steerable", "pyzmq_version", "pyzmq_version_info",
-           "select", "strerror", "zmq_errno", "zmq_poll", "zmq_version", "zmq_version_info"] + constants.__all__
+__all__ = [
+    "Again",
+    "COPY_THRESHOLD",
+    "Context",
+    "ContextTerminated",
+    "DRAFT_API",
+    "DraftFDWarning",
+    "Frame",
+    "IPC_PATH_MAX_LEN",
+    "InterruptedSystemCall",
+    "Message",
+    "MessageTracker",
+    "NotDone",
+    "PYZMQ_DRAFT_API",
+    "Poller",
+    "Socket",
+    "Stopwatch",
+    "SyncContext",
+    "SyncSocket",
+    "ZMQBaseError",
+    "ZMQBindError",
+    "ZMQError",
+    "ZMQVersionError",
+    "_FINISHED_TRACKER",
+    "__revision__",
+    "__version__",
+    "curve_keypair",
+    "curve_public",
+    "device",
+    "get_includes",
+    "has",
+    "proxy",
+    "proxy_steerable",
+    "pyzmq_version",
+    "pyzmq_version_info",
+    "select",
+    "strerror",
+    "zmq_errno",
+    "zmq_poll",
+    "zmq_version",
+    "zmq_version_info",
+] + constants.__all__

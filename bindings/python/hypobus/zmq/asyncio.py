@@ -45,15 +45,15 @@ class _AsyncSocket(sugar.Socket):
     __slots__ = ("_aloop", "_afd", "_reading", "_recv_futures", "_send_futures", "_listeners", "_ioloop")
 
     def __init__(self, ctx_or_socket=None, socket_type=0, **kwargs):
-        self._ioloop = None            # tornado's IOLoop the socket is registered with (zmq.eventloop.future)
+        self._ioloop = None  # tornado's IOLoop the socket is registered with (zmq.eventloop.future)
         super().__init__(ctx_or_socket, socket_type, **kwargs)
-        self._defer = False            # async sends go out at once (no deferred bursts)
-        self._aloop = None             # the asyncio loop the descriptor is watched on
+        self._defer = False  # async sends go out at once (no deferred bursts)
+        self._aloop = None  # the asyncio loop the descriptor is watched on
         self._afd = None
         self._reading = False
-        self._recv_futures = deque()   # (future, function) waiting for a message
-        self._send_futures = deque()   # (future, function) waiting for room
-        self._listeners = {}           # poll futures watching this socket: check function -> future
+        self._recv_futures = deque()  # (future, function) waiting for a message
+        self._send_futures = deque()  # (future, function) waiting for room
+        self._listeners = {}  # poll futures watching this socket: check function -> future
 
     def _get_loop(self):
         """The loop futures of this socket belong to (the running one)."""
@@ -207,8 +207,7 @@ class _AsyncSocket(sugar.Socket):
         return self._recv_future(lambda: pickle.loads(sugar.Socket.recv(self, flags | C.NOBLOCK)), flags)
 
     def recv_serialized(self, deserialize, flags=0, copy=True):
-        return self._recv_future(
-            lambda: deserialize(sugar.Socket.recv_multipart(self, flags | C.NOBLOCK, copy)), flags)
+        return self._recv_future(lambda: deserialize(sugar.Socket.recv_multipart(self, flags | C.NOBLOCK, copy)), flags)
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         return self._recv_future(lambda: sugar.Socket.recv_into(self, buffer, nbytes, flags | C.NOBLOCK), flags)
@@ -228,8 +227,9 @@ class _AsyncSocket(sugar.Socket):
 
     def send_multipart(self, msg_parts, flags=0, copy=True, track=False, **kwargs):
         parts = list(msg_parts)
-        return self._send_future(lambda: sugar.Socket.send_multipart(self, parts, flags | C.NOBLOCK, copy, track),
-                                 flags)
+        return self._send_future(
+            lambda: sugar.Socket.send_multipart(self, parts, flags | C.NOBLOCK, copy, track), flags
+        )
 
     def send_string(self, u, flags=0, copy=True, encoding="utf-8", **kwargs):
         if not isinstance(u, str):
@@ -363,6 +363,7 @@ class Poller(_AsyncPoller):
 
 class Socket(_AsyncSocket):
     """zmq.asyncio.Socket: recv*/send*/poll return asyncio futures."""
+
     __slots__ = ()
     _repr_cls = "zmq.asyncio.Socket"
     _poller_class = Poller
@@ -370,6 +371,7 @@ class Socket(_AsyncSocket):
 
 class Context(sugar.Context):
     """zmq.asyncio.Context: a Context whose sockets are zmq.asyncio sockets."""
+
     _socket_class = Socket
     _instance = None
     _instance_pid = None

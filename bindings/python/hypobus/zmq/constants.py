@@ -10,12 +10,29 @@ The numbers are libzmq's, which are also the C ABI's (HB_REQ, HB_LINGER, ...).
 import errno as _errno
 from enum import Enum, IntEnum, IntFlag
 
-__all__ = ["ContextOption", "DeviceType", "Enum", "Errno", "Event", "Flag", "IntEnum", "IntFlag", "MessageOption",
-           "NormMode", "PollEvent", "ReconnectStop", "RouterNotify", "SecurityMechanism", "SocketOption", "SocketType"]
+__all__ = [
+    "ContextOption",
+    "DeviceType",
+    "Enum",
+    "Errno",
+    "Event",
+    "Flag",
+    "IntEnum",
+    "IntFlag",
+    "MessageOption",
+    "NormMode",
+    "PollEvent",
+    "ReconnectStop",
+    "RouterNotify",
+    "SecurityMechanism",
+    "SocketOption",
+    "SocketType",
+]
 
 
 class _OptType(Enum):
     """How a socket option's value is passed: a C int, a 64-bit int, bytes, a descriptor."""
+
     int = "int"
     int64 = "int64"
     bytes = "bytes"
@@ -25,6 +42,7 @@ class _OptType(Enum):
 class SocketType(IntEnum):
     """Socket types (libzmq's numbers). SERVER ... CHANNEL are libzmq's draft
     types: the library does not build them (creating one raises EINVAL)."""
+
     PAIR = 0
     PUB = 1
     SUB = 2
@@ -188,6 +206,7 @@ class SocketOption(IntEnum):
 
 class ContextOption(IntEnum):
     """Context options (libzmq's numbers)."""
+
     IO_THREADS = 1
     MAX_SOCKETS = 2
     SOCKET_LIMIT = 3
@@ -202,6 +221,7 @@ class ContextOption(IntEnum):
 
 class Flag(IntFlag):
     """send/recv flags."""
+
     DONTWAIT = 1
     SNDMORE = 2
     NOBLOCK = 1
@@ -209,6 +229,7 @@ class Flag(IntFlag):
 
 class PollEvent(IntFlag):
     """Poll events."""
+
     POLLIN = 1
     POLLOUT = 2
     POLLERR = 4
@@ -217,6 +238,7 @@ class PollEvent(IntFlag):
 
 class MessageOption(IntEnum):
     """Frame (message) options: frame.get(zmq.MORE)."""
+
     MORE = 1
     SRCFD = 2
     SHARED = 3
@@ -250,6 +272,7 @@ class NormMode(IntEnum):
 
 class DeviceType(IntEnum):
     """zmq.device() types (all are proxies)."""
+
     STREAMER = 1
     FORWARDER = 2
     QUEUE = 3
@@ -260,6 +283,7 @@ _HAUSNUMERO = 156384712
 
 class Errno(IntEnum):
     """The errno values pyzmq names (Linux numbers, and libzmq's own)."""
+
     EAGAIN = _errno.EAGAIN
     EFAULT = _errno.EFAULT
     EINVAL = _errno.EINVAL
@@ -290,6 +314,7 @@ class Errno(IntEnum):
 class Event(IntFlag):
     """Socket monitor events (zmq.EVENT_*), and the protocol error codes
     carried as the value of EVENT_HANDSHAKE_FAILED_PROTOCOL."""
+
     PROTOCOL_ERROR_WS_UNSPECIFIED = 0x30000000
     PROTOCOL_ERROR_ZMTP_UNSPECIFIED = 0x10000000
     PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND = 0x10000001
@@ -334,6 +359,7 @@ class Event(IntFlag):
 
 # ------------------------------------------------------------ module-level names: the enum members themselves
 
+
 def _export(enum_cls, prefix=""):
     for name, member in enum_cls.__members__.items():
         if name.startswith("PROTOCOL_ERROR") and prefix:
@@ -343,21 +369,30 @@ def _export(enum_cls, prefix=""):
         __all__.append(prefix + name if not (prefix and name.startswith("PROTOCOL_ERROR")) else name)
 
 
-for _cls in (SocketType, ContextOption, Flag, PollEvent, MessageOption, SecurityMechanism, DeviceType, Errno,
-             SocketOption):
+for _cls in (
+    SocketType,
+    ContextOption,
+    Flag,
+    PollEvent,
+    MessageOption,
+    SecurityMechanism,
+    DeviceType,
+    Errno,
+    SocketOption,
+):
     _export(_cls)
 _export(Event, "EVENT_")
 _export(ReconnectStop, "RECONNECT_STOP_")
 _export(RouterNotify, "NOTIFY_")
 _export(NormMode, "NORM_")
 __all__ = list(dict.fromkeys(__all__))
-MORE = MessageOption.MORE    # frame.get(zmq.MORE) ...
+MORE = MessageOption.MORE  # frame.get(zmq.MORE) ...
 RCVMORE = SocketOption.RCVMORE  # ... and the RCVMORE socket option, as pyzmq has both
 
 # Other numbers pyzmq exports.
 ZMQ_HAUSNUMERO = _HAUSNUMERO
 IPC_PATH_MAX_LEN = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
-DEFAULT_PROTOCOL = -1   # pickle.DEFAULT_PROTOCOL is used, as in pyzmq
+DEFAULT_PROTOCOL = -1  # pickle.DEFAULT_PROTOCOL is used, as in pyzmq
 VERSION_MAJOR, VERSION_MINOR, VERSION_PATCH = 4, 3, 4
 VERSION = 40304
 # errno values pyzmq also offers that Errno does not list
@@ -373,14 +408,36 @@ EACCES = _errno.EACCES
 SOCKET_TYPES = {m.name: int(m) for m in SocketType if m <= SocketType.STREAM}
 # Options the binding sets and reads with the library, by number: "int", "int64", "uint64", "bytes",
 # "str" (text: the library adds/strips the NUL) or "key" (CURVE keys: 32 bytes or 40 characters of Z85).
-_KIND = {4: "uint64", 22: "int64", 5: "bytes", 6: "bytes", 7: "bytes", 61: "bytes", 72: "bytes", 95: "str",
-         32: "str", 38: "str", 45: "str", 46: "str", 55: "str", 68: "str", 92: "str", 48: "key", 49: "key", 50: "key"}
+_KIND = {
+    4: "uint64",
+    22: "int64",
+    5: "bytes",
+    6: "bytes",
+    7: "bytes",
+    61: "bytes",
+    72: "bytes",
+    95: "str",
+    32: "str",
+    38: "str",
+    45: "str",
+    46: "str",
+    55: "str",
+    68: "str",
+    92: "str",
+    48: "key",
+    49: "key",
+    50: "key",
+}
 OPTION_KIND = {}
 for _m in SocketOption:
     if _m == SocketOption.HWM:
         continue
-    OPTION_KIND[int(_m)] = _KIND.get(int(_m), "bytes" if _m._opt_type is _OptType.bytes else
-                                     "int64" if _m._opt_type is _OptType.int64 else "int")
+    OPTION_KIND[int(_m)] = _KIND.get(
+        int(_m), "bytes" if _m._opt_type is _OptType.bytes else "int64" if _m._opt_type is _OptType.int64 else "int"
+    )
 OPTION_NAMES = {int(m): m.name for m in reversed(list(SocketOption.__members__.values()))}
-OPTIONS = {name: (int(m), OPTION_KIND.get(int(m), "int")) for name, m in SocketOption.__members__.items()
-           if m != SocketOption.HWM}
+OPTIONS = {
+    name: (int(m), OPTION_KIND.get(int(m), "int"))
+    for name, m in SocketOption.__members__.items()
+    if m != SocketOption.HWM
+}

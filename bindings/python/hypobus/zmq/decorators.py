@@ -38,6 +38,7 @@ def _inject(func, name, make):
             else:
                 kwargs[name] = obj
             return func(*args, **kwargs)
+
     return wrapper
 
 

@@ -13,7 +13,22 @@ from .proxydevice import ProcessProxy, Proxy, ThreadProxy
 from .proxysteerabledevice import ProcessProxySteerable, ProxySteerable, ThreadProxySteerable
 
 monitoredqueue_fn = monitored_queue
-__all__ = ["device", "proxy", "proxy_steerable", "Device", "ThreadDevice", "ProcessDevice", "BackgroundDevice",
-           "Proxy", "ThreadProxy", "ProcessProxy", "ProxySteerable", "ThreadProxySteerable",
-           "ProcessProxySteerable", "MonitoredQueue", "ThreadMonitoredQueue", "ProcessMonitoredQueue",
-           "monitored_queue"]
+__all__ = [
+    "device",
+    "proxy",
+    "proxy_steerable",
+    "Device",
+    "ThreadDevice",
+    "ProcessDevice",
+    "BackgroundDevice",
+    "Proxy",
+    "ThreadProxy",
+    "ProcessProxy",
+    "ProxySteerable",
+    "ThreadProxySteerable",
+    "ProcessProxySteerable",
+    "MonitoredQueue",
+    "ThreadMonitoredQueue",
+    "ProcessMonitoredQueue",
+    "monitored_queue",
+]

@@ -10,16 +10,22 @@ import threading
 
 from .. import constants as C
 from ..error import ContextTerminated, ZMQBindError, ZMQError
-from ..sugar import Context, device as _device
+from ..sugar import Context
+from ..sugar import device as _device
 
 
 def _probe_port(addr, min_port=49152, max_port=65536, max_tries=100):
     """A port free now on a tcp:// host: probed with a plain socket, which
     frees the port the moment it is closed (a ZeroMQ socket lets it go in
     the background); other addresses are probed with a ZeroMQ socket."""
-    host = addr[len("tcp://"):] if addr.startswith("tcp://") else None
-    if host is not None and host not in ("*", "") and not host.replace(".", "").isdigit() and ":" not in host \
-            and host != "localhost":
+    host = addr[len("tcp://") :] if addr.startswith("tcp://") else None
+    if (
+        host is not None
+        and host not in ("*", "")
+        and not host.replace(".", "").isdigit()
+        and ":" not in host
+        and host != "localhost"
+    ):
         host = None  # an interface name: only libzmq knows it
     if host is None:
         with Context() as ctx, ctx.socket(C.PUSH) as probe:
@@ -195,6 +201,7 @@ class ProcessDevice(BackgroundDevice):
 
     def _launch(self):
         import multiprocessing
+
         return multiprocessing.Process(target=self.run)
 
 

@@ -2,7 +2,7 @@
 
 from .. import constants as C
 from .monitoredqueue import monitored_queue
-from .proxydevice import Proxy, ProxyBase, ProcessProxy, ThreadProxy
+from .proxydevice import ProcessProxy, Proxy, ProxyBase, ThreadProxy
 
 
 class MonitoredQueueBase(ProxyBase):

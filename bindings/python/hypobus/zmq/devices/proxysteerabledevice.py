@@ -2,7 +2,7 @@
 (PAUSE, RESUME, TERMINATE, STATISTICS)."""
 
 from ..sugar import proxy_steerable
-from .proxydevice import Proxy, ProxyBase, ProcessProxy, ThreadProxy
+from .proxydevice import ProcessProxy, Proxy, ProxyBase, ThreadProxy
 
 
 class ProxySteerableBase:
@@ -10,6 +10,7 @@ class ProxySteerableBase:
 
     def __init__(self, in_type, out_type, mon_type=None, ctrl_type=None):
         from .. import constants as C
+
         ProxyBase.__init__(self, in_type, out_type, C.PUB if mon_type is None else mon_type)
         self.ctrl_type = ctrl_type
         self._ctrl_binds, self._ctrl_connects, self._ctrl_sockopts = [], [], []
@@ -30,8 +31,7 @@ class ProxySteerableBase:
 
     def _setup_sockets(self):
         ins, outs, mons = ProxyBase._setup_sockets(self)
-        ctrls = self._make(self._context, self.ctrl_type, self._ctrl_sockopts, self._ctrl_binds,
-                           self._ctrl_connects)
+        ctrls = self._make(self._context, self.ctrl_type, self._ctrl_sockopts, self._ctrl_binds, self._ctrl_connects)
         self._sockets.append(ctrls)
         return ins, outs, mons, ctrls
 

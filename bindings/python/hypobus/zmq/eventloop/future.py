@@ -19,6 +19,7 @@ class Poller(_aio._AsyncPoller):
 
 class Socket(_aio._AsyncSocket):
     """A socket whose recv*/send*/poll return futures for tornado."""
+
     __slots__ = ()
     _repr_cls = "zmq.eventloop.future.Socket"
     _poller_class = Poller
@@ -67,6 +68,7 @@ class Socket(_aio._AsyncSocket):
 
 class Context(sugar.Context):
     """A Context whose sockets are zmq.eventloop.future sockets."""
+
     _socket_class = Socket
     _instance = None
     _instance_pid = None

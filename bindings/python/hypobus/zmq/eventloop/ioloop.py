@@ -10,8 +10,11 @@ ZMQIOLoop = IOLoop
 
 def install():
     """Nothing to install any more (deprecated in pyzmq 17)."""
-    warnings.warn("zmq.eventloop.ioloop.install is deprecated: tornado's IOLoop needs nothing installed",
-                  DeprecationWarning, stacklevel=2)
+    warnings.warn(
+        "zmq.eventloop.ioloop.install is deprecated: tornado's IOLoop needs nothing installed",
+        DeprecationWarning,
+        stacklevel=2,
+    )
 
 
 __all__ = ["IOLoop", "ZMQIOLoop", "install"]

@@ -29,9 +29,14 @@ class ZMQStream:
 
     def __init__(self, socket, io_loop=None):
         from ..asyncio import _AsyncSocket
+
         if isinstance(socket, _AsyncSocket):
-            warnings.warn(f"ZMQStream only supports the base zmq.Socket class; use zmq.Socket(shadow=other_socket) "
-                          f"(a shadow of {socket} is used)", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"ZMQStream only supports the base zmq.Socket class; use zmq.Socket(shadow=other_socket) "
+                f"(a shadow of {socket} is used)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             socket = Socket(shadow=socket)
         self.socket = socket
         self.io_loop = io_loop or IOLoop.current()
@@ -121,8 +126,12 @@ class ZMQStream:
         return self.send(jsonapi.dumps(obj), flags=flags, callback=callback, **kwargs)
 
     def send_pyobj(self, obj, flags=0, protocol=-1, callback=None, **kwargs):
-        return self.send(pickle.dumps(obj, protocol if protocol != -1 else pickle.DEFAULT_PROTOCOL), flags=flags,
-                         callback=callback, **kwargs)
+        return self.send(
+            pickle.dumps(obj, protocol if protocol != -1 else pickle.DEFAULT_PROTOCOL),
+            flags=flags,
+            callback=callback,
+            **kwargs,
+        )
 
     # -------------------------------------------------------- state
 
@@ -149,9 +158,13 @@ class ZMQStream:
         except Exception:
             pass
         if s.closed:
-            warnings.warn(f"Unregistering FD {self._fd} after closing socket. This could result in unregistering "
-                          "handlers for the wrong socket. Please use stream.close() instead of closing the socket "
-                          "directly.", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"Unregistering FD {self._fd} after closing socket. This could result in unregistering "
+                "handlers for the wrong socket. Please use stream.close() instead of closing the socket "
+                "directly.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         else:
             s.close(linger)
         self.socket = None
@@ -267,17 +280,44 @@ class ZMQStream:
             def done(f):
                 if not f.cancelled() and f.exception() is not None:
                     gen_log.error("Uncaught exception in ZMQStream callback", exc_info=f.exception())
+
             fut.add_done_callback(done)
 
     def __repr__(self):
         return f"<ZMQStream {self.socket!r}>"
 
 
-_SOCKET_CALLS = frozenset((
-    "bind", "bind_to_random_port", "connect", "unbind", "disconnect", "setsockopt", "getsockopt",
-    "setsockopt_string", "getsockopt_string", "setsockopt_unicode", "getsockopt_unicode", "set", "get",
-    "set_string", "get_string", "subscribe", "unsubscribe", "monitor", "disable_monitor", "get_monitor_socket",
-    "fileno", "poll", "type", "hwm", "rcvmore", "linger", "identity", "last_endpoint",
-))
+_SOCKET_CALLS = frozenset(
+    (
+        "bind",
+        "bind_to_random_port",
+        "connect",
+        "unbind",
+        "disconnect",
+        "setsockopt",
+        "getsockopt",
+        "setsockopt_string",
+        "getsockopt_string",
+        "setsockopt_unicode",
+        "getsockopt_unicode",
+        "set",
+        "get",
+        "set_string",
+        "get_string",
+        "subscribe",
+        "unsubscribe",
+        "monitor",
+        "disable_monitor",
+        "get_monitor_socket",
+        "fileno",
+        "poll",
+        "type",
+        "hwm",
+        "rcvmore",
+        "linger",
+        "identity",
+        "last_endpoint",
+    )
+)
 
 __all__ = ["ZMQStream"]

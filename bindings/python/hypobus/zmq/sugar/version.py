@@ -1,4 +1,5 @@
 """zmq.sugar.version: the pyzmq API version this module follows, and libzmq's."""
+
 from ... import _ffi
 
 VERSION_MAJOR, VERSION_MINOR, VERSION_PATCH = 27, 3, 0

@@ -7,6 +7,7 @@ def cast_int_addr(n):
         return n
     try:
         import ctypes
+
         if isinstance(n, ctypes.c_void_p):
             return n.value or 0
         return ctypes.cast(n, ctypes.c_void_p).value or 0
@@ -14,6 +15,7 @@ def cast_int_addr(n):
         pass
     try:
         import cffi
+
         ffi = cffi.FFI()
         if isinstance(n, ffi.CData):
             return int(ffi.cast("size_t", n))

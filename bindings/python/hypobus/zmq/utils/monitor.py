@@ -33,6 +33,7 @@ def recv_monitor_message(socket, flags=0):
     if isinstance(msg, list):
         return parse_monitor_message(msg)
     import asyncio
+
     return asyncio.ensure_future(_parse_when_done(msg))
 
 

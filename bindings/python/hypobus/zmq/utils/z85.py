@@ -6,7 +6,7 @@ import struct
 Z85CHARS = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
 Z85MAP = {c: i for i, c in enumerate(Z85CHARS)}
 
-_85s = [85 ** i for i in range(5)][::-1]
+_85s = [85**i for i in range(5)][::-1]
 
 
 def encode(rawbytes):
@@ -34,7 +34,7 @@ def decode(z85bytes):
     words = []
     for i in range(0, len(z85bytes), 5):
         value = 0
-        for c in z85bytes[i:i + 5]:
+        for c in z85bytes[i : i + 5]:
             try:
                 value = value * 85 + Z85MAP[c]
             except KeyError:
