@@ -2,6 +2,7 @@
 a C handle closed once (also by close_all() at interpreter exit), the
 open roles of this process, their threads' signal mask."""
 
+import dataclasses
 import os
 import threading
 import weakref
@@ -104,6 +105,21 @@ def _live_roles():
     """The role objects of this process still open."""
     with _live_lock:
         return list(_live)
+
+
+def _stats_class(name, cstruct, doc, types=None, extra=()):
+    """A frozen dataclass for the counters of a C stats struct: one field per
+    field of `cstruct` (but `size` and `reserved`), in the header's order, so
+    a counter added to the C struct appears here by itself. `types` gives a
+    field another annotation than int; `extra`: (name, type, default) fields
+    the binding adds."""
+    types = types or {}
+    fields = [(n, types.get(n, int)) for n, _t in cstruct._fields_ if n not in ("size", "reserved")]
+    fields += [(n, t, dataclasses.field(default=d)) for n, t, d in extra]
+    cls = dataclasses.make_dataclass(name, fields, frozen=True)
+    cls.__doc__ = doc
+    cls.__module__ = "hypobus"  # where programs (and pickle) find it
+    return cls
 
 
 def _read_stats(fn, h, cstruct, what):

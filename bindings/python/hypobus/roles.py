@@ -46,76 +46,31 @@ from ._ffi import (
     check,
     failure,
 )
-from ._role import SLICE_MS, _block_signals, _live_roles, _loopback, _read_stats, _Role
+from ._role import SLICE_MS, _block_signals, _live_roles, _loopback, _read_stats, _Role, _stats_class
 from .errors import InvalidArgument, Stopped, Timeout, error_for
 
 # ------------------------------------------------------------ stats
 
 
-@dataclasses.dataclass(frozen=True)
-class BrokerStats:
-    """A broker's counters (hb_broker_stats_t)."""
-
-    forwarded: int
-    dropped_passive: int
-    subscriptions: int
-    unsubscriptions: int
-    heartbeats: int
-
-
-@dataclasses.dataclass(frozen=True)
-class CalcStats:
-    """A calc node's counters (hb_calc_stats_t)."""
-
-    requests: int
-    classic_requests: int
-    results: int
-    errors: int
-    fallbacks: int
-    squares_received: int
-    duplicates: int
-    bad_messages: int
-    expired: int
-    in_flight: int
-
-
-@dataclasses.dataclass(frozen=True)
-class ClientStats:
-    """A client's counters (hb_client_stats_t)."""
-
-    requests: int
-    resent: int
-    answers: int
-    duplicates: int
-    timeouts: int
-    cancelled: int
-    queued: int
-
-
-@dataclasses.dataclass(frozen=True)
-class FailoverStats:
-    """A failover broker's counters (hb_failover_stats_t); peer_silent_ms is None when the peer was never heard."""
-
-    active: bool
-    activations: int
-    deactivations: int
-    heartbeats: int
-    peer_heartbeats: int
-    peer_silent_ms: int | None
-
-
-@dataclasses.dataclass(frozen=True)
-class OpStats:
-    """An operation node's counters (hb_op_stats_t), plus, for a Python
-    function, how often it ran and how often it raised or returned a bad value."""
-
-    requests: int
-    replies: int
-    errors: int
-    ignored: int
-    callback_running: bool = False
-    calls: int = 0
-    fn_errors: int = 0
+# One class per C stats struct, its fields taken from the generated ctypes
+# structure (hypobus/_abi.py): a counter added in the library needs no edit here.
+BrokerStats = _stats_class("BrokerStats", BrokerStatsC, "A broker's counters (hb_broker_stats_t).")
+CalcStats = _stats_class("CalcStats", CalcStatsC, "A calc node's counters (hb_calc_stats_t).")
+ClientStats = _stats_class("ClientStats", ClientStatsC, "A client's counters (hb_client_stats_t).")
+FailoverStats = _stats_class(
+    "FailoverStats",
+    FailoverStatsC,
+    "A failover broker's counters (hb_failover_stats_t); peer_silent_ms is None when the peer was never heard.",
+    types={"active": bool, "peer_silent_ms": "int | None"},
+)
+OpStats = _stats_class(
+    "OpStats",
+    OpStatsC,
+    "An operation node's counters (hb_op_stats_t), plus, for a Python function, how often it ran and how often it"
+    " raised or returned a bad value.",
+    types={"callback_running": bool},
+    extra=(("calls", int, 0), ("fn_errors", int, 0)),
+)
 
 
 @dataclasses.dataclass(frozen=True)

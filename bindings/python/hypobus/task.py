@@ -64,7 +64,7 @@ from ._ffi import (
     check,
     failure,
 )
-from ._role import SLICE_MS, _block_signals, _loopback, _read_stats, _Role
+from ._role import SLICE_MS, _block_signals, _loopback, _read_stats, _Role, _stats_class
 from ._task_args import _body, _Buf, _deadline, _journal, _list_arg, _seconds_ms, _slice, _text, _uint
 from .errors import Busy, InvalidArgument, Stopped, TaskFailed, TaskGaveUp, TaskUnknown, Timeout
 
@@ -123,58 +123,20 @@ def _peers(peers):
 # ------------------------------------------------------------ stats and results
 
 
-@dataclasses.dataclass(frozen=True)
-class TaskBrokerStats:
-    """A task broker's counters (hb_task_broker_stats_t)."""
-
-    requests: int
-    recovered: int
-    resends: int
-    replies: int
-    errors: int
-    dispatched: int
-    timeouts: int
-    late: int
-    registered: int
-    purged: int
-    workers: int
-    pending: int
-    forwarded: int
-    from_peers: int
-    malformed: int
-    commits: int
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskWorkerStats:
-    """A worker's counters (hb_task_worker_stats_t), plus, for a handler, how
-    often it ran and how often it raised or returned something that is not an answer."""
-
-    load: int
-    callbacks_running: int
-    jobs: int
-    replies: int
-    errors: int
-    dropped: int
-    reconnects: int
-    held: int
-    calls: int = 0
-    handler_errors: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskClientStats:
-    """A task client's counters (hb_task_client_stats_t)."""
-
-    submitted: int
-    resent: int
-    reconnects: int
-    completed: int
-    failed: int
-    gave_up: int
-    duplicates: int
-    pending_notices: int
-    in_flight: int
+# One class per C stats struct, its fields from the generated ctypes structure.
+TaskBrokerStats = _stats_class(
+    "TaskBrokerStats", TaskBrokerStatsC, "A task broker's counters (hb_task_broker_stats_t)."
+)
+TaskWorkerStats = _stats_class(
+    "TaskWorkerStats",
+    TaskWorkerStatsC,
+    "A worker's counters (hb_task_worker_stats_t), plus, for a handler, how often it ran and how often it raised or"
+    " returned something that is not an answer.",
+    extra=(("calls", int, 0), ("handler_errors", int, 0)),
+)
+TaskClientStats = _stats_class(
+    "TaskClientStats", TaskClientStatsC, "A task client's counters (hb_task_client_stats_t)."
+)
 
 
 _OUTCOME = {HB_TASK_OK: "ok", HB_TASK_FAILED: "failed", HB_TASK_GAVE_UP: "gave_up", HB_TASK_UNKNOWN: "unknown"}
