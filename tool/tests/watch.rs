@@ -16,7 +16,13 @@ use hypobus::watch::{
 };
 use hypobus::wire::{self, Number};
 use hypobus_tool::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
+
+/// The rate test (`sampling_under_load`) runs alone: it compares the
+/// observer's estimate with the real rate, which another test of this file
+/// sharing the two cores would bend. Every other test holds it shared.
+static SERIAL: RwLock<()> = RwLock::new(());
 
 const BIN: &str = env!("CARGO_BIN_EXE_hypobus");
 
@@ -84,6 +90,7 @@ fn check_path(t: &Trace) {
 
 #[test]
 fn normal_request() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let lab = lab(2000);
     let obs = watch_lab(&lab);
     let mut c = client(&lab);
@@ -159,6 +166,7 @@ impl RawPub {
 
 #[test]
 fn fallback_with_op_lane_1_stopped() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let mut lab = lab(250);
     let obs = watch_lab(&lab);
     let mut c = client(&lab);
@@ -185,6 +193,7 @@ fn check_fallback(t: &Trace) {
 
 #[test]
 fn fallback_inferred_from_the_wire_alone() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     // The tracker with the calc node's event removed: a pure-wire view.
     use hypobus::watch::trace::{Output, Tracker, TrackerConfig};
     let mut lab = lab(200);
@@ -210,6 +219,7 @@ fn catheti(ci: usize, i: usize) -> (String, String) {
 
 #[test]
 fn eight_concurrent_clients_kept_apart() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let lab = lab(2000);
     let obs = watch_lab(&lab);
     let mut c = client(&lab);
@@ -266,6 +276,7 @@ fn eight_concurrent_clients_kept_apart() {
 
 #[test]
 fn classic_client_through_our_calc() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let lab = lab(2000);
     let obs = watch_lab(&lab);
     let mut c = client(&lab);
@@ -285,6 +296,7 @@ fn classic_client_through_our_calc() {
 
 #[test]
 fn failover_primary_killed() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let (pp, bp) = BrokerPorts::free_pair().unwrap();
     let cfg = |role, me: BrokerPorts, peer: BrokerPorts| BrokerProcessConfig {
         exe: BIN.into(),
@@ -365,6 +377,7 @@ fn failover_primary_killed() {
 
 #[test]
 fn sampling_under_load() {
+    let _serial = SERIAL.write().unwrap_or_else(PoisonError::into_inner);
     let lab = lab(2000);
     let mut cfg = WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
     cfg.sampling =
@@ -401,6 +414,7 @@ fn sampling_under_load() {
 
 #[test]
 fn exports_are_well_formed() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let mut lab = lab(200);
     let obs = watch_lab(&lab);
     let mut c = client(&lab);
@@ -422,6 +436,7 @@ fn exports_are_well_formed() {
 
 #[test]
 fn observer_events_and_stop() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     let lab = lab(2000);
     let mut obs = watch_lab(&lab);
     let mut c = client(&lab);
@@ -473,6 +488,7 @@ mod c_abi {
 
     #[test]
     fn pull_style() {
+        let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
         let lab = lab(2000);
         let brokers = CString::new(format!("{}|{}", lab.addr.xsub, lab.addr.xpub)).unwrap();
         let hb = CString::new(lab.hb.clone()).unwrap();
@@ -626,6 +642,7 @@ mod cli {
 
     #[test]
     fn watch_json_and_exports() {
+        let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
         let lab = lab(2000);
         let dir = std::env::temp_dir().join(format!("hb-watch-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -674,6 +691,7 @@ mod cli {
 
     #[test]
     fn lab_scenario_fallback_writes_diagrams() {
+        let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
         let dir = std::env::temp_dir().join(format!("hb-watch-lab-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (md, svg) = (dir.join("f.md"), dir.join("f.svg"));
@@ -713,6 +731,7 @@ mod web {
 
     #[test]
     fn page_state_and_a_rate_limited_event_stream_under_load() {
+        let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
         let lab = lab(2000);
         let mut cfg =
             WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
@@ -790,6 +809,7 @@ mod web {
 
 #[test]
 fn two_brokers_forwarding_at_once_show_duplicates() {
+    let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     use hypobus::lab::broker::{Broker, BrokerConfig};
     let b = || {
         Broker::start(BrokerConfig {
