@@ -15,6 +15,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+# The original lab's programs (orig_*.py), one copy, shipped with the Python package.
+ORIGINAL = REPO / "bindings" / "python" / "hypobus" / "examples" / "original"
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +145,8 @@ class Procs:
         return p
 
     def python(self, name, script, *args):
-        return self.start(name, [sys.executable, "-u", str(HERE / script), *args])
+        path = ORIGINAL / script if script.startswith("orig_") else HERE / script
+        return self.start(name, [sys.executable, "-u", str(path), *args])
 
     def stop_all(self):
         for p in reversed(self.all):

@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 PKG_SRC = HERE.parent
 REPO = PKG_SRC.parent.parent
 CLASSIC = REPO / "tests" / "classic"
+ORIGINAL = PKG_SRC / "hypobus" / "examples" / "original"  # the original lab's programs (orig_*.py)
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")  # where cargo put the library and the CLI
 WORKDIR = Path(tempfile.mkdtemp(prefix="hypobus-py-tests-"))
 
@@ -165,7 +166,9 @@ class Procs:
         return self.python(name, "-m", f"hypobus.examples.{name}", *args, **kw)
 
     def classic(self, name, script, *args, **kw):
-        return self.python(name, str(CLASSIC / script), *args, **kw)
+        """A classic peer with real pyzmq: an original program (orig_*.py) or a course program of tests/classic."""
+        path = ORIGINAL / script if script.startswith("orig_") else CLASSIC / script
+        return self.python(name, str(path), *args, **kw)
 
     def stop_all(self):
         for p in reversed(self.all):

@@ -138,7 +138,7 @@ def test_pyzmq_push_multipart_to_hypobus_pull_and_router_dealer(procs):
 
 
 def test_original_pyzmq_client_against_our_roles(procs):
-    """tests/classic/orig_client.py (pyzmq) against our broker, calc node and op nodes (one a Python function)."""
+    """hypobus/examples/original/orig_client.py (pyzmq) against our broker, calc node and op nodes (one a Python function)."""
     with hypobus.Lab(ops=(1,)) as lab, hypobus.OpNode(2, fn=lambda x: x * x, brokers=lab) as op2:
         host_ports = lab.broker.xsub_endpoint.split(":")[-1], lab.broker.xpub_endpoint.split(":")[-1]
         c = procs.classic("orig-client", "orig_client.py", "12", "13", f"127.0.0.1:{host_ports[0]}:{host_ports[1]}")

@@ -3,7 +3,7 @@ CLI (target/release/hypobus broker), the calc node in Python, operation
 lane 1 a Python function, operation lane 2 a C program (tests/c/op_node.c,
 built with gcc against include/hypobus.h and target/release/libhypobus.so),
 a Python client -> 17.6918, and the original-style pyzmq client
-(tests/classic/orig_client.py) -> 17.6918."""
+(hypobus/examples/original/orig_client.py) -> 17.6918."""
 
 import shutil
 import subprocess
