@@ -20,8 +20,7 @@ fn main() {
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
     link_soname(&soname);
 
-    let mut config =
-        cbindgen::Config::from_file(dir.join("cbindgen.toml")).unwrap_or_else(|e| fail(&format!("cbindgen.toml: {e}")));
+    let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).unwrap_or_else(|e| fail(&format!("cbindgen.toml: {e}")));
     // The crate's version as macros (cbindgen cannot evaluate env!).
     let v = |k: &str| std::env::var(k).unwrap_or_else(|_| fail(&format!("{k} is not set")));
     config.after_includes = Some(format!(
@@ -56,8 +55,7 @@ fn main() {
 
 /// `HB_ABI_VERSION_MAJOR` as src/ffi/mod.rs defines it.
 fn abi_major(dir: &std::path::Path) -> u32 {
-    let src =
-        std::fs::read_to_string(dir.join("src/ffi/mod.rs")).unwrap_or_else(|e| fail(&format!("src/ffi/mod.rs: {e}")));
+    let src = std::fs::read_to_string(dir.join("src/ffi/mod.rs")).unwrap_or_else(|e| fail(&format!("src/ffi/mod.rs: {e}")));
     src.lines()
         .find_map(|l| l.trim().strip_prefix("pub const HB_ABI_VERSION_MAJOR: u32 = ")?.strip_suffix(';')?.parse().ok())
         .unwrap_or_else(|| fail("src/ffi/mod.rs defines no HB_ABI_VERSION_MAJOR"))

@@ -118,7 +118,9 @@ fn main() {
         },
         Setup { name: "application keeps 256 in flight", window: 0, fixed_timer: None, app_window: Some(256) },
     ];
-    println!("| nodes over | client | wall ms (min–max) | req/s | p50 ms | p99 ms | resends | client duplicates | calc duplicates | failed |");
+    println!(
+        "| nodes over | client | wall ms (min–max) | req/s | p50 ms | p99 ms | resends | client duplicates | calc duplicates | failed |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for inproc in [true, false] {
         for s in setups {

@@ -94,13 +94,9 @@ fn bare_proxy_rate(n: usize) -> f64 {
 }
 
 fn our_broker_rate(n: usize) -> f64 {
-    let b = Broker::start(BrokerConfig {
-        xsub: "tcp://127.0.0.1:*".into(),
-        xpub: "tcp://127.0.0.1:*".into(),
-        hb: None,
-        ..Default::default()
-    })
-    .unwrap();
+    let b =
+        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
+            .unwrap();
     forward_rate(&b.endpoints.0, &b.endpoints.1, n)
 }
 

@@ -61,10 +61,7 @@ fn abi_send(s: &Abi, data: &[u8]) {
 fn abi_recv(s: &Abi, buf: &mut [u8]) -> usize {
     let mut sizes = [0usize; 4];
     let (mut n, mut total) = (0, 0);
-    assert_eq!(
-        hb_socket_recv(s.0, 5000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 4, &mut n, &mut total),
-        HB_OK
-    );
+    assert_eq!(hb_socket_recv(s.0, 5000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 4, &mut n, &mut total), HB_OK);
     total
 }
 
@@ -228,14 +225,16 @@ fn main() {
     }
     let rtt_ratio = median(zr.iter().zip(&ar).map(|(z, a)| a / z).collect());
     let flood_ratio = median(zf.iter().zip(&af).map(|(z, a)| z / a).collect());
-    let best = |v: &[f64], low: bool| {
-        v.iter().copied().fold(if low { f64::MAX } else { 0.0 }, |m, x| if low { m.min(x) } else { m.max(x) })
-    };
+    let best =
+        |v: &[f64], low: bool| v.iter().copied().fold(if low { f64::MAX } else { 0.0 }, |m, x| if low { m.min(x) } else { m.max(x) });
     let (zr_best, ar_best, zf_best, af_best) = (best(&zr, true), best(&ar, true), best(&zf, false), best(&af, false));
     let (zr, ar, zf, af) = (median(zr), median(ar), median(zf), median(af));
     println!("| loop (TCP loopback, shared context) | `zmq` crate: median (best) | C ABI `hb_socket_*`: median (best) | ABI cost: median of per-round ratios |");
     println!("|---|---|---|---|");
-    println!("| REQ/REP round trip, 1 byte ({rtt_n} per run) | {zr:.1} µs ({zr_best:.1}) | {ar:.1} µs ({ar_best:.1}) | {:+.1} % |", (rtt_ratio - 1.0) * 100.0);
+    println!(
+        "| REQ/REP round trip, 1 byte ({rtt_n} per run) | {zr:.1} µs ({zr_best:.1}) | {ar:.1} µs ({ar_best:.1}) | {:+.1} % |",
+        (rtt_ratio - 1.0) * 100.0
+    );
     println!(
         "| PUSH/PULL flood, 10 bytes ({flood_n} per run) | {:.0} k msg/s ({:.0}) | {:.0} k msg/s ({:.0}) | {:+.1} % |",
         zf / 1e3,

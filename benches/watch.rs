@@ -197,7 +197,12 @@ fn main() {
         (mr - 1.0) * 100.0,
         ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
     );
-    println!("| lab, {window} in flight, observer with `--full` (every message, for information) | {mf:.0} | {} | {:.3} ({:+.1} %) |", fmt(&full), mf / mw, (mf / mw - 1.0) * 100.0);
+    println!(
+        "| lab, {window} in flight, observer with `--full` (every message, for information) | {mf:.0} | {} | {:.3} ({:+.1} %) |",
+        fmt(&full),
+        mf / mw,
+        (mf / mw - 1.0) * 100.0
+    );
     let (cw, co) = (median(&mut cpu_without.clone()), median(&mut cpu_with.clone()));
     println!(
         "| CPU time of the whole process per request (lab + observer), median | {cw:.1} µs without, {co:.1} µs with | {} / {} | {:+.1} % |",

@@ -27,8 +27,7 @@ struct Queue {
 
 /// One queue per process: a forked child neither reads the parent's lines
 /// nor touches its eventfd (which the parent's event loop watches).
-static QUEUE: PerProcess<Queue> =
-    PerProcess::new(|| Queue { lines: Mutex::new((VecDeque::new(), 0)), fd: Notifier::new().ok() });
+static QUEUE: PerProcess<Queue> = PerProcess::new(|| Queue { lines: Mutex::new((VecDeque::new(), 0)), fd: Notifier::new().ok() });
 
 impl Queue {
     fn signal(&self, on: bool) {

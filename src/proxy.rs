@@ -387,20 +387,10 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
     let b = s.backend.raw();
     let cap = s.capture.as_mut().map(|c| c.raw());
     // A message kept by a too-small receive before the proxy took the socket goes first.
-    let mut fwd = Dir {
-        src: f,
-        dst: b,
-        pend: pending_from(s.frontend.take_kept()),
-        msgs: &sh.to_backend_msgs,
-        bytes: &sh.to_backend_bytes,
-    };
-    let mut bwd = Dir {
-        src: b,
-        dst: f,
-        pend: pending_from(s.backend.take_kept()),
-        msgs: &sh.to_frontend_msgs,
-        bytes: &sh.to_frontend_bytes,
-    };
+    let mut fwd =
+        Dir { src: f, dst: b, pend: pending_from(s.frontend.take_kept()), msgs: &sh.to_backend_msgs, bytes: &sh.to_backend_bytes };
+    let mut bwd =
+        Dir { src: b, dst: f, pend: pending_from(s.backend.take_kept()), msgs: &sh.to_frontend_msgs, bytes: &sh.to_frontend_bytes };
     let mut held = CapHeld::default();
     let monitors = s.frontend.monitoring() || s.backend.monitoring();
     let mut next_drain = Instant::now() + Duration::from_secs(1);
@@ -438,11 +428,7 @@ fn run(stop: &StopSignal, s: &mut ProxySockets, sh: &Shared) -> Result<(), Socke
             (fe, be)
         };
         let ce = if held.is_empty() || paused { zmq::PollEvents::empty() } else { zmq::POLLOUT };
-        let mut items = vec![
-            s.frontend.zmq().as_poll_item(fe),
-            s.backend.zmq().as_poll_item(be),
-            stop.sock.as_poll_item(zmq::POLLIN),
-        ];
+        let mut items = vec![s.frontend.zmq().as_poll_item(fe), s.backend.zmq().as_poll_item(be), stop.sock.as_poll_item(zmq::POLLIN)];
         if let Some(c) = s.capture.as_ref() {
             items.push(c.zmq().as_poll_item(ce));
         }
@@ -483,9 +469,7 @@ mod tests {
         let be = crate::sys::ctx::inproc_endpoint("proxy-test-b");
         front.bind(&fe).unwrap();
         back.bind(&be).unwrap();
-        let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None)
-            .map_err(|e| e.0.clone())
-            .unwrap();
+        let mut p = Proxy::start(ProxySockets { frontend: front, backend: back, capture: None }, None).map_err(|e| e.0.clone()).unwrap();
         let mut src = Socket::new(PUSH).unwrap();
         src.connect(&fe).unwrap();
         for i in 0..10u8 {

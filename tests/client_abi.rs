@@ -641,9 +641,9 @@ fn stopping_roles_under_a_storm_of_signals_never_hangs() {
     for i in 0..300 {
         match rx.recv_timeout(Duration::from_secs(20)) {
             Ok(n) => assert_eq!(n, i),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
-                "round {i} (a calc node's start and stop, a socket's endpoints) under signals did not end within 20 s"
-            ),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("round {i} (a calc node's start and stop, a socket's endpoints) under signals did not end within 20 s")
+            }
             Err(_) => break, // the thread failed: its panic is reported by the join below
         }
     }

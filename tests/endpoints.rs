@@ -13,14 +13,12 @@ use std::time::Duration;
 /// A lab on `xsub`/`xpub`, its nodes and a client given `spec` (a broker-list
 /// entry built from the bound endpoints): the client's answer to 12, 13.
 fn ask_through(xsub: &str, xpub: &str, spec: impl Fn(&str, &str) -> String) -> String {
-    let broker =
-        Broker::start(BrokerConfig { xsub: xsub.into(), xpub: xpub.into(), hb: None, ..Default::default() }).unwrap();
+    let broker = Broker::start(BrokerConfig { xsub: xsub.into(), xpub: xpub.into(), hb: None, ..Default::default() }).unwrap();
     let (x, p) = (broker.endpoints.0.clone(), broker.endpoints.1.clone());
     let addr = BrokerAddr::parse(&spec(&x, &p)).unwrap();
     let brokers = vec![addr];
-    let _ops: Vec<OpNode> = (1..=2)
-        .map(|lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap())
-        .collect();
+    let _ops: Vec<OpNode> =
+        (1..=2).map(|lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap()).collect();
     let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut client = Client::new(ClientConfig { brokers, ..Default::default() }).unwrap();
     client.hypot_within("12", "13", Duration::from_secs(10)).unwrap()

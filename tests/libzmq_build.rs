@@ -32,15 +32,11 @@ fn libzmq_signals_with_eventfd_not_socketpairs() {
     let new: Vec<(String, String)> = fds().into_iter().filter(|(n, _)| !before.contains(n)).collect();
     let eventfds = new.iter().filter(|(_, t)| t.contains("eventfd")).count();
     let sockets: Vec<&(String, String)> = new.iter().filter(|(_, t)| t.starts_with("socket:")).collect();
-    assert!(
-        eventfds >= 3,
-        "libzmq made {eventfds} eventfds for a context and a socket (expected its signalers): {new:?}"
-    );
+    assert!(eventfds >= 3, "libzmq made {eventfds} eventfds for a context and a socket (expected its signalers): {new:?}");
     assert!(sockets.is_empty(), "libzmq signals through socketpairs (built without ZMQ_HAVE_EVENTFD?): {sockets:?}");
     // And its descriptors do not leak into child processes.
     for (n, t) in new.iter().filter(|(_, t)| t.contains("eventfd") || t.contains("eventpoll")) {
-        let flags = std::fs::read_to_string(format!("/proc/self/fdinfo/{n}"))
-            .unwrap_or_else(|e| panic!("fdinfo of {n} ({t}): {e}"));
+        let flags = std::fs::read_to_string(format!("/proc/self/fdinfo/{n}")).unwrap_or_else(|e| panic!("fdinfo of {n} ({t}): {e}"));
         let f = flags.lines().find_map(|l| l.strip_prefix("flags:")).expect("flags line").trim().to_string();
         let v = u32::from_str_radix(&f, 8).expect("octal flags");
         assert!(v & 0o2000000 != 0, "fd {n} of libzmq is not close-on-exec (flags {f})");

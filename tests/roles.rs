@@ -111,9 +111,7 @@ fn eight_clients_get_only_their_own_answers() {
                 let deadline = Instant::now() + Duration::from_secs(30);
                 while !want.is_empty() && Instant::now() < deadline {
                     if let Some((id, r)) = c.next(1000).unwrap() {
-                        let w = want
-                            .remove(&id)
-                            .unwrap_or_else(|| panic!("client {i}: answer for unknown or repeated id {id}"));
+                        let w = want.remove(&id).unwrap_or_else(|| panic!("client {i}: answer for unknown or repeated id {id}"));
                         assert_eq!(r.unwrap(), w, "client {i} request {id}");
                     }
                 }
@@ -233,25 +231,16 @@ fn duplicate_tags_compute_once() {
 fn two_active_brokers_still_one_answer_each() {
     // Nodes connected to two brokers that both forward: every message arrives
     // twice; tags keep answers single for the application.
-    let b1 = Broker::start(BrokerConfig {
-        xsub: "tcp://127.0.0.1:*".into(),
-        xpub: "tcp://127.0.0.1:*".into(),
-        hb: None,
-        ..Default::default()
-    })
-    .unwrap();
-    let b2 = Broker::start(BrokerConfig {
-        xsub: "tcp://127.0.0.1:*".into(),
-        xpub: "tcp://127.0.0.1:*".into(),
-        hb: None,
-        ..Default::default()
-    })
-    .unwrap();
+    let b1 =
+        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
+            .unwrap();
+    let b2 =
+        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
+            .unwrap();
     let addr = |b: &Broker| BrokerAddr { xsub: b.endpoints.0.clone(), xpub: b.endpoints.1.clone() };
     let brokers = vec![addr(&b1), addr(&b2)];
     let _o1 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 1 }, Operation::Square).unwrap();
-    let _o2 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 2 }, Operation::Custom(Box::new(|x| Ok(x * x))))
-        .unwrap();
+    let _o2 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 2 }, Operation::Custom(Box::new(|x| Ok(x * x)))).unwrap();
     let calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut c = Client::new(ClientConfig { brokers, ..Default::default() }).unwrap();
     for j in 1..=20 {
@@ -288,16 +277,11 @@ fn pull_style_operation_node() {
 
 #[test]
 fn client_times_out_without_a_calc_node() {
-    let b = Broker::start(BrokerConfig {
-        xsub: "tcp://127.0.0.1:*".into(),
-        xpub: "tcp://127.0.0.1:*".into(),
-        hb: None,
-        ..Default::default()
-    })
-    .unwrap();
+    let b =
+        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
+            .unwrap();
     let brokers = vec![BrokerAddr { xsub: b.endpoints.0.clone(), xpub: b.endpoints.1.clone() }];
-    let mut c =
-        Client::new(ClientConfig { brokers, timeout: Duration::from_millis(300), ..Default::default() }).unwrap();
+    let mut c = Client::new(ClientConfig { brokers, timeout: Duration::from_millis(300), ..Default::default() }).unwrap();
     let t = Instant::now();
     assert!(matches!(c.hypot("3", "4"), Err(hypobus::Error::Timeout(300))));
     assert!(t.elapsed() < Duration::from_secs(2));
@@ -326,15 +310,8 @@ fn broker_stops_cleanly_and_port_is_reusable() {
     assert!(!b.is_running());
     b.stop().unwrap();
     // Same endpoints bind again: nothing was leaked.
-    let b2 = Broker::start(BrokerConfig {
-        xsub: xs,
-        xpub: xp,
-        hb,
-        hb_interval: Duration::from_millis(10),
-        active: true,
-        inproc: None,
-    })
-    .unwrap();
+    let b2 =
+        Broker::start(BrokerConfig { xsub: xs, xpub: xp, hb, hb_interval: Duration::from_millis(10), active: true, inproc: None }).unwrap();
     assert!(b2.is_running());
 }
 
@@ -343,9 +320,7 @@ fn bad_configuration_is_an_error_not_a_crash() {
     assert!(Broker::start(BrokerConfig { xsub: "nonsense".into(), ..Default::default() }).is_err());
     assert!(OpNode::start(OpConfig { brokers: vec![], lane: 1 }, Operation::Square).is_err());
     assert!(OpNode::start(OpConfig { brokers: vec![BrokerAddr::default()], lane: 0 }, Operation::Square).is_err());
-    assert!(Client::new(ClientConfig {
-        brokers: vec![BrokerAddr { xsub: "bad".into(), xpub: "bad".into() }],
-        ..Default::default()
-    })
-    .is_err());
+    assert!(
+        Client::new(ClientConfig { brokers: vec![BrokerAddr { xsub: "bad".into(), xpub: "bad".into() }], ..Default::default() }).is_err()
+    );
 }

@@ -140,16 +140,7 @@ fn a_message_that_does_not_fit_is_kept() {
     let t = Instant::now();
     let mut st = HB_TIMEOUT;
     while st == HB_TIMEOUT && t.elapsed() < Duration::from_secs(5) {
-        st = hb_socket_recv(
-            a,
-            1000,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            sizes.len(),
-            &mut n,
-            &mut total,
-        );
+        st = hb_socket_recv(a, 1000, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), sizes.len(), &mut n, &mut total);
     }
     assert_eq!(st, HB_BUFFER_TOO_SMALL);
     assert_eq!((n, total), (2, 11));
@@ -159,10 +150,7 @@ fn a_message_that_does_not_fit_is_kept() {
     assert_eq!(ev & i32::from(HB_POLLIN), i32::from(HB_POLLIN), "a kept message counts as POLLIN");
     // Big enough buffer but too few sizes: still kept.
     let mut big = [0u8; 64];
-    assert_eq!(
-        hb_socket_recv(a, 0, big.as_mut_ptr().cast(), big.len(), sizes.as_mut_ptr(), 1, &mut n, &mut total),
-        HB_BUFFER_TOO_SMALL
-    );
+    assert_eq!(hb_socket_recv(a, 0, big.as_mut_ptr().cast(), big.len(), sizes.as_mut_ptr(), 1, &mut n, &mut total), HB_BUFFER_TOO_SMALL);
     assert_eq!((n, total), (2, 11));
     // Size query.
     assert_eq!(hb_socket_recv(a, 0, null_mut(), 0, null_mut(), 0, &mut n, &mut total), HB_BUFFER_TOO_SMALL);
@@ -174,10 +162,7 @@ fn a_message_that_does_not_fit_is_kept() {
     assert_eq!(recv_ok(a), frames(&["next"]));
     // Bad buffers.
     assert_eq!(hb_socket_recv(a, 0, null_mut(), 4, null_mut(), 0, null_mut(), null_mut()), HB_INVALID_ARGUMENT);
-    assert_eq!(
-        hb_socket_recv(a, 0, big.as_mut_ptr().cast(), 4, null_mut(), 2, null_mut(), null_mut()),
-        HB_INVALID_ARGUMENT
-    );
+    assert_eq!(hb_socket_recv(a, 0, big.as_mut_ptr().cast(), 4, null_mut(), 2, null_mut(), null_mut()), HB_INVALID_ARGUMENT);
     free(a);
     free(b);
 }
@@ -424,11 +409,7 @@ fn two_threads_receive_from_one_socket_without_losing_wakeups() {
         }
         let t = Instant::now();
         while taken.load(SeqCst) < sent {
-            assert!(
-                t.elapsed() < Duration::from_millis(1000),
-                "burst {burst}: {} of {sent} taken: a wake-up was lost",
-                taken.load(SeqCst)
-            );
+            assert!(t.elapsed() < Duration::from_millis(1000), "burst {burst}: {} of {sent} taken: a wake-up was lost", taken.load(SeqCst));
             std::thread::sleep(Duration::from_micros(200));
         }
     }
@@ -611,10 +592,7 @@ fn monitor_events_pull_style() {
     let client = new(HB_REQ);
     assert_eq!(next_event(server, 0), Err(HB_INVALID_ARGUMENT), "no monitor yet");
     assert_eq!(hb_socket_monitor(server, HB_EVENT_ALL), HB_OK);
-    assert_eq!(
-        hb_socket_monitor(client, HB_EVENT_CONNECTED | HB_EVENT_DISCONNECTED | HB_EVENT_HANDSHAKE_SUCCEEDED),
-        HB_OK
-    );
+    assert_eq!(hb_socket_monitor(client, HB_EVENT_CONNECTED | HB_EVENT_DISCONNECTED | HB_EVENT_HANDSHAKE_SUCCEEDED), HB_OK);
     assert_eq!(hb_socket_monitor(client, 0x10000), HB_INVALID_ARGUMENT);
     let ep = bind(server, "tcp://127.0.0.1:*");
     let (_, a) = wait_event(server, HB_EVENT_LISTENING);

@@ -27,64 +27,20 @@ fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
     let (mut nm, mut total) = (0, 0);
     // Bad arguments are refused before anything is taken.
     assert_eq!(
-        hb_socket_recv_many(
-            a,
-            0,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            8,
-            null_mut(),
-            8,
-            &mut nm,
-            &mut total
-        ),
+        hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, null_mut(), 8, &mut nm, &mut total),
         HB_INVALID_ARGUMENT
     );
     assert_eq!(
-        hb_socket_recv_many(
-            a,
-            0,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            8,
-            counts.as_mut_ptr(),
-            0,
-            &mut nm,
-            &mut total
-        ),
+        hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 0, &mut nm, &mut total),
         HB_INVALID_ARGUMENT
     );
     assert_eq!(
-        hb_socket_recv_many(
-            a,
-            -1,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            8,
-            counts.as_mut_ptr(),
-            8,
-            &mut nm,
-            &mut total
-        ),
+        hb_socket_recv_many(a, -1, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total),
         HB_INVALID_ARGUMENT
     );
     // Nothing queued: the timeout rule.
     assert_eq!(
-        hb_socket_recv_many(
-            a,
-            0,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            8,
-            counts.as_mut_ptr(),
-            8,
-            &mut nm,
-            &mut total
-        ),
+        hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total),
         HB_TIMEOUT
     );
     send_ok(b, &[b"one"]);
@@ -218,10 +174,7 @@ fn send_many_sends_whole_messages_in_order_and_counts_what_went() {
     let counts = [1usize, 2, 1];
     let mut sent = 99;
     // Bad arguments.
-    assert_eq!(
-        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 0, 0, 100, &mut sent),
-        HB_INVALID_ARGUMENT
-    );
+    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 0, 0, 100, &mut sent), HB_INVALID_ARGUMENT);
     assert_eq!(sent, 0);
     assert_eq!(
         hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, HB_SNDMORE, 100, &mut sent),
@@ -231,14 +184,8 @@ fn send_many_sends_whole_messages_in_order_and_counts_what_went() {
         hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), [1usize, 0].as_ptr(), 2, 0, 100, &mut sent),
         HB_INVALID_ARGUMENT
     );
-    assert_eq!(
-        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, -1, &mut sent),
-        HB_INVALID_ARGUMENT
-    );
-    assert_eq!(
-        hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, 1000, &mut sent),
-        HB_OK
-    );
+    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, -1, &mut sent), HB_INVALID_ARGUMENT);
+    assert_eq!(hb_socket_send_many(b, data.as_ptr().cast(), sizes.as_ptr(), counts.as_ptr(), 3, 0, 1000, &mut sent), HB_OK);
     assert_eq!(sent, 3);
     assert_eq!(recv_ok(a), frames(&["one"]));
     assert_eq!(recv_ok(a), frames(&["two", "2"]));
@@ -259,23 +206,13 @@ fn send_many_sends_whole_messages_in_order_and_counts_what_went() {
     assert_eq!(st, HB_TIMEOUT);
     assert!((1..16).contains(&sent), "sent {sent}");
     assert!(t.elapsed() >= Duration::from_millis(150) && t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
-    let st =
-        hb_socket_send_many(b, [b'x'; 16].as_ptr().cast(), sz.as_ptr(), one.as_ptr(), 16, HB_DONTWAIT, 1000, &mut sent);
+    let st = hb_socket_send_many(b, [b'x'; 16].as_ptr().cast(), sz.as_ptr(), one.as_ptr(), 16, HB_DONTWAIT, 1000, &mut sent);
     assert_eq!((st, sent), (HB_TIMEOUT, 0));
     // A REQ socket sending twice: the second fails with EFSM, the first went.
     free(a);
     free(b);
     let (rep, req) = tcp_pair(HB_REP, HB_REQ);
-    let st = hb_socket_send_many(
-        req,
-        b"ab".as_ptr().cast(),
-        [1usize, 1].as_ptr(),
-        [1usize, 1].as_ptr(),
-        2,
-        0,
-        1000,
-        &mut sent,
-    );
+    let st = hb_socket_send_many(req, b"ab".as_ptr().cast(), [1usize, 1].as_ptr(), [1usize, 1].as_ptr(), 2, 0, 1000, &mut sent);
     assert_eq!((st, sent), (HB_ZMQ, 1));
     assert_eq!(serr(req).1, 156384763, "EFSM: {:?}", serr(req));
     assert_eq!(recv_ok(rep), frames(&["a"]));

@@ -31,13 +31,7 @@ fn wcfg(b: &TaskBroker, services: &[&str], capacity: u32, name: &str) -> WorkerC
 }
 
 /// A worker that answers `<name>:<body>` and counts its jobs.
-fn tagged_worker(
-    b: &TaskBroker,
-    services: &[&str],
-    capacity: u32,
-    name: &'static str,
-    delay: Duration,
-) -> (TaskWorker, Arc<AtomicU64>) {
+fn tagged_worker(b: &TaskBroker, services: &[&str], capacity: u32, name: &'static str, delay: Duration) -> (TaskWorker, Arc<AtomicU64>) {
     let n = Arc::new(AtomicU64::new(0));
     let c = n.clone();
     let w = TaskWorker::serve(wcfg(b, services, capacity, name), move |j: &Job| {
@@ -76,8 +70,7 @@ fn strip(reply: &[u8]) -> (&str, &[u8]) {
 #[test]
 fn lru_four_clients_500_requests_four_workers() {
     let b = broker(|_| {});
-    let workers: Vec<_> =
-        ["w0", "w1", "w2", "w3"].iter().map(|n| tagged_worker(&b, &[], 2, n, Duration::ZERO)).collect();
+    let workers: Vec<_> = ["w0", "w1", "w2", "w3"].iter().map(|n| tagged_worker(&b, &[], 2, n, Duration::ZERO)).collect();
     wait_for("4 workers", Duration::from_secs(5), || b.stats().workers == 4);
     let threads: Vec<_> = (0..4)
         .map(|ci| {
@@ -192,11 +185,7 @@ fn a_silent_worker_is_purged_and_its_request_redispatched() {
     let (_w, _) = tagged_worker(&b, &[], 1, "alive", Duration::ZERO);
     let done = c.next(Duration::from_secs(5)).expect("answer");
     assert_eq!(done.outcome, Outcome::Ok(b"alive:y".to_vec()));
-    assert!(
-        t0.elapsed() < Duration::from_secs(3),
-        "purged after ~300 ms of silence, not the 30 s answer time-out: {:?}",
-        t0.elapsed()
-    );
+    assert!(t0.elapsed() < Duration::from_secs(3), "purged after ~300 ms of silence, not the 30 s answer time-out: {:?}", t0.elapsed());
     let s = b.stats();
     assert_eq!((s.purged, s.workers), (1, 1), "{s:?}");
 }
@@ -400,9 +389,7 @@ fn an_answer_given_just_before_stop_is_sent() {
         w.reply(job.key, Ok(format!("r{i}").into_bytes())).unwrap();
         let t = Instant::now();
         w.stop().unwrap();
-        let done = c
-            .next_of(&id, Duration::from_secs(3))
-            .unwrap_or_else(|| panic!("round {i}: the answer given before stop was lost"));
+        let done = c.next_of(&id, Duration::from_secs(3)).unwrap_or_else(|| panic!("round {i}: the answer given before stop was lost"));
         assert_eq!(done.outcome, Outcome::Ok(format!("r{i}").into_bytes()), "round {i}");
         assert!(t.elapsed() < Duration::from_secs(3));
     }
@@ -426,9 +413,7 @@ fn a_handler_running_at_stop_still_answers() {
         let id = c.submit("", b"slow").unwrap();
         started_rx.recv_timeout(Duration::from_secs(5)).expect("the handler started");
         w.stop().unwrap();
-        let done = c
-            .next_of(&id, Duration::from_secs(3))
-            .unwrap_or_else(|| panic!("round {i}: the running handler's answer was lost"));
+        let done = c.next_of(&id, Duration::from_secs(3)).unwrap_or_else(|| panic!("round {i}: the running handler's answer was lost"));
         assert_eq!(done.outcome, Outcome::Ok(b"slow".to_vec()), "round {i}");
     }
 }

@@ -117,14 +117,11 @@ unsafe extern "C-unwind" fn upper(
     CALLS.fetch_add(1, Ordering::SeqCst);
     assert_eq!(user as usize, 0x5eed);
     // SAFETY: the library passes valid pointers for the call.
-    let (svc, body) = unsafe {
-        (CStr::from_ptr(service).to_str().unwrap().to_string(), std::slice::from_raw_parts(req, len).to_vec())
-    };
+    let (svc, body) = unsafe { (CStr::from_ptr(service).to_str().unwrap().to_string(), std::slice::from_raw_parts(req, len).to_vec()) };
     if body == b"code" {
         return 7;
     }
-    let out =
-        if body == b"fail" { b"no good".to_vec() } else { [svc.as_bytes(), b"/", &body.to_ascii_uppercase()].concat() };
+    let out = if body == b"fail" { b"no good".to_vec() } else { [svc.as_bytes(), b"/", &body.to_ascii_uppercase()].concat() };
     REPLY.with(|r| {
         *r.borrow_mut() = out;
         let r = r.borrow();
@@ -164,53 +161,23 @@ fn callback_worker_and_client() {
     let mut out = [0u8; 64];
     let mut n = 0usize;
     assert_eq!(
-        hb_task_client_request(
-            c,
-            c"S".as_ptr(),
-            b"abc".as_ptr().cast(),
-            3,
-            5000,
-            out.as_mut_ptr().cast(),
-            out.len(),
-            &mut n
-        ),
+        hb_task_client_request(c, c"S".as_ptr(), b"abc".as_ptr().cast(), 3, 5000, out.as_mut_ptr().cast(), out.len(), &mut n),
         HB_OK,
         "{}",
         last_error()
     );
     assert_eq!(&out[..n], b"S/ABC");
     assert_eq!(
-        hb_task_client_request(
-            c,
-            c"S".as_ptr(),
-            b"fail".as_ptr().cast(),
-            4,
-            5000,
-            out.as_mut_ptr().cast(),
-            out.len(),
-            &mut n
-        ),
+        hb_task_client_request(c, c"S".as_ptr(), b"fail".as_ptr().cast(), 4, 5000, out.as_mut_ptr().cast(), out.len(), &mut n),
         HB_REMOTE
     );
     assert_eq!(last_error(), "no good");
     let (mut st, mut errno) = (0, 0);
     let mut ebuf = [0 as c_char; 512];
-    assert_eq!(
-        hb_error_info(c as *const c_void, &mut st, &mut errno, ebuf.as_mut_ptr(), ebuf.len(), null_mut()),
-        HB_OK
-    );
+    assert_eq!(hb_error_info(c as *const c_void, &mut st, &mut errno, ebuf.as_mut_ptr(), ebuf.len(), null_mut()), HB_OK);
     assert_eq!((st, cstr(&ebuf).as_str()), (HB_REMOTE as i32, "no good"), "the failure is kept on the handle");
     assert_eq!(
-        hb_task_client_request(
-            c,
-            c"S".as_ptr(),
-            b"code".as_ptr().cast(),
-            4,
-            5000,
-            out.as_mut_ptr().cast(),
-            out.len(),
-            &mut n
-        ),
+        hb_task_client_request(c, c"S".as_ptr(), b"code".as_ptr().cast(), 4, 5000, out.as_mut_ptr().cast(), out.len(), &mut n),
         HB_REMOTE
     );
     assert_eq!(last_error(), "handler failed (code 7)");
@@ -219,34 +186,13 @@ fn callback_worker_and_client() {
     for i in 0..200 {
         let body = format!("m{i}");
         let mut id = [0 as c_char; 128];
-        assert_eq!(
-            hb_task_client_submit(
-                c,
-                c"S".as_ptr(),
-                body.as_ptr().cast(),
-                body.len(),
-                id.as_mut_ptr(),
-                id.len(),
-                null_mut()
-            ),
-            HB_OK
-        );
+        assert_eq!(hb_task_client_submit(c, c"S".as_ptr(), body.as_ptr().cast(), body.len(), id.as_mut_ptr(), id.len(), null_mut()), HB_OK);
         ids.insert(cstr(&id), body);
     }
     for _ in 0..200 {
         let (mut id, mut idn, mut oc) = ([0 as c_char; 128], 0usize, -1);
         assert_eq!(
-            hb_task_client_next(
-                c,
-                5000,
-                id.as_mut_ptr(),
-                id.len(),
-                &mut idn,
-                &mut oc,
-                out.as_mut_ptr().cast(),
-                out.len(),
-                &mut n
-            ),
+            hb_task_client_next(c, 5000, id.as_mut_ptr(), id.len(), &mut idn, &mut oc, out.as_mut_ptr().cast(), out.len(), &mut n),
             HB_OK
         );
         assert_eq!(oc, HB_TASK_OK);
@@ -288,22 +234,13 @@ fn pull_worker_buffers_fetch_and_the_timeout_rule() {
     wait_workers(&b, 1);
     let c = client(&fe, 2000, 3);
     assert_eq!(hb_task_worker_recv(w, -1, &mut 0, null_mut(), 0, null_mut()), HB_INVALID_ARGUMENT, "the timeout rule");
-    assert_eq!(
-        hb_task_client_next(c, -5, null_mut(), 0, null_mut(), &mut 0, null_mut(), 0, null_mut()),
-        HB_INVALID_ARGUMENT
-    );
+    assert_eq!(hb_task_client_next(c, -5, null_mut(), 0, null_mut(), &mut 0, null_mut(), 0, null_mut()), HB_INVALID_ARGUMENT);
     let mut id = [0 as c_char; 128];
     let mut tiny = [0 as c_char; 4];
     let mut need = 0usize;
-    assert_eq!(
-        hb_task_client_submit(c, null(), b"x".as_ptr().cast(), 1, tiny.as_mut_ptr(), tiny.len(), &mut need),
-        HB_BUFFER_TOO_SMALL
-    );
+    assert_eq!(hb_task_client_submit(c, null(), b"x".as_ptr().cast(), 1, tiny.as_mut_ptr(), tiny.len(), &mut need), HB_BUFFER_TOO_SMALL);
     assert!(need > 4);
-    assert_eq!(
-        hb_task_client_submit(c, null(), b"hello world".as_ptr().cast(), 11, id.as_mut_ptr(), id.len(), null_mut()),
-        HB_OK
-    );
+    assert_eq!(hb_task_client_submit(c, null(), b"hello world".as_ptr().cast(), 11, id.as_mut_ptr(), id.len(), null_mut()), HB_OK);
     let sent_id = cstr(&id);
     // hb_poll sees the job; a too-small buffer keeps it.
     let mut items = [HbPollItem { handle: w as *const c_void, events: HB_POLLIN, revents: 0 }];
@@ -311,33 +248,13 @@ fn pull_worker_buffers_fetch_and_the_timeout_rule() {
     assert_eq!(hb_poll(items.as_mut_ptr(), 1, 5000, &mut ready), HB_OK);
     assert_eq!((ready, items[0].revents), (1, HB_POLLIN));
     let (mut job, mut small, mut n) = (0u64, [0u8; 4], 0usize);
-    assert_eq!(
-        hb_task_worker_recv(w, 1000, &mut job, small.as_mut_ptr().cast(), small.len(), &mut n),
-        HB_BUFFER_TOO_SMALL
-    );
+    assert_eq!(hb_task_worker_recv(w, 1000, &mut job, small.as_mut_ptr().cast(), small.len(), &mut n), HB_BUFFER_TOO_SMALL);
     assert_eq!(n, 11);
     let mut big = [0u8; 64];
-    assert_eq!(
-        hb_task_worker_recv(w, 0, &mut job, big.as_mut_ptr().cast(), big.len(), &mut n),
-        HB_OK,
-        "kept: {}",
-        last_error()
-    );
+    assert_eq!(hb_task_worker_recv(w, 0, &mut job, big.as_mut_ptr().cast(), big.len(), &mut n), HB_OK, "kept: {}", last_error());
     assert_eq!(&big[..n], b"hello world");
     let (mut svc, mut rid) = ([0 as c_char; 64], [0 as c_char; 128]);
-    assert_eq!(
-        hb_task_worker_job_info(
-            w,
-            job,
-            svc.as_mut_ptr(),
-            svc.len(),
-            null_mut(),
-            rid.as_mut_ptr(),
-            rid.len(),
-            null_mut()
-        ),
-        HB_OK
-    );
+    assert_eq!(hb_task_worker_job_info(w, job, svc.as_mut_ptr(), svc.len(), null_mut(), rid.as_mut_ptr(), rid.len(), null_mut()), HB_OK);
     assert_eq!((cstr(&svc), cstr(&rid)), (String::new(), sent_id.clone()));
     assert_eq!(hb_task_worker_reply(w, job + 1000, null(), 0), HB_INVALID_ARGUMENT);
     assert_eq!(hb_task_worker_reply(w, job, b"HELLO".as_ptr().cast(), 5), HB_OK);
@@ -350,32 +267,12 @@ fn pull_worker_buffers_fetch_and_the_timeout_rule() {
     assert_eq!(unsafe { libc::poll(&mut pfd, 1, 5000) }, 1, "the client's descriptor wakes for the outcome");
     let (mut oc, mut body) = (-1, [0u8; 2]);
     assert_eq!(
-        hb_task_client_next(
-            c,
-            1000,
-            id.as_mut_ptr(),
-            id.len(),
-            null_mut(),
-            &mut oc,
-            body.as_mut_ptr().cast(),
-            body.len(),
-            &mut n
-        ),
+        hb_task_client_next(c, 1000, id.as_mut_ptr(), id.len(), null_mut(), &mut oc, body.as_mut_ptr().cast(), body.len(), &mut n),
         HB_BUFFER_TOO_SMALL
     );
     assert_eq!(n, 5);
     assert_eq!(
-        hb_task_client_next(
-            c,
-            0,
-            id.as_mut_ptr(),
-            id.len(),
-            null_mut(),
-            &mut oc,
-            big.as_mut_ptr().cast(),
-            big.len(),
-            &mut n
-        ),
+        hb_task_client_next(c, 0, id.as_mut_ptr(), id.len(), null_mut(), &mut oc, big.as_mut_ptr().cast(), big.len(), &mut n),
         HB_OK
     );
     assert_eq!((oc, &big[..n], cstr(&id)), (HB_TASK_OK, &b"HELLO"[..], sent_id.clone()));
@@ -384,49 +281,19 @@ fn pull_worker_buffers_fetch_and_the_timeout_rule() {
     let cid = CString::new(sent_id.clone()).unwrap();
     assert_eq!(hb_task_client_fetch(c2, cid.as_ptr()), HB_OK);
     assert_eq!(
-        hb_task_client_next(
-            c2,
-            5000,
-            id.as_mut_ptr(),
-            id.len(),
-            null_mut(),
-            &mut oc,
-            big.as_mut_ptr().cast(),
-            big.len(),
-            &mut n
-        ),
+        hb_task_client_next(c2, 5000, id.as_mut_ptr(), id.len(), null_mut(), &mut oc, big.as_mut_ptr().cast(), big.len(), &mut n),
         HB_OK
     );
     assert_eq!((oc, &big[..n]), (HB_TASK_OK, &b"HELLO"[..]));
     assert_eq!(hb_task_client_fetch(c2, c"nobody-knows".as_ptr()), HB_OK);
     assert_eq!(
-        hb_task_client_next(
-            c2,
-            5000,
-            id.as_mut_ptr(),
-            id.len(),
-            null_mut(),
-            &mut oc,
-            big.as_mut_ptr().cast(),
-            big.len(),
-            &mut n
-        ),
+        hb_task_client_next(c2, 5000, id.as_mut_ptr(), id.len(), null_mut(), &mut oc, big.as_mut_ptr().cast(), big.len(), &mut n),
         HB_OK
     );
     assert_eq!((oc, n), (HB_TASK_UNKNOWN, 0));
     assert_eq!(hb_task_client_submit_id(c2, c"my-id-1".as_ptr(), c"Nope".as_ptr(), null(), 0), HB_OK);
     assert_eq!(
-        hb_task_client_next(
-            c2,
-            5000,
-            id.as_mut_ptr(),
-            id.len(),
-            null_mut(),
-            &mut oc,
-            big.as_mut_ptr().cast(),
-            big.len(),
-            &mut n
-        ),
+        hb_task_client_next(c2, 5000, id.as_mut_ptr(), id.len(), null_mut(), &mut oc, big.as_mut_ptr().cast(), big.len(), &mut n),
         HB_OK
     );
     assert_eq!((oc, cstr(&id).as_str()), (HB_TASK_FAILED, "my-id-1"));
@@ -446,17 +313,7 @@ fn pull_worker_buffers_fetch_and_the_timeout_rule() {
     assert!(took < Duration::from_secs(2), "{took:?}");
     let ck = c as usize;
     let t = std::thread::spawn(move || {
-        hb_task_client_next(
-            ck as *const HbTaskClient,
-            10_000,
-            null_mut(),
-            0,
-            null_mut(),
-            &mut 0,
-            null_mut(),
-            0,
-            null_mut(),
-        )
+        hb_task_client_next(ck as *const HbTaskClient, 10_000, null_mut(), 0, null_mut(), &mut 0, null_mut(), 0, null_mut())
     });
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(hb_task_client_free(c), HB_OK);
@@ -498,8 +355,5 @@ fn bad_configs_are_refused() {
     let mut w = null_mut();
     let wc = HbTaskWorkerConfig { services: c"a b".as_ptr(), ..worker_cfg(c"tcp://127.0.0.1:1", c"", 1) };
     assert_eq!(hb_task_worker_new(&wc, None, null_mut(), &mut w), HB_CONFIG);
-    assert_eq!(
-        hb_task_broker_stats(std::ptr::without_provenance(0x42), &mut HbTaskBrokerStats::default()),
-        HB_INVALID_HANDLE
-    );
+    assert_eq!(hb_task_broker_stats(std::ptr::without_provenance(0x42), &mut HbTaskBrokerStats::default()), HB_INVALID_HANDLE);
 }

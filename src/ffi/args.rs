@@ -170,10 +170,7 @@ pub(crate) fn read_sized<T: Copy>(p: *const T, dflt: T, what: &str) -> Result<T,
 pub(crate) fn read_whole<T: Copy>(p: *const T, what: &str) -> Result<T, Failure> {
     let size = caller_size(p, what)?;
     if size < std::mem::size_of::<T>() {
-        return Err(Failure::arg(format!(
-            "{what}->size must be set to sizeof the struct ({}), not {size}",
-            std::mem::size_of::<T>()
-        )));
+        return Err(Failure::arg(format!("{what}->size must be set to sizeof the struct ({}), not {size}", std::mem::size_of::<T>())));
     }
     // SAFETY: the struct holds at least size_of::<T>() bytes.
     Ok(unsafe { p.read_unaligned() })
@@ -211,10 +208,7 @@ impl BytesOut {
     }
     pub(crate) fn too_small(&self, n: usize) -> Failure {
         set_opt(self.out_len, n);
-        Failure::new(
-            HB_BUFFER_TOO_SMALL,
-            format!("buffer too small: {n} bytes needed, {} given; nothing was taken", self.len),
-        )
+        Failure::new(HB_BUFFER_TOO_SMALL, format!("buffer too small: {n} bytes needed, {} given; nothing was taken", self.len))
     }
     pub(crate) fn put(&self, b: &[u8]) -> FfiResult {
         if !self.fits(b.len()) {

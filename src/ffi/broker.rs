@@ -1,9 +1,6 @@
 //! `hb_broker_*`: the XSUB/XPUB broker with heartbeats.
 
-use super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut,
-    TypeTag,
-};
+use super::{ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut, TypeTag};
 use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use std::ffi::c_char;
 use std::sync::Mutex;
@@ -198,13 +195,7 @@ fn start(c: &HbBrokerConfig, out: *mut *mut HbBroker) -> super::FfiResult {
 /// needed is set); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with
 /// `len` > 0); `HB_INVALID_HANDLE`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_broker_endpoint(
-    b: *const HbBroker,
-    which: i32,
-    buf: *mut c_char,
-    len: usize,
-    out_len: *mut usize,
-) -> HbStatus {
+pub extern "C" fn hb_broker_endpoint(b: *const HbBroker, which: i32, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
     ffi_entry!(b; "hb_broker_endpoint", {
         let b = get(b)?;
         let out = StrOut::new(buf, len, out_len, "buf")?;

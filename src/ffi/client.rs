@@ -20,8 +20,8 @@
 //! for timers, and an idle client (nothing in flight) arms nothing.
 
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, wait_until, Common, Failure, HbStatus,
-    Notifier, Object, Out, Slot, Step, StrOut, TypeTag,
+    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, wait_until, Common, Failure, HbStatus, Notifier, Object, Out,
+    Slot, Step, StrOut, TypeTag,
 };
 use crate::lab::client::{Client, ClientConfig, ClientStats, Mode};
 use crate::wire::Number;
@@ -57,10 +57,7 @@ impl TimerFd {
         // SAFETY: plain syscall; the result is checked.
         let fd = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC) };
         if fd < 0 {
-            return Err(Failure::new(
-                HbStatus::HB_ZMQ,
-                format!("timerfd_create failed: {}", std::io::Error::last_os_error()),
-            ));
+            return Err(Failure::new(HbStatus::HB_ZMQ, format!("timerfd_create failed: {}", std::io::Error::last_os_error())));
         }
         // SAFETY: a fresh descriptor that nothing else owns.
         Ok(TimerFd(unsafe { OwnedFd::from_raw_fd(fd) }))
@@ -73,8 +70,7 @@ impl TimerFd {
         let mut spec: libc::itimerspec = unsafe { std::mem::zeroed() };
         if let Some(t) = at {
             let d = t.saturating_duration_since(Instant::now()).max(Duration::from_nanos(1));
-            spec.it_value =
-                libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as libc::c_long };
+            spec.it_value = libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as libc::c_long };
         }
         // SAFETY: our own timerfd; spec is a valid itimerspec; no old value wanted.
         unsafe { libc::timerfd_settime(self.0.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
@@ -245,12 +241,7 @@ impl From<ClientStats> for HbClientStats {
 /// first requests wait in the client until the path through a broker is
 /// proven, within their own lifetimes).
 #[no_mangle]
-pub extern "C" fn hb_client_new(
-    brokers: *const c_char,
-    classic: i32,
-    timeout_ms: u32,
-    out: *mut *mut HbClient,
-) -> HbStatus {
+pub extern "C" fn hb_client_new(brokers: *const c_char, classic: i32, timeout_ms: u32, out: *mut *mut HbClient) -> HbStatus {
     ffi_entry!("hb_client_new", {
         let out = Out::new(out, "out")?;
         let mode = if classic != 0 { Mode::Classic } else { Mode::Tagged };
@@ -272,12 +263,7 @@ pub extern "C" fn hb_client_new(
 /// Submit a request held for the caller, wait for its outcome at most
 /// `timeout_ms` (its lifetime too; 0 = the client's default lifetime and
 /// one look), and cancel it if the wait fails.
-fn hypot_wait(
-    c: &Slot<HbClient>,
-    a: &Number,
-    b: &Number,
-    timeout_ms: i32,
-) -> Result<(u64, crate::Result<String>), Failure> {
+fn hypot_wait(c: &Slot<HbClient>, a: &Number, b: &Number, timeout_ms: i32) -> Result<(u64, crate::Result<String>), Failure> {
     super::deadline(timeout_ms)?; // a negative time-out is refused before anything is sent
     let id = c.with(&c.common, None, |cl| {
         let life = if timeout_ms > 0 { Duration::from_millis(timeout_ms as u64) } else { cl.config().timeout };
@@ -420,13 +406,7 @@ pub extern "C" fn hb_client_hypot_f64(c: *const HbClient, a: f64, b: f64, timeou
 ///
 /// Any thread; never waits (locks the client briefly).
 #[no_mangle]
-pub extern "C" fn hb_client_submit(
-    c: *const HbClient,
-    a: *const c_char,
-    b: *const c_char,
-    limit_ms: i32,
-    id: *mut u64,
-) -> HbStatus {
+pub extern "C" fn hb_client_submit(c: *const HbClient, a: *const c_char, b: *const c_char, limit_ms: i32, id: *mut u64) -> HbStatus {
     ffi_entry!(c; "hb_client_submit", {
         let c = get(c)?;
         let (a, b) = (number_arg(a, 'a')?, number_arg(b, 'b')?);

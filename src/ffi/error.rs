@@ -138,11 +138,7 @@ impl Failure {
         Failure::new(HB_STOPPED, msg)
     }
     pub(crate) fn interrupted() -> Failure {
-        Failure {
-            status: HB_INTERRUPTED,
-            errno: libc::EINTR,
-            msg: Cow::Borrowed("interrupted by a signal while waiting"),
-        }
+        Failure { status: HB_INTERRUPTED, errno: libc::EINTR, msg: Cow::Borrowed("interrupted by a signal while waiting") }
     }
     /// A libzmq failure, with its errno.
     pub(crate) fn zmq(e: zmq::Error, context: &str) -> Failure {

@@ -16,8 +16,8 @@
 
 use super::callback::{Callback, CallbackThread};
 use super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus,
-    Look, Notifier, Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look, Notifier,
+    Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
 };
 use crate::lab::failover::{Event, EventCallback, FailoverBroker, FailoverConfig, FailoverStats, Role};
 use std::collections::VecDeque;
@@ -90,8 +90,7 @@ impl From<FailoverStats> for HbFailoverStats {
 /// library function, also `hb_failover_stop` / `hb_failover_free` on its
 /// own broker. Declared `C-unwind`: a thread exit inside it (an interpreter
 /// shutting down) ends only the callback thread.
-pub type HbFailoverEventFn =
-    Option<unsafe extern "C-unwind" fn(user: *mut c_void, at_ms: u64, active: i32, reason: *const c_char)>;
+pub type HbFailoverEventFn = Option<unsafe extern "C-unwind" fn(user: *mut c_void, at_ms: u64, active: i32, reason: *const c_char)>;
 
 /// Events the monitor queued, for `hb_failover_next_event`.
 struct Events {
@@ -173,10 +172,7 @@ impl Object for HbFailover {
 
 impl HbFailover {
     /// Run `f` on the broker, unless it is being stopped.
-    fn with<R>(
-        &self,
-        f: impl FnOnce(&FailoverBroker) -> std::result::Result<R, Failure>,
-    ) -> std::result::Result<R, Failure> {
+    fn with<R>(&self, f: impl FnOnce(&FailoverBroker) -> std::result::Result<R, Failure>) -> std::result::Result<R, Failure> {
         let g = lock(&self.fb, "hb_failover")?;
         match g.as_ref() {
             Some(fb) => f(fb),
@@ -279,9 +275,7 @@ pub extern "C" fn hb_failover_new(
         let role = match role {
             r if r == HbRole::HB_ROLE_PRIMARY as i32 => Role::Primary,
             r if r == HbRole::HB_ROLE_BACKUP as i32 => Role::Backup,
-            _ => {
-                return Err(Failure::arg(format!("role must be HB_ROLE_PRIMARY (0) or HB_ROLE_BACKUP (1), not {role}")))
-            }
+            _ => return Err(Failure::arg(format!("role must be HB_ROLE_PRIMARY (0) or HB_ROLE_BACKUP (1), not {role}"))),
         };
         let mut cfg = FailoverConfig::new(role, str_arg(peer_hb_ep, "peer_hb_ep")?);
         if let Some(ep) = opt_str_arg(xsub_ep, "xsub_ep")? {
@@ -306,10 +300,7 @@ pub extern "C" fn hb_failover_new(
         cfg.ctl = opt_str_arg(ctl_ep, "ctl_ep")?.filter(|s| !s.is_empty()).map(str::to_string);
 
         let key = Arc::new(AtomicUsize::new(0));
-        let events = Arc::new(Events {
-            q: Mutex::new(EventQueue { q: VecDeque::new(), ended: false }),
-            notifier: Notifier::new()?,
-        });
+        let events = Arc::new(Events { q: Mutex::new(EventQueue { q: VecDeque::new(), ended: false }), notifier: Notifier::new()? });
         let c_cb = match cb {
             Some(f) => Some(Arc::new(CallbackThread::start(Callback::Event(f), user)?)),
             None => None,
@@ -488,13 +479,7 @@ pub extern "C" fn hb_failover_broker_stats(f: *const HbFailover, out: *mut super
 /// needed is set); `HB_INVALID_ARGUMENT` (bad `which`, `buf` NULL with
 /// `len` > 0); `HB_INVALID_HANDLE`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_failover_endpoint(
-    f: *const HbFailover,
-    which: i32,
-    buf: *mut c_char,
-    len: usize,
-    out_len: *mut usize,
-) -> HbStatus {
+pub extern "C" fn hb_failover_endpoint(f: *const HbFailover, which: i32, buf: *mut c_char, len: usize, out_len: *mut usize) -> HbStatus {
     ffi_entry!(f; "hb_failover_endpoint", {
         let f = get(f)?;
         let out = StrOut::new(buf, len, out_len, "buf")?;

@@ -212,10 +212,7 @@ fn not_live(key: usize, want: &str) -> Failure {
     } else if key == 0 {
         Failure::new(HB_INVALID_HANDLE, format!("{want} handle is NULL"))
     } else {
-        Failure::new(
-            HB_INVALID_HANDLE,
-            format!("{key:#x} is not a live {want} handle (already freed, or never created)"),
-        )
+        Failure::new(HB_INVALID_HANDLE, format!("{key:#x} is not a live {want} handle (already freed, or never created)"))
     }
 }
 
@@ -234,8 +231,7 @@ pub(crate) fn get<T: Object>(h: *const T) -> Result<Arc<Slot<T>>, Failure> {
         }
         e.any.clone()
     };
-    any.downcast::<Slot<T>>()
-        .map_err(|_| Failure::new(HB_INVALID_HANDLE, format!("{} handle of the wrong type", T::TAG.c_name())))
+    any.downcast::<Slot<T>>().map_err(|_| Failure::new(HB_INVALID_HANDLE, format!("{} handle of the wrong type", T::TAG.c_name())))
 }
 
 /// The object behind a live handle of any type.

@@ -146,9 +146,7 @@ pub const HB_LOG_QUEUE: i32 = 2;
 pub extern "C" fn hb_log_enable(mode: i32) -> HbStatus {
     ffi_entry!("hb_log_enable", {
         if mode & !(HB_LOG_STDERR | HB_LOG_QUEUE) != 0 {
-            return Err(Failure::arg(format!(
-                "mode must be a combination of HB_LOG_STDERR (1) and HB_LOG_QUEUE (2), not {mode}"
-            )));
+            return Err(Failure::arg(format!("mode must be a combination of HB_LOG_STDERR (1) and HB_LOG_QUEUE (2), not {mode}")));
         }
         crate::log::set_enabled(mode & HB_LOG_STDERR != 0);
         crate::log::set_queued(mode & HB_LOG_QUEUE != 0);
@@ -350,8 +348,7 @@ mod tests {
             _r: u32,
             a: u64,
         }
-        let mut old =
-            [Old { size: std::mem::size_of::<Old>() as u32, _r: 0, a: 0 }, Old { size: 0xdead, _r: 0, a: 0xdead }];
+        let mut old = [Old { size: std::mem::size_of::<Old>() as u32, _r: 0, a: 0 }, Old { size: 0xdead, _r: 0, a: 0xdead }];
         put_sized(old.as_mut_ptr().cast::<S>(), S { size: 0, _r: 0, a: 7, b: 9 }, "out").unwrap();
         assert_eq!((old[0].size, old[0].a), (16, 7));
         assert_eq!((old[1].size, old[1].a), (0xdead, 0xdead), "nothing past the caller's struct is written");

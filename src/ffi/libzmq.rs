@@ -29,10 +29,7 @@ fn process_ctx() -> Result<*mut c_void, Failure> {
     // SAFETY: libzmq checks the context's tag before reading it.
     let threads = unsafe { zmq_ctx_get(raw, ZMQ_IO_THREADS) };
     if raw.is_null() || ctx.get_io_threads().ok() != Some(threads) {
-        return Err(Failure::new(
-            HB_PANIC,
-            "cannot reach the process's ZeroMQ context (the zmq crate's layout changed)",
-        ));
+        return Err(Failure::new(HB_PANIC, "cannot reach the process's ZeroMQ context (the zmq crate's layout changed)"));
     }
     Ok(raw)
 }
@@ -118,11 +115,7 @@ pub extern "C" fn hb_context_get(option: i32, value: *mut i32) -> HbStatus {
         if v < 0 {
             // SAFETY: reads this thread's errno.
             let errno = unsafe { crate::sys::libzmq::zmq_errno() };
-            return Err(Failure {
-                status: HB_INVALID_ARGUMENT,
-                errno,
-                msg: format!("unknown context option {option}").into(),
-            });
+            return Err(Failure { status: HB_INVALID_ARGUMENT, errno, msg: format!("unknown context option {option}").into() });
         }
         out.set(v);
         Ok(())

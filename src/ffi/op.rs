@@ -3,8 +3,8 @@
 
 use super::callback::{Callback, CallbackThread};
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, put_sized, register, str_arg, wait_until, Failure, HbStatus, Look, Object,
-    Out, Step, StrOut, TypeTag, HB_POLLIN,
+    brokers_arg, ffi_entry, free, get, lock, put_sized, register, str_arg, wait_until, Failure, HbStatus, Look, Object, Out, Step, StrOut,
+    TypeTag, HB_POLLIN,
 };
 use crate::lab::op::{DeferredOp, OpConfig, OpNode, OpPull, OpStats, Operation};
 use std::ffi::{c_char, c_void};
@@ -51,14 +51,7 @@ pub struct HbOpStats {
 
 impl From<OpStats> for HbOpStats {
     fn from(s: OpStats) -> Self {
-        HbOpStats {
-            size: 0,
-            callback_running: 0,
-            requests: s.requests,
-            replies: s.replies,
-            errors: s.errors,
-            ignored: s.ignored,
-        }
+        HbOpStats { size: 0, callback_running: 0, requests: s.requests, replies: s.replies, errors: s.errors, ignored: s.ignored }
     }
 }
 
@@ -123,13 +116,7 @@ impl DeferredOp for CallbackOp {
 /// `HB_INVALID_ARGUMENT` (`out` NULL, bad UTF-8); `HB_ZMQ`. Any thread;
 /// never waits (the node connects in the background).
 #[no_mangle]
-pub extern "C" fn hb_op_new(
-    brokers: *const c_char,
-    lane: u32,
-    op: HbOpFn,
-    user: *mut c_void,
-    out: *mut *mut HbOp,
-) -> HbStatus {
+pub extern "C" fn hb_op_new(brokers: *const c_char, lane: u32, op: HbOpFn, user: *mut c_void, out: *mut *mut HbOp) -> HbStatus {
     ffi_entry!("hb_op_new", {
         let out = Out::new(out, "out")?;
         let cfg = OpConfig { brokers: brokers_arg(brokers)?, lane };

@@ -180,8 +180,7 @@ pub extern "C" fn hb_wait_any(handles: *const *const c_void, n: usize, timeout_m
                 return Err(e);
             }
         }
-        let mut items: Vec<HbPollItem> =
-            hs.iter().map(|&handle| HbPollItem { handle, events: HB_POLLIN, revents: 0 }).collect();
+        let mut items: Vec<HbPollItem> = hs.iter().map(|&handle| HbPollItem { handle, events: HB_POLLIN, revents: 0 }).collect();
         poll_items(&mut items, timeout_ms)?;
         let i = items.iter().position(|it| it.revents != 0).unwrap_or(0);
         if items[i].revents & HB_POLLERR != 0 && get_dyn(items[i].handle.addr()).is_err() {
@@ -217,17 +216,13 @@ pub(crate) enum Step<R> {
 /// Sleep on `fds` (and the notifier) until one signals or `until`.
 /// `HB_INTERRUPTED` when a signal arrives.
 pub(crate) fn sleep_on(common: Option<&Common>, fds: &[RawFd], until: Instant) -> FfiResult {
-    let mut pfds: Vec<libc::pollfd> =
-        fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
     if let Some(c) = common {
         pfds.push(libc::pollfd { fd: c.notifier.fd(), events: libc::POLLIN, revents: 0 });
         c.waiters.fetch_add(1, Ordering::SeqCst);
     }
     let left = until.saturating_duration_since(Instant::now());
-    let ts = libc::timespec {
-        tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t,
-        tv_nsec: left.subsec_nanos() as libc::c_long,
-    };
+    let ts = libc::timespec { tv_sec: left.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
     // SAFETY: pfds is a valid array of pfds.len() pollfd structures; ts is valid; no signal mask change.
     let rc = unsafe { libc::ppoll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, &ts, std::ptr::null()) };
     let err = std::io::Error::last_os_error();

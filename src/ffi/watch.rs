@@ -9,12 +9,10 @@
 //! waits take from its queue step by step (`wait_until`), never holding it.
 
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult,
-    HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
+    brokers_arg, ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look,
+    Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
 };
-use crate::watch::{
-    render, HopKind, Mark, Observer, Outcome, Role, Sampling, Take, Trace, WatchBroker, WatchConfig, WatchEvent,
-};
+use crate::watch::{render, HopKind, Mark, Observer, Outcome, Role, Sampling, Take, Trace, WatchBroker, WatchConfig, WatchEvent};
 use std::ffi::c_char;
 use std::os::fd::RawFd;
 use std::sync::Mutex;
@@ -284,21 +282,15 @@ fn role_code(r: Role) -> i32 {
 /// not UTF-8); `HB_CONFIG` (a bad broker list or endpoint); `HB_ZMQ`. Any
 /// thread; never waits (the connections are made in the background).
 #[no_mangle]
-pub extern "C" fn hb_watch_new(
-    brokers: *const c_char,
-    hb_eps: *const c_char,
-    flags: u32,
-    out: *mut *mut HbWatch,
-) -> HbStatus {
+pub extern "C" fn hb_watch_new(brokers: *const c_char, hb_eps: *const c_char, flags: u32, out: *mut *mut HbWatch) -> HbStatus {
     ffi_entry!("hb_watch_new", {
         let out = Out::new(out, "out")?;
         if flags & !HB_WATCH_FULL != 0 {
             return Err(Failure::arg(format!("flags must be 0 or HB_WATCH_FULL (1), not {flags}")));
         }
         let addrs = brokers_arg(brokers)?;
-        let hbs: Vec<String> = opt_str_arg(hb_eps, "hb_eps")?
-            .map(|s| s.split(',').map(|e| e.trim().to_string()).collect())
-            .unwrap_or_default();
+        let hbs: Vec<String> =
+            opt_str_arg(hb_eps, "hb_eps")?.map(|s| s.split(',').map(|e| e.trim().to_string()).collect()).unwrap_or_default();
         let watched: Vec<WatchBroker> = WatchBroker::list(&addrs, &[])
             .into_iter()
             .enumerate()

@@ -255,8 +255,7 @@ fn run(
             }
         }
         let timeout = if hb.is_some() { ctx::ms_until(next_hb) } else { -1 };
-        let mut items =
-            [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
+        let mut items = [xsub.as_poll_item(zmq::POLLIN), xpub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
         zmq::poll(&mut items, timeout)?;
         if items[2].is_readable() {
             let cmd = stop.command();

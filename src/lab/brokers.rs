@@ -25,16 +25,10 @@ impl BrokerAddr {
     /// A broker of this process reached over `inproc://` (see
     /// `BrokerConfig::inproc`). The name is 1..=64 of `[A-Za-z0-9._-]`.
     pub fn inproc(name: &str) -> Result<BrokerAddr> {
-        if name.is_empty()
-            || name.len() > 64
-            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        {
+        if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
             return Err(Error::Config(format!("bad inproc broker name {name:?} (1-64 of A-Z a-z 0-9 . _ -)")));
         }
-        Ok(BrokerAddr {
-            xsub: format!("inproc://hypobus-broker-{name}-xsub"),
-            xpub: format!("inproc://hypobus-broker-{name}-xpub"),
-        })
+        Ok(BrokerAddr { xsub: format!("inproc://hypobus-broker-{name}-xsub"), xpub: format!("inproc://hypobus-broker-{name}-xpub") })
     }
 
     /// Parse one broker of a broker list:
@@ -145,12 +139,7 @@ impl NodeSockets {
     /// Create and connect both sockets. With `watch`, socket monitors are
     /// attached before connecting so [`NodeSockets::wait_connected`] can tell
     /// when both sockets have completed a handshake with a broker.
-    pub fn connect(
-        ctx: &zmq::Context,
-        brokers: &[BrokerAddr],
-        subscriptions: &[String],
-        watch: bool,
-    ) -> Result<NodeSockets> {
+    pub fn connect(ctx: &zmq::Context, brokers: &[BrokerAddr], subscriptions: &[String], watch: bool) -> Result<NodeSockets> {
         if brokers.is_empty() {
             return Err(Error::Config("at least one broker is needed".into()));
         }
@@ -167,14 +156,11 @@ impl NodeSockets {
         }
         // An inproc connection to a bound broker is there at once (and has no
         // handshake event to wait for).
-        let watch =
-            watch && !brokers.iter().any(|b| b.xsub.starts_with("inproc://") || b.xpub.starts_with("inproc://"));
+        let watch = watch && !brokers.iter().any(|b| b.xsub.starts_with("inproc://") || b.xpub.starts_with("inproc://"));
         let monitors = if watch { Some((attach_monitor(ctx, &publ)?, attach_monitor(ctx, &sub)?)) } else { None };
         for b in brokers {
-            no_eintr(|| publ.connect(&b.xsub))
-                .map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;
-            no_eintr(|| sub.connect(&b.xpub))
-                .map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
+            no_eintr(|| publ.connect(&b.xsub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xsub)))?;
+            no_eintr(|| sub.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
         }
         Ok(NodeSockets { publ, sub, monitors })
     }
@@ -256,19 +242,7 @@ mod tests {
     fn broker_addresses() {
         assert_eq!(BrokerAddr::parse("10.0.0.2").unwrap(), BrokerAddr::new("10.0.0.2", 5555, 5556));
         assert_eq!(BrokerAddr::parse("h:6555:6556").unwrap().xpub, "tcp://h:6556");
-        for bad in [
-            "",
-            "h:1",
-            "h:0:1",
-            "h:a:b",
-            "h:1:2:3",
-            "a b",
-            "[::1",
-            "[zz]:1:2",
-            "tcp://h:1|",
-            "tcp://h:1|udp://h:2",
-            "[::1]:1",
-        ] {
+        for bad in ["", "h:1", "h:0:1", "h:a:b", "h:1:2:3", "a b", "[::1", "[zz]:1:2", "tcp://h:1|", "tcp://h:1|udp://h:2", "[::1]:1"] {
             assert!(BrokerAddr::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(BrokerAddr::parse("[::1]:6555:6556").unwrap(), BrokerAddr::new("[::1]", 6555, 6556));

@@ -218,8 +218,7 @@ impl State {
     fn run(&mut self, stop: StopSignal) -> Result<()> {
         loop {
             let resend = self.resends.peek().map(|Reverse((t, _, _))| *t);
-            let next =
-                [self.waiting.front(), self.partial.front()].into_iter().flatten().map(|(t, _)| *t).chain(resend).min();
+            let next = [self.waiting.front(), self.partial.front()].into_iter().flatten().map(|(t, _)| *t).chain(resend).min();
             let timeout = next.map(ctx::ms_until).unwrap_or(-1);
             let mut items = [self.net.sub.as_poll_item(zmq::POLLIN), stop.sock.as_poll_item(zmq::POLLIN)];
             zmq::poll(&mut items, timeout)?;
@@ -264,8 +263,7 @@ impl State {
                 return Ok(());
             }
         };
-        let value =
-            if nframes == 2 { Ok(&frames[1][..]) } else { Err(WireError::Frames { expected: 2, got: nframes }) };
+        let value = if nframes == 2 { Ok(&frames[1][..]) } else { Err(WireError::Frames { expected: 2, got: nframes }) };
         match topic.kind {
             Kind::Request(lane @ (1 | 2)) => self.on_request(lane, topic.tag, value),
             Kind::SquareResult(lane @ (1 | 2)) => self.on_square(lane, topic.tag, value),
@@ -278,8 +276,7 @@ impl State {
 
     fn on_request(&mut self, lane: u32, tag: Option<&str>, value: std::result::Result<&[u8], WireError>) -> Result<()> {
         let i = (lane - 1) as usize;
-        let parsed =
-            value.and_then(Number::parse).map_err(|e| format!("cathetus {}: {e}", if lane == 1 { 'a' } else { 'b' }));
+        let parsed = value.and_then(Number::parse).map_err(|e| format!("cathetus {}: {e}", if lane == 1 { 'a' } else { 'b' }));
         let Some(tag) = tag else {
             // Classic request: pair in arrival order, as the original did.
             match parsed {
@@ -298,13 +295,7 @@ impl State {
                 }
                 Err(reason) => {
                     bump(&self.c.bad_messages);
-                    crate::wire::obs::publish_obs(
-                        &self.net.publ,
-                        OBS_TOPIC,
-                        "refused",
-                        "",
-                        &format!("classic request dropped: {reason}"),
-                    );
+                    crate::wire::obs::publish_obs(&self.net.publ, OBS_TOPIC, "refused", "", &format!("classic request dropped: {reason}"));
                     log!("calc", "dropped classic request: {reason}");
                 }
             }
@@ -408,9 +399,7 @@ impl State {
                 // Classic operation server: match the square to a waiting request by value.
                 let Some(s) = &square else { return Ok(()) };
                 let found = self.waiting.iter().find(|(_, k)| {
-                    self.jobs.get(k).is_some_and(|j| {
-                        j.square[i].is_none() && j.cathetus[i].as_ref().is_some_and(|x| s.is_square_of(x))
-                    })
+                    self.jobs.get(k).is_some_and(|j| j.square[i].is_none() && j.cathetus[i].as_ref().is_some_and(|x| s.is_square_of(x)))
                 });
                 match found {
                     Some((_, k)) => k.clone(),
@@ -516,12 +505,8 @@ impl State {
             for i in 0..2 {
                 if job.square[i].is_none() {
                     bump(&self.c.fallbacks);
-                    let detail = format!(
-                        "lane={} no square from op {} in {} ms: computed locally",
-                        i + 1,
-                        i + 1,
-                        self.cfg.timeout.as_millis()
-                    );
+                    let detail =
+                        format!("lane={} no square from op {} in {} ms: computed locally", i + 1, i + 1, self.cfg.timeout.as_millis());
                     crate::wire::obs::publish_obs(&self.net.publ, OBS_TOPIC, "fallback", &key, &detail);
                     job.square[i] = job.cathetus[i].as_ref().and_then(|x| x.square().ok());
                 }

@@ -184,8 +184,7 @@ impl FailoverBroker {
         if cfg.peer_hb.contains('[') {
             peer.set_ipv6(true)?;
         }
-        ctx::no_eintr(|| peer.connect(&cfg.peer_hb))
-            .map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
+        ctx::no_eintr(|| peer.connect(&cfg.peer_hb)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
         let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
@@ -377,9 +376,7 @@ impl Drop for FailoverBroker {
 fn read_request(sock: &zmq::Socket) -> Option<std::result::Result<String, String>> {
     let frames = sock.recv_multipart(zmq::DONTWAIT).ok()?;
     Some(match frames.as_slice() {
-        [one] => {
-            String::from_utf8(one.clone()).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string())
-        }
+        [one] => String::from_utf8(one.clone()).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string()),
         _ => Err("error: one frame per command (status, handback)".into()),
     })
 }
@@ -459,11 +456,8 @@ impl Monitor {
                 next_beat = now + self.interval;
             }
             let wake = next_beat.min(now + tick);
-            let mut items = vec![
-                stop.sock.as_poll_item(zmq::POLLIN),
-                self.peer.as_poll_item(zmq::POLLIN),
-                self.cmd.as_poll_item(zmq::POLLIN),
-            ];
+            let mut items =
+                vec![stop.sock.as_poll_item(zmq::POLLIN), self.peer.as_poll_item(zmq::POLLIN), self.cmd.as_poll_item(zmq::POLLIN)];
             if let Some(c) = &self.ctl {
                 items.push(c.as_poll_item(zmq::POLLIN));
             }

@@ -92,8 +92,7 @@ impl Lab {
         let brokers = vec![local.clone()];
         let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
         let ops = [Some(op(1)?), Some(op(2)?)];
-        let calc =
-            CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
+        let calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
         Ok(Lab { broker, ops, calc, addr, local, hb })
     }
 

@@ -379,10 +379,8 @@ impl OpPull {
     /// Answer request `id` with a value, or with an error reason.
     pub fn reply(&mut self, id: u64, result: std::result::Result<f64, String>) -> Result<()> {
         self.core.net.refresh()?;
-        let tag =
-            self.pending.get(&id).cloned().ok_or_else(|| Error::Config(format!("no pending request with id {id}")))?;
-        let r =
-            result.and_then(|y| Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}")));
+        let tag = self.pending.get(&id).cloned().ok_or_else(|| Error::Config(format!("no pending request with id {id}")))?;
+        let r = result.and_then(|y| Number::from_f64(y).map_err(|e| format!("operation returned an invalid value: {e}")));
         self.core.answer(tag.as_deref(), r)?;
         // Taken off only once answered: a failed send leaves it to answer again.
         self.pending.remove(&id);

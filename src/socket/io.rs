@@ -73,10 +73,7 @@ impl Socket {
                 }
                 // libzmq accepts the rest of a message once its first frame
                 // went; if a peer vanished in between it drops the message.
-                return Err(SocketError::zmq(
-                    errno,
-                    &format!("send: frame {} of the message failed; libzmq dropped the message", i + 1),
-                ));
+                return Err(SocketError::zmq(errno, &format!("send: frame {} of the message failed; libzmq dropped the message", i + 1)));
             }
             off = end;
         }

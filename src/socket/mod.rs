@@ -82,8 +82,7 @@ const TEXT_MAX: usize = 511;
 
 /// The name of a socket type (`"ROUTER"`), or `None` for a number that is not one.
 pub fn type_name(kind: i32) -> Option<&'static str> {
-    const NAMES: [&str; 12] =
-        ["PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM"];
+    const NAMES: [&str; 12] = ["PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB", "STREAM"];
     usize::try_from(kind).ok().and_then(|k| NAMES.get(k).copied())
 }
 
@@ -139,12 +138,7 @@ impl SocketError {
 
     /// A libzmq failure with its raw errno (`what` says what failed).
     pub(crate) fn zmq(errno: i32, what: &str) -> SocketError {
-        SocketError {
-            kind: ErrorKind::Zmq,
-            errno,
-            msg: format!("{what}: {} (errno {errno})", libzmq::strerror(errno)),
-            zmq_error: None,
-        }
+        SocketError { kind: ErrorKind::Zmq, errno, msg: format!("{what}: {} (errno {errno})", libzmq::strerror(errno)), zmq_error: None }
     }
 
     /// Any other failure (a thread that cannot start, a system call).
@@ -154,22 +148,12 @@ impl SocketError {
 
     /// A failure the `zmq` crate reported.
     pub(crate) fn from_zmq(e: zmq::Error, what: &str) -> SocketError {
-        SocketError {
-            kind: ErrorKind::Zmq,
-            errno: e.to_raw(),
-            msg: format!("{what}: {}", e.message()),
-            zmq_error: Some(e),
-        }
+        SocketError { kind: ErrorKind::Zmq, errno: e.to_raw(), msg: format!("{what}: {}", e.message()), zmq_error: Some(e) }
     }
 
     fn endpoint(errno: i32, what: &str, ep: &str) -> SocketError {
         let kind = if errno == zmq::Error::ETERM.to_raw() { ErrorKind::Zmq } else { ErrorKind::Endpoint };
-        SocketError {
-            kind,
-            errno,
-            msg: format!("cannot {what} {ep:?}: {} (errno {errno})", libzmq::strerror(errno)),
-            zmq_error: None,
-        }
+        SocketError { kind, errno, msg: format!("cannot {what} {ep:?}: {} (errno {errno})", libzmq::strerror(errno)), zmq_error: None }
     }
 }
 
@@ -274,8 +258,7 @@ impl Socket {
                 "bad socket type {kind}: use 0..11 (PAIR 0, PUB 1, SUB 2, REQ 3, REP 4, DEALER 5, ROUTER 6, PULL 7, PUSH 8, XPUB 9, XSUB 10, STREAM 11)"
             )));
         };
-        let sock =
-            crate::sys::ctx::context().socket(t).map_err(|e| SocketError::from_zmq(e, "cannot create a socket"))?;
+        let sock = crate::sys::ctx::context().socket(t).map_err(|e| SocketError::from_zmq(e, "cannot create a socket"))?;
         // SAFETY: plain syscall; the result is checked.
         let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if ep < 0 {

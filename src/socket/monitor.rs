@@ -11,9 +11,7 @@ impl Socket {
     /// already queued stay readable.
     pub fn monitor(&mut self, mask: i32) -> Result<()> {
         if mask & !EVENT_ALL != 0 {
-            return Err(SocketError::invalid(format!(
-                "bad event mask {mask:#x}: ZMQ_EVENT_* bits only (0x1..0xFFFF; 0 stops)"
-            )));
+            return Err(SocketError::invalid(format!("bad event mask {mask:#x}: ZMQ_EVENT_* bits only (0x1..0xFFFF; 0 stops)")));
         }
         self.stop_monitor();
         self.stop_ext_monitor();

@@ -127,9 +127,7 @@ pub fn option_info(id: i32) -> Option<&'static OptInfo> {
 
 pub(super) fn known_option(id: i32) -> Result<&'static OptInfo> {
     option_info(id).ok_or_else(|| {
-        SocketError::invalid(format!(
-            "unknown socket option {id} (not a libzmq 4.3 option number; e.g. ZMQ_LINGER is 17, ZMQ_SUBSCRIBE 6)"
-        ))
+        SocketError::invalid(format!("unknown socket option {id} (not a libzmq 4.3 option number; e.g. ZMQ_LINGER is 17, ZMQ_SUBSCRIBE 6)"))
     })
 }
 
@@ -206,10 +204,7 @@ impl Socket {
             if ok {
                 Ok(())
             } else {
-                Err(SocketError::invalid(format!(
-                    "ZMQ_{} ({id}): {value} is out of range for its C type ({:?})",
-                    info.name, info.ty
-                )))
+                Err(SocketError::invalid(format!("ZMQ_{} ({id}): {value} is out of range for its C type ({:?})", info.name, info.ty)))
             }
         };
         match info.ty {
@@ -222,10 +217,7 @@ impl Socket {
                 range(value >= 0)?;
                 self.setsockopt(info, &(value as u64).to_ne_bytes())
             }
-            _ => Err(SocketError::invalid(format!(
-                "ZMQ_{} ({id}) takes bytes, not an integer (use the raw setter)",
-                info.name
-            ))),
+            _ => Err(SocketError::invalid(format!("ZMQ_{} ({id}) takes bytes, not an integer (use the raw setter)", info.name))),
         }
     }
 
@@ -245,10 +237,7 @@ impl Socket {
     pub fn option(&mut self, id: i32) -> Result<OptValue> {
         let info = known_option(id)?;
         if !info.get {
-            return Err(SocketError::invalid(format!(
-                "ZMQ_{} ({id}) cannot be read (libzmq has it write-only)",
-                info.name
-            )));
+            return Err(SocketError::invalid(format!("ZMQ_{} ({id}) cannot be read (libzmq has it write-only)", info.name)));
         }
         let mut v = OptValue { buf: [0; OPTION_MAX], len: 0, text: matches!(info.ty, Str | Key) };
         if id == ZMQ_EVENTS {
@@ -289,10 +278,7 @@ impl Socket {
     pub fn option_int(&mut self, id: i32) -> Result<i64> {
         let info = known_option(id)?;
         if !matches!(info.ty, Int | Int64 | Uint64) {
-            return Err(SocketError::invalid(format!(
-                "ZMQ_{} ({id}) is not an integer option (use the raw getter)",
-                info.name
-            )));
+            return Err(SocketError::invalid(format!("ZMQ_{} ({id}) is not an integer option (use the raw getter)", info.name)));
         }
         let v = self.option(id)?;
         let b = v.bytes();
@@ -301,9 +287,8 @@ impl Socket {
             Int64 => i64::from_ne_bytes(b[..8].try_into().unwrap_or_default()),
             _ => {
                 let u = u64::from_ne_bytes(b[..8].try_into().unwrap_or_default());
-                i64::try_from(u).map_err(|_| {
-                    SocketError::invalid(format!("ZMQ_{} is {u}, above INT64_MAX (use the raw getter)", info.name))
-                })?
+                i64::try_from(u)
+                    .map_err(|_| SocketError::invalid(format!("ZMQ_{} is {u}, above INT64_MAX (use the raw getter)", info.name)))?
             }
         })
     }

@@ -36,11 +36,7 @@ pub fn no_eintr<T>(mut f: impl FnMut() -> std::result::Result<T, zmq::Error>) ->
 /// process (control channels, monitors): `inproc://hypobus-<kind>-<pid>-<n>`.
 pub fn inproc_endpoint(kind: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    format!(
-        "inproc://hypobus-{kind}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    )
+    format!("inproc://hypobus-{kind}-{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 /// A free TCP port for a server of this process or a child it starts (the

@@ -36,12 +36,7 @@ pub struct TaskClientConfig {
 impl TaskClientConfig {
     /// 2.5 s per try, 3 tries.
     pub fn new(broker: &str) -> TaskClientConfig {
-        TaskClientConfig {
-            broker: broker.to_string(),
-            timeout: Duration::from_millis(2500),
-            tries: 3,
-            name: String::new(),
-        }
+        TaskClientConfig { broker: broker.to_string(), timeout: Duration::from_millis(2500), tries: 3, name: String::new() }
     }
 }
 
@@ -138,12 +133,7 @@ impl TaskClient {
         }
         let prefix = format!("{name}-{:012x}", proto::random_u64() & 0xffff_ffff_ffff);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                cmds: VecDeque::new(),
-                done: VecDeque::new(),
-                stats: TaskClientStats::default(),
-                stopped: false,
-            }),
+            state: Mutex::new(State { cmds: VecDeque::new(), done: VecDeque::new(), stats: TaskClientStats::default(), stopped: false }),
             cv: Condvar::new(),
             done_fd: Notifier::new()?,
             cmd_fd: Notifier::new()?,
@@ -208,11 +198,7 @@ impl TaskClient {
             return Err(Error::Config(format!("bad service name {service:?} (at most 64 of A-Z a-z 0-9 . _ - : /)")));
         }
         if body.len() > proto::MAX_BODY {
-            return Err(Error::Config(format!(
-                "a request body holds at most {} bytes, not {}",
-                proto::MAX_BODY,
-                body.len()
-            )));
+            return Err(Error::Config(format!("a request body holds at most {} bytes, not {}", proto::MAX_BODY, body.len())));
         }
         self.push(Cmd::Request { id: id.to_string(), service: service.to_string(), body: body.to_vec() })
     }
@@ -246,11 +232,7 @@ impl TaskClient {
         self.wait_for(timeout, |done| take_id(done, id))
     }
 
-    fn wait_for(
-        &self,
-        timeout: Duration,
-        mut pick: impl FnMut(&mut VecDeque<Completion>) -> Option<Completion>,
-    ) -> Option<Completion> {
+    fn wait_for(&self, timeout: Duration, mut pick: impl FnMut(&mut VecDeque<Completion>) -> Option<Completion>) -> Option<Completion> {
         let deadline = Instant::now() + timeout;
         let mut st = self.shared.lock();
         loop {
@@ -279,10 +261,7 @@ impl TaskClient {
     }
 
     /// Take a completion now, the first one `pick` chooses (the C ABI's steps).
-    pub(crate) fn take_with(
-        &self,
-        pick: impl FnOnce(&mut VecDeque<Completion>) -> Option<Completion>,
-    ) -> Option<Completion> {
+    pub(crate) fn take_with(&self, pick: impl FnOnce(&mut VecDeque<Completion>) -> Option<Completion>) -> Option<Completion> {
         let mut st = self.shared.lock();
         let c = pick(&mut st.done);
         if st.done.is_empty() {
@@ -446,9 +425,7 @@ impl Io {
         for c in cmds {
             let (id, p) = match c {
                 Cmd::Request { id, service, body } => (id, Pending { fetch: false, service, body, tries: 1, due }),
-                Cmd::Fetch { id } => {
-                    (id, Pending { fetch: true, service: String::new(), body: Vec::new(), tries: 1, due })
-                }
+                Cmd::Fetch { id } => (id, Pending { fetch: true, service: String::new(), body: Vec::new(), tries: 1, due }),
                 Cmd::Cancel { id } => {
                     self.pending.remove(&id);
                     continue;
@@ -552,8 +529,8 @@ impl Io {
         }
         if !resend.is_empty() {
             // Lazy pirate: a broker silent for a whole try gets a fresh socket.
-            let silent = now.duration_since(self.last_heard) >= self.cfg.timeout
-                && now.duration_since(self.connected_at) >= self.cfg.timeout;
+            let silent =
+                now.duration_since(self.last_heard) >= self.cfg.timeout && now.duration_since(self.connected_at) >= self.cfg.timeout;
             if silent {
                 log!(
                     "task-client",
@@ -582,9 +559,7 @@ impl Io {
             );
             let out: Vec<Completion> = gave_up
                 .into_iter()
-                .filter_map(|id| {
-                    self.pending.remove(&id).map(|_| Completion { id, outcome: Outcome::GaveUp(why.clone()) })
-                })
+                .filter_map(|id| self.pending.remove(&id).map(|_| Completion { id, outcome: Outcome::GaveUp(why.clone()) }))
                 .collect();
             self.deliver(out, 0, 0);
         }
@@ -599,9 +574,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::sys::ctx::no_eintr(|| {
-            s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })
-        }) {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -171,17 +171,13 @@ CREATE INDEX IF NOT EXISTS tasks_pending ON tasks(state) WHERE state = 0;
 impl SqliteStore {
     /// Open (or create) the journal at `path`.
     pub fn open(path: &std::path::Path, full_sync: bool) -> Result<SqliteStore> {
-        let conn = rusqlite::Connection::open(path)
-            .map_err(|e| Error::Config(format!("cannot open task store {}: {e}", path.display())))?;
+        let conn =
+            rusqlite::Connection::open(path).map_err(|e| Error::Config(format!("cannot open task store {}: {e}", path.display())))?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(db_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Config(format!(
-                "task store {}: WAL mode refused (journal_mode {mode})",
-                path.display()
-            )));
+            return Err(Error::Config(format!("task store {}: WAL mode refused (journal_mode {mode})", path.display())));
         }
-        conn.execute_batch(if full_sync { "PRAGMA synchronous=FULL;" } else { "PRAGMA synchronous=NORMAL;" })
-            .map_err(db_err)?;
+        conn.execute_batch(if full_sync { "PRAGMA synchronous=FULL;" } else { "PRAGMA synchronous=NORMAL;" }).map_err(db_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(2)).map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
         conn.set_prepared_statement_cache_capacity(16);
@@ -284,14 +280,7 @@ mod tests {
     use super::*;
 
     fn task(id: &str) -> StoredTask {
-        StoredTask {
-            id: id.into(),
-            service: "A".into(),
-            body: b"x".to_vec(),
-            route: b"r".to_vec(),
-            classic: false,
-            accepted_ms: 1,
-        }
+        StoredTask { id: id.into(), service: "A".into(), body: b"x".to_vec(), route: b"r".to_vec(), classic: false, accepted_ms: 1 }
     }
 
     fn exercise(s: &mut dyn TaskStore, durable: bool) {
@@ -322,8 +311,7 @@ mod tests {
 
     #[test]
     fn sqlite_survives_reopen() {
-        let dir =
-            std::env::temp_dir().join(format!("hb-store-{}-{}", std::process::id(), crate::wire::task::random_u64()));
+        let dir = std::env::temp_dir().join(format!("hb-store-{}-{}", std::process::id(), crate::wire::task::random_u64()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.db");
         {

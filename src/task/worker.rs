@@ -120,9 +120,8 @@ impl Shared {
     }
 
     fn load(&self, st: &State) -> u32 {
-        st.fixed_load.unwrap_or_else(|| {
-            ((st.jobs.len() + st.taken.len()) as u64 * 100 / self.capacity.max(1) as u64).min(u32::MAX as u64) as u32
-        })
+        st.fixed_load
+            .unwrap_or_else(|| ((st.jobs.len() + st.taken.len()) as u64 * 100 / self.capacity.max(1) as u64).min(u32::MAX as u64) as u32)
     }
 }
 
@@ -141,9 +140,7 @@ impl TaskWorker {
     /// Connect and register; jobs are taken with [`recv`](TaskWorker::recv).
     pub fn start(cfg: WorkerConfig) -> Result<TaskWorker> {
         if cfg.capacity == 0 || cfg.capacity > 100_000 || cfg.liveness == 0 || cfg.hb_interval.is_zero() {
-            return Err(Error::Config(
-                "a worker needs 1..=100000 slots, liveness >= 1 and a heartbeat period > 0".into(),
-            ));
+            return Err(Error::Config("a worker needs 1..=100000 slots, liveness >= 1 and a heartbeat period > 0".into()));
         }
         for s in &cfg.services {
             if !proto::valid_service(s.as_bytes()) {
@@ -392,17 +389,7 @@ impl Io {
             self.shared.load(&st)
         };
         let services = self.services_frame();
-        send_all(
-            &s,
-            &[
-                b"",
-                WORKER,
-                proto::READY,
-                &services,
-                self.cfg.capacity.to_string().as_bytes(),
-                load.to_string().as_bytes(),
-            ],
-        )?;
+        send_all(&s, &[b"", WORKER, proto::READY, &services, self.cfg.capacity.to_string().as_bytes(), load.to_string().as_bytes()])?;
         self.sock = Some(s);
         let now = Instant::now();
         self.last_heard = now;
@@ -574,9 +561,7 @@ impl Io {
 fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
     let last = frames.len() - 1;
     for (i, f) in frames.iter().enumerate() {
-        match crate::sys::ctx::no_eintr(|| {
-            s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })
-        }) {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
             Ok(()) => {}
             // Only the first frame can find the queue full (the rest of a message always goes).
             Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),

@@ -101,13 +101,7 @@ pub struct WatchConfig {
 
 impl WatchConfig {
     pub fn new(brokers: Vec<WatchBroker>) -> WatchConfig {
-        WatchConfig {
-            brokers,
-            tracker: TrackerConfig::default(),
-            sampling: Sampling::default(),
-            queue_max: 10_000,
-            recent: 64,
-        }
+        WatchConfig { brokers, tracker: TrackerConfig::default(), sampling: Sampling::default(), queue_max: 10_000, recent: 64 }
     }
 }
 

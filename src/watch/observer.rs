@@ -22,8 +22,7 @@ impl Observer {
             }
             s.set_subscribe(b"")?;
             s.set_subscribe(b"hypobus.")?;
-            crate::sys::ctx::no_eintr(|| s.connect(&b.xpub))
-                .map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
+            crate::sys::ctx::no_eintr(|| s.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
             subs.push(s);
             if let Some(hb) = &b.hb {
                 let h = ctx.socket(zmq::SUB)?;
@@ -34,8 +33,7 @@ impl Observer {
                     h.set_ipv6(true)?;
                 }
                 h.set_subscribe(b"")?;
-                crate::sys::ctx::no_eintr(|| h.connect(hb))
-                    .map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
+                crate::sys::ctx::no_eintr(|| h.connect(hb)).map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
                 hbs.push((i, h));
             }
         }

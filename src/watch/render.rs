@@ -69,13 +69,10 @@ pub fn notes(tr: &Trace) -> Vec<String> {
     for (i, f) in tr.fallback.iter().enumerate() {
         match f {
             Fallback::No => {}
-            Fallback::Inferred => v.push(format!(
-                "no square from op {} before the answer: the calc node computed it itself (inferred)",
-                i + 1
-            )),
-            Fallback::Confirmed(why) => {
-                v.push(format!("the calc node computed the square of lane {} itself ({why})", i + 1))
+            Fallback::Inferred => {
+                v.push(format!("no square from op {} before the answer: the calc node computed it itself (inferred)", i + 1))
             }
+            Fallback::Confirmed(why) => v.push(format!("the calc node computed the square of lane {} itself ({why})", i + 1)),
         }
     }
     if tr.resends > 0 {
@@ -151,12 +148,8 @@ pub fn terminal(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String 
     let many = tr.brokers().len() > 1;
     for h in &tr.hops {
         while let Some(e) = evs.next_if(|e| e.at_us <= h.at_us) {
-            let _ = writeln!(
-                out,
-                "{:>9}   == {} ==",
-                format!("+{:.3}", e.at_us.saturating_sub(tr.start_us) as f64 / 1000.0),
-                event_text(e)
-            );
+            let _ =
+                writeln!(out, "{:>9}   == {} ==", format!("+{:.3}", e.at_us.saturating_sub(tr.start_us) as f64 / 1000.0), event_text(e));
         }
         let (a, b) = (col(h.from()), col(h.to()));
         let mut row = base();
@@ -185,12 +178,7 @@ pub fn terminal(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String 
         let _ = writeln!(out, "{time:>9} {}", line.trim_end());
     }
     for e in evs {
-        let _ = writeln!(
-            out,
-            "{:>9}   == {} ==",
-            format!("+{:.3}", e.at_us.saturating_sub(tr.start_us) as f64 / 1000.0),
-            event_text(e)
-        );
+        let _ = writeln!(out, "{:>9}   == {} ==", format!("+{:.3}", e.at_us.saturating_sub(tr.start_us) as f64 / 1000.0), event_text(e));
     }
     for n in notes(tr) {
         let _ = writeln!(out, "{:>9}   note: {n}", "");
@@ -262,12 +250,7 @@ pub fn mermaid(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String {
     let many = tr.brokers().len() > 1;
     for h in &tr.hops {
         while let Some(e) = evs.next_if(|e| e.at_us <= h.at_us) {
-            let _ = writeln!(
-                out,
-                "    Note over {first},{last}: +{} {}",
-                ms(e.at_us.saturating_sub(tr.start_us)),
-                mm(&event_text(e))
-            );
+            let _ = writeln!(out, "    Note over {first},{last}: +{} {}", ms(e.at_us.saturating_sub(tr.start_us)), mm(&event_text(e)));
         }
         let arrow = if h.error {
             "-x"
@@ -285,22 +268,11 @@ pub fn mermaid(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String {
         if many {
             let _ = write!(text, " via {}", broker_name(names, h.broker));
         }
-        let _ = writeln!(
-            out,
-            "    {}{arrow}{}: {} [+{}]",
-            mm_id(h.from()),
-            mm_id(h.to()),
-            mm(&text),
-            ms(h.at_us.saturating_sub(tr.start_us))
-        );
+        let _ =
+            writeln!(out, "    {}{arrow}{}: {} [+{}]", mm_id(h.from()), mm_id(h.to()), mm(&text), ms(h.at_us.saturating_sub(tr.start_us)));
     }
     for e in evs {
-        let _ = writeln!(
-            out,
-            "    Note over {first},{last}: +{} {}",
-            ms(e.at_us.saturating_sub(tr.start_us)),
-            mm(&event_text(e))
-        );
+        let _ = writeln!(out, "    Note over {first},{last}: +{} {}", ms(e.at_us.saturating_sub(tr.start_us)), mm(&event_text(e)));
     }
     for n in notes(tr) {
         let _ = writeln!(out, "    Note over calc: {}", mm(&n));
@@ -310,9 +282,7 @@ pub fn mermaid(tr: &Trace, names: &[String], events: &[BrokerEvent]) -> String {
 
 /// A Markdown document with one Mermaid block per trace.
 pub fn mermaid_doc(title: &str, traces: &[Trace], names: &[String], events: &[BrokerEvent]) -> String {
-    let mut out = format!(
-        "# {title}\n\nRecorded by `hypobus watch` from the wire (times are when each message reached the observer).\n"
-    );
+    let mut out = format!("# {title}\n\nRecorded by `hypobus watch` from the wire (times are when each message reached the observer).\n");
     let mut prev_end = traces.first().map_or(0, |t| t.start_us.saturating_sub(1));
     for tr in traces {
         let _ = writeln!(out, "\n## {}\n\n```mermaid", mm(&headline(tr, names)));
@@ -392,11 +362,7 @@ fn svg_trace(out: &mut String, tr: &Trace, names: &[String], events: &[BrokerEve
             _ => "",
         })
     );
-    let _ = writeln!(
-        out,
-        r#"<text class="title" x="8" y="18" font-size="13" font-weight="bold">{}</text>"#,
-        xml(&headline(tr, names))
-    );
+    let _ = writeln!(out, r#"<text class="title" x="8" y="18" font-size="13" font-weight="bold">{}</text>"#, xml(&headline(tr, names)));
     for r in &roles {
         let (cx, imp) = (x(*r), tr.impl_of(*r));
         let color = impl_color(imp);
@@ -477,12 +443,7 @@ fn svg_trace(out: &mut String, tr: &Trace, names: &[String], events: &[BrokerEve
         y += SVG_ROW;
     }
     for n in notes(tr) {
-        let _ = writeln!(
-            out,
-            r#"<text class="note" x="{}" y="{y}" font-size="11" fill='#92400e'>note: {}</text>"#,
-            SVG_LEFT,
-            xml(&n)
-        );
+        let _ = writeln!(out, r#"<text class="note" x="{}" y="{y}" font-size="11" fill='#92400e'>note: {}</text>"#, SVG_LEFT, xml(&n));
         y += SVG_ROW;
     }
     out.push_str("</g>\n");
@@ -505,10 +466,7 @@ pub fn svg(traces: &[Trace], names: &[String], events: &[BrokerEvent]) -> String
 /// The `<svg>` element alone (for embedding in a page).
 pub fn svg_fragment(traces: &[Trace], names: &[String], events: &[BrokerEvent]) -> String {
     let w = SVG_LEFT + 70 + 3 * SVG_COL + 110;
-    let hs: Vec<i64> = traces
-        .iter()
-        .map(|t| trace_height(t, events_in(events, t.start_us, t.end_us.unwrap_or(u64::MAX)).len()))
-        .collect();
+    let hs: Vec<i64> = traces.iter().map(|t| trace_height(t, events_in(events, t.start_us, t.end_us.unwrap_or(u64::MAX)).len())).collect();
     let total: i64 = hs.iter().sum::<i64>().max(40);
     let mut out = String::new();
     svg_open(&mut out, w, total);
@@ -650,10 +608,7 @@ mod tests {
         assert!(term.contains("client ab") && term.contains("req.1 12") && term.contains("op 2"), "{term}");
         assert!(term.contains("computed it itself"), "{term}");
         let m = mermaid(&tr, &names, &[]);
-        assert!(
-            m.starts_with("sequenceDiagram\n") && m.contains("client->>calc: request.1 = 12") && !m.contains('#'),
-            "{m}"
-        );
+        assert!(m.starts_with("sequenceDiagram\n") && m.contains("client->>calc: request.1 = 12") && !m.contains('#'), "{m}");
         let s = svg(&[tr.clone(), tr], &names, &[]);
         assert!(s.contains(r#"class="lifeline" data-role="calc""#) && s.matches("class=\"arrow\"").count() == 12);
     }

@@ -69,11 +69,8 @@ impl View {
             };
             let n = self.roles.len();
             let is_client = matches!(h.from(), Role::Client);
-            let key = if is_client && !self.roles.contains_key(&name) && n >= MAX_CLIENT_ROWS + 3 {
-                "other clients".to_string()
-            } else {
-                name
-            };
+            let key =
+                if is_client && !self.roles.contains_key(&name) && n >= MAX_CLIENT_ROWS + 3 { "other clients".to_string() } else { name };
             let c = self.roles.entry(key).or_default();
             c.sent += 1;
             c.errors += h.error as u64;

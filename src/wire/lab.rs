@@ -139,9 +139,7 @@ fn parse_lane(s: &str) -> Option<u32> {
 
 /// A tag is 1..=96 bytes of `[A-Za-z0-9._:-]`.
 pub fn valid_tag(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.len() <= MAX_TAG_LEN
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+    !tag.is_empty() && tag.len() <= MAX_TAG_LEN && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
 /// Parse a topic frame. Unknown topics, over-long frames and bad tags are errors.
@@ -468,8 +466,7 @@ mod tests {
 
     #[test]
     fn bad_numbers() {
-        for bad in ["abc", "", "  ", "nan", "NaN", "inf", "-inf", "-3", "1e400", "1.2.3", "+3", "e5", ".", "0x10", "1e"]
-        {
+        for bad in ["abc", "", "  ", "nan", "NaN", "inf", "-inf", "-3", "1e400", "1.2.3", "+3", "e5", ".", "0x10", "1e"] {
             assert!(Number::parse(bad.as_bytes()).is_err(), "{bad:?} accepted");
         }
         assert_eq!(Number::parse(&vec![b'1'; 1 << 20]), Err(WireError::TooLong(1 << 20)));

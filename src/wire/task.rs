@@ -100,10 +100,7 @@ pub fn random_u64() -> u64 {
     // SAFETY: fills 8 bytes of a valid u64.
     let n = unsafe { libc::getrandom((&mut v as *mut u64).cast(), 8, 0) };
     if n != 8 {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
         v = t ^ ((std::process::id() as u64) << 32);
     }
     v

@@ -83,16 +83,7 @@ pub fn recv(s: S, timeout_ms: i32) -> Result<Vec<Vec<u8>>, HbStatus> {
     let mut buf = vec![0u8; 65536];
     let mut sizes = [0usize; 64];
     let (mut n, mut total) = (0, 0);
-    let st = hb_socket_recv(
-        s,
-        timeout_ms,
-        buf.as_mut_ptr().cast(),
-        buf.len(),
-        sizes.as_mut_ptr(),
-        sizes.len(),
-        &mut n,
-        &mut total,
-    );
+    let st = hb_socket_recv(s, timeout_ms, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), sizes.len(), &mut n, &mut total);
     if st != HB_OK {
         return Err(st);
     }

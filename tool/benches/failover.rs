@@ -65,20 +65,14 @@ fn main() {
     let exe = hypobus_exe();
     let runs: usize = env_or("HB_FAILOVER_RUNS", "5").parse().expect("HB_FAILOVER_RUNS");
     let misses: u32 = env_or("HB_FAILOVER_MISSES", "3").parse().expect("HB_FAILOVER_MISSES");
-    let intervals: Vec<u64> = env_or("HB_FAILOVER_INTERVALS", "100,1000")
-        .split(',')
-        .map(|s| s.trim().parse().expect("HB_FAILOVER_INTERVALS"))
-        .collect();
+    let intervals: Vec<u64> =
+        env_or("HB_FAILOVER_INTERVALS", "100,1000").split(',').map(|s| s.trim().parse().expect("HB_FAILOVER_INTERVALS")).collect();
     eprintln!("brokers: {}", exe.display());
 
     let mut table = Vec::new();
     let mut failures = Vec::new();
     for &iv in &intervals {
-        let cfg = FailoverTrialConfig {
-            hb_interval: Duration::from_millis(iv),
-            misses,
-            ..FailoverTrialConfig::new(exe.clone())
-        };
+        let cfg = FailoverTrialConfig { hb_interval: Duration::from_millis(iv), misses, ..FailoverTrialConfig::new(exe.clone()) };
         let mut trials: Vec<FailoverTrial> = Vec::new();
         for run in 1..=runs {
             let t0 = Instant::now();

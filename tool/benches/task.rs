@@ -179,14 +179,7 @@ fn drive(mut child: std::process::Child, fe: u16, be: u16, n: usize) -> Run {
 fn ours(db: Option<std::path::PathBuf>, n: usize) -> Run {
     let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypobus"));
-    cmd.args([
-        "task-broker",
-        "--quiet",
-        "--frontend",
-        &format!("tcp://127.0.0.1:{fe}"),
-        "--backend",
-        &format!("tcp://127.0.0.1:{be}"),
-    ]);
+    cmd.args(["task-broker", "--quiet", "--frontend", &format!("tcp://127.0.0.1:{fe}"), "--backend", &format!("tcp://127.0.0.1:{be}")]);
     if let Some(p) = &db {
         cmd.arg("--db").arg(p);
     }
@@ -209,8 +202,7 @@ fn python() -> String {
 fn pyzmq(n: usize) -> Option<Run> {
     let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/task_pyzmq_broker.py");
-    let Some(child) = broker_process(Command::new(python()).args([script, &fe.to_string(), &be.to_string()]), "ready")
-    else {
+    let Some(child) = broker_process(Command::new(python()).args([script, &fe.to_string(), &be.to_string()]), "ready") else {
         eprintln!("the pyzmq broker did not start (is pyzmq installed for {}?)", python());
         return None;
     };
@@ -223,14 +215,7 @@ fn pyzmq(n: usize) -> Option<Run> {
 fn ours_native(n: usize) -> Run {
     let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypobus"));
-    cmd.args([
-        "task-broker",
-        "--quiet",
-        "--frontend",
-        &format!("tcp://127.0.0.1:{fe}"),
-        "--backend",
-        &format!("tcp://127.0.0.1:{be}"),
-    ]);
+    cmd.args(["task-broker", "--quiet", "--frontend", &format!("tcp://127.0.0.1:{fe}"), "--backend", &format!("tcp://127.0.0.1:{be}")]);
     let mut child = broker_process(&mut cmd, "task-broker ready").expect("hypobus task-broker starts");
     let mut wc = WorkerConfig::new(&format!("tcp://127.0.0.1:{be}"));
     wc.capacity = *WORKERS as u32;
@@ -268,18 +253,10 @@ fn median(mut runs: Vec<Run>) -> Run {
 fn row(name: &str, r: Run) -> String {
     let rate = r.n as f64 / r.wall.as_secs_f64();
     let (cpu, cap) = match r.cpu {
-        Some(c) if !c.is_zero() => {
-            (format!("{:.1}", c.as_secs_f64() * 1e6 / r.n as f64), format!("{:.0}", r.n as f64 / c.as_secs_f64()))
-        }
+        Some(c) if !c.is_zero() => (format!("{:.1}", c.as_secs_f64() * 1e6 / r.n as f64), format!("{:.0}", r.n as f64 / c.as_secs_f64())),
         _ => ("-".into(), "-".into()),
     };
-    format!(
-        "| {name} | {} | {:.0} | {:.2} | {:.2} | {cpu} | {cap} |",
-        r.n,
-        rate,
-        r.p50.as_secs_f64() * 1e3,
-        r.p99.as_secs_f64() * 1e3
-    )
+    format!("| {name} | {} | {:.0} | {:.2} | {:.2} | {cpu} | {cap} |", r.n, rate, r.p50.as_secs_f64() * 1e3, r.p99.as_secs_f64() * 1e3)
 }
 
 /// Requests per second of broker CPU.
@@ -308,15 +285,13 @@ fn main() {
         None => rows.push("| pyzmq router/router broker | not run: no pyzmq | | | | | |".into()),
     }
     let native = median((0..runs).map(|_| ours_native(n)).collect());
-    rows.push(row(
-        "hypobus task-broker, memory journal, our protocol: TaskClient + TaskWorker (ids, lazy pirate, credits)",
-        native,
-    ));
+    rows.push(row("hypobus task-broker, memory journal, our protocol: TaskClient + TaskWorker (ids, lazy pirate, credits)", native));
     let _ = std::fs::remove_dir_all(&dir);
-    println!("\n{CLIENTS} client sockets with {} requests in flight in all, {} workers (echo), one machine, median of {runs} runs\n", *WINDOW, *WORKERS);
     println!(
-        "| broker | requests | requests/s | p50 ms | p99 ms | broker CPU µs/request | requests/s per broker core |"
+        "\n{CLIENTS} client sockets with {} requests in flight in all, {} workers (echo), one machine, median of {runs} runs\n",
+        *WINDOW, *WORKERS
     );
+    println!("| broker | requests | requests/s | p50 ms | p99 ms | broker CPU µs/request | requests/s per broker core |");
     println!("|---|---|---|---|---|---|---|");
     for r in &rows {
         println!("{r}");
@@ -330,9 +305,6 @@ fn main() {
             capacity(&mem) / capacity(&p),
             capacity(&mem) / capacity(&sql)
         );
-        println!(
-            "broker capacity with our protocol: {:.1}x the pyzmq broker's with the course's frames",
-            capacity(&native) / capacity(&p)
-        );
+        println!("broker capacity with our protocol: {:.1}x the pyzmq broker's with the course's frames", capacity(&native) / capacity(&p));
     }
 }

@@ -57,10 +57,7 @@ impl BrokerPorts {
         for port in p.iter_mut() {
             *port = ctx::free_port()?;
         }
-        Ok((
-            BrokerPorts { xsub: p[0], xpub: p[1], hb: p[2], ctl: p[3] },
-            BrokerPorts { xsub: p[4], xpub: p[5], hb: p[6], ctl: p[7] },
-        ))
+        Ok((BrokerPorts { xsub: p[0], xpub: p[1], hb: p[2], ctl: p[3] }, BrokerPorts { xsub: p[4], xpub: p[5], hb: p[6], ctl: p[7] }))
     }
 
     /// The broker as nodes and clients reach it.
@@ -136,8 +133,7 @@ pub struct ProcessStats {
 
 pub(crate) fn parse_stats(line: &str) -> Option<ProcessStats> {
     let rest = line.strip_prefix("stats ")?;
-    let field =
-        |name: &str| rest.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
+    let field = |name: &str| rest.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
     Some(ProcessStats {
         forwarded: field("forwarded")?,
         dropped_passive: field("dropped_passive")?,

@@ -79,21 +79,10 @@ pub struct Row {
 }
 
 impl Row {
-    pub(crate) fn new(
-        what: impl Into<String>,
-        result: impl Into<String>,
-        detail: impl Into<String>,
-        check: Check,
-    ) -> Row {
+    pub(crate) fn new(what: impl Into<String>, result: impl Into<String>, detail: impl Into<String>, check: Check) -> Row {
         Row { what: what.into(), result: result.into(), detail: detail.into(), check }
     }
-    pub(crate) fn checked(
-        what: impl Into<String>,
-        result: impl Into<String>,
-        detail: impl Into<String>,
-        ok: bool,
-        why: &str,
-    ) -> Row {
+    pub(crate) fn checked(what: impl Into<String>, result: impl Into<String>, detail: impl Into<String>, ok: bool, why: &str) -> Row {
         Row::new(what, result, detail, if ok { Check::Pass } else { Check::Fail(why.to_string()) })
     }
     pub(crate) fn failed(what: impl Into<String>, err: impl std::fmt::Display) -> Row {
@@ -177,8 +166,7 @@ impl std::fmt::Display for DemoReport {
         };
         let rows = || self.stages.iter().flat_map(|s| &s.rows);
         let w_what = rows().map(|r| r.what.chars().count()).max().unwrap_or(0);
-        let w_res =
-            rows().filter(|r| !r.detail.is_empty()).map(|r| r.result.chars().count()).max().unwrap_or(0).min(24);
+        let w_res = rows().filter(|r| !r.detail.is_empty()).map(|r| r.result.chars().count()).max().unwrap_or(0).min(24);
         for s in &self.stages {
             writeln!(f)?;
             writeln!(f, "{} ({})", s.title, fmt_duration(s.elapsed))?;
@@ -200,13 +188,7 @@ impl std::fmt::Display for DemoReport {
         }
         writeln!(f)?;
         let verdict = if self.passed() { "PASS" } else { "FAIL" };
-        write!(
-            f,
-            "{verdict}: {} checks passed, {} failed, in {}",
-            self.passes(),
-            self.failures(),
-            fmt_duration(self.elapsed)
-        )
+        write!(f, "{verdict}: {} checks passed, {} failed, in {}", self.passes(), self.failures(), fmt_duration(self.elapsed))
     }
 }
 
@@ -231,12 +213,8 @@ pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport> {
     let ccfg = ClientConfig { brokers: vec![lab.local.clone()], timeout: cfg.request_timeout, ..Default::default() };
     let stages = vec![
         stage("1. single client", |rows| demo_single(&ccfg, rows)),
-        stage(&format!("2. {} sequential requests, one client", cfg.requests), |rows| {
-            demo_sequential(cfg, &ccfg, rows)
-        }),
-        stage(&format!("3. {} concurrent clients x {} requests", cfg.clients, cfg.per_client), |rows| {
-            demo_concurrent(cfg, &ccfg, rows)
-        }),
+        stage(&format!("2. {} sequential requests, one client", cfg.requests), |rows| demo_sequential(cfg, &ccfg, rows)),
+        stage(&format!("3. {} concurrent clients x {} requests", cfg.clients, cfg.per_client), |rows| demo_concurrent(cfg, &ccfg, rows)),
         stage(&format!("4. {} requests in flight from one client (window {})", cfg.requests, cfg.window), |rows| {
             demo_pipelined(cfg, &ccfg, rows)
         }),
@@ -256,21 +234,12 @@ pub fn run_demo(cfg: &DemoConfig) -> Result<DemoReport> {
     }
     counters.push(fmt_calc(&lab.calc.stats()));
     let stop_error = lab.stop().err().map(|e| e.to_string());
-    Ok(DemoReport {
-        endpoints,
-        calc_timeout: cfg.lab.calc_timeout,
-        stages,
-        counters,
-        stop_error,
-        elapsed: t0.elapsed(),
-    })
+    Ok(DemoReport { endpoints, calc_timeout: cfg.lab.calc_timeout, stages, counters, stop_error, elapsed: t0.elapsed() })
 }
 
 fn demo_single(ccfg: &ClientConfig, rows: &mut Vec<Row>) -> Result<()> {
     let mut c = Client::new(ccfg.clone())?;
-    for (i, (a, b, want)) in
-        [("12", "13", "17.6918"), ("3", "4", "5.0000"), ("1.5", "2", "2.5000")].into_iter().enumerate()
-    {
+    for (i, (a, b, want)) in [("12", "13", "17.6918"), ("3", "4", "5.0000"), ("1.5", "2", "2.5000")].into_iter().enumerate() {
         let t = Instant::now();
         let what = format!("hypot({a}, {b})");
         match c.hypot(a, b) {
@@ -279,13 +248,7 @@ fn demo_single(ccfg: &ClientConfig, rows: &mut Vec<Row>) -> Result<()> {
                 if i == 0 {
                     detail.push_str(" (incl. connecting)");
                 }
-                rows.push(Row::checked(
-                    what,
-                    &h,
-                    detail,
-                    h == want && h == expected(a, b),
-                    &format!("expected {want}"),
-                ));
+                rows.push(Row::checked(what, &h, detail, h == want && h == expected(a, b), &format!("expected {want}")));
             }
             Err(e) => rows.push(Row::failed(what, e)),
         }
@@ -399,13 +362,7 @@ fn demo_concurrent(cfg: &DemoConfig, ccfg: &ClientConfig, rows: &mut Vec<Row>) -
         right == total,
         &format!("{errors} errors{}", first_err.map(|e| format!(" (first: {e})")).unwrap_or_default()),
     ));
-    rows.push(Row::checked(
-        "answers for another client's request",
-        format!("{wrong} mismatches"),
-        "",
-        wrong == 0,
-        "mismatches must be 0",
-    ));
+    rows.push(Row::checked("answers for another client's request", format!("{wrong} mismatches"), "", wrong == 0, "mismatches must be 0"));
     rows.push(Row::new("latency", "", percentiles(&mut lat), Check::Info));
     Ok(())
 }
@@ -583,13 +540,7 @@ fn demo_bad_input(lab: &Lab, ccfg: &ClientConfig, rows: &mut Vec<Row>) -> Result
         match peer.wait(&reply_topic(&tag), Instant::now() + Duration::from_secs(2))? {
             Some(v) => {
                 let answer = String::from_utf8_lossy(&v).into_owned();
-                rows.push(Row::checked(
-                    *what,
-                    &answer,
-                    "",
-                    answer.starts_with(wire::ERROR_PREFIX),
-                    "expected an ERR answer",
-                ));
+                rows.push(Row::checked(*what, &answer, "", answer.starts_with(wire::ERROR_PREFIX), "expected an ERR answer"));
             }
             None => rows.push(Row::failed(*what, "no answer in 2 s")),
         }
@@ -599,18 +550,10 @@ fn demo_bad_input(lab: &Lab, ccfg: &ClientConfig, rows: &mut Vec<Row>) -> Result
     let sq = wire::with_tag(&wire::square_request_topic(2), Some(&tag));
     peer.send(&[sq.as_bytes(), b"abc"])?;
     let what = "to op lane 2 directly: \"abc\"";
-    match peer
-        .wait(&wire::with_tag(&wire::square_result_topic(2), Some(&tag)), Instant::now() + Duration::from_secs(2))?
-    {
+    match peer.wait(&wire::with_tag(&wire::square_result_topic(2), Some(&tag)), Instant::now() + Duration::from_secs(2))? {
         Some(v) => {
             let answer = String::from_utf8_lossy(&v).into_owned();
-            rows.push(Row::checked(
-                what,
-                &answer,
-                "",
-                answer.starts_with(wire::ERROR_PREFIX),
-                "expected an ERR answer",
-            ));
+            rows.push(Row::checked(what, &answer, "", answer.starts_with(wire::ERROR_PREFIX), "expected an ERR answer"));
         }
         None => rows.push(Row::failed(what, "no answer in 2 s")),
     }
@@ -621,26 +564,14 @@ fn demo_bad_input(lab: &Lab, ccfg: &ClientConfig, rows: &mut Vec<Row>) -> Result
     match peer.wait(&reply_topic(&tag), Instant::now() + Duration::from_secs(2))? {
         Some(v) => {
             let answer = String::from_utf8_lossy(&v).into_owned();
-            rows.push(Row::checked(
-                "then a good one: 12, 13",
-                &answer,
-                fmt_duration(t.elapsed()),
-                answer == "17.6918",
-                "expected 17.6918",
-            ));
+            rows.push(Row::checked("then a good one: 12, 13", &answer, fmt_duration(t.elapsed()), answer == "17.6918", "expected 17.6918"));
         }
         None => rows.push(Row::failed("then a good one: 12, 13", "no answer in 2 s")),
     }
     let mut c = Client::new(ccfg.clone())?;
     let t = Instant::now();
     match c.hypot("1.5", "2") {
-        Ok(h) => rows.push(Row::checked(
-            "and a client: hypot(1.5, 2)",
-            &h,
-            fmt_duration(t.elapsed()),
-            h == "2.5000",
-            "expected 2.5000",
-        )),
+        Ok(h) => rows.push(Row::checked("and a client: hypot(1.5, 2)", &h, fmt_duration(t.elapsed()), h == "2.5000", "expected 2.5000")),
         Err(e) => rows.push(Row::failed("and a client: hypot(1.5, 2)", e)),
     }
     Ok(())

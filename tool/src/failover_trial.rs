@@ -95,13 +95,7 @@ impl Drop for Stream {
     }
 }
 
-fn stream_client(
-    ci: usize,
-    ccfg: ClientConfig,
-    pause: Duration,
-    stop: &AtomicBool,
-    answered: &AtomicU64,
-) -> StreamResult {
+fn stream_client(ci: usize, ccfg: ClientConfig, pause: Duration, stop: &AtomicBool, answered: &AtomicU64) -> StreamResult {
     let mut r = StreamResult::default();
     let mut c = match Client::new(ccfg) {
         Ok(c) => c,
@@ -340,8 +334,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
     let brokers = vec![pp.addr(), bp.addr()];
     let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
     let (mut op1, mut op2) = (op(1)?, op(2)?);
-    let mut calc =
-        CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
+    let mut calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
     let ccfg = ClientConfig { brokers: brokers.clone(), timeout: cfg.request_timeout, ..Default::default() };
     let mut stream = Stream::start(cfg.clients, &ccfg, cfg.pause)?;
     let warm = (cfg.clients * 20) as u64;
@@ -400,8 +393,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
         let counted = st.is_some();
         let st = st.unwrap_or_default();
         let went_active = primary.events().iter().any(|e| e.active);
-        let ok =
-            pstatus == "primary passive" && bstatus == "backup active" && !went_active && counted && st.forwarded == 0;
+        let ok = pstatus == "primary passive" && bstatus == "backup active" && !went_active && counted && st.forwarded == 0;
         t.rows.push(Row::checked(
             format!("restart the primary (pid {})", primary.pid()),
             if ok { "stays passive".to_string() } else { pstatus.clone() },
@@ -413,10 +405,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
                 fmt_duration(t_up.elapsed())
             ),
             ok,
-            &format!(
-                "split brain: primary {pstatus:?} (went active: {went_active}, forwarded {}), backup {bstatus:?}",
-                st.forwarded
-            ),
+            &format!("split brain: primary {pstatus:?} (went active: {went_active}, forwarded {}), backup {bstatus:?}", st.forwarded),
         ));
         std::thread::sleep(cfg.settle);
 
@@ -424,8 +413,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
         let hb_ms = hypobus::log::now_ms();
         let t_hb = Instant::now();
         t_handback = Some(t_hb);
-        let answer =
-            backup.ctl("handback", Duration::from_secs(2)).unwrap_or_else(|e| format!("error: no answer ({e})"));
+        let answer = backup.ctl("handback", Duration::from_secs(2)).unwrap_or_else(|e| format!("error: no answer ({e})"));
         let ev = primary.next_event(Instant::now() + window + Duration::from_secs(2));
         t.handback_switch_ms = ev.as_ref().filter(|e| e.active).map(|e| e.at_ms.saturating_sub(hb_ms));
         let bstatus = status_of(&backup);
@@ -552,13 +540,7 @@ fn summarize(
         format!("{} before the kill, {} via the backup", t.phases[0], t.phases[1])
     };
     let flowing = t.phases[1] > 0 && (t_handback.is_none() || (t.phases[2] > 0 && t.phases[3] > 0));
-    t.rows.push(Row::checked(
-        "requests keep flowing",
-        format!("{} right answers", t.answered),
-        phases,
-        flowing,
-        "a phase had no answers",
-    ));
+    t.rows.push(Row::checked("requests keep flowing", format!("{} right answers", t.answered), phases, flowing, "a phase had no answers"));
     if let Some(p) = t.handback_pause {
         t.rows.push(Row::new("longest pause after the hand-back", fmt_duration(p), "", Check::Info));
     }
@@ -594,32 +576,15 @@ mod tests {
 
     #[test]
     fn failover_helpers() {
-        let ev = Event {
-            at_ms: 1_700_000_000_123,
-            active: true,
-            reason: "primary silent for more than 300 ms: taking over".into(),
-        };
+        let ev = Event { at_ms: 1_700_000_000_123, active: true, reason: "primary silent for more than 300 ms: taking over".into() };
         let line = fmt_event(Role::Backup, &ev);
         assert_eq!(line, "event backup: active 1700000000123 primary silent for more than 300 ms: taking over");
         assert_eq!(parse_event(&line), Some(ev));
         assert_eq!(parse_event("event primary: passive 5").map(|e| (e.active, e.at_ms)), Some((false, 5)));
         assert!(parse_event("stats broker: forwarded=1").is_none() && parse_event("event x: maybe 5 y").is_none());
 
-        let st = FailoverStats {
-            active: 1,
-            activations: 1,
-            deactivations: 0,
-            heartbeats: 9,
-            peer_heartbeats: 8,
-            peer_silent_ms: u64::MAX,
-        };
-        let b = hypobus::lab::broker::BrokerStats {
-            forwarded: 7,
-            dropped_passive: 3,
-            subscriptions: 9,
-            unsubscriptions: 0,
-            heartbeats: 0,
-        };
+        let st = FailoverStats { active: 1, activations: 1, deactivations: 0, heartbeats: 9, peer_heartbeats: 8, peer_silent_ms: u64::MAX };
+        let b = hypobus::lab::broker::BrokerStats { forwarded: 7, dropped_passive: 3, subscriptions: 9, unsubscriptions: 0, heartbeats: 0 };
         let line = format!("stats {} {}", fmt_broker(&b), fmt_failover(Role::Primary, &st));
         let p = parse_stats(&line).unwrap();
         assert_eq!((p.forwarded, p.dropped_passive, p.subscriptions, p.peer_heartbeats, p.active), (7, 3, 9, 8, true));

@@ -132,7 +132,10 @@ fn serve(listener: TcpListener, obs: Arc<Observer>, stop: Arc<AtomicBool>) {
 }
 
 fn reply(mut s: &TcpStream, status: &str, ctype: &str, body: &[u8]) -> std::io::Result<()> {
-    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", body.len());
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     s.write_all(head.as_bytes())?;
     s.write_all(body)?;
     s.flush()
@@ -174,7 +177,9 @@ fn handle(s: TcpStream, obs: &Observer, stop: &AtomicBool) -> std::io::Result<()
 /// The event stream: the state whenever it changed, at most every PERIOD,
 /// and at least every 2 s (the timeline moves, and a dead client is found).
 fn events(mut s: TcpStream, obs: &Observer, stop: &AtomicBool) -> std::io::Result<()> {
-    s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 1000\n\n")?;
+    s.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 1000\n\n",
+    )?;
     let mut last_version = u64::MAX;
     let mut last_sent = Instant::now() - Duration::from_secs(10);
     while !stop.load(Ordering::SeqCst) {

@@ -22,6 +22,4 @@ pub mod stats;
 pub use broker_process::{fmt_event, parse_event, BrokerPorts, BrokerProcess, BrokerProcessConfig, ProcessStats};
 pub use demo::{fmt_duration, run_demo, Check, DemoConfig, DemoReport, Row, Stage};
 pub use failover_trial::{failover_trial, outage, FailoverTrial, FailoverTrialConfig};
-pub use stats::{
-    fmt_broker, fmt_calc, fmt_client, fmt_failover, fmt_op, fmt_task_broker, fmt_task_client, fmt_task_worker,
-};
+pub use stats::{fmt_broker, fmt_calc, fmt_client, fmt_failover, fmt_op, fmt_task_broker, fmt_task_client, fmt_task_worker};

@@ -56,13 +56,7 @@ fn brokers_text(brokers: &[BrokerAddr]) -> String {
 /// Wait for SIGINT/SIGTERM (napping at most 100 ms at a time with `nap`),
 /// printing `stats()` every `stats_every_ms`. Returns false if the role
 /// stopped by itself first.
-fn serve(
-    name: &str,
-    opts: &RoleOpts,
-    stats: &dyn Fn() -> String,
-    alive: &dyn Fn() -> bool,
-    nap_for: &dyn Fn(Duration),
-) -> bool {
+fn serve(name: &str, opts: &RoleOpts, stats: &dyn Fn() -> String, alive: &dyn Fn() -> bool, nap_for: &dyn Fn(Duration)) -> bool {
     let every = (opts.stats_every_ms > 0).then(|| Duration::from_millis(opts.stats_every_ms));
     let mut next = every.map(|e| Instant::now() + e);
     while !STOP.load(Ordering::SeqCst) {
@@ -125,14 +119,7 @@ fn run(cmd: Command) -> ExitCode {
         }
         Command::Broker { xsub, xpub, hb, hb_interval_ms, failover: None, role } => {
             start_role(&role);
-            let cfg = BrokerConfig {
-                xsub,
-                xpub,
-                hb,
-                hb_interval: Duration::from_millis(hb_interval_ms),
-                active: true,
-                inproc: None,
-            };
+            let cfg = BrokerConfig { xsub, xpub, hb, hb_interval: Duration::from_millis(hb_interval_ms), active: true, inproc: None };
             let mut b = match Broker::start(cfg) {
                 Ok(b) => b,
                 Err(e) => return fail("broker", &e),
@@ -143,8 +130,7 @@ fn run(cmd: Command) -> ExitCode {
                 None => "off".into(),
             };
             println!("broker ready: xsub {xs} xpub {xp} hb {hb}");
-            let alive =
-                serve("broker", &role, &|| lab::fmt_broker(&b.stats()), &|| b.is_running(), &std::thread::sleep);
+            let alive = serve("broker", &role, &|| lab::fmt_broker(&b.stats()), &|| b.is_running(), &std::thread::sleep);
             let stopped = b.stop();
             finish("broker", alive, stopped, lab::fmt_broker(&b.stats()))
         }
@@ -156,8 +142,7 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => return fail("op", &e),
             };
             println!("op lane {lane} ready: brokers {text}");
-            let alive =
-                serve("op", &role, &|| lab::fmt_op(lane, &op.stats()), &|| op.is_running(), &std::thread::sleep);
+            let alive = serve("op", &role, &|| lab::fmt_op(lane, &op.stats()), &|| op.is_running(), &std::thread::sleep);
             let stopped = op.stop();
             finish("op", alive, stopped, lab::fmt_op(lane, &op.stats()))
         }
@@ -170,8 +155,7 @@ fn run(cmd: Command) -> ExitCode {
                 Err(e) => return fail("calc", &e),
             };
             println!("calc ready: time-out {timeout_ms} ms, brokers {text}");
-            let alive =
-                serve("calc", &role, &|| lab::fmt_calc(&calc.stats()), &|| calc.is_running(), &std::thread::sleep);
+            let alive = serve("calc", &role, &|| lab::fmt_calc(&calc.stats()), &|| calc.is_running(), &std::thread::sleep);
             let stopped = calc.stop();
             finish("calc", alive, stopped, lab::fmt_calc(&calc.stats()))
         }
@@ -215,9 +199,7 @@ fn run(cmd: Command) -> ExitCode {
                     }
                 }
                 Err(Error::Timeout(ms)) => {
-                    eprintln!(
-                        "hypobus ctl: no answer from {endpoint} within {ms} ms (is a broker running with --ctl there?)"
-                    );
+                    eprintln!("hypobus ctl: no answer from {endpoint} within {ms} ms (is a broker running with --ctl there?)");
                     ExitCode::from(1)
                 }
                 Err(e) => fail("ctl", &e),
@@ -230,16 +212,7 @@ fn run(cmd: Command) -> ExitCode {
         Command::Lab { scenario: Some(sc), calc_timeout_ms, failover_hb_ms, verbose, .. } => {
             run_scenario(sc, calc_timeout_ms, failover_hb_ms, verbose)
         }
-        Command::Lab {
-            requests,
-            clients,
-            per_client,
-            window,
-            calc_timeout_ms,
-            failover_hb_ms,
-            verbose,
-            scenario: None,
-        } => {
+        Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose, scenario: None } => {
             hypobus::log::set_enabled(verbose);
             let cfg = DemoConfig {
                 lab: LabConfig { calc_timeout: Duration::from_millis(calc_timeout_ms), ..Default::default() },
@@ -270,14 +243,7 @@ fn run(cmd: Command) -> ExitCode {
 /// `hypobus broker --role …`: a broker with its failover monitor. Each state
 /// change is logged on stderr by the library and printed on stdout as
 /// `event <role>: active|passive <unix-ms> <reason>` for scripts.
-fn run_failover_broker(
-    xsub: String,
-    xpub: String,
-    hb: String,
-    hb_interval_ms: u64,
-    f: FailoverOpts,
-    role: RoleOpts,
-) -> ExitCode {
+fn run_failover_broker(xsub: String, xpub: String, hb: String, hb_interval_ms: u64, f: FailoverOpts, role: RoleOpts) -> ExitCode {
     start_role(&role);
     let interval = Duration::from_millis(hb_interval_ms);
     let mut cfg = FailoverConfig::new(f.role, &f.peer_hb);
@@ -302,9 +268,7 @@ fn run_failover_broker(
         window.as_millis(),
         ctl.as_deref().unwrap_or("off")
     );
-    let stats = |b: &FailoverBroker| {
-        format!("{} {}", lab::fmt_broker(&b.broker_stats()), lab::fmt_failover(b.role(), &b.stats()))
-    };
+    let stats = |b: &FailoverBroker| format!("{} {}", lab::fmt_broker(&b.broker_stats()), lab::fmt_failover(b.role(), &b.stats()));
     let print_event = |ev: &hypobus::lab::failover::Event| println!("{}", lab::fmt_event(f.role, ev));
     let nap = |d: Duration| {
         if let Some(ev) = b.next_event(d) {
@@ -369,12 +333,11 @@ fn run_watch(o: cli::WatchOpts) -> ExitCode {
     hypobus::log::set_enabled(o.verbose);
     install_signal_handlers();
     let n = o.brokers.len();
-    let brokers: Vec<WatchBroker> =
-        WatchBroker::list(&o.brokers.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>(), &[])
-            .into_iter()
-            .zip(o.brokers.iter())
-            .map(|(w, (_, hb))| WatchBroker { hb: hb.clone(), ..w })
-            .collect();
+    let brokers: Vec<WatchBroker> = WatchBroker::list(&o.brokers.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>(), &[])
+        .into_iter()
+        .zip(o.brokers.iter())
+        .map(|(w, (_, hb))| WatchBroker { hb: hb.clone(), ..w })
+        .collect();
     let names: Vec<String> = brokers.iter().map(|b| b.name.clone()).collect();
     let text = brokers
         .iter()
@@ -451,11 +414,7 @@ fn run_watch(o: cli::WatchOpts) -> ExitCode {
     let events = obs.snapshot().timeline;
     let mut ok = true;
     if let Some(p) = &o.mermaid {
-        ok &= write_file(
-            "Mermaid diagrams",
-            p,
-            &render::mermaid_doc("Requests seen by hypobus watch", &recorded, &names, &events),
-        );
+        ok &= write_file("Mermaid diagrams", p, &render::mermaid_doc("Requests seen by hypobus watch", &recorded, &names, &events));
     }
     if let Some(p) = &o.svg {
         ok &= write_file("SVG diagrams", p, &render::svg(&recorded, &names, &events));

@@ -69,12 +69,7 @@ pub struct ScenarioConfig {
 
 impl ScenarioConfig {
     pub fn new(scenario: Scenario) -> ScenarioConfig {
-        ScenarioConfig {
-            scenario,
-            exe: None,
-            calc_timeout: Duration::from_millis(300),
-            hb_interval: Duration::from_millis(100),
-        }
+        ScenarioConfig { scenario, exe: None, calc_timeout: Duration::from_millis(300), hb_interval: Duration::from_millis(100) }
     }
 }
 
@@ -136,12 +131,7 @@ pub fn trace_of(obs: &Observer, a: &str, b: &str, within: Duration) -> Result<Tr
         match obs.next(left) {
             Some(WatchEvent::Trace(t)) if t.a.as_deref() == Some(a) && t.b.as_deref() == Some(b) => return Ok(*t),
             Some(_) => {}
-            None => {
-                return Err(Error::Config(format!(
-                    "the observer saw no request hypot({a}, {b}) within {} ms",
-                    within.as_millis()
-                )))
-            }
+            None => return Err(Error::Config(format!("the observer saw no request hypot({a}, {b}) within {} ms", within.as_millis()))),
         }
     }
 }
@@ -160,8 +150,7 @@ pub fn run_scenario(cfg: &ScenarioConfig) -> Result<Recording> {
     };
     match cfg.scenario {
         Scenario::Normal | Scenario::Fallback => {
-            let mut lab =
-                Lab::start(&LabConfig { calc_timeout: cfg.calc_timeout, inproc: false, ..Default::default() })?;
+            let mut lab = Lab::start(&LabConfig { calc_timeout: cfg.calc_timeout, inproc: false, ..Default::default() })?;
             let brokers = WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb));
             let names = brokers.iter().map(|b| b.name.clone()).collect();
             let obs = Observer::start(full(brokers))?;
@@ -181,10 +170,8 @@ pub fn run_scenario(cfg: &ScenarioConfig) -> Result<Recording> {
 }
 
 fn failover(cfg: &ScenarioConfig, full: impl Fn(Vec<WatchBroker>) -> WatchConfig) -> Result<Recording> {
-    let exe = cfg
-        .exe
-        .clone()
-        .ok_or_else(|| Error::Config("the failover scenario needs the hypobus executable to run its brokers".into()))?;
+    let exe =
+        cfg.exe.clone().ok_or_else(|| Error::Config("the failover scenario needs the hypobus executable to run its brokers".into()))?;
     let (pp, bp) = BrokerPorts::free_pair()?;
     let pcfg = |role, me: BrokerPorts, peer: BrokerPorts| BrokerProcessConfig {
         exe: exe.clone(),
@@ -207,8 +194,7 @@ fn failover(cfg: &ScenarioConfig, full: impl Fn(Vec<WatchBroker>) -> WatchConfig
     let obs = Observer::start(full(watched))?;
     let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
     let (mut op1, mut op2) = (op(1)?, op(2)?);
-    let mut calc =
-        CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
+    let mut calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
     let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() })?;
     wait_ready(&obs, &mut c, Duration::from_secs(10))?;
     // Until the observer has heard both brokers' heartbeats.

@@ -36,10 +36,7 @@ pub fn fmt_calc(s: &hypobus::lab::calc::CalcStats) -> String {
 
 /// One line of client counters: `client: requests=… …`.
 pub fn fmt_client(s: &hypobus::lab::client::ClientStats) -> String {
-    format!(
-        "client: requests={} resent={} answers={} duplicates={} timeouts={}",
-        s.requests, s.resent, s.answers, s.duplicates, s.timeouts
-    )
+    format!("client: requests={} resent={} answers={} duplicates={} timeouts={}", s.requests, s.resent, s.answers, s.duplicates, s.timeouts)
 }
 
 /// One line of failover counters: `failover: role=… state=… …`.

@@ -151,19 +151,14 @@ fn expected(a: &str, b: &str) -> String {
 impl Load {
     fn start(brokers: Vec<BrokerAddr>, n: usize) -> Load {
         let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
-        let nodes =
-            (op(1), op(2), CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap());
+        let nodes = (op(1), op(2), CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(Mutex::new(Vec::new()));
         let threads = (0..n)
             .map(|i| {
                 let (stop, answered) = (stop.clone(), answered.clone());
-                let mut c = Client::new(ClientConfig {
-                    brokers: brokers.clone(),
-                    timeout: Duration::from_secs(10),
-                    ..Default::default()
-                })
-                .unwrap();
+                let mut c =
+                    Client::new(ClientConfig { brokers: brokers.clone(), timeout: Duration::from_secs(10), ..Default::default() }).unwrap();
                 std::thread::spawn(move || {
                     let mut s = Stream::default();
                     let mut want = std::collections::HashMap::new();
@@ -367,10 +362,7 @@ impl Drop for Netns {
 fn partition_between_brokers_only() {
     let Some(ns) = Netns::try_new() else {
         // scripts/test-all.sh sets this when it runs as root: there the test must run.
-        assert!(
-            std::env::var_os("HYPOBUS_REQUIRE_NETNS").is_none(),
-            "cannot create network namespaces (needs root and iproute2)"
-        );
+        assert!(std::env::var_os("HYPOBUS_REQUIRE_NETNS").is_none(), "cannot create network namespaces (needs root and iproute2)");
         eprintln!("SKIPPED: cannot create network namespaces here (needs root and iproute2)");
         return;
     };

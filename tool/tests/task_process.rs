@@ -56,12 +56,7 @@ impl Proc {
                     return s.clone();
                 }
             }
-            assert!(
-                Instant::now() < until,
-                "{}: no such line within {within:?}; got {:?}",
-                self.name,
-                self.lines.lock().unwrap()
-            );
+            assert!(Instant::now() < until, "{}: no such line within {within:?}; got {:?}", self.name, self.lines.lock().unwrap());
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -219,8 +214,7 @@ fn a_broker_killed_and_restarted_on_its_sqlite_file_answers_everything_once() {
     let p = Ports { fe: free_port(), be: free_port() };
     let args = ["--db", db_s.as_str(), "--answer-timeout-ms", "3000"];
     let mut b = task_broker("tb3", &p, &args);
-    let mut workers: Vec<Proc> =
-        (0..2).map(|i| worker(&format!("w{i}"), &p, &["--delay-ms", "40", "--threads", "2"])).collect();
+    let mut workers: Vec<Proc> = (0..2).map(|i| worker(&format!("w{i}"), &p, &["--delay-ms", "40", "--threads", "2"])).collect();
     wait_stats(&b, Duration::from_secs(5), "2 workers", |l| counter(l, "workers") == 2);
     let c = client(&p, 1000, 30);
     const N: usize = 200;
@@ -244,14 +238,8 @@ fn a_broker_killed_and_restarted_on_its_sqlite_file_answers_everything_once() {
     let mut b2 = task_broker("tb3b", &p, &args);
     let ready = b2.wait_line(Duration::from_secs(2), false, |l| l.starts_with("task-broker ready:"));
     let recovered: u64 = ready.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(
-        recovered > 0 && recovered <= N as u64 - got.len() as u64,
-        "recovered {recovered}, {} answered before: {ready}",
-        got.len()
-    );
-    wait_stats(&b2, Duration::from_secs(5), "the workers registered again by heartbeat", |l| {
-        counter(l, "registered") == 2
-    });
+    assert!(recovered > 0 && recovered <= N as u64 - got.len() as u64, "recovered {recovered}, {} answered before: {ready}", got.len());
+    wait_stats(&b2, Duration::from_secs(5), "the workers registered again by heartbeat", |l| counter(l, "registered") == 2);
     let until = Instant::now() + Duration::from_secs(30);
     while got.len() < N {
         assert!(Instant::now() < until, "only {} of {N} answered", got.len());

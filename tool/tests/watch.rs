@@ -11,8 +11,7 @@ use hypobus::lab::failover::Role as FoRole;
 use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use hypobus::lab::{Lab, LabConfig};
 use hypobus::watch::{
-    render, Fallback, HopKind, Impl, Mark, Observer, Outcome, Role, Sampling, Trace, WatchBroker, WatchConfig,
-    WatchEvent,
+    render, Fallback, HopKind, Impl, Mark, Observer, Outcome, Role, Sampling, Trace, WatchBroker, WatchConfig, WatchEvent,
 };
 use hypobus::wire::{self, Number};
 use hypobus_tool::{BrokerPorts, BrokerProcess, BrokerProcessConfig};
@@ -27,8 +26,7 @@ static SERIAL: RwLock<()> = RwLock::new(());
 const BIN: &str = env!("CARGO_BIN_EXE_hypobus");
 
 fn lab(calc_timeout_ms: u64) -> Lab {
-    Lab::start(&LabConfig { calc_timeout: Duration::from_millis(calc_timeout_ms), inproc: false, ..Default::default() })
-        .expect("lab")
+    Lab::start(&LabConfig { calc_timeout: Duration::from_millis(calc_timeout_ms), inproc: false, ..Default::default() }).expect("lab")
 }
 
 fn watch_lab(lab: &Lab) -> Observer {
@@ -232,9 +230,7 @@ fn eight_concurrent_clients_kept_apart() {
                 let mut c = Client::new(ClientConfig { brokers: vec![addr], ..Default::default() }).unwrap();
                 for i in 0..n {
                     let (a, b) = catheti(ci, i);
-                    let want =
-                        wire::hypot(&Number::parse(a.as_bytes()).unwrap(), &Number::parse(b.as_bytes()).unwrap())
-                            .unwrap();
+                    let want = wire::hypot(&Number::parse(a.as_bytes()).unwrap(), &Number::parse(b.as_bytes()).unwrap()).unwrap();
                     assert_eq!(c.hypot(&a, &b).unwrap(), want);
                 }
                 c.id().to_string()
@@ -251,8 +247,7 @@ fn eight_concurrent_clients_kept_apart() {
     }
     assert_eq!(seen.len(), 8 * n, "traces seen");
     for (tag, t) in &seen {
-        let ci =
-            ids.iter().position(|id| tag.starts_with(id.as_str())).unwrap_or_else(|| panic!("tag {tag} of no client"));
+        let ci = ids.iter().position(|id| tag.starts_with(id.as_str())).unwrap_or_else(|| panic!("tag {tag} of no client"));
         let seq: usize = tag.rsplit('.').next().unwrap().parse().unwrap();
         let (a, b) = catheti(ci, seq - 1);
         let n = |s: &str| Number::parse(s.as_bytes()).unwrap().format();
@@ -281,9 +276,7 @@ fn classic_client_through_our_calc() {
     let obs = watch_lab(&lab);
     let mut c = client(&lab);
     warm_up(&obs, &mut c);
-    let mut k =
-        Client::new(ClientConfig { brokers: vec![lab.addr.clone()], mode: Mode::Classic, ..Default::default() })
-            .unwrap();
+    let mut k = Client::new(ClientConfig { brokers: vec![lab.addr.clone()], mode: Mode::Classic, ..Default::default() }).unwrap();
     assert_eq!(k.hypot("12", "13").unwrap(), "17.6918");
     let t = trace_of(&obs, "12", "13", Duration::from_secs(5));
     assert!(t.classic() && t.client == "classic client");
@@ -326,11 +319,7 @@ fn failover_primary_killed() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let snap = obs.snapshot();
-    assert!(
-        !snap.brokers[1].active && snap.brokers[0].reported == "primary" && snap.brokers[1].reported == "backup",
-        "{:?}",
-        snap.brokers
-    );
+    assert!(!snap.brokers[1].active && snap.brokers[0].reported == "primary" && snap.brokers[1].reported == "backup", "{:?}", snap.brokers);
     assert_eq!(c.hypot("12", "13").unwrap(), "17.6918");
     let before = trace_of(&obs, "12", "13", Duration::from_secs(5));
     assert_eq!(before.brokers(), vec![0], "through the primary");
@@ -365,11 +354,7 @@ fn failover_primary_killed() {
     let tl = obs.snapshot().timeline;
     let doc = render::mermaid_doc("failover", &[before, during.clone()], &names, &tl);
     assert!(doc.contains("backup active"), "{doc}");
-    assert!(
-        ev.reason.contains("heartbeat") || ev.reason.contains("said") || ev.reason.contains("announced"),
-        "{}",
-        ev.reason
-    );
+    assert!(ev.reason.contains("heartbeat") || ev.reason.contains("said") || ev.reason.contains("announced"), "{}", ev.reason);
     let after_c = c.hypot("3", "4").unwrap();
     assert_eq!(after_c, "5.0000");
     backup.kill().unwrap();
@@ -380,8 +365,7 @@ fn sampling_under_load() {
     let _serial = SERIAL.write().unwrap_or_else(PoisonError::into_inner);
     let lab = lab(2000);
     let mut cfg = WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
-    cfg.sampling =
-        Sampling::Auto { threshold: 500, window: Duration::from_millis(100), period: Duration::from_millis(500) };
+    cfg.sampling = Sampling::Auto { threshold: 500, window: Duration::from_millis(100), period: Duration::from_millis(500) };
     let obs = Observer::start(cfg).unwrap();
     let mut c = client(&lab);
     warm_up(&obs, &mut c);
@@ -591,13 +575,8 @@ mod cli {
 
     impl Proc {
         fn spawn(args: &[&str]) -> Proc {
-            let mut child = Command::new(BIN)
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap();
+            let mut child =
+                Command::new(BIN).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
             let out = child.stdout.take().unwrap();
             let (tx, lines) = mpsc::channel();
             std::thread::spawn(move || {
@@ -676,10 +655,7 @@ mod cli {
             }
         }
         assert_eq!(traces.len(), 2, "two trace lines");
-        assert!(
-            traces.iter().any(|l| l.contains(r#""a":"12","b":"13","outcome":"answer","result":"17.6918""#)),
-            "{traces:?}"
-        );
+        assert!(traces.iter().any(|l| l.contains(r#""a":"12","b":"13","outcome":"answer","result":"17.6918""#)), "{traces:?}");
         let st = p.wait(Duration::from_secs(5)).expect("watch ends after --record 2");
         assert!(st.success());
         let md = std::fs::read_to_string(&md).unwrap();
@@ -695,15 +671,7 @@ mod cli {
         let dir = std::env::temp_dir().join(format!("hb-watch-lab-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (md, svg) = (dir.join("f.md"), dir.join("f.svg"));
-        let mut p = Proc::spawn(&[
-            "lab",
-            "--scenario",
-            "fallback",
-            "--mermaid",
-            md.to_str().unwrap(),
-            "--svg",
-            svg.to_str().unwrap(),
-        ]);
+        let mut p = Proc::spawn(&["lab", "--scenario", "fallback", "--mermaid", md.to_str().unwrap(), "--svg", svg.to_str().unwrap()]);
         assert!(p.line(|l| l.contains("hypot(5, 12) = 13.0000"), Duration::from_secs(20)).is_some());
         assert!(p.wait(Duration::from_secs(10)).expect("lab --scenario ends").success());
         let md = std::fs::read_to_string(&md).unwrap();
@@ -733,18 +701,13 @@ mod web {
     fn page_state_and_a_rate_limited_event_stream_under_load() {
         let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
         let lab = lab(2000);
-        let mut cfg =
-            WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
+        let mut cfg = WatchConfig::new(WatchBroker::list(std::slice::from_ref(&lab.addr), std::slice::from_ref(&lab.hb)));
         cfg.sampling = Sampling::default();
         let obs = Arc::new(Observer::start(cfg).unwrap());
         let mut web = WebServer::start("127.0.0.1:0", obs.clone()).unwrap();
         let addr = web.addr();
         let page = get(addr, "/");
-        assert!(
-            page.starts_with("HTTP/1.1 200 OK") && page.contains("new EventSource(\"/events\")"),
-            "{}",
-            &page[..200.min(page.len())]
-        );
+        assert!(page.starts_with("HTTP/1.1 200 OK") && page.contains("new EventSource(\"/events\")"), "{}", &page[..200.min(page.len())]);
         assert!(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from the network");
         assert!(get(addr, "/nope").starts_with("HTTP/1.1 404"));
         // Load: a client with 128 in flight for 2 s, while an event stream is read.
@@ -785,21 +748,13 @@ mod web {
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let done = load.join().unwrap();
         let text = String::from_utf8_lossy(&buf);
-        assert!(
-            text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream"),
-            "{}",
-            &text[..100.min(text.len())]
-        );
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream"), "{}", &text[..100.min(text.len())]);
         let updates: Vec<&str> = text.split("\n\n").filter_map(|e| e.strip_prefix("data: ")).collect();
         // At most 4 a second (plus one at the start), however many requests.
         assert!((3..=14).contains(&updates.len()), "{} updates in 3 s for {done} requests", updates.len());
         assert!(done > 1000, "load: {done} requests");
         let last = updates.last().unwrap();
-        assert!(
-            last.contains(r#""diagram":"<svg"#) && last.contains(r#""sampling":true"#),
-            "{}",
-            &last[..300.min(last.len())]
-        );
+        assert!(last.contains(r#""diagram":"<svg"#) && last.contains(r#""sampling":true"#), "{}", &last[..300.min(last.len())]);
         assert!(last.len() < 200_000, "an update stays small: {} bytes", last.len());
         let state = get(addr, "/state");
         assert!(state.contains(r#""summary":{"type":"summary""#));
@@ -812,17 +767,11 @@ fn two_brokers_forwarding_at_once_show_duplicates() {
     let _serial = SERIAL.read().unwrap_or_else(PoisonError::into_inner);
     use hypobus::lab::broker::{Broker, BrokerConfig};
     let b = || {
-        Broker::start(BrokerConfig {
-            xsub: "tcp://127.0.0.1:*".into(),
-            xpub: "tcp://127.0.0.1:*".into(),
-            hb: None,
-            ..Default::default()
-        })
-        .unwrap()
+        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
+            .unwrap()
     };
     let (b1, b2) = (b(), b());
-    let addr =
-        |b: &Broker| hypobus::lab::brokers::BrokerAddr::parse(&format!("{}|{}", b.endpoints.0, b.endpoints.1)).unwrap();
+    let addr = |b: &Broker| hypobus::lab::brokers::BrokerAddr::parse(&format!("{}|{}", b.endpoints.0, b.endpoints.1)).unwrap();
     let brokers = vec![addr(&b1), addr(&b2)];
     let mut cfg = WatchConfig::new(WatchBroker::list(&brokers, &[]));
     cfg.sampling = Sampling::Full;

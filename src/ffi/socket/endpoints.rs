@@ -90,11 +90,7 @@ pub extern "C" fn hb_socket_bind(
     })
 }
 
-fn endpoint_call(
-    s: *const HbSocket,
-    endpoint: *const c_char,
-    f: fn(&mut Socket, &str) -> crate::socket::Result<()>,
-) -> FfiResult {
+fn endpoint_call(s: *const HbSocket, endpoint: *const c_char, f: fn(&mut Socket, &str) -> crate::socket::Result<()>) -> FfiResult {
     let slot = sock(s)?;
     let ep = str_arg(endpoint, "endpoint")?;
     slot.with(|s| f(s, ep))

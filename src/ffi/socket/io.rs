@@ -404,17 +404,9 @@ pub extern "C" fn hb_socket_send_many(
         let c = unsafe { counts.add(i).read() };
         let z = unsafe { std::slice::from_raw_parts(sizes.add(fo), c) };
         let n: usize = z.iter().sum();
-        let left = if timeout_ms == 0 {
-            0
-        } else {
-            (i64::from(timeout_ms) - start.elapsed().as_millis() as i64).max(0) as i32
-        };
+        let left = if timeout_ms == 0 { 0 } else { (i64::from(timeout_ms) - start.elapsed().as_millis() as i64).max(0) as i32 };
         let p = if data.is_null() { data } else { data.cast::<u8>().wrapping_add(off).cast::<c_void>() };
-        let st = if left == 0 && timeout_ms > 0 {
-            HbStatus::HB_TIMEOUT
-        } else {
-            hb_socket_send(s, p, z.as_ptr(), c, flags, left)
-        };
+        let st = if left == 0 && timeout_ms > 0 { HbStatus::HB_TIMEOUT } else { hb_socket_send(s, p, z.as_ptr(), c, flags, left) };
         if st != HbStatus::HB_OK {
             if st == HbStatus::HB_TIMEOUT && left == 0 && timeout_ms > 0 {
                 return ffi_entry!(s; "hb_socket_send_many", { Err(Failure::timeout("no room to send within the time-out")) });
@@ -478,18 +470,7 @@ pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
         Err(f) => return ffi_entry!("hb_socket_recv_args", { Err(f) }),
     };
     let (mut nm, mut tot) = (0usize, 0usize);
-    let st = hb_socket_recv_many(
-        a.socket,
-        a.timeout_ms,
-        a.buf,
-        a.len,
-        a.sizes,
-        a.max_frames,
-        a.counts,
-        a.max_msgs,
-        &mut nm,
-        &mut tot,
-    );
+    let st = hb_socket_recv_many(a.socket, a.timeout_ms, a.buf, a.len, a.sizes, a.max_frames, a.counts, a.max_msgs, &mut nm, &mut tot);
     let nf = match st {
         // SAFETY: counts holds max_msgs >= nm entries, written by the call.
         HbStatus::HB_OK => (0..nm).map(|i| unsafe { a.counts.add(i).read() }).sum(),
@@ -508,14 +489,13 @@ pub extern "C" fn hb_socket_recv_args(args: *mut HbRecvArgs) -> HbStatus {
 
 pub(super) fn too_small_msg(n: usize, total: usize, len: usize, max_frames: usize, query: bool) -> Failure {
     if query {
-        return Failure::new(
-            HbStatus::HB_BUFFER_TOO_SMALL,
-            "size query: *total and *nframes tell the next message's size; it is kept",
-        );
+        return Failure::new(HbStatus::HB_BUFFER_TOO_SMALL, "size query: *total and *nframes tell the next message's size; it is kept");
     }
     Failure::new(
         HbStatus::HB_BUFFER_TOO_SMALL,
-        format!("message of {n} frames and {total} bytes does not fit ({max_frames} sizes, {len} bytes given); it is kept for the next call"),
+        format!(
+            "message of {n} frames and {total} bytes does not fit ({max_frames} sizes, {len} bytes given); it is kept for the next call"
+        ),
     )
 }
 

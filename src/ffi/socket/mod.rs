@@ -228,10 +228,7 @@ impl Inner {
 }
 
 pub(super) fn busy() -> Failure {
-    Failure::new(
-        HbStatus::HB_BUSY,
-        "the socket is run by a proxy (hb_proxy_new): stop or free the proxy to use it again",
-    )
+    Failure::new(HbStatus::HB_BUSY, "the socket is run by a proxy (hb_proxy_new): stop or free the proxy to use it again")
 }
 
 /// A generic ZeroMQ socket (opaque). Create with `hb_socket_new`, release

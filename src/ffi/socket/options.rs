@@ -54,13 +54,7 @@ pub extern "C" fn hb_socket_setopt_int(s: *const HbSocket, option: i32, value: i
 /// (unknown or write-only option, such as `HB_SUBSCRIBE`: errno `EINVAL`);
 /// `HB_INVALID_HANDLE`; `HB_BUSY`. Any thread; never waits.
 #[no_mangle]
-pub extern "C" fn hb_socket_getopt(
-    s: *const HbSocket,
-    option: i32,
-    buf: *mut c_void,
-    len: usize,
-    out_len: *mut usize,
-) -> HbStatus {
+pub extern "C" fn hb_socket_getopt(s: *const HbSocket, option: i32, buf: *mut c_void, len: usize, out_len: *mut usize) -> HbStatus {
     ffi_entry!(s; "hb_socket_getopt", {
         let slot = sock(s)?;
         if buf.is_null() && len > 0 {

@@ -1,8 +1,7 @@
 //! `hb_task_broker_*`: a task broker for C.
 
 use super::super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut,
-    TypeTag,
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut, TypeTag,
 };
 use super::{ms, HB_TASK_BACKEND, HB_TASK_FRONTEND, HB_TASK_LOAD, HB_TASK_LRU, HB_TASK_STATE};
 use crate::task::broker::{PeeringConfig, Policy, TaskBroker, TaskBrokerConfig, TaskBrokerStats};
@@ -164,12 +163,7 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         policy: match c.policy {
             HB_TASK_LRU => Policy::Lru,
             HB_TASK_LOAD => Policy::Load,
-            p => {
-                return Err(Failure::new(
-                    HbStatus::HB_CONFIG,
-                    format!("policy must be HB_TASK_LRU (0) or HB_TASK_LOAD (1), not {p}"),
-                ))
-            }
+            p => return Err(Failure::new(HbStatus::HB_CONFIG, format!("policy must be HB_TASK_LRU (0) or HB_TASK_LOAD (1), not {p}"))),
         },
         answer_timeout: ms(c.answer_timeout_ms, 5000),
         max_attempts: if c.max_attempts == 0 { 5 } else { c.max_attempts },
@@ -183,12 +177,7 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         "" | "memory" => StoreConfig::Memory,
         s => match s.strip_prefix("sqlite:") {
             Some(p) if !p.is_empty() => StoreConfig::Sqlite { path: p.into(), full_sync: c.full_sync != 0 },
-            _ => {
-                return Err(Failure::new(
-                    HbStatus::HB_CONFIG,
-                    format!("store must be \"memory\" or \"sqlite:PATH\", not {s:?}"),
-                ))
-            }
+            _ => return Err(Failure::new(HbStatus::HB_CONFIG, format!("store must be \"memory\" or \"sqlite:PATH\", not {s:?}"))),
         },
     };
     let peers = opt_str_arg(c.peers, "peers")?.unwrap_or("").trim();
@@ -197,20 +186,15 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         (Some(state), false) => {
             let mut list = Vec::new();
             for p in peers.split(',') {
-                let (s, f) = p.trim().split_once('|').ok_or_else(|| {
-                    Failure::new(HbStatus::HB_CONFIG, format!("peer {p:?} is not STATE_EP|FRONTEND_EP"))
-                })?;
+                let (s, f) = p
+                    .trim()
+                    .split_once('|')
+                    .ok_or_else(|| Failure::new(HbStatus::HB_CONFIG, format!("peer {p:?} is not STATE_EP|FRONTEND_EP")))?;
                 list.push((s.trim().to_string(), f.trim().to_string()));
             }
-            cfg.peering =
-                Some(PeeringConfig { state: state.to_string(), peers: list, interval: ms(c.peer_interval_ms, 1000) });
+            cfg.peering = Some(PeeringConfig { state: state.to_string(), peers: list, interval: ms(c.peer_interval_ms, 1000) });
         }
-        _ => {
-            return Err(Failure::new(
-                HbStatus::HB_CONFIG,
-                "peering needs both state (where this broker publishes) and peers",
-            ))
-        }
+        _ => return Err(Failure::new(HbStatus::HB_CONFIG, "peering needs both state (where this broker publishes) and peers")),
     }
     Ok(cfg)
 }

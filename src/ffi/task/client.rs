@@ -1,8 +1,8 @@
 //! `hb_task_client_*`: a lazy-pirate task client for C.
 
 use super::super::{
-    ffi_entry, free, get, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure,
-    HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN,
+    ffi_entry, free, get, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure, HbStatus, Look, Object,
+    Out, Step, StrOut, TypeTag, HB_POLLIN,
 };
 use super::{bytes_in, ms, HB_TASK_FAILED, HB_TASK_GAVE_UP, HB_TASK_OK, HB_TASK_UNKNOWN};
 use crate::task::client::{self as tc, Completion, Outcome, TaskClient, TaskClientConfig, TaskClientStats};
@@ -28,14 +28,8 @@ pub struct HbTaskClientConfig {
     pub reserved: u32,
 }
 
-const NO_CLIENT_CONFIG: HbTaskClientConfig = HbTaskClientConfig {
-    size: 0,
-    tries: 0,
-    broker: std::ptr::null(),
-    name: std::ptr::null(),
-    timeout_ms: 0,
-    reserved: 0,
-};
+const NO_CLIENT_CONFIG: HbTaskClientConfig =
+    HbTaskClientConfig { size: 0, tries: 0, broker: std::ptr::null(), name: std::ptr::null(), timeout_ms: 0, reserved: 0 };
 
 /// A task client's counters (`hb_task_client_stats`). Set `size` to `sizeof(hb_task_client_stats_t)` first.
 #[repr(C)]

@@ -7,8 +7,8 @@
 //! still running.
 
 use super::super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure,
-    FfiResult, HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN,
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, BytesOut, Failure, FfiResult, HbStatus,
+    Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN,
 };
 use super::{bytes_in, ms};
 use crate::ffi::callback::{on_thread_of, spawn, Jobs};
@@ -186,12 +186,7 @@ impl Pool {
             if left.is_zero() {
                 return;
             }
-            g = self
-                .idle
-                .1
-                .wait_timeout(g, left.min(Duration::from_millis(20)))
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
+            g = self.idle.1.wait_timeout(g, left.min(Duration::from_millis(20))).unwrap_or_else(std::sync::PoisonError::into_inner).0;
         }
     }
 }
@@ -222,14 +217,7 @@ impl Jobs for Pool {
         let mut reply_len: usize = 0;
         // SAFETY: the job lives until `finish`; the C function is called as its documentation says.
         let rc = unsafe {
-            (self.f)(
-                self.user as *mut c_void,
-                (*job).service.as_ptr(),
-                (*job).body.as_ptr(),
-                (*job).body.len(),
-                &mut reply,
-                &mut reply_len,
-            )
+            (self.f)(self.user as *mut c_void, (*job).service.as_ptr(), (*job).body.as_ptr(), (*job).body.len(), &mut reply, &mut reply_len)
         };
         (rc, reply, reply_len)
     }
@@ -302,13 +290,8 @@ pub extern "C" fn hb_task_worker_new(
         let pool = match f {
             None => None,
             Some(f) => {
-                let p = Arc::new(Pool {
-                    shared: shared.clone(),
-                    f,
-                    user: user as usize,
-                    running: AtomicU32::new(0),
-                    idle: Default::default(),
-                });
+                let p =
+                    Arc::new(Pool { shared: shared.clone(), f, user: user as usize, running: AtomicU32::new(0), idle: Default::default() });
                 for _ in 0..threads {
                     spawn(&p, c"hypobus-tcb")?;
                 }

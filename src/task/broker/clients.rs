@@ -75,14 +75,7 @@ impl Core {
         let frames = if classic {
             vec![Vec::new(), body.to_vec()]
         } else {
-            vec![
-                Vec::new(),
-                CLIENT.to_vec(),
-                proto::REPLY.to_vec(),
-                id.as_bytes().to_vec(),
-                status.to_vec(),
-                body.to_vec(),
-            ]
+            vec![Vec::new(), CLIENT.to_vec(), proto::REPLY.to_vec(), id.as_bytes().to_vec(), status.to_vec(), body.to_vec()]
         };
         self.outbox.push((route.to_vec(), frames));
     }
@@ -92,21 +85,12 @@ impl Core {
             let _ = self.frontend.send(&route, zmq::SNDMORE | zmq::DONTWAIT);
             let last = frames.len() - 1;
             for (i, fr) in frames.iter().enumerate() {
-                let _ =
-                    self.frontend.send(&fr[..], if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT });
+                let _ = self.frontend.send(&fr[..], if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT });
             }
         }
     }
 
-    pub(super) fn on_request(
-        &mut self,
-        route: Vec<u8>,
-        classic: bool,
-        id: String,
-        service: String,
-        body: Vec<u8>,
-        from_peer: bool,
-    ) {
+    pub(super) fn on_request(&mut self, route: Vec<u8>, classic: bool, id: String, service: String, body: Vec<u8>, from_peer: bool) {
         if let Some(&key) = self.by_id.get(&id) {
             // A resend of a request still running: answers go to the newest route.
             self.st.resends += 1;
@@ -126,13 +110,7 @@ impl Core {
             return;
         }
         if self.reqs.len() >= self.cfg.max_pending {
-            self.reply_to(
-                &route,
-                classic,
-                &id,
-                proto::ERR,
-                format!("broker overloaded: {} requests pending", self.reqs.len()).as_bytes(),
-            );
+            self.reply_to(&route, classic, &id, proto::ERR, format!("broker overloaded: {} requests pending", self.reqs.len()).as_bytes());
             return;
         }
         let t = StoredTask { id, service, body, route, classic, accepted_ms: crate::log::now_ms() };
@@ -146,13 +124,7 @@ impl Core {
             }
             Err(e) => {
                 log!("task-broker", "{}: journal write failed: {e}", self.name);
-                self.reply_to(
-                    &t.route,
-                    classic,
-                    &t.id,
-                    proto::ERR,
-                    format!("the broker cannot journal the request: {e}").as_bytes(),
-                );
+                self.reply_to(&t.route, classic, &t.id, proto::ERR, format!("the broker cannot journal the request: {e}").as_bytes());
                 return;
             }
         }
@@ -189,13 +161,7 @@ impl Core {
                 self.reply_to(route, false, &id, if res.ok { proto::OK } else { proto::ERR }, &res.body);
             }
             Ok(None) => self.reply_to(route, false, &id, proto::UNKNOWN, b""),
-            Err(e) => self.reply_to(
-                route,
-                false,
-                &id,
-                proto::ERR,
-                format!("the broker cannot read its journal: {e}").as_bytes(),
-            ),
+            Err(e) => self.reply_to(route, false, &id, proto::ERR, format!("the broker cannot read its journal: {e}").as_bytes()),
         }
     }
 }

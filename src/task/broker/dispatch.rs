@@ -202,10 +202,7 @@ impl Core {
         let b = &self.backend;
         let sent = match wk.kind {
             Kind::Classic => send_all(b, &[&wk.ident, b"", &tf, b"", &r.body]),
-            Kind::Ours => send_all(
-                b,
-                &[&wk.ident, b"", WORKER, proto::REQUEST, &tf, r.id.as_bytes(), r.service.as_bytes(), &r.body],
-            ),
+            Kind::Ours => send_all(b, &[&wk.ident, b"", WORKER, proto::REQUEST, &tf, r.id.as_bytes(), r.service.as_bytes(), &r.body]),
         };
         if let Err(e) = sent {
             log!("task-broker", "{}: cannot send to a worker: {e}", self.name);

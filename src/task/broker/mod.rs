@@ -193,11 +193,7 @@ impl TaskBroker {
         }
         let inproc = [&cfg.frontend, &cfg.backend]
             .into_iter()
-            .chain(
-                cfg.peering
-                    .iter()
-                    .flat_map(|p| std::iter::once(&p.state).chain(p.peers.iter().flat_map(|(a, b)| [a, b]))),
-            )
+            .chain(cfg.peering.iter().flat_map(|p| std::iter::once(&p.state).chain(p.peers.iter().flat_map(|(a, b)| [a, b]))))
             .any(|e| e.starts_with("inproc://"));
         let ctx = if inproc { crate::sys::ctx::context() } else { zmq::Context::new() };
         let name = if cfg.name.is_empty() { format!("task-{}", std::process::id()) } else { cfg.name.clone() };
@@ -360,8 +356,7 @@ fn bind_router(ctx: &zmq::Context, ep: &str, what: &str) -> Result<zmq::Socket> 
     if ep.contains('[') {
         s.set_ipv6(true)?;
     }
-    crate::sys::ctx::no_eintr(|| s.bind(ep))
-        .map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
+    crate::sys::ctx::no_eintr(|| s.bind(ep)).map_err(|e| Error::Config(format!("cannot bind the {what} endpoint {ep}: {e}")))?;
     Ok(s)
 }
 

@@ -32,10 +32,8 @@ impl Core {
         if let Some(c) = peer.capacity.get_mut(&r.service) {
             *c = c.saturating_sub(1);
         }
-        let _ = send_all(
-            &peer.dealer,
-            &[b"", CLIENT, proto::REQUEST, r.id.as_bytes(), r.service.as_bytes(), &r.body, proto::FLAG_FROM_PEER],
-        );
+        let _ =
+            send_all(&peer.dealer, &[b"", CLIENT, proto::REQUEST, r.id.as_bytes(), r.service.as_bytes(), &r.body, proto::FLAG_FROM_PEER]);
         self.st.forwarded += 1;
         let at = Instant::now() + self.cfg.answer_timeout * 2;
         self.add_timer(at, T_ANSWER, key, token);
@@ -108,11 +106,8 @@ impl Core {
                     if n == 6 && f[0].is_empty() && f[1] == CLIENT && f[2] == proto::REPLY {
                         let id = String::from_utf8_lossy(&f[3]).into_owned();
                         let key = self.by_id.get(&id).copied();
-                        let current = key.filter(|k| {
-                            self.reqs
-                                .get(k)
-                                .is_some_and(|r| matches!(r.state, State::Forwarded { peer, .. } if peer == i))
-                        });
+                        let current =
+                            key.filter(|k| self.reqs.get(k).is_some_and(|r| matches!(r.state, State::Forwarded { peer, .. } if peer == i)));
                         match (current, &f[4][..]) {
                             (Some(k), proto::OK) => self.finish(k, true, f[5].clone()),
                             (Some(k), proto::ERR) => self.finish(k, false, f[5].clone()),
@@ -140,13 +135,7 @@ impl Core {
             if p.alive && p.last_heard.is_some_and(|t| now.duration_since(t) > life) {
                 p.alive = false;
                 p.capacity.clear();
-                log!(
-                    "task-broker",
-                    "{}: peer {} silent for {} ms: capacity 0",
-                    self.name,
-                    self.peer_name(i),
-                    life.as_millis()
-                );
+                log!("task-broker", "{}: peer {} silent for {} ms: capacity 0", self.name, self.peer_name(i), life.as_millis());
                 let held: Vec<RKey> = self
                     .reqs
                     .iter()

@@ -65,10 +65,9 @@ impl Core {
         let known = self.by_ident.get(ident).copied();
         match cmd {
             proto::READY => {
-                let (Some(services), Some(slots)) = (
-                    args.first().and_then(|s| proto::parse_services(s)),
-                    args.get(1).and_then(|s| proto::parse_u32(s)),
-                ) else {
+                let (Some(services), Some(slots)) =
+                    (args.first().and_then(|s| proto::parse_services(s)), args.get(1).and_then(|s| proto::parse_u32(s)))
+                else {
                     self.st.malformed += 1;
                     return;
                 };
@@ -136,21 +135,9 @@ impl Core {
             self.service(s).workers += 1;
         }
         let expires = (kind == Kind::Ours).then(|| Instant::now() + self.cfg.hb_interval * self.cfg.liveness);
-        let svc_text =
-            services.iter().map(|s| if s.is_empty() { "(default)" } else { s.as_str() }).collect::<Vec<_>>().join(",");
-        self.workers.insert(
-            w,
-            Worker {
-                ident: ident.to_vec(),
-                kind,
-                services,
-                credit: 0,
-                load,
-                inflight: FxMap::default(),
-                expires,
-                epoch: 0,
-            },
-        );
+        let svc_text = services.iter().map(|s| if s.is_empty() { "(default)" } else { s.as_str() }).collect::<Vec<_>>().join(",");
+        self.workers
+            .insert(w, Worker { ident: ident.to_vec(), kind, services, credit: 0, load, inflight: FxMap::default(), expires, epoch: 0 });
         self.by_ident.insert(ident.to_vec(), w);
         self.st.registered += 1;
         log!(
@@ -193,9 +180,10 @@ impl Core {
         }
         match held {
             Some(Some(key))
-                if self.reqs.get(&key).is_some_and(
-                    |r| matches!(r.state, State::Running { worker, token: t } if worker == w && Some(t) == token),
-                ) =>
+                if self
+                    .reqs
+                    .get(&key)
+                    .is_some_and(|r| matches!(r.state, State::Running { worker, token: t } if worker == w && Some(t) == token)) =>
             {
                 self.finish(key, ok, body);
             }
@@ -229,12 +217,7 @@ impl Core {
                 self.retry_or_fail(key, "its worker died");
             }
         }
-        log!(
-            "task-broker",
-            "{}: worker {} {why}; {again} of its requests dispatched again",
-            self.name,
-            printable(&wk.ident)
-        );
+        log!("task-broker", "{}: worker {} {why}; {again} of its requests dispatched again", self.name, printable(&wk.ident));
         // Requests of services that have no worker left now start their wait.
         for s in &wk.services {
             if self.services.get(s).is_some_and(|x| x.workers == 0) && !self.peer_serves(s) {

@@ -223,11 +223,10 @@ impl Tracker {
                 // request not linked yet whose cathetus this is.
                 None if t.starts_with("c.") => {
                     let v = norm(value);
-                    let found = self.classic_open.iter().find(|k| {
-                        self.open
-                            .get(*k)
-                            .is_some_and(|tr| tr.link.is_none() && tr.cathetus(lane).is_some_and(|c| norm(c) == v))
-                    });
+                    let found = self
+                        .classic_open
+                        .iter()
+                        .find(|k| self.open.get(*k).is_some_and(|tr| tr.link.is_none() && tr.cathetus(lane).is_some_and(|c| norm(c) == v)));
                     let k = found.cloned();
                     if let Some(k) = &k {
                         self.links.insert(t.to_string(), k.clone());
@@ -274,20 +273,14 @@ impl Tracker {
         let i = (lane - 1) as usize;
         let kind = HopKind::SquareResult(lane);
         let sq = Number::parse(hop.value.as_bytes()).ok();
-        while self.square_wait[i]
-            .front()
-            .is_some_and(|k| self.open.get(k).is_none_or(|tr| tr.has(kind) || tr.outcome != Outcome::Open))
-        {
+        while self.square_wait[i].front().is_some_and(|k| self.open.get(k).is_none_or(|tr| tr.has(kind) || tr.outcome != Outcome::Open)) {
             self.square_wait[i].pop_front();
         }
         let is_sq = |tr: &Trace| match (&sq, tr.cathetus(lane).and_then(|c| Number::parse(c.as_bytes()).ok())) {
             (Some(s), Some(c)) => s.is_square_of(&c),
             _ => hop.error,
         };
-        let found = self.square_wait[i]
-            .iter()
-            .find(|k| self.open.get(*k).is_some_and(|tr| !tr.has(kind) && is_sq(tr)))
-            .cloned();
+        let found = self.square_wait[i].iter().find(|k| self.open.get(*k).is_some_and(|tr| !tr.has(kind) && is_sq(tr))).cloned();
         // Else a late copy of a square already in: a duplicate of it.
         found.or_else(|| self.open.iter().find(|(_, tr)| tr.has(kind) && is_sq(tr)).map(|(k, _)| k.clone()))
     }
@@ -302,14 +295,10 @@ impl Tracker {
             wire::hypot(&a, &b).ok()
         };
         let open = |k: &&String| self.open.get(*k).is_some_and(|tr| tr.outcome == Outcome::Open);
-        let exact =
-            self.classic_open.iter().filter(open).find(|k| expected(&self.open[*k]).as_deref() == Some(value)).cloned();
+        let exact = self.classic_open.iter().filter(open).find(|k| expected(&self.open[*k]).as_deref() == Some(value)).cloned();
         exact.or_else(|| self.classic_open.iter().find(open).cloned()).or_else(|| {
             // A late copy of a classic answer already in.
-            self.open
-                .iter()
-                .find(|(_, tr)| tr.classic() && matches!(&tr.outcome, Outcome::Answer(h) if h == value))
-                .map(|(k, _)| k.clone())
+            self.open.iter().find(|(_, tr)| tr.classic() && matches!(&tr.outcome, Outcome::Answer(h) if h == value)).map(|(k, _)| k.clone())
         })
     }
 
@@ -349,11 +338,7 @@ impl Tracker {
             for l in 1..=2u32 {
                 let i = (l - 1) as usize;
                 let asked = tr.has_any(HopKind::SquareRequest(l));
-                if asked
-                    && !tr.has(HopKind::SquareResult(l))
-                    && !tr.fallback[i].taken()
-                    && matches!(tr.outcome, Outcome::Answer(_))
-                {
+                if asked && !tr.has(HopKind::SquareResult(l)) && !tr.fallback[i].taken() && matches!(tr.outcome, Outcome::Answer(_)) {
                     tr.fallback[i] = Fallback::Inferred;
                 }
             }
@@ -370,11 +355,7 @@ impl Tracker {
             if let Some(k) = self.resolve(&ev.tag) {
                 let tr = self.open.get_mut(&k).expect("resolved");
                 if ev.event == "fallback" {
-                    let lane = ev
-                        .detail
-                        .split_whitespace()
-                        .find_map(|w| w.strip_prefix("lane="))
-                        .and_then(|l| l.parse::<u32>().ok());
+                    let lane = ev.detail.split_whitespace().find_map(|w| w.strip_prefix("lane=")).and_then(|l| l.parse::<u32>().ok());
                     if let Some(l @ (1 | 2)) = lane {
                         tr.fallback[(l - 1) as usize] = Fallback::Confirmed(ev.detail.clone());
                     }

@@ -1,7 +1,6 @@
 //! The help texts: `hypobus --help` and `hypobus COMMAND --help`.
 
-pub const COMMANDS: [&str; 10] =
-    ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch"];
+pub const COMMANDS: [&str; 10] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch"];
 
 const BROKER_HELP: &str = "  --broker LIST         brokers to connect to (default 127.0.0.1, ports 5555:5556):
                         comma-separated, or --broker repeated, for a primary and

@@ -214,12 +214,7 @@ impl<'a> Args<'a> {
         }
     }
 
-    fn number<T: std::str::FromStr + PartialOrd + fmt::Display>(
-        &mut self,
-        flag: &str,
-        inline: Option<String>,
-        min: T,
-    ) -> Result<T, Usage> {
+    fn number<T: std::str::FromStr + PartialOrd + fmt::Display>(&mut self, flag: &str, inline: Option<String>, min: T) -> Result<T, Usage> {
         let v = self.value(flag, inline)?;
         match v.parse::<T>() {
             Ok(n) if n >= min => Ok(n),
@@ -263,15 +258,10 @@ impl<'a> Args<'a> {
 /// A `--broker` value: a broker list, as the C ABI and the bindings take it.
 fn broker_list(cmd: &'static str, s: &str) -> Result<Vec<BrokerAddr>, Usage> {
     if s.trim().is_empty() {
-        return Err(Usage {
-            msg: "--broker needs a broker (HOST, HOST:XSUB:XPUB, XSUB_EP|XPUB_EP, ...)".into(),
-            cmd: Some(cmd),
-        });
+        return Err(Usage { msg: "--broker needs a broker (HOST, HOST:XSUB:XPUB, XSUB_EP|XPUB_EP, ...)".into(), cmd: Some(cmd) });
     }
-    BrokerAddr::parse_list(s).map_err(|e| Usage {
-        msg: format!("--broker: {}", e.to_string().trim_start_matches("configuration error: ")),
-        cmd: Some(cmd),
-    })
+    BrokerAddr::parse_list(s)
+        .map_err(|e| Usage { msg: format!("--broker: {}", e.to_string().trim_start_matches("configuration error: ")), cmd: Some(cmd) })
 }
 
 /// A bind endpoint: `tcp://…`, `ipc://…`, `inproc://…`, or a bare port (`5555` → `tcp://*:5555`).
@@ -307,15 +297,16 @@ fn connect_endpoint(cmd: &'static str, flag: &str, s: &str) -> Result<String, Us
             return Ok(format!("tcp://{s}"));
         }
     }
-    usage(cmd, format!("{flag}: {s:?} is not an endpoint to connect to (expected e.g. tcp://10.0.0.2:5560, 10.0.0.2:5560 or a port number)"))
+    usage(
+        cmd,
+        format!("{flag}: {s:?} is not an endpoint to connect to (expected e.g. tcp://10.0.0.2:5560, 10.0.0.2:5560 or a port number)"),
+    )
 }
 
 fn cathetus(cmd: &'static str, name: &str, s: &str) -> Result<String, Usage> {
     match Number::parse(s.as_bytes()) {
         Ok(_) => Ok(s.to_string()),
-        Err(e) => {
-            usage(cmd, format!("cathetus {name} {s:?}: {e} (expected a non-negative decimal number such as 12 or 1.5)"))
-        }
+        Err(e) => usage(cmd, format!("cathetus {name} {s:?}: {e} (expected a non-negative decimal number such as 12 or 1.5)")),
     }
 }
 
@@ -398,10 +389,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     return usage(cmd, "--no-hb and --hb-interval-ms contradict each other");
                 }
                 if fo_role.is_some() {
-                    return usage(
-                        cmd,
-                        "--no-hb cannot go with --role: the brokers of a pair watch each other's heartbeats",
-                    );
+                    return usage(cmd, "--no-hb cannot go with --role: the brokers of a pair watch each other's heartbeats");
                 }
                 hb = None;
             }
@@ -413,14 +401,9 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                     None
                 }
                 Some(r) => match peer_hb {
-                    Some(peer_hb) => {
-                        Some(FailoverOpts { role: r, peer_hb, peer_interval_ms, misses: misses.unwrap_or(3), ctl })
-                    }
+                    Some(peer_hb) => Some(FailoverOpts { role: r, peer_hb, peer_interval_ms, misses: misses.unwrap_or(3), ctl }),
                     None => {
-                        return usage(
-                            cmd,
-                            format!("--role {} needs --peer-hb EP: the other broker's heartbeat endpoint", r.name()),
-                        );
+                        return usage(cmd, format!("--role {} needs --peer-hb EP: the other broker's heartbeat endpoint", r.name()));
                     }
                 },
             };
@@ -480,8 +463,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
             Ok(Command::Client { a: a_, b: b_, brokers, classic, timeout_ms, verbose })
         }
         "lab" => {
-            let (mut requests, mut clients, mut per_client, mut window, mut calc_timeout_ms, mut verbose) =
-                (3000, 8, 200, 256, 300, false);
+            let (mut requests, mut clients, mut per_client, mut window, mut calc_timeout_ms, mut verbose) = (3000, 8, 200, 256, 300, false);
             let mut failover_hb_ms = 100u64;
             let (mut scenario, mut mermaid, mut svg) = (None, None, None);
             while let Some((f, v)) = a.next_flag()? {
@@ -515,16 +497,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
                 (None, true) => return usage(cmd, "--mermaid and --svg go with --scenario normal|fallback|failover"),
                 (None, false) => None,
             };
-            Ok(Command::Lab {
-                requests,
-                clients,
-                per_client,
-                window,
-                calc_timeout_ms,
-                failover_hb_ms,
-                verbose,
-                scenario,
-            })
+            Ok(Command::Lab { requests, clients, per_client, window, calc_timeout_ms, failover_hb_ms, verbose, scenario })
         }
         "ctl" => {
             let mut timeout_ms = 2000u64;
@@ -573,8 +546,7 @@ fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
         verbose: false,
     };
     // A bare HOST has the lab's heartbeat port.
-    let default_hb =
-        |s: &str| (!s.contains(':') && !s.contains('|') && !s.starts_with("inproc")).then(|| format!("tcp://{s}:5560"));
+    let default_hb = |s: &str| (!s.contains(':') && !s.contains('|') && !s.starts_with("inproc")).then(|| format!("tcp://{s}:5560"));
     while let Some((f, v)) = a.next_flag()? {
         match f.as_str() {
             "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
@@ -633,8 +605,7 @@ fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
 
 fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> {
     let cmd = a.cmd;
-    let mut cfg =
-        TaskBrokerConfig { frontend: "tcp://*:5570".into(), backend: "tcp://*:5571".into(), ..Default::default() };
+    let mut cfg = TaskBrokerConfig { frontend: "tcp://*:5570".into(), backend: "tcp://*:5571".into(), ..Default::default() };
     let (mut state, mut peers, mut peer_interval, mut full_sync) = (None, Vec::new(), 1000u64, false);
     while let Some((f, v)) = a.next_flag()? {
         match f.as_str() {
@@ -643,8 +614,8 @@ fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Us
             "--backend" => cfg.backend = endpoint(cmd, &f, &a.value(&f, v)?)?,
             "--policy" => {
                 let p = a.value(&f, v)?;
-                cfg.policy = Policy::parse(&p)
-                    .map_err(|_| Usage { msg: format!("--policy must be lru or load, not {p:?}"), cmd: Some(cmd) })?;
+                cfg.policy =
+                    Policy::parse(&p).map_err(|_| Usage { msg: format!("--policy must be lru or load, not {p:?}"), cmd: Some(cmd) })?;
             }
             "--store" => {
                 let s = a.value(&f, v)?;
@@ -727,8 +698,7 @@ fn parse_worker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Usage> 
 fn parse_task(a: &mut Args<'_>) -> Result<Command, Usage> {
     let cmd = a.cmd;
     let mut cfg = TaskClientConfig::new("tcp://127.0.0.1:5570");
-    let (mut service, mut id, mut fetch, mut print_ids, mut wait_ms, mut verbose) =
-        (String::new(), None, Vec::new(), false, None, false);
+    let (mut service, mut id, mut fetch, mut print_ids, mut wait_ms, mut verbose) = (String::new(), None, Vec::new(), false, None, false);
     while let Some((f, v)) = a.next_flag()? {
         match f.as_str() {
             "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
@@ -780,17 +750,13 @@ mod tests {
 
     #[test]
     fn parses() {
-        assert!(
-            matches!(p("broker --xsub 17555 --no-hb"), Ok(Command::Broker { hb: None, ref xsub, .. }) if xsub == "tcp://*:17555")
-        );
+        assert!(matches!(p("broker --xsub 17555 --no-hb"), Ok(Command::Broker { hb: None, ref xsub, .. }) if xsub == "tcp://*:17555"));
         assert!(matches!(p("op --lane=2 --broker 127.0.0.1:1:2"), Ok(Command::Op { lane: 2, .. })));
         // One broker-list grammar: comma-separated as in the C ABI and the bindings, or --broker repeated.
         let list = "a:1:2,tcp://b:3|tcp://b:4";
         let want = vec![BrokerAddr::new("a", 1, 2), BrokerAddr::parse("tcp://b:3|tcp://b:4").unwrap()];
         assert_eq!(want, BrokerAddr::parse_list(list).unwrap());
-        assert!(
-            matches!(p(&format!("calc --broker {list}")), Ok(Command::Calc { ref brokers, .. }) if *brokers == want)
-        );
+        assert!(matches!(p(&format!("calc --broker {list}")), Ok(Command::Calc { ref brokers, .. }) if *brokers == want));
         assert!(
             matches!(p("client 1 2 --broker a:1:2 --broker tcp://b:3|tcp://b:4"), Ok(Command::Client { ref brokers, .. }) if *brokers == want)
         );
@@ -862,9 +828,7 @@ mod tests {
         assert!(
             matches!(p("worker --service A --service B --threads 4 --tag x"), Ok(Command::Worker(ref w)) if w.cfg.capacity == 4 && w.cfg.services.len() == 2)
         );
-        assert!(
-            matches!(p("task a b c --service A"), Ok(Command::Task(ref t)) if t.bodies.len() == 3 && t.service == "A")
-        );
+        assert!(matches!(p("task a b c --service A"), Ok(Command::Task(ref t)) if t.bodies.len() == 3 && t.service == "A"));
         assert!(matches!(p("task --fetch id-1"), Ok(Command::Task(ref t)) if t.fetch == ["id-1"]));
         for bad in [
             "task",
