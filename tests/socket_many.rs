@@ -6,12 +6,28 @@ mod common;
 
 use common::sockets::*;
 use hypobus::ffi::socket::*;
-use hypobus::ffi::HbStatus::*;
+use hypobus::ffi::{HbStatus, HbStatus::*};
 use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};
 use std::time::{Duration, Instant};
 
 // ------------------------------------------------------------ hb_socket_recv_many
+
+/// `hb_socket_recv_many` offering the whole of each array.
+fn many(s: S, timeout_ms: i32, buf: &mut [u8], sizes: &mut [usize], counts: &mut [usize], nm: &mut usize, total: &mut usize) -> HbStatus {
+    hb_socket_recv_many(
+        s,
+        timeout_ms,
+        buf.as_mut_ptr().cast(),
+        buf.len(),
+        sizes.as_mut_ptr(),
+        sizes.len(),
+        counts.as_mut_ptr(),
+        counts.len(),
+        nm,
+        total,
+    )
+}
 
 #[test]
 fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
@@ -34,32 +50,15 @@ fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
         hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 0, &mut nm, &mut total),
         HB_INVALID_ARGUMENT
     );
-    assert_eq!(
-        hb_socket_recv_many(a, -1, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total),
-        HB_INVALID_ARGUMENT
-    );
+    assert_eq!(many(a, -1, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total), HB_INVALID_ARGUMENT);
     // Nothing queued: the timeout rule.
-    assert_eq!(
-        hb_socket_recv_many(a, 0, buf.as_mut_ptr().cast(), buf.len(), sizes.as_mut_ptr(), 8, counts.as_mut_ptr(), 8, &mut nm, &mut total),
-        HB_TIMEOUT
-    );
+    assert_eq!(many(a, 0, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total), HB_TIMEOUT);
     send_ok(b, &[b"one"]);
     send_ok(b, &[b"two", b"2"]);
     send_ok(b, &[b"three"]);
     send_ok(b, &[b"0123456789012345678901234567890"]); // 31 bytes: does not fit after the others
     send_ok(b, &[b"last"]);
-    let st = hb_socket_recv_many(
-        a,
-        1000,
-        buf.as_mut_ptr().cast(),
-        buf.len(),
-        sizes.as_mut_ptr(),
-        8,
-        counts.as_mut_ptr(),
-        8,
-        &mut nm,
-        &mut total,
-    );
+    let st = many(a, 1000, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total);
     assert_eq!(st, HB_OK, "{:?}", serr(a));
     assert_eq!(nm, 3, "the 31-byte message does not fit after 12 bytes: it stays");
     assert_eq!(&counts[..3], &[1, 2, 1]);
@@ -67,53 +66,14 @@ fn recv_many_takes_every_queued_message_that_fits_and_keeps_the_rest() {
     assert_eq!(total, 12);
     assert_eq!(&buf[..12], b"onetwo2three");
     // The one that did not fit comes first next time, alone.
-    assert_eq!(
-        hb_socket_recv_many(
-            a,
-            1000,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            8,
-            counts.as_mut_ptr(),
-            8,
-            &mut nm,
-            &mut total
-        ),
-        HB_OK
-    );
+    assert_eq!(many(a, 1000, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total), HB_OK);
     assert_eq!((nm, total, counts[0]), (1, 31, 1));
     // A first message that does not fit is kept, with its shape reported.
     send_ok(b, &[b"0123456789012345678901234567890123456789"]);
-    assert_eq!(
-        hb_socket_recv_many(
-            a,
-            1000,
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            sizes.as_mut_ptr(),
-            8,
-            counts.as_mut_ptr(),
-            8,
-            &mut nm,
-            &mut total
-        ),
-        HB_OK
-    );
+    assert_eq!(many(a, 1000, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total), HB_OK);
     assert_eq!((nm, total), (1, 4));
     assert_eq!(&buf[..4], b"last");
-    let st = hb_socket_recv_many(
-        a,
-        1000,
-        buf.as_mut_ptr().cast(),
-        buf.len(),
-        sizes.as_mut_ptr(),
-        8,
-        counts.as_mut_ptr(),
-        8,
-        &mut nm,
-        &mut total,
-    );
+    let st = many(a, 1000, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total);
     assert_eq!(st, HB_BUFFER_TOO_SMALL);
     assert_eq!((nm, counts[0], total), (0, 1, 40));
     assert_eq!(recv_ok(a), vec![b"0123456789012345678901234567890123456789".to_vec()]);
@@ -138,21 +98,7 @@ fn recv_many_takes_one_request_at_a_time_on_rep() {
     let mut counts = [0usize; 8];
     let (mut nm, mut total) = (0, 0);
     for _ in 0..2 {
-        assert_eq!(
-            hb_socket_recv_many(
-                rep,
-                5000,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                sizes.as_mut_ptr(),
-                8,
-                counts.as_mut_ptr(),
-                8,
-                &mut nm,
-                &mut total
-            ),
-            HB_OK
-        );
+        assert_eq!(many(rep, 5000, &mut buf, &mut sizes, &mut counts, &mut nm, &mut total), HB_OK);
         assert_eq!((nm, total), (1, 1));
         send_ok(rep, &[b"ok"]);
     }

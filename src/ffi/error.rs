@@ -96,7 +96,8 @@ impl HbStatus {
         }
     }
 
-    pub(crate) fn from_i32(v: i32) -> Option<HbStatus> {
+    /// The status with this number, if there is one.
+    pub fn from_i32(v: i32) -> Option<HbStatus> {
         ALL_STATUSES.into_iter().find(|s| *s as i32 == v)
     }
 }

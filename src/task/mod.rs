@@ -48,3 +48,20 @@ impl std::hash::Hasher for FxHasher {
 
 /// A HashMap with [`FxHasher`].
 pub(crate) type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// Send without ever blocking the I/O thread: a message that finds the
+/// queue toward the broker full (200 000 messages: the broker is gone) is
+/// dropped, and the resend timer (client) or the broker's re-dispatch
+/// (worker) makes up for it.
+pub(crate) fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> crate::Result<()> {
+    let last = frames.len() - 1;
+    for (i, f) in frames.iter().enumerate() {
+        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
+            Ok(()) => {}
+            // Only the first frame can find the queue full (the rest of a message always goes).
+            Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

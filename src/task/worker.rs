@@ -9,6 +9,7 @@
 //! and reports a load with every answer and heartbeat: the share of its
 //! slots in use (0..100), or what [`set_load`](TaskWorker::set_load) set.
 
+use super::send_all;
 use crate::error::{Error, Result};
 use crate::log;
 use crate::sys::notify::{Notifier, Waiters};
@@ -552,21 +553,4 @@ impl Io {
         st.stats.errors += errors;
         Ok(())
     }
-}
-
-/// Send without ever blocking the I/O thread: a message that finds the
-/// queue toward the broker full (200 000 messages: the broker is gone) is
-/// dropped, and the resend timer (client) or the broker's re-dispatch
-/// (worker) makes up for it.
-fn send_all(s: &zmq::Socket, frames: &[&[u8]]) -> Result<()> {
-    let last = frames.len() - 1;
-    for (i, f) in frames.iter().enumerate() {
-        match crate::sys::ctx::no_eintr(|| s.send(*f, if i < last { zmq::SNDMORE | zmq::DONTWAIT } else { zmq::DONTWAIT })) {
-            Ok(()) => {}
-            // Only the first frame can find the queue full (the rest of a message always goes).
-            Err(zmq::Error::EAGAIN) if i == 0 => return Ok(()),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

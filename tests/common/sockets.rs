@@ -22,21 +22,7 @@ pub fn err(h: *const c_void) -> (HbStatus, i32, String) {
     assert_eq!(hb_error_info(h, &mut st, &mut errno, buf.as_mut_ptr(), buf.len(), null_mut()), HB_OK);
     // SAFETY: NUL-terminated by hb_error_info.
     let msg = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
-    let st = [
-        HB_OK,
-        HB_TIMEOUT,
-        HB_INVALID_ARGUMENT,
-        HB_INVALID_HANDLE,
-        HB_CONFIG,
-        HB_REMOTE,
-        HB_ZMQ,
-        HB_STOPPED,
-        HB_BUFFER_TOO_SMALL,
-        HB_PANIC,
-        HB_INTERRUPTED,
-        HB_BUSY,
-        HB_FORKED,
-    ][st as usize];
+    let st = HbStatus::from_i32(st).expect("a status of the header");
     (st, errno, msg)
 }
 
