@@ -58,6 +58,31 @@ function stopped(what) {
 
 const dispose = Symbol.dispose || Symbol.for('nodejs.dispose');
 
+/**
+ * A wait queued in `list`: a promise settled by whoever takes its entry
+ * ({resolve, reject, timer}) out of the list (through `settled`), or
+ * resolved with null after `ms`, the entry then taken out and
+ * `onTimeout()` run.
+ */
+function waitIn(list, ms, onTimeout) {
+  return new Promise((resolve, reject) => {
+    const w = { resolve, reject, timer: null };
+    w.timer = setTimeout(() => {
+      const k = list.indexOf(w);
+      if (k >= 0) list.splice(k, 1);
+      if (onTimeout) onTimeout();
+      resolve(null);
+    }, ms);
+    list.push(w);
+  });
+}
+
+/** A wait of waitIn taken out of its list: its timer stopped, to be settled now. */
+function settled(w) {
+  if (w.timer) clearTimeout(w.timer);
+  return w;
+}
+
 /** The task objects: a call on a closed one fails as stopped('Class.method'); `using` closes them. */
 class TaskObject extends HandleOwner {
   _closedError(what) {
@@ -333,11 +358,7 @@ class TaskWorker extends TaskObject {
         return;
       }
       if (this._handler) this._serve(r);
-      else {
-        const w = this._waiters.shift();
-        if (w.timer) clearTimeout(w.timer);
-        w.resolve(r);
-      }
+      else settled(this._waiters.shift()).resolve(r);
     }
     if (this._closed) return;
     if (i === BATCH) this._watcher.kick();
@@ -353,10 +374,7 @@ class TaskWorker extends TaskObject {
   }
 
   _failWaiters(err) {
-    for (const w of this._waiters.splice(0)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(err);
-    }
+    for (const w of this._waiters.splice(0)) settled(w).reject(err);
     this._idle();
   }
 
@@ -425,18 +443,10 @@ class TaskWorker extends TaskObject {
         return Promise.reject(ffi.makeError(r, 'hb_task_worker_recv', this._h));
     }
     if (t === 0) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const w = { resolve, reject, timer: null };
-      w.timer = setTimeout(() => {
-        const k = this._waiters.indexOf(w);
-        if (k >= 0) this._waiters.splice(k, 1);
-        this._idle();
-        resolve(null);
-      }, t);
-      this._waiters.push(w);
-      this._watcher.start();
-      if (this._refd) this._watcher.ref();
-    });
+    const p = waitIn(this._waiters, t, () => this._idle());
+    this._watcher.start();
+    if (this._refd) this._watcher.ref();
+    return p;
   }
 
   /** Pull style: jobs as they come, until the worker is closed. */
@@ -599,8 +609,7 @@ class TaskClient extends TaskObject {
     }
     const nx = this._nexts.shift();
     if (nx) {
-      if (nx.timer) clearTimeout(nx.timer);
-      nx.resolve(result);
+      settled(nx).resolve(result);
       return;
     }
     this._queue.push(result);
@@ -732,16 +741,9 @@ class TaskClient extends TaskObject {
       return Promise.reject(e);
     }
     if (t === 0) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const nx = { resolve, reject, timer: null };
-      nx.timer = setTimeout(() => {
-        const k = this._nexts.indexOf(nx);
-        if (k >= 0) this._nexts.splice(k, 1);
-        resolve(null);
-      }, t);
-      this._nexts.push(nx);
-      this._busy();
-    });
+    const p = waitIn(this._nexts, t, null);
+    this._busy();
+    return p;
   }
 
   /**
@@ -779,10 +781,7 @@ class TaskClient extends TaskObject {
     const err = stopped('TaskClient');
     for (const ws of this._waiters.values()) for (const w of ws) w.reject(err);
     this._waiters.clear();
-    for (const nx of this._nexts.splice(0)) {
-      if (nx.timer) clearTimeout(nx.timer);
-      nx.resolve(null);
-    }
+    for (const nx of this._nexts.splice(0)) settled(nx).resolve(null);
     this._inflight.clear();
   }
 }
