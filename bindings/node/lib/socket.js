@@ -47,14 +47,16 @@ eventStruct.writeUInt32LE(24, 0);
 const eventAddr = Buffer.allocUnsafe(ffi.TEXT_MAX);
 const eventAddrLen = new Uint32Array(2);
 
+/** `have` doubled until it reaches `need`. */
+function doubled(have, need) {
+  while (have < need) have *= 2;
+  return have;
+}
+
 function growRecv(nframes, total) {
-  if (total > recvBuf.length) {
-    let n = recvBuf.length;
-    while (n < total) n *= 2;
-    recvBuf = Buffer.allocUnsafe(n);
-  }
+  if (total > recvBuf.length) recvBuf = Buffer.allocUnsafe(doubled(recvBuf.length, total));
   if (nframes > recvMaxFrames) {
-    while (recvMaxFrames < nframes) recvMaxFrames *= 2;
+    recvMaxFrames = doubled(recvMaxFrames, nframes);
     recvSizes = new Uint32Array(recvMaxFrames * 2);
   }
 }
@@ -69,13 +71,9 @@ function recvShared(h) {
 }
 
 function sendRoom(bytes, frames) {
-  if (bytes > sendBuf.length) {
-    let n = sendBuf.length;
-    while (n < bytes) n *= 2;
-    sendBuf = Buffer.allocUnsafe(n);
-  }
+  if (bytes > sendBuf.length) sendBuf = Buffer.allocUnsafe(doubled(sendBuf.length, bytes));
   if (frames > sendSizesCap) {
-    while (sendSizesCap < frames) sendSizesCap *= 2;
+    sendSizesCap = doubled(sendSizesCap, frames);
     sendSizes = new Uint32Array(sendSizesCap * 2);
   }
 }
