@@ -537,9 +537,14 @@ def gen_js(h: Header) -> str:
     out += ["/** The status names, by number. */", "const STATUS_NAMES = Object.freeze(["]
     out += [f"  {js_str(n)}," for n, _, _ in h.enums["hb_status"]]
     out += ["]);", ""]
-    out += ["/** Each status's number by name. */", "const STATUS = Object.freeze({"]
-    out += [f"  {n}: {v}," for n, v, _ in h.enums["hb_status"]]
-    out += ["});", ""]
+    # The statuses are HB_ constants too: STATUS is taken from CONSTANTS, not written twice.
+    constants = {n: v for n, v, _ in all_constants(h)}
+    assert all(constants.get(n) == v for n, v, _ in h.enums["hb_status"]), "a status missing from CONSTANTS"
+    out += [
+        "/** Each status's number by name. */",
+        "const STATUS = Object.freeze(Object.fromEntries(STATUS_NAMES.map((n) => [n, CONSTANTS[n]])));",
+        "",
+    ]
 
     out += [
         "/** Each function's koffi declaration (handles are `void *`). */",

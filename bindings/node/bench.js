@@ -10,6 +10,7 @@
 const zmq6 = require('zeromq');
 const zmq5 = require('zeromq/v5-compat');
 const hb = require('hypobus');
+const { v5Pair, loopbackLab } = require('./test/fixtures/loopback');
 
 const QUICK = process.argv.includes('--quick');
 const RUNS = QUICK ? 1 : 5;
@@ -68,11 +69,8 @@ async function v6Flood(n) {
 
 function v5ReqRep(zmq, n) {
   return new Promise((resolve) => {
-    const rep = zmq.socket('rep');
-    const req = zmq.socket('req');
-    rep.bindSync('tcp://127.0.0.1:*');
+    const [rep, req] = v5Pair(zmq, 'rep', 'req');
     rep.on('message', (m) => rep.send(m));
-    req.connect(rep.last_endpoint);
     let i = 0;
     let t0;
     req.on('message', () => {
@@ -92,10 +90,7 @@ function v5ReqRep(zmq, n) {
 
 function v5Flood(zmq, n) {
   return new Promise((resolve) => {
-    const pull = zmq.socket('pull');
-    const push = zmq.socket('push');
-    pull.bindSync('tcp://127.0.0.1:*');
-    push.connect(pull.last_endpoint);
+    const [pull, push] = v5Pair(zmq, 'pull', 'push');
     let i = 0;
     const t0 = now();
     pull.on('message', () => {
@@ -113,13 +108,9 @@ function v5Flood(zmq, n) {
 // ------------------------------------------------------------ the lab
 
 async function lab(n, jsOp) {
-  const broker = new hb.Broker({ xsub: 'tcp://127.0.0.1:*', xpub: 'tcp://127.0.0.1:*', hb: '' });
-  const calc = new hb.CalcNode({ brokers: broker });
-  const op1 = new hb.OpNode({ lane: 1, brokers: broker, fn: jsOp ? (x) => x * x : undefined });
-  const op2 = new hb.OpNode({ lane: 2, brokers: broker, fn: jsOp ? (x) => x * x : undefined });
-  const client = new hb.Client({ brokers: broker, timeoutMs: 60000 });
+  const op = jsOp ? (x) => x * x : undefined;
+  const { calc, client, close } = await loopbackLab(hb, [op, op], 60000);
   try {
-    while (broker.stats().subscriptions < 7) await new Promise((r) => setTimeout(r, 5));
     await client.hypot(12, 13); // warm-up: the path through the broker is proven
     const t0 = now();
     const all = await Promise.all(Array.from({ length: n }, (_, i) => client.hypot(3 * i, 4 * i)));
@@ -132,7 +123,7 @@ async function lab(n, jsOp) {
     if (calc.stats().fallbacks !== 0) throw new Error('fallbacks: an operation node did not answer');
     return { inFlight: n / dt, sequential: seq / dt1 };
   } finally {
-    for (const x of [client, op1, op2, calc, broker]) x.close();
+    close();
   }
 }
 

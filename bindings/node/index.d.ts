@@ -355,7 +355,8 @@ type StatsOf<T> = {
 /** A broker list: "HOST[:XSUB_PORT:XPUB_PORT],...", "XSUB_EP|XPUB_EP", "inproc:NAME", an array of them, or brokers. */
 export type Brokers = string | { readonly brokers: string } | Array<string | { readonly brokers: string }>;
 
-interface RoleBase {
+/** The roles and the task objects: each owns one handle of the library (lib/owner.js). */
+declare abstract class RoleBase extends EventEmitter {
   readonly closed: boolean;
   /** Let the process end while the role runs. */
   unref(): this;
@@ -378,9 +379,8 @@ export interface BrokerOptions {
 
 export interface BrokerStats extends StatsOf<hb_broker_stats_t> {}
 
-export class Broker extends EventEmitter implements RoleBase {
+export class Broker extends RoleBase {
   constructor(opts?: BrokerOptions);
-  readonly closed: boolean;
   /** The endpoint actually bound. */
   endpoint(which: 'xsub' | 'xpub' | 'hb' | 0 | 1 | 2): string;
   /** This broker as a broker list entry ("XSUB|XPUB"). */
@@ -389,9 +389,6 @@ export class Broker extends EventEmitter implements RoleBase {
   setActive(on: boolean): this;
   isActive(): boolean;
   stop(): this;
-  unref(): this;
-  ref(): this;
-  close(): this;
 }
 
 export interface FailoverOptions {
@@ -419,10 +416,9 @@ export interface FailoverStats extends Omit<StatsOf<hb_failover_stats_t>, 'activ
   active: boolean;
 }
 
-export class FailoverBroker extends EventEmitter implements RoleBase {
+export class FailoverBroker extends RoleBase {
   constructor(opts: FailoverOptions);
   readonly role: 'primary' | 'backup';
-  readonly closed: boolean;
   isActive(): boolean;
   /** Ask this active backup to hand back to its primary. */
   handback(timeoutMs?: number): Promise<void>;
@@ -431,9 +427,6 @@ export class FailoverBroker extends EventEmitter implements RoleBase {
   stats(): FailoverStats;
   brokerStats(): BrokerStats;
   stop(): this;
-  unref(): this;
-  ref(): this;
-  close(): this;
   on(event: 'state' | 'active' | 'passive', listener: (ev: FailoverState) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -449,14 +442,10 @@ export interface CalcOptions {
 
 export interface CalcStats extends StatsOf<hb_calc_stats_t> {}
 
-export class CalcNode extends EventEmitter implements RoleBase {
+export class CalcNode extends RoleBase {
   constructor(opts?: CalcOptions);
-  readonly closed: boolean;
   stats(): CalcStats;
   stop(): this;
-  unref(): this;
-  ref(): this;
-  close(): this;
 }
 
 /** An operation: x as a number and as the exact text sent; returns a number, a BigInt or a decimal string. */
@@ -472,16 +461,12 @@ export interface OpOptions {
 
 export interface OpStats extends StatsOf<hb_op_stats_t> {}
 
-export class OpNode extends EventEmitter implements RoleBase {
+export class OpNode extends RoleBase {
   constructor(opts: OpOptions);
   readonly lane: number;
-  readonly closed: boolean;
   /** Requests handed to an async fn and not answered yet. */
   readonly inFlight: number;
   stats(): OpStats;
-  unref(): this;
-  ref(): this;
-  close(): this;
 }
 
 export interface ClientOptions {
@@ -494,16 +479,12 @@ export interface ClientOptions {
 
 export interface ClientStats extends StatsOf<hb_client_stats_t> {}
 
-export class Client extends EventEmitter implements RoleBase {
+export class Client extends RoleBase {
   constructor(opts?: ClientOptions);
-  readonly closed: boolean;
   /** The hypotenuse with 4 decimals, e.g. '17.6918'. */
   hypot(a: number | bigint | string, b: number | bigint | string, opts?: { timeoutMs?: number }): Promise<string>;
   inFlight(): number;
   stats(): ClientStats;
-  unref(): this;
-  ref(): this;
-  close(): this;
 }
 
 // ------------------------------------------------------------ task brokers
@@ -549,12 +530,11 @@ export interface TaskBrokerOptions {
 
 export interface TaskBrokerStats extends StatsOf<hb_task_broker_stats_t> {}
 
-export class TaskBroker extends EventEmitter implements RoleBase {
+export class TaskBroker extends RoleBase {
   constructor(opts?: TaskBrokerOptions);
   readonly policy: TaskPolicy;
   /** 'memory' or 'sqlite:PATH'. */
   readonly journal: string;
-  readonly closed: boolean;
   /** The bound frontend endpoint (wildcard port resolved). */
   readonly frontend: string;
   readonly backend: string;
@@ -563,9 +543,6 @@ export class TaskBroker extends EventEmitter implements RoleBase {
   endpoint(which: 'frontend' | 'backend' | 'state' | 0 | 1 | 2): string;
   stats(): TaskBrokerStats;
   stop(): this;
-  unref(): this;
-  ref(): this;
-  close(): this;
   [Symbol.dispose](): void;
 }
 
@@ -609,11 +586,10 @@ export interface TaskWorkerStats extends StatsOf<hb_task_worker_stats_t> {
   running: number;
 }
 
-export class TaskWorker extends EventEmitter implements RoleBase {
+export class TaskWorker extends RoleBase {
   constructor(opts?: TaskWorkerOptions);
   readonly threads: number;
   readonly services: string[];
-  readonly closed: boolean;
   /** Jobs taken and not answered yet. */
   readonly inFlight: number;
   /** Pull style: the next job within timeoutMs (default 1000), or null. */
@@ -622,9 +598,6 @@ export class TaskWorker extends EventEmitter implements RoleBase {
   setLoad(load: number | 'auto' | null): this;
   stats(): TaskWorkerStats;
   stop(): this;
-  unref(): this;
-  ref(): this;
-  close(): this;
   [Symbol.dispose](): void;
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -662,9 +635,8 @@ export class TaskError extends HypobusError {
   readonly reason: string;
 }
 
-export class TaskClient extends EventEmitter implements RoleBase {
+export class TaskClient extends RoleBase {
   constructor(opts?: TaskClientOptions);
-  readonly closed: boolean;
   readonly inFlight: number;
   /** Submit and return the id at once; the outcome comes through result(id), next() or results(). */
   submit(body: TaskBody, opts?: { service?: string; id?: string }): string;
@@ -678,9 +650,6 @@ export class TaskClient extends EventEmitter implements RoleBase {
   /** Outcomes of everything submitted, until nothing is in flight. */
   results(): AsyncGenerator<TaskResult, void, undefined>;
   stats(): TaskClientStats;
-  unref(): this;
-  ref(): this;
-  close(): this;
   [Symbol.dispose](): void;
   on(event: 'result', listener: (r: TaskResult) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;

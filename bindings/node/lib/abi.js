@@ -152,21 +152,7 @@ const STATUS_NAMES = Object.freeze([
 ]);
 
 /** Each status's number by name. */
-const STATUS = Object.freeze({
-  HB_OK: 0,
-  HB_TIMEOUT: 1,
-  HB_INVALID_ARGUMENT: 2,
-  HB_INVALID_HANDLE: 3,
-  HB_CONFIG: 4,
-  HB_REMOTE: 5,
-  HB_ZMQ: 6,
-  HB_STOPPED: 7,
-  HB_BUFFER_TOO_SMALL: 8,
-  HB_PANIC: 9,
-  HB_INTERRUPTED: 10,
-  HB_BUSY: 11,
-  HB_FORKED: 12,
-});
+const STATUS = Object.freeze(Object.fromEntries(STATUS_NAMES.map((n) => [n, CONSTANTS[n]])));
 
 /** Each function's koffi declaration (handles are `void *`). */
 const FUNCTIONS = Object.freeze({

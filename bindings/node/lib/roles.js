@@ -3,14 +3,12 @@
 // the library ever calls into JavaScript. Requests, answers and state
 // changes are taken with zero-time-out calls when the handle's descriptor
 // (hb_handle_fd) is readable, on the event loop.
-const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
-const { Watcher, KeepAlive } = require('./loop');
+const { KeepAlive } = require('./loop');
+const { HandleOwner } = require('./owner');
 const { stats, optStr, optUint, reasonOf } = require('./util');
 
 const { fn, S, HypobusError } = ffi;
-
-const BATCH = 256;
 
 /** A broker list: a string, an array of entries, or objects with a `.brokers` (Broker, FailoverBroker). */
 function brokerList(b) {
@@ -34,46 +32,6 @@ function whichOf(which, max) {
   return w;
 }
 
-// ------------------------------------------------------------ base
-
-class Role extends EventEmitter {
-  constructor(kind) {
-    super();
-    this._kind = kind;
-    this._h = null;
-    this._closed = false;
-    this._keep = null;
-    this._watcher = null;
-  }
-
-  _handle(what) {
-    if (this._closed) throw new HypobusError(`${this._kind}.${what}: the ${this._kind} is closed`, S.HB_STOPPED);
-    return this._h;
-  }
-
-  /** Let the process end while this role runs (it keeps the process alive by default). */
-  unref() {
-    if (this._keep) this._keep.unref();
-    if (this._watcher) this._watcher.unref();
-    return this;
-  }
-
-  ref() {
-    if (this._keep) this._keep.ref();
-    if (this._watcher) this._watcher.ref();
-    return this;
-  }
-
-  _emitError(err) {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else process.emitWarning(err.message, 'HypobusWarning');
-  }
-
-  get closed() {
-    return this._closed;
-  }
-}
-
 // ------------------------------------------------------------ broker
 
 /**
@@ -82,9 +40,9 @@ class Role extends EventEmitter {
  * (endpoints; null = the lab's defaults; hb '' or false = no heartbeat),
  * hbIntervalMs, inprocName, startPassive.
  */
-class Broker extends Role {
+class Broker extends HandleOwner {
   constructor(opts = {}) {
-    super('Broker');
+    super('Broker', 'hb_broker_free');
     const xsub = optStr(opts.xsub, 'xsub');
     const xpub = optStr(opts.xpub, 'xpub');
     const hb = opts.hb === false ? '' : optStr(opts.hb, 'hb');
@@ -135,19 +93,7 @@ class Broker extends Role {
 
   /** Stop forwarding and free the ports; stats() stays readable until close(). */
   stop() {
-    if (this._closed) return this;
-    if (this._keep) this._keep.close();
-    ffi.check(fn.hb_broker_stop(this._h), 'hb_broker_stop', this._h);
-    return this;
-  }
-
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    if (this._keep) this._keep.close();
-    fn.hb_broker_free(this._h);
-    this._h = null;
-    return this;
+    return this._stopWith('hb_broker_stop');
   }
 }
 
@@ -161,9 +107,9 @@ const ROLES = { primary: 0, backup: 1 };
  * Options: role ('primary' | 'backup'), peerHb (required), xsub, xpub, hb,
  * hbIntervalMs, peerIntervalMs, misses, ctl.
  */
-class FailoverBroker extends Role {
+class FailoverBroker extends HandleOwner {
   constructor(opts = {}) {
-    super('FailoverBroker');
+    super('FailoverBroker', 'hb_failover_free');
     const role = typeof opts.role === 'number' ? opts.role : ROLES[opts.role];
     if (role !== 0 && role !== 1) throw new TypeError("role must be 'primary' or 'backup'");
     if (typeof opts.peerHb !== 'string') throw new TypeError("peerHb (the peer's heartbeat endpoint) is required");
@@ -186,40 +132,26 @@ class FailoverBroker extends Role {
     this._active = new Int32Array(1);
     this._reason = Buffer.alloc(ffi.TEXT_MAX);
     this._len = new Uint32Array(2);
-    this._watcher = new Watcher(ffi.handleFd(this._h, 'FailoverBroker'), () => this._drain());
-    this._watcher.kick();
+    this._nextName = 'hb_failover_next_event';
+    this._watch().kick();
   }
 
-  _drain() {
-    for (let i = 0; i < BATCH && !this._closed; i++) {
-      const st = fn.hb_failover_next_event(
-        this._h,
-        0,
-        this._at,
-        this._active,
-        this._reason,
-        this._reason.length,
-        this._len,
-      );
-      if (st === S.HB_TIMEOUT) return;
-      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
-      if (st === S.HB_STOPPED) {
-        this._watcher.close();
-        return;
-      }
-      if (st !== S.HB_OK) {
-        this._emitError(ffi.makeError(st, 'hb_failover_next_event', this._h));
-        return;
-      }
-      const ev = {
-        active: this._active[0] !== 0,
-        atMs: Number(this._at[0]),
-        reason: this._reason.toString('utf8', 0, this._len[0]),
-      };
-      this.emit('state', ev);
-      this.emit(ev.active ? 'active' : 'passive', ev);
-    }
-    if (!this._closed) this._watcher.kick();
+  _next() {
+    return fn.hb_failover_next_event(this._h, 0, this._at, this._active, this._reason, this._reason.length, this._len);
+  }
+
+  _take() {
+    const ev = {
+      active: this._active[0] !== 0,
+      atMs: Number(this._at[0]),
+      reason: this._reason.toString('utf8', 0, this._len[0]),
+    };
+    this.emit('state', ev);
+    this.emit(ev.active ? 'active' : 'passive', ev);
+  }
+
+  _onStopped() {
+    this._watcher.close(); // the last events are taken: nothing more comes
   }
 
   isActive() {
@@ -263,29 +195,18 @@ class FailoverBroker extends Role {
     return stats('hb_failover_broker_stats', ffi.BrokerStats, this._handle('brokerStats'));
   }
 
+  /** Stop; the last events are still emitted. */
   stop() {
-    if (this._closed) return this;
-    ffi.check(fn.hb_failover_stop(this._h), 'hb_failover_stop', this._h);
-    this._watcher.kick(); // take the last events; HB_STOPPED then ends the watch
-    return this;
-  }
-
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    this._watcher.close();
-    fn.hb_failover_free(this._h);
-    this._h = null;
-    return this;
+    return this._stopWith('hb_failover_stop');
   }
 }
 
 // ------------------------------------------------------------ calc node
 
 /** The calculation node. Options: brokers, timeoutMs (for the operation nodes' squares; 0 = 2000). */
-class CalcNode extends Role {
+class CalcNode extends HandleOwner {
   constructor(opts = {}) {
-    super('CalcNode');
+    super('CalcNode', 'hb_calc_free');
     this._h = ffi.create('hb_calc_new', brokerList(opts.brokers), optUint(opts.timeoutMs, 'timeoutMs'));
     this._keep = new KeepAlive();
   }
@@ -295,19 +216,7 @@ class CalcNode extends Role {
   }
 
   stop() {
-    if (this._closed) return this;
-    if (this._keep) this._keep.close();
-    ffi.check(fn.hb_calc_stop(this._h), 'hb_calc_stop', this._h);
-    return this;
-  }
-
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    if (this._keep) this._keep.close();
-    fn.hb_calc_free(this._h);
-    this._h = null;
-    return this;
+    return this._stopWith('hb_calc_stop');
   }
 }
 
@@ -322,9 +231,9 @@ class CalcNode extends Role {
  * Without `fn`, the library's built-in square serves the lane.
  * Options: lane (>= 1), fn, brokers.
  */
-class OpNode extends Role {
+class OpNode extends HandleOwner {
   constructor(opts = {}) {
-    super('OpNode');
+    super('OpNode', null);
     const lane = opts.lane;
     if (!Number.isInteger(lane) || lane < 1 || lane > 0xffffffff) throw new TypeError('lane must be an integer >= 1');
     if (opts.fn !== undefined && opts.fn !== null && typeof opts.fn !== 'function')
@@ -334,33 +243,28 @@ class OpNode extends Role {
     this._inFlight = 0;
     if (!this._fn) {
       this._builtin = true;
+      this._free = 'hb_op_free';
       this._h = ffi.create('hb_op_new', brokerList(opts.brokers), lane, null, null);
       this._keep = new KeepAlive();
       return;
     }
     this._builtin = false;
+    this._free = 'hb_op_pull_free';
     this._h = ffi.create('hb_op_pull_new', brokerList(opts.brokers), lane);
     this._id = new BigUint64Array(1);
     this._value = new Float64Array(1);
     this._text = Buffer.alloc(ffi.TEXT_MAX);
     this._len = new Uint32Array(2);
-    this._watcher = new Watcher(ffi.handleFd(this._h, 'OpNode'), () => this._drain());
-    this._watcher.kick();
+    this._nextName = 'hb_op_pull_recv';
+    this._watch().kick();
   }
 
-  _drain() {
-    for (let i = 0; i < BATCH && !this._closed; i++) {
-      const st = fn.hb_op_pull_recv(this._h, 0, this._id, this._value, this._text, this._text.length, this._len);
-      if (st === S.HB_TIMEOUT) return;
-      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
-      if (st === S.HB_STOPPED) return;
-      if (st !== S.HB_OK) {
-        this._emitError(ffi.makeError(st, 'hb_op_pull_recv', this._h));
-        return;
-      }
-      this._serve(this._id[0], this._value[0], this._text.toString('utf8', 0, this._len[0]));
-    }
-    if (!this._closed) this._watcher.kick();
+  _next() {
+    return fn.hb_op_pull_recv(this._h, 0, this._id, this._value, this._text, this._text.length, this._len);
+  }
+
+  _take() {
+    this._serve(this._id[0], this._value[0], this._text.toString('utf8', 0, this._len[0]));
   }
 
   _serve(id, x, text) {
@@ -449,17 +353,6 @@ class OpNode extends Role {
     const h = this._handle('stats');
     return this._builtin ? stats('hb_op_stats', ffi.OpStats, h) : stats('hb_op_pull_stats', ffi.OpStats, h);
   }
-
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    if (this._watcher) this._watcher.close();
-    if (this._keep) this._keep.close();
-    if (this._builtin) fn.hb_op_free(this._h);
-    else fn.hb_op_pull_free(this._h);
-    this._h = null;
-    return this;
-  }
 }
 
 // ------------------------------------------------------------ client
@@ -470,9 +363,9 @@ class OpNode extends Role {
  * original untagged wire, one request at a time), timeoutMs (a request's
  * default lifetime; 0 = 5000).
  */
-class Client extends Role {
+class Client extends HandleOwner {
   constructor(opts = {}) {
-    super('Client');
+    super('Client', 'hb_client_free');
     this._h = ffi.create(
       'hb_client_new',
       brokerList(opts.brokers),
@@ -485,9 +378,8 @@ class Client extends Role {
     this._result = new Int32Array(1);
     this._text = Buffer.alloc(ffi.TEXT_MAX);
     this._len = new Uint32Array(2);
-    this._watcher = new Watcher(ffi.handleFd(this._h, 'Client'), () => this._drain());
-    this._refd = true;
-    this._watcher.unref();
+    this._nextName = 'hb_client_next';
+    this._watch().unref();
   }
 
   /**
@@ -510,28 +402,23 @@ class Client extends Role {
     return p;
   }
 
-  _drain() {
-    let i = 0;
-    for (; i < BATCH && !this._closed; i++) {
-      const st = fn.hb_client_next(this._h, 0, this._id, this._result, this._text, this._text.length, this._len);
-      if (st === S.HB_TIMEOUT) break;
-      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
-      if (st === S.HB_STOPPED) return;
-      if (st !== S.HB_OK) {
-        this._emitError(ffi.makeError(st, 'hb_client_next', this._h));
-        break;
-      }
-      const entry = this._pending.get(this._id[0]);
-      if (!entry) continue;
-      this._pending.delete(this._id[0]);
-      const text = this._text.toString('utf8', 0, this._len[0]);
-      const r = this._result[0];
-      if (r === S.HB_OK) entry.resolve(text);
-      else entry.reject(new HypobusError(`hypot: ${text} (${ffi.STATUS_NAMES[r] || r})`, r));
-    }
-    if (this._closed) return;
-    if (i === BATCH) this._watcher.kick();
-    else if (this._pending.size === 0) this._watcher.unref();
+  _next() {
+    return fn.hb_client_next(this._h, 0, this._id, this._result, this._text, this._text.length, this._len);
+  }
+
+  _take() {
+    const entry = this._pending.get(this._id[0]);
+    if (!entry) return;
+    this._pending.delete(this._id[0]);
+    const text = this._text.toString('utf8', 0, this._len[0]);
+    const r = this._result[0];
+    if (r === S.HB_OK) entry.resolve(text);
+    else entry.reject(new HypobusError(`hypot: ${text} (${ffi.STATUS_NAMES[r] || r})`, r));
+  }
+
+  /** The client keeps the process alive only while requests are in flight. */
+  _awaiting() {
+    return this._pending.size > 0;
   }
 
   /** Requests submitted and not finished. */
@@ -545,30 +432,11 @@ class Client extends Role {
     return stats('hb_client_stats', ffi.ClientStats, this._handle('stats'));
   }
 
-  /** The client keeps the process alive only while requests are in flight. */
-  unref() {
-    this._refd = false;
-    this._watcher.unref();
-    return this;
-  }
-
-  ref() {
-    this._refd = true;
-    if (this._pending.size > 0) this._watcher.ref();
-    return this;
-  }
-
-  /** Close the client; requests in flight reject with HB_STOPPED. */
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    this._watcher.close();
-    fn.hb_client_free(this._h);
-    this._h = null;
+  /** Close the client (close()): requests in flight reject with HB_STOPPED. */
+  _afterClose() {
     const pending = [...this._pending.values()];
     this._pending.clear();
     for (const e of pending) e.reject(new HypobusError('hypot: the client was closed', S.HB_STOPPED));
-    return this;
   }
 }
 

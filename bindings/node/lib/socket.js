@@ -47,26 +47,33 @@ eventStruct.writeUInt32LE(24, 0);
 const eventAddr = Buffer.allocUnsafe(ffi.TEXT_MAX);
 const eventAddrLen = new Uint32Array(2);
 
+/** `have` doubled until it reaches `need`. */
+function doubled(have, need) {
+  while (have < need) have *= 2;
+  return have;
+}
+
 function growRecv(nframes, total) {
-  if (total > recvBuf.length) {
-    let n = recvBuf.length;
-    while (n < total) n *= 2;
-    recvBuf = Buffer.allocUnsafe(n);
-  }
+  if (total > recvBuf.length) recvBuf = Buffer.allocUnsafe(doubled(recvBuf.length, total));
   if (nframes > recvMaxFrames) {
-    while (recvMaxFrames < nframes) recvMaxFrames *= 2;
+    recvMaxFrames = doubled(recvMaxFrames, nframes);
     recvSizes = new Uint32Array(recvMaxFrames * 2);
   }
 }
 
-function sendRoom(bytes, frames) {
-  if (bytes > sendBuf.length) {
-    let n = sendBuf.length;
-    while (n < bytes) n *= 2;
-    sendBuf = Buffer.allocUnsafe(n);
+/** Receive one message into the shared buffers (grown as it needs), without waiting: the status. */
+function recvShared(h) {
+  for (;;) {
+    const st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
+    if (st !== S.HB_BUFFER_TOO_SMALL) return st;
+    growRecv(recvN[0], recvTotal[0]);
   }
+}
+
+function sendRoom(bytes, frames) {
+  if (bytes > sendBuf.length) sendBuf = Buffer.allocUnsafe(doubled(sendBuf.length, bytes));
   if (frames > sendSizesCap) {
-    while (sendSizesCap < frames) sendSizesCap *= 2;
+    sendSizesCap = doubled(sendSizesCap, frames);
     sendSizes = new Uint32Array(sendSizesCap * 2);
   }
 }
@@ -299,13 +306,7 @@ class Socket extends EventEmitter {
       return;
     }
     this._budget--;
-    const h = this._h;
-    let st;
-    for (;;) {
-      st = fn.hb_socket_recv(h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
-      if (st !== S.HB_BUFFER_TOO_SMALL) break;
-      growRecv(recvN[0], recvTotal[0]);
-    }
+    const st = recvShared(this._h);
     if (st === S.HB_OK) {
       const m = this._message(recvN[0], recvTotal[0]);
       this._gotAny = true;
@@ -422,19 +423,16 @@ class Socket extends EventEmitter {
       return this;
     }
     let b = this._open;
+    // The hot path: a whole message, nothing queued before it, sent at once.
+    const now = b === null && (flags & C.ZMQ_SNDMORE) === 0 && this._out.length === 0 && !this._paused && !this._proxy;
     if (Array.isArray(msg)) {
       const n = msg.length;
       if (n === 0) return this;
-      if (b === null && (flags & C.ZMQ_SNDMORE) === 0 && this._out.length === 0 && !this._paused && !this._proxy) {
-        // The hot path: a whole message, nothing queued before it.
-        if (this._trySend(msg, n, cb ? [cb] : null)) return this;
-      }
+      if (now && this._trySend(msg, n, cb ? [cb] : null)) return this;
       if (b === null) b = this._open = new OutBatch();
       for (let i = 0; i < n; i++) b.parts.push(frameOf(msg[i]));
     } else {
-      if (b === null && (flags & C.ZMQ_SNDMORE) === 0 && this._out.length === 0 && !this._paused && !this._proxy) {
-        if (this._trySend1(msg, cb ? [cb] : null)) return this;
-      }
+      if (now && this._trySend1(msg, cb ? [cb] : null)) return this;
       if (b === null) b = this._open = new OutBatch();
       b.parts.push(frameOf(msg));
     }
@@ -542,14 +540,17 @@ class Socket extends EventEmitter {
 
   // -------------------------------------------------------- endpoints
 
-  /** Bind asynchronously (as v5): `cb(err)` is called, and 'bind' emitted, on a later tick. */
-  bind(addr, cb) {
+  /**
+   * v5's asynchronous bind and unbind: `op(addr)` runs now; its outcome
+   * comes on a later tick: `cb(err)`, or the event `what` (then `cb()`).
+   */
+  _later(what, addr, cb, op) {
     if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
     if (cb !== undefined && typeof cb !== 'function') throw new TypeError('Provided callback must be a function');
-    this._live('bind');
+    this._live(what);
     let err = null;
     try {
-      this._bind(addr);
+      op.call(this, addr);
     } catch (e) {
       err = e;
     }
@@ -561,16 +562,38 @@ class Socket extends EventEmitter {
         else if (this.listenerCount('error') > 0) this.emit('error', err);
         else
           process.emitWarning(
-            `bind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`,
+            `${what}(${addr}) failed and no callback or 'error' listener was given: ${err.message}`,
             'HypobusWarning',
           );
         return;
       }
-      if (!this._closed) this._kick();
-      this.emit('bind', addr);
+      if (what === 'bind' && !this._closed) this._kick();
+      this.emit(what, addr);
       if (cb) cb();
     });
     return this;
+  }
+
+  /** The synchronous endpoint calls: `op(addr)` now, its error thrown. */
+  _now(what, addr, op) {
+    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
+    this._live(what);
+    op.call(this, addr);
+    return this;
+  }
+
+  /** One more endpoint: watch the descriptor, keep the process alive (unless unref()), look again. */
+  _added() {
+    this._endpoints++;
+    this._watch();
+    this._updateRef();
+    this._kick();
+  }
+
+  _removed() {
+    if (this._endpoints > 0) this._endpoints--;
+    this._updateRef();
+    this._kick();
   }
 
   _bind(addr) {
@@ -578,84 +601,50 @@ class Socket extends EventEmitter {
     // (A signal during the bind is retried by the library: it never fails with EINTR.)
     const st = fn.hb_socket_bind(this._h, addr, eventAddr, eventAddr.length, n);
     if (st !== S.HB_OK && st !== S.HB_BUFFER_TOO_SMALL) throw this._err(st, `bind(${addr})`, addr);
-    this._endpoints++;
-    this._watch();
-    this._updateRef();
-    this._kick();
-  }
-
-  bindSync(addr) {
-    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
-    this._live('bindSync');
-    this._bind(addr);
-    return this;
-  }
-
-  unbind(addr, cb) {
-    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
-    if (cb !== undefined && typeof cb !== 'function') throw new TypeError('Provided callback must be a function');
-    this._live('unbind');
-    let err = null;
-    try {
-      this._unbind(addr);
-    } catch (e) {
-      err = e;
-    }
-    const keep = new KeepAlive();
-    setImmediate(() => {
-      keep.close();
-      if (err) {
-        if (cb) cb(err);
-        else if (this.listenerCount('error') > 0) this.emit('error', err);
-        else
-          process.emitWarning(
-            `unbind(${addr}) failed and no callback or 'error' listener was given: ${err.message}`,
-            'HypobusWarning',
-          );
-        return;
-      }
-      this.emit('unbind', addr);
-      if (cb) cb();
-    });
-    return this;
+    this._added();
   }
 
   _unbind(addr) {
     const st = fn.hb_socket_unbind(this._h, addr);
     if (st !== S.HB_OK) throw this._err(st, `unbind(${addr})`, addr);
-    if (this._endpoints > 0) this._endpoints--;
-    this._updateRef();
-    this._kick();
+    this._removed();
+  }
+
+  _connect(addr) {
+    const st = fn.hb_socket_connect(this._h, addr);
+    if (st !== S.HB_OK) throw this._err(st, `connect(${addr})`, addr);
+    this._added();
+  }
+
+  _disconnect(addr) {
+    const st = fn.hb_socket_disconnect(this._h, addr);
+    if (st !== S.HB_OK) throw this._err(st, `disconnect(${addr})`, addr);
+    this._removed();
+  }
+
+  /** Bind asynchronously (as v5): `cb(err)` is called, and 'bind' emitted, on a later tick. */
+  bind(addr, cb) {
+    return this._later('bind', addr, cb, this._bind);
+  }
+
+  bindSync(addr) {
+    return this._now('bindSync', addr, this._bind);
+  }
+
+  unbind(addr, cb) {
+    return this._later('unbind', addr, cb, this._unbind);
   }
 
   unbindSync(addr) {
-    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
-    this._live('unbindSync');
-    this._unbind(addr);
-    return this;
+    return this._now('unbindSync', addr, this._unbind);
   }
 
   connect(addr) {
-    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
-    this._live('connect');
-    const st = fn.hb_socket_connect(this._h, addr);
-    if (st !== S.HB_OK) throw this._err(st, `connect(${addr})`, addr);
-    this._endpoints++;
-    this._watch();
-    this._updateRef();
-    this._kick();
-    return this;
+    return this._now('connect', addr, this._connect);
   }
 
   disconnect(addr) {
-    if (typeof addr !== 'string') throw new TypeError('Address must be a string!');
-    this._live('disconnect');
-    const st = fn.hb_socket_disconnect(this._h, addr);
-    if (st !== S.HB_OK) throw this._err(st, `disconnect(${addr})`, addr);
-    if (this._endpoints > 0) this._endpoints--;
-    this._updateRef();
-    this._kick();
-    return this;
+    return this._now('disconnect', addr, this._disconnect);
   }
 
   // -------------------------------------------------------- options
@@ -751,24 +740,9 @@ class Socket extends EventEmitter {
 
   /** Take one message now, as an array of Buffers, or null (v5's read()). */
   read() {
-    if (this._closed) return null;
-    for (;;) {
-      const st = fn.hb_socket_recv(this._h, 0, recvBuf, recvBuf.length, recvSizes, recvMaxFrames, recvN, recvTotal);
-      if (st === S.HB_BUFFER_TOO_SMALL) {
-        growRecv(recvN[0], recvTotal[0]);
-        continue;
-      }
-      if (st !== S.HB_OK) return null;
-      const n = recvN[0];
-      const all = Buffer.from(recvBuf.subarray(0, recvTotal[0]));
-      const frames = [];
-      let off = 0;
-      for (let i = 0; i < n; i++) {
-        frames.push(all.subarray(off, off + recvSizes[2 * i]));
-        off += recvSizes[2 * i];
-      }
-      return frames;
-    }
+    if (this._closed || recvShared(this._h) !== S.HB_OK) return null;
+    const m = this._message(recvN[0], recvTotal[0]);
+    return Array.isArray(m) ? m : [m];
   }
 
   get closed() {

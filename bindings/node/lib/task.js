@@ -9,14 +9,13 @@
 // descriptor (hb_handle_fd, watched by lib/loop.js), exactly like OpNode.
 // The client's outcomes are taken the same way (hb_task_client_next with a
 // zero time-out when its descriptor is readable).
-const { EventEmitter } = require('node:events');
 const ffi = require('./ffi');
-const { Watcher, KeepAlive } = require('./loop');
+const { KeepAlive } = require('./loop');
+const { HandleOwner, BATCH } = require('./owner');
 const { stats, optStr, optUint, reasonOf } = require('./util');
 
 const { fn, S, HypobusError, koffi } = ffi;
 
-const BATCH = 256;
 const BODY_START = 64 * 1024;
 const REASON_MAX = 400;
 
@@ -59,6 +58,42 @@ function stopped(what) {
 
 const dispose = Symbol.dispose || Symbol.for('nodejs.dispose');
 
+/**
+ * A wait queued in `list`: a promise settled by whoever takes its entry
+ * ({resolve, reject, timer}) out of the list (through `settled`), or
+ * resolved with null after `ms`, the entry then taken out and
+ * `onTimeout()` run.
+ */
+function waitIn(list, ms, onTimeout) {
+  return new Promise((resolve, reject) => {
+    const w = { resolve, reject, timer: null };
+    w.timer = setTimeout(() => {
+      const k = list.indexOf(w);
+      if (k >= 0) list.splice(k, 1);
+      if (onTimeout) onTimeout();
+      resolve(null);
+    }, ms);
+    list.push(w);
+  });
+}
+
+/** A wait of waitIn taken out of its list: its timer stopped, to be settled now. */
+function settled(w) {
+  if (w.timer) clearTimeout(w.timer);
+  return w;
+}
+
+/** The task objects: a call on a closed one fails as stopped('Class.method'); `using` closes them. */
+class TaskObject extends HandleOwner {
+  _closedError(what) {
+    return stopped(`${this._kind}.${what}`);
+  }
+
+  [dispose]() {
+    this.close();
+  }
+}
+
 // ------------------------------------------------------------ broker
 
 const POLICIES = { lru: 0, load: 1, typed: 0 };
@@ -96,9 +131,9 @@ function peersOf(p) {
  * and REQ workers work unchanged against it (policy 'lru'); TaskClient and
  * TaskWorker add ids, services, load, heartbeats, a journal.
  */
-class TaskBroker extends EventEmitter {
+class TaskBroker extends TaskObject {
   constructor(opts = {}) {
-    super();
+    super('TaskBroker', 'hb_task_broker_free');
     if (opts === null || typeof opts !== 'object') throw new TypeError('TaskBroker options must be an object');
     const policy = opts.policy === undefined || opts.policy === null ? 'lru' : opts.policy;
     if (!Object.prototype.hasOwnProperty.call(POLICIES, policy))
@@ -126,14 +161,8 @@ class TaskBroker extends EventEmitter {
       throw new TypeError('peers need state (the endpoint this broker publishes its capacity on)');
     this.journal = cfg.store ? cfg.store : 'memory';
     this._h = ffi.create('hb_task_broker_new', cfg);
-    this._closed = false;
     this._stopped = false;
     this._keep = new KeepAlive();
-  }
-
-  _handle(what) {
-    if (this._closed) throw stopped(`TaskBroker.${what}`);
-    return this._h;
   }
 
   /** An endpoint the broker bound ('frontend', 'backend' or 'state'; wildcard ports resolved). */
@@ -158,10 +187,6 @@ class TaskBroker extends EventEmitter {
     return this.endpoint(2);
   }
 
-  get closed() {
-    return this._closed;
-  }
-
   stats() {
     return stats('hb_task_broker_stats', ffi.TaskBrokerStats, this._handle('stats'));
   }
@@ -170,33 +195,7 @@ class TaskBroker extends EventEmitter {
   stop() {
     if (this._closed || this._stopped) return this;
     this._stopped = true;
-    this._keep.close();
-    ffi.check(fn.hb_task_broker_stop(this._h), 'hb_task_broker_stop', this._h);
-    return this;
-  }
-
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    this._keep.close();
-    fn.hb_task_broker_free(this._h);
-    this._h = null;
-    return this;
-  }
-
-  [dispose]() {
-    this.close();
-  }
-
-  /** Let the process end while the broker runs (it keeps the process alive by default). */
-  unref() {
-    this._keep.unref();
-    return this;
-  }
-
-  ref() {
-    this._keep.ref();
-    return this;
+    return this._stopWith('hb_task_broker_stop');
   }
 }
 
@@ -260,9 +259,9 @@ class Job {
  * again when the broker restarts. Pull style (`await worker.recv()`) or,
  * with `handler`, the handler answers every request on the main thread.
  */
-class TaskWorker extends EventEmitter {
+class TaskWorker extends TaskObject {
   constructor(opts = {}) {
-    super();
+    super('TaskWorker', 'hb_task_worker_free');
     if (opts === null || typeof opts !== 'object') throw new TypeError('TaskWorker options must be an object');
     if (opts.handler !== undefined && opts.handler !== null && typeof opts.handler !== 'function')
       throw new TypeError('handler must be a function');
@@ -282,7 +281,6 @@ class TaskWorker extends EventEmitter {
     this.services = cfg.services ? cfg.services.split(',') : [''];
     this._handler = opts.handler || null;
     this._h = ffi.create('hb_task_worker_new', cfg, null, null);
-    this._closed = false;
     this._held = 0;
     this._running = 0;
     this._waiters = [];
@@ -293,8 +291,7 @@ class TaskWorker extends EventEmitter {
     this._svc = Buffer.alloc(ffi.TEXT_MAX);
     this._id = Buffer.alloc(ffi.TEXT_MAX);
     if (load !== null) ffi.check(fn.hb_task_worker_set_load(this._h, load), 'hb_task_worker_set_load', this._h);
-    this._refd = true;
-    this._watcher = new Watcher(ffi.handleFd(this._h, 'TaskWorker'), () => this._drain());
+    this._watch();
     if (this._handler) {
       this._watcher.kick();
     } else {
@@ -361,11 +358,7 @@ class TaskWorker extends EventEmitter {
         return;
       }
       if (this._handler) this._serve(r);
-      else {
-        const w = this._waiters.shift();
-        if (w.timer) clearTimeout(w.timer);
-        w.resolve(r);
-      }
+      else settled(this._waiters.shift()).resolve(r);
     }
     if (this._closed) return;
     if (i === BATCH) this._watcher.kick();
@@ -381,16 +374,8 @@ class TaskWorker extends EventEmitter {
   }
 
   _failWaiters(err) {
-    for (const w of this._waiters.splice(0)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(err);
-    }
+    for (const w of this._waiters.splice(0)) settled(w).reject(err);
     this._idle();
-  }
-
-  _emitError(err) {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else process.emitWarning(err.message, 'HypobusWarning');
   }
 
   _serve(job) {
@@ -458,18 +443,10 @@ class TaskWorker extends EventEmitter {
         return Promise.reject(ffi.makeError(r, 'hb_task_worker_recv', this._h));
     }
     if (t === 0) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const w = { resolve, reject, timer: null };
-      w.timer = setTimeout(() => {
-        const k = this._waiters.indexOf(w);
-        if (k >= 0) this._waiters.splice(k, 1);
-        this._idle();
-        resolve(null);
-      }, t);
-      this._waiters.push(w);
-      this._watcher.start();
-      if (this._refd) this._watcher.ref();
-    });
+    const p = waitIn(this._waiters, t, () => this._idle());
+    this._watcher.start();
+    if (this._refd) this._watcher.ref();
+    return p;
   }
 
   /** Pull style: jobs as they come, until the worker is closed. */
@@ -493,11 +470,6 @@ class TaskWorker extends EventEmitter {
     return this;
   }
 
-  _handle(what) {
-    if (this._closed) throw stopped(`TaskWorker.${what}`);
-    return this._h;
-  }
-
   stats() {
     const s = stats('hb_task_worker_stats', ffi.TaskWorkerStats, this._handle('stats'));
     s.running = this._running;
@@ -509,46 +481,22 @@ class TaskWorker extends EventEmitter {
     return this._held;
   }
 
-  get closed() {
-    return this._closed;
-  }
-
-  unref() {
-    this._refd = false;
-    this._watcher.unref();
-    return this;
-  }
-
-  ref() {
-    this._refd = true;
-    if (this._handler || this._waiters.length) this._watcher.ref();
-    return this;
+  /** The watch keeps the process alive for a handler, or while a recv() waits. */
+  _awaiting() {
+    return Boolean(this._handler || this._waiters.length);
   }
 
   /**
-   * Unregister, close the connection and release the handle. Jobs not
-   * answered yet are dropped (the broker dispatches them again); waiting
-   * recv() calls reject with HB_STOPPED.
+   * Unregister, close the connection and release the handle (close()). Jobs
+   * not answered yet are dropped (the broker dispatches them again);
+   * waiting recv() calls reject with HB_STOPPED.
    */
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    this._watcher.close();
-    fn.hb_task_worker_free(this._h);
-    this._h = null;
-    for (const w of this._waiters.splice(0)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(stopped('TaskWorker.recv'));
-    }
-    return this;
+  _afterClose() {
+    this._failWaiters(stopped('TaskWorker.recv'));
   }
 
   stop() {
     return this.close();
-  }
-
-  [dispose]() {
-    this.close();
   }
 }
 
@@ -574,9 +522,9 @@ class TaskError extends HypobusError {
  * broker was silent, and gives up after `tries` sends. Many requests in
  * flight; each outcome delivered once.
  */
-class TaskClient extends EventEmitter {
+class TaskClient extends TaskObject {
   constructor(opts = {}) {
-    super();
+    super('TaskClient', 'hb_task_client_free');
     if (opts === null || typeof opts !== 'object') throw new TypeError('TaskClient options must be an object');
     const cfg = {
       size: koffi.sizeof(ffi.TaskClientConfig),
@@ -587,7 +535,6 @@ class TaskClient extends EventEmitter {
       reserved: 0,
     };
     this._h = ffi.create('hb_task_client_new', cfg);
-    this._closed = false;
     this._waiters = new Map(); // id -> [{resolve, reject}] (request, result, fetch)
     this._queue = []; // outcomes nobody waits for by id (submit)
     this._nexts = []; // next() calls waiting
@@ -598,14 +545,8 @@ class TaskClient extends EventEmitter {
     this._n2 = new BigUint64Array(1);
     this._outcome = new Int32Array(1);
     this._buf = Buffer.alloc(BODY_START);
-    this._refd = true;
-    this._watcher = new Watcher(ffi.handleFd(this._h, 'TaskClient'), () => this._drain());
-    this._watcher.unref();
-  }
-
-  _handle(what) {
-    if (this._closed) throw stopped(`TaskClient.${what}`);
-    return this._h;
+    this._nextName = 'hb_task_client_next';
+    this._watch().unref();
   }
 
   _busy() {
@@ -613,9 +554,9 @@ class TaskClient extends EventEmitter {
     this._watcher.kick();
   }
 
-  _drain() {
-    let i = 0;
-    for (; i < BATCH && !this._closed; i++) {
+  /** The next outcome (the buffers grown as it needs). */
+  _next() {
+    for (;;) {
       const st = fn.hb_task_client_next(
         this._h,
         0,
@@ -627,35 +568,29 @@ class TaskClient extends EventEmitter {
         this._buf.length,
         this._n,
       );
-      if (st === S.HB_BUFFER_TOO_SMALL) {
-        if (Number(this._n2[0]) >= this._idBuf.length) this._idBuf = Buffer.alloc(Number(this._n2[0]) + 1);
-        if (Number(this._n[0]) > this._buf.length)
-          this._buf = Buffer.alloc(Math.max(Number(this._n[0]), this._buf.length * 2));
-        i--;
-        continue;
-      }
-      if (st === S.HB_TIMEOUT) break;
-      if (st === S.HB_INTERRUPTED) return this._watcher.kick(); // a signal ran during the call: again at once
-      if (st === S.HB_STOPPED) return;
-      if (st !== S.HB_OK) {
-        this._emitError(ffi.makeError(st, 'hb_task_client_next', this._h));
-        break;
-      }
-      const id = this._idBuf.toString('utf8', 0, Number(this._n2[0]));
-      const outcome = OUTCOMES[this._outcome[0]] || `outcome ${this._outcome[0]}`;
-      const n = Number(this._n[0]);
-      const result = {
-        id,
-        outcome,
-        ok: outcome === 'ok',
-        body: outcome === 'ok' ? Buffer.from(this._buf.subarray(0, n)) : null,
-        error: outcome === 'failed' || outcome === 'gave_up' ? this._buf.toString('utf8', 0, n) : null,
-      };
-      this._deliver(result);
+      if (st !== S.HB_BUFFER_TOO_SMALL) return st;
+      if (Number(this._n2[0]) >= this._idBuf.length) this._idBuf = Buffer.alloc(Number(this._n2[0]) + 1);
+      if (Number(this._n[0]) > this._buf.length)
+        this._buf = Buffer.alloc(Math.max(Number(this._n[0]), this._buf.length * 2));
     }
-    if (this._closed) return;
-    if (i === BATCH) this._watcher.kick();
-    else if (this._inflight.size === 0 && this._nexts.length === 0) this._watcher.unref();
+  }
+
+  _take() {
+    const id = this._idBuf.toString('utf8', 0, Number(this._n2[0]));
+    const outcome = OUTCOMES[this._outcome[0]] || `outcome ${this._outcome[0]}`;
+    const n = Number(this._n[0]);
+    this._deliver({
+      id,
+      outcome,
+      ok: outcome === 'ok',
+      body: outcome === 'ok' ? Buffer.from(this._buf.subarray(0, n)) : null,
+      error: outcome === 'failed' || outcome === 'gave_up' ? this._buf.toString('utf8', 0, n) : null,
+    });
+  }
+
+  /** The client keeps the process alive only while outcomes are awaited; unref() not even then. */
+  _awaiting() {
+    return this._inflight.size > 0 || this._nexts.length > 0;
   }
 
   _deliver(result) {
@@ -674,17 +609,11 @@ class TaskClient extends EventEmitter {
     }
     const nx = this._nexts.shift();
     if (nx) {
-      if (nx.timer) clearTimeout(nx.timer);
-      nx.resolve(result);
+      settled(nx).resolve(result);
       return;
     }
     this._queue.push(result);
     this.emit('result', result);
-  }
-
-  _emitError(err) {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else process.emitWarning(err.message, 'HypobusWarning');
   }
 
   _wait(id) {
@@ -812,16 +741,9 @@ class TaskClient extends EventEmitter {
       return Promise.reject(e);
     }
     if (t === 0) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const nx = { resolve, reject, timer: null };
-      nx.timer = setTimeout(() => {
-        const k = this._nexts.indexOf(nx);
-        if (k >= 0) this._nexts.splice(k, 1);
-        resolve(null);
-      }, t);
-      this._nexts.push(nx);
-      this._busy();
-    });
+    const p = waitIn(this._nexts, t, null);
+    this._busy();
+    return p;
   }
 
   /**
@@ -850,47 +772,17 @@ class TaskClient extends EventEmitter {
     return stats('hb_task_client_stats', ffi.TaskClientStats, this._handle('stats'));
   }
 
-  get closed() {
-    return this._closed;
-  }
-
-  /** The client keeps the process alive only while requests are in flight; unref() not even then. */
-  unref() {
-    this._refd = false;
-    this._watcher.unref();
-    return this;
-  }
-
-  ref() {
-    this._refd = true;
-    if (this._inflight.size || this._nexts.length) this._watcher.ref();
-    return this;
-  }
-
   /**
-   * Close the client: requests in flight are abandoned (the broker still
-   * finishes them and keeps their results for a fetch); their promises
-   * reject with HB_STOPPED.
+   * Close the client (close()): requests in flight are abandoned (the
+   * broker still finishes them and keeps their results for a fetch); their
+   * promises reject with HB_STOPPED.
    */
-  close() {
-    if (this._closed) return this;
-    this._closed = true;
-    this._watcher.close();
-    fn.hb_task_client_free(this._h);
-    this._h = null;
+  _afterClose() {
     const err = stopped('TaskClient');
     for (const ws of this._waiters.values()) for (const w of ws) w.reject(err);
     this._waiters.clear();
-    for (const nx of this._nexts.splice(0)) {
-      if (nx.timer) clearTimeout(nx.timer);
-      nx.resolve(null);
-    }
+    for (const nx of this._nexts.splice(0)) settled(nx).resolve(null);
     this._inflight.clear();
-    return this;
-  }
-
-  [dispose]() {
-    this.close();
   }
 }
 

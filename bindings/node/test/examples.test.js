@@ -3,23 +3,9 @@
 // time: the course's programs (SPEC section 3, items 1-7) and the lab's roles.
 const test = require('node:test');
 const assert = require('node:assert');
-const { freePorts, example, waitOutput, exited, stop, stopAll } = require('./helpers');
+const { freePorts, example, waitOutput, ok, lines, stop, stopAll } = require('./helpers');
 
 test.after(stopAll);
-
-function lines(s) {
-  return s.split('\n').filter(Boolean);
-}
-
-async function ok(child, timeoutMs = 15000) {
-  const r = await exited(child, timeoutMs);
-  assert.deepStrictEqual(
-    r,
-    { code: 0, signal: null },
-    `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`,
-  );
-  return child.out;
-}
 
 test('hello client/server (the slides): ten requests queued at once, ten replies, the client exits by itself', async () => {
   const [port] = await freePorts(1);

@@ -2,6 +2,7 @@
 // Test helpers: free ports, child processes that are always ended by PID,
 // bounded waits for a condition (never a bare sleep where a condition can
 // be waited for).
+const assert = require('node:assert');
 const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
@@ -181,6 +182,22 @@ async function exited(child, timeoutMs = 10000) {
   return r;
 }
 
+/** Wait for the child to exit with status 0 within `timeoutMs`: its stdout (a failure names the command and both outputs). */
+async function ok(child, timeoutMs = 15000) {
+  const r = await exited(child, timeoutMs);
+  assert.deepStrictEqual(
+    r,
+    { code: 0, signal: null },
+    `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`,
+  );
+  return child.out;
+}
+
+/** The non-empty lines of `s`. */
+function lines(s) {
+  return s.split('\n').filter(Boolean);
+}
+
 /** End a child by its PID (SIGTERM, then SIGKILL after 3 s) and wait for it. */
 async function stop(child, signal = 'SIGTERM') {
   if (child.exitCode !== null || child.signalCode !== null) return child.exited;
@@ -237,6 +254,8 @@ module.exports = {
   example,
   waitOutput,
   exited,
+  ok,
+  lines,
   stop,
   stopAll,
 };

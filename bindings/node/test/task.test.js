@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const hb = require('hypobus');
-const { PKG, freePorts, waitFor, start, example, waitOutput, exited, stop, stopAll } = require('./helpers');
+const { PKG, freePorts, waitFor, start, example, waitOutput, exited, ok, lines, stop, stopAll } = require('./helpers');
 
 const { TaskBroker, TaskWorker, TaskClient, TaskError, HypobusError } = hb;
 
@@ -38,7 +38,6 @@ test.after(stopAll);
 function node(script, args) {
   return start(process.execPath, [path.join(FIX, script), ...args.map(String)], { cwd: PKG });
 }
-const lines = (s) => s.split('\n').filter(Boolean);
 const workersAre = (b, n, ms = 5000) => waitFor(() => b.stats().workers === n, ms, `${n} workers registered`);
 /** A worker answering `TAG:body` and counting what it served. */
 function tagged(b, tag, opts = {}) {
@@ -54,6 +53,20 @@ function tagged(b, tag, opts = {}) {
   });
   w.seen = seen;
   return w;
+}
+/**
+ * A task_worker.js process answering after `delayMs`, the only worker of
+ * `b`, holding request `body` of a new client: the process, the client and
+ * the request's promise.
+ */
+async function processHolding(b, tag, delayMs, body) {
+  const w = node('task_worker.js', [b.backend, tag, delayMs]);
+  await waitOutput(w, /ready/);
+  await workersAre(b, 1);
+  const c = client({ broker: b, timeoutMs: 5000 });
+  const p = c.request(body);
+  await waitOutput(w, new RegExp(`got ${body}`));
+  return { w, c, p };
 }
 function tmpdir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'hb-node-task-'));
@@ -265,12 +278,7 @@ test('4 clients x 200 requests over 4 binding workers: all answered, each to its
 
 test('a worker process SIGKILLed mid-request: another worker answers within the answer time-out, once', async () => {
   const b = broker({ answerTimeoutMs: 2000, hbIntervalMs: 200 });
-  const victim = node('task_worker.js', [b.backend, 'VICTIM', 60000]);
-  await waitOutput(victim, /ready/);
-  await workersAre(b, 1);
-  const c = client({ broker: b, timeoutMs: 5000 });
-  const p = c.request('k1');
-  await waitOutput(victim, /got k1/);
+  const { w: victim, c, p } = await processHolding(b, 'VICTIM', 60000, 'k1');
   const fast = tagged(b, 'FAST');
   await workersAre(b, 2);
   const t0 = Date.now();
@@ -291,12 +299,7 @@ test('a worker process SIGKILLed mid-request: another worker answers within the 
 
 test('a slow worker process: another answers after the answer time-out; the slow answer is dropped, never delivered twice', async () => {
   const b = broker({ answerTimeoutMs: 400, hbIntervalMs: 200 });
-  const slow = node('task_worker.js', [b.backend, 'SLOW', 1200]);
-  await waitOutput(slow, /ready/);
-  await workersAre(b, 1);
-  const c = client({ broker: b, timeoutMs: 5000 });
-  const p = c.request('s1');
-  await waitOutput(slow, /got s1/);
+  const { w: slow, c, p } = await processHolding(b, 'SLOW', 1200, 's1');
   const fast = tagged(b, 'FAST');
   assert.strictEqual((await p).toString(), 'FAST:s1');
   await waitFor(() => b.stats().late === 1, 5000, "the slow worker's late answer");
@@ -577,16 +580,6 @@ test("interop: the course's router/router broker on zeromq.js serving the bindin
 
 // ------------------------------------------------------------ the examples
 
-async function ok(child, timeoutMs = 20000) {
-  const r = await exited(child, timeoutMs);
-  assert.deepStrictEqual(
-    r,
-    { code: 0, signal: null },
-    `${child.spawnargs.slice(1).join(' ')}\nstdout: ${child.out}\nstderr: ${child.err}`,
-  );
-  return child.out;
-}
-
 test('example task_course_brokers.js: router/dealer, router/router and fault tolerant, with the library', async () => {
   const out = await ok(example('task_course_brokers.js'), 30000);
   assert.match(out, /router\/dealer: 15 replies/);
@@ -602,7 +595,7 @@ test('examples task_broker.js + task_worker.js (a handler function) + task_clien
   const w1 = example('task_worker.js', [`tcp://127.0.0.1:${bp}`, 'W1', 2]);
   const w2 = example('task_worker.js', [`tcp://127.0.0.1:${bp}`, 'W2', 2]);
   await Promise.all([waitOutput(w1, /ready/), waitOutput(w2, /ready/)]);
-  const out = await ok(example('task_client.js', [`tcp://127.0.0.1:${fp}`, 100]));
+  const out = await ok(example('task_client.js', [`tcp://127.0.0.1:${fp}`, 100]), 20000);
   assert.match(out, /100 results, 0 failed/);
   assert.match(out, /W1: [1-9]\d*/);
   assert.match(out, /W2: [1-9]\d*/);

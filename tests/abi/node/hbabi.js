@@ -114,4 +114,57 @@ function lab(lanes = [1, 2]) {
   };
 }
 
-module.exports = { koffi, lib, f, S, STATUS, OpFn, EventFn, OpStats, text, lastError, handleError, check, out, lab };
+/**
+ * A lab (built-in lane 2), an op node for lane 1 whose operation is a JS
+ * function (koffi.register: x * x), and a client: {l, op, client, calls}
+ * (calls: how often the JS function ran).
+ */
+function jsOpLab() {
+  const l = lab([2]);
+  let calls = 0;
+  const cb = koffi.register((_user, x, res) => {
+    calls++;
+    koffi.encode(res, 'double', x * x);
+    return 0;
+  }, koffi.pointer(OpFn));
+  return {
+    l,
+    op: out(f.op_new, l.brokers, 1, cb, null),
+    client: out(f.client_new, l.brokers, 0, 5000),
+    get calls() {
+      return calls;
+    },
+  };
+}
+
+/**
+ * Hold this thread (as a synchronous program does) until op node `op`'s
+ * callback thread waits for it to run the JS callback, `ms` at the most:
+ * the op node's stats (callback_running 0 when it never came).
+ */
+function holdUntilCallbackPending(op, ms = 5000) {
+  const until = Date.now() + ms;
+  const st = { size: koffi.sizeof(OpStats) };
+  do check(f.op_stats(op, st), 'op_stats');
+  while (!st.callback_running && Date.now() < until);
+  return st;
+}
+
+module.exports = {
+  koffi,
+  lib,
+  f,
+  S,
+  STATUS,
+  OpFn,
+  EventFn,
+  OpStats,
+  text,
+  lastError,
+  handleError,
+  check,
+  out,
+  lab,
+  jsOpLab,
+  holdUntilCallbackPending,
+};
