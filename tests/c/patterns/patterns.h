@@ -83,6 +83,22 @@ static inline void set_id(hb_socket *s, const char *id) {
     ok_or_die(hb_socket_setopt(s, HB_ROUTING_ID, id, strlen(id)), s, "ROUTING_ID");
 }
 
+/* A socket of `type` bound to a free loopback port (endpoint to ep, HB_TEXT_MAX bytes). */
+static inline hb_socket *sock_bound(int32_t type, char *ep) {
+    hb_socket *s = sock_new(type);
+    bind_any(s, ep);
+    return s;
+}
+
+/* A socket of `type` with the routing id `id` (none if NULL), connected to ep. */
+static inline hb_socket *sock_connected(int32_t type, const char *ep, const char *id) {
+    hb_socket *s = sock_new(type);
+    if (id)
+        set_id(s, id);
+    connect_to(s, ep);
+    return s;
+}
+
 /* Send one message of n text frames. */
 static inline void send_frames(hb_socket *s, const char *const *frames, size_t n) {
     hb_status st = frames_send(s, frames, n, 5000);
@@ -110,6 +126,12 @@ static inline hb_status recv_msg(hb_socket *s, int32_t timeout_ms, msg_t *m) {
 static inline void recv_or_die(hb_socket *s, int32_t timeout_ms, msg_t *m, const char *what) {
     if (recv_msg(s, timeout_ms, m) != HB_OK)
         fail("%s: nothing within %d ms", what, (int)timeout_ms);
+}
+
+/* A REQ's round: send `text`, receive the reply (at most 5 s) into m. */
+static inline void ask(hb_socket *req, const char *text, msg_t *m) {
+    send_str(req, text);
+    recv_or_die(req, 5000, m, "client recv");
 }
 
 /* Wait (bounded) until `s` has seen `count` events of type `event` (monitor
