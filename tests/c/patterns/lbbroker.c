@@ -45,12 +45,9 @@ static void *client(void *arg) {
     snprintf(name, sizeof name, "C%d", id);
     hb_socket *req = sock_connected(HB_REQ, front_ep, name);
     for (int i = 0; i < PER_CLIENT; i++) {
-        char text[64];
-        snprintf(text, sizeof text, "%s-%d", name, i);
         msg_t m;
-        ask(req, text, &m);
-        CHECK(m.n == 1 && strncmp(m.frame[0], text, strlen(text)) == 0 && strstr(m.frame[0], " by W"),
-              "%s got '%s'", text, m.frame[0]);
+        ask_echoed(req, &m, "%s-%d", name, i);
+        CHECK(strstr(m.frame[0], " by W"), "%s got '%s'", name, m.frame[0]);
         printf("# %s\n", m.frame[0]);
     }
     hb_socket_free(req);

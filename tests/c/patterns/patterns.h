@@ -134,6 +134,23 @@ static inline void ask(hb_socket *req, const char *text, msg_t *m) {
     recv_or_die(req, 5000, m, "client recv");
 }
 
+/* A REQ's round with a request made from fmt (printf style): send it,
+ * receive the reply (at most 5 s) into m, and fail unless the reply is one
+ * frame that repeats the request and a space (the brokers' workers answer
+ * "REQUEST by WORKER"). */
+__attribute__((format(printf, 3, 4)))
+static inline void ask_echoed(hb_socket *req, msg_t *m, const char *fmt, ...) {
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ask(req, text, m);
+    size_t k = strlen(text);
+    CHECK(m->n == 1 && strncmp(m->frame[0], text, k) == 0 && m->frame[0][k] == ' ', "'%s' got '%s'", text,
+          m->frame[0]);
+}
+
 /* Wait (bounded) until `s` has seen `count` events of type `event` (monitor
  * started by the caller with hb_socket_monitor). */
 static inline void wait_events(hb_socket *s, int32_t event, int count, int32_t timeout_ms, const char *what) {

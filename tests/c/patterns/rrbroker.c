@@ -36,11 +36,8 @@ static void *client(void *arg) {
     int id = (int)(size_t)arg;
     hb_socket *req = sock_connected(HB_REQ, front_ep, NULL);
     for (int i = 0; i < PER_CLIENT; i++) {
-        char text[64];
-        snprintf(text, sizeof text, "client %d request %d", id, i);
         msg_t m;
-        ask(req, text, &m);
-        CHECK(strncmp(m.frame[0], text, strlen(text)) == 0, "'%s' got '%s'", text, m.frame[0]);
+        ask_echoed(req, &m, "client %d request %d", id, i);
     }
     hb_socket_free(req);
     return NULL;
