@@ -9,15 +9,13 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/c/tally.sh
+. tests/c/procs.sh
 PREFIX=$(mktemp -d)
 OUT=$(mktemp -d)
 LAB_PID=""
 cleanup() {
     exec 3>&- 2>/dev/null || true
-    if [ -n "$LAB_PID" ] && kill -0 "$LAB_PID" 2>/dev/null; then
-        kill "$LAB_PID"
-        wait "$LAB_PID" 2>/dev/null
-    fi
+    end_processes "$LAB_PID"
     rm -rf "$PREFIX" "$OUT"
 }
 trap cleanup EXIT
@@ -91,34 +89,13 @@ readelf -d "$OUT/client_static" 2>/dev/null | grep -q 'NEEDED.*hypobus' && not_o
     ok "static client needs no shared libhypobus"
 
 # A lab (the dynamic lab_node) and both clients: 17.6918.
-read -r XSUB XPUB HB < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
-mkfifo "$OUT/ctl"
-LD_LIBRARY_PATH="$PREFIX/lib" "$OUT/lab_node_dyn" --xsub "tcp://127.0.0.1:$XSUB" --xpub "tcp://127.0.0.1:$XPUB" \
-    --hb "tcp://127.0.0.1:$HB" <"$OUT/ctl" >"$OUT/lab.log" 2>&1 &
-LAB_PID=$!
-exec 3>"$OUT/ctl"
-for _ in $(seq 100); do
-    grep -q '^ready$' "$OUT/lab.log" 2>/dev/null && break
-    kill -0 "$LAB_PID" 2>/dev/null || break
-    sleep 0.1
-done
-grep -q '^ready$' "$OUT/lab.log" && ok "installed lab_node ready" || { cat "$OUT/lab.log"; not_ok "installed lab_node ready"; }
+start_lab "$OUT/ctl" "$OUT/lab.log" env LD_LIBRARY_PATH="$PREFIX/lib" "$OUT/lab_node_dyn" &&
+    ok "installed lab_node ready" || { cat "$OUT/lab.log"; not_ok "installed lab_node ready"; }
 for c in client_dyn client_static; do
     got=$(LD_LIBRARY_PATH="$PREFIX/lib" timeout 20 "$OUT/$c" 12 13 "127.0.0.1:$XSUB:$XPUB" 2>"$OUT/$c.err")
     [ "$got" = "17.6918" ] && ok "$c 12 13 -> 17.6918" || { cat "$OUT/$c.err"; not_ok "$c 12 13 -> '$got'"; }
 done
-exec 3>&-
-for _ in $(seq 100); do
-    kill -0 "$LAB_PID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$LAB_PID" 2>/dev/null && ok "lab_node stops, exit 0" || not_ok "lab_node exit"
-LAB_PID=""
+stop_lab && ok "lab_node stops, exit 0" || not_ok "lab_node exit"
 
 if make uninstall PREFIX="$PREFIX" >"$OUT/uninstall.log" 2>&1 && [ -z "$(find "$PREFIX" -type f -o -type l)" ]; then
     ok "make uninstall leaves no file in the prefix"
