@@ -28,25 +28,16 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- build
-if cargo build --release --lib >"$OUT/cargo.log" 2>&1; then
-    ok "cargo build --release"
-else
-    cat "$OUT/cargo.log"
-    not_ok "cargo build --release"
-    finish
-fi
+cargo build --release --lib >"$OUT/cargo.log" 2>&1
+ok_if "cargo build --release" $? "$OUT/cargo.log" || finish
 
 CFLAGS=(-Wall -Wextra -Werror -std=c11 -I "$ROOT/include")
 LDFLAGS=(-L "$LIB" -lhypobus -Wl,-rpath,"$LIB")
 build() { # name source [extra flags]
     local name=$1 src=$2
     shift 2
-    if gcc "${CFLAGS[@]}" "$@" "$src" -o "$OUT/$name" "${LDFLAGS[@]}" 2>"$OUT/$name.gcc.log"; then
-        ok "gcc $src"
-    else
-        cat "$OUT/$name.gcc.log"
-        not_ok "gcc $src"
-    fi
+    gcc "${CFLAGS[@]}" "$@" "$src" -o "$OUT/$name" "${LDFLAGS[@]}" 2>"$OUT/$name.gcc.log"
+    ok_if "gcc $src" $? "$OUT/$name.gcc.log"
 }
 build lab_node examples/c/lab_node.c
 build client examples/c/client.c
@@ -127,12 +118,7 @@ fi
 start_lab "$OUT/lab_ctl" "$OUT/lab_node.log" "$OUT/lab_node"
 st=$?
 echo "# lab_node on ports $XSUB $XPUB $HB"
-if [ $st -eq 0 ]; then
-    ok "lab_node ready"
-else
-    cat "$OUT/lab_node.log"
-    not_ok "lab_node ready"
-fi
+ok_if "lab_node ready" $st "$OUT/lab_node.log"
 
 BROKERS="127.0.0.1:$XSUB:$XPUB"
 got=$(timeout 20 "$OUT/client" 12 13 "$BROKERS" 2>"$OUT/client.err")
@@ -181,14 +167,6 @@ start_fo() {
         --peer-hb "tcp://127.0.0.1:$4" --xsub "$ANY" --xpub "$ANY" --interval 50 --misses "$5" >"$OUT/$1.log" 2>&1
     FO_PID=$STARTED_PID
 }
-fo_check() { # NAME CONDITION-STATUS LOG...
-    local name=$1 st=$2
-    shift 2
-    if [ "$st" -eq 0 ]; then ok "$name"; else
-        for f in "$@"; do sed "s/^/    $(basename "$f"): /" "$f"; done
-        not_ok "$name"
-    fi
-}
 PLOG="$OUT/fo_p.log"
 BLOG="$OUT/fo_b.log"
 start_fo fo_p primary "$PHB" "$BHB" 10 4
@@ -197,11 +175,11 @@ wait_line "$PLOG" '^ready$' 5
 start_fo fo_b backup "$BHB" "$PHB" 6 5
 FO_B_PID=$FO_PID
 wait_line "$PLOG" '^event active ' 5
-fo_check "failover: primary process goes active" $? "$PLOG"
+ok_if "failover: primary process goes active" $? "$PLOG"
 wait_line "$BLOG" '^ready$' 5
 sleep 0.7
 ! grep -q '^event active' "$BLOG"
-fo_check "failover: backup process stays passive" $? "$BLOG"
+ok_if "failover: backup process stays passive" $? "$BLOG"
 
 t0=$(now_ms)
 kill -KILL "$FO_P_PID" 2>/dev/null
@@ -212,13 +190,13 @@ wait_line "$BLOG" '^event active primary silent' 2
 st=$?
 took=$(($(now_ms) - t0))
 [ $st -eq 0 ] && [ $took -lt 2000 ]
-fo_check "failover: SIGKILL of the primary, backup takes over within 2 s ($took ms)" $? "$BLOG"
+ok_if "failover: SIGKILL of the primary, backup takes over within 2 s ($took ms)" $? "$BLOG"
 echo status >&5
 wait_line "$BLOG" '^status active$' 2
-fo_check "failover: backup reports active" $? "$BLOG"
+ok_if "failover: backup reports active" $? "$BLOG"
 echo handback >&5
 wait_line "$BLOG" '^handback refused: .*primary is not running' 3
-fo_check "failover: hand-back refused while the primary is dead" $? "$BLOG"
+ok_if "failover: hand-back refused while the primary is dead" $? "$BLOG"
 
 # The primary restarts: it must stay passive.
 PLOG="$OUT/fo_p2.log"
@@ -229,14 +207,14 @@ sleep 0.8
 echo status >&4
 wait_line "$PLOG" '^status (passive|active)$' 2
 grep -q '^status passive$' "$PLOG" && ! grep -q '^event active' "$PLOG"
-fo_check "failover: restarted primary process stays passive" $? "$PLOG" "$BLOG"
+ok_if "failover: restarted primary process stays passive" $? "$PLOG" "$BLOG"
 ! grep -q '^event passive' "$BLOG"
-fo_check "failover: backup keeps the traffic" $? "$BLOG"
+ok_if "failover: backup keeps the traffic" $? "$BLOG"
 
 echo handback >&5
 wait_line "$BLOG" '^handback ok$' 3 && wait_line "$PLOG" '^event active ' 2 &&
     wait_line "$BLOG" '^event passive hand-back requested' 2
-fo_check "failover: hand-back: primary active, backup passive" $? "$PLOG" "$BLOG"
+ok_if "failover: hand-back: primary active, backup passive" $? "$PLOG" "$BLOG"
 
 # Close both FIFOs: each stops, prints its counters and exits 0.
 exec 4>&- 5>&-
@@ -254,7 +232,7 @@ sed 's/^/    fo_p2: /' "$PLOG"
 sed 's/^/    fo_b: /' "$BLOG"
 [ "$rcs" = " 0 0" ] && grep -q 'activations 1, deactivations 1,' "$BLOG" &&
     grep -q 'activations 1, deactivations 0,' "$PLOG"
-fo_check "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
+ok_if "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
 
 
 # ---------------------------------------------------------------- task brokers

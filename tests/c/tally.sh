@@ -13,6 +13,20 @@ finish() {
     [ "$failed" -eq 0 ]
     exit
 }
+# ok_if NAME STATUS [LOG...]: "ok - NAME" when STATUS is 0; else each LOG
+# shown (indented, each line led by the file's name) and "not ok - NAME".
+# Returns STATUS's truth.
+ok_if() {
+    local name=$1 st=$2 f
+    shift 2
+    if [ "$st" -eq 0 ]; then
+        ok "$name"
+        return 0
+    fi
+    for f in "$@"; do sed "s/^/    $(basename "$f"): /" "$f"; done
+    not_ok "$name"
+    return 1
+}
 # tally_log NAME LOG RC: a program of checks wrote LOG and exited with RC:
 # shows LOG indented, counts its "ok - " and "not ok - " lines, and checks
 # that it exited 0 with a last line "N passed, 0 failed".
