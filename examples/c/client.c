@@ -10,14 +10,8 @@
 #include <stdio.h>
 
 #include "hypobus.h"
-
-static int fail(const char *what, hb_status st) {
-    char name[32], msg[1024];
-    hb_status_name((int32_t)st, name, sizeof name, NULL);
-    hb_last_error(msg, sizeof msg, NULL);
-    fprintf(stderr, "client: %s: %s: %s\n", what, name, msg);
-    return 1;
-}
+#define EXAMPLE_NAME "client"
+#include "example_util.h" /* example_fail(): report a failed call */
 
 int main(int argc, char **argv) {
     if (argc < 3 || argc > 4) {
@@ -27,7 +21,7 @@ int main(int argc, char **argv) {
     hb_client *c = NULL;
     hb_status st = hb_client_new(argc == 4 ? argv[3] : NULL, 0, 0, &c);
     if (st != HB_OK)
-        return fail("connecting", st);
+        return example_fail("connecting", st, NULL);
 
     char answer[HB_TEXT_MAX]; /* always big enough */
     st = hb_client_hypot(c, argv[1], argv[2], 5000, answer, sizeof answer, NULL);
@@ -35,8 +29,8 @@ int main(int argc, char **argv) {
     if (st == HB_OK)
         printf("%s\n", answer);
     else
-        rc = fail("hypot", st);
+        rc = example_fail("hypot", st, NULL);
     if ((st = hb_client_free(c)) != HB_OK)
-        rc = fail("closing", st);
+        rc = example_fail("closing", st, NULL);
     return rc;
 }

@@ -33,23 +33,8 @@
 #include <unistd.h>
 
 #include "hypobus.h"
-
-static int fail(const char *what, hb_status st) {
-    char name[32], msg[512];
-    hb_status_name((int32_t)st, name, sizeof name, NULL);
-    hb_last_error(msg, sizeof msg, NULL);
-    fprintf(stderr, "failover_broker: %s failed: %s: %s\n", what, name, msg);
-    return 1;
-}
-
-#define CHECK(call)                \
-    do {                           \
-        hb_status st_ = (call);    \
-        if (st_ != HB_OK) {        \
-            rc = fail(#call, st_); \
-            goto out;              \
-        }                          \
-    } while (0)
+#define EXAMPLE_NAME "failover_broker"
+#include "example_util.h" /* CHECK(call): on failure report it, rc = 1, goto out */
 
 static void usage(void) {
     fprintf(stderr, "usage: failover_broker --role primary|backup --hb EP --peer-hb EP [--xsub EP] [--xpub EP]"
@@ -79,7 +64,7 @@ static void command(hb_failover *f, const char *line) {
         if (st == HB_OK)
             printf("status %s\n", active ? "active" : "passive");
         else
-            fail("hb_failover_is_active", st);
+            example_fail("hb_failover_is_active failed", st, NULL);
     } else if (strcmp(line, "handback") == 0) {
         hb_status st = hb_failover_handback(f, 2000);
         if (st == HB_OK) {
@@ -181,7 +166,7 @@ int main(int argc, char **argv) {
     CHECK(hb_failover_stop(f));
     hb_status left = print_events(f); /* the events still queued, then HB_STOPPED */
     if (left != HB_STOPPED) {
-        rc = fail("hb_failover_next_event", left);
+        rc = example_fail("hb_failover_next_event failed", left, NULL);
         goto out;
     }
     hb_failover_stats_t s = {.size = sizeof s};
@@ -197,7 +182,7 @@ out:
     if (f) {
         hb_status st = hb_failover_free(f);
         if (st != HB_OK)
-            rc = fail("hb_failover_free", st);
+            rc = example_fail("hb_failover_free failed", st, NULL);
     }
     return rc;
 }

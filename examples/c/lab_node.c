@@ -25,24 +25,8 @@
 #include <unistd.h>
 
 #include "hypobus.h"
-
-/* Print the failing call, its status and the library's explanation. */
-static int fail(const char *what, hb_status st) {
-    char name[32], msg[512];
-    hb_status_name((int32_t)st, name, sizeof name, NULL);
-    hb_last_error(msg, sizeof msg, NULL);
-    fprintf(stderr, "lab_node: %s failed: %s: %s\n", what, name, msg);
-    return 1;
-}
-
-#define CHECK(call)                         \
-    do {                                    \
-        hb_status st_ = (call);             \
-        if (st_ != HB_OK) {                 \
-            rc = fail(#call, st_);          \
-            goto out;                       \
-        }                                   \
-    } while (0)
+#define EXAMPLE_NAME "lab_node"
+#include "example_util.h" /* CHECK(call): on failure report it, rc = 1, goto out */
 
 /* Lane 2's operation. Runs on that operation node's own thread
  * ("hypobus-op"); `user` points to a counter only that thread writes
@@ -173,9 +157,9 @@ out:
     /* Each free accepts NULL (a role that was never created); keep freeing
      * after a failure, but report it. */
     hb_status st;
-    if ((st = hb_calc_free(calc)) != HB_OK) rc = fail("hb_calc_free", st);
-    if ((st = hb_op_free(op2)) != HB_OK) rc = fail("hb_op_free(lane 2)", st);
-    if ((st = hb_op_free(op1)) != HB_OK) rc = fail("hb_op_free(lane 1)", st);
-    if ((st = hb_broker_free(broker)) != HB_OK) rc = fail("hb_broker_free", st);
+    if ((st = hb_calc_free(calc)) != HB_OK) rc = example_fail("hb_calc_free failed", st, NULL);
+    if ((st = hb_op_free(op2)) != HB_OK) rc = example_fail("hb_op_free(lane 2) failed", st, NULL);
+    if ((st = hb_op_free(op1)) != HB_OK) rc = example_fail("hb_op_free(lane 1) failed", st, NULL);
+    if ((st = hb_broker_free(broker)) != HB_OK) rc = example_fail("hb_broker_free failed", st, NULL);
     return rc;
 }

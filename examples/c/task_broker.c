@@ -13,16 +13,8 @@
 #include <string.h>
 
 #include "hypobus.h"
-
-static int fail(const char *what, hb_status st, const void *h) {
-    char name[32], msg[HB_ERROR_MAX];
-    int32_t s = 0, e = 0;
-    hb_status_name((int32_t)st, name, sizeof name, NULL);
-    if (h == NULL || hb_error_info(h, &s, &e, msg, sizeof msg, NULL) != HB_OK)
-        hb_last_error(msg, sizeof msg, NULL);
-    fprintf(stderr, "task_broker: %s: %s: %s\n", what, name, msg);
-    return 1;
-}
+#define EXAMPLE_NAME "task_broker"
+#include "example_util.h" /* example_fail(): report a failed call */
 
 int main(int argc, char **argv) {
     hb_task_broker_config_t cfg;
@@ -60,7 +52,7 @@ int main(int argc, char **argv) {
     hb_task_broker *b = NULL;
     hb_status st = hb_task_broker_new(&cfg, &b);
     if (st != HB_OK)
-        return fail("starting", st, NULL);
+        return example_fail("starting", st, NULL);
     char ep[HB_TEXT_MAX];
     hb_task_broker_endpoint(b, HB_TASK_FRONTEND, ep, sizeof ep, NULL);
     printf("frontend %s\n", ep);
@@ -74,7 +66,7 @@ int main(int argc, char **argv) {
     hb_task_broker_stats_t s;
     s.size = sizeof s;
     if ((st = hb_task_broker_stop(b)) != HB_OK)
-        return fail("stopping", st, b);
+        return example_fail("stopping", st, b);
     hb_task_broker_stats(b, &s);
     printf("requests %llu replies %llu errors %llu timeouts %llu late %llu workers registered %llu recovered %llu\n",
            (unsigned long long)s.requests, (unsigned long long)s.replies, (unsigned long long)s.errors,

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "hypobus.h"
+#include "frames.h" /* frames_send, frames_recv: messages of text frames */
 
 static void die(hb_status st, const void *h, const char *what) {
     if (st == HB_OK)
@@ -55,36 +56,8 @@ static hb_socket *sock(int32_t type, const char *connect_ep, const char *id) {
     return s;
 }
 
-/* A message of up to 8 text frames. */
-typedef struct {
-    char buf[2048];
-    size_t sizes[8], n;
-    char f[8][256];
-} msg_t;
-
 static void send_frames(hb_socket *s, const char **frames, size_t n) {
-    char data[2048];
-    size_t sizes[8], off = 0;
-    for (size_t i = 0; i < n; i++) {
-        sizes[i] = strlen(frames[i]);
-        memcpy(data + off, frames[i], sizes[i]);
-        off += sizes[i];
-    }
-    die(hb_socket_send(s, data, sizes, n, 0, 5000), s, "send");
-}
-
-static hb_status recv_msg(hb_socket *s, int32_t timeout_ms, msg_t *m) {
-    hb_status st = hb_socket_recv(s, timeout_ms, m->buf, sizeof m->buf, m->sizes, 8, &m->n, NULL);
-    if (st != HB_OK)
-        return st;
-    size_t off = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        size_t k = m->sizes[i] < 255 ? m->sizes[i] : 255;
-        memcpy(m->f[i], m->buf + off, k);
-        m->f[i][k] = '\0';
-        off += m->sizes[i];
-    }
-    return HB_OK;
+    die(frames_send(s, frames, n, 5000), s, "send");
 }
 
 static char front_ep[HB_TEXT_MAX], back_ep[HB_TEXT_MAX];
@@ -106,8 +79,8 @@ static void *worker(void *arg) {
         send_frames(s, hello, 3);
     }
     for (;;) {
-        msg_t m;
-        hb_status st = recv_msg(s, 1500, &m);
+        frames_msg m;
+        hb_status st = frames_recv(s, 1500, &m);
         if (st == HB_TIMEOUT)
             break; /* no more work */
         die(st, s, "worker recv");
@@ -117,14 +90,14 @@ static void *worker(void *arg) {
             nanosleep(&t, NULL);
             break;
         }
-        const char *req = w->rep ? m.f[0] : m.f[2];
-        char reply[300];
+        const char *req = w->rep ? m.frame[0] : m.frame[2];
+        char reply[600];
         snprintf(reply, sizeof reply, "%s by %s", req, w->name);
         if (w->rep) {
             const char *out[1] = {reply};
             send_frames(s, out, 1);
         } else {
-            const char *out[3] = {m.f[0], "", reply}; /* [client, '', reply] */
+            const char *out[3] = {m.frame[0], "", reply}; /* [client, '', reply] */
             send_frames(s, out, 3);
         }
         w->served++;
@@ -146,10 +119,10 @@ static void *client(void *arg) {
         snprintf(text, sizeof text, "C%d-%d", id, i);
         const char *out[1] = {text};
         send_frames(s, out, 1);
-        msg_t m;
-        die(recv_msg(s, 5000, &m), s, "client recv");
-        CHECK(m.n == 1 && strncmp(m.f[0], text, strlen(text)) == 0 && m.f[0][strlen(text)] == ' ', "%s got '%s'", text,
-              m.f[0]);
+        frames_msg m;
+        die(frames_recv(s, 5000, &m), s, "client recv");
+        CHECK(m.n == 1 && strncmp(m.frame[0], text, strlen(text)) == 0 && m.frame[0][strlen(text)] == ' ', "%s got '%s'", text,
+              m.frame[0]);
     }
     hb_socket_free(s);
     return NULL;

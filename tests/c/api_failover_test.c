@@ -87,6 +87,22 @@ static void on_failover_event(void *user, uint64_t at_ms, int32_t active, const 
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Start one broker of the pair on wildcard XSUB/XPUB ports, 50 ms
+ * heartbeats on `hb`, its events recorded in `seen` by on_failover_event;
+ * `seen` also gets the handle (for the callback's own-handle calls). */
+static int start_member(int32_t role, const char *hb, const char *peer_hb, uint32_t peer_interval_ms,
+                        uint32_t misses, struct fo_seen *seen, hb_failover **out, const char *name) {
+    const char *any = "tcp://127.0.0.1:*";
+    if (!expect(hb_failover_new(role, any, any, hb, 50, peer_hb, peer_interval_ms, misses, NULL, on_failover_event,
+                                seen, out),
+                HB_OK, name))
+        return 0;
+    pthread_mutex_lock(&seen->mu);
+    seen->self = *out;
+    pthread_mutex_unlock(&seen->mu);
+    return 1;
+}
+
 /* Poll hb_failover_is_active until it reports `want`, at most `ms`. */
 static int wait_active(hb_failover *f, int32_t want, long ms) {
     long long end = now_ms() + ms;
@@ -201,7 +217,6 @@ static void *wait_forever(void *arg) {
 
 static void failover_pair(void) {
     char p_hb[64], b_hb[64], buf[400], reason[256], seen_reason[256];
-    const char *any = "tcp://127.0.0.1:*";
     size_t n = 0;
     uint64_t at = 0;
     int32_t active = -1;
@@ -223,20 +238,12 @@ static void failover_pair(void) {
      * (a starting broker waits that long, plus 500 ms, to hear its peer
      * before it decides alone): generous, so a loaded machine does not make
      * the test flaky. */
-    if (!expect(hb_failover_new(HB_ROLE_PRIMARY, any, any, p_hb, 50, b_hb, 0, 10, NULL, on_failover_event, &ps, &pri),
-                HB_OK, "failover: primary"))
+    if (!start_member(HB_ROLE_PRIMARY, p_hb, b_hb, 0, 10, &ps, &pri, "failover: primary"))
         return;
-    if (!expect(hb_failover_new(HB_ROLE_BACKUP, any, any, b_hb, 50, p_hb, 50, 6, NULL, on_failover_event, &bseen, &bak),
-                HB_OK, "failover: backup")) {
+    if (!start_member(HB_ROLE_BACKUP, b_hb, p_hb, 50, 6, &bseen, &bak, "failover: backup")) {
         hb_failover_free(pri);
         return;
     }
-    pthread_mutex_lock(&ps.mu);
-    ps.self = pri;
-    pthread_mutex_unlock(&ps.mu);
-    pthread_mutex_lock(&bseen.mu);
-    bseen.self = bak;
-    pthread_mutex_unlock(&bseen.mu);
 
     check(wait_active(pri, 1, 3000), "failover: the primary becomes active", NULL);
     sleep_ms(700); /* two take-over windows of the backup */
@@ -299,14 +306,11 @@ static void failover_pair(void) {
      * primary at the backup either). */
     pthread_mutex_destroy(&ps.mu);
     fo_seen_init(&ps);
-    if (!expect(hb_failover_new(HB_ROLE_PRIMARY, any, any, p_hb, 50, b_hb, 0, 10, NULL, on_failover_event, &ps, &pri),
-                HB_OK, "failover: primary restarted on the same heartbeat port")) {
+    if (!start_member(HB_ROLE_PRIMARY, p_hb, b_hb, 0, 10, &ps, &pri,
+                      "failover: primary restarted on the same heartbeat port")) {
         hb_failover_free(bak);
         return;
     }
-    pthread_mutex_lock(&ps.mu);
-    ps.self = pri;
-    pthread_mutex_unlock(&ps.mu);
     long long end = now_ms() + 3000;
     do {
         fs.peer_heartbeats = 0;

@@ -9,26 +9,19 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/c/tally.sh
+. tests/c/procs.sh
 PREFIX=$(mktemp -d)
 OUT=$(mktemp -d)
 LAB_PID=""
 cleanup() {
     exec 3>&- 2>/dev/null || true
-    if [ -n "$LAB_PID" ] && kill -0 "$LAB_PID" 2>/dev/null; then
-        kill "$LAB_PID"
-        wait "$LAB_PID" 2>/dev/null
-    fi
+    end_processes "$LAB_PID"
     rm -rf "$PREFIX" "$OUT"
 }
 trap cleanup EXIT
 
-if make install PREFIX="$PREFIX" >"$OUT/install.log" 2>&1; then
-    ok "make install PREFIX=$PREFIX"
-else
-    cat "$OUT/install.log"
-    not_ok "make install"
-    finish
-fi
+make install PREFIX="$PREFIX" >"$OUT/install.log" 2>&1
+ok_if "make install PREFIX=$PREFIX" $? "$OUT/install.log" || finish
 for f in lib/libhypobus.so lib/libhypobus.so.1 lib/libhypobus.a include/hypobus.h lib/pkgconfig/libhypobus.pc; do
     [ -e "$PREFIX/$f" ] || not_ok "installed $f"
 done
@@ -48,12 +41,8 @@ build() { # name source [static]
     fi
     local rc=$?
     # A static glibc program that resolves names gets linker warnings; anything else fails.
-    if [ $rc -eq 0 ] && ! grep -v -e 'statically linked applications requires at runtime' -e 'in function' "$OUT/$name.log" | grep -q .; then
-        ok "cc $src \$(pkg-config ${3:+--static }--cflags --libs libhypobus)${3:+ -static}"
-    else
-        cat "$OUT/$name.log"
-        not_ok "build $name from $src (${3:-dynamic})"
-    fi
+    [ $rc -eq 0 ] && ! grep -v -e 'statically linked applications requires at runtime' -e 'in function' "$OUT/$name.log" | grep -q .
+    ok_if "cc $src \$(pkg-config ${3:+--static }--cflags --libs libhypobus)${3:+ -static}" $? "$OUT/$name.log"
 }
 build client_dyn examples/c/client.c
 build lab_node_dyn examples/c/lab_node.c
@@ -91,34 +80,13 @@ readelf -d "$OUT/client_static" 2>/dev/null | grep -q 'NEEDED.*hypobus' && not_o
     ok "static client needs no shared libhypobus"
 
 # A lab (the dynamic lab_node) and both clients: 17.6918.
-read -r XSUB XPUB HB < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
-mkfifo "$OUT/ctl"
-LD_LIBRARY_PATH="$PREFIX/lib" "$OUT/lab_node_dyn" --xsub "tcp://127.0.0.1:$XSUB" --xpub "tcp://127.0.0.1:$XPUB" \
-    --hb "tcp://127.0.0.1:$HB" <"$OUT/ctl" >"$OUT/lab.log" 2>&1 &
-LAB_PID=$!
-exec 3>"$OUT/ctl"
-for _ in $(seq 100); do
-    grep -q '^ready$' "$OUT/lab.log" 2>/dev/null && break
-    kill -0 "$LAB_PID" 2>/dev/null || break
-    sleep 0.1
-done
-grep -q '^ready$' "$OUT/lab.log" && ok "installed lab_node ready" || { cat "$OUT/lab.log"; not_ok "installed lab_node ready"; }
+start_lab "$OUT/ctl" "$OUT/lab.log" env LD_LIBRARY_PATH="$PREFIX/lib" "$OUT/lab_node_dyn"
+ok_if "installed lab_node ready" $? "$OUT/lab.log"
 for c in client_dyn client_static; do
     got=$(LD_LIBRARY_PATH="$PREFIX/lib" timeout 20 "$OUT/$c" 12 13 "127.0.0.1:$XSUB:$XPUB" 2>"$OUT/$c.err")
     [ "$got" = "17.6918" ] && ok "$c 12 13 -> 17.6918" || { cat "$OUT/$c.err"; not_ok "$c 12 13 -> '$got'"; }
 done
-exec 3>&-
-for _ in $(seq 100); do
-    kill -0 "$LAB_PID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$LAB_PID" 2>/dev/null && ok "lab_node stops, exit 0" || not_ok "lab_node exit"
-LAB_PID=""
+stop_lab && ok "lab_node stops, exit 0" || not_ok "lab_node exit"
 
 if make uninstall PREFIX="$PREFIX" >"$OUT/uninstall.log" 2>&1 && [ -z "$(find "$PREFIX" -type f -o -type l)" ]; then
     ok "make uninstall leaves no file in the prefix"

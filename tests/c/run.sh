@@ -11,6 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/c/tally.sh
+. tests/c/procs.sh
 OUT="$ROOT/target/c-tests"
 mkdir -p "$OUT"
 
@@ -21,36 +22,22 @@ TB_PID=""
 TW_PID=""
 cleanup() {
     exec 3>&- 4>&- 5>&- 6>&- 7>&- 2>/dev/null || true
-    for pid in "$LAB_PID" "$FO_P_PID" "$FO_B_PID" "$TB_PID" "$TW_PID"; do
-        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null
-            wait "$pid" 2>/dev/null
-        fi
-    done
+    end_processes "$LAB_PID" "$FO_P_PID" "$FO_B_PID" "$TB_PID" "$TW_PID"
     rm -f "$OUT/lab_ctl" "$OUT/fo_p_ctl" "$OUT/fo_b_ctl" "$OUT/tb_ctl" "$OUT/tw_ctl"
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- build
-if cargo build --release --lib >"$OUT/cargo.log" 2>&1; then
-    ok "cargo build --release"
-else
-    cat "$OUT/cargo.log"
-    not_ok "cargo build --release"
-    finish
-fi
+cargo build --release --lib >"$OUT/cargo.log" 2>&1
+ok_if "cargo build --release" $? "$OUT/cargo.log" || finish
 
 CFLAGS=(-Wall -Wextra -Werror -std=c11 -I "$ROOT/include")
 LDFLAGS=(-L "$LIB" -lhypobus -Wl,-rpath,"$LIB")
 build() { # name source [extra flags]
     local name=$1 src=$2
     shift 2
-    if gcc "${CFLAGS[@]}" "$@" "$src" -o "$OUT/$name" "${LDFLAGS[@]}" 2>"$OUT/$name.gcc.log"; then
-        ok "gcc $src"
-    else
-        cat "$OUT/$name.gcc.log"
-        not_ok "gcc $src"
-    fi
+    gcc "${CFLAGS[@]}" "$@" "$src" -o "$OUT/$name" "${LDFLAGS[@]}" 2>"$OUT/$name.gcc.log"
+    ok_if "gcc $src" $? "$OUT/$name.gcc.log"
 }
 build lab_node examples/c/lab_node.c
 build client examples/c/client.c
@@ -79,15 +66,7 @@ fi
 for t in api_test api_failover_test; do
     echo "# $t"
     timeout 120 "$OUT/$t" >"$OUT/$t.log" 2>&1
-    rc=$?
-    sed 's/^/    /' "$OUT/$t.log"
-    passed=$((passed + $(grep -c '^ok - ' "$OUT/$t.log")))
-    failed=$((failed + $(grep -c '^not ok - ' "$OUT/$t.log")))
-    if [ $rc -eq 0 ] && tail -n1 "$OUT/$t.log" | grep -q ' passed, 0 failed'; then
-        ok "$t exits 0"
-    else
-        not_ok "$t exits 0 (exit code $rc)"
-    fi
+    tally_log "$t" "$OUT/$t.log" $?
 done
 
 # ---------------------------------------------------------------- under valgrind
@@ -135,29 +114,11 @@ if command -v valgrind >/dev/null; then
 fi
 
 # ---------------------------------------------------------------- lab_node + client
-read -r XSUB XPUB HB < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
+# lab_node runs until its input (fd 3) is closed.
+start_lab "$OUT/lab_ctl" "$OUT/lab_node.log" "$OUT/lab_node"
+st=$?
 echo "# lab_node on ports $XSUB $XPUB $HB"
-mkfifo "$OUT/lab_ctl"
-"$OUT/lab_node" --xsub "tcp://127.0.0.1:$XSUB" --xpub "tcp://127.0.0.1:$XPUB" --hb "tcp://127.0.0.1:$HB" \
-    <"$OUT/lab_ctl" >"$OUT/lab_node.log" 2>&1 &
-LAB_PID=$!
-exec 3>"$OUT/lab_ctl" # lab_node runs until this is closed
-for _ in $(seq 100); do
-    grep -q '^ready$' "$OUT/lab_node.log" 2>/dev/null && break
-    kill -0 "$LAB_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if grep -q '^ready$' "$OUT/lab_node.log"; then
-    ok "lab_node ready"
-else
-    cat "$OUT/lab_node.log"
-    not_ok "lab_node ready"
-fi
+ok_if "lab_node ready" $st "$OUT/lab_node.log"
 
 BROKERS="127.0.0.1:$XSUB:$XPUB"
 got=$(timeout 20 "$OUT/client" 12 13 "$BROKERS" 2>"$OUT/client.err")
@@ -177,17 +138,11 @@ else
 fi
 
 # Close lab_node's stdin: it stops, prints its counters and exits 0.
-exec 3>&-
-for _ in $(seq 100); do
-    kill -0 "$LAB_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if kill -0 "$LAB_PID" 2>/dev/null; then
+stop_lab
+rc=$?
+if [ -n "$LAB_PID" ]; then
     not_ok "lab_node stops when stdin closes"
 else
-    wait "$LAB_PID"
-    rc=$?
-    LAB_PID=""
     sed 's/^/    /' "$OUT/lab_node.log"
     if [ $rc -eq 0 ] && grep -q 'C callback calls [1-9]' "$OUT/lab_node.log"; then
         ok "lab_node stops when stdin closes, exit 0, stats printed"
@@ -202,40 +157,15 @@ fi
 # takes over within 2 s; a restarted primary stays passive; hand-back moves
 # the traffic to it. Each process reads commands from a FIFO (fd 4 primary,
 # fd 5 backup) and stops when it is closed.
-read -r PHB BHB < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])
-for s in ss: s.close()')
+read -r PHB BHB < <(free_ports 2)
 echo "# failover pair, heartbeats on ports $PHB (primary) and $BHB (backup)"
 ANY="tcp://127.0.0.1:*"
-# wait_line FILE REGEX SECONDS: true once a line of FILE matches.
-wait_line() {
-    local end=$((SECONDS + $3 + 1))
-    while [ $SECONDS -lt $end ]; do
-        grep -qE "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    grep -qE "$2" "$1" 2>/dev/null
-}
 now_ms() { date +%s%3N; }
 # start_fo NAME ROLE HB PEER_HB MISSES FD: starts it with its FIFO on FD, sets FO_PID.
 start_fo() {
-    rm -f "$OUT/$1_ctl"
-    mkfifo "$OUT/$1_ctl"
-    "$OUT/failover_broker" --role "$2" --hb "tcp://127.0.0.1:$3" --peer-hb "tcp://127.0.0.1:$4" \
-        --xsub "$ANY" --xpub "$ANY" --interval 50 --misses "$5" <"$OUT/$1_ctl" >"$OUT/$1.log" 2>&1 &
-    FO_PID=$!
-    eval "exec $6>\"$OUT/$1_ctl\""
-}
-fo_check() { # NAME CONDITION-STATUS LOG...
-    local name=$1 st=$2
-    shift 2
-    if [ "$st" -eq 0 ]; then ok "$name"; else
-        for f in "$@"; do sed "s/^/    $(basename "$f"): /" "$f"; done
-        not_ok "$name"
-    fi
+    start_fed "$OUT/$1_ctl" "$6" "$OUT/failover_broker" --role "$2" --hb "tcp://127.0.0.1:$3" \
+        --peer-hb "tcp://127.0.0.1:$4" --xsub "$ANY" --xpub "$ANY" --interval 50 --misses "$5" >"$OUT/$1.log" 2>&1
+    FO_PID=$STARTED_PID
 }
 PLOG="$OUT/fo_p.log"
 BLOG="$OUT/fo_b.log"
@@ -245,11 +175,11 @@ wait_line "$PLOG" '^ready$' 5
 start_fo fo_b backup "$BHB" "$PHB" 6 5
 FO_B_PID=$FO_PID
 wait_line "$PLOG" '^event active ' 5
-fo_check "failover: primary process goes active" $? "$PLOG"
+ok_if "failover: primary process goes active" $? "$PLOG"
 wait_line "$BLOG" '^ready$' 5
 sleep 0.7
 ! grep -q '^event active' "$BLOG"
-fo_check "failover: backup process stays passive" $? "$BLOG"
+ok_if "failover: backup process stays passive" $? "$BLOG"
 
 t0=$(now_ms)
 kill -KILL "$FO_P_PID" 2>/dev/null
@@ -260,13 +190,13 @@ wait_line "$BLOG" '^event active primary silent' 2
 st=$?
 took=$(($(now_ms) - t0))
 [ $st -eq 0 ] && [ $took -lt 2000 ]
-fo_check "failover: SIGKILL of the primary, backup takes over within 2 s ($took ms)" $? "$BLOG"
+ok_if "failover: SIGKILL of the primary, backup takes over within 2 s ($took ms)" $? "$BLOG"
 echo status >&5
 wait_line "$BLOG" '^status active$' 2
-fo_check "failover: backup reports active" $? "$BLOG"
+ok_if "failover: backup reports active" $? "$BLOG"
 echo handback >&5
 wait_line "$BLOG" '^handback refused: .*primary is not running' 3
-fo_check "failover: hand-back refused while the primary is dead" $? "$BLOG"
+ok_if "failover: hand-back refused while the primary is dead" $? "$BLOG"
 
 # The primary restarts: it must stay passive.
 PLOG="$OUT/fo_p2.log"
@@ -277,23 +207,18 @@ sleep 0.8
 echo status >&4
 wait_line "$PLOG" '^status (passive|active)$' 2
 grep -q '^status passive$' "$PLOG" && ! grep -q '^event active' "$PLOG"
-fo_check "failover: restarted primary process stays passive" $? "$PLOG" "$BLOG"
+ok_if "failover: restarted primary process stays passive" $? "$PLOG" "$BLOG"
 ! grep -q '^event passive' "$BLOG"
-fo_check "failover: backup keeps the traffic" $? "$BLOG"
+ok_if "failover: backup keeps the traffic" $? "$BLOG"
 
 echo handback >&5
 wait_line "$BLOG" '^handback ok$' 3 && wait_line "$PLOG" '^event active ' 2 &&
     wait_line "$BLOG" '^event passive hand-back requested' 2
-fo_check "failover: hand-back: primary active, backup passive" $? "$PLOG" "$BLOG"
+ok_if "failover: hand-back: primary active, backup passive" $? "$PLOG" "$BLOG"
 
 # Close both FIFOs: each stops, prints its counters and exits 0.
 exec 4>&- 5>&-
-for pid in "$FO_P_PID" "$FO_B_PID"; do
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-done
+wait_gone 5 "$FO_P_PID" "$FO_B_PID"
 rcs=""
 for pid in "$FO_P_PID" "$FO_B_PID"; do
     if kill -0 "$pid" 2>/dev/null; then rcs="$rcs running"; else
@@ -307,7 +232,7 @@ sed 's/^/    fo_p2: /' "$PLOG"
 sed 's/^/    fo_b: /' "$BLOG"
 [ "$rcs" = " 0 0" ] && grep -q 'activations 1, deactivations 1,' "$BLOG" &&
     grep -q 'activations 1, deactivations 0,' "$PLOG"
-fo_check "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
+ok_if "failover: both processes stop on end of input, exit 0, counters printed (exit codes$rcs)" $? "$PLOG" "$BLOG"
 
 
 # ---------------------------------------------------------------- task brokers
@@ -321,17 +246,13 @@ else
     sed 's/^/    /' "$OUT/task_course_brokers.log"
     not_ok "task_course_brokers"
 fi
-rm -f "$OUT/tb_ctl" "$OUT/tw_ctl"
-mkfifo "$OUT/tb_ctl" "$OUT/tw_ctl"
-"$OUT/task_broker" --hb-interval-ms 100 <"$OUT/tb_ctl" >"$OUT/task_broker.log" 2>"$OUT/task_broker.err" &
-TB_PID=$!
-exec 6>"$OUT/tb_ctl"
+start_fed "$OUT/tb_ctl" 6 "$OUT/task_broker" --hb-interval-ms 100 >"$OUT/task_broker.log" 2>"$OUT/task_broker.err"
+TB_PID=$STARTED_PID
 wait_line "$OUT/task_broker.log" '^ready$' 10
 TFE=$(sed -n 's/^frontend //p' "$OUT/task_broker.log")
 TBE=$(sed -n 's/^backend //p' "$OUT/task_broker.log")
-"$OUT/task_worker" "$TBE" 3 "" <"$OUT/tw_ctl" >"$OUT/task_worker.log" 2>&1 &
-TW_PID=$!
-exec 7>"$OUT/tw_ctl"
+start_fed "$OUT/tw_ctl" 7 "$OUT/task_worker" "$TBE" 3 "" >"$OUT/task_worker.log" 2>&1
+TW_PID=$STARTED_PID
 wait_line "$OUT/task_worker.log" '^ready$' 10
 got=$(timeout 30 "$OUT/task_client" "$TFE" alpha beta gamma 2>"$OUT/task_client.err" | cut -d' ' -f1,3 | sort | tr '\n' ' ')
 if [ "$got" = "ok :ALPHA ok :BETA ok :GAMMA " ]; then
@@ -348,12 +269,7 @@ else
     not_ok "task_client: a failed task (exit $rc, got '$got')"
 fi
 exec 7>&- 6>&-
-for pid in "$TW_PID" "$TB_PID"; do
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-done
+wait_gone 5 "$TW_PID" "$TB_PID"
 wait "$TW_PID"
 rcw=$?
 wait "$TB_PID"
@@ -372,14 +288,6 @@ fi
 # ---------------------------------------------------------------- course patterns on the socket ABI
 echo "# course patterns (tests/c/patterns.sh)"
 HB_SKIP_BUILD=1 bash tests/c/patterns.sh >"$OUT/patterns.log" 2>&1
-rc=$?
-sed 's/^/    /' "$OUT/patterns.log"
-passed=$((passed + $(grep -c '^ok - ' "$OUT/patterns.log")))
-failed=$((failed + $(grep -c '^not ok - ' "$OUT/patterns.log")))
-if [ $rc -eq 0 ] && tail -n1 "$OUT/patterns.log" | grep -q ' passed, 0 failed'; then
-    ok "patterns.sh exits 0"
-else
-    not_ok "patterns.sh exits 0 (exit code $rc)"
-fi
+tally_log patterns.sh "$OUT/patterns.log" $?
 
 finish

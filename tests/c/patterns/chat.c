@@ -54,10 +54,9 @@ static void wait_for(client_t *c, const char *author, const char *text) {
 }
 
 static void join(client_t *c) {
-    c->push = sock_new(HB_PUSH);
+    c->push = sock_connected(HB_PUSH, in_ep, NULL);
     c->sub = sock_new(HB_SUB);
     ok_or_die(hb_socket_setopt(c->sub, HB_SUBSCRIBE, "", 0), c->sub, "subscribe");
-    connect_to(c->push, in_ep);
     connect_to(c->sub, out_ep);
     /* A subscriber joining late misses what was published before: say HI
      * until our own announcement comes back. */
@@ -74,9 +73,7 @@ static void join(client_t *c) {
 }
 
 int main(void) {
-    hb_socket *srv[2] = {sock_new(HB_PULL), sock_new(HB_PUB)};
-    bind_any(srv[0], in_ep);
-    bind_any(srv[1], out_ep);
+    hb_socket *srv[2] = {sock_bound(HB_PULL, in_ep), sock_bound(HB_PUB, out_ep)};
     pthread_t t;
     pthread_create(&t, NULL, server, srv);
     client_t alice = {"alice", "bob", NULL, NULL}, bob = {"bob", "alice", NULL, NULL};

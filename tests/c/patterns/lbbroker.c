@@ -20,9 +20,7 @@ static void *worker(void *arg) {
     int id = (int)(size_t)arg;
     char name[16];
     snprintf(name, sizeof name, "W%d", id);
-    hb_socket *req = sock_new(HB_REQ);
-    set_id(req, name);
-    connect_to(req, back_ep);
+    hb_socket *req = sock_connected(HB_REQ, back_ep, name);
     send_str(req, ""); /* ready */
     for (;;) {
         msg_t m;
@@ -45,17 +43,11 @@ static void *client(void *arg) {
     int id = (int)(size_t)arg;
     char name[16];
     snprintf(name, sizeof name, "C%d", id);
-    hb_socket *req = sock_new(HB_REQ);
-    set_id(req, name);
-    connect_to(req, front_ep);
+    hb_socket *req = sock_connected(HB_REQ, front_ep, name);
     for (int i = 0; i < PER_CLIENT; i++) {
-        char text[64];
-        snprintf(text, sizeof text, "%s-%d", name, i);
-        send_str(req, text);
         msg_t m;
-        recv_or_die(req, 5000, &m, "client recv");
-        CHECK(m.n == 1 && strncmp(m.frame[0], text, strlen(text)) == 0 && strstr(m.frame[0], " by W"),
-              "%s got '%s'", text, m.frame[0]);
+        ask_echoed(req, &m, "%s-%d", name, i);
+        CHECK(strstr(m.frame[0], " by W"), "%s got '%s'", name, m.frame[0]);
         printf("# %s\n", m.frame[0]);
     }
     hb_socket_free(req);
@@ -63,10 +55,8 @@ static void *client(void *arg) {
 }
 
 int main(void) {
-    hb_socket *front = sock_new(HB_ROUTER);
-    hb_socket *back = sock_new(HB_ROUTER);
-    bind_any(front, front_ep);
-    bind_any(back, back_ep);
+    hb_socket *front = sock_bound(HB_ROUTER, front_ep);
+    hb_socket *back = sock_bound(HB_ROUTER, back_ep);
     pthread_t w[WORKERS], c[CLIENTS];
     for (int i = 0; i < WORKERS; i++)
         pthread_create(&w[i], NULL, worker, (void *)(size_t)(i + 1));

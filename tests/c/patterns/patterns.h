@@ -1,7 +1,8 @@
 /*
  * Helpers shared by the course-pattern programs (tests/c/patterns/NAME.c):
  * checks that end the program with a message, sockets on wildcard loopback
- * ports, whole-message send and receive with bounded waits.
+ * ports, whole-message send and receive with bounded waits (over the
+ * examples' examples/c/frames.h).
  *
  * Every program runs its parties as threads of one process, waits only
  * with time-outs, checks real results and exits 0 (all good) or 1.
@@ -19,6 +20,8 @@
 #include <time.h>
 
 #include "hypobus.h"
+/* frames_send, frames_recv: the examples' messages of text frames */
+#include "../../../examples/c/frames.h"
 
 /* Print why and exit 1 (from any thread). */
 static inline void fail(const char *fmt, ...) {
@@ -80,53 +83,72 @@ static inline void set_id(hb_socket *s, const char *id) {
     ok_or_die(hb_socket_setopt(s, HB_ROUTING_ID, id, strlen(id)), s, "ROUTING_ID");
 }
 
-/* Send one message of n text frames (NULL-terminated list not needed: n given). */
+/* A socket of `type` bound to a free loopback port (endpoint to ep, HB_TEXT_MAX bytes). */
+static inline hb_socket *sock_bound(int32_t type, char *ep) {
+    hb_socket *s = sock_new(type);
+    bind_any(s, ep);
+    return s;
+}
+
+/* A socket of `type` with the routing id `id` (none if NULL), connected to ep. */
+static inline hb_socket *sock_connected(int32_t type, const char *ep, const char *id) {
+    hb_socket *s = sock_new(type);
+    if (id)
+        set_id(s, id);
+    connect_to(s, ep);
+    return s;
+}
+
+/* Send one message of n text frames. */
 static inline void send_frames(hb_socket *s, const char *const *frames, size_t n) {
-    char data[4096];
-    size_t sizes[16], off = 0;
-    CHECK(n <= 16, "too many frames");
-    for (size_t i = 0; i < n; i++) {
-        sizes[i] = strlen(frames[i]);
-        CHECK(off + sizes[i] <= sizeof data, "message too big");
-        memcpy(data + off, frames[i], sizes[i]);
-        off += sizes[i];
-    }
-    ok_or_die(hb_socket_send(s, data, sizes, n, 0, 5000), s, "send");
+    hb_status st = frames_send(s, frames, n, 5000);
+    CHECK(st != HB_BUFFER_TOO_SMALL, "message too big (%zu frames)", n);
+    ok_or_die(st, s, "send");
 }
 
 static inline void send_str(hb_socket *s, const char *text) {
     send_frames(s, &text, 1);
 }
 
-/* One received message, frames as NUL-terminated strings. */
-typedef struct {
-    char buf[4096];
-    size_t sizes[16];
-    size_t n, total;
-    char frame[16][512];
-} msg_t;
+/* One received message, frames also as NUL-terminated strings (m.frame). */
+typedef frames_msg msg_t;
 
 /* Receive one whole message within timeout_ms; returns HB_OK or HB_TIMEOUT
  * (anything else ends the program). */
 static inline hb_status recv_msg(hb_socket *s, int32_t timeout_ms, msg_t *m) {
-    hb_status st = hb_socket_recv(s, timeout_ms, m->buf, sizeof m->buf, m->sizes, 16, &m->n, &m->total);
-    if (st == HB_TIMEOUT)
-        return st;
-    ok_or_die(st, s, "recv");
-    size_t off = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        size_t k = m->sizes[i] < 511 ? m->sizes[i] : 511;
-        memcpy(m->frame[i], m->buf + off, k);
-        m->frame[i][k] = '\0';
-        off += m->sizes[i];
-    }
-    return HB_OK;
+    hb_status st = frames_recv(s, timeout_ms, m);
+    if (st != HB_TIMEOUT)
+        ok_or_die(st, s, "recv");
+    return st;
 }
 
 /* Receive one message or fail after timeout_ms. */
 static inline void recv_or_die(hb_socket *s, int32_t timeout_ms, msg_t *m, const char *what) {
     if (recv_msg(s, timeout_ms, m) != HB_OK)
         fail("%s: nothing within %d ms", what, (int)timeout_ms);
+}
+
+/* A REQ's round: send `text`, receive the reply (at most 5 s) into m. */
+static inline void ask(hb_socket *req, const char *text, msg_t *m) {
+    send_str(req, text);
+    recv_or_die(req, 5000, m, "client recv");
+}
+
+/* A REQ's round with a request made from fmt (printf style): send it,
+ * receive the reply (at most 5 s) into m, and fail unless the reply is one
+ * frame that repeats the request and a space (the brokers' workers answer
+ * "REQUEST by WORKER"). */
+__attribute__((format(printf, 3, 4)))
+static inline void ask_echoed(hb_socket *req, msg_t *m, const char *fmt, ...) {
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ask(req, text, m);
+    size_t k = strlen(text);
+    CHECK(m->n == 1 && strncmp(m->frame[0], text, k) == 0 && m->frame[0][k] == ' ', "'%s' got '%s'", text,
+          m->frame[0]);
 }
 
 /* Wait (bounded) until `s` has seen `count` events of type `event` (monitor

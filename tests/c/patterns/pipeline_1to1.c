@@ -7,10 +7,8 @@
 
 int main(void) {
     char ep[HB_TEXT_MAX];
-    hb_socket *pull = sock_new(HB_PULL);
-    bind_any(pull, ep);
-    hb_socket *push = sock_new(HB_PUSH);
-    connect_to(push, ep);
+    hb_socket *pull = sock_bound(HB_PULL, ep);
+    hb_socket *push = sock_connected(HB_PUSH, ep, NULL);
     const char data[] = "task\0" "part two" "\x01\x00\x02";
     size_t sizes[3] = {5, 8, 3};
     ok_or_die(hb_socket_send(push, data, sizes, 3, 0, 5000), push, "send");

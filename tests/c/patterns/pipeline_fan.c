@@ -13,10 +13,8 @@ static char vent_ep[HB_TEXT_MAX], sink_ep[HB_TEXT_MAX];
 
 static void *worker(void *arg) {
     const char *name = arg;
-    hb_socket *in = sock_new(HB_PULL);
-    hb_socket *out = sock_new(HB_PUSH);
-    connect_to(in, vent_ep);
-    connect_to(out, sink_ep);
+    hb_socket *in = sock_connected(HB_PULL, vent_ep, NULL);
+    hb_socket *out = sock_connected(HB_PUSH, sink_ep, NULL);
     for (;;) {
         msg_t m;
         recv_or_die(in, 10000, &m, "worker recv");
@@ -34,11 +32,9 @@ static void *worker(void *arg) {
 }
 
 int main(void) {
-    hb_socket *vent = sock_new(HB_PUSH);
-    hb_socket *sink = sock_new(HB_PULL);
+    hb_socket *vent = sock_bound(HB_PUSH, vent_ep);
+    hb_socket *sink = sock_bound(HB_PULL, sink_ep);
     ok_or_die(hb_socket_monitor(vent, HB_EVENT_HANDSHAKE_SUCCEEDED), vent, "monitor");
-    bind_any(vent, vent_ep);
-    bind_any(sink, sink_ep);
     static const char *names[WORKERS] = {"w1", "w2", "w3"};
     pthread_t t[WORKERS];
     for (int i = 0; i < WORKERS; i++)

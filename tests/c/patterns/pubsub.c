@@ -34,8 +34,7 @@ static void *subscriber(void *arg) {
 }
 
 int main(void) {
-    hb_socket *pub = sock_new(HB_PUB);
-    bind_any(pub, ep);
+    hb_socket *pub = sock_bound(HB_PUB, ep);
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         pthread_create(&t[i], NULL, subscriber, (void *)(size_t)i);

@@ -22,19 +22,16 @@ static void *server(void *arg) {
 }
 
 int main(void) {
-    hb_socket *rep = sock_new(HB_REP);
-    bind_any(rep, ep);
+    hb_socket *rep = sock_bound(HB_REP, ep);
     pthread_t t;
     pthread_create(&t, NULL, server, rep);
-    hb_socket *req = sock_new(HB_REQ);
-    connect_to(req, ep);
+    hb_socket *req = sock_connected(HB_REQ, ep, NULL);
     for (int i = 0; i < 3; i++) {
         char text[32], want[32];
         snprintf(text, sizeof text, "Hello %d", i);
         snprintf(want, sizeof want, "World %d", i);
-        send_str(req, text);
         msg_t m;
-        recv_or_die(req, 5000, &m, "client recv");
+        ask(req, text, &m);
         CHECK(m.n == 1 && strcmp(m.frame[0], want) == 0, "reply %d was '%s'", i, m.frame[0]);
         printf("# %s -> %s\n", text, m.frame[0]);
     }

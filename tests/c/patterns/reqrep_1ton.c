@@ -33,8 +33,7 @@ int main(void) {
     hb_socket *req = sock_new(HB_REQ);
     ok_or_die(hb_socket_monitor(req, HB_EVENT_HANDSHAKE_SUCCEEDED), req, "monitor");
     for (int i = 0; i < 2; i++) {
-        sv[i] = (server_t){sock_new(HB_REP), i + 1, 0};
-        bind_any(sv[i].rep, ep[i]);
+        sv[i] = (server_t){sock_bound(HB_REP, ep[i]), i + 1, 0};
         pthread_create(&t[i], NULL, server, &sv[i]);
         connect_to(req, ep[i]);
     }
@@ -44,9 +43,8 @@ int main(void) {
     for (int i = 0; i < ROUNDS; i++) {
         char text[32];
         snprintf(text, sizeof text, "request %d", i);
-        send_str(req, text);
         msg_t m;
-        recv_or_die(req, 5000, &m, "client recv");
+        ask(req, text, &m);
         int from = 0;
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s from server ", text);

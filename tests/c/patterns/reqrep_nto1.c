@@ -22,15 +22,13 @@ static void *server(void *arg) {
 
 static void *client(void *arg) {
     const char *name = arg;
-    hb_socket *req = sock_new(HB_REQ);
-    connect_to(req, ep);
+    hb_socket *req = sock_connected(HB_REQ, ep, NULL);
     for (int i = 0; i < PER_CLIENT; i++) {
         char text[64], want[96];
         snprintf(text, sizeof text, "%s #%d", name, i);
         snprintf(want, sizeof want, "answer to %s", text);
-        send_str(req, text);
         msg_t m;
-        recv_or_die(req, 5000, &m, "client recv");
+        ask(req, text, &m);
         CHECK(strcmp(m.frame[0], want) == 0, "%s got '%s', wanted '%s'", name, m.frame[0], want);
         printf("# %s\n", m.frame[0]);
     }
@@ -39,8 +37,7 @@ static void *client(void *arg) {
 }
 
 int main(void) {
-    hb_socket *rep = sock_new(HB_REP);
-    bind_any(rep, ep);
+    hb_socket *rep = sock_bound(HB_REP, ep);
     pthread_t s, c1, c2;
     pthread_create(&s, NULL, server, rep);
     pthread_create(&c1, NULL, client, "alice");

@@ -18,8 +18,7 @@ static int stop_workers;
 
 static void *worker(void *arg) {
     int id = (int)(size_t)arg;
-    hb_socket *rep = sock_new(HB_REP);
-    connect_to(rep, back_ep);
+    hb_socket *rep = sock_connected(HB_REP, back_ep, NULL);
     while (!__atomic_load_n(&stop_workers, __ATOMIC_SEQ_CST)) {
         msg_t m;
         if (recv_msg(rep, 100, &m) != HB_OK)
@@ -35,15 +34,10 @@ static void *worker(void *arg) {
 
 static void *client(void *arg) {
     int id = (int)(size_t)arg;
-    hb_socket *req = sock_new(HB_REQ);
-    connect_to(req, front_ep);
+    hb_socket *req = sock_connected(HB_REQ, front_ep, NULL);
     for (int i = 0; i < PER_CLIENT; i++) {
-        char text[64];
-        snprintf(text, sizeof text, "client %d request %d", id, i);
-        send_str(req, text);
         msg_t m;
-        recv_or_die(req, 5000, &m, "client recv");
-        CHECK(strncmp(m.frame[0], text, strlen(text)) == 0, "'%s' got '%s'", text, m.frame[0]);
+        ask_echoed(req, &m, "client %d request %d", id, i);
     }
     hb_socket_free(req);
     return NULL;
@@ -57,11 +51,9 @@ static hb_proxy_stats_t stats(hb_proxy *p) {
 }
 
 int main(void) {
-    hb_socket *front = sock_new(HB_ROUTER);
-    hb_socket *back = sock_new(HB_DEALER);
+    hb_socket *front = sock_bound(HB_ROUTER, front_ep);
+    hb_socket *back = sock_bound(HB_DEALER, back_ep);
     ok_or_die(hb_socket_monitor(back, HB_EVENT_HANDSHAKE_SUCCEEDED), back, "monitor");
-    bind_any(front, front_ep);
-    bind_any(back, back_ep);
     pthread_t w[WORKERS], c[CLIENTS];
     for (int i = 0; i < WORKERS; i++)
         pthread_create(&w[i], NULL, worker, (void *)(size_t)i);
@@ -87,8 +79,7 @@ int main(void) {
     }
     /* Paused: a request waits; resumed: it is answered. */
     ok_or_die(hb_proxy_pause(p), p, "pause");
-    hb_socket *req = sock_new(HB_REQ);
-    connect_to(req, front_ep);
+    hb_socket *req = sock_connected(HB_REQ, front_ep, NULL);
     send_str(req, "while paused");
     msg_t m;
     CHECK(recv_msg(req, 300, &m) == HB_TIMEOUT, "a paused proxy forwarded '%s'", m.frame[0]);
