@@ -113,7 +113,7 @@
 /**
  * Minor version of the C ABI: grows when functions or struct fields are added.
  */
-#define HB_ABI_VERSION_MINOR 3
+#define HB_ABI_VERSION_MINOR 4
 
 /**
  * Every text the library writes (an answer, an error reason, an event
@@ -168,6 +168,12 @@
  * most 1024; older ones are dropped and a line says how many).
  */
 #define HB_LOG_QUEUE 2
+
+/**
+ * Bytes of a CURVE key as Z85 text with its NUL (40 characters + 1): the
+ * smallest buffer for a key.
+ */
+#define HB_CURVE_KEY_SIZE 41
 
 /**
  * `hb_socket_send` flag: the message continues with the next
@@ -2771,6 +2777,71 @@ hb_status hb_proxy_stats(const hb_proxy *p, hb_proxy_stats_t *out);
  * thread to end.
  */
 hb_status hb_proxy_free(hb_proxy *p);
+
+/**
+ * A new random CURVE key pair, each key as 40 characters of Z85 text with
+ * a NUL, into `public_key` and `secret_key` (each at least
+ * `HB_CURVE_KEY_SIZE` bytes; sizes in `public_len`, `secret_len`).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (a NULL buffer); `HB_BUFFER_TOO_SMALL`
+ * (a buffer under `HB_CURVE_KEY_SIZE`: nothing was generated);
+ * `HB_CONFIG` (the library was built without CURVE). Since ABI 1.4. Any
+ * thread; never waits.
+ */
+hb_status hb_curve_keypair(char *public_key, size_t public_len, char *secret_key, size_t secret_len);
+
+/**
+ * The public key that belongs to `secret_key` (40 characters of Z85),
+ * written into `public_key` (at least `HB_CURVE_KEY_SIZE` bytes).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (NULL, or not a Z85 key);
+ * `HB_BUFFER_TOO_SMALL`; `HB_CONFIG` (no CURVE). Since ABI 1.4. Any
+ * thread; never waits.
+ */
+hb_status hb_curve_public(const char *secret_key, char *public_key, size_t public_len);
+
+/**
+ * Write a CURVE certificate in CZMQ's format: the public file `path` and
+ * the secret file `path` + `"_secret"` (mode 0600), as `zcert_save` and
+ * `hypobus keygen` do; CZMQ and pyzmq's `zmq.auth.load_certificate` read
+ * them. `secret_key` (Z85) NULL: a new key pair is made; `public_key` is
+ * then ignored, else it may be NULL (derived from the secret key).
+ * `metadata`: NULL or `"name=value"` lines (names of letters, digits and
+ * `$-_@.&+/`; values without quotes). If `public_out` is not NULL the
+ * certificate's public key is written there (at least `HB_CURVE_KEY_SIZE`
+ * bytes, `public_len`).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (NULL path, a bad key or
+ * metadata line; the public key given does not match the secret key);
+ * `HB_BUFFER_TOO_SMALL` (nothing was written); `HB_CONFIG` (a file
+ * cannot be written, the message says why; no CURVE). Since ABI 1.4. Any
+ * thread; waits only on the file system.
+ */
+hb_status hb_cert_save(const char *path,
+                       const char *public_key,
+                       const char *secret_key,
+                       const char *metadata,
+                       char *public_out,
+                       size_t public_len);
+
+/**
+ * Read a CURVE certificate file (public or secret, CZMQ's or pyzmq's
+ * format): its public key into `public_key`, and if `secret_key` is not
+ * NULL its secret key (an empty string when the file has none). Each
+ * buffer at least `HB_CURVE_KEY_SIZE` bytes. `*has_secret` (optional) = 1
+ * when the file holds a secret key.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (NULL path or public buffer;
+ * the file is not a certificate: the message names the file and line);
+ * `HB_BUFFER_TOO_SMALL`; `HB_CONFIG` (the file cannot be read). Since ABI
+ * 1.4. Any thread; waits only on the file system.
+ */
+hb_status hb_cert_load(const char *path,
+                       char *public_key,
+                       size_t public_len,
+                       char *secret_key,
+                       size_t secret_len,
+                       int32_t *has_secret);
 
 /**
  * Create a socket of type `type` (libzmq's numbers: `HB_PAIR` 0, `HB_PUB`

@@ -34,6 +34,8 @@ pub mod log;
 /// cbindgen:ignore
 pub mod proxy;
 /// cbindgen:ignore
+pub mod security;
+/// cbindgen:ignore
 pub mod socket;
 /// cbindgen:ignore
 pub mod sys;

@@ -9,7 +9,7 @@
  */
 export const HB_ABI_VERSION_MAJOR: 1;
 /** Minor version of the C ABI: grows when functions or struct fields are added. */
-export const HB_ABI_VERSION_MINOR: 3;
+export const HB_ABI_VERSION_MINOR: 4;
 /**
  * Every text the library writes (an answer, an error reason, an event reason, a request's value, a log line) is shorter
  * than this many bytes, NUL included: a buffer of `HB_TEXT_MAX` bytes always fits.
@@ -36,6 +36,8 @@ export const HB_LOG_STDERR: 1;
  * says how many).
  */
 export const HB_LOG_QUEUE: 2;
+/** Bytes of a CURVE key as Z85 text with its NUL (40 characters + 1): the smallest buffer for a key. */
+export const HB_CURVE_KEY_SIZE: 41;
 /**
  * `hb_socket_send` flag: the message continues with the next `hb_socket_send` call (libzmq's `ZMQ_SNDMORE`, pyzmq's
  * `send(x, SNDMORE)`).

@@ -7,7 +7,7 @@
 
 const CONSTANTS = Object.freeze({
   HB_ABI_VERSION_MAJOR: 1,
-  HB_ABI_VERSION_MINOR: 3,
+  HB_ABI_VERSION_MINOR: 4,
   HB_TEXT_MAX: 512,
   HB_ERROR_MAX: 512,
   HB_WAIT_MAX: 4096,
@@ -18,6 +18,7 @@ const CONSTANTS = Object.freeze({
   HB_POLLWAKE: 16,
   HB_LOG_STDERR: 1,
   HB_LOG_QUEUE: 2,
+  HB_CURVE_KEY_SIZE: 41,
   HB_SNDMORE: 2,
   HB_DONTWAIT: 1,
   HB_PAIR: 0,
@@ -233,6 +234,13 @@ const FUNCTIONS = Object.freeze({
   hb_proxy_wait: 'hb_status hb_proxy_wait(const void *p, int32_t timeout_ms)',
   hb_proxy_stats: 'hb_status hb_proxy_stats(const void *p, _Inout_ hb_proxy_stats_t *out)',
   hb_proxy_free: 'hb_status hb_proxy_free(void *p)',
+  hb_curve_keypair:
+    'hb_status hb_curve_keypair(_Out_ uint8_t *public_key, size_t public_len, _Out_ uint8_t *secret_key, size_t secret_len)',
+  hb_curve_public: 'hb_status hb_curve_public(const char *secret_key, _Out_ uint8_t *public_key, size_t public_len)',
+  hb_cert_save:
+    'hb_status hb_cert_save(const char *path, const char *public_key, const char *secret_key, const char *metadata, _Out_ uint8_t *public_out, size_t public_len)',
+  hb_cert_load:
+    'hb_status hb_cert_load(const char *path, _Out_ uint8_t *public_key, size_t public_len, _Out_ uint8_t *secret_key, size_t secret_len, _Out_ int32_t *has_secret)',
   hb_socket_new: 'hb_status hb_socket_new(int32_t type, _Out_ void **out)',
   hb_socket_free: 'hb_status hb_socket_free(void *s)',
   hb_socket_bind:

@@ -26,7 +26,7 @@ from ctypes import (
 # ------------------------------------------------------------ constants (#define)
 
 HB_ABI_VERSION_MAJOR = 1
-HB_ABI_VERSION_MINOR = 3
+HB_ABI_VERSION_MINOR = 4
 HB_TEXT_MAX = 512
 HB_ERROR_MAX = 512
 HB_WAIT_MAX = 4096
@@ -37,6 +37,7 @@ HB_POLLMON = 8
 HB_POLLWAKE = 16
 HB_LOG_STDERR = 1
 HB_LOG_QUEUE = 2
+HB_CURVE_KEY_SIZE = 41
 HB_SNDMORE = 2
 HB_DONTWAIT = 1
 HB_PAIR = 0
@@ -631,6 +632,10 @@ FUNCTIONS = {
     "hb_proxy_wait": (hb_status, [c_void_p, c_int32]),
     "hb_proxy_stats": (hb_status, [c_void_p, c_void_p]),
     "hb_proxy_free": (hb_status, [c_void_p]),
+    "hb_curve_keypair": (hb_status, [c_void_p, c_size_t, c_void_p, c_size_t]),
+    "hb_curve_public": (hb_status, [c_char_p, c_void_p, c_size_t]),
+    "hb_cert_save": (hb_status, [c_char_p, c_char_p, c_char_p, c_char_p, c_void_p, c_size_t]),
+    "hb_cert_load": (hb_status, [c_char_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p]),
     "hb_socket_new": (hb_status, [c_int32, c_void_p]),
     "hb_socket_free": (hb_status, [c_void_p]),
     "hb_socket_bind": (hb_status, [c_void_p, c_char_p, c_void_p, c_size_t, c_void_p]),

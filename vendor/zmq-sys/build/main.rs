@@ -11,7 +11,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build/main.rs");
     println!("cargo:rerun-if-env-changed=PROFILE");
     let dir = |key: &str| {
-        PathBuf::from(env::var(key).unwrap_or_else(|_| panic!("{key} not set: libsodium-sys-stable must be a dependency of zmq-sys")))
+        PathBuf::from(env::var(key).unwrap_or_else(|_| panic!("{} not set: libsodium-sys-stable must be a dependency of zmq-sys", key)))
     };
     let sodium = zeromq_src::LibLocation::new(dir("DEP_SODIUM_LIB"), dir("DEP_SODIUM_INCLUDE"));
     zeromq_src::Build::new().with_libsodium(Some(sodium)).build();

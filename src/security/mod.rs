@@ -1,0 +1,11 @@
+//! Keeping strangers out: CURVE keys and certificates. The ZAP
+//! authenticator that checks who may connect comes next to them.
+//!
+//! Keys travel as Z85 text (40 characters for 32 bytes), the form libzmq's
+//! options, CZMQ's certificates and pyzmq all use.
+
+pub mod cert;
+pub mod keys;
+
+pub use cert::{CertError, Certificate};
+pub use keys::{curve_keypair, curve_public, z85_decode, z85_encode, KeyError, KeyPair};
