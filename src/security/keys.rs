@@ -85,7 +85,7 @@ pub fn key_z85(key: &[u8]) -> Result<String, KeyError> {
 
 /// Z85 text of `data` (a multiple of 4 bytes).
 pub fn z85_encode(data: &[u8]) -> Result<String, KeyError> {
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return Err(KeyError::EncodeLength(data.len()));
     }
     let mut out = vec![0u8; data.len() / 4 * 5 + 1];
@@ -101,7 +101,7 @@ pub fn z85_encode(data: &[u8]) -> Result<String, KeyError> {
 /// The bytes of Z85 text (a multiple of 5 characters of the alphabet).
 pub fn z85_decode(s: &str) -> Result<Vec<u8>, KeyError> {
     let bad = || KeyError::Decode(s.chars().take(64).collect());
-    if s.len() % 5 != 0 || !s.bytes().all(|b| Z85_ALPHABET.contains(&b)) {
+    if !s.len().is_multiple_of(5) || !s.bytes().all(|b| Z85_ALPHABET.contains(&b)) {
         return Err(bad());
     }
     let cs = std::ffi::CString::new(s).map_err(|_| bad())?;
