@@ -2972,6 +2972,27 @@ hb_status hb_socket_getopt(const hb_socket *s, int32_t option, void *buf, size_t
 hb_status hb_socket_getopt_int(const hb_socket *s, int32_t option, int64_t *value);
 
 /**
+ * The metadata property `name` of the last message this socket handed
+ * out (libzmq's `zmq_msg_gets`), as text into `buf` (`len` bytes, rules
+ * of `hb_version`): `"User-Id"` (set by the ZAP handler: a CURVE client's
+ * public key in Z85, a PLAIN user name), `"Peer-Address"`,
+ * `"Socket-Type"`, `"Routing-Id"`, and any property the ZAP handler
+ * added. Ask before the next receive: only the last message's metadata
+ * is kept.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`name` NULL; the message has no
+ * such property; no message handed out yet, or its first frame was over
+ * 64 KiB: the message says which);
+ * `HB_BUFFER_TOO_SMALL`; `HB_INVALID_HANDLE`; `HB_BUSY`. Since ABI 1.4.
+ * Any thread; never waits.
+ */
+hb_status hb_socket_msg_property(const hb_socket *s,
+                                 const char *name,
+                                 char *buf,
+                                 size_t len,
+                                 size_t *out_len);
+
+/**
  * Send one message, or one part of a message, in ONE call: `nframes`
  * frames (at least 1) whose bytes lie one after the other in `data`, the
  * size of frame i in `sizes[i]` (frames may hold NUL bytes, and be empty;

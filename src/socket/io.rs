@@ -141,6 +141,10 @@ impl Socket {
                 f.clear();
             }
         }
+        self.meta_ok = self.lens[0] <= KEEP_FRAME_MAX;
+        if self.meta_ok {
+            std::mem::swap(&mut self.frames[0], &mut self.last_first);
+        }
         self.kept_n = 0;
         self.kept_total = 0;
         self.tick();
@@ -194,11 +198,25 @@ impl Socket {
     pub(crate) fn take_kept(&mut self) -> Vec<Msg> {
         let n = std::mem::take(&mut self.kept_n);
         self.kept_total = 0;
+        self.meta_ok = false;
         let mut out: Vec<Msg> = Vec::with_capacity(n);
         for f in self.frames.iter_mut().take(n) {
             out.push(std::mem::take(f));
         }
         out
+    }
+
+    /// A metadata property of the last message handed out (libzmq's
+    /// `zmq_msg_gets`): "User-Id" (what the ZAP handler said: a CURVE
+    /// client's public key, a PLAIN user name), "Peer-Address",
+    /// "Socket-Type", "Routing-Id", and properties the ZAP handler added.
+    /// (`&mut`: the socket is used by one thread at a time, as a `Msg` must be.)
+    pub fn msg_property(&mut self, name: &str) -> Result<String> {
+        if !self.meta_ok {
+            return Err(SocketError::invalid("no message's metadata is kept (none handed out yet, or its first frame was over 64 KiB)"));
+        }
+        let c = std::ffi::CString::new(name).map_err(|_| SocketError::invalid("the property name contains a NUL byte"))?;
+        self.last_first.gets(&c).ok_or_else(|| SocketError::invalid(format!("the last message has no property {name:?}")))
     }
 
     pub(super) fn tick(&mut self) {

@@ -224,6 +224,13 @@ pub struct Socket {
     lens: Vec<usize>,
     kept_n: usize,
     kept_total: usize,
+    /// The first frame of the last message handed out, kept for its
+    /// metadata ([`Socket::msg_property`]): a receive that finds nothing
+    /// empties the frame it was given, so it cannot stay in `frames[0]`.
+    last_first: Msg,
+    /// Whether `last_first` holds it (not after a first frame over
+    /// `KEEP_FRAME_MAX`, which is freed at once).
+    meta_ok: bool,
     monitor: Option<Monitor>,
     /// Whether a monitor started by [`Socket::monitor_endpoint`] runs
     /// (its events go to the caller's endpoint, not to our queue).
@@ -273,6 +280,8 @@ impl Socket {
             lens: Vec::new(),
             kept_n: 0,
             kept_total: 0,
+            last_first: Msg::new(),
+            meta_ok: false,
             monitor: None,
             ext_monitor: false,
             // SAFETY: a fresh descriptor that nothing else owns.
@@ -398,6 +407,28 @@ mod tests {
         }
         assert_eq!(option_info(17).unwrap().name, "LINGER");
         assert!(option_info(3).is_none());
+    }
+
+    #[test]
+    fn metadata_of_the_last_message() {
+        let mut a = Socket::new(PUSH).unwrap();
+        let mut b = Socket::new(PULL).unwrap();
+        let ep = b.bind("tcp://127.0.0.1:*").unwrap();
+        a.connect(&ep).unwrap();
+        assert!(b.msg_property("Socket-Type").is_err(), "nothing received yet");
+        let t = std::time::Instant::now();
+        while !a.try_send(b"x", &[1], false).unwrap() {
+            assert!(t.elapsed().as_secs() < 5);
+        }
+        let (mut buf, mut sizes) = ([0u8; 8], [0usize; 1]);
+        while !matches!(b.try_recv(Some((&mut buf, &mut sizes))).unwrap(), Recv::Got(_)) {
+            assert!(t.elapsed().as_secs() < 5);
+        }
+        // A receive that finds nothing must not lose it (as a batch receive ends).
+        assert!(matches!(b.try_recv(Some((&mut buf, &mut sizes))).unwrap(), Recv::Empty));
+        assert_eq!(b.msg_property("Socket-Type").unwrap(), "PUSH");
+        assert!(b.msg_property("Peer-Address").unwrap().starts_with("127.0.0.1"));
+        assert!(b.msg_property("No-Such").is_err());
     }
 
     #[test]

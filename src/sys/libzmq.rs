@@ -45,6 +45,7 @@ extern "C" {
     fn zmq_msg_data(msg: *mut Msg) -> *mut c_void;
     fn zmq_msg_size(msg: *const Msg) -> usize;
     fn zmq_msg_more(msg: *const Msg) -> c_int;
+    fn zmq_msg_gets(msg: *const Msg, property: *const c_char) -> *const c_char;
 }
 
 /// libzmq's text for an errno (its own codes such as EFSM, and the system's).
@@ -136,6 +137,15 @@ impl Msg {
     pub fn more(&self) -> bool {
         // SAFETY: an initialized message.
         unsafe { zmq_msg_more(self) != 0 }
+    }
+
+    /// A metadata property of a received frame (`zmq_msg_gets`:
+    /// "User-Id", "Peer-Address", "Socket-Type", ZAP's own), if it has it.
+    pub fn gets(&self, property: &std::ffi::CStr) -> Option<String> {
+        // SAFETY: an initialized message; a NUL-terminated name.
+        let p = unsafe { zmq_msg_gets(self, property.as_ptr()) };
+        // SAFETY: non-NULL: a NUL-terminated string owned by the message's metadata.
+        (!p.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned())
     }
 
     /// Length in bytes.

@@ -646,6 +646,7 @@ FUNCTIONS = {
     "hb_socket_setopt_int": (hb_status, [c_void_p, c_int32, c_int64]),
     "hb_socket_getopt": (hb_status, [c_void_p, c_int32, c_void_p, c_size_t, c_void_p]),
     "hb_socket_getopt_int": (hb_status, [c_void_p, c_int32, c_void_p]),
+    "hb_socket_msg_property": (hb_status, [c_void_p, c_char_p, c_void_p, c_size_t, c_void_p]),
     "hb_socket_send": (hb_status, [c_void_p, c_char_p, c_void_p, c_size_t, c_int32, c_int32]),
     "hb_socket_recv": (hb_status, [c_void_p, c_int32, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p]),
     "hb_socket_recv_many": (

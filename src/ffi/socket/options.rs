@@ -97,3 +97,32 @@ pub extern "C" fn hb_socket_getopt_int(s: *const HbSocket, option: i32, value: *
         Ok(())
     })
 }
+
+/// The metadata property `name` of the last message this socket handed
+/// out (libzmq's `zmq_msg_gets`), as text into `buf` (`len` bytes, rules
+/// of `hb_version`): `"User-Id"` (set by the ZAP handler: a CURVE client's
+/// public key in Z85, a PLAIN user name), `"Peer-Address"`,
+/// `"Socket-Type"`, `"Routing-Id"`, and any property the ZAP handler
+/// added. Ask before the next receive: only the last message's metadata
+/// is kept.
+///
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`name` NULL; the message has no
+/// such property; no message handed out yet, or its first frame was over
+/// 64 KiB: the message says which);
+/// `HB_BUFFER_TOO_SMALL`; `HB_INVALID_HANDLE`; `HB_BUSY`. Since ABI 1.4.
+/// Any thread; never waits.
+#[no_mangle]
+pub extern "C" fn hb_socket_msg_property(
+    s: *const HbSocket,
+    name: *const std::ffi::c_char,
+    buf: *mut std::ffi::c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> HbStatus {
+    ffi_entry!(s; "hb_socket_msg_property", {
+        let slot = sock(s)?;
+        let name = crate::ffi::str_arg(name, "name")?;
+        let out = crate::ffi::StrOut::new(buf, len, out_len, "buf")?;
+        out.put(&slot.with(|s| s.msg_property(name))?)
+    })
+}

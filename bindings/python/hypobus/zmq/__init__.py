@@ -20,7 +20,7 @@ import os as _os
 from .. import _ffi
 from . import backend, constants, error, sugar, utils  # noqa: F401 (zmq.sugar, zmq.error... as attributes, as in pyzmq)
 from .constants import *  # noqa: F403
-from .constants import EACCES, EBUSY, EINTR, ENODEV, ENOENT, ENOMEM, IPC_PATH_MAX_LEN  # noqa: F401 (errno values the binding has always offered)
+from .constants import EACCES, EBUSY, EINTR, EINVAL, ENODEV, ENOENT, ENOMEM, ENOTSUP, IPC_PATH_MAX_LEN  # noqa: F401 (errno values the binding has always offered)
 from .error import (
     Again,
     ContextTerminated,
@@ -78,12 +78,36 @@ def has(capability):
     return bool(out.value)
 
 
+def _curve_error():
+    st, errno, msg = _ffi.error_info(None)
+    return ZMQError(ENOTSUP if st == _ffi.HB_CONFIG else EINVAL, detail=msg)
+
+
 def curve_keypair():
-    raise NotImplementedError("CURVE key generation is not offered by hypobus.zmq")
+    """A new CURVE key pair (public, secret): two 40-byte Z85 bytes, from
+    the libzmq (with libsodium) inside libhypobus."""
+    import ctypes
+
+    pub, sec = ctypes.create_string_buffer(41), ctypes.create_string_buffer(41)
+    if _ffi.F.hb_curve_keypair(pub, 41, sec, 41) != _ffi.HB_OK:
+        raise _curve_error()
+    return pub.value, sec.value
 
 
 def curve_public(secret_key):
-    raise NotImplementedError("CURVE keys are not offered by hypobus.zmq")
+    """The public key (40-byte Z85 bytes) of a Z85 secret key."""
+    import ctypes
+
+    if isinstance(secret_key, str):
+        secret_key = secret_key.encode("ascii")
+    if not isinstance(secret_key, bytes):
+        raise TypeError(f"secret_key must be bytes, not {type(secret_key).__name__}")
+    pub = ctypes.create_string_buffer(41)
+    if b"\0" in secret_key:
+        raise ZMQError(EINVAL, detail="a Z85 secret key has no NUL byte")
+    if _ffi.F.hb_curve_public(secret_key, pub, 41) != _ffi.HB_OK:
+        raise _curve_error()
+    return pub.value
 
 
 def get_includes():

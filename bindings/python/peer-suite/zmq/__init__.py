@@ -26,6 +26,10 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         spec.loader_state = module.__spec__
         return module
 
+    def get_code(self, fullname):  # `python -m zmq.X` runs hypobus.zmq.X
+        real = importlib.util.find_spec(_REAL + fullname[3:])
+        return real.loader.get_code(real.name)
+
     def exec_module(self, module):
         module.__spec__ = module.__spec__.loader_state  # the import system set ours: put the real one back
 

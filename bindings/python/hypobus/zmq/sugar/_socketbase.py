@@ -124,6 +124,7 @@ class SocketBase:
         "_ssz_mv",
         "_terminated",
         "_tlast",
+        "_wself",
         "_pid",
         "_core",
         "_monitor_socket",
@@ -198,6 +199,7 @@ class SocketBase:
         self._rcvtimeo = -1
         self._sndtimeo = -1
         self._batch = socket_type not in (C.REQ, C.REP)
+        self._wself = weakref.ref(self)  # what frames received with copy=False point back to (Frame.get)
         self._defer = socket_type in DEFER_TYPES and base is None
         self._sq = deque()  # deferred sends: bytes or tuple of frames
         self._armed = False
@@ -735,6 +737,7 @@ class SocketBase:
             return f if f.__class__ is bytes else bytes(f)
         fr = f if f.__class__ is Frame else Frame(f)
         fr.more = more
+        fr._src = self._wself
         return fr
 
     def recv_multipart(self, flags=0, copy=True, track=False):
@@ -756,11 +759,29 @@ class SocketBase:
             return msg
         out = []
         last = len(msg) - 1
+        wself = self._wself
         for i, f in enumerate(msg):
             fr = f if f.__class__ is Frame else Frame(f)
             fr.more = i < last
+            fr._src = wself
             out.append(fr)
         return out
+
+    def _msg_property(self, name):
+        """A metadata property of the last message received (Frame.get)."""
+        self._check_open()
+        if self._q:
+            raise ZMQError(
+                C.EINVAL,
+                detail="message metadata is kept only for the last message received: ask before receiving more (messages wait in this socket's queue)",
+            )
+        key = name.encode() if isinstance(name, str) else bytes(name)
+        n = c_size_t()
+        buf = create_string_buffer(_ffi.HB_TEXT_MAX)
+        st = F.hb_socket_msg_property(self._h, key, buf, len(buf), byref(n))
+        if st != HB_OK:
+            raise _error(st, self, f"frame property {name!r}")
+        return buf.raw[: n.value].decode("utf-8", "replace")
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         """Receive one frame into `buffer` (a writable, contiguous buffer);

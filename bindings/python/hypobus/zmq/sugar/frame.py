@@ -21,6 +21,7 @@ class Frame(bytearray):
 
     more = False
     tracker = None
+    _src = None  # weakref to the socket that received it (copy=False): where its metadata is asked
     _bytes = None
     _buffer = None
 
@@ -64,7 +65,13 @@ class Frame(bytearray):
         if option in (C.MORE, "more"):
             return int(self.more)
         if isinstance(option, (str, builtins_bytes)):
-            raise ZMQError(C.EINVAL, detail=f"frame property {option!r}: the binding keeps no message metadata")
+            sock = self._src() if self._src is not None else None
+            if sock is None:
+                raise ZMQError(
+                    C.EINVAL,
+                    detail=f"frame property {option!r}: only a frame received with copy=False, whose socket is open, has metadata",
+                )
+            return sock._msg_property(option)
         raise ZMQError(C.EINVAL, detail=f"frame option {option!r} is not supported")
 
     def set(self, option, value):
