@@ -103,10 +103,12 @@ function isFullError(err) {
   return err instanceof Error;
 }
 
+/** A new CURVE key pair, {public, secret}: 40 characters of Z85 each (zeromq.js v5). */
 function curveKeypair() {
-  throw new Error(
-    `curveKeypair is not supported by hypobus (no CURVE key generation in its C ABI${capability.curve ? '' : '; its libzmq is built without CURVE'})`,
-  );
+  const pub = Buffer.alloc(ffi.HB_CURVE_KEY_SIZE);
+  const sec = Buffer.alloc(ffi.HB_CURVE_KEY_SIZE);
+  ffi.check(ffi.fn.hb_curve_keypair(pub, pub.length, sec, sec.length), 'hb_curve_keypair', null);
+  return { public: ffi.cstr(pub), secret: ffi.cstr(sec) };
 }
 
 module.exports = {

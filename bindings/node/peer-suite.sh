@@ -14,17 +14,16 @@
 # serial runs, no retries, 10 s per test, --no-exit so that each file must
 # end by itself), bounded by timeout(1), so a hang or a crash loses one file.
 #
-# Expected not to pass: the three tests that need CURVE (libhypobus's libzmq
-# is built without it, so zmq.capability.curve is false and the suite skips
-# them itself): they may be pending or failing without failing the run.
+# Every test must pass, the three CURVE ones included (libhypobus's libzmq
+# has CURVE on libsodium, so zmq.capability.curve is true).
 # zmq-proxy-push-pull-test.ts runs with mocha's --exit: its afterEach closes
 # only one of each test's sockets, so the proxy and the others stay open and
 # keep the process alive, with zeromq 6 as with hypobus (the suite's own
 # .mocharc.js has exit: true for every file).
 #
 # Prints one line per file and a last line "zeromq.js suite: N passed, M
-# failed, P pending"; exits non-zero if a test other than the CURVE ones
-# fails or does not run, or a file is killed or crashes.
+# failed, P pending"; exits non-zero if a test fails or does not run, or a
+# file is killed or crashes.
 #
 #   bash bindings/node/peer-suite.sh      (HB_SKIP_BUILD=1: no cargo build;
 #                                          HB_PEER_SUITE=DIR: another copy)
@@ -37,11 +36,6 @@ SUITE=${HB_PEER_SUITE:-$ROOT/../shared/peer-suites/zeromq.js}
 OUT="$ROOT/target/peer-suite"
 FILE_BOUND=120 # seconds per test file (the slowest takes ~4 s)
 
-CURVE_TESTS=(
-  'compat exports should generate valid curve keypair'
-  'compat socket with tcp zap should support curve'
-  'compat socket with inproc zap should support curve'
-)
 EXIT_FILES=(zmq-proxy-push-pull-test.ts)
 
 die() {
@@ -115,12 +109,10 @@ for path in "$RUN"/test/unit/compat/*-test.ts; do
   p=0 f=0 n=0 note=""
   while IFS=$'\t' read -r kind title why; do
     [ -n "$kind" ] || continue
-    curve=0
-    for c in "${CURVE_TESTS[@]}"; do [ "$c" = "$title" ] && curve=1; done
     case $kind in
       passed) p=$((p + 1)) ;;
-      failed) f=$((f + 1)); [ $curve = 1 ] && note+=" [CURVE, expected: $title]" || { bad=$((bad + 1)); note+=" [FAILED: $title: $why]"; } ;;
-      pending) n=$((n + 1)); [ $curve = 1 ] && note+=" [pending, needs CURVE: $title]" || { bad=$((bad + 1)); note+=" [DID NOT RUN: $title]"; } ;;
+      failed) f=$((f + 1)); bad=$((bad + 1)); note+=" [FAILED: $title: $why]" ;;
+      pending) n=$((n + 1)); bad=$((bad + 1)); note+=" [DID NOT RUN: $title]" ;;
     esac
   done <<<"$results"
   passed=$((passed + p))

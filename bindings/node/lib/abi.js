@@ -252,6 +252,8 @@ const FUNCTIONS = Object.freeze({
   hb_socket_setopt_int: 'hb_status hb_socket_setopt_int(const void *s, int32_t option, int64_t value)',
   hb_socket_getopt: 'hb_status hb_socket_getopt(const void *s, int32_t option, void *buf, size_t len, void *out_len)',
   hb_socket_getopt_int: 'hb_status hb_socket_getopt_int(const void *s, int32_t option, _Out_ int64_t *value)',
+  hb_socket_msg_property:
+    'hb_status hb_socket_msg_property(const void *s, const char *name, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_socket_send:
     'hb_status hb_socket_send(const void *s, const void *data, const void *sizes, size_t nframes, int32_t flags, int32_t timeout_ms)',
   hb_socket_recv:
