@@ -4,6 +4,7 @@
 //! Keys travel as Z85 text (40 characters for 32 bytes), the form libzmq's
 //! options, CZMQ's certificates and pyzmq all use.
 
+pub mod auth;
 pub mod cert;
 pub mod keys;
 
