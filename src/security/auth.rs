@@ -226,7 +226,7 @@ fn answer(f: &[Vec<u8>], n: usize, rules: &RwLock<Rules>, c: &Counters) -> Vec<V
     let request_id = f.get(1).cloned().unwrap_or_default();
     let reply =
         |code: &str, text: &str, user: &str| vec![b"1.0".to_vec(), request_id.clone(), code.into(), text.into(), user.into(), Vec::new()];
-    if n < 6 || n > ZAP_FRAMES_MAX || f[0] != b"1.0" {
+    if !(6..=ZAP_FRAMES_MAX).contains(&n) || f[0] != b"1.0" {
         c.denied.fetch_add(1, Ordering::Relaxed);
         crate::log!("auth", "DENIED a malformed ZAP request ({n} frames)");
         return reply("400", "malformed ZAP request", "");
@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(r.decide("x", b"PLAIN", &[b"admin".to_vec(), b"secret".to_vec()]), Ok("admin".into()));
         assert!(r.decide("x", b"PLAIN", &[b"admin".to_vec(), b"wrong".to_vec()]).is_err());
         let key_a = crate::security::z85_decode(&a.public).unwrap();
-        assert_eq!(r.decide("x", b"CURVE", &[key_a.clone()]), Ok(a.public.clone()));
+        assert_eq!(r.decide("x", b"CURVE", std::slice::from_ref(&key_a)), Ok(a.public.clone()));
 
         // Over the wire: a CURVE server in its own context, the authenticator in it.
         let sctx = zmq::Context::new();

@@ -143,7 +143,7 @@ impl Socket {
         }
         self.meta_ok = self.lens[0] <= KEEP_FRAME_MAX;
         if self.meta_ok {
-            std::mem::swap(&mut self.frames[0], &mut self.last_first);
+            std::mem::swap(&mut self.frames[0], &mut *self.last_first);
         }
         self.kept_n = 0;
         self.kept_total = 0;

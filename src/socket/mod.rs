@@ -227,7 +227,7 @@ pub struct Socket {
     /// The first frame of the last message handed out, kept for its
     /// metadata ([`Socket::msg_property`]): a receive that finds nothing
     /// empties the frame it was given, so it cannot stay in `frames[0]`.
-    last_first: Msg,
+    last_first: Box<Msg>,
     /// Whether `last_first` holds it (not after a first frame over
     /// `KEEP_FRAME_MAX`, which is freed at once).
     meta_ok: bool,
@@ -280,7 +280,7 @@ impl Socket {
             lens: Vec::new(),
             kept_n: 0,
             kept_total: 0,
-            last_first: Msg::new(),
+            last_first: Box::new(Msg::new()),
             meta_ok: false,
             monitor: None,
             ext_monitor: false,
