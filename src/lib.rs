@@ -17,8 +17,8 @@
 //! use hypobus::lab::{broker::*, brokers::BrokerAddr, calc::*, client::*, op::*};
 //! let _broker = Broker::start(BrokerConfig::default()).unwrap();
 //! let brokers = vec![BrokerAddr::default()];
-//! let _sq1 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 1 }, Operation::Square).unwrap();
-//! let _sq2 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 2 }, Operation::Square).unwrap();
+//! let _sq1 = OpNode::start(OpConfig::new(brokers.clone(), 1), Operation::Square).unwrap();
+//! let _sq2 = OpNode::start(OpConfig::new(brokers.clone(), 2), Operation::Square).unwrap();
 //! let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
 //! let mut client = Client::new(ClientConfig { brokers, ..Default::default() }).unwrap();
 //! assert_eq!(client.hypot("12", "13").unwrap(), "17.6918");

@@ -17,8 +17,7 @@ fn ask_through(xsub: &str, xpub: &str, spec: impl Fn(&str, &str) -> String) -> S
     let (x, p) = (broker.endpoints.0.clone(), broker.endpoints.1.clone());
     let addr = BrokerAddr::parse(&spec(&x, &p)).unwrap();
     let brokers = vec![addr];
-    let _ops: Vec<OpNode> =
-        (1..=2).map(|lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap()).collect();
+    let _ops: Vec<OpNode> = (1..=2).map(|lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square).unwrap()).collect();
     let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut client = Client::new(ClientConfig { brokers, ..Default::default() }).unwrap();
     client.hypot_within("12", "13", Duration::from_secs(10)).unwrap()

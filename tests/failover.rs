@@ -56,8 +56,8 @@ fn takeover_restart_stays_passive_and_handback() {
     assert!(!backup.is_active());
 
     let brokers = vec![pp.addr(), bp.addr()];
-    let _o1 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 1 }, Operation::Square).unwrap();
-    let _o2 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 2 }, Operation::Square).unwrap();
+    let _o1 = OpNode::start(OpConfig::new(brokers.clone(), 1), Operation::Square).unwrap();
+    let _o2 = OpNode::start(OpConfig::new(brokers.clone(), 2), Operation::Square).unwrap();
     let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     assert_eq!(c.hypot("12", "13").unwrap(), "17.6918");

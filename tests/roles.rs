@@ -239,8 +239,8 @@ fn two_active_brokers_still_one_answer_each() {
             .unwrap();
     let addr = |b: &Broker| BrokerAddr { xsub: b.endpoints.0.clone(), xpub: b.endpoints.1.clone() };
     let brokers = vec![addr(&b1), addr(&b2)];
-    let _o1 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 1 }, Operation::Square).unwrap();
-    let _o2 = OpNode::start(OpConfig { brokers: brokers.clone(), lane: 2 }, Operation::Custom(Box::new(|x| Ok(x * x)))).unwrap();
+    let _o1 = OpNode::start(OpConfig::new(brokers.clone(), 1), Operation::Square).unwrap();
+    let _o2 = OpNode::start(OpConfig::new(brokers.clone(), 2), Operation::Custom(Box::new(|x| Ok(x * x)))).unwrap();
     let calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut c = Client::new(ClientConfig { brokers, ..Default::default() }).unwrap();
     for j in 1..=20 {
@@ -257,7 +257,7 @@ fn pull_style_operation_node() {
     let lab = lab(5000);
     let mut lab = lab;
     lab.stop_op(2).unwrap();
-    let mut pull = OpPull::new(OpConfig { brokers: vec![lab.addr.clone()], lane: 2 }).unwrap();
+    let mut pull = OpPull::new(OpConfig::new(vec![lab.addr.clone()], 2)).unwrap();
     let mut c = lab.client(Mode::Tagged).unwrap();
     let id = c.submit("12", "13").unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -296,7 +296,7 @@ fn broker_stops_cleanly_and_port_is_reusable() {
         hb: Some("tcp://127.0.0.1:*".into()),
         hb_interval: Duration::from_millis(10),
         active: true,
-        inproc: None,
+        ..Default::default()
     })
     .unwrap();
     let (xs, xp, hb) = b.endpoints.clone();
@@ -311,15 +311,16 @@ fn broker_stops_cleanly_and_port_is_reusable() {
     b.stop().unwrap();
     // Same endpoints bind again: nothing was leaked.
     let b2 =
-        Broker::start(BrokerConfig { xsub: xs, xpub: xp, hb, hb_interval: Duration::from_millis(10), active: true, inproc: None }).unwrap();
+        Broker::start(BrokerConfig { xsub: xs, xpub: xp, hb, hb_interval: Duration::from_millis(10), active: true, ..Default::default() })
+            .unwrap();
     assert!(b2.is_running());
 }
 
 #[test]
 fn bad_configuration_is_an_error_not_a_crash() {
     assert!(Broker::start(BrokerConfig { xsub: "nonsense".into(), ..Default::default() }).is_err());
-    assert!(OpNode::start(OpConfig { brokers: vec![], lane: 1 }, Operation::Square).is_err());
-    assert!(OpNode::start(OpConfig { brokers: vec![BrokerAddr::default()], lane: 0 }, Operation::Square).is_err());
+    assert!(OpNode::start(OpConfig::new(vec![], 1), Operation::Square).is_err());
+    assert!(OpNode::start(OpConfig::new(vec![BrokerAddr::default()], 0), Operation::Square).is_err());
     assert!(
         Client::new(ClientConfig { brokers: vec![BrokerAddr { xsub: "bad".into(), xpub: "bad".into() }], ..Default::default() }).is_err()
     );

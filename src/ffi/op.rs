@@ -119,7 +119,7 @@ impl DeferredOp for CallbackOp {
 pub extern "C" fn hb_op_new(brokers: *const c_char, lane: u32, op: HbOpFn, user: *mut c_void, out: *mut *mut HbOp) -> HbStatus {
     ffi_entry!("hb_op_new", {
         let out = Out::new(out, "out")?;
-        let cfg = OpConfig { brokers: brokers_arg(brokers)?, lane };
+        let cfg = OpConfig::new(brokers_arg(brokers)?, lane);
         let key = Arc::new(AtomicUsize::new(0));
         let (operation, cb) = match op {
             None => (Operation::Square, None),
@@ -210,7 +210,7 @@ impl Object for HbOpPull {
 pub extern "C" fn hb_op_pull_new(brokers: *const c_char, lane: u32, out: *mut *mut HbOpPull) -> HbStatus {
     ffi_entry!("hb_op_pull_new", {
         let out = Out::new(out, "out")?;
-        let node = OpPull::new(OpConfig { brokers: brokers_arg(brokers)?, lane })?;
+        let node = OpPull::new(OpConfig::new(brokers_arg(brokers)?, lane))?;
         out.set(register(HbOpPull { inner: Mutex::new(node) })?);
         Ok(())
     })

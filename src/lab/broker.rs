@@ -7,6 +7,7 @@
 //! subscriptions warm, forwarding nothing) by the failover monitor.
 
 use crate::error::{Error, Result};
+use crate::security::{Authenticator, Curve};
 use crate::sys::ctx;
 use crate::sys::runner::{Poke, Runner, StopSignal};
 use crate::wire;
@@ -33,6 +34,9 @@ pub struct BrokerConfig {
     /// peers. The broker then lives in the process's shared context, and
     /// `stop` no longer waits for its TCP ports to be released.
     pub inproc: Option<String>,
+    /// CURVE on the TCP endpoints (a server key, an allow-list). Default:
+    /// the process's default, off unless set.
+    pub curve: Curve,
 }
 
 impl Default for BrokerConfig {
@@ -44,6 +48,7 @@ impl Default for BrokerConfig {
             hb_interval: Duration::from_millis(1000),
             active: true,
             inproc: None,
+            curve: Curve::default(),
         }
     }
 }
@@ -80,6 +85,8 @@ pub struct Broker {
     active: Arc<AtomicBool>,
     /// Endpoints actually bound (wildcard ports resolved): xsub, xpub, hb.
     pub endpoints: (String, String, Option<String>),
+    /// The ZAP authenticator of a CURVE allow-list (in the broker's context).
+    auth: Option<Authenticator>,
     ctx: Option<zmq::Context>,
 }
 
@@ -119,6 +126,9 @@ impl Broker {
         let xpub = ctx.socket(zmq::XPUB)?;
         ctx::tune(&xsub)?;
         ctx::tune(&xpub)?;
+        let auth = cfg.curve.authenticator(&ctx)?;
+        cfg.curve.serve(&xsub)?;
+        cfg.curve.serve(&xpub)?;
         let xsub_ep = bind(&xsub, &cfg.xsub)?;
         let xpub_ep = bind(&xpub, &cfg.xpub)?;
         if let Some(name) = &cfg.inproc {
@@ -131,6 +141,7 @@ impl Broker {
             Some(ep) => {
                 let s = ctx.socket(zmq::PUB)?;
                 ctx::tune(&s)?;
+                cfg.curve.serve(&s)?;
                 let bound = bind(&s, ep)?;
                 (Some(s), Some(bound))
             }
@@ -141,7 +152,7 @@ impl Broker {
         let (c, a) = (counters.clone(), active.clone());
         let interval = cfg.hb_interval;
         let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| run(stop, xsub, xpub, hb, interval, &c, &a))?;
-        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: own_ctx })
+        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), auth, ctx: own_ctx })
     }
 
     /// Current counters.
@@ -190,6 +201,9 @@ impl Broker {
     /// returns, the ports are free.
     pub fn stop(&mut self) -> Result<()> {
         let r = self.runner.stop();
+        if let Some(mut a) = self.auth.take() {
+            let _ = a.stop();
+        }
         // Dropping the last handle of the context terminates it, which
         // waits until its (listening) sockets are really closed. Not
         // `Context::destroy`: the zmq crate terminates the context again when

@@ -3,6 +3,7 @@
 //! every XPUB, tuned so a switch to the backup needs no reconfiguration).
 
 use crate::error::{Error, Result};
+use crate::security::Curve;
 use crate::sys::ctx::{inproc_endpoint, ms_until, no_eintr, tune};
 use crate::wire;
 use std::time::Instant;
@@ -139,7 +140,14 @@ impl NodeSockets {
     /// Create and connect both sockets. With `watch`, socket monitors are
     /// attached before connecting so [`NodeSockets::wait_connected`] can tell
     /// when both sockets have completed a handshake with a broker.
-    pub fn connect(ctx: &zmq::Context, brokers: &[BrokerAddr], subscriptions: &[String], watch: bool) -> Result<NodeSockets> {
+    /// With `curve` (a server key), both sockets talk CURVE to every broker.
+    pub fn connect(
+        ctx: &zmq::Context,
+        brokers: &[BrokerAddr],
+        subscriptions: &[String],
+        watch: bool,
+        curve: &Curve,
+    ) -> Result<NodeSockets> {
         if brokers.is_empty() {
             return Err(Error::Config("at least one broker is needed".into()));
         }
@@ -153,6 +161,11 @@ impl NodeSockets {
         }
         for s in subscriptions {
             sub.set_subscribe(s.as_bytes())?;
+        }
+        if curve.server_key.is_some() {
+            let keys = curve.client_keys()?;
+            curve.connect_with(&publ, &keys, None)?;
+            curve.connect_with(&sub, &keys, None)?;
         }
         // An inproc connection to a bound broker is there at once (and has no
         // handshake event to wait for).

@@ -11,6 +11,7 @@
 use crate::error::Result;
 use crate::lab::brokers::{BrokerAddr, NodeSockets};
 use crate::log;
+use crate::security::Curve;
 use crate::sys::ctx;
 use crate::sys::runner::{Runner, StopSignal};
 use crate::wire::{self, Kind, Number, WireError};
@@ -34,6 +35,8 @@ pub struct CalcConfig {
     pub partial_ttl: Duration,
     /// Most requests in progress at once; more get an "overloaded" error. Default 100 000.
     pub max_in_flight: usize,
+    /// CURVE to the brokers. Default: the process's default, off unless set.
+    pub curve: Curve,
 }
 
 impl Default for CalcConfig {
@@ -44,6 +47,7 @@ impl Default for CalcConfig {
             answered_ttl: Duration::from_secs(60),
             partial_ttl: Duration::from_secs(10),
             max_in_flight: 100_000,
+            curve: Curve::default(),
         }
     }
 }
@@ -112,7 +116,7 @@ impl CalcNode {
             wire::square_result_topic(2),
             wire::ANNOUNCE_TOPIC.to_string(),
         ];
-        let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false)?;
+        let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false, &cfg.curve)?;
         let counters = Arc::new(Counters::default());
         let mut state = State::new(cfg, net, counters.clone());
         let runner = Runner::spawn(&ctx, "hypobus-calc", move |stop| state.run(stop))?;

@@ -35,6 +35,7 @@
 
 use crate::error::{Error, Result};
 use crate::lab::brokers::{BrokerAddr, NodeSockets};
+use crate::security::Curve;
 use crate::sys::ctx;
 use crate::wire::{self, Kind, Number};
 use std::cmp::Reverse;
@@ -67,6 +68,8 @@ pub struct ClientConfig {
     /// Most requests on the wire at once; more wait in the client and are
     /// sent as answers free slots. 0 = no limit. Default 256.
     pub window: usize,
+    /// CURVE to the brokers. Default: the process's default, off unless set.
+    pub curve: Curve,
 }
 
 impl Default for ClientConfig {
@@ -78,6 +81,7 @@ impl Default for ClientConfig {
             retry: Duration::from_millis(100),
             max_retry: Duration::from_millis(1000),
             window: 256,
+            curve: Curve::default(),
         }
     }
 }
@@ -222,7 +226,7 @@ impl Client {
             }
             Mode::Classic => vec![wire::RESULT_TOPIC.to_string()],
         };
-        let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false)?;
+        let net = NodeSockets::connect(&ctx, &cfg.brokers, &subs, false, &cfg.curve)?;
         Ok(Client {
             cfg,
             _ctx: ctx,

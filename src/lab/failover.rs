@@ -25,6 +25,7 @@
 use crate::error::{Error, Result};
 use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use crate::log;
+use crate::security::{Authenticator, Curve};
 use crate::sys::ctx;
 use crate::sys::runner::{Runner, StopSignal};
 use crate::wire;
@@ -80,6 +81,11 @@ pub struct FailoverConfig {
     pub misses: u32,
     /// Optional control endpoint (REP, bound): `status`, `handback`.
     pub ctl: Option<String>,
+    /// CURVE on every TCP endpoint, the link to the peer included (the two
+    /// brokers of a pair share one certificate, so the peer's key is this
+    /// pair's own unless `server_key` says otherwise). Default: the
+    /// process's default, off unless set.
+    pub curve: Curve,
 }
 
 impl FailoverConfig {
@@ -96,6 +102,7 @@ impl FailoverConfig {
             peer_interval: None,
             misses: 3,
             ctl: None,
+            curve: Curve::default(),
         }
     }
 }
@@ -150,6 +157,8 @@ pub struct FailoverBroker {
     shared: Arc<Shared>,
     events: Mutex<mpsc::Receiver<Event>>,
     cmd: Mutex<Option<zmq::Socket>>,
+    /// The ZAP authenticator of a CURVE allow-list (in `ctx`).
+    auth: Option<Authenticator>,
     ctx: Option<zmq::Context>,
     hb_ep: String,
     ctl_ep: Option<String>,
@@ -169,11 +178,14 @@ impl FailoverBroker {
             hb_interval: cfg.hb_interval,
             active: false,
             inproc: None,
+            curve: cfg.curve.clone(),
         })?;
         // Own context: `stop` terminates it so the ports are free on return.
         let ctx = zmq::Context::new();
+        let auth = cfg.curve.authenticator(&ctx)?;
         let hb = ctx.socket(zmq::PUB)?;
         ctx::tune(&hb)?;
+        cfg.curve.serve(&hb)?;
         crate::lab::broker::bind(&hb, &cfg.hb)?;
         let hb_ep = hb.get_last_endpoint()?.unwrap_or_else(|_| cfg.hb.clone());
         let peer = ctx.socket(zmq::SUB)?;
@@ -184,12 +196,16 @@ impl FailoverBroker {
         if cfg.peer_hb.contains('[') {
             peer.set_ipv6(true)?;
         }
+        if let Some(k) = &cfg.curve.keys {
+            cfg.curve.connect_with(&peer, k, Some(cfg.curve.server_key.as_deref().unwrap_or(&k.public)))?;
+        }
         ctx::no_eintr(|| peer.connect(&cfg.peer_hb)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", cfg.peer_hb)))?;
         let mut ctl_ep = None;
         let ctl = match &cfg.ctl {
             Some(ep) => {
                 let s = ctx.socket(zmq::REP)?;
                 s.set_linger(0)?;
+                cfg.curve.serve(&s)?;
                 crate::lab::broker::bind(&s, ep)?;
                 ctl_ep = s.get_last_endpoint()?.ok();
                 Some(s)
@@ -240,6 +256,7 @@ impl FailoverBroker {
             shared,
             events: Mutex::new(rx),
             cmd: Mutex::new(Some(cmd)),
+            auth,
             ctx: Some(ctx),
             hb_ep,
             ctl_ep,
@@ -353,6 +370,9 @@ impl FailoverBroker {
         let a = self.monitor.stop();
         if let Ok(mut cmd) = self.cmd.lock() {
             cmd.take();
+        }
+        if let Some(mut auth) = self.auth.take() {
+            let _ = auth.stop();
         }
         // Dropping the last handle of the context terminates it, which
         // waits until its (listening) sockets are really closed. Not

@@ -81,6 +81,7 @@ impl Lab {
             hb_interval: cfg.hb_interval,
             active: true,
             inproc: inproc.clone(),
+            ..Default::default()
         })?;
         let (xs, xp, hb) = broker.endpoints.clone();
         let addr = BrokerAddr::new(&cfg.host, port_of(&xs), port_of(&xp));
@@ -90,7 +91,7 @@ impl Lab {
         };
         let hb = format!("tcp://{}:{}", cfg.host, port_of(&hb.unwrap_or_default()));
         let brokers = vec![local.clone()];
-        let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
+        let op = |lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square);
         let ops = [Some(op(1)?), Some(op(2)?)];
         let calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
         Ok(Lab { broker, ops, calc, addr, local, hb })
@@ -119,7 +120,7 @@ impl Lab {
             _ => return Err(crate::Error::Config(format!("the lab has lanes 1 and 2, not {lane}"))),
         };
         if slot.is_none() {
-            *slot = Some(OpNode::start(OpConfig { brokers: vec![self.local.clone()], lane }, Operation::Square)?);
+            *slot = Some(OpNode::start(OpConfig::new(vec![self.local.clone()], lane), Operation::Square)?);
         }
         Ok(())
     }

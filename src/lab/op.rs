@@ -9,6 +9,7 @@
 use crate::error::{Error, Result};
 use crate::lab::brokers::{BrokerAddr, NodeSockets};
 use crate::log;
+use crate::security::Curve;
 use crate::sys::ctx;
 use crate::sys::runner::Runner;
 use crate::wire::{self, Kind, Number};
@@ -91,6 +92,15 @@ pub struct OpConfig {
     pub brokers: Vec<BrokerAddr>,
     /// Lane served (1 = cathetus a, 2 = cathetus b; any lane ≥ 1 works).
     pub lane: u32,
+    /// CURVE to the brokers ([`OpConfig::new`]: the process's default, off unless set).
+    pub curve: Curve,
+}
+
+impl OpConfig {
+    /// Serve `lane` through `brokers`, with the process's default CURVE settings.
+    pub fn new(brokers: Vec<BrokerAddr>, lane: u32) -> OpConfig {
+        OpConfig { brokers, lane, curve: Curve::default() }
+    }
 }
 
 /// A snapshot of an operation node's counters.
@@ -159,7 +169,7 @@ impl Core {
         if cfg.lane == 0 {
             return Err(Error::Config("lane must be >= 1".into()));
         }
-        let net = NodeSockets::connect(ctx, &cfg.brokers, &[wire::square_request_topic(cfg.lane)], false)?;
+        let net = NodeSockets::connect(ctx, &cfg.brokers, &[wire::square_request_topic(cfg.lane)], false, &cfg.curve)?;
         Ok(Core {
             net,
             lane: cfg.lane,

@@ -41,6 +41,8 @@ pub struct AuthConfig {
     pub passwords: Option<PathBuf>,
     /// CURVE clients.
     pub curve: CurveClients,
+    /// CURVE client keys (Z85) allowed besides those `curve` allows.
+    pub curve_keys: Vec<String>,
 }
 
 /// Decisions taken since start.
@@ -71,7 +73,7 @@ impl Rules {
             return Err(Error::Config("an authenticator takes allowed or denied addresses, not both".into()));
         }
         let passwords = cfg.passwords.as_deref().map(load_passwords).transpose()?;
-        let (curve_any, curve_keys) = match &cfg.curve {
+        let (curve_any, mut curve_keys) = match &cfg.curve {
             CurveClients::Refuse => (false, HashSet::new()),
             CurveClients::Any => (true, HashSet::new()),
             CurveClients::Dir(d) => {
@@ -79,9 +81,10 @@ impl Rules {
                 for e in &bad {
                     crate::log!("auth", "skipped in the CURVE allow-list: {e}");
                 }
-                (false, certs.into_iter().map(|c| c.public).collect())
+                (false, certs.into_iter().map(|c| c.public).collect::<HashSet<_>>())
             }
         };
+        curve_keys.extend(cfg.curve_keys.iter().cloned());
         Ok(Rules { allow: cfg.allow.iter().cloned().collect(), deny: cfg.deny.iter().cloned().collect(), passwords, curve_any, curve_keys })
     }
 

@@ -28,6 +28,7 @@ pub use trace::{Fallback, Hop, HopKind, Impl, Mark, Outcome, Role, RoleEvent, Tr
 
 use crate::error::{Error, Result};
 use crate::lab::brokers::BrokerAddr;
+use crate::security::Curve;
 use crate::sys::ctx;
 use crate::sys::notify::Notifier;
 use crate::sys::runner::{Runner, StopSignal};
@@ -97,11 +98,21 @@ pub struct WatchConfig {
     pub queue_max: usize,
     /// Finished traces kept for the live view and [`Observer::recent`].
     pub recent: usize,
+    /// CURVE to the brokers (a server key). Default: the process's
+    /// default, off unless set.
+    pub curve: Curve,
 }
 
 impl WatchConfig {
     pub fn new(brokers: Vec<WatchBroker>) -> WatchConfig {
-        WatchConfig { brokers, tracker: TrackerConfig::default(), sampling: Sampling::default(), queue_max: 10_000, recent: 64 }
+        WatchConfig {
+            brokers,
+            tracker: TrackerConfig::default(),
+            sampling: Sampling::default(),
+            queue_max: 10_000,
+            recent: 64,
+            curve: Curve::default(),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ impl Observer {
             return Err(Error::Config("at least one broker to watch is needed".into()));
         }
         let ctx = ctx::context();
+        let keys = cfg.curve.server_key.as_ref().map(|_| cfg.curve.client_keys()).transpose()?;
         let mut subs = Vec::new();
         let mut hbs = Vec::new();
         for (i, b) in cfg.brokers.iter().enumerate() {
@@ -22,6 +23,9 @@ impl Observer {
             }
             s.set_subscribe(b"")?;
             s.set_subscribe(b"hypobus.")?;
+            if let Some(k) = &keys {
+                cfg.curve.connect_with(&s, k, None)?;
+            }
             crate::sys::ctx::no_eintr(|| s.connect(&b.xpub)).map_err(|e| Error::Config(format!("cannot connect to {}: {e}", b.xpub)))?;
             subs.push(s);
             if let Some(hb) = &b.hb {
@@ -33,6 +37,9 @@ impl Observer {
                     h.set_ipv6(true)?;
                 }
                 h.set_subscribe(b"")?;
+                if let Some(k) = &keys {
+                    cfg.curve.connect_with(&h, k, None)?;
+                }
                 crate::sys::ctx::no_eintr(|| h.connect(hb)).map_err(|e| Error::Config(format!("cannot connect to {hb}: {e}")))?;
                 hbs.push((i, h));
             }

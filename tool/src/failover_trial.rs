@@ -332,7 +332,7 @@ pub fn failover_trial(cfg: &FailoverTrialConfig) -> Result<FailoverTrial> {
 
     // 2. Nodes and clients in this process, every one connected to both.
     let brokers = vec![pp.addr(), bp.addr()];
-    let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
+    let op = |lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square);
     let (mut op1, mut op2) = (op(1)?, op(2)?);
     let mut calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
     let ccfg = ClientConfig { brokers: brokers.clone(), timeout: cfg.request_timeout, ..Default::default() };

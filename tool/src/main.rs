@@ -11,6 +11,7 @@ use hypobus::lab::client::{Client, ClientConfig, Mode};
 use hypobus::lab::failover::{FailoverBroker, FailoverConfig};
 use hypobus::lab::op::{OpConfig, OpNode, Operation};
 use hypobus::lab::LabConfig;
+use hypobus::security::{Certificate, Curve};
 use hypobus::Error;
 use hypobus_tool::{self as lab, DemoConfig};
 use std::process::ExitCode;
@@ -119,7 +120,8 @@ fn run(cmd: Command) -> ExitCode {
         }
         Command::Broker { xsub, xpub, hb, hb_interval_ms, failover: None, role } => {
             start_role(&role);
-            let cfg = BrokerConfig { xsub, xpub, hb, hb_interval: Duration::from_millis(hb_interval_ms), active: true, inproc: None };
+            let cfg =
+                BrokerConfig { xsub, xpub, hb, hb_interval: Duration::from_millis(hb_interval_ms), active: true, ..Default::default() };
             let mut b = match Broker::start(cfg) {
                 Ok(b) => b,
                 Err(e) => return fail("broker", &e),
@@ -137,7 +139,7 @@ fn run(cmd: Command) -> ExitCode {
         Command::Op { lane, brokers, role } => {
             start_role(&role);
             let text = brokers_text(&brokers);
-            let mut op = match OpNode::start(OpConfig { brokers, lane }, Operation::Square) {
+            let mut op = match OpNode::start(OpConfig::new(brokers, lane), Operation::Square) {
                 Ok(o) => o,
                 Err(e) => return fail("op", &e),
             };
@@ -209,6 +211,7 @@ fn run(cmd: Command) -> ExitCode {
         Command::Worker(w) => run_worker(w),
         Command::Task(t) => run_task(t),
         Command::Watch(w) => run_watch(w),
+        Command::Keygen { path, metadata, force } => keygen(&path, metadata, force),
         Command::Lab { scenario: Some(sc), calc_timeout_ms, failover_hb_ms, verbose, .. } => {
             run_scenario(sc, calc_timeout_ms, failover_hb_ms, verbose)
         }
@@ -550,14 +553,45 @@ fn run_task(t: cli::TaskOpts) -> ExitCode {
     code
 }
 
+/// `hypobus keygen`: write NAME and NAME_secret, print the public key.
+fn keygen(path: &std::path::Path, metadata: Vec<(String, String)>, force: bool) -> ExitCode {
+    let secret = hypobus::security::cert::secret_path(path);
+    if !force {
+        if let Some(p) = [path, secret.as_path()].into_iter().find(|p| p.exists()) {
+            eprintln!("hypobus keygen: {} exists (--force to overwrite)", p.display());
+            return ExitCode::from(1);
+        }
+    }
+    let cert = match Certificate::generate(metadata) {
+        Ok(c) => c,
+        Err(e) => return fail("keygen", &Error::Config(e.to_string())),
+    };
+    if let Err(e) = cert.save(path) {
+        return fail("keygen", &Error::Config(e.to_string()));
+    }
+    println!("public key {}", cert.public);
+    println!("wrote {} (public: give it to the roles that connect) and {} (secret, mode 0600)", path.display(), secret.display());
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() {
         eprintln!("{}", cli::help(None));
         return ExitCode::from(2);
     }
-    match cli::parse(&argv) {
-        Ok(cmd) => run(cmd),
+    let parsed = cli::take_curve_flags(&argv).and_then(|(rest, curve)| cli::parse(&rest).map(|c| (c, curve)));
+    match parsed {
+        Ok((cmd, curve)) => {
+            // Before any role is configured: their configs take the process default.
+            if !curve.is_empty() {
+                match Curve::from_args(curve.cert.as_deref(), curve.server.as_deref(), curve.allow.as_deref()) {
+                    Ok(c) => hypobus::security::curve::set_process_default(c),
+                    Err(e) => return fail("curve", &e),
+                }
+            }
+            run(cmd)
+        }
         Err(Usage { msg, cmd }) => {
             let prog = match cmd {
                 Some(c) => format!("hypobus {c}"),

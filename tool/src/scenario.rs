@@ -192,7 +192,7 @@ fn failover(cfg: &ScenarioConfig, full: impl Fn(Vec<WatchBroker>) -> WatchConfig
     let watched = WatchBroker::list(&brokers, &[pp.hb_endpoint(), bp.hb_endpoint()]);
     let names: Vec<String> = watched.iter().map(|b| b.name.clone()).collect();
     let obs = Observer::start(full(watched))?;
-    let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square);
+    let op = |lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square);
     let (mut op1, mut op2) = (op(1)?, op(2)?);
     let mut calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), timeout: cfg.calc_timeout, ..Default::default() })?;
     let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() })?;

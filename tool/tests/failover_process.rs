@@ -150,7 +150,7 @@ fn expected(a: &str, b: &str) -> String {
 
 impl Load {
     fn start(brokers: Vec<BrokerAddr>, n: usize) -> Load {
-        let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
+        let op = |lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square).unwrap();
         let nodes = (op(1), op(2), CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(Mutex::new(Vec::new()));

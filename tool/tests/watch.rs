@@ -307,7 +307,7 @@ fn failover_primary_killed() {
     let mut wcfg = WatchConfig::new(WatchBroker::list(&brokers, &[pp.hb_endpoint(), bp.hb_endpoint()]));
     wcfg.sampling = Sampling::Full;
     let obs = Observer::start(wcfg).unwrap();
-    let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
+    let op = |lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square).unwrap();
     let (_op1, _op2) = (op(1), op(2));
     let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
@@ -776,7 +776,7 @@ fn two_brokers_forwarding_at_once_show_duplicates() {
     let mut cfg = WatchConfig::new(WatchBroker::list(&brokers, &[]));
     cfg.sampling = Sampling::Full;
     let obs = Observer::start(cfg).unwrap();
-    let op = |lane| OpNode::start(OpConfig { brokers: brokers.clone(), lane }, Operation::Square).unwrap();
+    let op = |lane| OpNode::start(OpConfig::new(brokers.clone(), lane), Operation::Square).unwrap();
     let (_o1, _o2) = (op(1), op(2));
     let _calc = CalcNode::start(CalcConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();
     let mut c = Client::new(ClientConfig { brokers: brokers.clone(), ..Default::default() }).unwrap();

@@ -1,6 +1,6 @@
 //! The help texts: `hypobus --help` and `hypobus COMMAND --help`.
 
-pub const COMMANDS: [&str; 10] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch"];
+pub const COMMANDS: [&str; 11] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch", "keygen"];
 
 const BROKER_HELP: &str = "  --broker LIST         brokers to connect to (default 127.0.0.1, ports 5555:5556):
                         comma-separated, or --broker repeated, for a primary and
@@ -156,6 +156,26 @@ backup takes over; brokers run as processes).
   --mermaid FILE        write the diagrams as Markdown with Mermaid blocks
   --svg FILE            write them as one SVG"
             .to_string(),
+        Some("keygen") => "\
+usage: hypobus keygen NAME [--meta KEY=VALUE]... [--force]
+
+Write a new CURVE certificate in CZMQ's format: NAME (the public key, to
+hand to others) and NAME_secret (the secret key, mode 0600). CZMQ and
+pyzmq's zmq.auth.load_certificate read them.
+
+  --meta KEY=VALUE      metadata in the certificate (e.g. --meta name=broker-1)
+  --force               overwrite existing files
+  -h, --help            this help
+
+Then give the roles keys with --curve-cert, --curve-server, --curve-allow:
+
+  hypobus keygen broker                                    # broker, broker_secret
+  hypobus broker --curve-cert broker_secret                # encrypted; any client with the key
+  hypobus calc --curve-server broker                       # every node: the broker's public file
+  hypobus keygen calc && mkdir allowed && cp calc allowed/ # an allow-list of clients
+  hypobus broker --curve-cert broker_secret --curve-allow allowed
+  hypobus calc --curve-server broker --curve-cert calc_secret"
+            .to_string(),
         Some("watch") => format!(
             "\
 usage: hypobus watch [--broker B [--hb EP]]... [--summary] [--http ADDR:PORT]
@@ -289,6 +309,7 @@ The ZeroMQ hypotenuse lab, one role per command:
   worker    a task worker (echo handler) for a task broker
   task      send requests to a task broker and print the results
   watch     observe the lab: a sequence diagram per request, a live web page
+  keygen    write a CURVE certificate pair (NAME, NAME_secret) for encrypted labs
   help      this help, or `hypobus help <command>`
 
 Run `hypobus <command> --help` for its options. A whole lab on one machine:
@@ -311,6 +332,12 @@ Task brokers (request/reply: many clients, pools of workers, see
   hypobus task-broker --db tasks.db &          # journal in SQLite: survives a kill
   hypobus worker --threads 4 --tag w1 &
   hypobus task hello world                     # -> w1:hello, w1:world
+
+Encrypted and authenticated (CURVE; see `hypobus keygen --help`): the
+broker, op, calc, client and watch commands take
+  --curve-cert FILE     this role's secret certificate (NAME_secret) or Z85 secret key
+  --curve-server FILE   the brokers' public certificate (NAME) or Z85 public key
+  --curve-allow DIR     brokers: only clients whose certificates are in DIR
 
 Options:
   -h, --help     this help

@@ -2,7 +2,9 @@
 //! `argv` into a [`Command`] or a usage error. Nothing here runs a role.
 
 mod help;
+mod security;
 pub use help::{help, COMMANDS};
+pub use security::take_curve_flags;
 
 use hypobus::lab::brokers::BrokerAddr;
 use hypobus::lab::failover::Role;
@@ -114,6 +116,12 @@ pub enum Command {
     Worker(WorkerOpts),
     /// `hypobus task …`.
     Task(TaskOpts),
+    /// `hypobus keygen NAME`: a CURVE certificate pair.
+    Keygen {
+        path: PathBuf,
+        metadata: Vec<(String, String)>,
+        force: bool,
+    },
 }
 
 /// `hypobus lab --scenario …`: which story to record and where to write it.
@@ -520,6 +528,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
             }
         }
         "watch" => parse_watch(&mut a),
+        "keygen" => security::parse_keygen(&mut a),
         "task-broker" => parse_task_broker(&mut a, role),
         "worker" => parse_worker(&mut a, role),
         "task" => parse_task(&mut a),
