@@ -9,87 +9,9 @@
 
 use hypobus::task::client::{Outcome, TaskClient, TaskClientConfig};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 mod common;
-use common::free_port;
-
-const BIN: &str = env!("CARGO_BIN_EXE_hypobus");
-
-/// A child process whose stdout lines are collected; SIGKILLed when dropped.
-struct Proc {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-    name: String,
-}
-
-impl Proc {
-    fn spawn(name: &str, args: &[String]) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(if std::env::var("HB_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
-            .spawn()
-            .expect("spawn hypobus");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let out = child.stdout.take().unwrap();
-        let l = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                l.lock().unwrap().push(line);
-            }
-        });
-        Proc { child, lines, name: name.into() }
-    }
-
-    /// The first line (from the end when `last`) satisfying `pred`, waiting at most `within`.
-    fn wait_line(&self, within: Duration, last: bool, pred: impl Fn(&str) -> bool) -> String {
-        let until = Instant::now() + within;
-        loop {
-            {
-                let l = self.lines.lock().unwrap();
-                let found = if last { l.iter().rev().find(|s| pred(s)) } else { l.iter().find(|s| pred(s)) };
-                if let Some(s) = found {
-                    return s.clone();
-                }
-            }
-            assert!(Instant::now() < until, "{}: no such line within {within:?}; got {:?}", self.name, self.lines.lock().unwrap());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn signal(&mut self, sig: i32) {
-        // SAFETY: kill(2) on our own child's PID.
-        unsafe { libc::kill(self.child.id() as i32, sig) };
-    }
-
-    fn sigkill(&mut self) {
-        self.signal(libc::SIGKILL);
-        let _ = self.child.wait();
-    }
-
-    /// SIGINT, wait for the exit, return the final counters line.
-    fn stop(&mut self) -> String {
-        self.signal(libc::SIGINT);
-        let until = Instant::now() + Duration::from_secs(10);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < until, "{} did not stop", self.name);
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        self.wait_line(Duration::from_secs(2), true, |l| l.starts_with("final "))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.sigkill();
-        }
-    }
-}
+use common::{free_port, Proc};
 
 /// `name=<n>` in a counters line.
 fn counter(line: &str, name: &str) -> u64 {
