@@ -771,6 +771,15 @@ typedef enum {
 } hb_role;
 
 /**
+ * A ZAP authenticator (opaque): decides which peers may connect to the
+ * process's generic sockets that are CURVE or PLAIN servers (or NULL ones
+ * with `HB_ZAP_DOMAIN` set), as CZMQ's `zauth` and pyzmq's
+ * `ThreadAuthenticator`. Create with `hb_auth_new`, release with
+ * `hb_auth_free`. Any thread may use it.
+ */
+typedef struct hb_auth hb_auth;
+
+/**
  * A running broker (opaque). Create with `hb_broker_new` or
  * `hb_broker_new_ex`, release with `hb_broker_free`. Any thread may use
  * it; calls on one handle are serialized (none of them waits long).
@@ -1219,6 +1228,67 @@ typedef struct {
      */
     uint64_t dropped;
 } hb_proxy_stats_t;
+
+/**
+ * What `hb_auth_new` allows. Set `size` to `sizeof(hb_auth_config_t)`
+ * and every field you do not use to 0 / NULL.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_auth_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * Non-zero: any CURVE client that knows the server key (then
+     * `curve_dir` is not read).
+     */
+    int32_t curve_any;
+    /**
+     * IP addresses allowed, comma-separated; when set, every other address
+     * is denied. NULL = no allow list.
+     */
+    const char *allow;
+    /**
+     * IP addresses denied, comma-separated (not with `allow`). NULL = none.
+     */
+    const char *deny;
+    /**
+     * PLAIN: a file of `user=password` lines (`#` comments). NULL = PLAIN
+     * is refused.
+     */
+    const char *passwords;
+    /**
+     * CURVE: a directory of the certificates of the allowed clients.
+     * NULL (and `curve_any` 0) = CURVE is refused.
+     */
+    const char *curve_dir;
+} hb_auth_config_t;
+
+/**
+ * An authenticator's decisions (`hb_auth_stats`). Set `size` first.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_auth_stats_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * Peers allowed.
+     */
+    uint64_t allowed;
+    /**
+     * Peers refused (malformed requests included).
+     */
+    uint64_t denied;
+    /**
+     * Reloads (`hb_auth_reload`).
+     */
+    uint64_t reloads;
+} hb_auth_stats_t;
 
 /**
  * The arguments of `hb_socket_send` in a struct, for `hb_socket_send_args`.
@@ -2842,6 +2912,74 @@ hb_status hb_cert_load(const char *path,
                        char *secret_key,
                        size_t secret_len,
                        int32_t *has_secret);
+
+/**
+ * Set the CURVE keys of every lab role this process creates from now on
+ * (brokers, failover brokers, calc and op nodes, clients, the watch
+ * observer), as the CLI's `--curve-cert`, `--curve-server` and
+ * `--curve-allow` do. Each may be NULL or `""` (not set); all three
+ * unset turn CURVE off again (the default).
+ *
+ * * `cert`: this process's own certificate: the secret file
+ *   (`NAME_secret`, `hypobus keygen`) or its Z85 secret key. Brokers need
+ *   it; connecting roles show it to an allow-list (without it they make a
+ *   fresh key pair: encrypted, but on no list).
+ * * `server`: the brokers' certificate (the public file `NAME`) or their
+ *   Z85 public key: connecting roles then talk CURVE to every broker.
+ * * `allow`: brokers only: a directory of the certificates of the
+ *   clients allowed to connect (read when a broker starts).
+ *
+ * Roles already running keep their settings. Returns `HB_OK`;
+ * `HB_CONFIG` (a file cannot be read or holds no such key, `allow` is not
+ * a directory: the message names it); `HB_INVALID_ARGUMENT` (not UTF-8).
+ * Since ABI 1.4. Any thread; waits only on the file system.
+ */
+hb_status hb_curve_set_default(const char *cert, const char *server, const char *allow);
+
+/**
+ * Start an authenticator for the process's ZeroMQ context (the one the
+ * generic sockets share): it answers every ZAP request from then on,
+ * logging each decision once (`auth: ALLOWED ...`/`DENIED ...` event
+ * lines, `hb_log_*`). One per process: a second one, or another ZAP
+ * handler bound in the process (pyzmq-style authenticators of a binding
+ * included), is refused with `HB_CONFIG`. The roles' own allow-lists run
+ * in their own contexts and do not count.
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`cfg` or `out` NULL, size
+ * unset, both `allow` and `deny`); `HB_CONFIG` (a file or directory
+ * cannot be read; another authenticator runs). Since ABI 1.4. Any thread;
+ * waits only on the file system.
+ */
+hb_status hb_auth_new(const hb_auth_config_t *cfg, hb_auth **out);
+
+/**
+ * Read the authenticator's files again (a changed allow-list directory,
+ * new passwords): decisions from then on follow them. On an error the
+ * old rules stay.
+ *
+ * Returns `HB_OK`; `HB_CONFIG` (a file cannot be read: the old rules
+ * stay); `HB_INVALID_HANDLE`. Since ABI 1.4. Any thread; waits only on
+ * the file system.
+ */
+hb_status hb_auth_reload(const hb_auth *a);
+
+/**
+ * Write the authenticator's counters to `*out` (set `out->size` first).
+ *
+ * Returns `HB_OK`; `HB_INVALID_ARGUMENT`; `HB_INVALID_HANDLE`. Since ABI
+ * 1.4. Any thread; never waits.
+ */
+hb_status hb_auth_stats(const hb_auth *a, hb_auth_stats_t *out);
+
+/**
+ * Stop the authenticator and release the handle (ZAP requests are then
+ * not answered: libzmq lets NULL peers in and refuses CURVE and PLAIN
+ * ones). NULL is a no-op.
+ *
+ * Returns `HB_OK` or `HB_INVALID_HANDLE`. Since ABI 1.4. Any thread;
+ * waits for its thread to end (it runs no user code).
+ */
+hb_status hb_auth_free(hb_auth *a);
 
 /**
  * Create a socket of type `type` (libzmq's numbers: `HB_PAIR` 0, `HB_PUB`

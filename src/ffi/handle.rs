@@ -29,6 +29,7 @@ pub(crate) enum TypeTag {
     TaskWorker,
     TaskClient,
     Watch,
+    Auth,
 }
 
 impl TypeTag {
@@ -46,6 +47,7 @@ impl TypeTag {
             TypeTag::TaskWorker => "hb_task_worker",
             TypeTag::TaskClient => "hb_task_client",
             TypeTag::Watch => "hb_watch",
+            TypeTag::Auth => "hb_auth",
         }
     }
 }

@@ -1,10 +1,13 @@
 //! CURVE keys and certificates (ABI 1.4): what a program needs to give the
 //! roles and the generic sockets keys, in CZMQ's certificate files.
 
-use super::{ffi_entry, opt_str_arg, str_arg, Failure, HbStatus, HbStatus::*, Out, StrOut};
-use crate::security::{cert, Certificate, KeyError};
+use super::{
+    ffi_entry, free, get, lock, opt_str_arg, read_sized, register, str_arg, Failure, HbStatus, HbStatus::*, Object, Out, StrOut, TypeTag,
+};
+use crate::security::{cert, AuthConfig, Authenticator, Certificate, Curve, CurveClients, KeyError};
 use std::ffi::c_char;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Bytes of a CURVE key as Z85 text with its NUL (40 characters + 1): the
 /// smallest buffer for a key.
@@ -169,6 +172,177 @@ pub extern "C" fn hb_cert_load(
         }
         Ok(())
     })
+}
+
+/// Set the CURVE keys of every lab role this process creates from now on
+/// (brokers, failover brokers, calc and op nodes, clients, the watch
+/// observer), as the CLI's `--curve-cert`, `--curve-server` and
+/// `--curve-allow` do. Each may be NULL or `""` (not set); all three
+/// unset turn CURVE off again (the default).
+///
+/// * `cert`: this process's own certificate: the secret file
+///   (`NAME_secret`, `hypobus keygen`) or its Z85 secret key. Brokers need
+///   it; connecting roles show it to an allow-list (without it they make a
+///   fresh key pair: encrypted, but on no list).
+/// * `server`: the brokers' certificate (the public file `NAME`) or their
+///   Z85 public key: connecting roles then talk CURVE to every broker.
+/// * `allow`: brokers only: a directory of the certificates of the
+///   clients allowed to connect (read when a broker starts).
+///
+/// Roles already running keep their settings. Returns `HB_OK`;
+/// `HB_CONFIG` (a file cannot be read or holds no such key, `allow` is not
+/// a directory: the message names it); `HB_INVALID_ARGUMENT` (not UTF-8).
+/// Since ABI 1.4. Any thread; waits only on the file system.
+#[no_mangle]
+pub extern "C" fn hb_curve_set_default(cert: *const c_char, server: *const c_char, allow: *const c_char) -> HbStatus {
+    ffi_entry!("hb_curve_set_default", {
+        let c = Curve::from_args(opt_str_arg(cert, "cert")?, opt_str_arg(server, "server")?, opt_str_arg(allow, "allow")?)?;
+        crate::security::curve::set_process_default(c);
+        Ok(())
+    })
+}
+
+/// A ZAP authenticator (opaque): decides which peers may connect to the
+/// process's generic sockets that are CURVE or PLAIN servers (or NULL ones
+/// with `HB_ZAP_DOMAIN` set), as CZMQ's `zauth` and pyzmq's
+/// `ThreadAuthenticator`. Create with `hb_auth_new`, release with
+/// `hb_auth_free`. Any thread may use it.
+pub struct HbAuth {
+    inner: Mutex<Authenticator>,
+}
+
+impl Object for HbAuth {
+    const TAG: TypeTag = TypeTag::Auth;
+
+    fn close(&self) {
+        if let Ok(mut a) = self.inner.lock() {
+            let _ = a.stop();
+        }
+    }
+}
+
+/// What `hb_auth_new` allows. Set `size` to `sizeof(hb_auth_config_t)`
+/// and every field you do not use to 0 / NULL.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbAuthConfig {
+    /// Set by the caller: `sizeof(hb_auth_config_t)`.
+    pub size: u32,
+    /// Non-zero: any CURVE client that knows the server key (then
+    /// `curve_dir` is not read).
+    pub curve_any: i32,
+    /// IP addresses allowed, comma-separated; when set, every other address
+    /// is denied. NULL = no allow list.
+    pub allow: *const c_char,
+    /// IP addresses denied, comma-separated (not with `allow`). NULL = none.
+    pub deny: *const c_char,
+    /// PLAIN: a file of `user=password` lines (`#` comments). NULL = PLAIN
+    /// is refused.
+    pub passwords: *const c_char,
+    /// CURVE: a directory of the certificates of the allowed clients.
+    /// NULL (and `curve_any` 0) = CURVE is refused.
+    pub curve_dir: *const c_char,
+}
+
+/// An authenticator's decisions (`hb_auth_stats`). Set `size` first.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HbAuthStats {
+    /// Set by the caller: `sizeof(hb_auth_stats_t)`.
+    pub size: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// Peers allowed.
+    pub allowed: u64,
+    /// Peers refused (malformed requests included).
+    pub denied: u64,
+    /// Reloads (`hb_auth_reload`).
+    pub reloads: u64,
+}
+
+fn list(p: *const c_char, what: &str) -> Result<Vec<String>, Failure> {
+    Ok(opt_str_arg(p, what)?.map(|s| s.split(',').map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect()).unwrap_or_default())
+}
+
+/// Start an authenticator for the process's ZeroMQ context (the one the
+/// generic sockets share): it answers every ZAP request from then on,
+/// logging each decision once (`auth: ALLOWED ...`/`DENIED ...` event
+/// lines, `hb_log_*`). One per process: a second one, or another ZAP
+/// handler bound in the process (pyzmq-style authenticators of a binding
+/// included), is refused with `HB_CONFIG`. The roles' own allow-lists run
+/// in their own contexts and do not count.
+///
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT` (`cfg` or `out` NULL, size
+/// unset, both `allow` and `deny`); `HB_CONFIG` (a file or directory
+/// cannot be read; another authenticator runs). Since ABI 1.4. Any thread;
+/// waits only on the file system.
+#[no_mangle]
+pub extern "C" fn hb_auth_new(cfg: *const HbAuthConfig, out: *mut *mut HbAuth) -> HbStatus {
+    ffi_entry!("hb_auth_new", {
+        let dflt = HbAuthConfig {
+            size: 0,
+            curve_any: 0,
+            allow: std::ptr::null(),
+            deny: std::ptr::null(),
+            passwords: std::ptr::null(),
+            curve_dir: std::ptr::null(),
+        };
+        let c = read_sized(cfg, dflt, "cfg")?;
+        let out = Out::new(out, "out")?;
+        let (allow, deny) = (list(c.allow, "allow")?, list(c.deny, "deny")?);
+        if !allow.is_empty() && !deny.is_empty() {
+            return Err(Failure::arg("allow and deny cannot both be set"));
+        }
+        let curve = match (c.curve_any != 0, opt_str_arg(c.curve_dir, "curve_dir")?) {
+            (true, _) => CurveClients::Any,
+            (false, Some(d)) if !d.is_empty() => CurveClients::Dir(PathBuf::from(d)),
+            _ => CurveClients::Refuse,
+        };
+        let passwords = opt_str_arg(c.passwords, "passwords")?.filter(|p| !p.is_empty()).map(PathBuf::from);
+        let auth = Authenticator::start(&crate::sys::ctx::context(), AuthConfig { allow, deny, passwords, curve, curve_keys: Vec::new() })?;
+        out.set(register(HbAuth { inner: Mutex::new(auth) })?);
+        Ok(())
+    })
+}
+
+/// Read the authenticator's files again (a changed allow-list directory,
+/// new passwords): decisions from then on follow them. On an error the
+/// old rules stay.
+///
+/// Returns `HB_OK`; `HB_CONFIG` (a file cannot be read: the old rules
+/// stay); `HB_INVALID_HANDLE`. Since ABI 1.4. Any thread; waits only on
+/// the file system.
+#[no_mangle]
+pub extern "C" fn hb_auth_reload(a: *const HbAuth) -> HbStatus {
+    ffi_entry!(a; "hb_auth_reload", {
+        let slot = get(a)?;
+        lock(&slot.inner, "hb_auth")?.reload()?;
+        Ok(())
+    })
+}
+
+/// Write the authenticator's counters to `*out` (set `out->size` first).
+///
+/// Returns `HB_OK`; `HB_INVALID_ARGUMENT`; `HB_INVALID_HANDLE`. Since ABI
+/// 1.4. Any thread; never waits.
+#[no_mangle]
+pub extern "C" fn hb_auth_stats(a: *const HbAuth, out: *mut HbAuthStats) -> HbStatus {
+    ffi_entry!(a; "hb_auth_stats", {
+        let slot = get(a)?;
+        let s = lock(&slot.inner, "hb_auth")?.stats();
+        super::put_sized(out, HbAuthStats { size: 0, reserved: 0, allowed: s.allowed, denied: s.denied, reloads: s.reloads }, "out")
+    })
+}
+
+/// Stop the authenticator and release the handle (ZAP requests are then
+/// not answered: libzmq lets NULL peers in and refuses CURVE and PLAIN
+/// ones). NULL is a no-op.
+///
+/// Returns `HB_OK` or `HB_INVALID_HANDLE`. Since ABI 1.4. Any thread;
+/// waits for its thread to end (it runs no user code).
+#[no_mangle]
+pub extern "C" fn hb_auth_free(a: *mut HbAuth) -> HbStatus {
+    ffi_entry!("hb_auth_free", { free(a) })
 }
 
 #[cfg(test)]

@@ -509,6 +509,36 @@ export interface hb_proxy_stats_t {
   dropped: number;
 }
 
+/** hb_auth_config_t */
+export interface hb_auth_config_t {
+  /** Set by the caller: `sizeof(hb_auth_config_t)`. */
+  size: number;
+  /** Non-zero: any CURVE client that knows the server key (then `curve_dir` is not read). */
+  curve_any: number;
+  /** IP addresses allowed, comma-separated; when set, every other address is denied. NULL = no allow list. */
+  allow: string | null;
+  /** IP addresses denied, comma-separated (not with `allow`). NULL = none. */
+  deny: string | null;
+  /** PLAIN: a file of `user=password` lines (`#` comments). NULL = PLAIN is refused. */
+  passwords: string | null;
+  /** CURVE: a directory of the certificates of the allowed clients. NULL (and `curve_any` 0) = CURVE is refused. */
+  curve_dir: string | null;
+}
+
+/** hb_auth_stats_t */
+export interface hb_auth_stats_t {
+  /** Set by the caller: `sizeof(hb_auth_stats_t)`. */
+  size: number;
+  /** Reserved, 0. */
+  reserved: number;
+  /** Peers allowed. */
+  allowed: number;
+  /** Peers refused (malformed requests included). */
+  denied: number;
+  /** Reloads (`hb_auth_reload`). */
+  reloads: number;
+}
+
 /** hb_send_args_t */
 export interface hb_send_args_t {
   /** Set by the caller: `sizeof(hb_send_args_t)`. */
@@ -832,6 +862,8 @@ export function declare(koffi: unknown): {
   FailoverStats: unknown;
   OpStats: unknown;
   ProxyStats: unknown;
+  AuthConfig: unknown;
+  AuthStats: unknown;
   SendArgs: unknown;
   RecvArgs: unknown;
   SocketEvent: unknown;

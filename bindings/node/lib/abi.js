@@ -241,6 +241,11 @@ const FUNCTIONS = Object.freeze({
     'hb_status hb_cert_save(const char *path, const char *public_key, const char *secret_key, const char *metadata, _Out_ uint8_t *public_out, size_t public_len)',
   hb_cert_load:
     'hb_status hb_cert_load(const char *path, _Out_ uint8_t *public_key, size_t public_len, _Out_ uint8_t *secret_key, size_t secret_len, _Out_ int32_t *has_secret)',
+  hb_curve_set_default: 'hb_status hb_curve_set_default(const char *cert, const char *server, const char *allow)',
+  hb_auth_new: 'hb_status hb_auth_new(const hb_auth_config_t *cfg, _Out_ void **out)',
+  hb_auth_reload: 'hb_status hb_auth_reload(const void *a)',
+  hb_auth_stats: 'hb_status hb_auth_stats(const void *a, _Inout_ hb_auth_stats_t *out)',
+  hb_auth_free: 'hb_status hb_auth_free(void *a)',
   hb_socket_new: 'hb_status hb_socket_new(int32_t type, _Out_ void **out)',
   hb_socket_free: 'hb_status hb_socket_free(void *s)',
   hb_socket_bind:
@@ -395,6 +400,21 @@ function declare(koffi) {
       to_frontend_msgs: 'uint64_t',
       to_frontend_bytes: 'uint64_t',
       dropped: 'uint64_t',
+    }),
+    AuthConfig: koffi.struct('hb_auth_config_t', {
+      size: 'uint32_t',
+      curve_any: 'int32_t',
+      allow: 'const char *',
+      deny: 'const char *',
+      passwords: 'const char *',
+      curve_dir: 'const char *',
+    }),
+    AuthStats: koffi.struct('hb_auth_stats_t', {
+      size: 'uint32_t',
+      reserved: 'uint32_t',
+      allowed: 'uint64_t',
+      denied: 'uint64_t',
+      reloads: 'uint64_t',
     }),
     SendArgs: koffi.struct('hb_send_args_t', {
       size: 'uint32_t',

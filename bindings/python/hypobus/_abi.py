@@ -298,6 +298,31 @@ class ProxyStatsC(Structure):
     ]
 
 
+class AuthConfig(Structure):
+    """hb_auth_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("curve_any", c_int32),
+        ("allow", c_char_p),
+        ("deny", c_char_p),
+        ("passwords", c_char_p),
+        ("curve_dir", c_char_p),
+    ]
+
+
+class AuthStatsC(Structure):
+    """hb_auth_stats_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("reserved", c_uint32),
+        ("allowed", c_uint64),
+        ("denied", c_uint64),
+        ("reloads", c_uint64),
+    ]
+
+
 class SendArgs(Structure):
     """hb_send_args_t"""
 
@@ -520,6 +545,8 @@ STRUCTS = {
     "hb_failover_stats_t": FailoverStatsC,
     "hb_op_stats_t": OpStatsC,
     "hb_proxy_stats_t": ProxyStatsC,
+    "hb_auth_config_t": AuthConfig,
+    "hb_auth_stats_t": AuthStatsC,
     "hb_send_args_t": SendArgs,
     "hb_recv_args_t": RecvArgs,
     "hb_socket_event_t": SocketEventC,
@@ -636,6 +663,11 @@ FUNCTIONS = {
     "hb_curve_public": (hb_status, [c_char_p, c_void_p, c_size_t]),
     "hb_cert_save": (hb_status, [c_char_p, c_char_p, c_char_p, c_char_p, c_void_p, c_size_t]),
     "hb_cert_load": (hb_status, [c_char_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p]),
+    "hb_curve_set_default": (hb_status, [c_char_p, c_char_p, c_char_p]),
+    "hb_auth_new": (hb_status, [c_void_p, c_void_p]),
+    "hb_auth_reload": (hb_status, [c_void_p]),
+    "hb_auth_stats": (hb_status, [c_void_p, c_void_p]),
+    "hb_auth_free": (hb_status, [c_void_p]),
     "hb_socket_new": (hb_status, [c_int32, c_void_p]),
     "hb_socket_free": (hb_status, [c_void_p]),
     "hb_socket_bind": (hb_status, [c_void_p, c_char_p, c_void_p, c_size_t, c_void_p]),
