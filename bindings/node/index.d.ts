@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type {
   StatusName,
+  hb_auth_stats_t,
   hb_broker_stats_t,
   hb_calc_stats_t,
   hb_client_stats_t,
@@ -199,7 +200,8 @@ export interface ZmqError extends Error {
 /** True for an Error (zeromq.js's isFullError). */
 export function isFullError(err: unknown): err is ZmqError;
 
-export function curveKeypair(): never;
+/** A new CURVE key pair: 40 characters of Z85 each. */
+export function curveKeypair(): { public: string; secret: string };
 
 /** The libzmq version inside the library, e.g. '4.3.4'. */
 export const version: string;
@@ -362,6 +364,33 @@ declare abstract class RoleBase extends EventEmitter {
   unref(): this;
   ref(): this;
   close(): this;
+}
+
+/** CURVE for the roles started from now on (hb_curve_set_default); no argument: off. */
+export function setCurve(opts?: { cert?: string | null; server?: string | null; allow?: string | null }): void;
+/** Write a certificate pair, `path` (public) and `path`_secret; returns the public key (Z85). */
+export function keygen(path: string, metadata?: Record<string, string>): string;
+/** The keys of a certificate file (secret null in a public one). */
+export function loadCertificate(path: string): { public: string; secret: string | null };
+
+export interface AuthenticatorOptions {
+  /** IP addresses allowed (every other one is denied). */
+  allow?: string | string[];
+  /** IP addresses denied (not with allow). */
+  deny?: string | string[];
+  /** PLAIN: a file of user=password lines. */
+  passwords?: string;
+  /** CURVE: a directory of the allowed clients' certificates. */
+  curveDir?: string;
+  /** CURVE: any client that knows the server key. */
+  curveAny?: boolean;
+}
+export interface AuthStats extends StatsOf<hb_auth_stats_t> {}
+/** The library's ZAP authenticator for this process's generic sockets (one per process). */
+export class Authenticator extends RoleBase {
+  constructor(opts?: AuthenticatorOptions);
+  reload(): this;
+  stats(): AuthStats;
 }
 
 export interface BrokerOptions {

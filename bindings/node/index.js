@@ -9,6 +9,7 @@
 //  - the task brokers (the course's request/reply brokers): TaskBroker,
 //    TaskWorker (pull style, or a handler function), TaskClient.
 const ffi = require('./lib/ffi');
+const security = require('./lib/security');
 const C = require('./lib/constants');
 const { Socket, createSocket } = require('./lib/socket');
 const { proxy } = require('./lib/proxy');
@@ -138,6 +139,11 @@ module.exports = {
   TaskError: task.TaskError,
   Job: task.Job,
   HypobusError: ffi.HypobusError,
+  // security (docs/SECURITY.md)
+  setCurve: security.setCurve,
+  keygen: security.keygen,
+  loadCertificate: security.loadCertificate,
+  Authenticator: security.Authenticator,
   log,
   libraryVersion: ffi.libraryVersion(),
   abiVersion: `${ffi.ABI.major}.${ffi.ABI.minor}`,
