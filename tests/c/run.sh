@@ -45,7 +45,7 @@ build failover_broker examples/c/failover_broker.c
 for t in task_broker task_worker task_client task_course_brokers; do
     build "$t" "examples/c/$t.c" -pthread
 done
-for t in api_test api_failover_test fork_test; do
+for t in api_test api_failover_test fork_test security_test; do
     build "$t" "tests/c/$t.c" -I "$ROOT/tests/c" -pthread -lm
 done
 # The header must also be valid C++.
@@ -63,7 +63,7 @@ fi
 [ "$failed" -eq 0 ] || finish
 
 # ---------------------------------------------------------------- api_test, api_failover_test
-for t in api_test api_failover_test; do
+for t in api_test api_failover_test security_test; do
     echo "# $t"
     timeout 120 "$OUT/$t" >"$OUT/$t.log" 2>&1
     tally_log "$t" "$OUT/$t.log" $?
@@ -72,7 +72,7 @@ done
 # ---------------------------------------------------------------- under valgrind
 # The same checks under valgrind's memcheck: any invalid read or write, use
 # of uninitialised memory, or definite leak fails the run (exit code 99).
-for t in api_test api_failover_test; do
+for t in api_test api_failover_test security_test; do
     if command -v valgrind >/dev/null; then
         echo "# $t under valgrind"
         timeout 900 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \

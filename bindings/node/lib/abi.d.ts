@@ -133,6 +133,22 @@ export const HB_IMMEDIATE: 39;
 export const HB_XPUB_VERBOSE: 40;
 /** Option `ZMQ_IPV6` (int). */
 export const HB_IPV6: 42;
+/** Option `ZMQ_MECHANISM` (int, read-only: 0 NULL, 1 PLAIN, 2 CURVE). Since ABI 1.4. */
+export const HB_MECHANISM: 43;
+/** Option `ZMQ_PLAIN_SERVER` (int: 1 = a PLAIN server). Since ABI 1.4. */
+export const HB_PLAIN_SERVER: 44;
+/** Option `ZMQ_PLAIN_USERNAME` (text). Since ABI 1.4. */
+export const HB_PLAIN_USERNAME: 45;
+/** Option `ZMQ_PLAIN_PASSWORD` (text). Since ABI 1.4. */
+export const HB_PLAIN_PASSWORD: 46;
+/** Option `ZMQ_CURVE_SERVER` (int: 1 = a CURVE server). Since ABI 1.4. */
+export const HB_CURVE_SERVER: 47;
+/** Option `ZMQ_CURVE_PUBLICKEY` (a key: 32 bytes or 40 of Z85; read as Z85). Since ABI 1.4. */
+export const HB_CURVE_PUBLICKEY: 48;
+/** Option `ZMQ_CURVE_SECRETKEY` (a key, as `HB_CURVE_PUBLICKEY`). Since ABI 1.4. */
+export const HB_CURVE_SECRETKEY: 49;
+/** Option `ZMQ_CURVE_SERVERKEY` (a client's: the server's public key). Since ABI 1.4. */
+export const HB_CURVE_SERVERKEY: 50;
 /** Option `ZMQ_PROBE_ROUTER` (int, write-only). */
 export const HB_PROBE_ROUTER: 51;
 /** Option `ZMQ_REQ_CORRELATE` (int, write-only). */
@@ -141,6 +157,10 @@ export const HB_REQ_CORRELATE: 52;
 export const HB_REQ_RELAXED: 53;
 /** Option `ZMQ_CONFLATE` (int: keep only the last message). */
 export const HB_CONFLATE: 54;
+/**
+ * Option `ZMQ_ZAP_DOMAIN` (text: the domain a ZAP handler is told; also turns ZAP on for a NULL server). Since ABI 1.4.
+ */
+export const HB_ZAP_DOMAIN: 55;
 /** Option `ZMQ_ROUTER_HANDOVER` (int, write-only). */
 export const HB_ROUTER_HANDOVER: 56;
 /** Option `ZMQ_CONNECT_ROUTING_ID` (bytes, write-only: the routing id of the next connect's peer). */

@@ -132,6 +132,22 @@ pub const HB_IMMEDIATE: i32 = 39;
 pub const HB_XPUB_VERBOSE: i32 = 40;
 /// Option `ZMQ_IPV6` (int).
 pub const HB_IPV6: i32 = 42;
+/// Option `ZMQ_MECHANISM` (int, read-only: 0 NULL, 1 PLAIN, 2 CURVE). Since ABI 1.4.
+pub const HB_MECHANISM: i32 = 43;
+/// Option `ZMQ_PLAIN_SERVER` (int: 1 = a PLAIN server). Since ABI 1.4.
+pub const HB_PLAIN_SERVER: i32 = 44;
+/// Option `ZMQ_PLAIN_USERNAME` (text). Since ABI 1.4.
+pub const HB_PLAIN_USERNAME: i32 = 45;
+/// Option `ZMQ_PLAIN_PASSWORD` (text). Since ABI 1.4.
+pub const HB_PLAIN_PASSWORD: i32 = 46;
+/// Option `ZMQ_CURVE_SERVER` (int: 1 = a CURVE server). Since ABI 1.4.
+pub const HB_CURVE_SERVER: i32 = 47;
+/// Option `ZMQ_CURVE_PUBLICKEY` (a key: 32 bytes or 40 of Z85; read as Z85). Since ABI 1.4.
+pub const HB_CURVE_PUBLICKEY: i32 = 48;
+/// Option `ZMQ_CURVE_SECRETKEY` (a key, as `HB_CURVE_PUBLICKEY`). Since ABI 1.4.
+pub const HB_CURVE_SECRETKEY: i32 = 49;
+/// Option `ZMQ_CURVE_SERVERKEY` (a client's: the server's public key). Since ABI 1.4.
+pub const HB_CURVE_SERVERKEY: i32 = 50;
 /// Option `ZMQ_PROBE_ROUTER` (int, write-only).
 pub const HB_PROBE_ROUTER: i32 = 51;
 /// Option `ZMQ_REQ_CORRELATE` (int, write-only).
@@ -140,6 +156,9 @@ pub const HB_REQ_CORRELATE: i32 = 52;
 pub const HB_REQ_RELAXED: i32 = 53;
 /// Option `ZMQ_CONFLATE` (int: keep only the last message).
 pub const HB_CONFLATE: i32 = 54;
+/// Option `ZMQ_ZAP_DOMAIN` (text: the domain a ZAP handler is told; also
+/// turns ZAP on for a NULL server). Since ABI 1.4.
+pub const HB_ZAP_DOMAIN: i32 = 55;
 /// Option `ZMQ_ROUTER_HANDOVER` (int, write-only).
 pub const HB_ROUTER_HANDOVER: i32 = 56;
 /// Option `ZMQ_CONNECT_ROUTING_ID` (bytes, write-only: the routing id of the next connect's peer).
