@@ -1362,8 +1362,11 @@ typedef struct {
     const char *backend;
     /**
      * The journal: NULL or `"memory"` = in memory; `"sqlite:PATH"` = an
-     * SQLite file (WAL mode): a broker killed and restarted on it finishes
-     * every accepted request, and results can be fetched by id.
+     * SQLite file (WAL mode); `"postgres://USER@HOST:PORT/DB"` (or
+     * `postgresql://`) = a PostgreSQL database (created with its schema on
+     * first use; a view `results` for psql). With a file or a database, a
+     * broker killed and restarted on it finishes every accepted request,
+     * and results can be fetched by id.
      */
     const char *store;
     /**
@@ -1403,7 +1406,7 @@ typedef struct {
      */
     uint32_t peer_interval_ms;
     /**
-     * Non-zero: SQLite `synchronous=FULL` (survives power loss; slower).
+     * Non-zero: SQLite `synchronous=FULL` (survives power loss; slower). PostgreSQL: the server's `synchronous_commit`.
      */
     int32_t full_sync;
     /**
