@@ -174,18 +174,7 @@ impl Core {
             if from_peer {
                 self.st.from_peers += 1;
             }
-            let key = self.add_req(Req {
-                id: t.id,
-                service: t.service,
-                body: t.body,
-                route: t.route,
-                classic: t.classic,
-                from_peer,
-                state: State::Queued,
-                attempts: 0,
-                avoid: None,
-            });
-            self.enqueue(key, false);
+            self.queue_task(t, from_peer);
         }
     }
 

@@ -461,23 +461,28 @@ impl Core {
         *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = self.st;
     }
 
+    /// Queue a journaled request for dispatch.
+    fn queue_task(&mut self, t: StoredTask, from_peer: bool) {
+        let key = self.add_req(Req {
+            id: t.id,
+            service: t.service,
+            body: t.body,
+            route: t.route,
+            classic: t.classic,
+            from_peer,
+            state: State::Queued,
+            attempts: 0,
+            avoid: None,
+        });
+        self.enqueue(key, false);
+    }
+
     /// Take up the journal's unfinished requests.
     fn recover(&mut self) -> Result<u64> {
         let tasks = self.store.unfinished()?;
         let n = tasks.len() as u64;
         for t in tasks {
-            let key = self.add_req(Req {
-                id: t.id,
-                service: t.service,
-                body: t.body,
-                route: t.route,
-                classic: t.classic,
-                from_peer: false,
-                state: State::Queued,
-                attempts: 0,
-                avoid: None,
-            });
-            self.enqueue(key, false);
+            self.queue_task(t, false);
         }
         self.st.recovered = n;
         self.publish_stats();
