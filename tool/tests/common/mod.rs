@@ -4,3 +4,5 @@
 pub fn free_port() -> u16 {
     hypobus::sys::ctx::free_port().expect("a free port")
 }
+
+pub mod task;
