@@ -1406,7 +1406,9 @@ typedef struct {
      */
     uint32_t peer_interval_ms;
     /**
-     * Non-zero: SQLite `synchronous=FULL` (survives power loss; slower). PostgreSQL: the server's `synchronous_commit`.
+     * Non-zero: every commit on disk (survives power loss; slower): SQLite
+     * `synchronous=FULL`; PostgreSQL the server's `synchronous_commit`
+     * (`on`) instead of `off` for the broker's session.
      */
     int32_t full_sync;
     /**

@@ -100,18 +100,26 @@ pub enum StoreConfig {
     },
     /// A PostgreSQL database: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?…]`
     /// (or `postgresql://`); the database and the schema are created on first use.
-    Postgres { url: String },
+    Postgres {
+        url: String,
+        /// Commit with the server's `synchronous_commit` (`on`: every commit
+        /// on disk, survives the server's crash, slower). The default
+        /// (`off` for the broker's session) survives the death of the broker
+        /// at any moment and a clean restart of the server, like SQLite's
+        /// `NORMAL`.
+        full_sync: bool,
+    },
 }
 
 impl StoreConfig {
     /// `memory` (or empty), `sqlite:PATH`, `postgres://…` / `postgresql://…`;
-    /// `full_sync` applies to SQLite.
+    /// `full_sync`: every commit on disk (SQLite and PostgreSQL).
     pub fn parse(s: &str, full_sync: bool) -> Result<StoreConfig> {
         if s.is_empty() || s == "memory" {
             return Ok(StoreConfig::Memory);
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Ok(StoreConfig::Postgres { url: s.to_string() });
+            return Ok(StoreConfig::Postgres { url: s.to_string(), full_sync });
         }
         match s.strip_prefix("sqlite:") {
             Some(p) if !p.is_empty() => Ok(StoreConfig::Sqlite { path: p.into(), full_sync }),
@@ -124,7 +132,7 @@ impl StoreConfig {
         match self {
             StoreConfig::Memory => "memory".into(),
             StoreConfig::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
-            StoreConfig::Postgres { url } => pg::redact(url),
+            StoreConfig::Postgres { url, .. } => pg::redact(url),
         }
     }
 
@@ -133,7 +141,7 @@ impl StoreConfig {
         Ok(match self {
             StoreConfig::Memory => Box::new(MemoryStore::new(DEFAULT_KEEP)),
             StoreConfig::Sqlite { path, full_sync } => Box::new(SqliteStore::open(path, *full_sync)?),
-            StoreConfig::Postgres { url } => Box::new(PgStore::open(url)?),
+            StoreConfig::Postgres { url, full_sync } => Box::new(PgStore::open(url, *full_sync)?),
         })
     }
 }
@@ -402,13 +410,13 @@ mod tests {
     #[test]
     fn postgres_survives_reopen() {
         let Some(url) = pg::test_url("reopen") else { return };
-        survives_reopen(&|| Box::new(PgStore::open(&url).unwrap()));
+        survives_reopen(&|| Box::new(PgStore::open(&url, false).unwrap()));
     }
 
     #[test]
     fn postgres_keeps_its_batch_across_a_lost_connection_and_shows_the_view() {
         let Some(url) = pg::test_url("lost") else { return };
-        let mut s = PgStore::open(&url).unwrap();
+        let mut s = PgStore::open(&url, false).unwrap();
         s.accept(&task("a")).unwrap();
         s.finish("a", &ok("ñ 42".as_bytes()), "w1").unwrap();
         s.accept(&task("b")).unwrap();
@@ -434,7 +442,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         drop(s);
-        let mut s = PgStore::open(&url).unwrap();
+        let mut s = PgStore::open(&url, false).unwrap();
         assert_eq!(s.result("a").unwrap(), Some(ok("ñ 42".as_bytes())));
         assert_eq!(s.unfinished().unwrap(), vec![task("b")]);
         // The view people read with psql: bodies as text (other bytes escaped).
@@ -449,7 +457,7 @@ mod tests {
         assert_eq!(got, ["a|A|x|ok|ñ 42|w1|true", "b|A|x|pending|-|-|-", "bin|A|\\377z|error|bad||true"]);
         // A schema newer than this build is refused.
         admin.execute("UPDATE hypobus_schema SET version = 99", &[]).unwrap();
-        let e = PgStore::open(&url).err().expect("refused").to_string();
+        let e = PgStore::open(&url, false).err().expect("refused").to_string();
         assert!(e.contains("schema version 99"), "{e}");
     }
 

@@ -610,7 +610,8 @@ export interface hb_task_broker_config_t {
   /** Capacity publication period (peering); 0 = 1000 ms. */
   peer_interval_ms: number;
   /**
-   * Non-zero: SQLite `synchronous=FULL` (survives power loss; slower). PostgreSQL: the server's `synchronous_commit`.
+   * Non-zero: every commit on disk (survives power loss; slower): SQLite `synchronous=FULL`; PostgreSQL the server's
+   * `synchronous_commit` (`on`) instead of `off` for the broker's session.
    */
   full_sync: number;
   /** Reserved, 0. */

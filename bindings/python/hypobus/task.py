@@ -188,7 +188,8 @@ class TaskBroker(_Role):
     state (an endpoint to publish the spare capacity on) and peers (entries
     "STATE_EP|FRONTEND_EP", (state_ep, frontend_ep) tuples or TaskBrokers);
     answer_timeout_ms, max_attempts, hb_interval_ms, liveness, service_wait_ms,
-    peer_interval_ms, full_sync (SQLite synchronous=FULL).
+    peer_interval_ms, full_sync (every commit on disk: SQLite synchronous=FULL,
+    PostgreSQL synchronous_commit=on).
     """
 
     _free = F.hb_task_broker_free

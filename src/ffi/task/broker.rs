@@ -66,7 +66,9 @@ pub struct HbTaskBrokerConfig {
     pub service_wait_ms: u32,
     /// Capacity publication period (peering); 0 = 1000 ms.
     pub peer_interval_ms: u32,
-    /// Non-zero: SQLite `synchronous=FULL` (survives power loss; slower). PostgreSQL: the server's `synchronous_commit`.
+    /// Non-zero: every commit on disk (survives power loss; slower): SQLite
+    /// `synchronous=FULL`; PostgreSQL the server's `synchronous_commit`
+    /// (`on`) instead of `off` for the broker's session.
     pub full_sync: i32,
     /// Reserved, 0.
     pub reserved: u32,

@@ -6,14 +6,23 @@
 //!
 //! * [`accept_many`](TaskStore::accept_many) looks the whole batch of new
 //!   ids up with one `SELECT … WHERE id = ANY($1)` (a known id gets its known
-//!   outcome and does not run again) and buffers the new rows;
+//!   outcome and does not run again) and buffers the new rows; course
+//!   clients' requests (`classic`: an id the broker just made) are new by
+//!   construction and skip the look-up;
 //! * [`finish`](TaskStore::finish) buffers the outcome (merged into the new
 //!   row when the request came in the same batch);
 //! * [`commit`](TaskStore::commit) writes every buffered row in **one
 //!   statement** (an `INSERT … SELECT FROM unnest(arrays)` and an `UPDATE …
 //!   FROM unnest(arrays)` in one `WITH`), which PostgreSQL commits as one
-//!   transaction (`synchronous_commit` as the server says: `on` by default).
-//!   The broker answers clients only after it returns.
+//!   transaction. The broker answers clients only after it returns.
+//!
+//! Durability, as SQLite's: by default the broker's session commits with
+//! `synchronous_commit = off`: a commit is in the server (visible, in its
+//! WAL) when it returns, so it survives the broker killed at any moment
+//! and a clean stop or restart of the server; a crash of the server's
+//! machine may lose its last fraction of a second (SQLite `NORMAL` in WAL
+//! mode: the same class). `full_sync` keeps the server's own setting (`on`
+//! by default: every commit waits for the disk), much slower.
 //!
 //! When the server is gone (stopped, restarted, the connection cut), a
 //! commit fails and **keeps its batch**: the broker holds the answers and
@@ -159,6 +168,7 @@ struct Outcome {
 /// The PostgreSQL journal (see the module's documentation).
 pub struct PgStore {
     config: Config,
+    full_sync: bool,
     url: String,
     conn: Option<(Client, Stmts)>,
     last_connect: Option<Instant>,
@@ -175,7 +185,7 @@ impl PgStore {
     /// Connect to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?…]`,
     /// or `postgresql://`), creating the database when it is missing and the
     /// user may, and the schema when it is missing.
-    pub fn open(url: &str) -> Result<PgStore> {
+    pub fn open(url: &str, full_sync: bool) -> Result<PgStore> {
         let mut config = Config::from_str(url).map_err(|e| Error::Config(format!("bad PostgreSQL URL {}: {e}", redact(url))))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -184,12 +194,16 @@ impl PgStore {
             // A server that stops answering on TCP fails the call instead of blocking the broker.
             config.tcp_user_timeout(Duration::from_secs(10));
         }
-        config.keepalives_idle(Duration::from_secs(10));
+        if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+            // libpq's default (2 h) unless the URL says: a dead peer noticed sooner.
+            config.keepalives_idle(Duration::from_secs(10));
+        }
         if config.get_application_name().is_none() {
             config.application_name("hypobus-task-broker");
         }
         let mut s = PgStore {
             config,
+            full_sync,
             url: redact(url),
             conn: None,
             last_connect: None,
@@ -247,6 +261,12 @@ impl PgStore {
             }
         }
         tx.commit().map_err(|e| pg_err("create the schema", e))?;
+        // Plans made for the statements' actual arrays: a generic plan made
+        // while the table was small (seq scans) would stay as it grows.
+        c.batch_execute("SET plan_cache_mode = force_custom_plan").map_err(|e| pg_err("plan_cache_mode", e))?;
+        if !self.full_sync {
+            c.batch_execute("SET synchronous_commit = off").map_err(|e| pg_err("synchronous_commit", e))?;
+        }
         let stmts = Stmts {
             lookup: c.prepare("SELECT id, state, result FROM tasks WHERE id = ANY($1)").map_err(|e| pg_err("prepare", e))?,
             one: c.prepare("SELECT state, result FROM tasks WHERE id = $1").map_err(|e| pg_err("prepare", e))?,
@@ -315,7 +335,9 @@ impl TaskStore for PgStore {
     }
 
     fn accept_many(&mut self, ts: &[StoredTask]) -> Result<Vec<Known>> {
-        let ask: Vec<&str> = ts.iter().filter(|t| self.local(&t.id).is_none()).map(|t| t.id.as_str()).collect();
+        // A course client's request has an id the broker just made (its
+        // `classic` flag): new by construction, nothing to look up.
+        let ask: Vec<&str> = ts.iter().filter(|t| !t.classic && self.local(&t.id).is_none()).map(|t| t.id.as_str()).collect();
         let mut found: FxMap<String, Option<StoredResult>> = FxMap::default();
         if !ask.is_empty() {
             let rows = {

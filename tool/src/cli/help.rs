@@ -214,7 +214,8 @@ binding APIs) add request ids, services, load, heartbeats. docs/PROTOCOL.md.
                         fetched by id; PostgreSQL: the database and its schema are
                         created on first use, psql shows them in the view results
   --db PATH             the same as --store sqlite:PATH
-  --full-sync           SQLite synchronous=FULL (survives power loss, slower)
+  --full-sync           every commit on disk (survives power loss, slower): SQLite
+                        synchronous=FULL, PostgreSQL synchronous_commit=on
   --answer-timeout-ms N a dispatched request unanswered for N ms goes to another
                         worker; the first one's late answer is dropped (default 5000)
   --max-attempts N      dispatches before a request fails with an error (default 5)

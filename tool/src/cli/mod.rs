@@ -650,8 +650,8 @@ fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Us
     a.no_positionals()?;
     if full_sync {
         match &mut cfg.store {
-            StoreConfig::Sqlite { full_sync, .. } => *full_sync = true,
-            _ => return usage(cmd, "--full-sync needs an SQLite store (--db PATH)"),
+            StoreConfig::Sqlite { full_sync, .. } | StoreConfig::Postgres { full_sync, .. } => *full_sync = true,
+            StoreConfig::Memory => return usage(cmd, "--full-sync needs a file or a database (--db PATH, --store postgres://…)"),
         }
     }
     match (state, peers.is_empty()) {
