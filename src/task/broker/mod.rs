@@ -533,16 +533,17 @@ impl Core {
             }
             self.on_timers()?;
             self.commit()?;
-            self.publish_stats();
         }
     }
 
-    /// Commit the journal, then send the answers it holds. A store that
-    /// keeps a failed batch (a database server gone) is tried again every
-    /// [`COMMIT_RETRY`], the answers held until it commits.
+    /// Commit the journal, publish the counters, then send the answers it
+    /// holds (counters first: a client that has its answer sees it counted).
+    /// A store that keeps a failed batch (a database server gone) is tried
+    /// again every [`COMMIT_RETRY`], the answers held until it commits.
     fn commit(&mut self) -> Result<()> {
         let now = Instant::now();
         if self.commit_retry.is_some_and(|at| now < at) {
+            self.publish_stats();
             return Ok(());
         }
         match self.store.commit() {
@@ -553,6 +554,7 @@ impl Core {
                 if self.commit_retry.take().is_some() {
                     log!("task-broker", "{}: journal commits again; {} held answers sent", self.name, self.outbox.len());
                 }
+                self.publish_stats();
                 self.flush_outbox();
                 Ok(())
             }
@@ -561,6 +563,7 @@ impl Core {
                     log!("task-broker", "{}: journal commit failed, answers held, trying again: {e}", self.name);
                 }
                 self.commit_retry = Some(now + COMMIT_RETRY);
+                self.publish_stats();
                 Ok(())
             }
             Err(e) => Err(e),
