@@ -121,5 +121,5 @@ cargo test --release -p hypobus --lib task::store || status=1
 step "C ABI: a task broker with a postgres:// journal"
 cargo test --release -p hypobus --test task_abi postgres || status=1
 step "broker processes on PostgreSQL: 4x500 requests, SIGKILL and restart, psql, the server stopped under load"
-cargo test --release -p hypobus-tool --test task_pg -- --test-threads=1 --nocapture || status=1
+cargo test --release -p hypobus-tool --test task_pg -- --nocapture || status=1
 exit $status

@@ -3,8 +3,9 @@
 //! by the broker with its schema): 4 clients x 500 requests over 4 worker
 //! processes with the broker SIGKILLed mid-run and restarted (every request
 //! answered once, psql lists them in the `results` view), and the server
-//! stopped under load and started again (new requests get an error while
-//! it is down, accepted ones are answered when it is back, none lost).
+//! stopped under load and started again (new requests of our clients get
+//! an error while it is down, a course client's is taken and waits,
+//! accepted ones are answered when it is back, none lost).
 //! Without `HYPOBUS_PG_URL` the tests say so and pass, unless
 //! `HYPOBUS_REQUIRE_PG=1`. Every wait is bounded; processes are killed by PID.
 
@@ -15,6 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 mod common;
 use common::task::{client, counter, task_broker, wait_stats, worker, Ports, Proc};
+
+/// Held by each test: the outage test stops the server that they all use.
+static SERVER: Mutex<()> = Mutex::new(());
+
+fn server() -> std::sync::MutexGuard<'static, ()> {
+    SERVER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// `psql URL -Atc QUERY`: its output, trimmed.
 fn psql(url: &str, query: &str) -> String {
@@ -71,6 +79,7 @@ fn ok_count(seen: &Seen) -> usize {
 #[test]
 fn four_clients_over_four_workers_broker_killed_and_restarted_psql_lists_them() {
     let Some(url) = test_url("kill") else { return };
+    let _server = server();
     let p = Ports::free();
     let args = ["--store", url.as_str(), "--answer-timeout-ms", "3000"];
     let mut b = task_broker("pg1", &p, &args);
@@ -116,6 +125,7 @@ fn four_clients_over_four_workers_broker_killed_and_restarted_psql_lists_them() 
 #[test]
 fn postgres_stopped_under_load_new_requests_fail_accepted_ones_are_answered() {
     let Some(url) = test_url("outage") else { return };
+    let _server = server();
     let p = Ports::free();
     let mut b = task_broker("pg2", &p, &["--store", url.as_str()]);
     let _workers: Vec<Proc> = (0..2).map(|i| worker(&format!("w{i}"), &p, &["--delay-ms", "20", "--threads", "4"])).collect();
@@ -137,7 +147,16 @@ fn postgres_stopped_under_load_new_requests_fail_accepted_ones_are_answered() {
     let e = probe.request("", b"probe", Duration::from_secs(10)).expect_err("refused while PostgreSQL is down").to_string();
     assert!(e.contains("cannot journal the request"), "{e}");
     assert!(t0.elapsed() < Duration::from_secs(2), "refused at once, not after {:?}", t0.elapsed());
+    // A course client (REQ) needs no look-up: its request is taken, and it waits.
+    let ctx = zmq::Context::new();
+    let req = ctx.socket(zmq::REQ).unwrap();
+    req.set_linger(0).unwrap();
+    req.set_rcvtimeo(30_000).unwrap();
+    req.connect(&format!("tcp://127.0.0.1:{}", p.fe)).unwrap();
+    req.send("course", 0).unwrap();
     pg_ctl(&["start", "-w"]);
+    let answer = req.recv_bytes(0).expect("the course client's answer once the journal commits");
+    assert!(answer.ends_with(b":course"), "{}", String::from_utf8_lossy(&answer));
     let done: usize = clients.into_iter().map(|t| t.join().unwrap()).sum();
     assert_eq!(done, CLIENTS * N, "every request has an outcome");
     let seen = seen.lock().unwrap();
@@ -153,9 +172,9 @@ fn postgres_stopped_under_load_new_requests_fail_accepted_ones_are_answered() {
     // Nothing accepted is lost: every answered request is in the journal,
     // done, and nothing else is (the refused ones were never accepted).
     let counts = psql(&url, "SELECT count(*), count(*) FILTER (WHERE status = 'ok') FROM results");
-    assert_eq!(counts, format!("{0}|{0}", ok.len()), "the journal holds exactly the answered requests");
+    assert_eq!(counts, format!("{0}|{0}", ok.len() + 1), "the journal holds exactly the answered requests");
     let l = wait_stats(&b, Duration::from_secs(5), "nothing pending", |l| counter(l, "pending") == 0);
-    assert_eq!(counter(&l, "requests") as usize, ok.len(), "{l}");
+    assert_eq!(counter(&l, "requests") as usize, ok.len() + 1, "the answered ones and the course request: {l}");
     // The broker goes on.
     let c = client(&p, 1000, 5);
     assert_eq!(c.request("", b"after", Duration::from_secs(10)).unwrap()[2..], b":after"[..]);
