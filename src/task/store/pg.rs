@@ -107,7 +107,21 @@ WITH ins AS (
 SELECT 1";
 
 fn pg_err(what: &str, e: postgres::Error) -> Error {
-    Error::Config(format!("task store (postgres): {what}: {e}"))
+    Error::Config(format!("task store (postgres): {what}: {}", why(&e)))
+}
+
+/// The error with its causes ("error connecting to server: Connection refused …").
+fn why(e: &postgres::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !s.contains(&c_text) {
+            s = format!("{s}: {c_text}");
+        }
+        cause = c.source();
+    }
+    s
 }
 
 /// The URL with its password (if any) replaced by `***`, for logs.
@@ -225,17 +239,24 @@ impl PgStore {
                 let mut admin = self.config.clone();
                 admin.dbname("postgres");
                 let mut a = admin.connect(NoTls).map_err(|e2| {
-                    Error::Config(format!("task store {}: {e}; and cannot connect to database postgres to create it: {e2}", self.url))
+                    Error::Config(format!(
+                        "task store {}: {}; and cannot connect to database postgres to create it: {}",
+                        self.url,
+                        why(&e),
+                        why(&e2)
+                    ))
                 })?;
                 match a.batch_execute(&format!("CREATE DATABASE \"{}\"", db.replace('"', "\"\""))) {
                     Ok(()) => {}
                     Err(e2) if e2.code() == Some(&SqlState::DUPLICATE_DATABASE) => {}
-                    Err(e2) => return Err(Error::Config(format!("task store {}: {e}; and cannot create it: {e2}", self.url))),
+                    Err(e2) => {
+                        return Err(Error::Config(format!("task store {}: {}; and cannot create it: {}", self.url, why(&e), why(&e2))))
+                    }
                 }
                 let c = self.config.connect(NoTls).map_err(|e| pg_err("connect", e))?;
                 self.ready(c)
             }
-            Err(e) => Err(Error::Config(format!("cannot open task store {}: {e}", self.url))),
+            Err(e) => Err(Error::Config(format!("cannot open task store {}: {}", self.url, why(&e)))),
         }
     }
 
@@ -286,7 +307,8 @@ impl PgStore {
                 return Err(Error::Config(format!("task store {}: no connection (trying again)", self.url)));
             }
             self.last_connect = Some(now);
-            let c = self.config.connect(NoTls).map_err(|e| Error::Config(format!("task store {}: cannot connect: {e}", self.url)))?;
+            let c =
+                self.config.connect(NoTls).map_err(|e| Error::Config(format!("task store {}: cannot connect: {}", self.url, why(&e))))?;
             self.conn = Some(self.ready(c)?);
         }
         Ok(self.conn.as_mut().expect("connected"))
@@ -297,7 +319,7 @@ impl PgStore {
         if e.is_closed() || e.code().is_none() || self.conn.as_ref().is_some_and(|(c, _)| c.is_closed()) {
             self.conn = None;
         }
-        Error::Config(format!("task store {}: {what}: {e}", self.url))
+        Error::Config(format!("task store {}: {what}: {}", self.url, why(&e)))
     }
 
     /// What the buffers know of an id.
