@@ -26,9 +26,11 @@
 //!
 //! When the server is gone (stopped, restarted, the connection cut), a
 //! commit fails and **keeps its batch**: the broker holds the answers and
-//! calls it again, and the store connects again (at most every
-//! [`RECONNECT_EVERY`]); lookups of new ids fail meanwhile, so new requests
-//! get an error at once. Nothing accepted is lost.
+//! calls it again, and the store connects again (after [`RECONNECT_EVERY`],
+//! doubling up to [`RECONNECT_MAX`] while it fails: each attempt may wait
+//! up to the connect time-out on the broker's thread); lookups of new ids
+//! fail meanwhile, so new requests get an error at once. Nothing accepted
+//! is lost.
 //!
 //! Schema (created on first use under an advisory lock, versioned in
 //! `hypobus_schema`): table `tasks` (`id` primary key, `seq`, `service`,
@@ -49,6 +51,9 @@ pub const SCHEMA_VERSION: i32 = 1;
 
 /// A lost connection is tried again at most this often.
 pub const RECONNECT_EVERY: Duration = Duration::from_millis(250);
+
+/// The longest wait between two attempts to connect again.
+pub const RECONNECT_MAX: Duration = Duration::from_secs(4);
 
 /// Connecting gives up after this long unless the URL says
 /// (`connect_timeout=`).
@@ -185,7 +190,9 @@ pub struct PgStore {
     full_sync: bool,
     url: String,
     conn: Option<(Client, Stmts)>,
-    last_connect: Option<Instant>,
+    /// No attempt to connect again before this.
+    next_connect: Option<Instant>,
+    reconnect_wait: Duration,
     /// New requests not yet written, with their outcome when they finished
     /// before the commit.
     ins: Vec<(StoredTask, Option<Outcome>)>,
@@ -220,7 +227,8 @@ impl PgStore {
             full_sync,
             url: redact(url),
             conn: None,
-            last_connect: None,
+            next_connect: None,
+            reconnect_wait: RECONNECT_EVERY,
             ins: Vec::new(),
             ins_idx: FxMap::default(),
             upd: Vec::new(),
@@ -296,20 +304,32 @@ impl PgStore {
         Ok((c, stmts))
     }
 
-    /// The connection, made again when it was lost (at most every [`RECONNECT_EVERY`]).
+    /// The connection, made again when it was lost (waits between attempts:
+    /// [`RECONNECT_EVERY`], doubling to [`RECONNECT_MAX`] while they fail).
     fn conn(&mut self) -> Result<&mut (Client, Stmts)> {
         if self.conn.as_ref().is_some_and(|(c, _)| c.is_closed()) {
             self.conn = None;
         }
         if self.conn.is_none() {
-            let now = Instant::now();
-            if self.last_connect.is_some_and(|t| now < t + RECONNECT_EVERY) {
+            if self.next_connect.is_some_and(|t| Instant::now() < t) {
                 return Err(Error::Config(format!("task store {}: no connection (trying again)", self.url)));
             }
-            self.last_connect = Some(now);
-            let c =
-                self.config.connect(NoTls).map_err(|e| Error::Config(format!("task store {}: cannot connect: {}", self.url, why(&e))))?;
-            self.conn = Some(self.ready(c)?);
+            let made = self
+                .config
+                .connect(NoTls)
+                .map_err(|e| Error::Config(format!("task store {}: cannot connect: {}", self.url, why(&e))))
+                .and_then(|c| self.ready(c));
+            match made {
+                Ok(c) => {
+                    self.conn = Some(c);
+                    self.reconnect_wait = RECONNECT_EVERY;
+                }
+                Err(e) => {
+                    self.next_connect = Some(Instant::now() + self.reconnect_wait);
+                    self.reconnect_wait = (self.reconnect_wait * 2).min(RECONNECT_MAX);
+                    return Err(e);
+                }
+            }
         }
         Ok(self.conn.as_mut().expect("connected"))
     }
