@@ -1484,8 +1484,11 @@ typedef struct {
     const char *backend;
     /**
      * The journal: NULL or `"memory"` = in memory; `"sqlite:PATH"` = an
-     * SQLite file (WAL mode): a broker killed and restarted on it finishes
-     * every accepted request, and results can be fetched by id.
+     * SQLite file (WAL mode); `"postgres://USER@HOST:PORT/DB"` (or
+     * `postgresql://`) = a PostgreSQL database (created with its schema on
+     * first use; a view `results` for psql). With a file or a database, a
+     * broker killed and restarted on it finishes every accepted request,
+     * and results can be fetched by id.
      */
     const char *store;
     /**
@@ -1525,7 +1528,9 @@ typedef struct {
      */
     uint32_t peer_interval_ms;
     /**
-     * Non-zero: SQLite `synchronous=FULL` (survives power loss; slower).
+     * Non-zero: every commit on disk (survives power loss; slower): SQLite
+     * `synchronous=FULL`; PostgreSQL the server's `synchronous_commit`
+     * (`on`) instead of `off` for the broker's session.
      */
     int32_t full_sync;
     /**

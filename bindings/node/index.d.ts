@@ -531,7 +531,7 @@ export interface TaskBrokerOptions {
   frontend?: string;
   /** Endpoint to bind for workers; default port 5571 on every interface. */
   backend?: string;
-  /** 'memory' (the default), 'sqlite:PATH' or the path of an SQLite file. */
+  /** 'memory' (the default), 'sqlite:PATH', the path of an SQLite file, or 'postgres://USER@HOST:PORT/DB'. */
   journal?: string;
   /** The same as journal: 'sqlite:' + db. */
   db?: string;
@@ -553,7 +553,7 @@ export interface TaskBrokerOptions {
   serviceWaitMs?: number;
   /** Capacity publication period (peering); 0 = 1000. */
   peerIntervalMs?: number;
-  /** SQLite synchronous=FULL (survives power loss; slower). */
+  /** Every commit on disk (survives power loss; slower): SQLite synchronous=FULL, PostgreSQL synchronous_commit=on. */
   fullSync?: boolean;
 }
 

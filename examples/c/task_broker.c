@@ -2,7 +2,11 @@
  * task_broker: a task broker (the course's request/reply brokers) from C.
  *
  *   task_broker [--frontend EP] [--backend EP] [--policy lru|load]
- *               [--db PATH] [--answer-timeout-ms N] [--hb-interval-ms N]
+ *               [--db PATH | --store STORE] [--answer-timeout-ms N] [--hb-interval-ms N]
+ *
+ * STORE is the journal as the C ABI takes it: memory, sqlite:PATH, or
+ * postgres://USER@HOST:PORT/DB (PostgreSQL: the database and its schema
+ * are made on first use; psql shows the view "results").
  *
  * Defaults: free loopback ports, lru, a memory journal. Prints
  * "frontend EP", "backend EP" and "ready", runs until its standard input
@@ -39,7 +43,9 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--db") == 0) {
             snprintf(store, sizeof store, "sqlite:%s", v);
             cfg.store = store;
-        } else if (strcmp(a, "--answer-timeout-ms") == 0)
+        } else if (strcmp(a, "--store") == 0)
+            cfg.store = v;
+        else if (strcmp(a, "--answer-timeout-ms") == 0)
             cfg.answer_timeout_ms = (uint32_t)atoi(v);
         else if (strcmp(a, "--hb-interval-ms") == 0)
             cfg.hb_interval_ms = (uint32_t)atoi(v);

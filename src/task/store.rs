@@ -1,11 +1,12 @@
 //! Where a task broker journals the requests it accepted and their results.
 //!
-//! One small trait, [`TaskStore`], so that another database (a shared
-//! PostgreSQL) can replace the two kept here: [`MemoryStore`] (fast, gone
-//! with the process; keeps the most recent results for fetches and
-//! resends) and [`SqliteStore`] (a file: WAL mode, writes grouped into one
+//! One small trait, [`TaskStore`], and three stores: [`MemoryStore`] (fast,
+//! gone with the process; keeps the most recent results for fetches and
+//! resends), [`SqliteStore`] (a file: WAL mode, writes grouped into one
 //! transaction per batch, so a broker killed at any moment and restarted on
-//! the same file finishes every accepted request and still has every result).
+//! the same file finishes every accepted request and still has every result)
+//! and [`PgStore`] (a PostgreSQL database, the same guarantees, one round
+//! trip per batch; a `results` view for people: [`pg`]).
 //!
 //! The broker calls [`TaskStore::commit`] at the end of every batch of
 //! messages it handled, and sends answers to clients only after that commit:
@@ -13,6 +14,9 @@
 
 use crate::error::{Error, Result};
 use std::collections::VecDeque;
+
+pub mod pg;
+pub use pg::PgStore;
 
 /// A request as journaled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +56,15 @@ pub enum Known {
 pub trait TaskStore: Send {
     /// Journal a request, unless its id is known: then say what is known of it.
     fn accept(&mut self, t: &StoredTask) -> Result<Known>;
-    /// Record the outcome of a request.
-    fn finish(&mut self, id: &str, result: &StoredResult) -> Result<()>;
+    /// [`accept`](TaskStore::accept) for a batch, in order (an id twice in
+    /// it: `Pending` the second time). One look-up for the whole batch where
+    /// the store is remote.
+    fn accept_many(&mut self, ts: &[StoredTask]) -> Result<Vec<Known>> {
+        ts.iter().map(|t| self.accept(t)).collect()
+    }
+    /// Record the outcome of a request, and who gave it (a worker's
+    /// routing id, `peer:NAME`, or empty for the broker's own errors).
+    fn finish(&mut self, id: &str, result: &StoredResult, worker: &str) -> Result<()>;
     /// The outcome of a finished request, `None` when unknown or not finished.
     fn result(&mut self, id: &str) -> Result<Option<StoredResult>>;
     /// Requests accepted and not finished, oldest first (recovery at start).
@@ -61,7 +72,15 @@ pub trait TaskStore: Send {
     /// Make every write so far durable; true when there was something to
     /// write. Cheap when there is nothing.
     fn commit(&mut self) -> Result<bool>;
-    /// A short name for logs: `memory` or `sqlite:PATH`.
+    /// True when a failed [`commit`](TaskStore::commit) keeps its writes for
+    /// the next one (a database server that went away and comes back): the
+    /// broker then holds the answers and commits again. False: a failed
+    /// commit ends the broker.
+    fn keeps_failed_batch(&self) -> bool {
+        false
+    }
+    /// A short name for logs: `memory`, `sqlite:PATH` or the PostgreSQL URL
+    /// (password hidden).
     fn describe(&self) -> String;
 }
 
@@ -79,14 +98,50 @@ pub enum StoreConfig {
         /// survives the death of the process at any moment.
         full_sync: bool,
     },
+    /// A PostgreSQL database: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?…]`
+    /// (or `postgresql://`); the database and the schema are created on first use.
+    Postgres {
+        url: String,
+        /// Commit with the server's `synchronous_commit` (`on`: every commit
+        /// on disk, survives the server's crash, slower). The default
+        /// (`off` for the broker's session) survives the death of the broker
+        /// at any moment and a clean restart of the server, like SQLite's
+        /// `NORMAL`.
+        full_sync: bool,
+    },
 }
 
 impl StoreConfig {
+    /// `memory` (or empty), `sqlite:PATH`, `postgres://…` / `postgresql://…`;
+    /// `full_sync`: every commit on disk (SQLite and PostgreSQL).
+    pub fn parse(s: &str, full_sync: bool) -> Result<StoreConfig> {
+        if s.is_empty() || s == "memory" {
+            return Ok(StoreConfig::Memory);
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(StoreConfig::Postgres { url: s.to_string(), full_sync });
+        }
+        match s.strip_prefix("sqlite:") {
+            Some(p) if !p.is_empty() => Ok(StoreConfig::Sqlite { path: p.into(), full_sync }),
+            _ => Err(Error::Config(format!("store must be memory, sqlite:PATH or postgres://USER@HOST:PORT/DB, not {s:?}"))),
+        }
+    }
+
+    /// As [`StoreConfig::parse`] reads it (a PostgreSQL password hidden).
+    pub fn describe(&self) -> String {
+        match self {
+            StoreConfig::Memory => "memory".into(),
+            StoreConfig::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
+            StoreConfig::Postgres { url, .. } => pg::redact(url),
+        }
+    }
+
     /// Open the store.
     pub fn open(&self) -> Result<Box<dyn TaskStore>> {
         Ok(match self {
             StoreConfig::Memory => Box::new(MemoryStore::new(DEFAULT_KEEP)),
             StoreConfig::Sqlite { path, full_sync } => Box::new(SqliteStore::open(path, *full_sync)?),
+            StoreConfig::Postgres { url, full_sync } => Box::new(PgStore::open(url, *full_sync)?),
         })
     }
 }
@@ -115,7 +170,7 @@ impl TaskStore for MemoryStore {
             None => Known::New,
         })
     }
-    fn finish(&mut self, id: &str, result: &StoredResult) -> Result<()> {
+    fn finish(&mut self, id: &str, result: &StoredResult, _worker: &str) -> Result<()> {
         if self.results.insert(id.to_string(), result.clone()).is_none() {
             self.order.push_back(id.to_string());
             while self.order.len() > self.keep {
@@ -214,7 +269,7 @@ impl TaskStore for SqliteStore {
         })
     }
 
-    fn finish(&mut self, id: &str, result: &StoredResult) -> Result<()> {
+    fn finish(&mut self, id: &str, result: &StoredResult, _worker: &str) -> Result<()> {
         self.begin()?;
         self.conn
             .prepare_cached("UPDATE tasks SET state = ?2, result = ?3, finished_ms = ?4 WHERE id = ?1")
@@ -283,20 +338,54 @@ mod tests {
         StoredTask { id: id.into(), service: "A".into(), body: b"x".to_vec(), route: b"r".to_vec(), classic: false, accepted_ms: 1 }
     }
 
+    fn ok(body: &[u8]) -> StoredResult {
+        StoredResult { ok: true, body: body.to_vec() }
+    }
+
+    /// The contract every store keeps (`durable`: also across a reopen).
     fn exercise(s: &mut dyn TaskStore, durable: bool) {
         assert_eq!(s.accept(&task("a")).unwrap(), Known::New);
         assert_eq!(s.accept(&task("b")).unwrap(), Known::New);
-        let ok = StoredResult { ok: true, body: b"42".to_vec() };
-        s.finish("a", &ok).unwrap();
+        s.finish("a", &ok(b"42"), "w1").unwrap();
         s.commit().unwrap();
-        assert_eq!(s.accept(&task("a")).unwrap(), Known::Done(ok.clone()));
-        assert_eq!(s.result("a").unwrap(), Some(ok));
+        assert_eq!(s.accept(&task("a")).unwrap(), Known::Done(ok(b"42")));
+        assert_eq!(s.result("a").unwrap(), Some(ok(b"42")));
         assert_eq!(s.result("zz").unwrap(), None);
+        // A batch: new, known done, known pending, the same new id twice;
+        // one finished before the commit.
+        let batch = [task("n1"), task("a"), task("n2"), task("n1")];
+        let known = s.accept_many(&batch).unwrap();
+        assert_eq!(known[0], Known::New);
+        assert_eq!(known[1], Known::Done(ok(b"42")));
+        assert_eq!(known[2], Known::New);
+        if durable {
+            assert_eq!(known[3], Known::Pending);
+        }
+        s.finish("n2", &StoredResult { ok: false, body: b"no".to_vec() }, "").unwrap();
+        assert_eq!(s.result("n2").unwrap(), Some(StoredResult { ok: false, body: b"no".to_vec() }));
+        assert!(s.commit().unwrap() || !durable);
+        assert!(!s.commit().unwrap(), "nothing left to commit");
         if durable {
             assert_eq!(s.accept(&task("b")).unwrap(), Known::Pending);
-            assert_eq!(s.unfinished().unwrap(), vec![task("b")]);
+            assert_eq!(s.unfinished().unwrap(), vec![task("b"), task("n1")]);
         }
         s.commit().unwrap();
+    }
+
+    /// Reopened after a "kill" (the store leaked, its last batch unwritten):
+    /// what was committed is there, the rest is not.
+    fn survives_reopen(open: &dyn Fn() -> Box<dyn TaskStore>) {
+        {
+            let mut s = open();
+            exercise(&mut *s, true);
+            s.accept(&task("c")).unwrap(); // left uncommitted: lost with the process, like a batch cut by a kill
+            std::mem::forget(s);
+        }
+        let mut s = open();
+        let ids: Vec<String> = s.unfinished().unwrap().into_iter().map(|t| t.id).collect();
+        assert_eq!(ids, vec!["b".to_string(), "n1".to_string()]);
+        assert!(s.result("a").unwrap().unwrap().ok);
+        assert!(!s.result("n2").unwrap().unwrap().ok);
     }
 
     #[test]
@@ -304,7 +393,7 @@ mod tests {
         let mut m = MemoryStore::new(2);
         exercise(&mut m, false);
         for i in 0..5 {
-            m.finish(&format!("k{i}"), &StoredResult { ok: false, body: vec![] }).unwrap();
+            m.finish(&format!("k{i}"), &StoredResult { ok: false, body: vec![] }, "").unwrap();
         }
         assert_eq!(m.results.len(), 2, "bounded");
     }
@@ -314,17 +403,74 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hb-store-{}-{}", std::process::id(), crate::wire::task::random_u64()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.db");
-        {
-            let mut s = SqliteStore::open(&path, false).unwrap();
-            exercise(&mut s, true);
-            s.accept(&task("c")).unwrap(); // left uncommitted: lost with the process, like a batch cut by a kill
-            std::mem::forget(s);
-        }
-        let mut s = SqliteStore::open(&path, false).unwrap();
-        let ids: Vec<String> = s.unfinished().unwrap().into_iter().map(|t| t.id).collect();
-        assert_eq!(ids, vec!["b".to_string()]);
-        assert!(s.result("a").unwrap().unwrap().ok);
-        drop(s);
+        survives_reopen(&|| Box::new(SqliteStore::open(&path, false).unwrap()));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn postgres_survives_reopen() {
+        let Some(url) = pg::test_url("reopen") else { return };
+        survives_reopen(&|| Box::new(PgStore::open(&url, false).unwrap()));
+    }
+
+    #[test]
+    fn postgres_keeps_its_batch_across_a_lost_connection_and_shows_the_view() {
+        let Some(url) = pg::test_url("lost") else { return };
+        let mut s = PgStore::open(&url, false).unwrap();
+        s.accept(&task("a")).unwrap();
+        s.finish("a", &ok("ñ 42".as_bytes()), "w1").unwrap();
+        s.accept(&task("b")).unwrap();
+        s.accept(&StoredTask { body: vec![0xff, b'z'], ..task("bin") }).unwrap();
+        s.finish("bin", &StoredResult { ok: false, body: b"bad".to_vec() }, "").unwrap();
+        // Another session cuts this store's connection, as a server restart would.
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match s.commit() {
+                Ok(wrote) => {
+                    assert!(wrote, "the batch was kept");
+                    break;
+                }
+                Err(e) => assert!(std::time::Instant::now() < until, "never committed again: {e}"),
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        drop(s);
+        let mut s = PgStore::open(&url, false).unwrap();
+        assert_eq!(s.result("a").unwrap(), Some(ok("ñ 42".as_bytes())));
+        assert_eq!(s.unfinished().unwrap(), vec![task("b")]);
+        // The view people read with psql: bodies as text (other bytes escaped).
+        let rows = admin
+            .query(
+                "SELECT concat_ws('|', request, service, body, status, coalesce(result, '-'), coalesce(worker, '-'), \
+                 coalesce((finished_at >= accepted_at)::text, '-')) FROM results ORDER BY request",
+                &[],
+            )
+            .unwrap();
+        let got: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(got, ["a|A|x|ok|ñ 42|w1|true", "b|A|x|pending|-|-|-", "bin|A|\\377z|error|bad||true"]);
+        // A schema newer than this build is refused.
+        admin.execute("UPDATE hypobus_schema SET version = 99", &[]).unwrap();
+        let e = PgStore::open(&url, false).err().expect("refused").to_string();
+        assert!(e.contains("schema version 99"), "{e}");
+    }
+
+    #[test]
+    fn store_urls() {
+        assert_eq!(StoreConfig::parse("", false).unwrap(), StoreConfig::Memory);
+        assert_eq!(StoreConfig::parse("sqlite:x.db", true).unwrap(), StoreConfig::Sqlite { path: "x.db".into(), full_sync: true });
+        let u = "postgresql://me:secret@db.example:5433/tasks?connect_timeout=2";
+        assert_eq!(StoreConfig::parse(u, false).unwrap().describe(), "postgresql://me:***@db.example:5433/tasks?connect_timeout=2");
+        assert_eq!(pg::with_database(u, "other"), "postgresql://me:secret@db.example:5433/other?connect_timeout=2");
+        assert_eq!(pg::with_database("postgres://h", "d"), "postgres://h/d");
+        for bad in ["sqlite:", "mysql://x", "tasks.db"] {
+            assert!(StoreConfig::parse(bad, false).is_err(), "{bad}");
+        }
     }
 }

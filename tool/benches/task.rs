@@ -8,6 +8,12 @@
 //!
 //! * `hypobus task-broker`, lru, memory journal;
 //! * the same with an SQLite journal (`--db`: WAL, a commit per batch);
+//! * the same with a PostgreSQL journal (`--store postgres://…`: one round
+//!   trip per batch each way), a fresh database of the server at
+//!   `$HYPOBUS_PG_URL` per run (`bash scripts/pg.sh cargo bench --bench task`
+//!   starts one); the row says "not run" without it; and once more with
+//!   `--full-sync` (a fifth of the requests), and SQLite and PostgreSQL
+//!   with our protocol (below), whose ids the journal must look up;
 //! * the course's router/router broker in pyzmq (`benches/task_pyzmq_broker.py`,
 //!   run with `$HB_PYTHON`, else `target/test-venv/bin/python`, else `python3`).
 //!
@@ -22,7 +28,8 @@
 //! pyzmq row runs a third of them), HB_TASK_RUNS (runs per row, default 3;
 //! the median by wall time is shown), HB_TASK_WINDOW (requests in flight,
 //! default 64), HB_TASK_WORKERS (course workers, default 32), HB_TASK_ONLY=native
-//! (only the last row, for profiling).
+//! (only the last row, for profiling), HB_TASK_ONLY=stores (only the three
+//! journals: memory, SQLite, PostgreSQL).
 
 use hypobus::task::client::{Outcome, TaskClient, TaskClientConfig};
 use hypobus::task::worker::{Job, TaskWorker, WorkerConfig};
@@ -176,14 +183,21 @@ fn drive(mut child: std::process::Child, fe: u16, be: u16, n: usize) -> Run {
     r
 }
 
-fn ours(db: Option<std::path::PathBuf>, n: usize) -> Run {
+/// A `hypobus task-broker` process on free ports, `--store store` (None:
+/// memory) and further flags: (the process, frontend port, backend port).
+fn our_broker(store: Option<&str>, flags: &[&str]) -> (std::process::Child, u16, u16) {
     let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypobus"));
     cmd.args(["task-broker", "--quiet", "--frontend", &format!("tcp://127.0.0.1:{fe}"), "--backend", &format!("tcp://127.0.0.1:{be}")]);
-    if let Some(p) = &db {
-        cmd.arg("--db").arg(p);
+    if let Some(s) = store {
+        cmd.args(["--store", s]);
     }
-    let child = broker_process(&mut cmd, "task-broker ready").expect("hypobus task-broker starts");
+    cmd.args(flags);
+    (broker_process(&mut cmd, "task-broker ready").expect("hypobus task-broker starts"), fe, be)
+}
+
+fn ours(store: Option<String>, flags: &[&str], n: usize) -> Run {
+    let (child, fe, be) = our_broker(store.as_deref(), flags);
     drive(child, fe, be, n)
 }
 
@@ -212,11 +226,8 @@ fn pyzmq(n: usize) -> Option<Run> {
 /// Our client (WINDOW in flight) and a TaskWorker with WORKERS handler
 /// threads (one connection each, requests batched on it) against a
 /// `hypobus task-broker` process.
-fn ours_native(n: usize) -> Run {
-    let (fe, be) = (hypobus::sys::ctx::free_port().unwrap(), hypobus::sys::ctx::free_port().unwrap());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypobus"));
-    cmd.args(["task-broker", "--quiet", "--frontend", &format!("tcp://127.0.0.1:{fe}"), "--backend", &format!("tcp://127.0.0.1:{be}")]);
-    let mut child = broker_process(&mut cmd, "task-broker ready").expect("hypobus task-broker starts");
+fn ours_native(store: Option<String>, n: usize) -> Run {
+    let (mut child, fe, be) = our_broker(store.as_deref(), &[]);
     let mut wc = WorkerConfig::new(&format!("tcp://127.0.0.1:{be}"));
     wc.capacity = *WORKERS as u32;
     let _w = TaskWorker::serve(wc, |j: &Job| Ok(j.body.clone())).unwrap();
@@ -270,22 +281,51 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("hb-task-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut rows = Vec::new();
-    if std::env::var("HB_TASK_ONLY").as_deref() == Ok("native") {
-        let r = ours_native(n);
+    let only = std::env::var("HB_TASK_ONLY").unwrap_or_default();
+    if only == "native" {
+        let r = ours_native(None, n);
         println!("{}", row("our protocol", r));
         return;
     }
-    let mem = median((0..runs).map(|_| ours(None, n)).collect());
+    let mem = median((0..runs).map(|_| ours(None, &[], n)).collect());
     rows.push(row("hypobus task-broker, lru, memory journal", mem));
-    let sql = median((0..runs).map(|i| ours(Some(dir.join(format!("run{i}.db"))), n)).collect());
+    let sqlite = |i| format!("sqlite:{}", dir.join(format!("run{i}.db")).display());
+    let sql = median((0..runs).map(|i| ours(Some(sqlite(i)), &[], n)).collect());
     rows.push(row("hypobus task-broker, lru, SQLite journal (WAL, batched)", sql));
-    let py = (0..runs).map(|_| pyzmq(n / 3)).collect::<Option<Vec<_>>>().map(median);
-    match py {
-        Some(p) => rows.push(row("pyzmq router/router broker (the course's)", p)),
-        None => rows.push("| pyzmq router/router broker | not run: no pyzmq | | | | | |".into()),
+    let pg_db = |i: usize| hypobus::task::store::pg::test_url(&format!("bench{i}"));
+    let pg = std::env::var("HYPOBUS_PG_URL").is_ok().then(|| median((0..runs).map(|i| ours(pg_db(i), &[], n)).collect()));
+    match pg {
+        Some(p) => {
+            rows.push(row("hypobus task-broker, lru, PostgreSQL journal (batched, synchronous_commit off: like SQLite's NORMAL)", p));
+            // Every commit on disk: a fifth of the requests, it is slow.
+            let full = median((0..runs).map(|i| ours(pg_db(10 + i), &["--full-sync"], n / 5)).collect());
+            rows.push(row(
+                "hypobus task-broker, lru, PostgreSQL journal, --full-sync (synchronous_commit on: a disk flush per commit)",
+                full,
+            ));
+            // Our protocol: client-made ids, looked up in the journal once per batch.
+            let sql_native = median((0..runs).map(|i| ours_native(Some(sqlite(20 + i)), n)).collect());
+            rows.push(row("hypobus task-broker, SQLite journal, our protocol (TaskClient + TaskWorker)", sql_native));
+            let pg_native = median((0..runs).map(|i| ours_native(pg_db(20 + i), n)).collect());
+            rows.push(row(
+                "hypobus task-broker, PostgreSQL journal, our protocol (TaskClient + TaskWorker: ids looked up per batch)",
+                pg_native,
+            ));
+        }
+        None => rows.push("| hypobus task-broker, PostgreSQL journal | not run: no HYPOBUS_PG_URL (scripts/pg.sh) | | | | | |".into()),
     }
-    let native = median((0..runs).map(|_| ours_native(n)).collect());
-    rows.push(row("hypobus task-broker, memory journal, our protocol: TaskClient + TaskWorker (ids, lazy pirate, credits)", native));
+    let (py, native) = if only == "stores" {
+        (None, None)
+    } else {
+        let py = (0..runs).map(|_| pyzmq(n / 3)).collect::<Option<Vec<_>>>().map(median);
+        match py {
+            Some(p) => rows.push(row("pyzmq router/router broker (the course's)", p)),
+            None => rows.push("| pyzmq router/router broker | not run: no pyzmq | | | | | |".into()),
+        }
+        let native = median((0..runs).map(|_| ours_native(None, n)).collect());
+        rows.push(row("hypobus task-broker, memory journal, our protocol: TaskClient + TaskWorker (ids, lazy pirate, credits)", native));
+        (py, Some(native))
+    };
     let _ = std::fs::remove_dir_all(&dir);
     println!(
         "\n{CLIENTS} client sockets with {} requests in flight in all, {} workers (echo), one machine, median of {runs} runs\n",
@@ -297,7 +337,16 @@ fn main() {
         println!("{r}");
     }
     let rate = |r: &Run| r.n as f64 / r.wall.as_secs_f64();
-    if let Some(p) = py {
+    if let Some(p) = pg {
+        println!(
+            "\njournals: SQLite {:.2}x slower than memory, PostgreSQL {:.2}x slower than SQLite in requests/s; broker CPU per request: SQLite {:.2}x memory, PostgreSQL {:.2}x SQLite",
+            rate(&mem) / rate(&sql),
+            rate(&sql) / rate(&p),
+            capacity(&mem) / capacity(&sql),
+            capacity(&sql) / capacity(&p)
+        );
+    }
+    if let (Some(p), Some(native)) = (py, native) {
         println!(
             "\nthroughput: memory journal {:.1}x the pyzmq broker, SQLite {:.2}x slower than memory; broker capacity (per core): memory {:.1}x pyzmq, SQLite {:.2}x slower than memory",
             rate(&mem) / rate(&p),

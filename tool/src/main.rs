@@ -435,16 +435,12 @@ fn run_task_broker(cfg: hypobus::task::broker::TaskBrokerConfig, role: RoleOpts)
     use hypobus::task::broker::TaskBroker;
     use hypobus_tool::fmt_task_broker as fmt_broker;
     start_role(&role);
-    let (policy, store) = (cfg.policy.name(), cfg.store.clone());
+    let (policy, store) = (cfg.policy.name(), cfg.store.describe());
     let mut b = match TaskBroker::start(cfg) {
         Ok(b) => b,
         Err(e) => return fail("task-broker", &e),
     };
     let ep = b.endpoints().clone();
-    let store = match store {
-        hypobus::task::store::StoreConfig::Memory => "memory".to_string(),
-        hypobus::task::store::StoreConfig::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
-    };
     println!(
         "task-broker ready: name {} frontend {} backend {} policy {policy} store {store}{} recovered {}",
         b.name(),

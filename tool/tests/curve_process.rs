@@ -20,7 +20,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 mod common;
-use common::{free_port, Proc, BIN};
+use common::free_port;
+use common::task::Proc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hypobus");
 
 /// A folder of certificates made with `hypobus keygen`, removed at the end.
 struct Keys(PathBuf);

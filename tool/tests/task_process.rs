@@ -7,80 +7,12 @@
 //! processes with the peer killed. Every wait is bounded; every process is
 //! killed when the test ends.
 
-use hypobus::task::client::{Outcome, TaskClient, TaskClientConfig};
+use hypobus::task::client::Outcome;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 mod common;
-use common::{free_port, Proc};
-
-/// `name=<n>` in a counters line.
-fn counter(line: &str, name: &str) -> u64 {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {line:?}"))
-}
-
-struct Ports {
-    fe: u16,
-    be: u16,
-}
-
-fn task_broker(name: &str, p: &Ports, extra: &[&str]) -> Proc {
-    let mut args: Vec<String> = vec![
-        "task-broker".into(),
-        "--frontend".into(),
-        format!("tcp://127.0.0.1:{}", p.fe),
-        "--backend".into(),
-        format!("tcp://127.0.0.1:{}", p.be),
-        "--hb-interval-ms".into(),
-        "100".into(),
-        "--stats-every-ms".into(),
-        "50".into(),
-        "--name".into(),
-        name.into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let b = Proc::spawn(name, &args);
-    b.wait_line(Duration::from_secs(10), false, |l| l.starts_with("task-broker ready:"));
-    b
-}
-
-fn worker(name: &str, p: &Ports, extra: &[&str]) -> Proc {
-    let mut args: Vec<String> = vec![
-        "worker".into(),
-        "--broker".into(),
-        format!("tcp://127.0.0.1:{}", p.be),
-        "--hb-interval-ms".into(),
-        "100".into(),
-        "--tag".into(),
-        name.into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let w = Proc::spawn(name, &args);
-    w.wait_line(Duration::from_secs(10), false, |l| l.starts_with("worker ready:"));
-    w
-}
-
-fn client(p: &Ports, timeout_ms: u64, tries: u32) -> TaskClient {
-    let mut cfg = TaskClientConfig::new(&format!("tcp://127.0.0.1:{}", p.fe));
-    cfg.timeout = Duration::from_millis(timeout_ms);
-    cfg.tries = tries;
-    TaskClient::new(cfg).unwrap()
-}
-
-/// Wait until the broker's latest counters line satisfies `pred`.
-fn wait_stats(b: &Proc, within: Duration, what: &str, pred: impl Fn(&str) -> bool) -> String {
-    let until = Instant::now() + within;
-    loop {
-        let l = b.wait_line(Duration::from_secs(2), true, |l| l.starts_with("stats task-broker:"));
-        if pred(&l) {
-            return l;
-        }
-        assert!(Instant::now() < until, "{}: never {what}; last {l}", b.name);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use common::free_port;
+use common::task::{client, counter, task_broker, wait_stats, worker, Ports, Proc};
 
 #[test]
 fn a_worker_killed_mid_request_another_answers_in_time() {

@@ -2,7 +2,9 @@
 // top): clients connect to the frontend, workers to the backend. Runs until
 // Ctrl-C / SIGTERM, then stops cleanly and prints its counters.
 //   node task_broker.js [--frontend EP] [--backend EP] [--policy lru|load|typed]
-//                       [--db PATH] [--answer-timeout-ms N]
+//                       [--db PATH | --store STORE] [--answer-timeout-ms N]
+// STORE: memory, sqlite:PATH or postgres://USER@HOST:PORT/DB (PostgreSQL:
+// the database and schema are made on first use; psql shows the view results).
 // Defaults: ports 5570 (frontend) and 5571 (backend) on every interface.
 const { TaskBroker } = require('hypobus')
 
@@ -16,6 +18,7 @@ const broker = new TaskBroker({
   backend: opt('--backend'),
   policy: opt('--policy', 'lru'),
   db: opt('--db'),
+  journal: opt('--store'),
   answerTimeoutMs: parseInt(opt('--answer-timeout-ms', '0')),
 })
 console.log(

@@ -3,12 +3,14 @@
 // could as well be killed) and started again on the same file: it takes the
 // request up, a worker answers it, and a new client fetches the result by
 // id, again after one more restart (the result is on disk).
-//   node task_durable.js [journal=./tasks.db]
+//   node task_durable.js [journal=./tasks.db | postgres://USER@HOST:PORT/DB]
 const fs = require('node:fs')
 const { TaskBroker, TaskWorker, TaskClient } = require('hypobus')
 
-const db = process.argv[2] || './tasks.db'
-for (const f of [db, db + '-wal', db + '-shm']) fs.rmSync(f, { force: true })
+const where = process.argv[2] || './tasks.db'
+const pg = /^postgres(ql)?:\/\//.test(where)
+if (!pg) for (const f of [where, where + '-wal', where + '-shm']) fs.rmSync(f, { force: true })
+const journal = pg ? where : `sqlite:${where}`
 
 function waitFor(cond, ms) {
   const t0 = Date.now()
@@ -20,7 +22,7 @@ function waitFor(cond, ms) {
 }
 
 async function main() {
-  let broker = new TaskBroker({ frontend: 'tcp://127.0.0.1:*', backend: 'tcp://127.0.0.1:*', db })
+  let broker = new TaskBroker({ frontend: 'tcp://127.0.0.1:*', backend: 'tcp://127.0.0.1:*', journal })
   const frontend = broker.frontend,
     backend = broker.backend
   console.log('broker 1, journal ' + broker.journal)
@@ -32,7 +34,7 @@ async function main() {
   c1.close()
   broker.close()
 
-  broker = new TaskBroker({ frontend, backend, db })
+  broker = new TaskBroker({ frontend, backend, journal })
   console.log('broker 2 on the same file: ' + broker.stats().recovered + ' request taken up')
   const worker = new TaskWorker({
     broker: backend,
@@ -46,7 +48,7 @@ async function main() {
   worker.close()
   broker.close()
 
-  broker = new TaskBroker({ frontend, backend, db })
+  broker = new TaskBroker({ frontend, backend, journal })
   const c3 = new TaskClient({ broker: frontend })
   r = await c3.fetch(id)
   console.log('broker 3, no worker: fetched ' + r.id + ': ' + r.outcome + ' "' + r.body + '"')

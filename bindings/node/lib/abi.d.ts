@@ -637,8 +637,10 @@ export interface hb_task_broker_config_t {
   /** Endpoint to bind for workers; NULL = port 5571 on every interface. */
   backend: string | null;
   /**
-   * The journal: NULL or `"memory"` = in memory; `"sqlite:PATH"` = an SQLite file (WAL mode): a broker killed and
-   * restarted on it finishes every accepted request, and results can be fetched by id.
+   * The journal: NULL or `"memory"` = in memory; `"sqlite:PATH"` = an SQLite file (WAL mode);
+   * `"postgres://USER@HOST:PORT/DB"` (or `postgresql://`) = a PostgreSQL database (created with its schema on first
+   * use; a view `results` for psql). With a file or a database, a broker killed and restarted on it finishes every
+   * accepted request, and results can be fetched by id.
    */
   store: string | null;
   /** The broker's name in logs and toward peers; NULL = `task-PID`. */
@@ -659,7 +661,10 @@ export interface hb_task_broker_config_t {
   service_wait_ms: number;
   /** Capacity publication period (peering); 0 = 1000 ms. */
   peer_interval_ms: number;
-  /** Non-zero: SQLite `synchronous=FULL` (survives power loss; slower). */
+  /**
+   * Non-zero: every commit on disk (survives power loss; slower): SQLite `synchronous=FULL`; PostgreSQL the server's
+   * `synchronous_commit` (`on`) instead of `off` for the broker's session.
+   */
   full_sync: number;
   /** Reserved, 0. */
   reserved: number;

@@ -108,8 +108,8 @@ function storeOf(opts) {
   const j = opts.journal;
   if (j === undefined || j === null || j === 'memory') return null;
   if (typeof j !== 'string' || j === '')
-    throw new TypeError("journal must be 'memory', 'sqlite:PATH' or the path of an SQLite file");
-  return j.startsWith('sqlite:') ? j : `sqlite:${j}`;
+    throw new TypeError("journal must be 'memory', 'sqlite:PATH', the path of an SQLite file or a 'postgres://' URL");
+  return /^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(j) ? j : `sqlite:${j}`;
 }
 
 function peersOf(p) {

@@ -109,6 +109,15 @@ test('bad arguments are clear exceptions, the library error text included; nothi
     () => new TaskBroker({ frontend: LOCAL, backend: LOCAL, journal: 'sqlite:/nonexistent-dir/x/y.db' }),
     (e) => e instanceof HypobusError && e.code === 'HB_CONFIG',
   );
+  // A PostgreSQL URL goes to the library as it is (nothing listens on port 1).
+  assert.throws(
+    () =>
+      new TaskBroker({ frontend: LOCAL, backend: LOCAL, journal: 'postgres://nobody@127.0.0.1:1/x?connect_timeout=2' }),
+    (e) =>
+      e instanceof HypobusError &&
+      e.code === 'HB_CONFIG' &&
+      /task store postgres:\/\/nobody@127\.0\.0\.1:1\/x/.test(e.message),
+  );
   assert.throws(() => new TaskWorker({ broker: 'tcp://127.0.0.1:1', handler: 'no' }), /handler must be a function/);
   assert.throws(() => new TaskWorker({ broker: 'tcp://127.0.0.1:1', threads: -1 }), TypeError);
   assert.throws(

@@ -93,11 +93,12 @@ def _journal(j):
         j = os.fspath(j)
     if isinstance(j, bytes):
         j = j.decode()
+    what = "'memory', an SQLite path, 'sqlite:PATH' or a 'postgres://' URL"
     if not isinstance(j, str):
-        raise TypeError(f"journal must be 'memory', an SQLite path or 'sqlite:PATH', not {type(j).__name__}")
+        raise TypeError(f"journal must be {what}, not {type(j).__name__}")
     if j == "":
-        raise InvalidArgument("journal must be 'memory', an SQLite path or 'sqlite:PATH', not ''")
-    if j == "memory" or j.startswith("sqlite:"):
+        raise InvalidArgument(f"journal must be {what}, not ''")
+    if j == "memory" or j.startswith(("sqlite:", "postgres://", "postgresql://")):
         return j.encode()
     return ("sqlite:" + j).encode()
 

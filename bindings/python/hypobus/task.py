@@ -10,8 +10,8 @@ TaskBroker   a ROUTER frontend (clients) and a ROUTER backend (workers) routing 
              a library thread: policy "lru" (the course's router/router broker; the
              course's REQ frames work unchanged), "load" (the least loaded ready
              worker) or "typed" (an alias of "lru": every policy routes by service);
-             answer time-out, heartbeats, a journal in memory or in an SQLite file,
-             peering with other brokers.
+             answer time-out, heartbeats, a journal in memory, in an SQLite file
+             or in PostgreSQL, peering with other brokers.
 TaskWorker   registers with a broker, heartbeats, reconnects. Pull style: recv()
              gives a TaskJob (id, service, body) answered with job.reply(bytes) or
              job.error(text). Handler style: handler=fn runs fn(job) on a bounded
@@ -181,13 +181,15 @@ class TaskBroker(_Role):
 
     Keywords (every field of hb_task_broker_config_t; 0 also means the default):
     policy "lru" | "load" | "typed" (= "lru": every policy routes by service);
-    journal None / "memory" (in memory) or an SQLite path ("x.db", a PathLike,
-    or "sqlite:x.db"): a broker killed and restarted on the file finishes every
+    journal None / "memory" (in memory), an SQLite path ("x.db", a PathLike,
+    or "sqlite:x.db") or a PostgreSQL URL ("postgres://USER@HOST:PORT/DB"):
+    a broker killed and restarted on the file or database finishes every
     accepted request and keeps results for fetch(id); name (logs, peers);
     state (an endpoint to publish the spare capacity on) and peers (entries
     "STATE_EP|FRONTEND_EP", (state_ep, frontend_ep) tuples or TaskBrokers);
     answer_timeout_ms, max_attempts, hb_interval_ms, liveness, service_wait_ms,
-    peer_interval_ms, full_sync (SQLite synchronous=FULL).
+    peer_interval_ms, full_sync (every commit on disk: SQLite synchronous=FULL,
+    PostgreSQL synchronous_commit=on).
     """
 
     _free = F.hb_task_broker_free

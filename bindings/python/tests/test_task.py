@@ -415,6 +415,9 @@ def test_journal_argument_forms(tmp_path):
         hypobus.TaskBroker(ANY, ANY, journal="")
     with pytest.raises(hypobus.ConfigError):
         hypobus.TaskBroker(ANY, ANY, journal=tmp_path / "no-such-dir" / "x.db")
+    # A PostgreSQL URL goes to the library as it is (nothing listens on port 1).
+    with pytest.raises(hypobus.ConfigError, match=r"task store postgresql://nobody@127\.0\.0\.1:1/x"):
+        hypobus.TaskBroker(ANY, ANY, journal="postgresql://nobody@127.0.0.1:1/x?connect_timeout=2")
 
 
 # ------------------------------------------------------------ peering

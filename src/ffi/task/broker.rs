@@ -42,8 +42,11 @@ pub struct HbTaskBrokerConfig {
     /// Endpoint to bind for workers; NULL = port 5571 on every interface.
     pub backend: *const c_char,
     /// The journal: NULL or `"memory"` = in memory; `"sqlite:PATH"` = an
-    /// SQLite file (WAL mode): a broker killed and restarted on it finishes
-    /// every accepted request, and results can be fetched by id.
+    /// SQLite file (WAL mode); `"postgres://USER@HOST:PORT/DB"` (or
+    /// `postgresql://`) = a PostgreSQL database (created with its schema on
+    /// first use; a view `results` for psql). With a file or a database, a
+    /// broker killed and restarted on it finishes every accepted request,
+    /// and results can be fetched by id.
     pub store: *const c_char,
     /// The broker's name in logs and toward peers; NULL = `task-PID`.
     pub name: *const c_char,
@@ -63,7 +66,9 @@ pub struct HbTaskBrokerConfig {
     pub service_wait_ms: u32,
     /// Capacity publication period (peering); 0 = 1000 ms.
     pub peer_interval_ms: u32,
-    /// Non-zero: SQLite `synchronous=FULL` (survives power loss; slower).
+    /// Non-zero: every commit on disk (survives power loss; slower): SQLite
+    /// `synchronous=FULL`; PostgreSQL the server's `synchronous_commit`
+    /// (`on`) instead of `off` for the broker's session.
     pub full_sync: i32,
     /// Reserved, 0.
     pub reserved: u32,
@@ -173,13 +178,7 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         name: opt_str_arg(c.name, "name")?.unwrap_or("").to_string(),
         ..Default::default()
     };
-    cfg.store = match opt_str_arg(c.store, "store")?.unwrap_or("memory") {
-        "" | "memory" => StoreConfig::Memory,
-        s => match s.strip_prefix("sqlite:") {
-            Some(p) if !p.is_empty() => StoreConfig::Sqlite { path: p.into(), full_sync: c.full_sync != 0 },
-            _ => return Err(Failure::new(HbStatus::HB_CONFIG, format!("store must be \"memory\" or \"sqlite:PATH\", not {s:?}"))),
-        },
-    };
+    cfg.store = StoreConfig::parse(opt_str_arg(c.store, "store")?.unwrap_or("memory"), c.full_sync != 0)?;
     let peers = opt_str_arg(c.peers, "peers")?.unwrap_or("").trim();
     match (opt_str_arg(c.state, "state")?, peers.is_empty()) {
         (None, true) => {}

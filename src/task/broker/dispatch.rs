@@ -224,7 +224,12 @@ impl Core {
             self.st.errors += 1;
         }
         let res = StoredResult { ok, body };
-        if let Err(e) = self.store.finish(&r.id, &res) {
+        let by = match r.state {
+            State::Running { worker, .. } => self.workers.get(&worker).map(|w| printable(&w.ident)).unwrap_or_default(),
+            State::Forwarded { peer, .. } => format!("peer:{}", self.peer_name(peer)),
+            State::Queued => String::new(),
+        };
+        if let Err(e) = self.store.finish(&r.id, &res, &by) {
             log!("task-broker", "{}: journal write failed for {}: {e}", self.name, r.id);
         }
         self.st.replies += 1;

@@ -344,6 +344,12 @@ struct Core {
     timers: BinaryHeap<Reverse<(Instant, u8, RKey, u64)>>,
     /// Frontend messages to send after the next commit.
     outbox: Vec<(Vec<u8>, Vec<Vec<u8>>)>,
+    /// New requests of the current drain, journaled together at its end.
+    staged: Vec<StoredTask>,
+    staged_from_peer: Vec<bool>,
+    /// Set while the journal cannot commit (a store that keeps its batch):
+    /// when to try again. Answers are held meanwhile.
+    commit_retry: Option<Instant>,
     next_hb: Instant,
     next_state: Instant,
     frames: Vec<Vec<u8>>,
@@ -366,6 +372,9 @@ fn last_ep(s: &zmq::Socket) -> Result<String> {
 
 /// Messages taken from one socket before the loop looks at the others.
 const BATCH: usize = 512;
+
+/// How often a journal that cannot commit is tried again.
+const COMMIT_RETRY: Duration = Duration::from_millis(200);
 
 impl Core {
     fn new(ctx: &zmq::Context, cfg: TaskBrokerConfig, name: String, store: Box<dyn TaskStore>) -> Result<Core> {
@@ -428,6 +437,9 @@ impl Core {
             by_id: FxMap::default(),
             timers: BinaryHeap::new(),
             outbox: Vec::new(),
+            staged: Vec::new(),
+            staged_from_peer: Vec::new(),
+            commit_retry: None,
             next_hb: now + cfg.hb_interval,
             next_state: now,
             frames: Vec::with_capacity(8),
@@ -449,23 +461,28 @@ impl Core {
         *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = self.st;
     }
 
+    /// Queue a journaled request for dispatch.
+    fn queue_task(&mut self, t: StoredTask, from_peer: bool) {
+        let key = self.add_req(Req {
+            id: t.id,
+            service: t.service,
+            body: t.body,
+            route: t.route,
+            classic: t.classic,
+            from_peer,
+            state: State::Queued,
+            attempts: 0,
+            avoid: None,
+        });
+        self.enqueue(key, false);
+    }
+
     /// Take up the journal's unfinished requests.
     fn recover(&mut self) -> Result<u64> {
         let tasks = self.store.unfinished()?;
         let n = tasks.len() as u64;
         for t in tasks {
-            let key = self.add_req(Req {
-                id: t.id,
-                service: t.service,
-                body: t.body,
-                route: t.route,
-                classic: t.classic,
-                from_peer: false,
-                state: State::Queued,
-                attempts: 0,
-                avoid: None,
-            });
-            self.enqueue(key, false);
+            self.queue_task(t, false);
         }
         self.st.recovered = n;
         self.publish_stats();
@@ -475,7 +492,9 @@ impl Core {
     fn run(mut self, stop: StopSignal) -> Result<()> {
         let r = self.run_loop(&stop);
         let c = self.store.commit().map(|_| ());
-        self.flush_outbox();
+        if c.is_ok() {
+            self.flush_outbox();
+        }
         self.publish_stats();
         r.and(c)
     }
@@ -513,11 +532,41 @@ impl Core {
                 }
             }
             self.on_timers()?;
-            if self.store.commit()? {
-                self.st.commits += 1;
-            }
-            self.flush_outbox();
+            self.commit()?;
+        }
+    }
+
+    /// Commit the journal, publish the counters, then send the answers it
+    /// holds (counters first: a client that has its answer sees it counted).
+    /// A store that keeps a failed batch (a database server gone) is tried
+    /// again every [`COMMIT_RETRY`], the answers held until it commits.
+    fn commit(&mut self) -> Result<()> {
+        let now = Instant::now();
+        if self.commit_retry.is_some_and(|at| now < at) {
             self.publish_stats();
+            return Ok(());
+        }
+        match self.store.commit() {
+            Ok(wrote) => {
+                if wrote {
+                    self.st.commits += 1;
+                }
+                if self.commit_retry.take().is_some() {
+                    log!("task-broker", "{}: journal commits again; {} held answers sent", self.name, self.outbox.len());
+                }
+                self.publish_stats();
+                self.flush_outbox();
+                Ok(())
+            }
+            Err(e) if self.store.keeps_failed_batch() => {
+                if self.commit_retry.is_none() {
+                    log!("task-broker", "{}: journal commit failed, answers held, trying again: {e}", self.name);
+                }
+                self.commit_retry = Some(now + COMMIT_RETRY);
+                self.publish_stats();
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -528,6 +577,9 @@ impl Core {
         }
         if self.state_pub.is_some() {
             t = t.min(self.next_state);
+        }
+        if let Some(at) = self.commit_retry {
+            t = t.min(at);
         }
         Some(t)
     }

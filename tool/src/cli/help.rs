@@ -211,7 +211,7 @@ Under load (over 5000 messages/s) it samples 20 ms per second."
         Some("task-broker") => format!(
             "\
 usage: hypobus task-broker [--frontend EP] [--backend EP] [--policy lru|load]
-                           [--store memory|sqlite:PATH] [--db PATH] [--full-sync]
+                           [--store memory|sqlite:PATH|postgres://…] [--db PATH] [--full-sync]
                            [--answer-timeout-ms N] [--max-attempts N] [--service-wait-ms N]
                            [--hb-interval-ms N] [--liveness N] [--name NAME]
                            [--state EP --peer 'STATE_EP|FRONTEND_EP'... [--peer-interval-ms N]]
@@ -227,12 +227,15 @@ binding APIs) add request ids, services, load, heartbeats. docs/PROTOCOL.md.
   --backend EP          endpoint to bind for workers (default tcp://*:5571)
   --policy lru|load     lru: the least recently used ready worker (default);
                         load: the ready worker reporting the least load
-  --store memory|sqlite:PATH
+  --store memory|sqlite:PATH|postgres://USER@HOST:PORT/DB
                         where requests and results are journaled (default memory);
-                        with a file, a broker killed and restarted on it finishes
-                        every accepted request, and results can be fetched by id
+                        with a file or a database, a broker killed and restarted on
+                        it finishes every accepted request, and results can be
+                        fetched by id; PostgreSQL: the database and its schema are
+                        created on first use, psql shows them in the view results
   --db PATH             the same as --store sqlite:PATH
-  --full-sync           SQLite synchronous=FULL (survives power loss, slower)
+  --full-sync           every commit on disk (survives power loss, slower): SQLite
+                        synchronous=FULL, PostgreSQL synchronous_commit=on
   --answer-timeout-ms N a dispatched request unanswered for N ms goes to another
                         worker; the first one's late answer is dropped (default 5000)
   --max-attempts N      dispatches before a request fails with an error (default 5)

@@ -628,13 +628,10 @@ fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Us
             }
             "--store" => {
                 let s = a.value(&f, v)?;
-                cfg.store = match s.as_str() {
-                    "memory" => StoreConfig::Memory,
-                    _ => match s.strip_prefix("sqlite:") {
-                        Some(path) if !path.is_empty() => StoreConfig::Sqlite { path: path.into(), full_sync: false },
-                        _ => return usage(cmd, format!("--store must be memory or sqlite:PATH, not {s:?}")),
-                    },
-                };
+                cfg.store = StoreConfig::parse(&s, false).map_err(|_| Usage {
+                    msg: format!("--store must be memory, sqlite:PATH or postgres://USER@HOST:PORT/DB, not {s:?}"),
+                    cmd: Some(cmd),
+                })?;
             }
             "--db" => cfg.store = StoreConfig::Sqlite { path: a.value(&f, v)?.into(), full_sync: false },
             "--full-sync" => {
@@ -662,8 +659,8 @@ fn parse_task_broker(a: &mut Args<'_>, mut role: RoleOpts) -> Result<Command, Us
     a.no_positionals()?;
     if full_sync {
         match &mut cfg.store {
-            StoreConfig::Sqlite { full_sync, .. } => *full_sync = true,
-            StoreConfig::Memory => return usage(cmd, "--full-sync needs an SQLite store (--db PATH)"),
+            StoreConfig::Sqlite { full_sync, .. } | StoreConfig::Postgres { full_sync, .. } => *full_sync = true,
+            StoreConfig::Memory => return usage(cmd, "--full-sync needs a file or a database (--db PATH, --store postgres://…)"),
         }
     }
     match (state, peers.is_empty()) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A task broker (hypobus.TaskBroker) as a process of its own, like
 `hypobus task-broker`: clients connect to its frontend, workers to its
-backend. With --db PATH its journal is an SQLite file: kill the broker
-(even with SIGKILL) and start it again on the same file, and every request
-it had accepted is still answered; results can be fetched by id.
+backend. With --db PATH its journal is an SQLite file, with --db
+postgres://USER@HOST:PORT/DB a PostgreSQL database: kill the broker (even
+with SIGKILL) and start it again on the same journal, and every request it
+had accepted is still answered; results can be fetched by id.
 
 usage: python -m hypobus.examples.task_broker [--frontend EP] [--backend EP] [--policy lru|load|typed]
-           [--db PATH] [--answer-timeout-ms N] [--service-wait-ms N] [--hb-interval-ms N] [--stats-every S]
+           [--db PATH|URL] [--answer-timeout-ms N] [--service-wait-ms N] [--hb-interval-ms N] [--stats-every S]
 
 Defaults: ports 5570 (frontend) and 5571 (backend) on every interface, lru,
 the journal in memory. Prints "task-broker ready: ..." with the bound
@@ -32,7 +33,7 @@ def main(argv):
     ap.add_argument("--frontend", default=None)
     ap.add_argument("--backend", default=None)
     ap.add_argument("--policy", default="lru", choices=sorted(hypobus.task.POLICIES))
-    ap.add_argument("--db", default=None, help="an SQLite journal (default: in memory)")
+    ap.add_argument("--db", default=None, help="an SQLite file or a postgres:// URL (default: in memory)")
     ap.add_argument("--answer-timeout-ms", type=int, default=5000)
     ap.add_argument("--service-wait-ms", type=int, default=5000)
     ap.add_argument("--hb-interval-ms", type=int, default=1000)

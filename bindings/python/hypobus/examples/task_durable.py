@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A durable task broker: the journal is an SQLite file.
+"""A durable task broker: the journal is an SQLite file (or a PostgreSQL database).
 
-usage: python -m hypobus.examples.task_durable [PATH]     (default: a file in a temporary directory)
+usage: python -m hypobus.examples.task_durable [PATH | postgres://USER@HOST:PORT/DB]
+       (default: a file in a temporary directory)
 
 1. A broker with journal=PATH accepts 5 requests (our own ids) while no
    worker is there yet, and stops (a crash would do the same: what it had
