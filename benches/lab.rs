@@ -1,6 +1,7 @@
 //! `cargo bench --bench lab`: end-to-end hypotenuse throughput and latency,
 //! and the raw forwarding rate of our broker beside a bare `zmq_proxy`, all
-//! measured in one run on this machine. Prints a Markdown table.
+//! measured in one run on this machine, over TCP also with CURVE (every
+//! role with keys, docs/SECURITY.md). Prints a Markdown table.
 //!
 //! Sizes can be changed with env vars: HB_BENCH_SEQ (sequential requests),
 //! HB_BENCH_INFLIGHT (requests in the windowed run), HB_BENCH_WINDOW,
@@ -9,6 +10,8 @@
 use hypobus::lab::broker::{Broker, BrokerConfig};
 use hypobus::lab::client::Mode;
 use hypobus::lab::{Lab, LabConfig};
+use hypobus::security::curve::set_process_default;
+use hypobus::security::{curve_keypair, Curve, KeyPair};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -29,7 +32,8 @@ fn us(d: Duration) -> String {
 
 /// Push `n` two-frame messages PUB → (xsub, xpub) → SUB and time delivery.
 /// Returns messages per second received.
-fn forward_rate(xsub: &str, xpub: &str, n: usize) -> f64 {
+/// With `keys`, both sockets are CURVE clients of a broker whose key pair it is.
+fn forward_rate(xsub: &str, xpub: &str, n: usize, keys: Option<&KeyPair>) -> f64 {
     let ctx = zmq::Context::new();
     let publ = ctx.socket(zmq::PUB).unwrap();
     let sub = ctx.socket(zmq::SUB).unwrap();
@@ -37,6 +41,9 @@ fn forward_rate(xsub: &str, xpub: &str, n: usize) -> f64 {
         s.set_sndhwm(0).unwrap();
         s.set_rcvhwm(0).unwrap();
         s.set_linger(0).unwrap();
+        if let Some(k) = keys {
+            Curve { keys: Some(k.clone()), server_key: Some(k.public.clone()), allow: None }.connect_with(s, k, None).unwrap();
+        }
     }
     sub.set_subscribe(b"calc.square.result.1").unwrap();
     publ.connect(xsub).unwrap();
@@ -90,14 +97,21 @@ fn bare_proxy_rate(n: usize) -> f64 {
     std::thread::spawn(move || {
         let _ = zmq::proxy(&xsub, &xpub);
     });
-    forward_rate(&a, &b, n)
+    forward_rate(&a, &b, n, None)
 }
 
-fn our_broker_rate(n: usize) -> f64 {
-    let b =
-        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
-            .unwrap();
-    forward_rate(&b.endpoints.0, &b.endpoints.1, n)
+/// Our broker's forwarding rate; with `keys`, a CURVE server with that key pair.
+fn our_broker_rate(n: usize, keys: Option<&KeyPair>) -> f64 {
+    let curve = Curve { keys: keys.cloned(), server_key: None, allow: None };
+    let b = Broker::start(BrokerConfig {
+        xsub: "tcp://127.0.0.1:*".into(),
+        xpub: "tcp://127.0.0.1:*".into(),
+        hb: None,
+        curve,
+        ..Default::default()
+    })
+    .unwrap();
+    forward_rate(&b.endpoints.0, &b.endpoints.1, n, keys)
 }
 
 struct Run {
@@ -110,10 +124,13 @@ struct Run {
 }
 
 /// The whole lab in this process; nodes and the client reach the broker over
-/// `inproc://` or over loopback TCP.
-fn run_lab(inproc: bool, seq_n: usize, flight_n: usize, window: usize) -> Run {
+/// `inproc://` or over loopback TCP; with `curve`, every role has it (the
+/// broker serves with its keys, the others connect with them).
+fn run_lab(inproc: bool, curve: Option<&Curve>, seq_n: usize, flight_n: usize, window: usize) -> Run {
+    set_process_default(curve.cloned().unwrap_or(Curve::OFF));
     let lab = Lab::start(&LabConfig { inproc, ..Default::default() }).unwrap();
     let mut c = lab.client(Mode::Tagged).unwrap();
+    set_process_default(Curve::OFF);
     for _ in 0..200 {
         c.hypot("12", "13").unwrap(); // warm-up
     }
@@ -166,10 +183,17 @@ fn main() {
     let window = env("HB_BENCH_WINDOW", 512);
     let msgs = env("HB_BENCH_MSGS", 300_000);
 
-    let runs = [("inproc", run_lab(true, seq_n, flight_n, window)), ("TCP", run_lab(false, seq_n, flight_n, window))];
+    let keys = curve_keypair().expect("CURVE");
+    let curve = Curve { keys: Some(keys.clone()), server_key: Some(keys.public.clone()), allow: None };
+    let runs = [
+        ("inproc", run_lab(true, None, seq_n, flight_n, window)),
+        ("TCP", run_lab(false, None, seq_n, flight_n, window)),
+        ("TCP with CURVE", run_lab(false, Some(&curve), seq_n, flight_n, window)),
+    ];
 
     let bare = bare_proxy_rate(msgs);
-    let ours = our_broker_rate(msgs);
+    let ours = our_broker_rate(msgs, None);
+    let ours_curve = our_broker_rate(msgs, Some(&keys));
 
     println!("| measurement | value | p50 | p99 | note |");
     println!("|---|---|---|---|---|");
@@ -191,7 +215,18 @@ fn main() {
     }
     println!("| bare libzmq `zmq_proxy` XSUB/XPUB | {bare:.0} msg/s | | | {msgs} two-frame messages over TCP |");
     println!("| hypobus broker XSUB/XPUB | {ours:.0} msg/s | | | ratio to bare proxy: {:.2} |", ours / bare);
+    println!(
+        "| hypobus broker XSUB/XPUB, CURVE | {ours_curve:.0} msg/s | | | ratio to the broker without CURVE: {:.2} |",
+        ours_curve / ours
+    );
     println!();
+    let (tcp, with) = (&runs[1].1, &runs[2].1);
+    println!(
+        "CURVE over TCP, ratio to plain TCP: {:.2} at 1 in flight, {:.2} at {window} in flight, {:.2} for the broker's forwarding.",
+        with.seq_rate / tcp.seq_rate,
+        with.flight_rate / tcp.flight_rate,
+        ours_curve / ours
+    );
     for (how, r) in &runs {
         println!(
             "Over {how}: each request is 7 messages through the broker (2 catheti, 2 square requests, 2 squares, 1 answer): \

@@ -27,6 +27,7 @@ fn wcfg(b: &TaskBroker, services: &[&str], capacity: u32, name: &str) -> WorkerC
         hb_interval: Duration::from_millis(100),
         liveness: 3,
         name: name.into(),
+        ..WorkerConfig::new("")
     }
 }
 

@@ -13,6 +13,7 @@
 use super::send_all;
 use crate::error::{Error, Result};
 use crate::log;
+use crate::security::Curve;
 use crate::sys::notify::{Notifier, Waiters};
 use crate::sys::runner::{Runner, StopSignal};
 use crate::wire::task::{self as proto, CLIENT};
@@ -32,12 +33,20 @@ pub struct TaskClientConfig {
     pub tries: u32,
     /// Prefix of the request ids and of the routing id; empty = `c` (a random part is added).
     pub name: String,
+    /// CURVE to the broker ([`TaskClientConfig::new`]: the process's default, off unless set).
+    pub curve: Curve,
 }
 
 impl TaskClientConfig {
     /// 2.5 s per try, 3 tries.
     pub fn new(broker: &str) -> TaskClientConfig {
-        TaskClientConfig { broker: broker.to_string(), timeout: Duration::from_millis(2500), tries: 3, name: String::new() }
+        TaskClientConfig {
+            broker: broker.to_string(),
+            timeout: Duration::from_millis(2500),
+            tries: 3,
+            name: String::new(),
+            curve: Curve::default(),
+        }
     }
 }
 
@@ -373,6 +382,9 @@ impl Io {
         s.set_reconnect_ivl_max(1000)?;
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
+        }
+        if self.cfg.curve.server_key.is_some() {
+            self.cfg.curve.connect_with(&s, &self.cfg.curve.client_keys()?, None)?;
         }
         crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker))
             .map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;

@@ -12,6 +12,7 @@
 use super::send_all;
 use crate::error::{Error, Result};
 use crate::log;
+use crate::security::Curve;
 use crate::sys::notify::{Notifier, Waiters};
 use crate::sys::runner::{Runner, StopSignal};
 use crate::wire::task::{self as proto, WORKER};
@@ -35,6 +36,8 @@ pub struct WorkerConfig {
     pub liveness: u32,
     /// Prefix of the worker's routing id (a random suffix is added); empty = `w`.
     pub name: String,
+    /// CURVE to the broker ([`WorkerConfig::new`]: the process's default, off unless set).
+    pub curve: Curve,
 }
 
 impl WorkerConfig {
@@ -47,6 +50,7 @@ impl WorkerConfig {
             hb_interval: Duration::from_secs(1),
             liveness: 3,
             name: String::new(),
+            curve: Curve::default(),
         }
     }
 }
@@ -377,6 +381,9 @@ impl Io {
         s.set_reconnect_ivl_max(1000)?;
         if self.cfg.broker.contains('[') {
             s.set_ipv6(true)?;
+        }
+        if self.cfg.curve.server_key.is_some() {
+            self.cfg.curve.connect_with(&s, &self.cfg.curve.client_keys()?, None)?;
         }
         crate::sys::ctx::no_eintr(|| s.connect(&self.cfg.broker))
             .map_err(|e| Error::Config(format!("cannot connect to the broker at {}: {e}", self.cfg.broker)))?;

@@ -576,18 +576,20 @@ fn main() -> ExitCode {
         eprintln!("{}", cli::help(None));
         return ExitCode::from(2);
     }
-    let parsed = cli::take_curve_flags(&argv).and_then(|(rest, curve)| cli::parse(&rest).map(|c| (c, curve)));
-    match parsed {
-        Ok((cmd, curve)) => {
-            // Before any role is configured: their configs take the process default.
-            if !curve.is_empty() {
-                match Curve::from_args(curve.cert.as_deref(), curve.server.as_deref(), curve.allow.as_deref()) {
-                    Ok(c) => hypobus::security::curve::set_process_default(c),
-                    Err(e) => return fail("curve", &e),
-                }
+    let parsed = cli::take_curve_flags(&argv).and_then(|(rest, curve)| {
+        // Before any role is configured (some configs are made while
+        // parsing): their configs take the process default.
+        if !curve.is_empty() {
+            match Curve::from_args(curve.cert.as_deref(), curve.server.as_deref(), curve.allow.as_deref()) {
+                Ok(c) => hypobus::security::curve::set_process_default(c),
+                Err(e) => return Ok(Err(e)),
             }
-            run(cmd)
         }
+        cli::parse(&rest).map(Ok)
+    });
+    match parsed {
+        Ok(Ok(cmd)) => run(cmd),
+        Ok(Err(e)) => fail("curve", &e),
         Err(Usage { msg, cmd }) => {
             let prog = match cmd {
                 Some(c) => format!("hypobus {c}"),

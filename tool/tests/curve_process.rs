@@ -356,3 +356,33 @@ fn failover_pair_with_keys_loses_nothing() {
     assert_eq!(answered, 200);
     assert!(Path::new(&keys.path("pair_secret")).exists());
 }
+
+#[test]
+fn task_roles_with_keys() {
+    use common::task::{counter, task_broker, wait_stats, worker, Ports};
+    use hypobus::task::client::{TaskClient, TaskClientConfig};
+    let keys = Keys::new("task");
+    keys.make("broker", false);
+    let client_keys = keys.make("client", true);
+    keys.make("worker", true);
+    let p = Ports::free();
+    let curve = |cert: &str| vec!["--curve-server".to_string(), keys.path("broker"), "--curve-cert".into(), keys.path(cert)];
+    let b = task_broker("tb-curve", &p, &["--curve-cert", &keys.path("broker_secret"), "--curve-allow", &keys.path("allowed")]);
+    let w_args = curve("worker_secret");
+    let _w = worker("w1", &p, &w_args.iter().map(String::as_str).collect::<Vec<_>>());
+    wait_stats(&b, Duration::from_secs(10), "1 worker over CURVE", |l| counter(l, "workers") == 1);
+    let server_key = Certificate::load(Path::new(&keys.path("broker"))).unwrap().public;
+    let client = |keys: Option<KeyPair>| {
+        let mut cfg = TaskClientConfig::new(&format!("tcp://127.0.0.1:{}", p.fe));
+        cfg.timeout = Duration::from_millis(700);
+        cfg.tries = 2;
+        cfg.curve = Curve { keys, server_key: Some(server_key.clone()), allow: None };
+        TaskClient::new(cfg).unwrap()
+    };
+    let listed = client(Some(client_keys));
+    assert_eq!(listed.request("", b"hello", Duration::from_secs(10)).unwrap(), b"w1:hello");
+    let stranger = client(None); // encrypted, with a key on no list
+    assert!(stranger.request("", b"hello", Duration::from_secs(3)).is_err(), "a client off the list was answered");
+    let requests = counter(&wait_stats(&b, Duration::from_secs(2), "stats", |_| true), "requests");
+    assert_eq!(requests, 1, "only the listed client's request reached the broker");
+}

@@ -30,6 +30,7 @@ mod workers;
 
 use crate::error::{Error, Result};
 use crate::log;
+use crate::security::{Authenticator, Curve};
 use crate::sys::runner::{Runner, StopSignal};
 use crate::task::store::{Known, StoreConfig, StoredResult, StoredTask, TaskStore};
 use crate::task::FxMap;
@@ -104,6 +105,10 @@ pub struct TaskBrokerConfig {
     /// routing id toward peers); empty = `task-<pid>`.
     pub name: String,
     pub peering: Option<PeeringConfig>,
+    /// CURVE on the bound endpoints and the links to peers (which share
+    /// the broker's certificate, as a failover pair does). Default: the
+    /// process's default, off unless set.
+    pub curve: Curve,
 }
 
 impl Default for TaskBrokerConfig {
@@ -121,6 +126,7 @@ impl Default for TaskBrokerConfig {
             store: StoreConfig::Memory,
             name: String::new(),
             peering: None,
+            curve: Curve::default(),
         }
     }
 }
@@ -176,6 +182,8 @@ pub struct TaskBroker {
     stats: Arc<Mutex<TaskBrokerStats>>,
     endpoints: Endpoints,
     name: String,
+    /// The ZAP authenticator of a CURVE allow-list (in `ctx`).
+    auth: Option<Authenticator>,
     /// The broker's own ZeroMQ context (`None`: it shares the process's,
     /// because an endpoint is `inproc://`). Last field: dropped after the
     /// runner has stopped and closed the sockets, its termination waits
@@ -201,6 +209,7 @@ impl TaskBroker {
             return Err(Error::Config(format!("bad broker name {name:?} (1-128 printable characters, no space)")));
         }
         let store = cfg.store.open()?;
+        let auth = cfg.curve.authenticator(&ctx)?;
         let mut core = Core::new(&ctx, cfg, name.clone(), store)?;
         let endpoints = core.endpoints()?;
         let stats = core.shared.clone();
@@ -215,7 +224,7 @@ impl TaskBroker {
             if recovered > 0 { format!(", {recovered} unfinished requests taken up") } else { String::new() }
         );
         let runner = Runner::spawn(&ctx, "hypobus-task", move |stop| core.run(stop))?;
-        Ok(TaskBroker { runner, stats, endpoints, name, ctx: (!inproc).then_some(ctx) })
+        Ok(TaskBroker { runner, stats, endpoints, name, auth, ctx: (!inproc).then_some(ctx) })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -238,6 +247,9 @@ impl TaskBroker {
     /// when it returns, the broker's ports are free again.
     pub fn stop(&mut self) -> Result<()> {
         let r = self.runner.stop();
+        if let Some(mut a) = self.auth.take() {
+            let _ = a.stop();
+        }
         // Dropping the last handle terminates the context, which waits
         // until its sockets are really closed (not `Context::destroy`: the
         // zmq crate would terminate it again on drop).
@@ -355,9 +367,10 @@ struct Core {
     frames: Vec<Vec<u8>>,
 }
 
-fn bind_router(ctx: &zmq::Context, ep: &str, what: &str) -> Result<zmq::Socket> {
+fn bind_router(ctx: &zmq::Context, ep: &str, what: &str, curve: &Curve) -> Result<zmq::Socket> {
     let s = ctx.socket(zmq::ROUTER)?;
     crate::sys::ctx::tune(&s)?;
+    curve.serve(&s)?;
     s.set_router_handover(true)?;
     if ep.contains('[') {
         s.set_ipv6(true)?;
@@ -378,8 +391,11 @@ const COMMIT_RETRY: Duration = Duration::from_millis(200);
 
 impl Core {
     fn new(ctx: &zmq::Context, cfg: TaskBrokerConfig, name: String, store: Box<dyn TaskStore>) -> Result<Core> {
-        let frontend = bind_router(ctx, &cfg.frontend, "frontend")?;
-        let backend = bind_router(ctx, &cfg.backend, "backend")?;
+        let frontend = bind_router(ctx, &cfg.frontend, "frontend", &cfg.curve)?;
+        let backend = bind_router(ctx, &cfg.backend, "backend", &cfg.curve)?;
+        // Peers share the broker's certificate: its own key is theirs.
+        let peer_key = cfg.curve.server_key.clone().or_else(|| cfg.curve.keys.as_ref().map(|k| k.public.clone()));
+        let peer_keys = peer_key.as_ref().map(|_| cfg.curve.client_keys()).transpose()?;
         let mut state_pub = None;
         let mut peers = Vec::new();
         if let Some(p) = &cfg.peering {
@@ -388,6 +404,7 @@ impl Core {
             }
             let s = ctx.socket(zmq::PUB)?;
             crate::sys::ctx::tune(&s)?;
+            cfg.curve.serve(&s)?;
             crate::sys::ctx::no_eintr(|| s.bind(&p.state))
                 .map_err(|e| Error::Config(format!("cannot bind the peering state endpoint {}: {e}", p.state)))?;
             state_pub = Some(s);
@@ -395,6 +412,9 @@ impl Core {
                 let sub = ctx.socket(zmq::SUB)?;
                 crate::sys::ctx::tune(&sub)?;
                 sub.set_subscribe(proto::PEER)?;
+                if let Some(k) = &peer_keys {
+                    cfg.curve.connect_with(&sub, k, peer_key.as_deref())?;
+                }
                 crate::sys::ctx::no_eintr(|| sub.connect(state_ep))
                     .map_err(|e| Error::Config(format!("peer state endpoint {state_ep}: {e}")))?;
                 let dealer = ctx.socket(zmq::DEALER)?;
@@ -402,6 +422,9 @@ impl Core {
                 dealer.set_identity(format!("{name}.{:x}", proto::random_u64() as u32).as_bytes())?;
                 dealer.set_reconnect_ivl(100)?;
                 dealer.set_reconnect_ivl_max(1000)?;
+                if let Some(k) = &peer_keys {
+                    cfg.curve.connect_with(&dealer, k, peer_key.as_deref())?;
+                }
                 crate::sys::ctx::no_eintr(|| dealer.connect(frontend_ep))
                     .map_err(|e| Error::Config(format!("peer frontend endpoint {frontend_ep}: {e}")))?;
                 peers.push(Peer {

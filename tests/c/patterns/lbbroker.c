@@ -68,8 +68,10 @@ int main(void) {
     while (replies < TOTAL) {
         CHECK(now_s() < end, "broker: %d of %d replies within 20 s", replies, TOTAL);
         hb_poll_item items[2] = {{back, HB_POLLIN, 0}, {front, HB_POLLIN, 0}};
-        /* Take client requests only while a worker is ready. */
-        size_t n = nready > 0 ? 2 : 1;
+        /* Take client requests only once every worker has announced itself
+           (so that the check below does not depend on thread start order)
+           and while one is ready. */
+        size_t n = nready > 0 && registered == WORKERS ? 2 : 1;
         hb_status st = hb_poll(items, n, 500, NULL);
         if (st == HB_TIMEOUT)
             continue;

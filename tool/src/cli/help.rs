@@ -337,10 +337,10 @@ Task brokers (request/reply: many clients, pools of workers, see
   hypobus task hello world                     # -> w1:hello, w1:world
 
 Encrypted and authenticated (CURVE; see `hypobus keygen --help`): the
-broker, op, calc, client and watch commands take
+broker, op, calc, client, watch, task-broker, worker and task commands take
   --curve-cert FILE     this role's secret certificate (NAME_secret) or Z85 secret key
   --curve-server FILE   the brokers' public certificate (NAME) or Z85 public key
-  --curve-allow DIR     brokers: only clients whose certificates are in DIR
+  --curve-allow DIR     brokers (and task brokers): only clients whose certificates are in DIR
 
 Options:
   -h, --help     this help

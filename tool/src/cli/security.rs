@@ -1,11 +1,11 @@
-//! The CURVE flags of the lab's roles (`--curve-cert`, `--curve-server`,
+//! The CURVE flags of the lab's roles and the task roles (`--curve-cert`, `--curve-server`,
 //! `--curve-allow`; docs/SECURITY.md) and `hypobus keygen`.
 
 use super::{usage, Args, Command, Usage};
 use std::path::PathBuf;
 
 /// The commands that take the CURVE flags.
-pub const CURVE_COMMANDS: [&str; 5] = ["broker", "op", "calc", "client", "watch"];
+pub const CURVE_COMMANDS: [&str; 8] = ["broker", "op", "calc", "client", "watch", "task-broker", "worker", "task"];
 
 /// The CURVE flags given (each a file or a Z85 key; `allow` a directory).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
