@@ -100,7 +100,7 @@ mod tests {
         let (rest, o) = take_curve_flags(&v("calc --broker h --curve-server b.pub --curve-cert=c_secret")).unwrap();
         assert_eq!(rest, v("calc --broker h"));
         assert_eq!((o.server.as_deref(), o.cert.as_deref(), o.allow), (Some("b.pub"), Some("c_secret"), None));
-        assert!(take_curve_flags(&v("task --curve-cert x")).unwrap_err().msg.contains("applies to"));
+        assert!(take_curve_flags(&v("ctl --curve-cert x")).unwrap_err().msg.contains("applies to"));
         assert!(take_curve_flags(&v("broker --curve-allow")).unwrap_err().msg.contains("needs a value"));
         let (rest, o) = take_curve_flags(&v("client 3 4 -- --curve-cert")).unwrap();
         assert!(o.is_empty());
