@@ -99,6 +99,7 @@ run "header: every function says its threads and waits" python3 tests/c/header_d
 run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "no import cycle in the library (scripts/import-graph.py)" python3 scripts/import-graph.py src
 run "rust tests (unit, roles over loopback)" cargo test --release
+run "fuzz: every parser for 60 s (scripts/fuzz.sh)" bash scripts/fuzz.sh
 run "C examples and C API tests" bash tests/c/run.sh
 run "C users: make install, pkg-config, dynamic and static" bash tests/c/install.sh
 pytest_classic() {
