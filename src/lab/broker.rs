@@ -80,6 +80,8 @@ pub struct Broker {
     active: Arc<AtomicBool>,
     /// Endpoints actually bound (wildcard ports resolved): xsub, xpub, hb.
     pub endpoints: (String, String, Option<String>),
+    /// Its inproc name while it serves it (`BrokerConfig::inproc`).
+    inproc: Option<crate::lab::brokers::InprocName>,
     ctx: Option<zmq::Context>,
 }
 
@@ -141,7 +143,8 @@ impl Broker {
         let (c, a) = (counters.clone(), active.clone());
         let interval = cfg.hb_interval;
         let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| run(stop, xsub, xpub, hb, interval, &c, &a))?;
-        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), ctx: own_ctx })
+        let inproc = cfg.inproc.as_deref().map(crate::lab::brokers::InprocName::claim);
+        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), inproc, ctx: own_ctx })
     }
 
     /// Current counters.
@@ -189,6 +192,8 @@ impl Broker {
     /// Stop forwarding, close every socket and join the thread. When it
     /// returns, the ports are free.
     pub fn stop(&mut self) -> Result<()> {
+        // No node connects to its inproc name from here on.
+        drop(self.inproc.take());
         let r = self.runner.stop();
         // Dropping the last handle of the context terminates it, which
         // waits until its (listening) sockets are really closed. Not
