@@ -122,7 +122,7 @@ tsan() {
     fi
     export RUSTFLAGS="-Zsanitizer=thread -Cforce-frame-pointers=yes"
     export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$ROOT/scripts/tsan.supp"
-    local cargo=(cargo +nightly test -Zbuild-std --release --target "$TRIPLE" --target-dir "$out")
+    local cargo=(cargo +nightly test -Zbuild-std -p hypobus --release --target "$TRIPLE" --target-dir "$out")
     echo "# building the tests with ThreadSanitizer (target/tsan, std rebuilt)"
     "${cargo[@]}" --no-run --lib --test client_abi --test socket --test task_abi >"$out/build.log" 2>&1
     ok_if "cargo +nightly test -Zsanitizer=thread --no-run" $? "$out/build.log" || return
