@@ -77,36 +77,32 @@ asan() {
 
     # The interpreters are not instrumented and keep memory to the end on
     # purpose: no leak check for them, every other ASan check on.
-    local asan_vm="detect_leaks=0:halt_on_error=1:exitcode=99:verify_asan_link_order=0"
+    # under_asan NAME LOG DIR COMMAND...: COMMAND run in DIR with the ASan
+    # library preloaded; ok when it exits 0 with no report in LOG.
+    under_asan() {
+        local name=$1 log=$2 dir=$3 rc
+        shift 3
+        echo "# $name with the ASan library"
+        (cd "$dir" && LD_PRELOAD="$libasan" HYPOBUS_LIB="$lib/libhypobus.so" \
+            ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:exitcode=99:verify_asan_link_order=0" timeout 900 "$@") >"$log" 2>&1
+        rc=$?
+        if [ $rc -eq 0 ] && ! grep -qE '^==[0-9]+==ERROR|runtime error:' "$log"; then
+            ok "$name under ASan: $(grep -E '^# (pass|fail) | passed' "$log" | tail -n2 | tr '\n' ' ')"
+        else
+            grep -E -A40 '^==[0-9]+==ERROR' "$log" | head -80 | sed 's/^/    /'
+            tail -n 30 "$log" | sed 's/^/    /'
+            not_ok "$name under ASan (exit code $rc)"
+        fi
+    }
     local py="$ROOT/target/test-venv/bin/python"
     [ -x "$py" ] || py=python3
     if "$py" -c 'import pytest' 2>/dev/null; then
-        echo "# tests/abi/python with the ASan library"
-        LD_PRELOAD="$libasan" ASAN_OPTIONS="$asan_vm" HYPOBUS_LIB="$lib/libhypobus.so" \
-            timeout 900 "$py" -m pytest tests/abi/python -q -p no:cacheprovider >"$out/python.log" 2>&1
-        local rc=$?
-        if [ $rc -eq 0 ] && ! grep -qE '^==[0-9]+==ERROR|runtime error:' "$out/python.log"; then
-            ok "C ABI from Python under ASan: $(tail -n1 "$out/python.log")"
-        else
-            grep -E -A40 '^==[0-9]+==ERROR' "$out/python.log" | head -80 | sed 's/^/    /'
-            tail -n 20 "$out/python.log" | sed 's/^/    /'
-            not_ok "C ABI from Python under ASan (exit code $rc)"
-        fi
+        under_asan "C ABI from Python" "$out/python.log" "$ROOT" "$py" -m pytest tests/abi/python -q -p no:cacheprovider
     else
         not_ok "C ABI from Python under ASan: no pytest (bash scripts/test-all.sh makes target/test-venv)"
     fi
     if [ -d tests/abi/node/node_modules ] || (cd tests/abi/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
-        echo "# tests/abi/node with the ASan library"
-        (cd tests/abi/node && LD_PRELOAD="$libasan" ASAN_OPTIONS="$asan_vm" HYPOBUS_LIB="$lib/libhypobus.so" \
-            timeout 900 node --test) >"$out/node.log" 2>&1
-        local rc=$?
-        if [ $rc -eq 0 ] && ! grep -qE '^==[0-9]+==ERROR|runtime error:' "$out/node.log"; then
-            ok "C ABI from Node under ASan: $(grep -E '^# (pass|fail) ' "$out/node.log" | tr '\n' ' ')"
-        else
-            grep -E -A40 '^==[0-9]+==ERROR' "$out/node.log" | head -80 | sed 's/^/    /'
-            tail -n 30 "$out/node.log" | sed 's/^/    /'
-            not_ok "C ABI from Node under ASan (exit code $rc)"
-        fi
+        under_asan "C ABI from Node" "$out/node.log" "$ROOT/tests/abi/node" node --test
     else
         not_ok "C ABI from Node under ASan: cannot install tests/abi/node's packages (npm ci)"
     fi
