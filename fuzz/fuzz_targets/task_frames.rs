@@ -9,7 +9,7 @@
 //! (`c % 6`: 0, 1 = the broker's frontend from client `c0`/`c1`; 2, 3 = its
 //! backend from worker `w0`/`w1`; 4 = a worker from its broker; 5 = a
 //! client from its broker), the rest is its frames. After the messages
-//! each role must still answer a well-formed request within 5 s (a FETCH,
+//! each role must still answer a well-formed request within 20 s (a FETCH,
 //! an unknown worker's HEARTBEAT, a REQUEST to the worker, a client's
 //! request): a panic on a role's thread aborts (libFuzzer's panic hook), a
 //! role that stopped or hangs fails the run.
@@ -109,14 +109,14 @@ impl Rig {
         let deadline = Instant::now() + HANG;
         self.sync_client.send_multipart([&b""[..], proto::CLIENT, proto::FETCH, b"fz-sync"], 0).unwrap();
         loop {
-            let m = recv_until(&self.sync_client, deadline).expect("the task broker did not answer a FETCH");
+            let Some(m) = recv_until(&self.sync_client, deadline) else { self.broker_hung("a FETCH") };
             if m.len() == 6 && m[3] == b"fz-sync" {
                 break;
             }
         }
         self.sync_worker.send_multipart([&b""[..], proto::WORKER, proto::HEARTBEAT], 0).unwrap();
         loop {
-            let m = recv_until(&self.sync_worker, deadline).expect("the task broker did not answer a worker");
+            let Some(m) = recv_until(&self.sync_worker, deadline) else { self.broker_hung("a worker") };
             if m.len() == 3 && m[2] == proto::DISCONNECT {
                 break;
             }
@@ -124,6 +124,14 @@ impl Rig {
         for p in &self.peers {
             drain(p);
         }
+    }
+
+    /// Fail with what the broker says of itself: its counters, and how its
+    /// thread ended if it did.
+    fn broker_hung(&mut self, what: &str) -> ! {
+        let (running, stats) = (self.broker.is_running(), self.broker.stats());
+        let ended = self.broker.stop();
+        panic!("the task broker did not answer {what} in {HANG:?}: running {running}, {stats:?}, its thread: {ended:?}");
     }
 
     /// The worker answers a request (and every job fuzzing gave it).
@@ -134,7 +142,9 @@ impl Rig {
         self.wside.send_multipart(request(&self.worker_id), 0).unwrap();
         let deadline = Instant::now() + HANG;
         loop {
-            let m = recv_until(&self.wside, deadline).expect("the worker did not answer a request");
+            let Some(m) = recv_until(&self.wside, deadline) else {
+                panic!("the worker did not answer a request in {HANG:?}: running {}, {:?}", self.worker.is_running(), self.worker.stats())
+            };
             if m.len() < 4 {
                 continue;
             }
