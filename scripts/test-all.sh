@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of libhypobus on a fresh machine (Rust, gcc, Python 3 and
 # Node present): installs what the tests need, builds, checks the header is
-# fresh and clippy is clean, then runs the Rust, C, classic-peer, browser
-# (hypobus watch in headless Chromium) and ABI (Python ctypes, Node koffi) suites.
+# fresh and clippy is clean, then runs the Rust tests, every fuzz target for
+# 60 s, the C, classic-peer, browser (hypobus watch in headless Chromium) and
+# ABI (Python ctypes, Node koffi) suites; with HB_SANITIZERS=1 also the
+# sanitizer runs (scripts/sanitizers.sh).
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -91,7 +93,8 @@ header_fresh() {
     echo "header is fresh"
 }
 run "header is fresh" header_fresh
-run "cargo fmt --check (rustfmt.toml)" cargo fmt --all --check
+fmt_check() { cargo fmt --all --check && cargo fmt --manifest-path fuzz/Cargo.toml --all --check; }
+run "cargo fmt --check (rustfmt.toml; the workspace and fuzz/)" fmt_check
 run "binding tables are fresh (scripts/gen-bindings.py --check)" python3 scripts/gen-bindings.py --check
 run "JS format (prettier --check, scripts/check-js.sh)" bash scripts/check-js.sh
 run "Python format and lint (ruff, scripts/check-python.sh)" bash scripts/check-python.sh
@@ -100,6 +103,7 @@ run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "no import cycle in the library (scripts/import-graph.py)" python3 scripts/import-graph.py src
 run "rust tests (unit, roles over loopback)" cargo test --release
 run "task journal on PostgreSQL (real server, scripts/pg.sh)" bash scripts/pg.sh
+run "fuzz: every parser for 60 s (scripts/fuzz.sh)" bash scripts/fuzz.sh
 run "C examples and C API tests" bash tests/c/run.sh
 run "C users: make install, pkg-config, dynamic and static" bash tests/c/install.sh
 pytest_classic() {
@@ -113,6 +117,15 @@ run "hypobus watch: live page in headless Chromium, Mermaid exports rendered" py
 run "C ABI from Python (ctypes)" "$PY" -m pytest tests/abi/python -q
 abi_node() { (cd tests/abi/node && node --test); }
 run "C ABI from Node (koffi)" abi_node
+# The sanitizer builds (the library with ASan, the tests and std with TSan)
+# take longer than the rest of the command on CI's two cores: behind a flag.
+# The last results are in docs/RELIABILITY.md.
+if [ "${HB_SANITIZERS:-0}" = 1 ]; then
+    run "sanitizers: C and ABI tests under ASan + UBSan, handle and stop/free races under TSan (scripts/sanitizers.sh)" \
+        bash scripts/sanitizers.sh
+else
+    step "sanitizers: skipped (HB_SANITIZERS=1 runs scripts/sanitizers.sh; last results in docs/RELIABILITY.md)"
+fi
 run "Python binding (bindings/python)" bash bindings/python/run-tests.sh
 run "pyzmq's own suite on hypobus.zmq (../shared/peer-suites/pyzmq)" bash bindings/python/peer-suite.sh
 run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh

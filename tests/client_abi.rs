@@ -596,6 +596,34 @@ fn bad_handles_and_arguments() {
     c.free();
 }
 
+/// Found by the c_abi fuzz target: libzmq never finishes closing a socket
+/// that connected to an inproc endpoint no socket ever binds (it waits for
+/// the bind), so a client made and freed for an inproc name no broker
+/// serves kept its two sockets until the process ended, and after 511 of
+/// them no socket at all could be made ("Too many open files"). Such a
+/// client is refused now; clients of a running inproc broker come and go
+/// as often as wanted; a stopped broker's name is refused again.
+#[test]
+fn clients_of_an_inproc_name_no_broker_serves_are_refused_and_nothing_leaks() {
+    use hypobus::lab::broker::{Broker, BrokerConfig};
+    let name = format!("client-abi-{}", std::process::id());
+    let list = CString::new(format!("inproc:{name}")).unwrap();
+    let mut c = null_mut();
+    for _ in 0..600 {
+        assert_eq!(hb_client_new(list.as_ptr(), 0, 0, &mut c), HB_CONFIG);
+    }
+    assert!(last_error().contains("no broker of this process is named"), "{}", last_error());
+    let any = "tcp://127.0.0.1:*".to_string();
+    let mut broker =
+        Broker::start(BrokerConfig { xsub: any.clone(), xpub: any, hb: None, inproc: Some(name), ..Default::default() }).unwrap();
+    for i in 0..600 {
+        assert_eq!(hb_client_new(list.as_ptr(), 0, 0, &mut c), HB_OK, "client {i}: {}", last_error());
+        assert_eq!(hb_client_free(c), HB_OK);
+    }
+    broker.stop().unwrap();
+    assert_eq!(hb_client_new(list.as_ptr(), 0, 0, &mut c), HB_CONFIG, "a stopped broker's name is not served");
+}
+
 /// Defect: a role stopped from a thread that signals interrupt (a Node
 /// program under `--cpu-prof`, Python's Ctrl-C) could lose its STOP
 /// command to EINTR, and the stop then waited forever for the role's

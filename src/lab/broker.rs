@@ -87,6 +87,8 @@ pub struct Broker {
     pub endpoints: (String, String, Option<String>),
     /// The ZAP authenticator of a CURVE allow-list (in the broker's context).
     auth: Option<Authenticator>,
+    /// Its inproc name while it serves it (`BrokerConfig::inproc`).
+    inproc: Option<crate::lab::brokers::InprocName>,
     ctx: Option<zmq::Context>,
 }
 
@@ -152,7 +154,8 @@ impl Broker {
         let (c, a) = (counters.clone(), active.clone());
         let interval = cfg.hb_interval;
         let runner = Runner::spawn(&ctx, "hypobus-broker", move |stop| run(stop, xsub, xpub, hb, interval, &c, &a))?;
-        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), auth, ctx: own_ctx })
+        let inproc = cfg.inproc.as_deref().map(crate::lab::brokers::InprocName::claim);
+        Ok(Broker { runner, counters, active, endpoints: (xsub_ep, xpub_ep, hb_ep), auth, inproc, ctx: own_ctx })
     }
 
     /// Current counters.
@@ -200,6 +203,8 @@ impl Broker {
     /// Stop forwarding, close every socket and join the thread. When it
     /// returns, the ports are free.
     pub fn stop(&mut self) -> Result<()> {
+        // No node connects to its inproc name from here on.
+        drop(self.inproc.take());
         let r = self.runner.stop();
         if let Some(mut a) = self.auth.take() {
             let _ = a.stop();

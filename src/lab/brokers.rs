@@ -5,8 +5,39 @@
 use crate::error::{Error, Result};
 use crate::security::Curve;
 use crate::sys::ctx::{inproc_endpoint, ms_until, no_eintr, tune};
+use crate::sys::fork::PerProcess;
 use crate::wire;
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
+
+/// The inproc names of this process's running brokers (`BrokerConfig::inproc`).
+/// libzmq never finishes closing a socket that connected to an inproc
+/// endpoint no socket ever binds (it waits for the bind, until the process
+/// ends), so 511 nodes made and dropped for a name no broker serves used up
+/// the context's 1023 sockets for good: nodes connect to `inproc:NAME` only
+/// while a broker of that name runs ([`BrokerAddr::check_served`]).
+static INPROC_NAMES: PerProcess<Mutex<HashSet<String>>> = PerProcess::new(|| Mutex::new(HashSet::new()));
+
+fn inproc_names() -> MutexGuard<'static, HashSet<String>> {
+    INPROC_NAMES.get().lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A running broker's inproc name: served until this is dropped.
+pub(crate) struct InprocName(String);
+
+impl InprocName {
+    pub(crate) fn claim(name: &str) -> InprocName {
+        inproc_names().insert(name.to_string());
+        InprocName(name.to_string())
+    }
+}
+
+impl Drop for InprocName {
+    fn drop(&mut self) {
+        inproc_names().remove(&self.0);
+    }
+}
 
 /// Where a node finds one broker: its XSUB (publish) and XPUB (subscribe) endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +135,21 @@ impl BrokerAddr {
             .collect()
     }
 
+    /// Refuse endpoints of brokers of this process that are not running
+    /// (`inproc://hypobus-broker-NAME-xsub` or `-xpub`, what `inproc:NAME`
+    /// stands for; see `INPROC_NAMES`): `Error::Config` naming the first.
+    pub fn check_served<'a>(endpoints: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let names = inproc_names();
+        let of = |ep: &'a str| {
+            let rest = ep.strip_prefix("inproc://hypobus-broker-")?;
+            rest.strip_suffix("-xsub").or_else(|| rest.strip_suffix("-xpub"))
+        };
+        match endpoints.into_iter().filter_map(of).find(|n| !names.contains(*n)) {
+            Some(name) => Err(Error::Config(format!("no broker of this process is named {name:?} (inproc:{name}): start it first"))),
+            None => Ok(()),
+        }
+    }
+
     /// Whether reaching this broker needs IPv6 on the socket.
     pub fn is_ipv6(&self) -> bool {
         self.xsub.contains('[') || self.xpub.contains('[')
@@ -151,6 +197,7 @@ impl NodeSockets {
         if brokers.is_empty() {
             return Err(Error::Config("at least one broker is needed".into()));
         }
+        BrokerAddr::check_served(brokers.iter().flat_map(|b| [b.xsub.as_str(), b.xpub.as_str()]))?;
         let publ = ctx.socket(zmq::PUB)?;
         let sub = ctx.socket(zmq::SUB)?;
         tune_node(&publ)?;

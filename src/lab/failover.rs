@@ -390,15 +390,70 @@ impl Drop for FailoverBroker {
     }
 }
 
-/// Read one request from a REP socket: its text, or the error answer for a
-/// malformed one (several frames, not UTF-8). Nothing here may stop the
-/// monitor: its heartbeats must go on whatever a control client sends.
-fn read_request(sock: &zmq::Socket) -> Option<std::result::Result<String, String>> {
+/// A control command (`status`, `handback`), as a control client sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Status,
+    Handback,
+}
+
+/// Parse a control request: one UTF-8 frame `status` or `handback`
+/// (whitespace around it ignored). `Err` is the answer for a malformed or
+/// unknown one (several frames, not UTF-8, another word).
+pub fn parse_command(frames: &[Vec<u8>]) -> std::result::Result<Command, String> {
+    let text = match frames {
+        [one] => std::str::from_utf8(one).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string())?,
+        _ => return Err("error: one frame per command (status, handback)".into()),
+    };
+    match text.trim() {
+        "status" => Ok(Command::Status),
+        "handback" => Ok(Command::Handback),
+        other => Err(format!("error: unknown command {:?} (status, handback)", wire::excerpt(other.as_bytes()))),
+    }
+}
+
+/// What a message on the peer's heartbeat socket says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beat {
+    /// The classic one frame `HB`.
+    Classic,
+    /// `[HB.state, role, active|passive]`: the peer's role and whether it is active.
+    State(Role, bool),
+}
+
+/// Parse a message of the peer's heartbeat socket; `None` for anything
+/// else (it proves nothing about the peer).
+pub fn parse_beat(m: &[Vec<u8>]) -> Option<Beat> {
+    match m {
+        [hb] if hb == wire::HEARTBEAT => Some(Beat::Classic),
+        [t, role, state] if t == STATE_TOPIC => {
+            let role = match &role[..] {
+                b"primary" => Role::Primary,
+                b"backup" => Role::Backup,
+                _ => return None,
+            };
+            let active = match &state[..] {
+                b"active" => true,
+                b"passive" => false,
+                _ => return None,
+            };
+            Some(Beat::State(role, active))
+        }
+        _ => None,
+    }
+}
+
+/// The state message a broker sends after each `HB`: `[HB.state, role, active|passive]`.
+pub fn state_frames(role: Role, active: bool) -> [&'static [u8]; 3] {
+    [STATE_TOPIC, role.name().as_bytes(), if active { b"active" } else { b"passive" }]
+}
+
+/// Read one request from a REP socket: the command, or the error answer for
+/// a malformed one. Nothing here may stop the monitor: its heartbeats must
+/// go on whatever a control client sends.
+fn read_request(sock: &zmq::Socket) -> Option<std::result::Result<Command, String>> {
     let frames = sock.recv_multipart(zmq::DONTWAIT).ok()?;
-    Some(match frames.as_slice() {
-        [one] => String::from_utf8(one.clone()).map_err(|_| "error: commands are UTF-8 text (status, handback)".to_string()),
-        _ => Err("error: one frame per command (status, handback)".into()),
-    })
+    Some(parse_command(&frames))
 }
 
 fn reply(sock: &zmq::Socket, answer: &str) {
@@ -518,9 +573,9 @@ impl Monitor {
         self.active.load(Ordering::SeqCst)
     }
 
-    fn answer(&mut self, req: std::result::Result<String, String>) -> String {
+    fn answer(&mut self, req: std::result::Result<Command, String>) -> String {
         match req {
-            Ok(c) => self.command(c.trim()),
+            Ok(c) => self.command(c),
             Err(e) => e,
         }
     }
@@ -534,31 +589,20 @@ impl Monitor {
     }
 
     fn beat(&self) {
-        let state: &[u8] = if self.is_active() { b"active" } else { b"passive" };
         let _ = self.hb.send(wire::HEARTBEAT, zmq::DONTWAIT);
-        let _ = self.hb.send_multipart([STATE_TOPIC, self.role.name().as_bytes(), state], zmq::DONTWAIT);
+        let _ = self.hb.send_multipart(state_frames(self.role, self.is_active()), zmq::DONTWAIT);
         self.shared.heartbeats.fetch_add(1, Ordering::Relaxed);
     }
 
     fn on_peer(&mut self, m: &[Vec<u8>]) {
         let now = Instant::now();
-        match m {
-            [hb] if hb == wire::HEARTBEAT => self.hb_only += 1,
-            [t, role, state] if t == STATE_TOPIC => {
-                let role = match &role[..] {
-                    b"primary" => Role::Primary,
-                    b"backup" => Role::Backup,
-                    _ => return,
-                };
-                let active = match &state[..] {
-                    b"active" => true,
-                    b"passive" => false,
-                    _ => return,
-                };
+        match parse_beat(m) {
+            Some(Beat::Classic) => self.hb_only += 1,
+            Some(Beat::State(role, active)) => {
                 self.peer_state = Some((role, active, now));
                 self.hb_only = 0;
             }
-            _ => return, // not a heartbeat: ignore, it proves nothing
+            None => return, // not a heartbeat: ignore, it proves nothing
         }
         self.peer_last = Some(now);
         self.shared.peer_heartbeats.fetch_add(1, Ordering::Relaxed);
@@ -660,10 +704,10 @@ impl Monitor {
         self.is_active() != before
     }
 
-    fn command(&mut self, c: &str) -> String {
+    fn command(&mut self, c: Command) -> String {
         match c {
-            "status" => format!("{} {}", self.role.name(), if self.is_active() { "active" } else { "passive" }),
-            "handback" => {
+            Command::Status => format!("{} {}", self.role.name(), if self.is_active() { "active" } else { "passive" }),
+            Command::Handback => {
                 if self.role != Role::Backup {
                     return "error: hand-back is asked of the backup broker".into();
                 }
@@ -681,7 +725,35 @@ impl Monitor {
                     Peer::Silent => "error: the primary is not running; nothing to hand back to".into(),
                 }
             }
-            other => format!("error: unknown command {:?} (status, handback)", wire::excerpt(other.as_bytes())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(f: &[&[u8]]) -> Vec<Vec<u8>> {
+        f.iter().map(|x| x.to_vec()).collect()
+    }
+
+    #[test]
+    fn beats() {
+        assert_eq!(parse_beat(&frames(&[b"HB"])), Some(Beat::Classic));
+        for (role, active) in [(Role::Primary, true), (Role::Primary, false), (Role::Backup, true), (Role::Backup, false)] {
+            assert_eq!(parse_beat(&frames(&state_frames(role, active))), Some(Beat::State(role, active)));
+        }
+        for bad in [&[][..], &[&b"HB "[..]], &[b"HB", b"HB"], &[b"HB.state", b"primary"], &[b"HB.state", b"main", b"active"]] {
+            assert_eq!(parse_beat(&frames(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(parse_command(&frames(&[b" status\n"])), Ok(Command::Status));
+        assert_eq!(parse_command(&frames(&[b"handback"])), Ok(Command::Handback));
+        assert_eq!(parse_command(&frames(&[b"status", b""])), Err("error: one frame per command (status, handback)".into()));
+        assert_eq!(parse_command(&frames(&[b"\xff"])), Err("error: commands are UTF-8 text (status, handback)".into()));
+        assert_eq!(parse_command(&frames(&[b"stop"])), Err("error: unknown command \"\\\"stop\\\"\" (status, handback)".into()));
     }
 }

@@ -13,6 +13,7 @@ impl Observer {
         let keys = cfg.curve.server_key.as_ref().map(|_| cfg.curve.client_keys()).transpose()?;
         let mut subs = Vec::new();
         let mut hbs = Vec::new();
+        crate::lab::brokers::BrokerAddr::check_served(cfg.brokers.iter().map(|b| b.xpub.as_str()))?;
         for (i, b) in cfg.brokers.iter().enumerate() {
             let s = ctx.socket(zmq::SUB)?;
             ctx::tune(&s)?;

@@ -388,7 +388,8 @@ export interface hb_broker_config_t {
   hb: string | null;
   /**
    * Also serve peers of this process over `inproc://` under this name (1 to 64 of `A-Z a-z 0-9 . _ -`): nodes and
-   * sockets of the same process reach it as `inproc:NAME` in a broker list, with no TCP in between. NULL = not.
+   * sockets of the same process reach it as `inproc:NAME` in a broker list, with no TCP in between, while it runs (a
+   * node given a name no running broker serves is refused with `HB_CONFIG`). NULL = not.
    */
   inproc_name: string | null;
   /** Non-zero: start passive (subscriptions flow, nothing is forwarded) until `hb_broker_set_active`. */
