@@ -143,7 +143,12 @@ impl Rig {
         let deadline = Instant::now() + HANG;
         loop {
             let Some(m) = recv_until(&self.wside, deadline) else {
-                panic!("the worker did not answer a request in {HANG:?}: running {}, {:?}", self.worker.is_running(), self.worker.stats())
+                let (queued, _) = self.worker.wait_state();
+                panic!(
+                    "the worker did not answer a request in {HANG:?}: running {}, a job queued and not taken: {queued}, {:?}",
+                    self.worker.is_running(),
+                    self.worker.stats()
+                )
             };
             if m.len() < 4 {
                 continue;
