@@ -7,6 +7,7 @@ src/watch/trace/mod.rs, the task frames of docs/PROTOCOL.md, the C ABI
 arguments of tests/*.rs. Frames are joined with 0xff, messages with 0xfe
 (fuzz/src/lib.rs). Run it again after changing it; the fuzz runs add their
 finds to the same folders (scripts/fuzz.sh keeps only the seeds committed)."""
+
 import hashlib
 import pathlib
 
@@ -33,7 +34,7 @@ write(
         msg("calc.square.request.1#c.node.1", "3000000000000000", "4000000000000000"),
         msg("calc.square.result.12", "144"),
         msg("calc.hypotenuse.result", "17.6918"),
-        msg("calc.hypotenuse.reply#x.1", "ERR cathetus a: not a decimal number: \"abc\""),
+        msg("calc.hypotenuse.reply#x.1", 'ERR cathetus a: not a decimal number: "abc"'),
         msg("calc.request.01", "1e200", "1e200"),
         msg("calc.request.1#", "4294967297", "1"),
         msg("calc.request.1#a b", " 12\n", ".5"),
@@ -153,7 +154,10 @@ write(
         + trace((0, 0, "calc.request.1#x.3", "1"))
         + M
         + b"\xf3",
-        trace((0, 0, "hypobus.obs.broker", "state", "", "primary active: started"), (0, 1, "hypobus.obs.op.1", "refused", "t.1", "bad"))
+        trace(
+            (0, 0, "hypobus.obs.broker", "state", "", "primary active: started"),
+            (0, 1, "hypobus.obs.op.1", "refused", "t.1", "bad"),
+        )
         + M
         + b"\xf1"
         + M
@@ -189,7 +193,18 @@ write(
     [
         msg(b"\x05", "inproc:fzabi", "12", "13", "ipc", "hello", b"\x06sub", "echo", "payload", "req-1"),
         msg(b"\x00", "127.0.0.1", "abc", "-3", "curve", "", b"\x05id", "bad service", "", ""),
-        msg(b"\x0b", "inproc:nobody, inproc:fzabi", "1.5", "1e3", "draft", "a\x00b", b"\x1b\x01\x00\x00\x00", "", "x" * 40, "id with space"),
+        msg(
+            b"\x0b",
+            "inproc:nobody, inproc:fzabi",
+            "1.5",
+            "1e3",
+            "draft",
+            "a\x00b",
+            b"\x1b\x01\x00\x00\x00",
+            "",
+            "x" * 40,
+            "id with space",
+        ),
         msg(b"\x10", "h:1", "", "nan", "", "multi part message body", b"\x11", "svc/a:b", "", "r" * 129),
         msg(b"\x03", "tcp://h:1|", " 7 ", "0", "gssapi", "z", b"\x0e\x10\x27", "calc.B", "\x00\x01", "fetch-me"),
     ],
