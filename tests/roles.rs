@@ -325,3 +325,46 @@ fn bad_configuration_is_an_error_not_a_crash() {
         Client::new(ClientConfig { brokers: vec![BrokerAddr { xsub: "bad".into(), xpub: "bad".into() }], ..Default::default() }).is_err()
     );
 }
+
+#[test]
+fn a_resend_after_its_answer_was_forgotten_is_answered_again() {
+    // The answer of `fg.1` is forgotten after 100 ms, long before its
+    // dispatch's 1 s deadline: a resend then starts a new job under the same
+    // tag while the old job's timers are still queued. Once, those timers
+    // took the new half job for the old one and the calc node's thread died.
+    let b =
+        Broker::start(BrokerConfig { xsub: "tcp://127.0.0.1:*".into(), xpub: "tcp://127.0.0.1:*".into(), hb: None, ..Default::default() })
+            .unwrap();
+    let brokers = vec![BrokerAddr { xsub: b.endpoints.0.clone(), xpub: b.endpoints.1.clone() }];
+    let _o1 = OpNode::start(OpConfig::new(brokers.clone(), 1), Operation::Square).unwrap();
+    let _o2 = OpNode::start(OpConfig::new(brokers.clone(), 2), Operation::Square).unwrap();
+    let calc = CalcNode::start(CalcConfig {
+        brokers: brokers.clone(),
+        timeout: Duration::from_millis(1000),
+        answered_ttl: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .unwrap();
+    let raw = Raw::new(&brokers[0], "calc.hypotenuse.reply#fg");
+    let (a, bb): (&[&[u8]], &[&[u8]]) = (&[b"calc.request.1#fg.1", b"12"], &[b"calc.request.2#fg.1", b"13"]);
+    assert_eq!(raw.ask_all(&[a, bb])[1], b"17.6918");
+    let dispatched = Instant::now();
+    // Resend lane 1 until it is no longer answered from memory: a new half job.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        raw.send(a);
+        if raw.recv(50).is_none() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the answer was never forgotten");
+    }
+    // Past the first dispatch's deadline, the calc node is alive and
+    // completes the new job with the other cathetus.
+    while dispatched.elapsed() < Duration::from_millis(1500) {
+        assert!(raw.recv(50).is_none(), "half a request got an answer");
+    }
+    assert!(calc.is_running(), "the calc node's thread ended");
+    raw.send(bb);
+    let again = raw.recv(5000).expect("the new job is answered");
+    assert_eq!(again, vec![b"calc.hypotenuse.reply#fg.1".to_vec(), b"17.6918".to_vec()]);
+}

@@ -363,7 +363,8 @@ impl State {
             if job.square[i].is_some() {
                 continue;
             }
-            let x = x.as_ref().expect("both catheti");
+            // Dispatched jobs have both catheti; a timer can outlive its job.
+            let Some(x) = x else { continue };
             let topic = wire::with_tag(&wire::square_request_topic(i as u32 + 1), Some(key));
             self.net.publish(topic.as_bytes(), x.format().as_bytes())?;
         }
@@ -496,7 +497,7 @@ impl State {
         let now = Instant::now();
         while self.resends.peek().is_some_and(|Reverse((t, _, _))| *t <= now) {
             let Reverse((_, key, n)) = self.resends.pop().expect("peeked");
-            if self.jobs.contains_key(&key) {
+            if self.jobs.get(&key).is_some_and(|j| j.deadline.is_some()) {
                 // A square request can be lost (an operation node that just
                 // subscribed, a broker switch): ask again, backing off.
                 self.ask_squares(&key)?;
@@ -504,8 +505,13 @@ impl State {
             }
         }
         while self.waiting.front().is_some_and(|(t, _)| *t <= now) {
-            let (_, key) = self.waiting.pop_front().expect("front");
+            let (t, key) = self.waiting.pop_front().expect("front");
             let Some(job) = self.jobs.get_mut(&key) else { continue };
+            if job.deadline != Some(t) {
+                // A newer job under this tag (a resend after its answer was
+                // forgotten): its own deadline is further back in the queue.
+                continue;
+            }
             for i in 0..2 {
                 if job.square[i].is_none() {
                     bump(&self.c.fallbacks);
