@@ -9,6 +9,7 @@
 //! (untagged) requests are still paired in arrival order, as the lab did.
 
 use crate::error::Result;
+use crate::lab::answered::{AnsweredCache, MAX_ANSWERED};
 use crate::lab::brokers::{BrokerAddr, NodeSockets};
 use crate::log;
 use crate::security::Curve;
@@ -29,7 +30,8 @@ pub struct CalcConfig {
     /// the missing ones locally. Default 2000 ms (the lab's value).
     pub timeout: Duration,
     /// How long an answered tag is remembered, to drop or re-answer resends.
-    /// Default 60 s.
+    /// Default 60 s; at most 500 000 are remembered at once, 64 bytes or
+    /// fewer each (`lab/answered.rs`).
     pub answered_ttl: Duration,
     /// How long a request with only one cathetus waits for the other. Default 10 s.
     pub partial_ttl: Duration,
@@ -164,13 +166,6 @@ struct Job {
     deadline: Option<Instant>,
 }
 
-/// What is remembered of an answered tagged request.
-struct Answered {
-    value: Vec<u8>,
-    /// Lanes (bit 0 = lane 1, bit 1 = lane 2) whose request was seen.
-    lanes: u8,
-}
-
 struct State {
     cfg: CalcConfig,
     net: NodeSockets,
@@ -182,8 +177,8 @@ struct State {
     resends: BinaryHeap<Reverse<(Instant, String, u32)>>,
     /// Jobs with one cathetus, in expiry order.
     partial: VecDeque<(Instant, String)>,
-    answered: HashMap<String, Answered>,
-    answered_order: VecDeque<(Instant, String)>,
+    /// Answered tagged requests, to answer a resend again (bounded: `answered.rs`).
+    answered: AnsweredCache,
     classic: [VecDeque<Number>; 2],
     classic_seq: u64,
     node_id: String,
@@ -197,11 +192,9 @@ use crate::wire::obs::CALC_TOPIC as OBS_TOPIC;
 /// First resend of unanswered square requests; later ones back off (x2).
 const RESEND_FIRST: Duration = Duration::from_millis(100);
 
-/// Most answered tags remembered at once.
-const MAX_ANSWERED: usize = 500_000;
-
 impl State {
     fn new(cfg: CalcConfig, net: NodeSockets, c: Arc<Counters>) -> State {
+        let answered = AnsweredCache::new(cfg.answered_ttl, MAX_ANSWERED);
         State {
             cfg,
             net,
@@ -210,8 +203,7 @@ impl State {
             waiting: VecDeque::new(),
             resends: BinaryHeap::new(),
             partial: VecDeque::new(),
-            answered: HashMap::new(),
-            answered_order: VecDeque::new(),
+            answered,
             classic: [VecDeque::new(), VecDeque::new()],
             classic_seq: 0,
             node_id: crate::wire::random_id(),
@@ -306,14 +298,13 @@ impl State {
             return Ok(());
         };
         let bit = 1u8 << i;
-        if let Some(done) = self.answered.get_mut(tag) {
-            if done.lanes & bit != 0 {
+        if let Some((value, lanes)) = self.answered.get(tag, bit) {
+            if lanes & bit != 0 {
                 // A resend of an answered request: answer again, idempotently.
                 bump(&self.c.duplicates);
                 let topic = wire::with_tag(wire::REPLY_TOPIC, Some(tag));
-                self.net.publish(topic.as_bytes(), &done.value)?;
+                self.net.publish(topic.as_bytes(), &value)?;
             }
-            done.lanes |= bit;
             return Ok(());
         }
         if let Some(job) = self.jobs.get(tag) {
@@ -486,8 +477,7 @@ impl State {
         };
         let topic = wire::with_tag(wire::REPLY_TOPIC, Some(&tag));
         self.net.publish(topic.as_bytes(), &value)?;
-        self.answered_order.push_back((Instant::now() + self.cfg.answered_ttl, tag.clone()));
-        self.answered.insert(tag, Answered { value, lanes });
+        self.answered.insert(&tag, &value, lanes, Instant::now());
         Ok(())
     }
 
@@ -532,10 +522,7 @@ impl State {
                 log!("calc", "request {key} expired: only one cathetus arrived");
             }
         }
-        while self.answered_order.front().is_some_and(|(t, _)| *t <= now) || self.answered_order.len() > MAX_ANSWERED {
-            let (_, key) = self.answered_order.pop_front().expect("front");
-            self.answered.remove(&key);
-        }
+        self.answered.expire(now);
         self.c.in_flight.store(self.jobs.len() as u64, Ordering::Relaxed);
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! their brokers ([`brokers`]); the whole lab in one process ([`Lab`], for
 //! tests, benchmarks and the tool). Their bytes are [`crate::wire::lab`].
 
+mod answered;
 pub mod broker;
 pub mod brokers;
 pub mod calc;
