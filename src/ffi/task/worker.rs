@@ -12,6 +12,7 @@ use super::super::{
 };
 use super::{bytes_in, ms};
 use crate::ffi::callback::{on_thread_of, spawn, Jobs};
+use crate::ffi::security::{curve_arg, HbCurveConfig};
 use crate::task::worker::{self as tw, TaskWorker, WorkerConfig, WorkerStats};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
@@ -64,6 +65,9 @@ pub struct HbTaskWorkerConfig {
     pub hb_interval_ms: u32,
     /// Missed broker heartbeats before reconnecting; 0 = 3.
     pub liveness: u32,
+    /// This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`). Since ABI 1.5.
+    pub curve: *const HbCurveConfig,
 }
 
 const NO_WORKER_CONFIG: HbTaskWorkerConfig = HbTaskWorkerConfig {
@@ -74,6 +78,7 @@ const NO_WORKER_CONFIG: HbTaskWorkerConfig = HbTaskWorkerConfig {
     name: std::ptr::null(),
     hb_interval_ms: 0,
     liveness: 0,
+    curve: std::ptr::null(),
 };
 
 /// A worker's counters (`hb_task_worker_stats`). Set `size` to `sizeof(hb_task_worker_stats_t)` first.
@@ -284,6 +289,7 @@ pub extern "C" fn hb_task_worker_new(
         wc.name = opt_str_arg(c.name, "name")?.unwrap_or("").to_string();
         wc.hb_interval = ms(c.hb_interval_ms, 1000);
         wc.liveness = if c.liveness == 0 { 3 } else { c.liveness };
+        wc.curve = curve_arg(c.curve)?;
         let threads = wc.capacity;
         let w = TaskWorker::start(wc)?;
         let shared = w.shared().clone();
