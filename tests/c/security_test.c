@@ -10,6 +10,7 @@
  * is on; a client with a wrong server key gets nothing; the failover pair's
  * heartbeat link with keys. Last line "N passed, M failed".
  */
+#include <stddef.h>
 #include <sys/stat.h>
 
 #include "check.h"
@@ -266,6 +267,14 @@ static void per_role_bad_args(void) {
     expect(hb_broker_new_ex(&bc, &br), HB_CONFIG, "an allow-list that is not a directory is HB_CONFIG");
     expect_last_error_has("not a directory", "and the message says why");
     check(calc == NULL && br == NULL, "nothing was made", NULL);
+    /* A caller built against ABI 1.4 passes the smaller size: the curve field
+     * lies past it and is not read (an unset curve config would be refused). */
+    hb_curve_config_t unset;
+    memset(&unset, 0, sizeof unset);
+    bc.curve = &unset;
+    bc.size = offsetof(hb_broker_config_t, curve);
+    expect(hb_broker_new_ex(&bc, &br), HB_OK, "an older caller's size leaves curve unread (the process default)");
+    hb_broker_free(br);
     hb_op_pull *pull = NULL;
     expect(hb_op_pull_new_ex(NULL, &pull), HB_INVALID_ARGUMENT, "hb_op_pull_new_ex(NULL) is HB_INVALID_ARGUMENT");
     hb_watch *w = NULL;
