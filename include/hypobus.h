@@ -3282,7 +3282,9 @@ hb_status hb_cert_load(const char *path,
  * * `allow`: brokers only: a directory of the certificates of the
  *   clients allowed to connect (read when a broker starts).
  *
- * Roles already running keep their settings. Returns `HB_OK`;
+ * Roles already running keep their settings, and a role given its own
+ * keys (a non-NULL `hb_curve_config_t` in its config, ABI 1.5) never
+ * takes these. Returns `HB_OK`;
  * `HB_CONFIG` (a file cannot be read or holds no such key, `allow` is not
  * a directory: the message names it); `HB_INVALID_ARGUMENT` (not UTF-8).
  * Since ABI 1.4. Any thread; waits only on the file system.
