@@ -3752,9 +3752,10 @@ hb_status hb_socket_monitor_endpoint(const hb_socket *s, const char *endpoint, i
  * ids, services, load and heartbeats (docs/PROTOCOL.md).
  *
  * Returns `HB_OK`; `HB_CONFIG` (an endpoint that cannot be bound, a bad
- * store, policy or peer list, a journal that cannot be opened);
- * `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset, bad UTF-8);
- * `HB_ZMQ`. Any thread; waits only for the binds and for opening the
+ * store, policy or peer list, a journal that cannot be opened, a bad
+ * CURVE key or file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL,
+ * `cfg->size` or `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any
+ * thread; waits only for the binds, the key files and for opening the
  * journal.
  */
 hb_status hb_task_broker_new(const hb_task_broker_config_t *cfg, hb_task_broker **out);
@@ -3814,8 +3815,10 @@ hb_status hb_task_broker_free(hb_task_broker *b);
  *   answer each with `hb_task_worker_reply` or `hb_task_worker_reply_error`.
  *
  * Returns `HB_OK`; `HB_CONFIG` (bad endpoint, bad service name, more than
- * 100000 threads); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset,
- * bad UTF-8); `HB_ZMQ`. Any thread; never waits (it connects in the background).
+ * 100000 threads, a bad CURVE key or file of `cfg->curve`);
+ * `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or `cfg->curve->size`
+ * unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only on the key files (it
+ * connects in the background).
  */
 hb_status hb_task_worker_new(const hb_task_worker_config_t *cfg,
                              hb_task_fn f,
@@ -3919,9 +3922,10 @@ hb_status hb_task_worker_free(hb_task_worker *w);
 /**
  * Start a task client for the broker's frontend (`cfg` NULL = every default).
  *
- * Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name); `HB_INVALID_ARGUMENT`
- * (`out` NULL, `cfg->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; never
- * waits (it connects in the background).
+ * Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name, a bad CURVE key or
+ * file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or
+ * `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only
+ * on the key files (it connects in the background).
  */
 hb_status hb_task_client_new(const hb_task_client_config_t *cfg, hb_task_client **out);
 

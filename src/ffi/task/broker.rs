@@ -215,9 +215,10 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
 /// ids, services, load and heartbeats (docs/PROTOCOL.md).
 ///
 /// Returns `HB_OK`; `HB_CONFIG` (an endpoint that cannot be bound, a bad
-/// store, policy or peer list, a journal that cannot be opened);
-/// `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset, bad UTF-8);
-/// `HB_ZMQ`. Any thread; waits only for the binds and for opening the
+/// store, policy or peer list, a journal that cannot be opened, a bad
+/// CURVE key or file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL,
+/// `cfg->size` or `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any
+/// thread; waits only for the binds, the key files and for opening the
 /// journal.
 #[no_mangle]
 pub extern "C" fn hb_task_broker_new(cfg: *const HbTaskBrokerConfig, out: *mut *mut HbTaskBroker) -> HbStatus {

@@ -115,9 +115,10 @@ impl Object for HbTaskClient {
 
 /// Start a task client for the broker's frontend (`cfg` NULL = every default).
 ///
-/// Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name); `HB_INVALID_ARGUMENT`
-/// (`out` NULL, `cfg->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; never
-/// waits (it connects in the background).
+/// Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name, a bad CURVE key or
+/// file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or
+/// `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only
+/// on the key files (it connects in the background).
 #[no_mangle]
 pub extern "C" fn hb_task_client_new(cfg: *const HbTaskClientConfig, out: *mut *mut HbTaskClient) -> HbStatus {
     ffi_entry!("hb_task_client_new", {

@@ -265,8 +265,10 @@ impl Jobs for Pool {
 ///   answer each with `hb_task_worker_reply` or `hb_task_worker_reply_error`.
 ///
 /// Returns `HB_OK`; `HB_CONFIG` (bad endpoint, bad service name, more than
-/// 100000 threads); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset,
-/// bad UTF-8); `HB_ZMQ`. Any thread; never waits (it connects in the background).
+/// 100000 threads, a bad CURVE key or file of `cfg->curve`);
+/// `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or `cfg->curve->size`
+/// unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only on the key files (it
+/// connects in the background).
 #[no_mangle]
 pub extern "C" fn hb_task_worker_new(
     cfg: *const HbTaskWorkerConfig,
