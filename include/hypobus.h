@@ -113,7 +113,7 @@
 /**
  * Minor version of the C ABI: grows when functions or struct fields are added.
  */
-#define HB_ABI_VERSION_MINOR 4
+#define HB_ABI_VERSION_MINOR 5
 
 /**
  * Every text the library writes (an answer, an error reason, an event
@@ -833,14 +833,14 @@ typedef struct hb_auth hb_auth;
 typedef struct hb_broker hb_broker;
 
 /**
- * A running calculation node (opaque). Create with `hb_calc_new`, release
- * with `hb_calc_free`. Any thread may use it.
+ * A running calculation node (opaque). Create with `hb_calc_new` or
+ * `hb_calc_new_ex`, release with `hb_calc_free`. Any thread may use it.
  */
 typedef struct hb_calc hb_calc;
 
 /**
- * A hypotenuse client (opaque). Create with `hb_client_new`, release with
- * `hb_client_free`. No background thread: all work happens inside the
+ * A hypotenuse client (opaque). Create with `hb_client_new` or
+ * `hb_client_new_ex`, release with `hb_client_free`. No background thread: all work happens inside the
  * calls (and only while one runs: between calls nothing is resent). Any
  * thread may use it; calls lock it only for short non-blocking steps, so a
  * call waiting on one thread never holds up another thread's call.
@@ -941,6 +941,45 @@ typedef struct {
 } hb_poll_item;
 
 /**
+ * One role's own CURVE keys (ABI 1.5): the `curve` field of a role's
+ * config struct (`hb_broker_config_t`, `hb_calc_config_t`, ...). The three
+ * fields mean what `hb_curve_set_default`'s arguments mean, for that role
+ * only: a role given a non-NULL `curve` uses exactly these keys and never
+ * the process default (all three NULL or `""` = CURVE off for this role,
+ * even when a process default is set); a NULL `curve` = the process
+ * default, as before. Set `size` to `sizeof(hb_curve_config_t)`. The
+ * strings are read while the constructor runs; they need not outlive it.
+ * Since ABI 1.5.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_curve_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * This role's own certificate: the secret file (`NAME_secret`) or its
+     * Z85 secret key. Serving roles need it; a connecting role shows it to
+     * an allow-list (without it: a fresh key pair). NULL or `""` = none.
+     */
+    const char *cert;
+    /**
+     * Connecting roles: the brokers' certificate (the public file `NAME`)
+     * or their Z85 public key; set, the role talks CURVE. NULL or `""` = none.
+     */
+    const char *server;
+    /**
+     * Serving roles: a directory of the certificates of the clients allowed
+     * to connect (needs `cert`). NULL or `""` = any client that knows the
+     * server's public key.
+     */
+    const char *allow;
+} hb_curve_config_t;
+
+/**
  * How `hb_broker_new_ex` starts a broker. Set `size` to
  * `sizeof(hb_broker_config_t)` and every field you do not use to 0 / NULL
  * (`memset` or `= {0}` then set `size`): zero means the default. Fields
@@ -987,6 +1026,11 @@ typedef struct {
      * Reserved, 0.
      */
     uint32_t reserved;
+    /**
+     * This broker's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`). Since ABI 1.5.
+     */
+    const hb_curve_config_t *curve;
 } hb_broker_config_t;
 
 /**
@@ -1025,6 +1069,32 @@ typedef struct {
      */
     uint64_t heartbeats;
 } hb_broker_stats_t;
+
+/**
+ * How `hb_calc_new_ex` starts a calculation node: `hb_calc_new`'s
+ * arguments, and the node's own CURVE keys. Set `size` to
+ * `sizeof(hb_calc_config_t)` and every field you do not use to 0 / NULL
+ * (zero means the default). Since ABI 1.5.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_calc_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * As `hb_calc_new`'s `timeout_ms`; 0 = 2000.
+     */
+    uint32_t timeout_ms;
+    /**
+     * A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`.
+     */
+    const char *brokers;
+    /**
+     * This node's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`).
+     */
+    const hb_curve_config_t *curve;
+} hb_calc_config_t;
 
 /**
  * A calc node's counters (`hb_calc_stats`). Set `size` to
@@ -1080,6 +1150,40 @@ typedef struct {
      */
     uint64_t in_flight;
 } hb_calc_stats_t;
+
+/**
+ * How `hb_client_new_ex` starts a client: `hb_client_new`'s arguments,
+ * and the client's own CURVE keys. Set `size` to
+ * `sizeof(hb_client_config_t)` and every field you do not use to 0 / NULL
+ * (zero means the default). Since ABI 1.5.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_client_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * As `hb_client_new`'s `timeout_ms`; 0 = 5000.
+     */
+    uint32_t timeout_ms;
+    /**
+     * A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`.
+     */
+    const char *brokers;
+    /**
+     * As `hb_client_new`'s `classic`: 0 = tagged, non-zero = classic.
+     */
+    int32_t classic;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * This client's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`).
+     */
+    const hb_curve_config_t *curve;
+} hb_client_config_t;
 
 /**
  * A client's counters (`hb_client_stats`). Set `size` to
@@ -1146,6 +1250,66 @@ typedef struct {
 typedef void (*hb_failover_event_fn)(void *user, uint64_t at_ms, int32_t active, const char *reason);
 
 /**
+ * How `hb_failover_new_ex` starts a failover broker: `hb_failover_new`'s
+ * arguments (but the callback), and the broker's own CURVE keys. Set
+ * `size` to `sizeof(hb_failover_config_t)` and every field you do not use
+ * to 0 / NULL (zero means the default). Since ABI 1.5.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_failover_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * `HB_ROLE_PRIMARY` (0) or `HB_ROLE_BACKUP` (1).
+     */
+    int32_t role;
+    /**
+     * XSUB endpoint to bind; NULL = port 5555 on every interface.
+     */
+    const char *xsub;
+    /**
+     * XPUB endpoint to bind; NULL = port 5556 on every interface.
+     */
+    const char *xpub;
+    /**
+     * Heartbeat endpoint to bind; NULL = `tcp://127.0.0.1:5560`.
+     */
+    const char *hb;
+    /**
+     * The peer's heartbeat endpoint (required).
+     */
+    const char *peer_hb;
+    /**
+     * Control endpoint (REP) to bind; NULL or `""` = none.
+     */
+    const char *ctl;
+    /**
+     * This broker's heartbeat period; 0 = 1000 ms.
+     */
+    uint32_t hb_interval_ms;
+    /**
+     * The peer's heartbeat period; 0 = `hb_interval_ms`.
+     */
+    uint32_t peer_interval_ms;
+    /**
+     * Periods of silence after which the peer counts as dead; 0 = 3.
+     */
+    uint32_t misses;
+    /**
+     * Reserved, 0.
+     */
+    uint32_t reserved;
+    /**
+     * This broker's own CURVE keys (see `hb_curve_config_t`), for its
+     * endpoints and its link to the peer (the two brokers of a pair share
+     * one certificate: without `server`, its own public key is the
+     * peer's); NULL = the process default (`hb_curve_set_default`).
+     */
+    const hb_curve_config_t *curve;
+} hb_failover_config_t;
+
+/**
  * A failover broker's counters (`hb_failover_stats`). Set `size` to
  * `sizeof(hb_failover_stats_t)` before the call (see `hb_broker_stats_t`).
  */
@@ -1197,6 +1361,32 @@ typedef struct {
  * down) ends only the callback thread.
  */
 typedef int32_t (*hb_op_fn)(void *user, double x, double *out);
+
+/**
+ * How `hb_op_new_ex` and `hb_op_pull_new_ex` start an operation node:
+ * `hb_op_new`'s `brokers` and `lane`, and the node's own CURVE keys. Set
+ * `size` to `sizeof(hb_op_config_t)` and every field you do not use to 0 /
+ * NULL. Since ABI 1.5.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_op_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * The lane served: 1 = cathetus a, 2 = cathetus b (>= 1; 0 is refused).
+     */
+    uint32_t lane;
+    /**
+     * A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`.
+     */
+    const char *brokers;
+    /**
+     * This node's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`).
+     */
+    const hb_curve_config_t *curve;
+} hb_op_config_t;
 
 /**
  * An operation node's counters (`hb_op_stats`, `hb_op_pull_stats`). Set
@@ -1538,6 +1728,11 @@ typedef struct {
      * Reserved, 0.
      */
     uint32_t reserved;
+    /**
+     * This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`). Since ABI 1.5.
+     */
+    const hb_curve_config_t *curve;
 } hb_task_broker_config_t;
 
 /**
@@ -1653,6 +1848,11 @@ typedef struct {
      * Missed broker heartbeats before reconnecting; 0 = 3.
      */
     uint32_t liveness;
+    /**
+     * This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`). Since ABI 1.5.
+     */
+    const hb_curve_config_t *curve;
 } hb_task_worker_config_t;
 
 /**
@@ -1753,6 +1953,11 @@ typedef struct {
      * Reserved, 0.
      */
     uint32_t reserved;
+    /**
+     * This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`). Since ABI 1.5.
+     */
+    const hb_curve_config_t *curve;
 } hb_task_client_config_t;
 
 /**
@@ -1804,6 +2009,36 @@ typedef struct {
      */
     uint64_t in_flight;
 } hb_task_client_stats_t;
+
+/**
+ * How `hb_watch_new_ex` starts an observer: `hb_watch_new`'s arguments,
+ * and the observer's own CURVE keys. Set `size` to
+ * `sizeof(hb_watch_config_t)` and every field you do not use to 0 / NULL.
+ * Since ABI 1.5.
+ */
+typedef struct {
+    /**
+     * Set by the caller: `sizeof(hb_watch_config_t)`.
+     */
+    uint32_t size;
+    /**
+     * 0 or `HB_WATCH_FULL`.
+     */
+    uint32_t flags;
+    /**
+     * The brokers to watch, a broker list; NULL or `""` = the lab's default broker.
+     */
+    const char *brokers;
+    /**
+     * NULL, or the brokers' heartbeat endpoints by position, comma-separated.
+     */
+    const char *hb_eps;
+    /**
+     * The observer's own CURVE keys (see `hb_curve_config_t`); NULL = the
+     * process default (`hb_curve_set_default`).
+     */
+    const hb_curve_config_t *curve;
+} hb_watch_config_t;
 
 /**
  * An event of the observer (`hb_watch_next`). Set `size` to
@@ -2165,7 +2400,9 @@ hb_status hb_broker_new(const char *xsub_ep,
  * name, a passive start.
  *
  * Returns as `hb_broker_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
- * NULL or `cfg->size` is not set. Any thread; waits only for the binds.
+ * NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG`
+ * when a CURVE key or file of `cfg->curve` is bad (the message names it).
+ * Any thread; waits only for the binds (and the key files).
  */
 hb_status hb_broker_new_ex(const hb_broker_config_t *cfg, hb_broker **out);
 
@@ -2245,6 +2482,18 @@ hb_status hb_broker_free(hb_broker *b);
 hb_status hb_calc_new(const char *brokers, uint32_t timeout_ms, hb_calc **out);
 
 /**
+ * `hb_calc_new` with its settings in a struct (see `hb_calc_config_t`),
+ * including the node's own CURVE keys.
+ *
+ * Returns as `hb_calc_new`; also `HB_INVALID_ARGUMENT` when `cfg` is NULL
+ * or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when a
+ * CURVE key or file of `cfg->curve` is bad (the message names it). Since
+ * ABI 1.5. Any thread; waits only on the key files (the node connects in
+ * the background).
+ */
+hb_status hb_calc_new_ex(const hb_calc_config_t *cfg, hb_calc **out);
+
+/**
  * Copy the node's counters into `*out` (also after `hb_calc_stop`); set
  * `out->size` first.
  *
@@ -2291,6 +2540,18 @@ hb_status hb_calc_free(hb_calc *c);
  * proven, within their own lifetimes).
  */
 hb_status hb_client_new(const char *brokers, int32_t classic, uint32_t timeout_ms, hb_client **out);
+
+/**
+ * `hb_client_new` with its settings in a struct (see
+ * `hb_client_config_t`), including the client's own CURVE keys.
+ *
+ * Returns as `hb_client_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+ * NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when
+ * a CURVE key or file of `cfg->curve` is bad (the message names it). Since
+ * ABI 1.5. Any thread; waits only on the key files (the connection is made
+ * in the background).
+ */
+hb_status hb_client_new_ex(const hb_client_config_t *cfg, hb_client **out);
 
 /**
  * The hypotenuse of `a` and `b` (decimal text such as `"12"` or `"1.5"`),
@@ -2502,6 +2763,22 @@ hb_status hb_failover_new(int32_t role,
                           hb_failover **out);
 
 /**
+ * `hb_failover_new` with its settings in a struct (see
+ * `hb_failover_config_t`), including the broker's own CURVE keys; `cb`,
+ * `user` and `out` as in `hb_failover_new` (`cb` runs on the broker's
+ * callback thread).
+ *
+ * Returns as `hb_failover_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+ * NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG`
+ * when a CURVE key or file of `cfg->curve` is bad (the message names it).
+ * Since ABI 1.5. Any thread; waits only for the binds (and the key files).
+ */
+hb_status hb_failover_new_ex(const hb_failover_config_t *cfg,
+                             hb_failover_event_fn cb,
+                             void *user,
+                             hb_failover **out);
+
+/**
  * Take the next state change, waiting at most `timeout_ms` (the timeout
  * rule). Events are queued from the start, whether or not a callback is
  * set, and each is returned once, in order.
@@ -2693,6 +2970,19 @@ hb_status hb_context_get(int32_t option, int32_t *value);
 hb_status hb_op_new(const char *brokers, uint32_t lane, hb_op_fn op, void *user, hb_op **out);
 
 /**
+ * `hb_op_new` with `brokers` and `lane` in a struct (see `hb_op_config_t`),
+ * including the node's own CURVE keys; `op`, `user` and `out` as in
+ * `hb_op_new` (the callback runs on the node's callback thread).
+ *
+ * Returns as `hb_op_new`; also `HB_INVALID_ARGUMENT` when `cfg` is NULL
+ * or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when a
+ * CURVE key or file of `cfg->curve` is bad (the message names it). Since
+ * ABI 1.5. Any thread; waits only on the key files (the node connects in
+ * the background).
+ */
+hb_status hb_op_new_ex(const hb_op_config_t *cfg, hb_op_fn op, void *user, hb_op **out);
+
+/**
  * Copy the node's counters into `*out` (also after `hb_op_stop`); set
  * `out->size` first.
  *
@@ -2734,6 +3024,17 @@ hb_status hb_op_free(hb_op *op);
  * never waits.
  */
 hb_status hb_op_pull_new(const char *brokers, uint32_t lane, hb_op_pull **out);
+
+/**
+ * `hb_op_pull_new` with `brokers` and `lane` in a struct (see
+ * `hb_op_config_t`), including the node's own CURVE keys.
+ *
+ * Returns as `hb_op_pull_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+ * NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when
+ * a CURVE key or file of `cfg->curve` is bad (the message names it). Since
+ * ABI 1.5. Any thread; waits only on the key files.
+ */
+hb_status hb_op_pull_new_ex(const hb_op_config_t *cfg, hb_op_pull **out);
 
 /**
  * Take the next request, waiting at most `timeout_ms` (the timeout rule).
@@ -2981,7 +3282,9 @@ hb_status hb_cert_load(const char *path,
  * * `allow`: brokers only: a directory of the certificates of the
  *   clients allowed to connect (read when a broker starts).
  *
- * Roles already running keep their settings. Returns `HB_OK`;
+ * Roles already running keep their settings, and a role given its own
+ * keys (a non-NULL `hb_curve_config_t` in its config, ABI 1.5) never
+ * takes these. Returns `HB_OK`;
  * `HB_CONFIG` (a file cannot be read or holds no such key, `allow` is not
  * a directory: the message names it); `HB_INVALID_ARGUMENT` (not UTF-8).
  * Since ABI 1.4. Any thread; waits only on the file system.
@@ -3449,9 +3752,10 @@ hb_status hb_socket_monitor_endpoint(const hb_socket *s, const char *endpoint, i
  * ids, services, load and heartbeats (docs/PROTOCOL.md).
  *
  * Returns `HB_OK`; `HB_CONFIG` (an endpoint that cannot be bound, a bad
- * store, policy or peer list, a journal that cannot be opened);
- * `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset, bad UTF-8);
- * `HB_ZMQ`. Any thread; waits only for the binds and for opening the
+ * store, policy or peer list, a journal that cannot be opened, a bad
+ * CURVE key or file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL,
+ * `cfg->size` or `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any
+ * thread; waits only for the binds, the key files and for opening the
  * journal.
  */
 hb_status hb_task_broker_new(const hb_task_broker_config_t *cfg, hb_task_broker **out);
@@ -3511,8 +3815,10 @@ hb_status hb_task_broker_free(hb_task_broker *b);
  *   answer each with `hb_task_worker_reply` or `hb_task_worker_reply_error`.
  *
  * Returns `HB_OK`; `HB_CONFIG` (bad endpoint, bad service name, more than
- * 100000 threads); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset,
- * bad UTF-8); `HB_ZMQ`. Any thread; never waits (it connects in the background).
+ * 100000 threads, a bad CURVE key or file of `cfg->curve`);
+ * `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or `cfg->curve->size`
+ * unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only on the key files (it
+ * connects in the background).
  */
 hb_status hb_task_worker_new(const hb_task_worker_config_t *cfg,
                              hb_task_fn f,
@@ -3616,9 +3922,10 @@ hb_status hb_task_worker_free(hb_task_worker *w);
 /**
  * Start a task client for the broker's frontend (`cfg` NULL = every default).
  *
- * Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name); `HB_INVALID_ARGUMENT`
- * (`out` NULL, `cfg->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; never
- * waits (it connects in the background).
+ * Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name, a bad CURVE key or
+ * file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or
+ * `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only
+ * on the key files (it connects in the background).
  */
 hb_status hb_task_client_new(const hb_task_client_config_t *cfg, hb_task_client **out);
 
@@ -3756,6 +4063,18 @@ hb_status hb_task_client_free(hb_task_client *c);
  * thread; never waits (the connections are made in the background).
  */
 hb_status hb_watch_new(const char *brokers, const char *hb_eps, uint32_t flags, hb_watch **out);
+
+/**
+ * `hb_watch_new` with its settings in a struct (see `hb_watch_config_t`),
+ * including the observer's own CURVE keys.
+ *
+ * Returns as `hb_watch_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+ * NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when
+ * a CURVE key or file of `cfg->curve` is bad (the message names it). Since
+ * ABI 1.5. Any thread; waits only on the key files (the connections are
+ * made in the background).
+ */
+hb_status hb_watch_new_ex(const hb_watch_config_t *cfg, hb_watch **out);
 
 /**
  * Take the next event, waiting at most `timeout_ms` (the timeout rule).

@@ -501,6 +501,10 @@ def js_field(h: Header, t: CType) -> str:
         return js_base(h, t)
     if t.base == "char" and t.const and t.depth == 1:
         return "const char *"
+    if t.depth == 1 and t.const and h.kind(t) == "struct":
+        # e.g. `const hb_curve_config_t *curve`: koffi takes an object (or
+        # null) and passes a pointer to a copy for the call's duration.
+        return f"const {t.base} *"
     return ("const " if t.const else "") + "void *"
 
 
@@ -595,6 +599,8 @@ def ts_field(h: Header, t: CType) -> str:
         return TS_FIELD.get(t.base, "number")
     if t.base == "char" and t.const and t.depth == 1:
         return "string | null"
+    if t.depth == 1 and t.const and h.kind(t) == "struct":
+        return f"{t.base} | null"
     return "bigint | null"
 
 

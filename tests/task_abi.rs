@@ -47,6 +47,7 @@ fn broker_cfg() -> HbTaskBrokerConfig {
         peer_interval_ms: 0,
         full_sync: 0,
         reserved: 0,
+        curve: null(),
     }
 }
 
@@ -87,6 +88,7 @@ fn worker_cfg(backend: &CStr, services: &CStr, threads: u32) -> HbTaskWorkerConf
         name: null(),
         hb_interval_ms: 100,
         liveness: 0,
+        curve: null(),
     }
 }
 
@@ -98,6 +100,7 @@ fn client(frontend: &CStr, timeout_ms: u32, tries: u32) -> *mut HbTaskClient {
         name: null(),
         timeout_ms,
         reserved: 0,
+        curve: null(),
     };
     let mut c = null_mut();
     assert_eq!(hb_task_client_new(&cfg, &mut c), HB_OK, "{}", last_error());

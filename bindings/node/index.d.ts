@@ -366,8 +366,18 @@ declare abstract class RoleBase extends EventEmitter {
   close(): this;
 }
 
+/**
+ * CURVE keys (hb_curve_config_t): `cert` the role's secret certificate file
+ * or Z85 secret key, `server` the brokers' certificate file or Z85 public
+ * key, `allow` (serving roles) a directory of allowed client certificates.
+ */
+export interface CurveOptions {
+  cert?: string | null;
+  server?: string | null;
+  allow?: string | null;
+}
 /** CURVE for the roles started from now on (hb_curve_set_default); no argument: off. */
-export function setCurve(opts?: { cert?: string | null; server?: string | null; allow?: string | null }): void;
+export function setCurve(opts?: CurveOptions): void;
 /** Write a certificate pair, `path` (public) and `path`_secret; returns the public key (Z85). */
 export function keygen(path: string, metadata?: Record<string, string>): string;
 /** The keys of a certificate file (secret null in a public one). */
@@ -404,6 +414,8 @@ export interface BrokerOptions {
   /** Also serve this process over inproc (nodes reach it as 'inproc:NAME'). */
   inprocName?: string;
   startPassive?: boolean;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface BrokerStats extends StatsOf<hb_broker_stats_t> {}
@@ -432,6 +444,8 @@ export interface FailoverOptions {
   misses?: number;
   /** A control endpoint to bind (for `hypobus ctl`). */
   ctl?: string | null;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface FailoverState {
@@ -467,6 +481,8 @@ export interface CalcOptions {
   brokers?: Brokers;
   /** How long to wait for the operation nodes' squares; 0 = 2000. */
   timeoutMs?: number;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface CalcStats extends StatsOf<hb_calc_stats_t> {}
@@ -486,6 +502,8 @@ export interface OpOptions {
   /** The operation; without it the library's built-in square serves the lane. */
   fn?: OpFunction;
   brokers?: Brokers;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface OpStats extends StatsOf<hb_op_stats_t> {}
@@ -504,6 +522,8 @@ export interface ClientOptions {
   classic?: boolean;
   /** A request's default lifetime; 0 = 5000. */
   timeoutMs?: number;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface ClientStats extends StatsOf<hb_client_stats_t> {}
@@ -555,6 +575,8 @@ export interface TaskBrokerOptions {
   peerIntervalMs?: number;
   /** Every commit on disk (survives power loss; slower): SQLite synchronous=FULL, PostgreSQL synchronous_commit=on. */
   fullSync?: boolean;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface TaskBrokerStats extends StatsOf<hb_task_broker_stats_t> {}
@@ -608,6 +630,8 @@ export interface TaskWorkerOptions {
   liveness?: number;
   /** Handler style: answers every request on the main thread. Without it: pull style (recv). */
   handler?: TaskHandler;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export interface TaskWorkerStats extends StatsOf<hb_task_worker_stats_t> {
@@ -641,6 +665,8 @@ export interface TaskClientOptions {
   timeoutMs?: number;
   /** Prefix of the request ids and routing id; default 'c'. */
   name?: string;
+  /** This role's own CURVE keys ({} = off); absent or null = the process default (setCurve). */
+  curve?: CurveOptions | null;
 }
 
 export type TaskOutcome = 'ok' | 'failed' | 'gave_up' | 'unknown';

@@ -85,6 +85,7 @@ impl Rig {
             inproc_name: name.as_ptr(),
             start_passive: 0,
             reserved: 0,
+            curve: std::ptr::null(),
         };
         let mut broker = null_mut();
         ok(hb_broker_new_ex(&cfg, &mut broker), "hb_broker_new_ex");
@@ -106,6 +107,7 @@ impl Rig {
             name: c"fz".as_ptr(),
             timeout_ms: 1000,
             reserved: 0,
+            curve: std::ptr::null(),
         };
         let mut task_client = null_mut();
         ok(hb_task_client_new(&tcfg, &mut task_client), "hb_task_client_new");

@@ -1,5 +1,6 @@
 //! `hb_broker_*`: the XSUB/XPUB broker with heartbeats.
 
+use super::security::{curve_arg, HbCurveConfig};
 use super::{ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut, TypeTag};
 use crate::lab::broker::{Broker, BrokerConfig, BrokerStats};
 use std::ffi::c_char;
@@ -90,6 +91,9 @@ pub struct HbBrokerConfig {
     pub start_passive: i32,
     /// Reserved, 0.
     pub reserved: u32,
+    /// This broker's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`). Since ABI 1.5.
+    pub curve: *const HbCurveConfig,
 }
 
 /// Start a broker: bind its XSUB endpoint (publishers connect here), its
@@ -129,6 +133,7 @@ pub extern "C" fn hb_broker_new(
             inproc_name: std::ptr::null(),
             start_passive: 0,
             reserved: 0,
+            curve: std::ptr::null(),
         };
         start(&cfg, out)
     })
@@ -139,7 +144,9 @@ pub extern "C" fn hb_broker_new(
 /// name, a passive start.
 ///
 /// Returns as `hb_broker_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
-/// NULL or `cfg->size` is not set. Any thread; waits only for the binds.
+/// NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG`
+/// when a CURVE key or file of `cfg->curve` is bad (the message names it).
+/// Any thread; waits only for the binds (and the key files).
 #[no_mangle]
 pub extern "C" fn hb_broker_new_ex(cfg: *const HbBrokerConfig, out: *mut *mut HbBroker) -> HbStatus {
     ffi_entry!("hb_broker_new_ex", {
@@ -152,6 +159,7 @@ pub extern "C" fn hb_broker_new_ex(cfg: *const HbBrokerConfig, out: *mut *mut Hb
             inproc_name: std::ptr::null(),
             start_passive: 0,
             reserved: 0,
+            curve: std::ptr::null(),
         };
         let cfg = read_sized(cfg, dflt, "cfg")?;
         start(&cfg, out)
@@ -180,6 +188,7 @@ fn start(c: &HbBrokerConfig, out: *mut *mut HbBroker) -> super::FfiResult {
         crate::lab::brokers::BrokerAddr::inproc(name)?;
     }
     cfg.active = c.start_passive == 0;
+    cfg.curve = curve_arg(c.curve)?;
     let broker = Broker::start(cfg)?;
     out.set(register(HbBroker { inner: Mutex::new(broker) })?);
     Ok(())

@@ -1,13 +1,14 @@
 //! `hb_calc_*`: the calculation node.
 
-use super::{brokers_arg, ffi_entry, free, get, lock, put_sized, register, HbStatus, Object, Out, TypeTag};
+use super::security::{curve_arg, HbCurveConfig};
+use super::{brokers_arg, ffi_entry, free, get, lock, put_sized, read_sized, register, HbStatus, Object, Out, TypeTag};
 use crate::lab::calc::{CalcConfig, CalcNode, CalcStats};
 use std::ffi::c_char;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// A running calculation node (opaque). Create with `hb_calc_new`, release
-/// with `hb_calc_free`. Any thread may use it.
+/// A running calculation node (opaque). Create with `hb_calc_new` or
+/// `hb_calc_new_ex`, release with `hb_calc_free`. Any thread may use it.
 pub struct HbCalc {
     inner: Mutex<CalcNode>,
 }
@@ -86,15 +87,55 @@ impl From<CalcStats> for HbCalcStats {
 #[no_mangle]
 pub extern "C" fn hb_calc_new(brokers: *const c_char, timeout_ms: u32, out: *mut *mut HbCalc) -> HbStatus {
     ffi_entry!("hb_calc_new", {
-        let out = Out::new(out, "out")?;
-        let mut cfg = CalcConfig { brokers: brokers_arg(brokers)?, ..Default::default() };
-        if timeout_ms > 0 {
-            cfg.timeout = Duration::from_millis(timeout_ms.into());
-        }
-        let node = CalcNode::start(cfg)?;
-        out.set(register(HbCalc { inner: Mutex::new(node) })?);
-        Ok(())
+        let cfg = HbCalcConfig { size: std::mem::size_of::<HbCalcConfig>() as u32, timeout_ms, brokers, curve: std::ptr::null() };
+        start(&cfg, out)
     })
+}
+
+/// How `hb_calc_new_ex` starts a calculation node: `hb_calc_new`'s
+/// arguments, and the node's own CURVE keys. Set `size` to
+/// `sizeof(hb_calc_config_t)` and every field you do not use to 0 / NULL
+/// (zero means the default). Since ABI 1.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbCalcConfig {
+    /// Set by the caller: `sizeof(hb_calc_config_t)`.
+    pub size: u32,
+    /// As `hb_calc_new`'s `timeout_ms`; 0 = 2000.
+    pub timeout_ms: u32,
+    /// A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`.
+    pub brokers: *const c_char,
+    /// This node's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`).
+    pub curve: *const HbCurveConfig,
+}
+
+/// `hb_calc_new` with its settings in a struct (see `hb_calc_config_t`),
+/// including the node's own CURVE keys.
+///
+/// Returns as `hb_calc_new`; also `HB_INVALID_ARGUMENT` when `cfg` is NULL
+/// or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when a
+/// CURVE key or file of `cfg->curve` is bad (the message names it). Since
+/// ABI 1.5. Any thread; waits only on the key files (the node connects in
+/// the background).
+#[no_mangle]
+pub extern "C" fn hb_calc_new_ex(cfg: *const HbCalcConfig, out: *mut *mut HbCalc) -> HbStatus {
+    ffi_entry!("hb_calc_new_ex", {
+        let dflt = HbCalcConfig { size: 0, timeout_ms: 0, brokers: std::ptr::null(), curve: std::ptr::null() };
+        let cfg = read_sized(cfg, dflt, "cfg")?;
+        start(&cfg, out)
+    })
+}
+
+fn start(c: &HbCalcConfig, out: *mut *mut HbCalc) -> super::FfiResult {
+    let out = Out::new(out, "out")?;
+    let mut cfg = CalcConfig { brokers: brokers_arg(c.brokers)?, curve: curve_arg(c.curve)?, ..Default::default() };
+    if c.timeout_ms > 0 {
+        cfg.timeout = Duration::from_millis(c.timeout_ms.into());
+    }
+    let node = CalcNode::start(cfg)?;
+    out.set(register(HbCalc { inner: Mutex::new(node) })?);
+    Ok(())
 }
 
 /// Copy the node's counters into `*out` (also after `hb_calc_stop`); set

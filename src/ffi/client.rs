@@ -19,9 +19,10 @@
 //! re-armed after every step: the one descriptor wakes for answers *and*
 //! for timers, and an idle client (nothing in flight) arms nothing.
 
+use super::security::{curve_arg, HbCurveConfig};
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, number_arg, register, status_of, wait_until, Common, Failure, HbStatus, Notifier, Object, Out,
-    Slot, Step, StrOut, TypeTag,
+    brokers_arg, ffi_entry, free, get, lock, number_arg, read_sized, register, status_of, wait_until, Common, Failure, HbStatus, Notifier,
+    Object, Out, Slot, Step, StrOut, TypeTag,
 };
 use crate::lab::client::{Client, ClientConfig, ClientStats, Mode};
 use crate::wire::Number;
@@ -30,8 +31,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// A hypotenuse client (opaque). Create with `hb_client_new`, release with
-/// `hb_client_free`. No background thread: all work happens inside the
+/// A hypotenuse client (opaque). Create with `hb_client_new` or
+/// `hb_client_new_ex`, release with `hb_client_free`. No background thread: all work happens inside the
 /// calls (and only while one runs: between calls nothing is resent). Any
 /// thread may use it; calls lock it only for short non-blocking steps, so a
 /// call waiting on one thread never holds up another thread's call.
@@ -243,21 +244,72 @@ impl From<ClientStats> for HbClientStats {
 #[no_mangle]
 pub extern "C" fn hb_client_new(brokers: *const c_char, classic: i32, timeout_ms: u32, out: *mut *mut HbClient) -> HbStatus {
     ffi_entry!("hb_client_new", {
-        let out = Out::new(out, "out")?;
-        let mode = if classic != 0 { Mode::Classic } else { Mode::Tagged };
-        let mut cfg = ClientConfig { brokers: brokers_arg(brokers)?, mode, ..Default::default() };
-        if timeout_ms > 0 {
-            cfg.timeout = Duration::from_millis(timeout_ms.into());
-        }
-        let client = Client::new(cfg)?;
-        let obj = HbClient {
-            inner: Mutex::new(Inner { client: Some(client), armed: None }),
-            timer: TimerFd::new()?,
-            waiters: Mutex::new(Vec::new()),
+        let cfg = HbClientConfig {
+            size: std::mem::size_of::<HbClientConfig>() as u32,
+            timeout_ms,
+            brokers,
+            classic,
+            reserved: 0,
+            curve: std::ptr::null(),
         };
-        out.set(register(obj)?);
-        Ok(())
+        start(&cfg, out)
     })
+}
+
+/// How `hb_client_new_ex` starts a client: `hb_client_new`'s arguments,
+/// and the client's own CURVE keys. Set `size` to
+/// `sizeof(hb_client_config_t)` and every field you do not use to 0 / NULL
+/// (zero means the default). Since ABI 1.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbClientConfig {
+    /// Set by the caller: `sizeof(hb_client_config_t)`.
+    pub size: u32,
+    /// As `hb_client_new`'s `timeout_ms`; 0 = 5000.
+    pub timeout_ms: u32,
+    /// A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`.
+    pub brokers: *const c_char,
+    /// As `hb_client_new`'s `classic`: 0 = tagged, non-zero = classic.
+    pub classic: i32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// This client's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`).
+    pub curve: *const HbCurveConfig,
+}
+
+/// `hb_client_new` with its settings in a struct (see
+/// `hb_client_config_t`), including the client's own CURVE keys.
+///
+/// Returns as `hb_client_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+/// NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when
+/// a CURVE key or file of `cfg->curve` is bad (the message names it). Since
+/// ABI 1.5. Any thread; waits only on the key files (the connection is made
+/// in the background).
+#[no_mangle]
+pub extern "C" fn hb_client_new_ex(cfg: *const HbClientConfig, out: *mut *mut HbClient) -> HbStatus {
+    ffi_entry!("hb_client_new_ex", {
+        let dflt = HbClientConfig { size: 0, timeout_ms: 0, brokers: std::ptr::null(), classic: 0, reserved: 0, curve: std::ptr::null() };
+        let cfg = read_sized(cfg, dflt, "cfg")?;
+        start(&cfg, out)
+    })
+}
+
+fn start(c: &HbClientConfig, out: *mut *mut HbClient) -> super::FfiResult {
+    let out = Out::new(out, "out")?;
+    let mode = if c.classic != 0 { Mode::Classic } else { Mode::Tagged };
+    let mut cfg = ClientConfig { brokers: brokers_arg(c.brokers)?, mode, curve: curve_arg(c.curve)?, ..Default::default() };
+    if c.timeout_ms > 0 {
+        cfg.timeout = Duration::from_millis(c.timeout_ms.into());
+    }
+    let client = Client::new(cfg)?;
+    let obj = HbClient {
+        inner: Mutex::new(Inner { client: Some(client), armed: None }),
+        timer: TimerFd::new()?,
+        waiters: Mutex::new(Vec::new()),
+    };
+    out.set(register(obj)?);
+    Ok(())
 }
 
 /// Submit a request held for the caller, wait for its outcome at most

@@ -15,9 +15,10 @@
 //! puts it back for the final counters.
 
 use super::callback::{Callback, CallbackThread};
+use super::security::{curve_arg, HbCurveConfig};
 use super::{
-    ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look, Notifier,
-    Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
+    ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look,
+    Notifier, Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
 };
 use crate::lab::failover::{Event, EventCallback, FailoverBroker, FailoverConfig, FailoverStats, Role};
 use std::collections::VecDeque;
@@ -271,61 +272,151 @@ pub extern "C" fn hb_failover_new(
     out: *mut *mut HbFailover,
 ) -> HbStatus {
     ffi_entry!("hb_failover_new", {
-        let out = Out::new(out, "out")?;
-        let role = match role {
-            r if r == HbRole::HB_ROLE_PRIMARY as i32 => Role::Primary,
-            r if r == HbRole::HB_ROLE_BACKUP as i32 => Role::Backup,
-            _ => return Err(Failure::arg(format!("role must be HB_ROLE_PRIMARY (0) or HB_ROLE_BACKUP (1), not {role}"))),
+        let cfg = HbFailoverConfig {
+            size: std::mem::size_of::<HbFailoverConfig>() as u32,
+            role,
+            xsub: xsub_ep,
+            xpub: xpub_ep,
+            hb: hb_ep,
+            peer_hb: peer_hb_ep,
+            ctl: ctl_ep,
+            hb_interval_ms,
+            peer_interval_ms,
+            misses,
+            reserved: 0,
+            curve: std::ptr::null(),
         };
-        let mut cfg = FailoverConfig::new(role, str_arg(peer_hb_ep, "peer_hb_ep")?);
-        if let Some(ep) = opt_str_arg(xsub_ep, "xsub_ep")? {
-            cfg.xsub = ep.to_string();
-        }
-        if let Some(ep) = opt_str_arg(xpub_ep, "xpub_ep")? {
-            cfg.xpub = ep.to_string();
-        }
-        cfg.hb = match opt_str_arg(hb_ep, "hb_ep")? {
-            Some(ep) => ep.to_string(),
-            None => format!("tcp://127.0.0.1:{}", crate::wire::HB_PORT),
-        };
-        if hb_interval_ms > 0 {
-            cfg.hb_interval = duration_ms(hb_interval_ms);
-        }
-        if peer_interval_ms > 0 {
-            cfg.peer_interval = Some(duration_ms(peer_interval_ms));
-        }
-        if misses > 0 {
-            cfg.misses = misses;
-        }
-        cfg.ctl = opt_str_arg(ctl_ep, "ctl_ep")?.filter(|s| !s.is_empty()).map(str::to_string);
-
-        let key = Arc::new(AtomicUsize::new(0));
-        let events = Arc::new(Events { q: Mutex::new(EventQueue { q: VecDeque::new(), ended: false }), notifier: Notifier::new()? });
-        let c_cb = match cb {
-            Some(f) => Some(Arc::new(CallbackThread::start(Callback::Event(f), user)?)),
-            None => None,
-        };
-        let (ev, cbt) = (events.clone(), c_cb.clone());
-        let on_event: EventCallback = Box::new(move |e: &Event| {
-            ev.push(e);
-            if let Some(c) = cbt.as_ref() {
-                c.post_event(e.at_ms, e.active, &e.reason);
-            }
-        });
-        let fb = FailoverBroker::start(cfg, Some(on_event))?;
-        let endpoints = fb.endpoints();
-        let h = register(HbFailover {
-            fb: Mutex::new(Some(fb)),
-            stopping: Mutex::new(()),
-            stopped: AtomicBool::new(false),
-            events,
-            cb: c_cb,
-            endpoints,
-        })?;
-        key.store(h.addr(), Ordering::SeqCst);
-        out.set(h);
-        Ok(())
+        start(&cfg, cb, user, out)
     })
+}
+
+/// How `hb_failover_new_ex` starts a failover broker: `hb_failover_new`'s
+/// arguments (but the callback), and the broker's own CURVE keys. Set
+/// `size` to `sizeof(hb_failover_config_t)` and every field you do not use
+/// to 0 / NULL (zero means the default). Since ABI 1.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbFailoverConfig {
+    /// Set by the caller: `sizeof(hb_failover_config_t)`.
+    pub size: u32,
+    /// `HB_ROLE_PRIMARY` (0) or `HB_ROLE_BACKUP` (1).
+    pub role: i32,
+    /// XSUB endpoint to bind; NULL = port 5555 on every interface.
+    pub xsub: *const c_char,
+    /// XPUB endpoint to bind; NULL = port 5556 on every interface.
+    pub xpub: *const c_char,
+    /// Heartbeat endpoint to bind; NULL = `tcp://127.0.0.1:5560`.
+    pub hb: *const c_char,
+    /// The peer's heartbeat endpoint (required).
+    pub peer_hb: *const c_char,
+    /// Control endpoint (REP) to bind; NULL or `""` = none.
+    pub ctl: *const c_char,
+    /// This broker's heartbeat period; 0 = 1000 ms.
+    pub hb_interval_ms: u32,
+    /// The peer's heartbeat period; 0 = `hb_interval_ms`.
+    pub peer_interval_ms: u32,
+    /// Periods of silence after which the peer counts as dead; 0 = 3.
+    pub misses: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// This broker's own CURVE keys (see `hb_curve_config_t`), for its
+    /// endpoints and its link to the peer (the two brokers of a pair share
+    /// one certificate: without `server`, its own public key is the
+    /// peer's); NULL = the process default (`hb_curve_set_default`).
+    pub curve: *const HbCurveConfig,
+}
+
+/// `hb_failover_new` with its settings in a struct (see
+/// `hb_failover_config_t`), including the broker's own CURVE keys; `cb`,
+/// `user` and `out` as in `hb_failover_new` (`cb` runs on the broker's
+/// callback thread).
+///
+/// Returns as `hb_failover_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+/// NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG`
+/// when a CURVE key or file of `cfg->curve` is bad (the message names it).
+/// Since ABI 1.5. Any thread; waits only for the binds (and the key files).
+#[no_mangle]
+pub extern "C" fn hb_failover_new_ex(
+    cfg: *const HbFailoverConfig,
+    cb: HbFailoverEventFn,
+    user: *mut c_void,
+    out: *mut *mut HbFailover,
+) -> HbStatus {
+    ffi_entry!("hb_failover_new_ex", {
+        let dflt = HbFailoverConfig {
+            size: 0,
+            role: 0,
+            xsub: std::ptr::null(),
+            xpub: std::ptr::null(),
+            hb: std::ptr::null(),
+            peer_hb: std::ptr::null(),
+            ctl: std::ptr::null(),
+            hb_interval_ms: 0,
+            peer_interval_ms: 0,
+            misses: 0,
+            reserved: 0,
+            curve: std::ptr::null(),
+        };
+        start(&read_sized(cfg, dflt, "cfg")?, cb, user, out)
+    })
+}
+
+fn start(c: &HbFailoverConfig, cb: HbFailoverEventFn, user: *mut c_void, out: *mut *mut HbFailover) -> FfiResult {
+    let out = Out::new(out, "out")?;
+    let role = match c.role {
+        r if r == HbRole::HB_ROLE_PRIMARY as i32 => Role::Primary,
+        r if r == HbRole::HB_ROLE_BACKUP as i32 => Role::Backup,
+        r => return Err(Failure::arg(format!("role must be HB_ROLE_PRIMARY (0) or HB_ROLE_BACKUP (1), not {r}"))),
+    };
+    let mut cfg = FailoverConfig::new(role, str_arg(c.peer_hb, "peer_hb_ep")?);
+    if let Some(ep) = opt_str_arg(c.xsub, "xsub_ep")? {
+        cfg.xsub = ep.to_string();
+    }
+    if let Some(ep) = opt_str_arg(c.xpub, "xpub_ep")? {
+        cfg.xpub = ep.to_string();
+    }
+    cfg.hb = match opt_str_arg(c.hb, "hb_ep")? {
+        Some(ep) => ep.to_string(),
+        None => format!("tcp://127.0.0.1:{}", crate::wire::HB_PORT),
+    };
+    if c.hb_interval_ms > 0 {
+        cfg.hb_interval = duration_ms(c.hb_interval_ms);
+    }
+    if c.peer_interval_ms > 0 {
+        cfg.peer_interval = Some(duration_ms(c.peer_interval_ms));
+    }
+    if c.misses > 0 {
+        cfg.misses = c.misses;
+    }
+    cfg.ctl = opt_str_arg(c.ctl, "ctl_ep")?.filter(|s| !s.is_empty()).map(str::to_string);
+    cfg.curve = curve_arg(c.curve)?;
+
+    let key = Arc::new(AtomicUsize::new(0));
+    let events = Arc::new(Events { q: Mutex::new(EventQueue { q: VecDeque::new(), ended: false }), notifier: Notifier::new()? });
+    let c_cb = match cb {
+        Some(f) => Some(Arc::new(CallbackThread::start(Callback::Event(f), user)?)),
+        None => None,
+    };
+    let (ev, cbt) = (events.clone(), c_cb.clone());
+    let on_event: EventCallback = Box::new(move |e: &Event| {
+        ev.push(e);
+        if let Some(c) = cbt.as_ref() {
+            c.post_event(e.at_ms, e.active, &e.reason);
+        }
+    });
+    let fb = FailoverBroker::start(cfg, Some(on_event))?;
+    let endpoints = fb.endpoints();
+    let h = register(HbFailover {
+        fb: Mutex::new(Some(fb)),
+        stopping: Mutex::new(()),
+        stopped: AtomicBool::new(false),
+        events,
+        cb: c_cb,
+        endpoints,
+    })?;
+    key.store(h.addr(), Ordering::SeqCst);
+    out.set(h);
+    Ok(())
 }
 
 /// Take the next state change, waiting at most `timeout_ms` (the timeout

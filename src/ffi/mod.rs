@@ -60,7 +60,7 @@ pub(crate) use wait::{deadline, sleep_on, wait_until, Step};
 /// must not use this library (see `hb_abi_version`).
 pub const HB_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: grows when functions or struct fields are added.
-pub const HB_ABI_VERSION_MINOR: u32 = 4;
+pub const HB_ABI_VERSION_MINOR: u32 = 5;
 /// Every text the library writes (an answer, an error reason, an event
 /// reason, a request's value, a log line) is shorter than this many bytes,
 /// NUL included: a buffer of `HB_TEXT_MAX` bytes always fits.

@@ -2,9 +2,10 @@
 //! `hb_op_pull_*` (operation node driven by the caller's thread).
 
 use super::callback::{Callback, CallbackThread};
+use super::security::{curve_arg, HbCurveConfig};
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, put_sized, register, str_arg, wait_until, Failure, HbStatus, Look, Object, Out, Step, StrOut,
-    TypeTag, HB_POLLIN,
+    brokers_arg, ffi_entry, free, get, lock, put_sized, read_sized, register, str_arg, wait_until, Failure, HbStatus, Look, Object, Out,
+    Step, StrOut, TypeTag, HB_POLLIN,
 };
 use crate::lab::op::{DeferredOp, OpConfig, OpNode, OpPull, OpStats, Operation};
 use std::ffi::{c_char, c_void};
@@ -117,23 +118,69 @@ impl DeferredOp for CallbackOp {
 /// never waits (the node connects in the background).
 #[no_mangle]
 pub extern "C" fn hb_op_new(brokers: *const c_char, lane: u32, op: HbOpFn, user: *mut c_void, out: *mut *mut HbOp) -> HbStatus {
-    ffi_entry!("hb_op_new", {
-        let out = Out::new(out, "out")?;
-        let cfg = OpConfig::new(brokers_arg(brokers)?, lane);
-        let key = Arc::new(AtomicUsize::new(0));
-        let (operation, cb) = match op {
-            None => (Operation::Square, None),
-            Some(f) => {
-                let t = Arc::new(CallbackThread::start(Callback::Op(f), user)?);
-                (Operation::Deferred(Box::new(CallbackOp(t.clone()))), Some(t))
-            }
-        };
-        let node = OpNode::start(cfg, operation)?;
-        let h = register(HbOp { inner: Mutex::new(node), cb })?;
-        key.store(h.addr(), Ordering::SeqCst);
-        out.set(h);
-        Ok(())
-    })
+    ffi_entry!("hb_op_new", { start(&plain_config(brokers, lane), op, user, out) })
+}
+
+/// How `hb_op_new_ex` and `hb_op_pull_new_ex` start an operation node:
+/// `hb_op_new`'s `brokers` and `lane`, and the node's own CURVE keys. Set
+/// `size` to `sizeof(hb_op_config_t)` and every field you do not use to 0 /
+/// NULL. Since ABI 1.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbOpConfig {
+    /// Set by the caller: `sizeof(hb_op_config_t)`.
+    pub size: u32,
+    /// The lane served: 1 = cathetus a, 2 = cathetus b (>= 1; 0 is refused).
+    pub lane: u32,
+    /// A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`.
+    pub brokers: *const c_char,
+    /// This node's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`).
+    pub curve: *const HbCurveConfig,
+}
+
+const NO_OP_CONFIG: HbOpConfig = HbOpConfig { size: 0, lane: 0, brokers: std::ptr::null(), curve: std::ptr::null() };
+
+fn plain_config(brokers: *const c_char, lane: u32) -> HbOpConfig {
+    HbOpConfig { size: std::mem::size_of::<HbOpConfig>() as u32, lane, brokers, curve: std::ptr::null() }
+}
+
+fn op_config(c: &HbOpConfig) -> Result<OpConfig, Failure> {
+    let mut cfg = OpConfig::new(brokers_arg(c.brokers)?, c.lane);
+    cfg.curve = curve_arg(c.curve)?;
+    Ok(cfg)
+}
+
+/// `hb_op_new` with `brokers` and `lane` in a struct (see `hb_op_config_t`),
+/// including the node's own CURVE keys; `op`, `user` and `out` as in
+/// `hb_op_new` (the callback runs on the node's callback thread).
+///
+/// Returns as `hb_op_new`; also `HB_INVALID_ARGUMENT` when `cfg` is NULL
+/// or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when a
+/// CURVE key or file of `cfg->curve` is bad (the message names it). Since
+/// ABI 1.5. Any thread; waits only on the key files (the node connects in
+/// the background).
+#[no_mangle]
+pub extern "C" fn hb_op_new_ex(cfg: *const HbOpConfig, op: HbOpFn, user: *mut c_void, out: *mut *mut HbOp) -> HbStatus {
+    ffi_entry!("hb_op_new_ex", { start(&read_sized(cfg, NO_OP_CONFIG, "cfg")?, op, user, out) })
+}
+
+fn start(c: &HbOpConfig, op: HbOpFn, user: *mut c_void, out: *mut *mut HbOp) -> super::FfiResult {
+    let out = Out::new(out, "out")?;
+    let cfg = op_config(c)?;
+    let key = Arc::new(AtomicUsize::new(0));
+    let (operation, cb) = match op {
+        None => (Operation::Square, None),
+        Some(f) => {
+            let t = Arc::new(CallbackThread::start(Callback::Op(f), user)?);
+            (Operation::Deferred(Box::new(CallbackOp(t.clone()))), Some(t))
+        }
+    };
+    let node = OpNode::start(cfg, operation)?;
+    let h = register(HbOp { inner: Mutex::new(node), cb })?;
+    key.store(h.addr(), Ordering::SeqCst);
+    out.set(h);
+    Ok(())
 }
 
 /// Copy the node's counters into `*out` (also after `hb_op_stop`); set
@@ -208,12 +255,26 @@ impl Object for HbOpPull {
 /// never waits.
 #[no_mangle]
 pub extern "C" fn hb_op_pull_new(brokers: *const c_char, lane: u32, out: *mut *mut HbOpPull) -> HbStatus {
-    ffi_entry!("hb_op_pull_new", {
-        let out = Out::new(out, "out")?;
-        let node = OpPull::new(OpConfig::new(brokers_arg(brokers)?, lane))?;
-        out.set(register(HbOpPull { inner: Mutex::new(node) })?);
-        Ok(())
-    })
+    ffi_entry!("hb_op_pull_new", { pull_start(&plain_config(brokers, lane), out) })
+}
+
+/// `hb_op_pull_new` with `brokers` and `lane` in a struct (see
+/// `hb_op_config_t`), including the node's own CURVE keys.
+///
+/// Returns as `hb_op_pull_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+/// NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when
+/// a CURVE key or file of `cfg->curve` is bad (the message names it). Since
+/// ABI 1.5. Any thread; waits only on the key files.
+#[no_mangle]
+pub extern "C" fn hb_op_pull_new_ex(cfg: *const HbOpConfig, out: *mut *mut HbOpPull) -> HbStatus {
+    ffi_entry!("hb_op_pull_new_ex", { pull_start(&read_sized(cfg, NO_OP_CONFIG, "cfg")?, out) })
+}
+
+fn pull_start(c: &HbOpConfig, out: *mut *mut HbOpPull) -> super::FfiResult {
+    let out = Out::new(out, "out")?;
+    let node = OpPull::new(op_config(c)?)?;
+    out.set(register(HbOpPull { inner: Mutex::new(node) })?);
+    Ok(())
 }
 
 /// Take the next request, waiting at most `timeout_ms` (the timeout rule).

@@ -189,7 +189,9 @@ pub extern "C" fn hb_cert_load(
 /// * `allow`: brokers only: a directory of the certificates of the
 ///   clients allowed to connect (read when a broker starts).
 ///
-/// Roles already running keep their settings. Returns `HB_OK`;
+/// Roles already running keep their settings, and a role given its own
+/// keys (a non-NULL `hb_curve_config_t` in its config, ABI 1.5) never
+/// takes these. Returns `HB_OK`;
 /// `HB_CONFIG` (a file cannot be read or holds no such key, `allow` is not
 /// a directory: the message names it); `HB_INVALID_ARGUMENT` (not UTF-8).
 /// Since ABI 1.4. Any thread; waits only on the file system.
@@ -200,6 +202,51 @@ pub extern "C" fn hb_curve_set_default(cert: *const c_char, server: *const c_cha
         crate::security::curve::set_process_default(c);
         Ok(())
     })
+}
+
+/// One role's own CURVE keys (ABI 1.5): the `curve` field of a role's
+/// config struct (`hb_broker_config_t`, `hb_calc_config_t`, ...). The three
+/// fields mean what `hb_curve_set_default`'s arguments mean, for that role
+/// only: a role given a non-NULL `curve` uses exactly these keys and never
+/// the process default (all three NULL or `""` = CURVE off for this role,
+/// even when a process default is set); a NULL `curve` = the process
+/// default, as before. Set `size` to `sizeof(hb_curve_config_t)`. The
+/// strings are read while the constructor runs; they need not outlive it.
+/// Since ABI 1.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbCurveConfig {
+    /// Set by the caller: `sizeof(hb_curve_config_t)`.
+    pub size: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+    /// This role's own certificate: the secret file (`NAME_secret`) or its
+    /// Z85 secret key. Serving roles need it; a connecting role shows it to
+    /// an allow-list (without it: a fresh key pair). NULL or `""` = none.
+    pub cert: *const c_char,
+    /// Connecting roles: the brokers' certificate (the public file `NAME`)
+    /// or their Z85 public key; set, the role talks CURVE. NULL or `""` = none.
+    pub server: *const c_char,
+    /// Serving roles: a directory of the certificates of the clients allowed
+    /// to connect (needs `cert`). NULL or `""` = any client that knows the
+    /// server's public key.
+    pub allow: *const c_char,
+}
+
+/// A role's CURVE settings from its config's `curve` field: NULL = the
+/// process default; else exactly the keys given (a bad key or file is
+/// `HB_CONFIG` naming it, an unset `size` `HB_INVALID_ARGUMENT`).
+pub(crate) fn curve_arg(p: *const HbCurveConfig) -> Result<Curve, Failure> {
+    if p.is_null() {
+        return Ok(Curve::default());
+    }
+    let dflt = HbCurveConfig { size: 0, reserved: 0, cert: std::ptr::null(), server: std::ptr::null(), allow: std::ptr::null() };
+    let c = read_sized(p, dflt, "curve")?;
+    Ok(Curve::from_args(
+        opt_str_arg(c.cert, "curve->cert")?,
+        opt_str_arg(c.server, "curve->server")?,
+        opt_str_arg(c.allow, "curve->allow")?,
+    )?)
 }
 
 /// A ZAP authenticator (opaque): decides which peers may connect to the

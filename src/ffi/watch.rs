@@ -8,9 +8,10 @@
 //! Locking: the observer sits in a mutex held only for the short calls;
 //! waits take from its queue step by step (`wait_until`), never holding it.
 
+use super::security::{curve_arg, HbCurveConfig};
 use super::{
-    brokers_arg, ffi_entry, free, get, lock, opt_str_arg, put_sized, register, str_arg, wait_until, Failure, FfiResult, HbStatus, Look,
-    Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
+    brokers_arg, ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, str_arg, wait_until, Failure, FfiResult,
+    HbStatus, Look, Object, Out, Step, StrOut, TypeTag, HB_POLLIN, HB_TEXT_MAX,
 };
 use crate::watch::{render, HopKind, Mark, Observer, Outcome, Role, Sampling, Take, Trace, WatchBroker, WatchConfig, WatchEvent};
 use std::ffi::c_char;
@@ -284,28 +285,70 @@ fn role_code(r: Role) -> i32 {
 #[no_mangle]
 pub extern "C" fn hb_watch_new(brokers: *const c_char, hb_eps: *const c_char, flags: u32, out: *mut *mut HbWatch) -> HbStatus {
     ffi_entry!("hb_watch_new", {
-        let out = Out::new(out, "out")?;
-        if flags & !HB_WATCH_FULL != 0 {
-            return Err(Failure::arg(format!("flags must be 0 or HB_WATCH_FULL (1), not {flags}")));
-        }
-        let addrs = brokers_arg(brokers)?;
-        let hbs: Vec<String> =
-            opt_str_arg(hb_eps, "hb_eps")?.map(|s| s.split(',').map(|e| e.trim().to_string()).collect()).unwrap_or_default();
-        let watched: Vec<WatchBroker> = WatchBroker::list(&addrs, &[])
-            .into_iter()
-            .enumerate()
-            .map(|(i, w)| WatchBroker { hb: hbs.get(i).filter(|h| !h.is_empty()).cloned(), ..w })
-            .collect();
-        let names = watched.iter().map(|b| b.name.clone()).collect();
-        let mut cfg = WatchConfig::new(watched);
-        if flags & HB_WATCH_FULL != 0 {
-            cfg.sampling = Sampling::Full;
-        }
-        let obs = Observer::start(cfg)?;
-        let fd = obs.event_fd();
-        out.set(register(HbWatch { obs: Mutex::new(obs), names, fd })?);
-        Ok(())
+        let cfg = HbWatchConfig { size: std::mem::size_of::<HbWatchConfig>() as u32, flags, brokers, hb_eps, curve: std::ptr::null() };
+        start(&cfg, out)
     })
+}
+
+/// How `hb_watch_new_ex` starts an observer: `hb_watch_new`'s arguments,
+/// and the observer's own CURVE keys. Set `size` to
+/// `sizeof(hb_watch_config_t)` and every field you do not use to 0 / NULL.
+/// Since ABI 1.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct HbWatchConfig {
+    /// Set by the caller: `sizeof(hb_watch_config_t)`.
+    pub size: u32,
+    /// 0 or `HB_WATCH_FULL`.
+    pub flags: u32,
+    /// The brokers to watch, a broker list; NULL or `""` = the lab's default broker.
+    pub brokers: *const c_char,
+    /// NULL, or the brokers' heartbeat endpoints by position, comma-separated.
+    pub hb_eps: *const c_char,
+    /// The observer's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`).
+    pub curve: *const HbCurveConfig,
+}
+
+/// `hb_watch_new` with its settings in a struct (see `hb_watch_config_t`),
+/// including the observer's own CURVE keys.
+///
+/// Returns as `hb_watch_new`; also `HB_INVALID_ARGUMENT` when `cfg` is
+/// NULL or `cfg->size` (or `cfg->curve->size`) is not set; `HB_CONFIG` when
+/// a CURVE key or file of `cfg->curve` is bad (the message names it). Since
+/// ABI 1.5. Any thread; waits only on the key files (the connections are
+/// made in the background).
+#[no_mangle]
+pub extern "C" fn hb_watch_new_ex(cfg: *const HbWatchConfig, out: *mut *mut HbWatch) -> HbStatus {
+    ffi_entry!("hb_watch_new_ex", {
+        let dflt = HbWatchConfig { size: 0, flags: 0, brokers: std::ptr::null(), hb_eps: std::ptr::null(), curve: std::ptr::null() };
+        start(&read_sized(cfg, dflt, "cfg")?, out)
+    })
+}
+
+fn start(c: &HbWatchConfig, out: *mut *mut HbWatch) -> FfiResult {
+    let out = Out::new(out, "out")?;
+    if c.flags & !HB_WATCH_FULL != 0 {
+        return Err(Failure::arg(format!("flags must be 0 or HB_WATCH_FULL (1), not {}", c.flags)));
+    }
+    let addrs = brokers_arg(c.brokers)?;
+    let hbs: Vec<String> =
+        opt_str_arg(c.hb_eps, "hb_eps")?.map(|s| s.split(',').map(|e| e.trim().to_string()).collect()).unwrap_or_default();
+    let watched: Vec<WatchBroker> = WatchBroker::list(&addrs, &[])
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| WatchBroker { hb: hbs.get(i).filter(|h| !h.is_empty()).cloned(), ..w })
+        .collect();
+    let names = watched.iter().map(|b| b.name.clone()).collect();
+    let mut cfg = WatchConfig::new(watched);
+    if c.flags & HB_WATCH_FULL != 0 {
+        cfg.sampling = Sampling::Full;
+    }
+    cfg.curve = curve_arg(c.curve)?;
+    let obs = Observer::start(cfg)?;
+    let fd = obs.event_fd();
+    out.set(register(HbWatch { obs: Mutex::new(obs), names, fd })?);
+    Ok(())
 }
 
 /// Take the next event, waiting at most `timeout_ms` (the timeout rule).

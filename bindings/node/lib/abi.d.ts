@@ -9,7 +9,7 @@
  */
 export const HB_ABI_VERSION_MAJOR: 1;
 /** Minor version of the C ABI: grows when functions or struct fields are added. */
-export const HB_ABI_VERSION_MINOR: 4;
+export const HB_ABI_VERSION_MINOR: 5;
 /**
  * Every text the library writes (an answer, an error reason, an event reason, a request's value, a log line) is shorter
  * than this many bytes, NUL included: a buffer of `HB_TEXT_MAX` bytes always fits.
@@ -371,6 +371,29 @@ export interface hb_poll_item {
   revents: number;
 }
 
+/** hb_curve_config_t */
+export interface hb_curve_config_t {
+  /** Set by the caller: `sizeof(hb_curve_config_t)`. */
+  size: number;
+  /** Reserved, 0. */
+  reserved: number;
+  /**
+   * This role's own certificate: the secret file (`NAME_secret`) or its Z85 secret key. Serving roles need it; a
+   * connecting role shows it to an allow-list (without it: a fresh key pair). NULL or `""` = none.
+   */
+  cert: string | null;
+  /**
+   * Connecting roles: the brokers' certificate (the public file `NAME`) or their Z85 public key; set, the role talks
+   * CURVE. NULL or `""` = none.
+   */
+  server: string | null;
+  /**
+   * Serving roles: a directory of the certificates of the clients allowed to connect (needs `cert`). NULL or `""` = any
+   * client that knows the server's public key.
+   */
+  allow: string | null;
+}
+
 /** hb_broker_config_t */
 export interface hb_broker_config_t {
   /** Set by the caller: `sizeof(hb_broker_config_t)`. */
@@ -396,6 +419,11 @@ export interface hb_broker_config_t {
   start_passive: number;
   /** Reserved, 0. */
   reserved: number;
+  /**
+   * This broker's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). Since
+   * ABI 1.5.
+   */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_broker_stats_t */
@@ -414,6 +442,18 @@ export interface hb_broker_stats_t {
   unsubscriptions: number;
   /** Heartbeats sent. */
   heartbeats: number;
+}
+
+/** hb_calc_config_t */
+export interface hb_calc_config_t {
+  /** Set by the caller: `sizeof(hb_calc_config_t)`. */
+  size: number;
+  /** As `hb_calc_new`'s `timeout_ms`; 0 = 2000. */
+  timeout_ms: number;
+  /** A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`. */
+  brokers: string | null;
+  /** This node's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_calc_stats_t */
@@ -444,6 +484,22 @@ export interface hb_calc_stats_t {
   in_flight: number;
 }
 
+/** hb_client_config_t */
+export interface hb_client_config_t {
+  /** Set by the caller: `sizeof(hb_client_config_t)`. */
+  size: number;
+  /** As `hb_client_new`'s `timeout_ms`; 0 = 5000. */
+  timeout_ms: number;
+  /** A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`. */
+  brokers: string | null;
+  /** As `hb_client_new`'s `classic`: 0 = tagged, non-zero = classic. */
+  classic: number;
+  /** Reserved, 0. */
+  reserved: number;
+  /** This client's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). */
+  curve: hb_curve_config_t | null;
+}
+
 /** hb_client_stats_t */
 export interface hb_client_stats_t {
   /** Set by the caller: `sizeof(hb_client_stats_t)`. */
@@ -469,6 +525,38 @@ export interface hb_client_stats_t {
   queued: number;
 }
 
+/** hb_failover_config_t */
+export interface hb_failover_config_t {
+  /** Set by the caller: `sizeof(hb_failover_config_t)`. */
+  size: number;
+  /** `HB_ROLE_PRIMARY` (0) or `HB_ROLE_BACKUP` (1). */
+  role: number;
+  /** XSUB endpoint to bind; NULL = port 5555 on every interface. */
+  xsub: string | null;
+  /** XPUB endpoint to bind; NULL = port 5556 on every interface. */
+  xpub: string | null;
+  /** Heartbeat endpoint to bind; NULL = `tcp://127.0.0.1:5560`. */
+  hb: string | null;
+  /** The peer's heartbeat endpoint (required). */
+  peer_hb: string | null;
+  /** Control endpoint (REP) to bind; NULL or `""` = none. */
+  ctl: string | null;
+  /** This broker's heartbeat period; 0 = 1000 ms. */
+  hb_interval_ms: number;
+  /** The peer's heartbeat period; 0 = `hb_interval_ms`. */
+  peer_interval_ms: number;
+  /** Periods of silence after which the peer counts as dead; 0 = 3. */
+  misses: number;
+  /** Reserved, 0. */
+  reserved: number;
+  /**
+   * This broker's own CURVE keys (see `hb_curve_config_t`), for its endpoints and its link to the peer (the two brokers
+   * of a pair share one certificate: without `server`, its own public key is the peer's); NULL = the process default
+   * (`hb_curve_set_default`).
+   */
+  curve: hb_curve_config_t | null;
+}
+
 /** hb_failover_stats_t */
 export interface hb_failover_stats_t {
   /** Set by the caller: `sizeof(hb_failover_stats_t)`. */
@@ -485,6 +573,18 @@ export interface hb_failover_stats_t {
   peer_heartbeats: number;
   /** Milliseconds since the peer was last heard (UINT64_MAX: never). */
   peer_silent_ms: number;
+}
+
+/** hb_op_config_t */
+export interface hb_op_config_t {
+  /** Set by the caller: `sizeof(hb_op_config_t)`. */
+  size: number;
+  /** The lane served: 1 = cathetus a, 2 = cathetus b (>= 1; 0 is refused). */
+  lane: number;
+  /** A broker list (see BROKER LISTS); NULL or `""` = `127.0.0.1`. */
+  brokers: string | null;
+  /** This node's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_op_stats_t */
@@ -669,6 +769,11 @@ export interface hb_task_broker_config_t {
   full_sync: number;
   /** Reserved, 0. */
   reserved: number;
+  /**
+   * This role's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). Since
+   * ABI 1.5.
+   */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_task_broker_stats_t */
@@ -727,6 +832,11 @@ export interface hb_task_worker_config_t {
   hb_interval_ms: number;
   /** Missed broker heartbeats before reconnecting; 0 = 3. */
   liveness: number;
+  /**
+   * This role's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). Since
+   * ABI 1.5.
+   */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_task_worker_stats_t */
@@ -770,6 +880,11 @@ export interface hb_task_client_config_t {
   timeout_ms: number;
   /** Reserved, 0. */
   reserved: number;
+  /**
+   * This role's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). Since
+   * ABI 1.5.
+   */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_task_client_stats_t */
@@ -796,6 +911,20 @@ export interface hb_task_client_stats_t {
   pending_notices: number;
   /** Requests waiting for an outcome now. */
   in_flight: number;
+}
+
+/** hb_watch_config_t */
+export interface hb_watch_config_t {
+  /** Set by the caller: `sizeof(hb_watch_config_t)`. */
+  size: number;
+  /** 0 or `HB_WATCH_FULL`. */
+  flags: number;
+  /** The brokers to watch, a broker list; NULL or `""` = the lab's default broker. */
+  brokers: string | null;
+  /** NULL, or the brokers' heartbeat endpoints by position, comma-separated. */
+  hb_eps: string | null;
+  /** The observer's own CURVE keys (see `hb_curve_config_t`); NULL = the process default (`hb_curve_set_default`). */
+  curve: hb_curve_config_t | null;
 }
 
 /** hb_watch_event_t */
@@ -881,11 +1010,16 @@ export interface hb_watch_summary_t {
 /** Declares the types with koffi; returns them by binding name (BrokerStats for hb_broker_stats_t...). */
 export function declare(koffi: unknown): {
   PollItem: unknown;
+  CurveConfig: unknown;
   BrokerConfig: unknown;
   BrokerStats: unknown;
+  CalcConfig: unknown;
   CalcStats: unknown;
+  ClientConfig: unknown;
   ClientStats: unknown;
+  FailoverConfig: unknown;
   FailoverStats: unknown;
+  OpConfig: unknown;
   OpStats: unknown;
   ProxyStats: unknown;
   AuthConfig: unknown;
@@ -899,6 +1033,7 @@ export function declare(koffi: unknown): {
   TaskWorkerStats: unknown;
   TaskClientConfig: unknown;
   TaskClientStats: unknown;
+  WatchConfig: unknown;
   WatchEvent: unknown;
   WatchHop: unknown;
   WatchSummary: unknown;

@@ -7,7 +7,7 @@
 
 const CONSTANTS = Object.freeze({
   HB_ABI_VERSION_MAJOR: 1,
-  HB_ABI_VERSION_MINOR: 4,
+  HB_ABI_VERSION_MINOR: 5,
   HB_TEXT_MAX: 512,
   HB_ERROR_MAX: 512,
   HB_WAIT_MAX: 4096,
@@ -191,10 +191,12 @@ const FUNCTIONS = Object.freeze({
   hb_broker_stop: 'hb_status hb_broker_stop(const void *b)',
   hb_broker_free: 'hb_status hb_broker_free(void *b)',
   hb_calc_new: 'hb_status hb_calc_new(const char *brokers, uint32_t timeout_ms, _Out_ void **out)',
+  hb_calc_new_ex: 'hb_status hb_calc_new_ex(const hb_calc_config_t *cfg, _Out_ void **out)',
   hb_calc_stats: 'hb_status hb_calc_stats(const void *c, _Inout_ hb_calc_stats_t *out)',
   hb_calc_stop: 'hb_status hb_calc_stop(const void *c)',
   hb_calc_free: 'hb_status hb_calc_free(void *c)',
   hb_client_new: 'hb_status hb_client_new(const char *brokers, int32_t classic, uint32_t timeout_ms, _Out_ void **out)',
+  hb_client_new_ex: 'hb_status hb_client_new_ex(const hb_client_config_t *cfg, _Out_ void **out)',
   hb_client_hypot:
     'hb_status hb_client_hypot(const void *c, const char *a, const char *b, int32_t timeout_ms, _Out_ uint8_t *out, size_t len, _Out_ size_t *out_len)',
   hb_client_hypot_f64:
@@ -209,6 +211,8 @@ const FUNCTIONS = Object.freeze({
   hb_client_free: 'hb_status hb_client_free(void *c)',
   hb_failover_new:
     'hb_status hb_failover_new(int32_t role, const char *xsub_ep, const char *xpub_ep, const char *hb_ep, uint32_t hb_interval_ms, const char *peer_hb_ep, uint32_t peer_interval_ms, uint32_t misses, const char *ctl_ep, hb_failover_event_fn *cb, void *user, _Out_ void **out)',
+  hb_failover_new_ex:
+    'hb_status hb_failover_new_ex(const hb_failover_config_t *cfg, hb_failover_event_fn *cb, void *user, _Out_ void **out)',
   hb_failover_next_event:
     'hb_status hb_failover_next_event(const void *f, int32_t timeout_ms, void *at_ms, void *active, void *reason, size_t len, void *out_len)',
   hb_failover_is_active: 'hb_status hb_failover_is_active(const void *f, _Out_ int32_t *out)',
@@ -224,10 +228,12 @@ const FUNCTIONS = Object.freeze({
   hb_context_set: 'hb_status hb_context_set(int32_t option, int32_t value)',
   hb_context_get: 'hb_status hb_context_get(int32_t option, _Out_ int32_t *value)',
   hb_op_new: 'hb_status hb_op_new(const char *brokers, uint32_t lane, hb_op_fn *op, void *user, _Out_ void **out)',
+  hb_op_new_ex: 'hb_status hb_op_new_ex(const hb_op_config_t *cfg, hb_op_fn *op, void *user, _Out_ void **out)',
   hb_op_stats: 'hb_status hb_op_stats(const void *op, _Inout_ hb_op_stats_t *out)',
   hb_op_stop: 'hb_status hb_op_stop(const void *op)',
   hb_op_free: 'hb_status hb_op_free(void *op)',
   hb_op_pull_new: 'hb_status hb_op_pull_new(const char *brokers, uint32_t lane, _Out_ void **out)',
+  hb_op_pull_new_ex: 'hb_status hb_op_pull_new_ex(const hb_op_config_t *cfg, _Out_ void **out)',
   hb_op_pull_recv:
     'hb_status hb_op_pull_recv(const void *p, int32_t timeout_ms, void *id, void *value, void *text, size_t text_len, void *text_out_len)',
   hb_op_pull_reply: 'hb_status hb_op_pull_reply(const void *p, uint64_t id, double value)',
@@ -315,6 +321,7 @@ const FUNCTIONS = Object.freeze({
   hb_task_client_stats: 'hb_status hb_task_client_stats(const void *c, _Inout_ hb_task_client_stats_t *out)',
   hb_task_client_free: 'hb_status hb_task_client_free(void *c)',
   hb_watch_new: 'hb_status hb_watch_new(const char *brokers, const char *hb_eps, uint32_t flags, _Out_ void **out)',
+  hb_watch_new_ex: 'hb_status hb_watch_new_ex(const hb_watch_config_t *cfg, _Out_ void **out)',
   hb_watch_next:
     'hb_status hb_watch_next(const void *w, int32_t timeout_ms, _Inout_ hb_watch_event_t *ev, _Out_ uint8_t *buf, size_t len, _Out_ size_t *out_len)',
   hb_watch_hop:
@@ -338,6 +345,13 @@ function declare(koffi) {
       events: 'int16_t',
       revents: 'int16_t',
     }),
+    CurveConfig: koffi.struct('hb_curve_config_t', {
+      size: 'uint32_t',
+      reserved: 'uint32_t',
+      cert: 'const char *',
+      server: 'const char *',
+      allow: 'const char *',
+    }),
     BrokerConfig: koffi.struct('hb_broker_config_t', {
       size: 'uint32_t',
       hb_interval_ms: 'uint32_t',
@@ -347,6 +361,7 @@ function declare(koffi) {
       inproc_name: 'const char *',
       start_passive: 'int32_t',
       reserved: 'uint32_t',
+      curve: 'const hb_curve_config_t *',
     }),
     BrokerStats: koffi.struct('hb_broker_stats_t', {
       size: 'uint32_t',
@@ -356,6 +371,12 @@ function declare(koffi) {
       subscriptions: 'uint64_t',
       unsubscriptions: 'uint64_t',
       heartbeats: 'uint64_t',
+    }),
+    CalcConfig: koffi.struct('hb_calc_config_t', {
+      size: 'uint32_t',
+      timeout_ms: 'uint32_t',
+      brokers: 'const char *',
+      curve: 'const hb_curve_config_t *',
     }),
     CalcStats: koffi.struct('hb_calc_stats_t', {
       size: 'uint32_t',
@@ -371,6 +392,14 @@ function declare(koffi) {
       expired: 'uint64_t',
       in_flight: 'uint64_t',
     }),
+    ClientConfig: koffi.struct('hb_client_config_t', {
+      size: 'uint32_t',
+      timeout_ms: 'uint32_t',
+      brokers: 'const char *',
+      classic: 'int32_t',
+      reserved: 'uint32_t',
+      curve: 'const hb_curve_config_t *',
+    }),
     ClientStats: koffi.struct('hb_client_stats_t', {
       size: 'uint32_t',
       reserved: 'uint32_t',
@@ -382,6 +411,20 @@ function declare(koffi) {
       cancelled: 'uint64_t',
       queued: 'uint64_t',
     }),
+    FailoverConfig: koffi.struct('hb_failover_config_t', {
+      size: 'uint32_t',
+      role: 'int32_t',
+      xsub: 'const char *',
+      xpub: 'const char *',
+      hb: 'const char *',
+      peer_hb: 'const char *',
+      ctl: 'const char *',
+      hb_interval_ms: 'uint32_t',
+      peer_interval_ms: 'uint32_t',
+      misses: 'uint32_t',
+      reserved: 'uint32_t',
+      curve: 'const hb_curve_config_t *',
+    }),
     FailoverStats: koffi.struct('hb_failover_stats_t', {
       size: 'uint32_t',
       active: 'uint32_t',
@@ -390,6 +433,12 @@ function declare(koffi) {
       heartbeats: 'uint64_t',
       peer_heartbeats: 'uint64_t',
       peer_silent_ms: 'uint64_t',
+    }),
+    OpConfig: koffi.struct('hb_op_config_t', {
+      size: 'uint32_t',
+      lane: 'uint32_t',
+      brokers: 'const char *',
+      curve: 'const hb_curve_config_t *',
     }),
     OpStats: koffi.struct('hb_op_stats_t', {
       size: 'uint32_t',
@@ -472,6 +521,7 @@ function declare(koffi) {
       peer_interval_ms: 'uint32_t',
       full_sync: 'int32_t',
       reserved: 'uint32_t',
+      curve: 'const hb_curve_config_t *',
     }),
     TaskBrokerStats: koffi.struct('hb_task_broker_stats_t', {
       size: 'uint32_t',
@@ -501,6 +551,7 @@ function declare(koffi) {
       name: 'const char *',
       hb_interval_ms: 'uint32_t',
       liveness: 'uint32_t',
+      curve: 'const hb_curve_config_t *',
     }),
     TaskWorkerStats: koffi.struct('hb_task_worker_stats_t', {
       size: 'uint32_t',
@@ -521,6 +572,7 @@ function declare(koffi) {
       name: 'const char *',
       timeout_ms: 'uint32_t',
       reserved: 'uint32_t',
+      curve: 'const hb_curve_config_t *',
     }),
     TaskClientStats: koffi.struct('hb_task_client_stats_t', {
       size: 'uint32_t',
@@ -534,6 +586,13 @@ function declare(koffi) {
       duplicates: 'uint64_t',
       pending_notices: 'uint64_t',
       in_flight: 'uint64_t',
+    }),
+    WatchConfig: koffi.struct('hb_watch_config_t', {
+      size: 'uint32_t',
+      flags: 'uint32_t',
+      brokers: 'const char *',
+      hb_eps: 'const char *',
+      curve: 'const hb_curve_config_t *',
     }),
     WatchEvent: koffi.struct('hb_watch_event_t', {
       size: 'uint32_t',

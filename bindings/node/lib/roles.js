@@ -6,7 +6,7 @@
 const ffi = require('./ffi');
 const { KeepAlive } = require('./loop');
 const { HandleOwner } = require('./owner');
-const { stats, optStr, optUint, reasonOf } = require('./util');
+const { stats, optStr, optUint, curveOpt, reasonOf } = require('./util');
 
 const { fn, S, HypobusError } = ffi;
 
@@ -38,7 +38,11 @@ function whichOf(which, max) {
  * A broker: XSUB (publishers connect) and XPUB (subscribers connect) with a
  * proxy between them, and a heartbeat PUB. Options: xsub, xpub, hb
  * (endpoints; null = the lab's defaults; hb '' or false = no heartbeat),
- * hbIntervalMs, inprocName, startPassive.
+ * hbIntervalMs, inprocName, startPassive, curve.
+ *
+ * `curve` (every role class takes it): this role's own CURVE keys,
+ * {cert, server, allow} (file names or Z85 keys, as setCurve); {} = CURVE
+ * off for this role; absent or null = the process default (setCurve).
  */
 class Broker extends HandleOwner {
   constructor(opts = {}) {
@@ -47,21 +51,18 @@ class Broker extends HandleOwner {
     const xpub = optStr(opts.xpub, 'xpub');
     const hb = opts.hb === false ? '' : optStr(opts.hb, 'hb');
     const interval = optUint(opts.hbIntervalMs, 'hbIntervalMs');
-    if (opts.inprocName !== undefined || opts.startPassive) {
-      const cfg = {
-        size: ffi.koffi.sizeof(ffi.BrokerConfig),
-        hb_interval_ms: interval,
-        xsub,
-        xpub,
-        hb,
-        inproc_name: optStr(opts.inprocName, 'inprocName'),
-        start_passive: opts.startPassive ? 1 : 0,
-        reserved: 0,
-      };
-      this._h = ffi.create('hb_broker_new_ex', cfg);
-    } else {
-      this._h = ffi.create('hb_broker_new', xsub, xpub, hb, interval);
-    }
+    const cfg = {
+      size: ffi.koffi.sizeof(ffi.BrokerConfig),
+      hb_interval_ms: interval,
+      xsub,
+      xpub,
+      hb,
+      inproc_name: optStr(opts.inprocName, 'inprocName'),
+      start_passive: opts.startPassive ? 1 : 0,
+      reserved: 0,
+      curve: curveOpt(opts.curve),
+    };
+    this._h = ffi.create('hb_broker_new_ex', cfg);
     this._inproc = opts.inprocName || null;
     this._keep = new KeepAlive();
   }
@@ -105,7 +106,8 @@ const ROLES = { primary: 0, backup: 1 };
  * A broker of a primary/backup pair (Binary Star). Emits 'state'
  * ({active, atMs, reason}) and 'active' / 'passive' for every change.
  * Options: role ('primary' | 'backup'), peerHb (required), xsub, xpub, hb,
- * hbIntervalMs, peerIntervalMs, misses, ctl.
+ * hbIntervalMs, peerIntervalMs, misses, ctl, curve (see Broker; the pair's
+ * two brokers share one certificate).
  */
 class FailoverBroker extends HandleOwner {
   constructor(opts = {}) {
@@ -114,20 +116,21 @@ class FailoverBroker extends HandleOwner {
     if (role !== 0 && role !== 1) throw new TypeError("role must be 'primary' or 'backup'");
     if (typeof opts.peerHb !== 'string') throw new TypeError("peerHb (the peer's heartbeat endpoint) is required");
     this.role = role === 0 ? 'primary' : 'backup';
-    this._h = ffi.create(
-      'hb_failover_new',
+    const cfg = {
+      size: ffi.koffi.sizeof(ffi.FailoverConfig),
       role,
-      optStr(opts.xsub, 'xsub'),
-      optStr(opts.xpub, 'xpub'),
-      optStr(opts.hb, 'hb'),
-      optUint(opts.hbIntervalMs, 'hbIntervalMs'),
-      opts.peerHb,
-      optUint(opts.peerIntervalMs, 'peerIntervalMs'),
-      optUint(opts.misses, 'misses'),
-      optStr(opts.ctl, 'ctl'),
-      null,
-      null,
-    );
+      xsub: optStr(opts.xsub, 'xsub'),
+      xpub: optStr(opts.xpub, 'xpub'),
+      hb: optStr(opts.hb, 'hb'),
+      peer_hb: opts.peerHb,
+      ctl: optStr(opts.ctl, 'ctl'),
+      hb_interval_ms: optUint(opts.hbIntervalMs, 'hbIntervalMs'),
+      peer_interval_ms: optUint(opts.peerIntervalMs, 'peerIntervalMs'),
+      misses: optUint(opts.misses, 'misses'),
+      reserved: 0,
+      curve: curveOpt(opts.curve),
+    };
+    this._h = ffi.create('hb_failover_new_ex', cfg, null, null);
     this._at = new BigUint64Array(1);
     this._active = new Int32Array(1);
     this._reason = Buffer.alloc(ffi.TEXT_MAX);
@@ -203,11 +206,17 @@ class FailoverBroker extends HandleOwner {
 
 // ------------------------------------------------------------ calc node
 
-/** The calculation node. Options: brokers, timeoutMs (for the operation nodes' squares; 0 = 2000). */
+/** The calculation node. Options: brokers, timeoutMs (for the operation nodes' squares; 0 = 2000), curve (see Broker). */
 class CalcNode extends HandleOwner {
   constructor(opts = {}) {
     super('CalcNode', 'hb_calc_free');
-    this._h = ffi.create('hb_calc_new', brokerList(opts.brokers), optUint(opts.timeoutMs, 'timeoutMs'));
+    const cfg = {
+      size: ffi.koffi.sizeof(ffi.CalcConfig),
+      timeout_ms: optUint(opts.timeoutMs, 'timeoutMs'),
+      brokers: brokerList(opts.brokers),
+      curve: curveOpt(opts.curve),
+    };
+    this._h = ffi.create('hb_calc_new_ex', cfg);
     this._keep = new KeepAlive();
   }
 
@@ -229,7 +238,7 @@ class CalcNode extends HandleOwner {
  * string (answered exactly); a throw, a rejection or any other value is
  * answered as an error (the calc node then computes that square itself).
  * Without `fn`, the library's built-in square serves the lane.
- * Options: lane (>= 1), fn, brokers.
+ * Options: lane (>= 1), fn, brokers, curve (see Broker).
  */
 class OpNode extends HandleOwner {
   constructor(opts = {}) {
@@ -241,16 +250,22 @@ class OpNode extends HandleOwner {
     this.lane = lane;
     this._fn = opts.fn || null;
     this._inFlight = 0;
+    const cfg = {
+      size: ffi.koffi.sizeof(ffi.OpConfig),
+      lane,
+      brokers: brokerList(opts.brokers),
+      curve: curveOpt(opts.curve),
+    };
     if (!this._fn) {
       this._builtin = true;
       this._free = 'hb_op_free';
-      this._h = ffi.create('hb_op_new', brokerList(opts.brokers), lane, null, null);
+      this._h = ffi.create('hb_op_new_ex', cfg, null, null);
       this._keep = new KeepAlive();
       return;
     }
     this._builtin = false;
     this._free = 'hb_op_pull_free';
-    this._h = ffi.create('hb_op_pull_new', brokerList(opts.brokers), lane);
+    this._h = ffi.create('hb_op_pull_new_ex', cfg);
     this._id = new BigUint64Array(1);
     this._value = new Float64Array(1);
     this._text = Buffer.alloc(ffi.TEXT_MAX);
@@ -361,17 +376,20 @@ class OpNode extends HandleOwner {
  * A hypotenuse client: `await client.hypot(12, 13)` → '17.6918'; many
  * requests may be in flight at once. Options: brokers, classic (the
  * original untagged wire, one request at a time), timeoutMs (a request's
- * default lifetime; 0 = 5000).
+ * default lifetime; 0 = 5000), curve (see Broker).
  */
 class Client extends HandleOwner {
   constructor(opts = {}) {
     super('Client', 'hb_client_free');
-    this._h = ffi.create(
-      'hb_client_new',
-      brokerList(opts.brokers),
-      opts.classic ? 1 : 0,
-      optUint(opts.timeoutMs, 'timeoutMs'),
-    );
+    const cfg = {
+      size: ffi.koffi.sizeof(ffi.ClientConfig),
+      timeout_ms: optUint(opts.timeoutMs, 'timeoutMs'),
+      brokers: brokerList(opts.brokers),
+      classic: opts.classic ? 1 : 0,
+      reserved: 0,
+      curve: curveOpt(opts.curve),
+    };
+    this._h = ffi.create('hb_client_new_ex', cfg);
     this._pending = new Map();
     this._subId = new BigUint64Array(1);
     this._id = new BigUint64Array(1);

@@ -12,7 +12,7 @@
 const ffi = require('./ffi');
 const { KeepAlive } = require('./loop');
 const { HandleOwner, BATCH } = require('./owner');
-const { stats, optStr, optUint, reasonOf } = require('./util');
+const { stats, optStr, optUint, curveOpt, reasonOf } = require('./util');
 
 const { fn, S, HypobusError, koffi } = ffi;
 
@@ -156,6 +156,7 @@ class TaskBroker extends TaskObject {
       peer_interval_ms: optUint(opts.peerIntervalMs, 'peerIntervalMs'),
       full_sync: opts.fullSync ? 1 : 0,
       reserved: 0,
+      curve: curveOpt(opts.curve),
     };
     if (cfg.peers && !cfg.state)
       throw new TypeError('peers need state (the endpoint this broker publishes its capacity on)');
@@ -274,6 +275,7 @@ class TaskWorker extends TaskObject {
       name: optStr(opts.name, 'name'),
       hb_interval_ms: optUint(opts.hbIntervalMs, 'hbIntervalMs'),
       liveness: optUint(opts.liveness, 'liveness'),
+      curve: curveOpt(opts.curve),
     };
     let load = null;
     if (opts.load !== undefined && opts.load !== null) load = this._loadArg(opts.load);
@@ -533,6 +535,7 @@ class TaskClient extends TaskObject {
       name: optStr(opts.name, 'name'),
       timeout_ms: optUint(opts.timeoutMs, 'timeoutMs'),
       reserved: 0,
+      curve: curveOpt(opts.curve),
     };
     this._h = ffi.create('hb_task_client_new', cfg);
     this._waiters = new Map(); // id -> [{resolve, reject}] (request, result, fetch)

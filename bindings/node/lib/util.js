@@ -38,6 +38,28 @@ function optUint(v, what, dflt = 0) {
   return v;
 }
 
+const CURVE_KEYS = new Set(['cert', 'server', 'allow']);
+
+/**
+ * A role's `curve` option as the `curve` field of its config struct
+ * (hb_curve_config_t): undefined / null = the process default (setCurve);
+ * {cert, server, allow} = exactly these keys for this role ({} = CURVE off).
+ */
+function curveOpt(v) {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new TypeError('curve must be an object {cert, server, allow} or null');
+  for (const k of Object.keys(v))
+    if (!CURVE_KEYS.has(k)) throw new TypeError(`curve: unknown key '${k}' (cert, server, allow)`);
+  return {
+    size: ffi.koffi.sizeof(ffi.CurveConfig),
+    reserved: 0,
+    cert: optStr(v.cert, 'curve.cert'),
+    server: optStr(v.server, 'curve.server'),
+    allow: optStr(v.allow, 'curve.allow'),
+  };
+}
+
 /** The text of a failure thrown (or rejected) by user code: an Error's message, else the value as a string. */
 function reasonOf(e, fallback) {
   if (e instanceof Error) return e.message || e.name || fallback;
@@ -45,4 +67,4 @@ function reasonOf(e, fallback) {
   return s || fallback;
 }
 
-module.exports = { num, toCamel, plain, stats, optStr, optUint, reasonOf };
+module.exports = { num, toCamel, plain, stats, optStr, optUint, curveOpt, reasonOf };

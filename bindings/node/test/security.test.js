@@ -2,7 +2,8 @@
 // CURVE from Node: certificates, the library's authenticator on the
 // binding's sockets, the lab's roles with keys (setCurve), and interop over
 // CURVE with the real zeromq 6 (its socket as a listed client of our
-// broker, and curveKeypair keys it accepts).
+// broker, and curveKeypair keys it accepts), and per-role keys (the `curve`
+// option): two labs in one process, the task roles, the failover pair.
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
@@ -131,5 +132,127 @@ test('a real zeromq 6 socket with a listed certificate talks through our CURVE b
   sub.close();
   pub.close();
   broker.close();
+  fs.rmSync(d, { recursive: true });
+});
+
+const ANY = 'tcp://127.0.0.1:*';
+
+async function until(cond, ms = 10000) {
+  const t0 = Date.now();
+  while (!cond() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 50));
+  return cond();
+}
+
+test('per-role keys: a CURVE lab and a plain lab in one process, beside a process default', async () => {
+  const { d, keys, p } = certs();
+  hb.keygen(p('outsider'));
+  const mine = { cert: p('client_secret'), server: p('broker') };
+  const off = {};
+  const open = [];
+  const track = (o) => (open.push(o), o);
+  try {
+    // A process default that fits neither lab: roles given their own keys ignore it.
+    hb.setCurve({ cert: p('stranger_secret'), server: p('stranger') });
+    const a = track(
+      new hb.Broker({ xsub: ANY, xpub: ANY, hb: false, curve: { cert: p('broker_secret'), allow: p('allowed') } }),
+    );
+    const b = track(new hb.Broker({ xsub: ANY, xpub: ANY, hb: false, curve: off }));
+    track(new hb.OpNode({ lane: 1, brokers: a, curve: mine }));
+    // a JavaScript operation (the pull-style node), keys as Z85 text
+    track(
+      new hb.OpNode({
+        lane: 2,
+        brokers: a,
+        fn: (x) => x * x,
+        curve: { cert: keys.client.secret, server: keys.broker.public },
+      }),
+    );
+    track(new hb.CalcNode({ brokers: a, curve: mine }));
+    for (const lane of [1, 2]) track(new hb.OpNode({ lane, brokers: b, curve: off }));
+    track(new hb.CalcNode({ brokers: b, curve: off }));
+    const ca = track(new hb.Client({ brokers: a, timeoutMs: 10000, curve: mine }));
+    assert.strictEqual(await ca.hypot(12, 13), '17.6918');
+    const cb = track(new hb.Client({ brokers: b, timeoutMs: 10000, curve: off }));
+    assert.strictEqual(await cb.hypot(3, 4), '5.0000', 'plain, beside a process default that is on');
+    const strangers = [
+      [a, { cert: p('client_secret'), server: p('stranger') }], // a wrong server key
+      [a, off], // plain
+      [a, { cert: p('outsider_secret'), server: p('broker') }], // not on the list
+      [b, undefined], // the process default: CURVE to a plain broker
+    ];
+    for (const [broker, curve] of strangers) {
+      const c = track(new hb.Client({ brokers: broker, timeoutMs: 1500, curve }));
+      await assert.rejects(c.hypot(5, 12), /time|Timeout/i, JSON.stringify(curve));
+    }
+    assert.strictEqual(await ca.hypot(20, 21), '29.0000', 'lab A still answers its own');
+  } finally {
+    for (const o of open.reverse()) o.close();
+    hb.setCurve();
+    fs.rmSync(d, { recursive: true });
+  }
+});
+
+test('per-role keys: the task roles and the failover pair', async () => {
+  const { d, p } = certs();
+  const mine = { cert: p('client_secret'), server: p('broker') };
+  const serving = { cert: p('broker_secret'), allow: p('allowed') };
+  const open = [];
+  const track = (o) => (open.push(o), o);
+  try {
+    const tb = track(new hb.TaskBroker({ frontend: ANY, backend: ANY, hbIntervalMs: 100, curve: serving }));
+    track(
+      new hb.TaskWorker({
+        broker: tb,
+        hbIntervalMs: 100,
+        curve: mine,
+        handler: (body) => body.toString().toUpperCase(),
+      }),
+    );
+    const tc = track(new hb.TaskClient({ broker: tb, curve: mine }));
+    assert.strictEqual((await tc.request('over curve', { timeoutMs: 10000 })).toString(), 'OVER CURVE');
+    const plain = track(new hb.TaskClient({ broker: tb, curve: {}, timeoutMs: 500, tries: 1 }));
+    await assert.rejects(plain.request('in clear', { timeoutMs: 3000 }));
+    const [php, bhp] = await require('./helpers').freePorts(2);
+    const fo = (role, hbp, peer) =>
+      track(
+        new hb.FailoverBroker({
+          role,
+          xsub: ANY,
+          xpub: ANY,
+          hb: `tcp://127.0.0.1:${hbp}`,
+          peerHb: `tcp://127.0.0.1:${peer}`,
+          hbIntervalMs: 100,
+          curve: serving,
+        }),
+      );
+    const pr = fo('primary', php, bhp);
+    const bk = fo('backup', bhp, php);
+    assert.ok(
+      await until(() => pr.stats().peerHeartbeats > 0 && bk.stats().peerHeartbeats > 0),
+      'no heartbeats over CURVE',
+    );
+    assert.ok(await until(() => pr.stats().active && !bk.stats().active), 'primary active, backup passive');
+  } finally {
+    for (const o of open.reverse()) o.close();
+    fs.rmSync(d, { recursive: true });
+  }
+});
+
+test('the curve option: bad values are refused', () => {
+  const { d, p } = certs();
+  assert.throws(() => new hb.Client({ curve: { cert: null, bogus: 1 } }), /unknown key 'bogus'/);
+  assert.throws(() => new hb.CalcNode({ curve: 'broker' }), TypeError);
+  assert.throws(
+    () => new hb.Client({ curve: { server: p('missing') } }),
+    (e) => e.code === 'HB_CONFIG' && /missing/.test(e.message),
+  );
+  assert.throws(
+    () => new hb.Broker({ xsub: ANY, xpub: ANY, hb: false, curve: { cert: p('broker') } }),
+    /no secret key/,
+  );
+  assert.throws(
+    () => new hb.TaskBroker({ frontend: ANY, backend: ANY, curve: { cert: p('broker_secret'), allow: p('broker') } }),
+    /not a directory/,
+  );
   fs.rmSync(d, { recursive: true });
 });

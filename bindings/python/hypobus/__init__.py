@@ -49,7 +49,7 @@ from .roles import (  # noqa: E402
     log_enable,
     log_lines,
 )
-from .security import Authenticator, AuthStats, keygen, load_certificate, set_curve  # noqa: E402
+from .security import Authenticator, AuthStats, Curve, keygen, load_certificate, set_curve  # noqa: E402
 from .task import (  # noqa: E402
     TaskBroker,
     TaskBrokerStats,
@@ -64,6 +64,7 @@ from .task import (  # noqa: E402
 __all__ = [
     "Authenticator",
     "AuthStats",
+    "Curve",
     "keygen",
     "load_certificate",
     "set_curve",

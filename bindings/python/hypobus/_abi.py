@@ -26,7 +26,7 @@ from ctypes import (
 # ------------------------------------------------------------ constants (#define)
 
 HB_ABI_VERSION_MAJOR = 1
-HB_ABI_VERSION_MINOR = 4
+HB_ABI_VERSION_MINOR = 5
 HB_TEXT_MAX = 512
 HB_ERROR_MAX = 512
 HB_WAIT_MAX = 4096
@@ -200,6 +200,18 @@ class PollItem(Structure):
     ]
 
 
+class CurveConfig(Structure):
+    """hb_curve_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("reserved", c_uint32),
+        ("cert", c_char_p),
+        ("server", c_char_p),
+        ("allow", c_char_p),
+    ]
+
+
 class BrokerConfig(Structure):
     """hb_broker_config_t"""
 
@@ -212,6 +224,7 @@ class BrokerConfig(Structure):
         ("inproc_name", c_char_p),
         ("start_passive", c_int32),
         ("reserved", c_uint32),
+        ("curve", c_void_p),
     ]
 
 
@@ -226,6 +239,17 @@ class BrokerStatsC(Structure):
         ("subscriptions", c_uint64),
         ("unsubscriptions", c_uint64),
         ("heartbeats", c_uint64),
+    ]
+
+
+class CalcConfig(Structure):
+    """hb_calc_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("timeout_ms", c_uint32),
+        ("brokers", c_char_p),
+        ("curve", c_void_p),
     ]
 
 
@@ -248,6 +272,19 @@ class CalcStatsC(Structure):
     ]
 
 
+class ClientConfig(Structure):
+    """hb_client_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("timeout_ms", c_uint32),
+        ("brokers", c_char_p),
+        ("classic", c_int32),
+        ("reserved", c_uint32),
+        ("curve", c_void_p),
+    ]
+
+
 class ClientStatsC(Structure):
     """hb_client_stats_t"""
 
@@ -264,6 +301,25 @@ class ClientStatsC(Structure):
     ]
 
 
+class FailoverConfig(Structure):
+    """hb_failover_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("role", c_int32),
+        ("xsub", c_char_p),
+        ("xpub", c_char_p),
+        ("hb", c_char_p),
+        ("peer_hb", c_char_p),
+        ("ctl", c_char_p),
+        ("hb_interval_ms", c_uint32),
+        ("peer_interval_ms", c_uint32),
+        ("misses", c_uint32),
+        ("reserved", c_uint32),
+        ("curve", c_void_p),
+    ]
+
+
 class FailoverStatsC(Structure):
     """hb_failover_stats_t"""
 
@@ -275,6 +331,17 @@ class FailoverStatsC(Structure):
         ("heartbeats", c_uint64),
         ("peer_heartbeats", c_uint64),
         ("peer_silent_ms", c_uint64),
+    ]
+
+
+class OpConfig(Structure):
+    """hb_op_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("lane", c_uint32),
+        ("brokers", c_char_p),
+        ("curve", c_void_p),
     ]
 
 
@@ -397,6 +464,7 @@ class TaskBrokerConfig(Structure):
         ("peer_interval_ms", c_uint32),
         ("full_sync", c_int32),
         ("reserved", c_uint32),
+        ("curve", c_void_p),
     ]
 
 
@@ -436,6 +504,7 @@ class TaskWorkerConfig(Structure):
         ("name", c_char_p),
         ("hb_interval_ms", c_uint32),
         ("liveness", c_uint32),
+        ("curve", c_void_p),
     ]
 
 
@@ -466,6 +535,7 @@ class TaskClientConfig(Structure):
         ("name", c_char_p),
         ("timeout_ms", c_uint32),
         ("reserved", c_uint32),
+        ("curve", c_void_p),
     ]
 
 
@@ -484,6 +554,18 @@ class TaskClientStatsC(Structure):
         ("duplicates", c_uint64),
         ("pending_notices", c_uint64),
         ("in_flight", c_uint64),
+    ]
+
+
+class WatchConfig(Structure):
+    """hb_watch_config_t"""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("flags", c_uint32),
+        ("brokers", c_char_p),
+        ("hb_eps", c_char_p),
+        ("curve", c_void_p),
     ]
 
 
@@ -547,11 +629,16 @@ class WatchSummary(Structure):
 # The structs by C name.
 STRUCTS = {
     "hb_poll_item": PollItem,
+    "hb_curve_config_t": CurveConfig,
     "hb_broker_config_t": BrokerConfig,
     "hb_broker_stats_t": BrokerStatsC,
+    "hb_calc_config_t": CalcConfig,
     "hb_calc_stats_t": CalcStatsC,
+    "hb_client_config_t": ClientConfig,
     "hb_client_stats_t": ClientStatsC,
+    "hb_failover_config_t": FailoverConfig,
     "hb_failover_stats_t": FailoverStatsC,
+    "hb_op_config_t": OpConfig,
     "hb_op_stats_t": OpStatsC,
     "hb_proxy_stats_t": ProxyStatsC,
     "hb_auth_config_t": AuthConfig,
@@ -565,6 +652,7 @@ STRUCTS = {
     "hb_task_worker_stats_t": TaskWorkerStatsC,
     "hb_task_client_config_t": TaskClientConfig,
     "hb_task_client_stats_t": TaskClientStatsC,
+    "hb_watch_config_t": WatchConfig,
     "hb_watch_event_t": WatchEventC,
     "hb_watch_hop_t": WatchHop,
     "hb_watch_summary_t": WatchSummary,
@@ -609,10 +697,12 @@ FUNCTIONS = {
     "hb_broker_stop": (hb_status, [c_void_p]),
     "hb_broker_free": (hb_status, [c_void_p]),
     "hb_calc_new": (hb_status, [c_char_p, c_uint32, c_void_p]),
+    "hb_calc_new_ex": (hb_status, [c_void_p, c_void_p]),
     "hb_calc_stats": (hb_status, [c_void_p, c_void_p]),
     "hb_calc_stop": (hb_status, [c_void_p]),
     "hb_calc_free": (hb_status, [c_void_p]),
     "hb_client_new": (hb_status, [c_char_p, c_int32, c_uint32, c_void_p]),
+    "hb_client_new_ex": (hb_status, [c_void_p, c_void_p]),
     "hb_client_hypot": (hb_status, [c_void_p, c_char_p, c_char_p, c_int32, c_void_p, c_size_t, c_void_p]),
     "hb_client_hypot_f64": (hb_status, [c_void_p, c_double, c_double, c_int32, c_void_p]),
     "hb_client_submit": (hb_status, [c_void_p, c_char_p, c_char_p, c_int32, c_void_p]),
@@ -638,6 +728,7 @@ FUNCTIONS = {
             c_void_p,
         ],
     ),
+    "hb_failover_new_ex": (hb_status, [c_void_p, FAILOVER_EVENT_FN, c_void_p, c_void_p]),
     "hb_failover_next_event": (hb_status, [c_void_p, c_int32, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p]),
     "hb_failover_is_active": (hb_status, [c_void_p, c_void_p]),
     "hb_failover_handback": (hb_status, [c_void_p, c_int32]),
@@ -651,10 +742,12 @@ FUNCTIONS = {
     "hb_context_set": (hb_status, [c_int32, c_int32]),
     "hb_context_get": (hb_status, [c_int32, c_void_p]),
     "hb_op_new": (hb_status, [c_char_p, c_uint32, OP_FN, c_void_p, c_void_p]),
+    "hb_op_new_ex": (hb_status, [c_void_p, OP_FN, c_void_p, c_void_p]),
     "hb_op_stats": (hb_status, [c_void_p, c_void_p]),
     "hb_op_stop": (hb_status, [c_void_p]),
     "hb_op_free": (hb_status, [c_void_p]),
     "hb_op_pull_new": (hb_status, [c_char_p, c_uint32, c_void_p]),
+    "hb_op_pull_new_ex": (hb_status, [c_void_p, c_void_p]),
     "hb_op_pull_recv": (hb_status, [c_void_p, c_int32, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p]),
     "hb_op_pull_reply": (hb_status, [c_void_p, c_uint64, c_double]),
     "hb_op_pull_reply_text": (hb_status, [c_void_p, c_uint64, c_char_p]),
@@ -733,6 +826,7 @@ FUNCTIONS = {
     "hb_task_client_stats": (hb_status, [c_void_p, c_void_p]),
     "hb_task_client_free": (hb_status, [c_void_p]),
     "hb_watch_new": (hb_status, [c_char_p, c_char_p, c_uint32, c_void_p]),
+    "hb_watch_new_ex": (hb_status, [c_void_p, c_void_p]),
     "hb_watch_next": (hb_status, [c_void_p, c_int32, c_void_p, c_void_p, c_size_t, c_void_p]),
     "hb_watch_hop": (hb_status, [c_void_p, c_uint64, c_uint32, c_void_p, c_void_p, c_size_t, c_void_p]),
     "hb_watch_summary": (hb_status, [c_void_p, c_void_p]),

@@ -38,16 +38,21 @@ from ._ffi import (
     TEXT_MAX,
     BrokerConfig,
     BrokerStatsC,
+    CalcConfig,
     CalcStatsC,
+    ClientConfig,
     ClientStatsC,
     F,
+    FailoverConfig,
     FailoverStatsC,
+    OpConfig,
     OpStatsC,
     check,
     failure,
 )
 from ._role import SLICE_MS, _block_signals, _live_roles, _loopback, _read_stats, _Role, _stats_class
 from .errors import InvalidArgument, Stopped, Timeout, error_for
+from .security import _CurveArg
 
 # ------------------------------------------------------------ stats
 
@@ -217,20 +222,28 @@ class Broker(_Role):
 
     Broker()                                      # the lab's ports 5555/5556/5560
     Broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", hb="")   # free ports, no heartbeat
+    Broker(..., curve=Curve(cert="broker_secret", allow="allowed"))   # its own CURVE keys
     nodes then connect with brokers=broker (or broker.brokers)
+
+    `curve`: this role's own CURVE keys (a hypobus.Curve or a dict), None =
+    the process default (set_curve); every role class takes it.
     """
 
     _free = F.hb_broker_free
     _kind = "broker"
 
-    def __init__(self, xsub=None, xpub=None, hb=None, hb_interval_ms=0, inproc_name=None, start_passive=False):
+    def __init__(
+        self, xsub=None, xpub=None, hb=None, hb_interval_ms=0, inproc_name=None, start_passive=False, curve=None
+    ):
         super().__init__()
+        keys = _CurveArg(curve)
         self._keep = (_text(xsub, "xsub"), _text(xpub, "xpub"), _text(hb, "hb"), _text(inproc_name, "inproc_name"))
         cfg = BrokerConfig()
         cfg.size = sizeof(BrokerConfig)
         cfg.hb_interval_ms = int(hb_interval_ms)
         cfg.xsub, cfg.xpub, cfg.hb, cfg.inproc_name = self._keep
         cfg.start_passive = 1 if start_passive else 0
+        cfg.curve = keys.address
         h = c_void_p()
         check(F.hb_broker_new_ex(byref(cfg), byref(h)), None, "broker")
         self._register(h.value)
@@ -297,6 +310,7 @@ class FailoverBroker(_Role):
         misses=0,
         ctl=None,
         on_event=None,
+        curve=None,
     ):
         super().__init__()
         roles = {"primary": 0, "backup": 1, 0: 0, 1: 1}
@@ -308,25 +322,15 @@ class FailoverBroker(_Role):
         self._keep = [
             _text(x, n) for x, n in ((xsub, "xsub"), (xpub, "xpub"), (hb, "hb"), (peer_hb, "peer_hb"), (ctl, "ctl"))
         ]
+        keys = _CurveArg(curve)
+        cfg = FailoverConfig()
+        cfg.size = sizeof(FailoverConfig)
+        cfg.role = roles[role]
+        cfg.xsub, cfg.xpub, cfg.hb, cfg.peer_hb, cfg.ctl = self._keep
+        cfg.hb_interval_ms, cfg.peer_interval_ms, cfg.misses = int(hb_interval_ms), int(peer_interval_ms), int(misses)
+        cfg.curve = keys.address
         h = c_void_p()
-        check(
-            F.hb_failover_new(
-                roles[role],
-                self._keep[0],
-                self._keep[1],
-                self._keep[2],
-                int(hb_interval_ms),
-                self._keep[3],
-                int(peer_interval_ms),
-                int(misses),
-                self._keep[4],
-                _ffi.FAILOVER_EVENT_FN(),
-                None,
-                byref(h),
-            ),
-            None,
-            "failover broker",
-        )
+        check(F.hb_failover_new_ex(byref(cfg), _ffi.FAILOVER_EVENT_FN(), None, byref(h)), None, "failover broker")
         self._register(h.value)
         self.xsub_endpoint = self._endpoint(0)
         self.xpub_endpoint = self._endpoint(1)
@@ -456,10 +460,16 @@ class CalcNode(_Role):
     _free = F.hb_calc_free
     _kind = "calc node"
 
-    def __init__(self, brokers=None, timeout_ms=0):
+    def __init__(self, brokers=None, timeout_ms=0, curve=None):
         super().__init__()
+        keys = _CurveArg(curve)
+        cfg = CalcConfig()
+        cfg.size = sizeof(CalcConfig)
+        cfg.brokers = brokers_arg(brokers)
+        cfg.timeout_ms = int(timeout_ms)
+        cfg.curve = keys.address
         h = c_void_p()
-        check(F.hb_calc_new(brokers_arg(brokers), int(timeout_ms), byref(h)), None, "calc node")
+        check(F.hb_calc_new_ex(byref(cfg), byref(h)), None, "calc node")
         self._register(h.value)
 
     def stats(self):
@@ -490,7 +500,7 @@ class OpNode(_Role):
 
     _kind = "operation node"
 
-    def __init__(self, lane, fn=None, brokers=None, numbers="exact"):
+    def __init__(self, lane, fn=None, brokers=None, numbers="exact", curve=None):
         super().__init__()
         if isinstance(lane, bool) or not isinstance(lane, int):
             raise TypeError(f"lane must be an int, not {type(lane).__name__}")
@@ -506,13 +516,19 @@ class OpNode(_Role):
         self._calls = 0
         self._fn_errors = 0
         self._thread = None
+        keys = _CurveArg(curve)
+        cfg = OpConfig()
+        cfg.size = sizeof(OpConfig)
+        cfg.lane = lane
+        cfg.brokers = brokers_arg(brokers)
+        cfg.curve = keys.address
         h = c_void_p()
         if fn is None:
             self._pull = False
-            check(F.hb_op_new(brokers_arg(brokers), lane, _ffi.OP_FN(), None, byref(h)), None, f"op node lane {lane}")
+            check(F.hb_op_new_ex(byref(cfg), _ffi.OP_FN(), None, byref(h)), None, f"op node lane {lane}")
         else:
             self._pull = True
-            check(F.hb_op_pull_new(brokers_arg(brokers), lane, byref(h)), None, f"op node lane {lane}")
+            check(F.hb_op_pull_new_ex(byref(cfg), byref(h)), None, f"op node lane {lane}")
         self._freefn = F.hb_op_pull_free if self._pull else F.hb_op_free
         self._register(h.value)
         if fn is not None:
@@ -610,12 +626,19 @@ class Client(_Role):
     _free = F.hb_client_free
     _kind = "client"
 
-    def __init__(self, brokers=None, classic=False, timeout=5.0):
+    def __init__(self, brokers=None, classic=False, timeout=5.0, curve=None):
         super().__init__()
         self.timeout = timeout
         self.classic = bool(classic)
+        keys = _CurveArg(curve)
+        cfg = ClientConfig()
+        cfg.size = sizeof(ClientConfig)
+        cfg.brokers = brokers_arg(brokers)
+        cfg.classic = 1 if classic else 0
+        cfg.timeout_ms = _ms(timeout)
+        cfg.curve = keys.address
         h = c_void_p()
-        check(F.hb_client_new(brokers_arg(brokers), 1 if classic else 0, _ms(timeout), byref(h)), None, "client")
+        check(F.hb_client_new_ex(byref(cfg), byref(h)), None, "client")
         self._register(h.value)
         self._done = {}  # completions taken by one caller for another: id -> Result
         self._outstanding = set()  # ids submitted and not yet returned to the application

@@ -2,14 +2,15 @@
 library's ZAP authenticator for the generic sockets (docs/SECURITY.md).
 
     hypobus.set_curve(cert="calc_secret", server="broker")   # then start roles
+    hypobus.CalcNode(brokers, curve=Curve(cert="calc_secret", server="broker"))  # one role
     with hypobus.Authenticator(curve_dir="allowed") as auth: ...
 
 Certificates are CZMQ's files: `hypobus keygen NAME` or keygen() below
 writes NAME (public) and NAME_secret (secret)."""
 
-from ctypes import byref, c_int32, c_void_p, create_string_buffer, sizeof
+from ctypes import addressof, byref, c_int32, c_void_p, create_string_buffer, sizeof
 
-from ._ffi import HB_CURVE_KEY_SIZE, AuthConfig, AuthStatsC, F, check
+from ._ffi import HB_CURVE_KEY_SIZE, AuthConfig, AuthStatsC, CurveConfig, F, check
 from ._role import _read_stats, _Role, _stats_class
 
 AuthStats = _stats_class("AuthStats", AuthStatsC, "An authenticator's decisions (hb_auth_stats_t).")
@@ -36,6 +37,79 @@ def set_curve(cert=None, server=None, allow=None):
     check(
         F.hb_curve_set_default(_text(cert, "cert"), _text(server, "server"), _text(allow, "allow")), None, "set_curve"
     )
+
+
+class Curve:
+    """One role's own CURVE keys (hb_curve_config_t), given as `curve=` to a
+    role (Broker, FailoverBroker, CalcNode, OpNode, Client, TaskBroker,
+    TaskWorker, TaskClient); the same three settings as set_curve(), for
+    that role only:
+
+        Curve(cert="broker_secret", allow="allowed")     # a broker with an allow-list
+        Curve(cert="calc_secret", server="broker")       # a node of that broker
+        Curve()                                           # CURVE off for this role
+
+    `cert`: the role's secret certificate file (or Z85 secret key); `server`:
+    the brokers' certificate file (or Z85 public key), for connecting roles;
+    `allow`: serving roles, a directory of allowed client certificates.
+    A role given a Curve uses exactly these keys, never the process default
+    (all three None = CURVE off even when set_curve() is on); curve=None (the
+    default) takes the process default. A dict with these keys works too.
+    Bad keys or files raise ConfigError when the role starts."""
+
+    __slots__ = ("cert", "server", "allow")
+
+    def __init__(self, cert=None, server=None, allow=None):
+        self.cert, self.server, self.allow = cert, server, allow
+
+    @classmethod
+    def of(cls, x):
+        """A Curve from a Curve, a dict (cert, server, allow) or None (None)."""
+        if x is None or isinstance(x, Curve):
+            return x
+        if isinstance(x, dict):
+            unknown = set(x) - {"cert", "server", "allow"}
+            if unknown:
+                raise TypeError(f"curve: unknown keys {sorted(unknown)} (cert, server, allow)")
+            return cls(**x)
+        raise TypeError(f"curve must be a hypobus.Curve, a dict or None, not {type(x).__name__}")
+
+    def __eq__(self, other):
+        return isinstance(other, Curve) and (self.cert, self.server, self.allow) == (
+            other.cert,
+            other.server,
+            other.allow,
+        )
+
+    def __hash__(self):
+        return hash((self.cert, self.server, self.allow))
+
+    def __repr__(self):
+        # A secret key given as Z85 text is never shown (a file name is).
+        cert = self.cert
+        if isinstance(cert, (str, bytes)) and len(cert) == 40:
+            cert = "<secret key>"
+        return f"Curve(cert={cert!r}, server={self.server!r}, allow={self.allow!r})"
+
+
+class _CurveArg:
+    """A role's `curve=` for a config struct: `.address` for its `curve`
+    field (None = the process default); keeps the C struct and its strings
+    alive while the constructor runs."""
+
+    __slots__ = ("address", "_cfg", "_keep")
+
+    def __init__(self, curve):
+        c = Curve.of(curve)
+        self.address = None
+        self._cfg = self._keep = None
+        if c is None:
+            return
+        self._keep = (_text(c.cert, "curve.cert"), _text(c.server, "curve.server"), _text(c.allow, "curve.allow"))
+        self._cfg = CurveConfig()
+        self._cfg.size = sizeof(CurveConfig)
+        self._cfg.cert, self._cfg.server, self._cfg.allow = self._keep
+        self.address = addressof(self._cfg)
 
 
 def keygen(path, metadata=None):
@@ -99,4 +173,4 @@ class Authenticator(_Role):
         return AuthStats(**_read_stats(F.hb_auth_stats, self._live_h(), AuthStatsC, "authenticator stats"))
 
 
-__all__ = ["AuthStats", "Authenticator", "keygen", "load_certificate", "set_curve"]
+__all__ = ["AuthStats", "Authenticator", "Curve", "keygen", "load_certificate", "set_curve"]

@@ -67,6 +67,7 @@ from ._ffi import (
 from ._role import SLICE_MS, _block_signals, _loopback, _read_stats, _Role, _stats_class
 from ._task_args import _body, _Buf, _deadline, _journal, _list_arg, _seconds_ms, _slice, _text, _uint
 from .errors import Busy, InvalidArgument, Stopped, TaskFailed, TaskGaveUp, TaskUnknown, Timeout
+from .security import _CurveArg
 
 __all__ = [
     "TaskBroker",
@@ -189,7 +190,8 @@ class TaskBroker(_Role):
     "STATE_EP|FRONTEND_EP", (state_ep, frontend_ep) tuples or TaskBrokers);
     answer_timeout_ms, max_attempts, hb_interval_ms, liveness, service_wait_ms,
     peer_interval_ms, full_sync (every commit on disk: SQLite synchronous=FULL,
-    PostgreSQL synchronous_commit=on).
+    PostgreSQL synchronous_commit=on); curve (this broker's own CURVE keys, a
+    hypobus.Curve or dict; None = the process default, set_curve).
     """
 
     _free = F.hb_task_broker_free
@@ -212,6 +214,7 @@ class TaskBroker(_Role):
         service_wait_ms=5000,
         peer_interval_ms=1000,
         full_sync=False,
+        curve=None,
     ):
         super().__init__()
         if not isinstance(policy, str) or policy not in POLICIES:
@@ -236,6 +239,8 @@ class TaskBroker(_Role):
         cfg.service_wait_ms = _uint(service_wait_ms, "service_wait_ms")
         cfg.peer_interval_ms = _uint(peer_interval_ms, "peer_interval_ms")
         cfg.full_sync = 1 if full_sync else 0
+        keys = _CurveArg(curve)
+        cfg.curve = keys.address
         self.journal = self._keep[2].decode() if self._keep[2] else "memory"
         h = c_void_p()
         st = F.hb_task_broker_new(byref(cfg), byref(h))
@@ -357,6 +362,8 @@ class TaskWorker(_Role):
     default service). `name`: prefix of the routing id. `hb_interval_ms`,
     `liveness`: heartbeats (the broker's settings). `load`: None = automatic
     (the share of slots in use), else the number reported (set_load()).
+    `curve`: this worker's own CURVE keys (a hypobus.Curve or dict); None =
+    the process default (set_curve).
 
     A handler gets the TaskJob; it returns the answer (bytes, bytearray,
     memoryview or str) or answers itself (job.reply / job.error, then returns
@@ -369,7 +376,16 @@ class TaskWorker(_Role):
     _close_rank = 1
 
     def __init__(
-        self, broker=None, handler=None, threads=1, services=None, name=None, hb_interval_ms=1000, liveness=3, load=None
+        self,
+        broker=None,
+        handler=None,
+        threads=1,
+        services=None,
+        name=None,
+        hb_interval_ms=1000,
+        liveness=3,
+        load=None,
+        curve=None,
     ):
         super().__init__()
         if handler is not None and not callable(handler):
@@ -385,6 +401,8 @@ class TaskWorker(_Role):
         cfg.broker, cfg.services, cfg.name = self._keep
         cfg.hb_interval_ms = _uint(hb_interval_ms, "hb_interval_ms")
         cfg.liveness = _uint(liveness, "liveness")
+        keys = _CurveArg(curve)
+        cfg.curve = keys.address
         load_arg = self._load_arg(load)
         h = c_void_p()
         # The library's callback style (hb_task_fn) would run Python on library threads; the binding pulls instead.
@@ -580,7 +598,9 @@ class TaskClient(_Role):
 
     `timeout` (s): how long one try waits before the request is sent again
     with the same id (0 / None = the library's 2.5 s); `tries`: sends before
-    giving up (0 = 3); `name`: prefix of the ids and the routing id.
+    giving up (0 = 3); `name`: prefix of the ids and the routing id;
+    `curve`: this client's own CURVE keys (a hypobus.Curve or dict), None =
+    the process default (set_curve).
 
     Thread safety: any thread may call any method; one thread at a time
     takes outcomes from the library and hands the others theirs.
@@ -590,7 +610,7 @@ class TaskClient(_Role):
     _kind = "task client"
     _close_rank = 0
 
-    def __init__(self, broker=None, timeout=2.5, tries=3, name=None):
+    def __init__(self, broker=None, timeout=2.5, tries=3, name=None, curve=None):
         super().__init__()
         self._keep = (_broker_ep(broker, HB_TASK_FRONTEND), _text(name, "name"))
         cfg = TaskClientConfig()
@@ -600,6 +620,8 @@ class TaskClient(_Role):
         cfg.timeout_ms = 0 if timeout is None or timeout == 0 else _seconds_ms(timeout, "timeout")
         self.timeout = (cfg.timeout_ms or 2500) / 1000
         self.tries = cfg.tries or 3
+        keys = _CurveArg(curve)
+        cfg.curve = keys.address
         h = c_void_p()
         check(F.hb_task_client_new(byref(cfg), byref(h)), None, "task client")
         self._register(h.value)

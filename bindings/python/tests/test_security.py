@@ -1,7 +1,8 @@
 """CURVE from Python: certificates, the library's authenticator on
 hypobus.zmq sockets, the lab's roles with keys (hypobus.set_curve), and
 interop over CURVE with real pyzmq both ways (a pyzmq program on our
-broker; our client on a pyzmq server guarded by pyzmq's zmq.auth)."""
+broker; our client on a pyzmq server guarded by pyzmq's zmq.auth), and
+per-role keys (curve=hypobus.Curve(...)): two labs in one process."""
 
 import shutil
 
@@ -110,6 +111,102 @@ def test_lab_roles_with_curve(certs):
         hypobus.set_curve()
     with pytest.raises(hypobus.ConfigError, match="no secret key"):
         hypobus.set_curve(cert=d / "client")
+
+
+ANY = "tcp://127.0.0.1:*"
+
+
+def _wait(cond, timeout=10.0):
+    import time
+
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def test_per_role_keys_two_labs_in_one_process(certs):
+    """Lab A with keys and an allow-list, lab B plain, while a process
+    default that fits neither is on: each role's own keys win."""
+    d, keys = certs
+    hypobus.keygen(d / "outsider")
+    Curve = hypobus.Curve
+    mine = Curve(cert=d / "client_secret", server=d / "broker")
+    off = Curve()
+    try:
+        hypobus.set_curve(cert=d / "stranger_secret", server=d / "stranger")
+        a = hypobus.Broker(ANY, ANY, hb="", curve=Curve(cert=d / "broker_secret", allow=d / "allowed"))
+        b = hypobus.Broker(ANY, ANY, hb="", curve=off)
+        with a, b, hypobus.OpNode(1, brokers=a, curve=mine), hypobus.OpNode(
+            # a Python operation (the pull-style node), keys given as a dict and as Z85 text
+            2,
+            fn=lambda x: x * x,
+            brokers=a,
+            curve={"cert": keys["client"][1], "server": keys["broker"][0]},
+        ), hypobus.CalcNode(brokers=a, curve=mine), hypobus.OpNode(1, brokers=b, curve=off), hypobus.OpNode(
+            2, brokers=b, curve=off
+        ), hypobus.CalcNode(brokers=b, curve=off):
+            with hypobus.Client(brokers=a, timeout=10, curve=mine) as c:
+                assert c.hypot(12, 13) == "17.6918"
+            with hypobus.Client(brokers=b, timeout=10, curve=off) as c:
+                assert c.hypot(3, 4) == "5.0000", "plain, beside a process default that is on"
+            strangers = [
+                (a, Curve(cert=d / "client_secret", server=d / "stranger")),  # a wrong server key
+                (a, off),  # plain
+                (a, Curve(cert=d / "outsider_secret", server=d / "broker")),  # not on the list
+                (b, None),  # the process default: CURVE to a plain broker
+            ]
+            for broker, curve in strangers:
+                with hypobus.Client(brokers=broker, timeout=1.5, curve=curve) as c, pytest.raises(hypobus.Timeout):
+                    c.hypot(5, 12)
+            with hypobus.Client(brokers=a, timeout=10, curve=mine) as c:
+                assert c.hypot(20, 21) == "29.0000", "lab A still answers its own"
+    finally:
+        hypobus.set_curve()
+
+
+def test_per_role_keys_task_roles_and_failover_pair(certs):
+    d, _ = certs
+    Curve = hypobus.Curve
+    mine = Curve(cert=d / "client_secret", server=d / "broker")
+    serving = Curve(cert=d / "broker_secret", allow=d / "allowed")
+    with hypobus.TaskBroker(ANY, ANY, curve=serving, hb_interval_ms=100) as tb, hypobus.TaskWorker(
+        tb, handler=lambda job: job.body.upper(), curve=mine, hb_interval_ms=100
+    ):
+        with hypobus.TaskClient(tb, curve=mine) as tc:
+            assert tc.request(b"over curve", timeout=10) == b"OVER CURVE"
+        with hypobus.TaskClient(tb, curve=Curve(), timeout=0.5, tries=1) as tc, pytest.raises(
+            (hypobus.TaskGaveUp, hypobus.Timeout)
+        ):
+            tc.request(b"in clear", timeout=3)
+    p_hb, b_hb = (f"tcp://127.0.0.1:{p}" for p in free_ports(2))
+    with hypobus.FailoverBroker(
+        "primary", peer_hb=b_hb, hb=p_hb, xsub=ANY, xpub=ANY, hb_interval_ms=100, curve=serving
+    ) as p, hypobus.FailoverBroker(
+        "backup", peer_hb=p_hb, hb=b_hb, xsub=ANY, xpub=ANY, hb_interval_ms=100, curve=serving
+    ) as bk:
+        assert _wait(lambda: p.stats().peer_heartbeats > 0 and bk.stats().peer_heartbeats > 0), (
+            "no heartbeats over CURVE"
+        )
+        assert _wait(lambda: p.stats().active and not bk.stats().active)
+
+
+def test_curve_argument_errors(certs):
+    d, _ = certs
+    with pytest.raises(TypeError, match="unknown keys"):
+        hypobus.Client(curve={"cert": None, "bogus": 1})
+    with pytest.raises(TypeError, match="hypobus.Curve"):
+        hypobus.CalcNode(curve="broker")
+    with pytest.raises(hypobus.ConfigError, match="missing"):
+        hypobus.Client(curve=hypobus.Curve(server=d / "missing"))
+    with pytest.raises(hypobus.ConfigError, match="no secret key"):
+        hypobus.Broker(ANY, ANY, hb="", curve=hypobus.Curve(cert=d / "broker"))
+    with pytest.raises(hypobus.ConfigError, match="not a directory"):
+        hypobus.TaskBroker(ANY, ANY, curve=hypobus.Curve(cert=d / "broker_secret", allow=d / "broker"))
+    assert "secret key" in repr(hypobus.Curve(cert="x" * 40))
+    assert hypobus.Curve.of({"server": "s"}) == hypobus.Curve(server="s")
 
 
 def test_pyzmq_program_on_our_curve_broker(certs, procs):

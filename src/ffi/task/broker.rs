@@ -4,6 +4,7 @@ use super::super::{
     ffi_entry, free, get, lock, opt_str_arg, put_sized, read_sized, register, Failure, HbStatus, Object, Out, StrOut, TypeTag,
 };
 use super::{ms, HB_TASK_BACKEND, HB_TASK_FRONTEND, HB_TASK_LOAD, HB_TASK_LRU, HB_TASK_STATE};
+use crate::ffi::security::{curve_arg, HbCurveConfig};
 use crate::task::broker::{PeeringConfig, Policy, TaskBroker, TaskBrokerConfig, TaskBrokerStats};
 use crate::task::store::StoreConfig;
 use std::ffi::c_char;
@@ -72,6 +73,9 @@ pub struct HbTaskBrokerConfig {
     pub full_sync: i32,
     /// Reserved, 0.
     pub reserved: u32,
+    /// This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`). Since ABI 1.5.
+    pub curve: *const HbCurveConfig,
 }
 
 const NO_BROKER_CONFIG: HbTaskBrokerConfig = HbTaskBrokerConfig {
@@ -91,6 +95,7 @@ const NO_BROKER_CONFIG: HbTaskBrokerConfig = HbTaskBrokerConfig {
     peer_interval_ms: 0,
     full_sync: 0,
     reserved: 0,
+    curve: std::ptr::null(),
 };
 
 /// A task broker's counters (`hb_task_broker_stats`). Set `size` to
@@ -195,6 +200,7 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
         }
         _ => return Err(Failure::new(HbStatus::HB_CONFIG, "peering needs both state (where this broker publishes) and peers")),
     }
+    cfg.curve = curve_arg(c.curve)?;
     Ok(cfg)
 }
 
@@ -209,9 +215,10 @@ fn broker_config(c: &HbTaskBrokerConfig) -> Result<TaskBrokerConfig, Failure> {
 /// ids, services, load and heartbeats (docs/PROTOCOL.md).
 ///
 /// Returns `HB_OK`; `HB_CONFIG` (an endpoint that cannot be bound, a bad
-/// store, policy or peer list, a journal that cannot be opened);
-/// `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset, bad UTF-8);
-/// `HB_ZMQ`. Any thread; waits only for the binds and for opening the
+/// store, policy or peer list, a journal that cannot be opened, a bad
+/// CURVE key or file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL,
+/// `cfg->size` or `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any
+/// thread; waits only for the binds, the key files and for opening the
 /// journal.
 #[no_mangle]
 pub extern "C" fn hb_task_broker_new(cfg: *const HbTaskBrokerConfig, out: *mut *mut HbTaskBroker) -> HbStatus {

@@ -5,6 +5,7 @@ use super::super::{
     Out, Step, StrOut, TypeTag, HB_POLLIN,
 };
 use super::{bytes_in, ms, HB_TASK_FAILED, HB_TASK_GAVE_UP, HB_TASK_OK, HB_TASK_UNKNOWN};
+use crate::ffi::security::{curve_arg, HbCurveConfig};
 use crate::task::client::{self as tc, Completion, Outcome, TaskClient, TaskClientConfig, TaskClientStats};
 use std::ffi::{c_char, c_void};
 use std::os::fd::RawFd;
@@ -26,10 +27,20 @@ pub struct HbTaskClientConfig {
     pub timeout_ms: u32,
     /// Reserved, 0.
     pub reserved: u32,
+    /// This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`). Since ABI 1.5.
+    pub curve: *const HbCurveConfig,
 }
 
-const NO_CLIENT_CONFIG: HbTaskClientConfig =
-    HbTaskClientConfig { size: 0, tries: 0, broker: std::ptr::null(), name: std::ptr::null(), timeout_ms: 0, reserved: 0 };
+const NO_CLIENT_CONFIG: HbTaskClientConfig = HbTaskClientConfig {
+    size: 0,
+    tries: 0,
+    broker: std::ptr::null(),
+    name: std::ptr::null(),
+    timeout_ms: 0,
+    reserved: 0,
+    curve: std::ptr::null(),
+};
 
 /// A task client's counters (`hb_task_client_stats`). Set `size` to `sizeof(hb_task_client_stats_t)` first.
 #[repr(C)]
@@ -104,9 +115,10 @@ impl Object for HbTaskClient {
 
 /// Start a task client for the broker's frontend (`cfg` NULL = every default).
 ///
-/// Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name); `HB_INVALID_ARGUMENT`
-/// (`out` NULL, `cfg->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; never
-/// waits (it connects in the background).
+/// Returns `HB_OK`; `HB_CONFIG` (bad endpoint or name, a bad CURVE key or
+/// file of `cfg->curve`); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or
+/// `cfg->curve->size` unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only
+/// on the key files (it connects in the background).
 #[no_mangle]
 pub extern "C" fn hb_task_client_new(cfg: *const HbTaskClientConfig, out: *mut *mut HbTaskClient) -> HbStatus {
     ffi_entry!("hb_task_client_new", {
@@ -116,6 +128,7 @@ pub extern "C" fn hb_task_client_new(cfg: *const HbTaskClientConfig, out: *mut *
         cc.timeout = ms(c.timeout_ms, 2500);
         cc.tries = if c.tries == 0 { 3 } else { c.tries };
         cc.name = opt_str_arg(c.name, "name")?.unwrap_or("").to_string();
+        cc.curve = curve_arg(c.curve)?;
         out.set(register(HbTaskClient { inner: TaskClient::new(cc)? })?);
         Ok(())
     })

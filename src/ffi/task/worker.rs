@@ -12,6 +12,7 @@ use super::super::{
 };
 use super::{bytes_in, ms};
 use crate::ffi::callback::{on_thread_of, spawn, Jobs};
+use crate::ffi::security::{curve_arg, HbCurveConfig};
 use crate::task::worker::{self as tw, TaskWorker, WorkerConfig, WorkerStats};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void, CString};
@@ -64,6 +65,9 @@ pub struct HbTaskWorkerConfig {
     pub hb_interval_ms: u32,
     /// Missed broker heartbeats before reconnecting; 0 = 3.
     pub liveness: u32,
+    /// This role's own CURVE keys (see `hb_curve_config_t`); NULL = the
+    /// process default (`hb_curve_set_default`). Since ABI 1.5.
+    pub curve: *const HbCurveConfig,
 }
 
 const NO_WORKER_CONFIG: HbTaskWorkerConfig = HbTaskWorkerConfig {
@@ -74,6 +78,7 @@ const NO_WORKER_CONFIG: HbTaskWorkerConfig = HbTaskWorkerConfig {
     name: std::ptr::null(),
     hb_interval_ms: 0,
     liveness: 0,
+    curve: std::ptr::null(),
 };
 
 /// A worker's counters (`hb_task_worker_stats`). Set `size` to `sizeof(hb_task_worker_stats_t)` first.
@@ -260,8 +265,10 @@ impl Jobs for Pool {
 ///   answer each with `hb_task_worker_reply` or `hb_task_worker_reply_error`.
 ///
 /// Returns `HB_OK`; `HB_CONFIG` (bad endpoint, bad service name, more than
-/// 100000 threads); `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` unset,
-/// bad UTF-8); `HB_ZMQ`. Any thread; never waits (it connects in the background).
+/// 100000 threads, a bad CURVE key or file of `cfg->curve`);
+/// `HB_INVALID_ARGUMENT` (`out` NULL, `cfg->size` or `cfg->curve->size`
+/// unset, bad UTF-8); `HB_ZMQ`. Any thread; waits only on the key files (it
+/// connects in the background).
 #[no_mangle]
 pub extern "C" fn hb_task_worker_new(
     cfg: *const HbTaskWorkerConfig,
@@ -284,6 +291,7 @@ pub extern "C" fn hb_task_worker_new(
         wc.name = opt_str_arg(c.name, "name")?.unwrap_or("").to_string();
         wc.hb_interval = ms(c.hb_interval_ms, 1000);
         wc.liveness = if c.liveness == 0 { 3 } else { c.liveness };
+        wc.curve = curve_arg(c.curve)?;
         let threads = wc.capacity;
         let w = TaskWorker::start(wc)?;
         let shared = w.shared().clone();

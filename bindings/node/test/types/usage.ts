@@ -52,6 +52,10 @@ async function lab(): Promise<void> {
   const op2 = new OpNode({ lane: 2, brokers: [broker], fn: async (_x, text) => BigInt(text) ** 2n });
   const op3 = new OpNode({ lane: 3, brokers, fn: (_x, text) => text });
   const client = new Client({ brokers, timeoutMs: 5000 });
+  const keys: zmq.CurveOptions = { cert: 'node_secret', server: 'broker' };
+  const keyed = new Client({ brokers, curve: keys });
+  keyed.close();
+  new CalcNode({ brokers, curve: {} }).close();
   try {
     const h: string = await client.hypot(12, 13);
     const h2: string = await client.hypot('1.5', 2n, { timeoutMs: 1000 });
