@@ -230,6 +230,7 @@ fn a_flooding_hanging_program_is_bounded_and_ended() {
     let script = format!("yes {marker} & yes {marker} >&2 & wait");
     let c = check("op", &["--startup-ms", "3000"], &["sh", "-c", &script]);
     assert!(c.failed().len() == c.tests.len(), "{}", c.stdout);
+    assert!(c.stdout.contains("MB of output"), "the flood is reported\n{}", c.stdout);
     assert!(c.took < Duration::from_secs(120), "bounded: {:?}", c.took);
     let left: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()

@@ -205,7 +205,9 @@ fn concurrent(ctx: &mut Ctx) -> Verdict {
             Err(e) => return Verdict::fail(e),
         }
     }
-    // Every request goes out before any answer is awaited: at once.
+    // Every request goes out once, before any answer is awaited: at once.
+    // No resend: the probes and the program are ready, nothing is lost on
+    // the way, so a request without an answer was dropped by the program.
     let mut tags = Vec::new();
     for (p, (a, b)) in probes.iter_mut().zip(EIGHT) {
         let tag = (w == Wire::Tagged).then(|| p.tag());
@@ -218,11 +220,9 @@ fn concurrent(ctx: &mut Ctx) -> Verdict {
         let topic = answer_topic(tags[i].as_deref());
         let mut got = None;
         while got.is_none() && Instant::now() < until {
-            let (msgs, ok) = p.wait_for((Instant::now() + Duration::from_millis(700)).min(until), |m| m.topic == topic);
+            let (msgs, ok) = p.wait_for(until, |m| m.topic == topic);
             if ok {
                 got = msgs.last().map(|m| m.value.clone());
-            } else if w == Wire::Tagged {
-                p.request(a, b, tags[i].as_deref());
             }
         }
         let want = expected(a, b);
@@ -370,7 +370,9 @@ fn bad_input(ctx: &mut Ctx) -> Verdict {
         // within the fallback time; then a good request must be answered.
         let _ = p.wait_for(Instant::now() + FALLBACK + Duration::from_millis(300), |m| m.topic == answer_topic(tag.as_deref()));
         if !ctx.alive() {
-            return Verdict::fail(format!("{} after the request {bad:?} 4 ({} wire)", ctx.death(), w.name()));
+            let mut v = Verdict::fail(format!("{} after the request {bad:?} 4 ({} wire)", ctx.death(), w.name()));
+            v.diagram = ctx.diagram(bad, "4");
+            return v;
         }
         match ask(&mut p, w, "6", "8", Duration::from_secs(5), 2) {
             Some((got, _)) if close(&got, "10.0000") => {}

@@ -13,6 +13,14 @@ pub fn table(r: &Report) -> String {
         let _ = writeln!(out, "  {:<4}  {:<w$}  {:>5.1} s  {}", o.verdict.status.name(), o.name, o.took.as_secs_f64(), o.verdict.why);
     }
     let _ = writeln!(out, "\n{}", summary_line(r));
+    if r.output_bytes > 1 << 20 {
+        let _ = writeln!(
+            out,
+            "the program wrote {:.1} MB of output (the first {} KiB of each stream were kept)",
+            r.output_bytes as f64 / 1e6,
+            super::student::OUTPUT_KEPT / 1024
+        );
+    }
     out
 }
 
