@@ -240,3 +240,95 @@ fn a_flooding_hanging_program_is_bounded_and_ended() {
         .collect();
     assert!(left.is_empty(), "processes left: {left:?}");
 }
+
+/// `--batch DIR`: every folder graded with the command run inside it, a
+/// summary table, each folder's own reports.
+#[test]
+fn batch_grades_every_folder() {
+    let Some(py) = python() else { return };
+    let dir = std::env::temp_dir().join(format!("hypobus-check-batch-{}", hypobus::wire::lab::random_id()));
+    let mini = std::fs::read_to_string(broken("mini_calc.py")).unwrap();
+    for (name, flaw) in [("alice", "none"), ("bob", "rounding"), ("carol", "first-client")] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        let text = mini.replace("else \"none\"", &format!("else \"{flaw}\""));
+        std::fs::write(dir.join(name).join("calc.py"), text).unwrap();
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let summary = dir.join("summary.json");
+    let t0 = Instant::now();
+    let out = Command::new(BIN)
+        .args(["check", "calc", "--free-ports", "--batch"])
+        .arg(&dir)
+        .arg("--json")
+        .arg(&summary)
+        .args(["--", &py, "calc.py"])
+        .output()
+        .unwrap();
+    let took = t0.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("{stdout}{}\nbatch of 3 took {took:?}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "some submission failed");
+    let row = |name: &str| stdout.lines().find(|l| l.starts_with(&format!("| {name} |"))).unwrap_or("").to_string();
+    assert!(row("alice").starts_with("| alice | 8 | 0 | 0 | - |"), "{stdout}");
+    assert!(row("bob").contains("| 7 | 1 | 0 | one request"), "{stdout}");
+    assert!(row("carol").contains("| 7 | 1 | 0 | 8 clients at once"), "{stdout}");
+    for name in ["alice", "bob", "carol"] {
+        let r = std::fs::read_to_string(dir.join(name).join("results.json")).unwrap();
+        assert!(r.contains("\"max_score\": 1"), "{r}");
+        assert!(dir.join(name).join("check.md").is_file());
+    }
+    let s = std::fs::read_to_string(&summary).unwrap();
+    assert!(s.contains("\"submission\": \"bob\", \"score\": 7, \"max_score\": 8"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The library built as a shared library beside the binary (the bindings
+/// load it), or None (the test says so and passes vacuously).
+fn cdylib() -> Option<PathBuf> {
+    let p = Path::new(BIN).parent()?.join("libhypobus.so");
+    if p.is_file() {
+        return Some(p);
+    }
+    eprintln!("no {} (cargo build -p hypobus --lib): the binding examples need it", p.display());
+    None
+}
+
+/// The Python binding's operation node (a Python function as the
+/// operation) passes every scenario of its role.
+#[test]
+fn python_binding_op_passes_every_scenario() {
+    let (Some(py), Some(lib)) = (python(), cdylib()) else { return };
+    std::env::set_var("HYPOBUS_LIB", &lib);
+    std::env::set_var("PYTHONPATH", repo().join("bindings/python"));
+    let c = check("op", &[], &[&py, "-m", "hypobus.examples.op_function", "{lane}", "{broker}", "{backup}"]);
+    assert_failed(&c, &[]);
+}
+
+/// The Node binding's examples (calc node, op node, client) pass every
+/// scenario of their roles. koffi comes from an `npm ci` of the test
+/// command (bindings/node or tests/abi/node).
+#[test]
+fn node_binding_roles_pass_every_scenario() {
+    let Some(lib) = cdylib() else { return };
+    let koffi = ["bindings/node/node_modules", "tests/abi/node/node_modules", "target/node-check/node_modules"]
+        .iter()
+        .map(|d| repo().join(d))
+        .find(|d| d.join("koffi").is_dir());
+    let Some(koffi) = koffi else {
+        eprintln!("no koffi installed (npm ci in bindings/node): the Node examples cannot run");
+        return;
+    };
+    // `require('hypobus')` from the examples: the package folder under a name it resolves by.
+    let modules = Path::new(BIN).parent().unwrap().join("check-node-modules");
+    std::fs::create_dir_all(&modules).unwrap();
+    let link = modules.join("hypobus");
+    if !link.exists() {
+        let _ = std::os::unix::fs::symlink(repo().join("bindings/node"), &link);
+    }
+    std::env::set_var("HYPOBUS_LIB", &lib);
+    std::env::set_var("NODE_PATH", format!("{}:{}", modules.display(), koffi.display()));
+    let ex = |f: &str| repo().join("bindings/node/examples").join(f).display().to_string();
+    assert_failed(&check("calc", &[], &["node", &ex("lab_calc_node.js"), "{brokers}"]), &[]);
+    assert_failed(&check("op", &["--lane", "2"], &["node", &ex("lab_op_node.js"), "{lane}", "{brokers}"]), &[]);
+    assert_failed(&check("client", &[], &["node", &ex("lab_client.js"), "{a}", "{b}", "{brokers}"]), &[]);
+}
