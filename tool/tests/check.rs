@@ -332,3 +332,40 @@ fn node_binding_roles_pass_every_scenario() {
     assert_failed(&check("op", &["--lane", "2"], &["node", &ex("lab_op_node.js"), "{lane}", "{brokers}"]), &[]);
     assert_failed(&check("client", &[], &["node", &ex("lab_client.js"), "{a}", "{b}", "{brokers}"]), &[]);
 }
+
+#[test]
+fn cli_backup_passes_every_scenario() {
+    let c = check(
+        "backup",
+        &[],
+        &[
+            BIN,
+            "broker",
+            "--role",
+            "backup",
+            "--xsub",
+            "{backup_xsub}",
+            "--xpub",
+            "{backup_xpub}",
+            "--hb",
+            "{backup_hb}",
+            "--ctl",
+            "{backup_ctl}",
+            "--peer-hb",
+            "{hb}",
+            "--hb-interval-ms",
+            "{hb_interval_ms}",
+            "--quiet",
+        ],
+    );
+    assert_failed(&c, &[]);
+}
+
+#[test]
+fn original_backup_never_hands_back() {
+    let Some(py) = python() else { return };
+    let c = check("backup", &[], &[&py, &original("orig_backup.py"), "{hb}", "{backup_xsub_port}", "{backup_xpub_port}", "127.0.0.1"]);
+    // The original's flaws (SPEC 2): two brokers forward once the primary is back, and the backup never hands back.
+    assert_failed(&c, &["primary back: no split brain", "primary back: hands back"]);
+    assert!(c.output("primary back: hands back").contains("never handed back"), "{}", c.output("primary back: hands back"));
+}

@@ -26,7 +26,10 @@ pub enum Ports {
 
 pub struct CheckLab {
     pub primary: Option<BrokerProcess>,
-    pub backup: BrokerProcess,
+    /// The reference backup; `None` when the program is the backup.
+    pub backup: Option<BrokerProcess>,
+    /// How the primary was started (to start it again).
+    primary_cfg: BrokerProcessConfig,
     pub ports: (BrokerPorts, BrokerPorts),
     pub obs: Observer,
     pub names: Vec<String>,
@@ -38,7 +41,8 @@ pub struct CheckLab {
 }
 
 impl CheckLab {
-    pub fn start(exe: &Path, ports: Ports) -> Result<CheckLab, String> {
+    /// `with_backup`: false when the program under test is the backup.
+    pub fn start(exe: &Path, ports: Ports, with_backup: bool) -> Result<CheckLab, String> {
         let (pp, bp) = match ports {
             Ports::Free => BrokerPorts::free_pair().map_err(|e| e.to_string())?,
             Ports::Standard => {
@@ -55,8 +59,12 @@ impl CheckLab {
             stats_every: Duration::from_secs(1),
         };
         let ready = Duration::from_secs(10);
-        let mut primary = BrokerProcess::spawn(&cfg(FoRole::Primary, pp, bp), ready).map_err(|e| format!("primary broker: {e}"))?;
-        let backup = BrokerProcess::spawn(&cfg(FoRole::Backup, bp, pp), ready).map_err(|e| format!("backup broker: {e}"))?;
+        let primary_cfg = cfg(FoRole::Primary, pp, bp);
+        let mut primary = BrokerProcess::spawn(&primary_cfg, ready).map_err(|e| format!("primary broker: {e}"))?;
+        let backup = match with_backup {
+            true => Some(BrokerProcess::spawn(&cfg(FoRole::Backup, bp, pp), ready).map_err(|e| format!("backup broker: {e}"))?),
+            false => None,
+        };
         if !primary.next_event(Instant::now() + ready).is_some_and(|e| e.active) {
             return Err("the lab's primary broker did not become active".into());
         }
@@ -71,6 +79,7 @@ impl CheckLab {
         Ok(CheckLab {
             primary: Some(primary),
             backup,
+            primary_cfg,
             ports: (pp, bp),
             obs,
             names,
@@ -105,6 +114,8 @@ impl CheckLab {
             ("HYPOBUS_BACKUP_XSUB".to_string(), ep(b.xsub)),
             ("HYPOBUS_BACKUP_XPUB".to_string(), ep(b.xpub)),
             ("HYPOBUS_BACKUP_HB".to_string(), ep(b.hb)),
+            ("HYPOBUS_BACKUP_CTL".to_string(), ep(b.ctl)),
+            ("HYPOBUS_HB_INTERVAL_MS".to_string(), "200".to_string()),
             ("HYPOBUS_BACKUP_XSUB_PORT".to_string(), b.xsub.to_string()),
             ("HYPOBUS_BACKUP_XPUB_PORT".to_string(), b.xpub.to_string()),
             ("HYPOBUS_BACKUP_HB_PORT".to_string(), b.hb.to_string()),
@@ -134,19 +145,37 @@ impl CheckLab {
     /// say it took over. The take-over time, if it did.
     pub fn kill_primary(&mut self, within: Duration) -> Option<Duration> {
         let mut p = self.primary.take()?;
+        let backup = self.backup.as_mut()?;
         // Changes it printed before (a slow heartbeat on a loaded machine) are not this take-over.
-        while self.backup.next_event(Instant::now()).is_some() {}
+        while backup.next_event(Instant::now()).is_some() {}
         let t0 = Instant::now();
         let _ = p.kill();
         let until = t0 + within;
-        while let Some(ev) = self.backup.next_event(until) {
+        while let Some(ev) = backup.next_event(until) {
             if ev.active {
                 return Some(t0.elapsed());
             }
         }
         // Active already (it took over before and stayed so)?
-        let status = self.backup.ctl("status", Duration::from_secs(1)).unwrap_or_default();
+        let status = backup.ctl("status", Duration::from_secs(1)).unwrap_or_default();
         status.split_whitespace().any(|w| w == "active").then(|| t0.elapsed())
+    }
+
+    /// SIGKILL the primary broker (the program is the backup).
+    pub fn kill_primary_only(&mut self) {
+        if let Some(mut p) = self.primary.take() {
+            let _ = p.kill();
+        }
+    }
+
+    /// Start the primary broker again on its ports; its first state change
+    /// (active, or passive when it finds an active backup) within `within`.
+    pub fn restart_primary(&mut self, within: Duration) -> Result<Option<bool>, String> {
+        let mut p = BrokerProcess::spawn(&self.primary_cfg, within).map_err(|e| format!("primary broker: {e}"))?;
+        // It decides within 3 heartbeat periods (passive: no event, it started so).
+        let first = p.next_event(Instant::now() + Duration::from_millis(1500)).map(|e| e.active);
+        self.primary = Some(p);
+        Ok(first)
     }
 
     /// Take the observer's finished traces in.
@@ -202,7 +231,9 @@ impl CheckLab {
         if let Some(mut p) = self.primary.take() {
             let _ = p.kill();
         }
-        let _ = self.backup.kill();
+        if let Some(mut b) = self.backup.take() {
+            let _ = b.kill();
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! (Mermaid diagrams of failing requests) and Gradescope JSON.
 //! docs/CHECK.md is the user's guide.
 
+pub mod backup;
 pub mod calc;
 pub mod client;
 pub mod lab;
@@ -28,6 +29,7 @@ pub enum CheckRole {
     Calc,
     Op,
     Client,
+    Backup,
 }
 
 impl CheckRole {
@@ -36,6 +38,7 @@ impl CheckRole {
             "calc" => Some(CheckRole::Calc),
             "op" => Some(CheckRole::Op),
             "client" => Some(CheckRole::Client),
+            "backup" => Some(CheckRole::Backup),
             _ => None,
         }
     }
@@ -44,6 +47,7 @@ impl CheckRole {
             CheckRole::Calc => "calc",
             CheckRole::Op => "op",
             CheckRole::Client => "client",
+            CheckRole::Backup => "backup",
         }
     }
 }
@@ -204,7 +208,7 @@ impl Ctx {
 /// every process it started.
 pub fn run_check(cfg: &CheckConfig) -> Result<Report, String> {
     let t0 = Instant::now();
-    let lab = CheckLab::start(&cfg.exe, cfg.ports)?;
+    let lab = CheckLab::start(&cfg.exe, cfg.ports, cfg.role != CheckRole::Backup)?;
     let mut vars = lab.vars();
     vars.insert("HYPOBUS_LANE".into(), cfg.lane.to_string());
     if let Some(d) = &cfg.cwd {
@@ -225,6 +229,7 @@ pub fn run_check(cfg: &CheckConfig) -> Result<Report, String> {
         CheckRole::Calc => calc::setup(&mut ctx)?,
         CheckRole::Op => op::setup(&mut ctx)?,
         CheckRole::Client => client::setup(&mut ctx)?,
+        CheckRole::Backup => backup::setup(&mut ctx)?,
     };
     let mut outcomes = Vec::new();
     for sc in scenarios {

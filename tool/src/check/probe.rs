@@ -79,6 +79,22 @@ impl Probe {
         }
     }
 
+    /// Which brokers forward now: the probe's own message, sent every
+    /// 100 ms for `within`, came back through these (0 primary, 1 backup).
+    pub fn forwarding(&mut self, within: Duration) -> Vec<usize> {
+        let private = format!("hypobus.probe.check.{}", self.id);
+        let until = Instant::now() + within;
+        let mut via = Vec::new();
+        while Instant::now() < until {
+            self.send(&private, "ping");
+            let got = self.collect_raw((Instant::now() + Duration::from_millis(100)).min(until), false);
+            via.extend(got.iter().filter(|m| m.topic == private).map(|m| m.broker));
+        }
+        via.sort_unstable();
+        via.dedup();
+        via
+    }
+
     /// Publish one message.
     pub fn send(&self, topic: &str, value: &str) {
         let _ = self.pub_.get_events();

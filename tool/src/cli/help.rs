@@ -353,7 +353,7 @@ Options:
 }
 
 const CHECK_HELP: &str = "\
-usage: hypobus check calc|op|client [--lane N] [--free-ports] [--startup-ms N]
+usage: hypobus check calc|op|client|backup [--lane N] [--free-ports] [--startup-ms N]
                      [--markdown FILE] [--json FILE] [--batch DIR] -- COMMAND [ARG]...
 
 Grades a program that plays one role of the lab, in any language: runs
@@ -370,7 +370,10 @@ the primary), $HYPOBUS_BACKUP / {backup}, $HYPOBUS_BROKERS / {brokers} (both,
 comma-separated), $HYPOBUS_XSUB / {xsub}, $HYPOBUS_XPUB / {xpub}, $HYPOBUS_HB
 / {hb} (tcp:// endpoints; BACKUP_ variants too), *_PORT; for op
 $HYPOBUS_LANE / {lane}; for client $HYPOBUS_A / {a} and $HYPOBUS_B / {b}, the
-catheti to ask for. docs/CHECK.md lists every variable and scenario.
+catheti to ask for; for backup $HYPOBUS_BACKUP_XSUB / {backup_xsub} (and
+_XPUB, _HB, _CTL: its own endpoints to bind), $HYPOBUS_HB / {hb} (the
+primary's heartbeats), $HYPOBUS_HB_INTERVAL_MS (200). docs/CHECK.md lists
+every variable and scenario.
 
   --lane N              the op role's lane (default 1)
   --free-ports          brokers on free loopback ports (default: the lab's own,
@@ -388,4 +391,5 @@ Exit status: 0 when no scenario failed, 1 when one did, 2 for a usage error,
 
   hypobus check calc --free-ports -- python3 calc.py {broker} {backup}
   hypobus check op --lane 2 --json results.json -- node op.js
-  hypobus check client -- python3 client.py {a} {b} {broker} {backup}";
+  hypobus check client -- python3 client.py {a} {b} {broker} {backup}
+  hypobus check backup -- python3 backup.py {hb} {backup_xsub_port} {backup_xpub_port}";
