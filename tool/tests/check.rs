@@ -369,3 +369,12 @@ fn original_backup_never_hands_back() {
     assert_failed(&c, &["primary back: no split brain", "primary back: hands back"]);
     assert!(c.output("primary back: hands back").contains("never handed back"), "{}", c.output("primary back: hands back"));
 }
+
+#[test]
+fn backup_that_takes_over_too_slowly_fails_takeover_only() {
+    let Some(py) = python() else { return };
+    assert_failed(&check("backup", &[], &[&py, &broken("mini_backup.py")]), &[]);
+    let c = check("backup", &[], &[&py, &broken("mini_backup.py"), "slow"]);
+    assert_failed(&c, &["primary broker SIGKILLed: takes over"]);
+    assert!(c.output("primary broker SIGKILLed").contains("within 5 s"), "{}", c.output("primary broker SIGKILLed"));
+}
