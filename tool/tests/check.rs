@@ -378,3 +378,27 @@ fn backup_that_takes_over_too_slowly_fails_takeover_only() {
     assert_failed(&c, &["primary broker SIGKILLed: takes over"]);
     assert!(c.output("primary broker SIGKILLed").contains("within 5 s"), "{}", c.output("primary broker SIGKILLed"));
 }
+
+/// `python -m hypobus.check` and `npx hypobus-check` (bin/hypobus-check.js)
+/// run the same check: same report, same exit status.
+#[test]
+fn python_and_node_entry_points_run_the_same_check() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let args = ["op", "--free-ports", "--", BIN, "op", "--lane", "{lane}", "--broker", "{brokers}", "--quiet"];
+    let mut runs: Vec<(&str, Command)> = Vec::new();
+    // Importing the package loads the library.
+    if let (Some(py), Some(lib)) = (python(), cdylib()) {
+        let mut c = Command::new(py);
+        c.args(["-m", "hypobus.check"]).args(args).env("PYTHONPATH", repo().join("bindings/python")).env("HYPOBUS_LIB", lib);
+        runs.push(("python -m hypobus.check", c));
+    }
+    let mut c = Command::new("node");
+    c.arg(repo().join("bindings/node/bin/hypobus-check.js")).args(args);
+    runs.push(("node bin/hypobus-check.js", c));
+    for (name, mut cmd) in runs {
+        let out = cmd.env("HYPOBUS_BIN", BIN).output().expect("run the entry point");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{name}\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("5 passed, 0 failed"), "{name}\n{stdout}");
+    }
+}
