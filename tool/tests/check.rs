@@ -402,3 +402,16 @@ fn python_and_node_entry_points_run_the_same_check() {
         assert!(stdout.contains("5 passed, 0 failed"), "{name}\n{stdout}");
     }
 }
+
+#[test]
+fn brokers_cli_original_and_without_heartbeat() {
+    let c = check("broker", &[], &[BIN, "broker", "--xsub", "{xsub}", "--xpub", "{xpub}", "--hb", "{hb}", "--quiet"]);
+    assert_failed(&c, &[]);
+    let Some(py) = python() else { return };
+    let c = check("broker", &[], &[&py, &original("orig_primary.py"), "{xsub_port}", "{xpub_port}", "{hb_port}", "127.0.0.1"]);
+    assert_failed(&c, &[]);
+    assert_failed(&check("broker", &[], &[&py, &broken("mini_broker.py")]), &[]);
+    let c = check("broker", &[], &[&py, &broken("mini_broker.py"), "no-hb"]);
+    assert_failed(&c, &["heartbeat"]);
+    assert!(c.output("heartbeat").contains("0 one-frame HB"), "{}", c.output("heartbeat"));
+}

@@ -41,8 +41,9 @@ pub struct CheckLab {
 }
 
 impl CheckLab {
-    /// `with_backup`: false when the program under test is the backup.
-    pub fn start(exe: &Path, ports: Ports, with_backup: bool) -> Result<CheckLab, String> {
+    /// `with_backup`: false when the program under test is the backup;
+    /// `with_primary`: false when it is the primary (then there is no backup either).
+    pub fn start(exe: &Path, ports: Ports, with_primary: bool, with_backup: bool) -> Result<CheckLab, String> {
         let (pp, bp) = match ports {
             Ports::Free => BrokerPorts::free_pair().map_err(|e| e.to_string())?,
             Ports::Standard => {
@@ -60,13 +61,17 @@ impl CheckLab {
         };
         let ready = Duration::from_secs(10);
         let primary_cfg = cfg(FoRole::Primary, pp, bp);
-        let mut primary = BrokerProcess::spawn(&primary_cfg, ready).map_err(|e| format!("primary broker: {e}"))?;
-        let backup = match with_backup {
-            true => Some(BrokerProcess::spawn(&cfg(FoRole::Backup, bp, pp), ready).map_err(|e| format!("backup broker: {e}"))?),
-            false => None,
-        };
-        if !primary.next_event(Instant::now() + ready).is_some_and(|e| e.active) {
-            return Err("the lab's primary broker did not become active".into());
+        let mut primary = None;
+        let mut backup = None;
+        if with_primary {
+            let mut p = BrokerProcess::spawn(&primary_cfg, ready).map_err(|e| format!("primary broker: {e}"))?;
+            if with_backup {
+                backup = Some(BrokerProcess::spawn(&cfg(FoRole::Backup, bp, pp), ready).map_err(|e| format!("backup broker: {e}"))?);
+            }
+            if !p.next_event(Instant::now() + ready).is_some_and(|e| e.active) {
+                return Err("the lab's primary broker did not become active".into());
+            }
+            primary = Some(p);
         }
         let brokers = [pp.addr(), bp.addr()];
         let watched = WatchBroker::list(&brokers, &[pp.hb_endpoint(), bp.hb_endpoint()]);
@@ -77,7 +82,7 @@ impl CheckLab {
         wc.tracker = TrackerConfig { expire_us: 6_000_000, ..TrackerConfig::default() };
         let obs = Observer::start(wc).map_err(|e| format!("observer: {e}"))?;
         Ok(CheckLab {
-            primary: Some(primary),
+            primary,
             backup,
             primary_cfg,
             ports: (pp, bp),

@@ -9,6 +9,7 @@
 //! docs/CHECK.md is the user's guide.
 
 pub mod backup;
+pub mod broker;
 pub mod calc;
 pub mod client;
 pub mod lab;
@@ -29,6 +30,7 @@ pub enum CheckRole {
     Calc,
     Op,
     Client,
+    Broker,
     Backup,
 }
 
@@ -39,6 +41,7 @@ impl CheckRole {
             "op" => Some(CheckRole::Op),
             "client" => Some(CheckRole::Client),
             "backup" => Some(CheckRole::Backup),
+            "broker" => Some(CheckRole::Broker),
             _ => None,
         }
     }
@@ -48,6 +51,7 @@ impl CheckRole {
             CheckRole::Op => "op",
             CheckRole::Client => "client",
             CheckRole::Backup => "backup",
+            CheckRole::Broker => "broker",
         }
     }
 }
@@ -208,7 +212,7 @@ impl Ctx {
 /// every process it started.
 pub fn run_check(cfg: &CheckConfig) -> Result<Report, String> {
     let t0 = Instant::now();
-    let lab = CheckLab::start(&cfg.exe, cfg.ports, cfg.role != CheckRole::Backup)?;
+    let lab = CheckLab::start(&cfg.exe, cfg.ports, cfg.role != CheckRole::Broker, cfg.role != CheckRole::Backup)?;
     let mut vars = lab.vars();
     vars.insert("HYPOBUS_LANE".into(), cfg.lane.to_string());
     if let Some(d) = &cfg.cwd {
@@ -230,6 +234,7 @@ pub fn run_check(cfg: &CheckConfig) -> Result<Report, String> {
         CheckRole::Op => op::setup(&mut ctx)?,
         CheckRole::Client => client::setup(&mut ctx)?,
         CheckRole::Backup => backup::setup(&mut ctx)?,
+        CheckRole::Broker => broker::setup(&mut ctx)?,
     };
     let mut outcomes = Vec::new();
     for sc in scenarios {

@@ -353,7 +353,7 @@ Options:
 }
 
 const CHECK_HELP: &str = "\
-usage: hypobus check calc|op|client|backup [--lane N] [--free-ports] [--startup-ms N]
+usage: hypobus check calc|op|client|broker|backup [--lane N] [--free-ports] [--startup-ms N]
                      [--markdown FILE] [--json FILE] [--batch DIR] -- COMMAND [ARG]...
 
 Grades a program that plays one role of the lab, in any language: runs
@@ -392,4 +392,5 @@ Exit status: 0 when no scenario failed, 1 when one did, 2 for a usage error,
   hypobus check calc --free-ports -- python3 calc.py {broker} {backup}
   hypobus check op --lane 2 --json results.json -- node op.js
   hypobus check client -- python3 client.py {a} {b} {broker} {backup}
+  hypobus check broker -- python3 primary.py {xsub_port} {xpub_port} {hb_port}
   hypobus check backup -- python3 backup.py {hb} {backup_xsub_port} {backup_xpub_port}";

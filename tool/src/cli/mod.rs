@@ -576,10 +576,10 @@ fn parse_check(a: &mut Args<'_>) -> Result<Command, Usage> {
         }
     }
     let Some((first, command)) = a.positional.split_first() else {
-        return usage(cmd, "a role and a command are needed: hypobus check calc|op|client|backup -- COMMAND...");
+        return usage(cmd, "a role and a command are needed: hypobus check calc|op|client|broker|backup -- COMMAND...");
     };
     let Some(role) = CheckRole::parse(first) else {
-        return usage(cmd, format!("unknown role {first:?} (calc, op, client or backup)"));
+        return usage(cmd, format!("unknown role {first:?} (calc, op, client, broker or backup)"));
     };
     if command.is_empty() {
         return usage(cmd, "no command to check: hypobus check ROLE -- COMMAND...");
