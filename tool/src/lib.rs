@@ -2,6 +2,7 @@
 //! is `main.rs`): what spawns processes, serves HTTP or puts on a show, so
 //! that the library C, Python and Node load holds none of it.
 //!
+//! - [`check`]: `hypobus check`, grading a program that plays a role.
 //! - [`demo`]: `hypobus lab`, stage by stage.
 //! - [`stats`]: the one-line counter reports every role prints.
 //! - [`broker_process`]: failover brokers as `hypobus broker --role …`
@@ -13,6 +14,7 @@
 //!   run and recorded for a report.
 
 pub mod broker_process;
+pub mod check;
 pub mod demo;
 pub mod failover_trial;
 pub mod http;

@@ -212,6 +212,7 @@ fn run(cmd: Command) -> ExitCode {
         Command::Task(t) => run_task(t),
         Command::Watch(w) => run_watch(w),
         Command::Keygen { path, metadata, force } => keygen(&path, metadata, force),
+        Command::Check(o) => run_check(o),
         Command::Lab { scenario: Some(sc), calc_timeout_ms, failover_hb_ms, verbose, .. } => {
             run_scenario(sc, calc_timeout_ms, failover_hb_ms, verbose)
         }
@@ -547,6 +548,70 @@ fn run_task(t: cli::TaskOpts) -> ExitCode {
     }
     hypobus::log!("task", "{}", hypobus_tool::fmt_task_client(&c.stats()));
     code
+}
+
+/// `hypobus check ROLE -- COMMAND…` (or `--batch DIR`).
+fn run_check(o: cli::CheckOpts) -> ExitCode {
+    use hypobus_tool::check::{self, lab::Ports, report, CheckConfig};
+    hypobus::log::set_enabled(false);
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("hypobus check: cannot find this executable (the lab's brokers run as its processes)");
+        return ExitCode::from(3);
+    };
+    let mut cfg = CheckConfig::new(o.role, o.command.clone(), exe);
+    cfg.lane = o.lane;
+    cfg.ports = if o.free_ports { Ports::Free } else { Ports::Standard };
+    cfg.startup = Duration::from_millis(o.startup_ms);
+    let mut ok = true;
+    if let Some(dir) = &o.batch {
+        let entries = match check::run_batch(&cfg, dir, |e| match &e.report {
+            Ok(r) => eprintln!("hypobus check: {}: {}", e.name, report::summary_line(r)),
+            Err(why) => eprintln!("hypobus check: {}: the check could not run: {why}", e.name),
+        }) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("hypobus check: {e}");
+                return ExitCode::from(3);
+            }
+        };
+        let summary = check::batch_summary(&entries);
+        print!("{summary}");
+        if let Some(p) = &o.markdown {
+            ok &= write_file("summary", p, &format!("# hypobus check {} --batch {}\n\n{summary}", o.role.name(), dir.display()));
+        }
+        if let Some(p) = &o.json {
+            ok &= write_file("summary JSON", p, &check::batch_json(&entries));
+        }
+        let all = entries.iter().all(|e| e.report.as_ref().is_ok_and(|r| r.passed()));
+        return if !ok {
+            ExitCode::from(3)
+        } else if all {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
+    let r = match check::run_check(&cfg) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hypobus check: the lab could not start: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    print!("{}", report::table(&r));
+    if let Some(p) = &o.markdown {
+        ok &= write_file("Markdown report", p, &report::markdown(&r));
+    }
+    if let Some(p) = &o.json {
+        ok &= write_file("results.json", p, &report::gradescope(&r));
+    }
+    if !ok {
+        ExitCode::from(3)
+    } else if r.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// `hypobus keygen`: write NAME and NAME_secret, print the public key.

@@ -1,6 +1,7 @@
 //! The help texts: `hypobus --help` and `hypobus COMMAND --help`.
 
-pub const COMMANDS: [&str; 11] = ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch", "keygen"];
+pub const COMMANDS: [&str; 12] =
+    ["broker", "op", "calc", "client", "lab", "ctl", "task-broker", "worker", "task", "watch", "keygen", "check"];
 
 const BROKER_HELP: &str = "  --broker LIST         brokers to connect to (default 127.0.0.1, ports 5555:5556):
                         comma-separated, or --broker repeated, for a primary and
@@ -59,6 +60,7 @@ EP is a ZeroMQ endpoint such as tcp://*:5555 or tcp://127.0.0.1:5555, or a
 bare port number (5555 means tcp://*:5555). Port 0 or * picks a free port; the
 endpoints actually bound are printed at start."
         ),
+        Some("check") => CHECK_HELP.to_string(),
         Some("ctl") => "\
 usage: hypobus ctl EP status|handback [--timeout-ms N]
 
@@ -313,6 +315,7 @@ The ZeroMQ hypotenuse lab, one role per command:
   task      send requests to a task broker and print the results
   watch     observe the lab: a sequence diagram per request, a live web page
   keygen    write a CURVE certificate pair (NAME, NAME_secret) for encrypted labs
+  check     grade a program that plays a role of the lab: hypobus check calc -- python3 calc.py
   help      this help, or `hypobus help <command>`
 
 Run `hypobus <command> --help` for its options. A whole lab on one machine:
@@ -348,3 +351,46 @@ Options:
             .to_string(),
     }
 }
+
+const CHECK_HELP: &str = "\
+usage: hypobus check calc|op|client|broker|backup [--lane N] [--free-ports] [--startup-ms N]
+                     [--markdown FILE] [--json FILE] [--batch DIR] -- COMMAND [ARG]...
+
+Grades a program that plays one role of the lab, in any language: runs
+COMMAND (unchanged) as ROLE inside a lab of the library's reference roles (a
+primary and a backup broker, operation nodes, a calc node), runs the role's
+scenarios against it, each bounded in time, and reports each as passed or
+failed with one sentence why and, for a failed request, its sequence diagram
+drawn by the observer from the wire. Every process it starts is ended (by
+PID and process group) before it exits.
+
+The lab's endpoints are in the program's environment and replace
+placeholders in its arguments: $HYPOBUS_BROKER / {broker} (HOST:XSUB:XPUB of
+the primary), $HYPOBUS_BACKUP / {backup}, $HYPOBUS_BROKERS / {brokers} (both,
+comma-separated), $HYPOBUS_XSUB / {xsub}, $HYPOBUS_XPUB / {xpub}, $HYPOBUS_HB
+/ {hb} (tcp:// endpoints; BACKUP_ variants too), *_PORT; for op
+$HYPOBUS_LANE / {lane}; for client $HYPOBUS_A / {a} and $HYPOBUS_B / {b}, the
+catheti to ask for; for backup $HYPOBUS_BACKUP_XSUB / {backup_xsub} (and
+_XPUB, _HB, _CTL: its own endpoints to bind), $HYPOBUS_HB / {hb} (the
+primary's heartbeats), $HYPOBUS_HB_INTERVAL_MS (200). docs/CHECK.md lists
+every variable and scenario.
+
+  --lane N              the op role's lane (default 1)
+  --free-ports          brokers on free loopback ports (default: the lab's own,
+                        primary 5555/5556 hb 5560, backup 5565/5566 hb 5570)
+  --startup-ms N        how long the program may take to answer first (default 20000)
+  --markdown FILE       write the report as Markdown, with Mermaid diagrams
+  --json FILE           write Gradescope's results.json (tests: name, score, max_score, output)
+  --batch DIR           grade every folder of DIR (COMMAND runs inside each; {dir}
+                        is its path); writes check.md and results.json into each,
+                        prints a summary table; --markdown/--json get the summary
+  -h, --help            this help
+
+Exit status: 0 when no scenario failed, 1 when one did, 2 for a usage error,
+3 when the lab could not start.
+
+  hypobus check calc --free-ports -- python3 calc.py {broker} {backup}
+  hypobus check op --lane 2 --json results.json -- node op.js
+  hypobus check client -- python3 client.py {a} {b} {broker} {backup}
+  hypobus check broker -- python3 primary.py {xsub_port} {xpub_port} {hb_port}
+  hypobus check backup -- python3 backup.py {hb} {backup_xsub_port} {backup_xpub_port}";

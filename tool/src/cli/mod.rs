@@ -13,6 +13,7 @@ use hypobus::task::client::TaskClientConfig;
 use hypobus::task::store::StoreConfig;
 use hypobus::task::worker::WorkerConfig;
 use hypobus::wire::Number;
+use hypobus_tool::check::CheckRole;
 use hypobus_tool::scenario::Scenario;
 use std::fmt;
 use std::path::PathBuf;
@@ -116,6 +117,8 @@ pub enum Command {
     Worker(WorkerOpts),
     /// `hypobus task …`.
     Task(TaskOpts),
+    /// `hypobus check ROLE -- COMMAND…`.
+    Check(CheckOpts),
     /// `hypobus keygen NAME`: a CURVE certificate pair.
     Keygen {
         path: PathBuf,
@@ -152,6 +155,19 @@ pub struct WatchOpts {
     /// Stop after this long.
     pub duration_ms: Option<u64>,
     pub verbose: bool,
+}
+
+/// `hypobus check`: what to grade and where to write the reports.
+#[derive(Debug, Clone)]
+pub struct CheckOpts {
+    pub role: CheckRole,
+    pub lane: u32,
+    pub command: Vec<String>,
+    pub free_ports: bool,
+    pub startup_ms: u64,
+    pub markdown: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub batch: Option<PathBuf>,
 }
 
 /// `hypobus worker`: what its built-in handler does.
@@ -528,6 +544,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
             }
         }
         "watch" => parse_watch(&mut a),
+        "check" => parse_check(&mut a),
         "keygen" => security::parse_keygen(&mut a),
         "task-broker" => parse_task_broker(&mut a, role),
         "worker" => parse_worker(&mut a, role),
@@ -538,6 +555,39 @@ pub fn parse(argv: &[String]) -> Result<Command, Usage> {
 
 fn ms(v: u64) -> std::time::Duration {
     std::time::Duration::from_millis(v)
+}
+
+fn parse_check(a: &mut Args<'_>) -> Result<Command, Usage> {
+    let cmd = a.cmd;
+    let (mut lane, mut free_ports, mut startup_ms, mut markdown, mut json, mut batch) = (1u32, false, 20_000u64, None, None, None);
+    while let Some((f, v)) = a.next_flag()? {
+        match f.as_str() {
+            "-h" | "--help" => return Ok(Command::Help(Some(cmd))),
+            "--lane" => lane = a.number(&f, v, 1u32)?,
+            "--free-ports" => {
+                a.no_value(&f, &v)?;
+                free_ports = true;
+            }
+            "--startup-ms" => startup_ms = a.number(&f, v, 1u64)?,
+            "--markdown" => markdown = Some(PathBuf::from(a.value(&f, v)?)),
+            "--json" => json = Some(PathBuf::from(a.value(&f, v)?)),
+            "--batch" => batch = Some(PathBuf::from(a.value(&f, v)?)),
+            _ => return a.unknown(&f),
+        }
+    }
+    let Some((first, command)) = a.positional.split_first() else {
+        return usage(cmd, "a role and a command are needed: hypobus check calc|op|client|broker|backup -- COMMAND...");
+    };
+    let Some(role) = CheckRole::parse(first) else {
+        return usage(cmd, format!("unknown role {first:?} (calc, op, client, broker or backup)"));
+    };
+    if command.is_empty() {
+        return usage(cmd, "no command to check: hypobus check ROLE -- COMMAND...");
+    }
+    if lane != 1 && role != CheckRole::Op {
+        return usage(cmd, "--lane goes with the op role");
+    }
+    Ok(Command::Check(CheckOpts { role, lane, command: command.to_vec(), free_ports, startup_ms, markdown, json, batch }))
 }
 
 fn parse_watch(a: &mut Args<'_>) -> Result<Command, Usage> {
@@ -776,6 +826,12 @@ mod tests {
         assert!(matches!(p("client 12 13 --classic"), Ok(Command::Client { classic: true, .. })));
         assert!(matches!(p("client -- 12 13"), Ok(Command::Client { .. })));
         assert!(matches!(p("calc --help"), Ok(Command::Help(Some("calc")))));
+        assert!(
+            matches!(p("check op --lane 2 --free-ports -- python3 op.py --x {lane}"), Ok(Command::Check(ref c)) if c.lane == 2 && c.free_ports && c.command == ["python3", "op.py", "--x", "{lane}"])
+        );
+        for bad in ["check", "check calc", "check nope -- x", "check calc --lane 2 -- x"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
         assert!(matches!(p("help lab"), Ok(Command::Help(Some("lab")))));
         assert!(matches!(p("broker"), Ok(Command::Broker { failover: None, .. })));
         match p("broker --role backup --peer-hb 5560 --misses 5 --ctl 5570 --peer-interval-ms 1000") {
