@@ -101,7 +101,7 @@ run "Python format and lint (ruff, scripts/check-python.sh)" bash scripts/check-
 run "header: every function says its threads and waits" python3 tests/c/header_docs.py
 run "clippy -D warnings" cargo clippy --release --all-targets -- -D warnings
 run "no import cycle in the library (scripts/import-graph.py)" python3 scripts/import-graph.py src
-run "rust tests (unit, roles over loopback)" cargo test --release
+run "rust tests (unit, roles over loopback)" env HYPOBUS_REQUIRE_ALL=1 cargo test --release
 run "task journal on PostgreSQL (real server, scripts/pg.sh)" bash scripts/pg.sh
 run "fuzz: every parser for 60 s (scripts/fuzz.sh)" bash scripts/fuzz.sh
 run "C examples and C API tests" bash tests/c/run.sh

@@ -22,7 +22,15 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// A Python with pyzmq, or None (the test says so and passes vacuously).
+/// Say what a test lacks; with `HYPOBUS_REQUIRE_ALL=1` (the test command,
+/// which installs everything first) that fails the test instead of letting
+/// it pass without checking.
+fn missing(why: &str) {
+    assert!(std::env::var_os("HYPOBUS_REQUIRE_ALL").is_none(), "{why}");
+    eprintln!("{why}");
+}
+
+/// A Python with pyzmq, or None (the test says so: see [`missing`]).
 fn python() -> Option<String> {
     let cands = [std::env::var("HYPOBUS_PY").ok(), Some(repo().join("target/test-venv/bin/python").display().to_string())];
     for c in cands.into_iter().flatten() {
@@ -31,7 +39,7 @@ fn python() -> Option<String> {
             return Some(c);
         }
     }
-    eprintln!("no Python with pyzmq ($HYPOBUS_PY or target/test-venv): this test needs one (scripts/test-all.sh makes it)");
+    missing("no Python with pyzmq ($HYPOBUS_PY or target/test-venv): this test needs one (scripts/test-all.sh makes it)");
     None
 }
 
@@ -283,13 +291,13 @@ fn batch_grades_every_folder() {
 }
 
 /// The library built as a shared library beside the binary (the bindings
-/// load it), or None (the test says so and passes vacuously).
+/// load it), or None (the test says so: see [`missing`]).
 fn cdylib() -> Option<PathBuf> {
     let p = Path::new(BIN).parent()?.join("libhypobus.so");
     if p.is_file() {
         return Some(p);
     }
-    eprintln!("no {} (cargo build -p hypobus --lib): the binding examples need it", p.display());
+    missing(&format!("no {} (cargo build -p hypobus --lib): the binding examples need it", p.display()));
     None
 }
 
@@ -315,7 +323,7 @@ fn node_binding_roles_pass_every_scenario() {
         .map(|d| repo().join(d))
         .find(|d| d.join("koffi").is_dir());
     let Some(koffi) = koffi else {
-        eprintln!("no koffi installed (npm ci in bindings/node): the Node examples cannot run");
+        missing("no koffi installed (npm ci in bindings/node): the Node examples cannot run");
         return;
     };
     // `require('hypobus')` from the examples: the package folder under a name it resolves by.
