@@ -238,6 +238,11 @@ struct Tally {
     doubled: u64,
     /// (submitted, answered) of every right answer.
     latencies: Vec<(Instant, Instant)>,
+    /// The client library's own counters: resends, and copies of answers it dropped.
+    resent: u64,
+    dropped: u64,
+    /// Requests without an outcome when the run was interrupted (not counted as lost).
+    cut: u64,
     /// A few examples of what went wrong.
     notes: Vec<String>,
 }
@@ -255,6 +260,9 @@ impl Tally {
         self.wrong += o.wrong;
         self.lost += o.lost;
         self.doubled += o.doubled;
+        self.resent += o.resent;
+        self.dropped += o.dropped;
+        self.cut += o.cut;
         self.latencies.extend(o.latencies);
         for n in o.notes {
             self.note(n);
@@ -335,10 +343,14 @@ fn lab_client(i: usize, brokers: Vec<BrokerAddr>, o: &Opts, stop: Arc<AtomicBool
         while let Ok(Some(done)) = c.next(500) {
             on(&mut t, &mut want, done);
         }
-        if !want.is_empty() {
+        if interrupted() {
+            t.cut += want.len() as u64;
+        } else if !want.is_empty() {
             t.lost += want.len() as u64;
             t.note(format!("lab client {i}: {} requests without an outcome at the end", want.len()));
         }
+        let st = c.stats();
+        (t.resent, t.dropped) = (st.resent, st.duplicates);
         t
     })
 }
@@ -417,10 +429,14 @@ fn task_client(i: usize, frontend: String, tags: Vec<String>, o: &Opts, stop: Ar
         while let Some(d) = c.next(Duration::from_millis(500)) {
             on(&mut t, &mut want, &mut done, d);
         }
-        if !want.is_empty() {
+        if interrupted() {
+            t.cut += want.len() as u64;
+        } else if !want.is_empty() {
             t.lost += want.len() as u64;
             t.note(format!("task client {i}: {} requests without an outcome at the end", want.len()));
         }
+        let st = c.stats();
+        (t.resent, t.dropped) = (st.resent, st.duplicates);
         t
     })
 }
@@ -732,19 +748,23 @@ fn run(o: &Opts) -> Result<bool, String> {
         faults.iter().filter(|f| f.action == Action::Stop).count()
     );
     println!();
-    println!("| clients | accepted | answered right | wrong | lost | answered twice | refused at submit | p50 ms | p99 ms during faults | p99 ms outside faults | max ms |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| clients | accepted | answered right | wrong | lost | answered twice | refused at submit | resends (library) | copies dropped (library) | p50 ms | p99 ms during faults | p99 ms outside faults | max ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut all = Tally::default();
     let row = |name: &str, t: &Tally| {
         let mut every: Vec<Duration> = t.latencies.iter().map(|(s, e)| *e - *s).collect();
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             t.accepted,
             t.right,
             t.wrong,
             t.lost,
             t.doubled,
             t.refused,
+            t.resent,
+            t.dropped,
             ms(percentile(&mut every, 0.5)),
             ms(percentile(&mut lat(t, true), 0.99)),
             ms(percentile(&mut lat(t, false), 0.99)),
@@ -801,6 +821,9 @@ fn run(o: &Opts) -> Result<bool, String> {
          again for an id already answered. During faults: requests in flight while a role was down or stopped.",
         o.lifetime
     );
+    if all.cut > 0 {
+        println!("interrupted: {} requests were still in flight (not counted as lost)", all.cut);
+    }
     for n in &notes {
         println!("note: {n}");
     }
