@@ -661,7 +661,7 @@ fn run(o: &Opts) -> Result<bool, String> {
         let at = Instant::now();
         next = at + Duration::from_millis(rng.range(2000, 5000));
         let idx = rng.range(0, nroles - 1) as usize;
-        let action = if rng.next() % 2 == 0 { Action::Kill } else { Action::Stop };
+        let action = if rng.next().is_multiple_of(2) { Action::Kill } else { Action::Stop };
         let down = Duration::from_millis(rng.range(200, 1500));
         let name = {
             let mut rs = roles.lock().unwrap();
