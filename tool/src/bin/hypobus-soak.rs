@@ -778,42 +778,65 @@ fn run(o: &Opts) -> Result<bool, String> {
     all.add(task);
     row("all", &all);
     println!();
-    println!("| role | SIGKILL | SIGSTOP | processes | RSS MB after 1 min | peak RSS MB | final RSS MB | growth after the 1st minute | exits nobody asked for |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| role | SIGKILL | SIGSTOP | processes | peak RSS MB, 1st minute | peak RSS MB after it | growth after the 1st minute | final RSS MB | growth of a process after its 1st minute (worst, lived >= 2 min) | exits nobody asked for |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut grew = Vec::new();
+    let mut by_minute = Vec::new();
+    let mut csv = String::from("role,process,ms,vmrss_kb\n");
+    let minute = started + Duration::from_secs(60);
     for r in &rs {
-        let peak = r.rss.iter().map(|x| x.2).max().unwrap_or(0);
+        let warm = r.rss.iter().filter(|x| x.1 < minute).map(|x| x.2).max();
+        let after = r.rss.iter().filter(|x| x.1 >= minute).map(|x| x.2).max();
         let last = r.rss.last().map(|x| x.2).unwrap_or(0);
+        let role_growth = warm.zip(after).map(|(w, a)| a as f64 / w as f64 - 1.0);
         // Per process that lived 2 minutes or more: its RSS one minute after
         // its start, and its peak after that.
         let mut growth: Option<f64> = None;
-        let mut at_1min = None;
         for (n, t0) in r.starts.iter().enumerate() {
             let mine: Vec<&(usize, Instant, u64)> = r.rss.iter().filter(|x| x.0 == n).collect();
             let Some(base) = mine.iter().find(|x| x.1 >= *t0 + Duration::from_secs(60)) else { continue };
-            at_1min.get_or_insert(base.2);
             if mine.last().is_some_and(|x| x.1 >= *t0 + Duration::from_secs(120)) {
                 let after = mine.iter().filter(|x| x.1 >= base.1).map(|x| x.2).max().unwrap_or(base.2);
                 let g = after as f64 / base.2 as f64 - 1.0;
                 growth = Some(growth.map_or(g, |x: f64| x.max(g)));
             }
         }
-        if growth.is_some_and(|g| g > 0.10) {
+        if role_growth.is_some_and(|g| g > 0.10) || growth.is_some_and(|g| g > 0.10) {
             grew.push(r.name.clone());
         }
+        let mut peaks: Vec<u64> = Vec::new();
+        for x in &r.rss {
+            let m = (x.1 - started).as_secs() as usize / 60;
+            if peaks.len() <= m {
+                peaks.resize(m + 1, 0);
+            }
+            peaks[m] = peaks[m].max(x.2);
+            csv.push_str(&format!("{},{},{},{}\n", r.name, x.0, (x.1 - started).as_millis(), x.2));
+        }
+        by_minute.push(format!("{}: {}", r.name, peaks.iter().map(|k| mb(*k)).collect::<Vec<_>>().join(" ")));
+        let pct = |g: f64| format!("{:+.1} %", g * 100.0);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.name,
             r.kills,
             r.stops,
             r.starts.len(),
-            at_1min.map_or("-".into(), mb),
-            mb(peak),
+            warm.map_or("-".into(), mb),
+            after.map_or("-".into(), mb),
+            role_growth.map_or("-".into(), pct),
             mb(last),
-            growth.map_or("- (no process lived 2 min)".into(), |g| format!("{:+.1} %", g * 100.0)),
+            growth.map_or("-".into(), pct),
             if r.died.is_empty() { "0".into() } else { r.died.join("; ") }
         );
     }
+    println!();
+    println!("peak RSS MB of each minute of the run, per role (every process of the role):");
+    for l in &by_minute {
+        println!("  {l}");
+    }
+    let _ = std::fs::write(o.dir.join("rss.csv"), csv);
     println!();
     println!(
         "accepted: submit returned an id; right: the one outcome delivered is the correct value; lost: the outcome was an error, time-out or \
