@@ -168,8 +168,8 @@ impl Role {
         }
     }
 
-    /// SIGCONT (a stopped process cannot die otherwise... it can, but be
-    /// tidy), SIGKILL, reap.
+    /// SIGKILL (it ends a stopped process too), SIGCONT, reap: bounded, as
+    /// SIGKILL cannot be caught.
     fn kill(&mut self) {
         self.signal(libc::SIGKILL);
         self.signal(libc::SIGCONT);
