@@ -193,6 +193,18 @@ impl Drop for Role {
     }
 }
 
+/// Kills every role by its PID when `run` ends in any way (an error, a
+/// panic), even while the sampler thread still holds the roles.
+struct KillAll(Arc<Mutex<Vec<Role>>>);
+
+impl Drop for KillAll {
+    fn drop(&mut self) {
+        for r in self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter_mut() {
+            r.kill();
+        }
+    }
+}
+
 /// A request on a failover broker's control socket; `None` without an answer in 500 ms.
 fn ctl(ep: &str, cmd: &str) -> Option<String> {
     let ctx = zmq::Context::new();
@@ -585,7 +597,7 @@ fn run(o: &Opts) -> Result<bool, String> {
             })
             .collect(),
     ));
-    // Everything below ends the processes through Role's Drop as well.
+    let _kill_all = KillAll(roles.clone());
     let started = Instant::now();
     for r in roles.lock().unwrap().iter_mut() {
         r.spawn(&o.exe, &o.dir).map_err(|e| format!("spawn {}: {e}", r.name))?;
