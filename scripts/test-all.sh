@@ -2,7 +2,8 @@
 # Runs every test of libhypobus on a fresh machine (Rust, gcc, Python 3 and
 # Node present): installs what the tests need, builds, checks the header is
 # fresh and clippy is clean, then runs the Rust tests, every fuzz target for
-# 60 s, the C, classic-peer, browser (hypobus watch in headless Chromium) and
+# 60 s, a 60-second chaos soak (scripts/soak.sh), the C, classic-peer,
+# browser (hypobus watch in headless Chromium) and
 # ABI (Python ctypes, Node koffi) suites; with HB_SANITIZERS=1 also the
 # sanitizer runs (scripts/sanitizers.sh).
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
@@ -104,6 +105,7 @@ run "no import cycle in the library (scripts/import-graph.py)" python3 scripts/i
 run "rust tests (unit, roles over loopback)" env HYPOBUS_REQUIRE_ALL=1 cargo test --release
 run "task journal on PostgreSQL (real server, scripts/pg.sh)" bash scripts/pg.sh
 run "fuzz: every parser for 60 s (scripts/fuzz.sh)" bash scripts/fuzz.sh
+run "chaos soak: the lab and a task broker as processes, a role killed or stopped every 2-5 s for 60 s, nothing wrong, lost or doubled (scripts/soak.sh 60)" env HB_SKIP_BUILD=1 bash scripts/soak.sh 60
 run "C examples and C API tests" bash tests/c/run.sh
 run "C users: make install, pkg-config, dynamic and static" bash tests/c/install.sh
 pytest_classic() {
