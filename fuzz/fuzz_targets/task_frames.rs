@@ -106,17 +106,18 @@ impl Rig {
     /// HEARTBEAT on its backend: both queues were read up to here.
     fn sync_broker(&mut self) {
         assert!(self.broker.is_running(), "the task broker stopped");
-        let deadline = Instant::now() + HANG;
+        let start = Instant::now();
+        let deadline = start + HANG;
         self.sync_client.send_multipart([&b""[..], proto::CLIENT, proto::FETCH, b"fz-sync"], 0).unwrap();
         loop {
-            let Some(m) = recv_until(&self.sync_client, deadline) else { self.broker_hung("a FETCH") };
+            let Some(m) = recv_until(&self.sync_client, deadline) else { self.broker_hung("a FETCH", start) };
             if m.len() == 6 && m[3] == b"fz-sync" {
                 break;
             }
         }
         self.sync_worker.send_multipart([&b""[..], proto::WORKER, proto::HEARTBEAT], 0).unwrap();
         loop {
-            let Some(m) = recv_until(&self.sync_worker, deadline) else { self.broker_hung("a worker") };
+            let Some(m) = recv_until(&self.sync_worker, deadline) else { self.broker_hung("a worker", start) };
             if m.len() == 3 && m[2] == proto::DISCONNECT {
                 break;
             }
@@ -128,10 +129,11 @@ impl Rig {
 
     /// Fail with what the broker says of itself: its counters, and how its
     /// thread ended if it did.
-    fn broker_hung(&mut self, what: &str) -> ! {
+    fn broker_hung(&mut self, what: &str, since: Instant) -> ! {
+        let waited = since.elapsed();
         let (running, stats) = (self.broker.is_running(), self.broker.stats());
         let ended = self.broker.stop();
-        panic!("the task broker did not answer {what} in {HANG:?}: running {running}, {stats:?}, its thread: {ended:?}");
+        panic!("the task broker did not answer {what} in {waited:?}: running {running}, {stats:?}, its thread: {ended:?}");
     }
 
     /// The worker answers a request (and every job fuzzing gave it).
@@ -140,12 +142,14 @@ impl Rig {
         let token = format!("fz-tok-{}", self.n);
         let request = |id: &[u8]| [id, b"", proto::WORKER, proto::REQUEST, token.as_bytes(), b"fz-sync", b"", b"x"].map(<[u8]>::to_vec);
         self.wside.send_multipart(request(&self.worker_id), 0).unwrap();
-        let deadline = Instant::now() + HANG;
+        let start = Instant::now();
+        let deadline = start + HANG;
         loop {
             let Some(m) = recv_until(&self.wside, deadline) else {
                 let (queued, _) = self.worker.wait_state();
                 panic!(
-                    "the worker did not answer a request in {HANG:?}: running {}, a job queued and not taken: {queued}, {:?}",
+                    "the worker did not answer a request in {:?}: running {}, a job queued and not taken: {queued}, {:?}",
+                    start.elapsed(),
                     self.worker.is_running(),
                     self.worker.stats()
                 )

@@ -42,12 +42,27 @@ pub fn cstring(bytes: &[u8]) -> CString {
 pub const HANG: Duration = Duration::from_secs(20);
 
 /// Receive one message on `sock`, waiting until `deadline`; `None` when none came.
+///
+/// A wait interrupted by a signal goes on until the deadline: libFuzzer's
+/// `-timeout` watchdog is a `SIGALRM` every `timeout / 2 + 1` seconds on
+/// the fuzzing thread, and `zmq_poll` returns `EINTR` then (poll(2) is never
+/// restarted), which must not read as "no answer".
 pub fn recv_until(sock: &zmq::Socket, deadline: Instant) -> Option<Vec<Vec<u8>>> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if sock.poll(zmq::POLLIN, left.as_millis() as i64).ok()? == 0 {
-        return None;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // Rounded up: a wait of 0.4 ms left is not a poll that returns at once.
+        match sock.poll(zmq::POLLIN, left.as_micros().div_ceil(1000) as i64) {
+            Ok(0) if left.is_zero() => return None,
+            Ok(0) => continue,
+            Ok(_) => match sock.recv_multipart(zmq::DONTWAIT) {
+                Ok(m) => return Some(m),
+                Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => continue,
+                Err(_) => return None,
+            },
+            Err(zmq::Error::EINTR) => continue,
+            Err(_) => return None,
+        }
     }
-    sock.recv_multipart(zmq::DONTWAIT).ok()
 }
 
 /// Throw away whatever is queued on `sock` now.
