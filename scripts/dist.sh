@@ -162,7 +162,7 @@ for arch in $ARCHES; do
     whl=$("$TOOLS/bin/python" scripts/dist_wheel.py --lib "$STAGE/$arch/libhypobus.so" --platform "$plat" --outdir "$DIST/python")
     show=$("$TOOLS/bin/auditwheel" show "$whl" 2>&1) || die "auditwheel show $whl failed: $show"
     echo "$show"
-    echo "$show" | grep -Eq 'consistent with the following platform tag: "manylinux_2_(5|12|17)_' ||
+    echo "$show" | tr -s ' \n' '  ' | grep -Eq 'consistent with the following platform tag: "manylinux_2_(5|12|17)_' ||
         die "auditwheel does not call $whl manylinux2014 (manylinux_2_17) or older"
 done
 
