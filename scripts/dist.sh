@@ -109,7 +109,7 @@ check_lib() {
 for arch in $ARCHES; do
     t=$(rust_target "$arch")
     step "library for $t, glibc $GLIBC (cargo zigbuild --release --lib)"
-    cargo zigbuild --release --lib --locked --target "$t.$GLIBC" --target-dir "$BUILD" ||
+    cargo zigbuild -p hypobus --release --lib --locked --target "$t.$GLIBC" --target-dir "$BUILD" ||
         die "cargo zigbuild for $t.$GLIBC failed"
     out=$STAGE/$arch
     mkdir -p "$out"
