@@ -4,7 +4,8 @@
 # fresh and clippy is clean, then runs the Rust tests, every fuzz target for
 # 60 s, the C, classic-peer, browser (hypobus watch in headless Chromium) and
 # ABI (Python ctypes, Node koffi) suites, and the release artifacts
-# (scripts/dist.sh, tests/dist/smoke.sh: x86-64, and arm64 under qemu); with HB_SANITIZERS=1 also the
+# (scripts/dist.sh, tests/dist/smoke.sh: x86-64, arm64 under qemu); with
+# HB_SANITIZERS=1 also the
 # sanitizer runs (scripts/sanitizers.sh).
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
 set -uo pipefail
@@ -139,7 +140,7 @@ run "pyzmq's own suite on hypobus.zmq (../shared/peer-suites/pyzmq)" bash bindin
 run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh
 # The release artifacts (scripts/dist.sh: wheels, npm packages, C tarballs for
 # x86-64 and arm64) installed where they run, arm64 under qemu; HB_DIST_FULL=1
-# for the fuller run (every CPython, the binding's tests, Node on arm64).
+# for the fuller run (every CPython, the Python binding's tests on the wheel).
 run "release artifacts: dist/ built and installed, x86-64 and arm64 under qemu (tests/dist/smoke.sh)" bash tests/dist/smoke.sh
 run "zeromq.js's own v5-compat suite on the Node binding (../shared/peer-suites/zeromq.js)" env HB_SKIP_BUILD=1 bash bindings/node/peer-suite.sh
 
