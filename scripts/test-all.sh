@@ -5,8 +5,7 @@
 # 60 s, the C, classic-peer, browser (hypobus watch in headless Chromium) and
 # ABI (Python ctypes, Node koffi) suites, and the release artifacts
 # (scripts/dist.sh, tests/dist/smoke.sh: x86-64, arm64 under qemu); with
-# HB_SANITIZERS=1 also the
-# sanitizer runs (scripts/sanitizers.sh).
+# HB_SANITIZERS=1 also the sanitizer runs (scripts/sanitizers.sh).
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
