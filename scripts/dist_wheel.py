@@ -6,7 +6,7 @@
 The package is pure Python plus a C library that it loads with ctypes (no
 CPython extension), so one wheel serves every CPython >= 3.8 of a platform:
 `hypobus-VERSION-py3-none-<platform>.whl`. The library is put in as
-`hypobus/libhypobus.so`, one of the names `hypobus/_ffi.py` looks for; the
+`hypobus/_libhypobus.so`, the name `hypobus/_ffi.py` looks for first (as a checkout install has it); the
 metadata comes from bindings/python/pyproject.toml. scripts/dist.sh builds the
 library (glibc 2.17, C++ runtime linked in) and calls this once per platform.
 `pip install ./bindings/python` (setuptools-rust, cargo) is untouched by it.
@@ -74,7 +74,7 @@ def build(lib, platform, outdir):
         if "__pycache__" in path.parts:
             continue
         files.append((path.relative_to(PKG_SRC).as_posix(), path.read_bytes(), 0o644))
-    files.append(("hypobus/libhypobus.so", pathlib.Path(lib).read_bytes(), 0o755))
+    files.append(("hypobus/_libhypobus.so", pathlib.Path(lib).read_bytes(), 0o755))
     files.append((f"{dist_info}/METADATA", metadata_text(project).encode(), 0o644))
     # Root-Is-Purelib false: the wheel holds a platform library (installers put
     # it in platlib; auditwheel treats it as a platform wheel).
