@@ -6,6 +6,8 @@
 #   make                                  # cargo build --release --lib
 #   make install PREFIX=$HOME/.local      # default PREFIX=/usr/local; DESTDIR for staging
 #   make uninstall PREFIX=$HOME/.local    # removes exactly what install put there
+#   make dist                             # every release artifact into dist/ (scripts/dist.sh):
+#                                         # wheels, npm packages, C tarballs for x86-64 and arm64
 #
 # Then: cc prog.c $(pkg-config --cflags --libs libhypobus)
 #       cc -static prog.c $(pkg-config --static --cflags --libs libhypobus)
@@ -24,7 +26,7 @@ SONAME := libhypobus.so.$(ABI_MAJOR)
 REALNAME := libhypobus.so.$(ABI_MAJOR).$(ABI_MINOR)
 BUILT := target/release
 
-.PHONY: all install uninstall
+.PHONY: all install uninstall dist
 
 all:
 	$(CARGO) build --release --lib
@@ -45,3 +47,8 @@ install: all
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/$(REALNAME)" "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libhypobus.so" \
 		"$(DESTDIR)$(LIBDIR)/libhypobus.a" "$(DESTDIR)$(INCLUDEDIR)/hypobus.h" "$(DESTDIR)$(PKGCONFIGDIR)/libhypobus.pc"
+
+# The release artifacts for linux x86-64 and arm64 (glibc 2.17, built with
+# cargo-zigbuild; the script installs the tools it needs): docs/RELEASING.md.
+dist:
+	bash scripts/dist.sh

@@ -3,9 +3,10 @@
 # Node present): installs what the tests need, builds, checks the header is
 # fresh and clippy is clean, then runs the Rust tests, every fuzz target for
 # 60 s, a 60-second chaos soak (scripts/soak.sh), the C, classic-peer,
-# browser (hypobus watch in headless Chromium) and
-# ABI (Python ctypes, Node koffi) suites; with HB_SANITIZERS=1 also the
-# sanitizer runs (scripts/sanitizers.sh).
+# browser (hypobus watch in headless Chromium) and ABI (Python ctypes, Node
+# koffi) suites, and the release artifacts (scripts/dist.sh,
+# tests/dist/smoke.sh: x86-64, arm64 under qemu); with HB_SANITIZERS=1 also
+# the sanitizer runs (scripts/sanitizers.sh).
 # Ends with "suites: N passed, M failed" and a non-zero exit if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,13 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
         (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) || echo "could not install chromium: the browser tests will report it"
     fi
 fi
+if ! command -v qemu-aarch64-static >/dev/null 2>&1 || ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 ||
+    ! command -v debootstrap >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && apt-get install -y -qq qemu-user-static gcc-aarch64-linux-gnu debootstrap) ||
+            echo "could not install qemu-user-static, gcc-aarch64-linux-gnu, debootstrap: the arm64 release tests will report it"
+    fi
+fi
 command -v ip >/dev/null 2>&1 && ip -V
 # As root the partition test can make its namespaces, so it must not skip.
 if [ "$(id -u)" -eq 0 ]; then export HYPOBUS_REQUIRE_NETNS=1; fi
@@ -131,6 +139,10 @@ fi
 run "Python binding (bindings/python)" bash bindings/python/run-tests.sh
 run "pyzmq's own suite on hypobus.zmq (../shared/peer-suites/pyzmq)" bash bindings/python/peer-suite.sh
 run "Node binding (bindings/node)" env HB_SKIP_BUILD=1 bash bindings/node/run-tests.sh
+# The release artifacts (scripts/dist.sh: wheels, npm packages, C tarballs for
+# x86-64 and arm64) installed where they run, arm64 under qemu; HB_DIST_FULL=1
+# for the fuller run (every CPython, the Python binding's tests on the wheel).
+run "release artifacts: dist/ built and installed, x86-64 and arm64 under qemu (tests/dist/smoke.sh)" bash tests/dist/smoke.sh
 run "zeromq.js's own v5-compat suite on the Node binding (../shared/peer-suites/zeromq.js)" env HB_SKIP_BUILD=1 bash bindings/node/peer-suite.sh
 
 step "summary"

@@ -14,11 +14,44 @@ const ABI_MAJOR = abi.HB_ABI_VERSION_MAJOR;
 const ABI_MINOR_NEEDED = abi.HB_ABI_VERSION_MINOR;
 const LIB_NAME = 'libhypobus.so';
 
+// The prebuilt libraries of a release come in one optional npm package per
+// platform (as koffi's and esbuild's do): npm installs only the one whose
+// "os"/"cpu"/"libc" fit the machine. Built by scripts/dist.sh against glibc 2.17.
+const PLATFORM_PACKAGES = {
+  'linux-x64': '@hypobus/linux-x64',
+  'linux-arm64': '@hypobus/linux-arm64',
+};
+
+/** The running platform as the packages name it: linux-x64, linux-arm64, ... */
+function platformKey() {
+  return `${process.platform}-${process.arch}`;
+}
+
+/** The library of the running platform's prebuilt package, or why there is none. */
+function platformPackage() {
+  const key = platformKey();
+  const name = PLATFORM_PACKAGES[key];
+  if (!name) {
+    return {
+      where: `no prebuilt package for ${key}`,
+      missing: `prebuilt libraries exist for ${Object.keys(PLATFORM_PACKAGES).join(', ')} (glibc 2.17 or later) only`,
+    };
+  }
+  let dir;
+  try {
+    dir = path.dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    return { where: `the prebuilt package ${name} for ${key}`, missing: 'not installed' };
+  }
+  return { where: `the prebuilt package ${name} for ${key}`, file: path.join(dir, LIB_NAME) };
+}
+
 /** The places the library is looked for, in order. */
 function candidates() {
   const out = [];
   if (process.env.HYPOBUS_LIB) out.push({ where: 'HYPOBUS_LIB', file: path.resolve(process.env.HYPOBUS_LIB) });
   out.push({ where: 'the copy in the package', file: path.join(__dirname, '..', 'native', LIB_NAME) });
+  out.push(platformPackage());
   out.push({
     where: "the repository's target/release",
     file: path.resolve(__dirname, '..', '..', '..', 'target', 'release', LIB_NAME),
@@ -29,6 +62,10 @@ function candidates() {
 function loadLibrary() {
   const tried = [];
   for (const c of candidates()) {
+    if (c.missing) {
+      tried.push(`  ${c.where}: ${c.missing}`);
+      continue;
+    }
     if (!fs.existsSync(c.file)) {
       tried.push(`  ${c.file} (${c.where}): not found`);
       continue;
@@ -68,10 +105,16 @@ function loadLibrary() {
     }
     return { lib, file: c.file, abi: version };
   }
-  const err = new Error(
-    `hypobus: cannot load ${LIB_NAME}; tried, in order:\n${tried.join('\n')}\n` +
-      "Set HYPOBUS_LIB to the library's path, or build it with `cargo build --release` in the libhypobus repository.",
-  );
+  const key = platformKey();
+  const pkg = PLATFORM_PACKAGES[key];
+  const hint = pkg
+    ? `On ${key}, install the prebuilt library with \`npm install ${pkg}\` (npm installs it with hypobus ` +
+      'unless optional dependencies were left out), set HYPOBUS_LIB to the path of a libhypobus.so, or build it ' +
+      'with `cargo build --release` in the libhypobus repository.'
+    : `There is no prebuilt libhypobus for ${key} (prebuilt: ${Object.keys(PLATFORM_PACKAGES).join(', ')}); ` +
+      'build it with `cargo build --release` in the libhypobus repository and set HYPOBUS_LIB to its path.';
+  const err = new Error(`hypobus: cannot load ${LIB_NAME} on ${key}; tried, in order:\n${tried.join('\n')}\n${hint}`);
+  err.platform = key;
   err.code = 'HB_LIBRARY_NOT_FOUND';
   throw err;
 }
@@ -266,6 +309,8 @@ module.exports = {
   handleFd,
   cstr,
   candidates,
+  platformKey,
+  PLATFORM_PACKAGES,
   libraryVersion,
   zmqVersion,
   strerror,

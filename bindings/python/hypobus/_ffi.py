@@ -19,6 +19,7 @@ import ctypes
 import glob
 import os
 import pathlib
+import platform
 from ctypes import byref, c_int32, c_size_t, c_uint32, create_string_buffer
 
 # The generated constants (HB_OK, HB_POLLIN, ...), structs (BrokerConfig,
@@ -77,7 +78,9 @@ def _load():
     raise LibraryNotFound(
         "cannot load libhypobus; tried:\n  "
         + "\n  ".join(tried)
-        + "\nInstall the package (pip install ./bindings/python), build the library "
+        + f"\nOn {platform.system().lower()}-{platform.machine()}: install a release wheel "
+        "(hypobus-*-py3-none-manylinux_2_17_x86_64 / _aarch64.whl, Linux with glibc 2.17 or later), "
+        "install the package from a checkout (pip install ./bindings/python), build the library "
         "(cargo build --release in the repository), or set HYPOBUS_LIB to the path of libhypobus.so."
     )
 
