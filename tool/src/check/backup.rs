@@ -61,10 +61,7 @@ fn names(via: &[usize]) -> String {
 }
 
 fn passive(ctx: &mut Ctx) -> Verdict {
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     if answered_via(&mut p, "3", "4", Duration::from_secs(5)).is_none() {
         return Verdict::fail("no answer through the lab while the primary was alive (the lab's own fault, or the program broke it)");
     }
@@ -84,10 +81,7 @@ fn passive(ctx: &mut Ctx) -> Verdict {
 }
 
 fn takeover(ctx: &mut Ctx) -> Verdict {
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     ctx.lab.kill_primary_only();
     let t0 = Instant::now();
     let until = t0 + TAKEOVER_LIMIT;
@@ -120,14 +114,8 @@ fn primary_back(ctx: &mut Ctx) -> Result<Option<bool>, Verdict> {
 }
 
 fn no_split_brain(ctx: &mut Ctx) -> Verdict {
-    let first = match primary_back(ctx) {
-        Ok(f) => f,
-        Err(v) => return v,
-    };
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let first = verdict_or!(primary_back(ctx));
+    let mut p = verdict_or!(probe(ctx));
     // Over 1.5 s after the primary's return: messages through both brokers are a split brain.
     let via = p.forwarding(Duration::from_millis(1500));
     if via.len() > 1 {
@@ -154,10 +142,7 @@ fn hand_back(ctx: &mut Ctx) -> Verdict {
     // A backup that hands back on request (libhypobus's: `hypobus ctl EP handback`) is asked to.
     let ctl = ctx.launch.vars.get("HYPOBUS_BACKUP_CTL").cloned().unwrap_or_default();
     let asked = hypobus::lab::failover::ctl_request(&ctl, "handback", Duration::from_millis(1000)).ok();
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     let t0 = Instant::now();
     let until = t0 + HANDBACK_LIMIT;
     let mut last = Vec::new();

@@ -51,10 +51,7 @@ fn ask(p: &mut Probe, a: &str, b: &str, within: Duration) -> Option<String> {
 }
 
 fn forwards(ctx: &mut Ctx) -> Verdict {
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     match ask(&mut p, "12", "13", Duration::from_secs(5)) {
         Some(a) if a == "17.6918" => Verdict::pass("12 13 -> 17.6918 through it (catheti, squares and the answer forwarded)"),
         Some(a) => Verdict::fail(format!("the answer to 12 13 came through it as {a:?}: a broker must forward frames unchanged")),
@@ -104,10 +101,7 @@ fn heartbeats(ctx: &mut Ctx) -> Verdict {
 }
 
 fn big_message(ctx: &mut Ctx) -> Verdict {
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     let big = "9".repeat(1 << 20);
     p.send(&wire::request_topic(1), &big);
     if !ctx.alive() {

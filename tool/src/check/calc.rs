@@ -193,10 +193,7 @@ fn tagged_wire(ctx: &mut Ctx) -> Verdict {
 const EIGHT: [(&str, &str); 8] = [("3", "4"), ("5", "12"), ("8", "15"), ("7", "24"), ("20", "21"), ("9", "40"), ("12", "35"), ("11", "60")];
 
 fn concurrent(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n.unwrap_or_default(),
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx)).unwrap_or_default();
     let w = ctx.wire;
     let mut probes = Vec::new();
     for _ in EIGHT {
@@ -252,10 +249,7 @@ fn concurrent(ctx: &mut Ctx) -> Verdict {
 }
 
 fn lane_down(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n.unwrap_or_default(),
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx)).unwrap_or_default();
     ctx.lab.stop_op(1);
     let w = ctx.wire;
     let r = match ctx.probe(&[answer_topic(None), format!("{}#", wire::REPLY_TOPIC)]) {
@@ -293,10 +287,7 @@ fn lane_down(ctx: &mut Ctx) -> Verdict {
 }
 
 fn duplicate_square(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n.unwrap_or_default(),
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx)).unwrap_or_default();
     let cfg = hypobus::lab::op::OpConfig::new(ctx.lab.brokers(), 1);
     match hypobus::lab::op::OpNode::start(cfg, hypobus::lab::op::Operation::Square) {
         Ok(o) => ctx.lab.extra_op = Some(o),
@@ -354,10 +345,7 @@ fn duplicate_square(ctx: &mut Ctx) -> Verdict {
 }
 
 fn bad_input(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n.unwrap_or_default(),
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx)).unwrap_or_default();
     let w = ctx.wire;
     let mut p = match ctx.probe(&[answer_topic(None), format!("{}#", wire::REPLY_TOPIC)]) {
         Ok(p) => p,
@@ -394,10 +382,7 @@ fn bad_input(ctx: &mut Ctx) -> Verdict {
 }
 
 fn failover(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n.unwrap_or_default(),
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx)).unwrap_or_default();
     let Some(took_over) = ctx.lab.kill_primary(Duration::from_secs(5)) else {
         return Verdict::fail("the lab's backup broker did not take over within 5 s (not the program's fault: run again)");
     };

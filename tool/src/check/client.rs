@@ -105,10 +105,7 @@ fn first_run(ctx: &mut Ctx) -> Result<Run, Verdict> {
 }
 
 fn publishes(ctx: &mut Ctx) -> Verdict {
-    let r = match first_run(ctx) {
-        Ok(r) => r,
-        Err(v) => return v,
-    };
+    let r = verdict_or!(first_run(ctx));
     if r.sent(1, "12", None) && r.sent(2, "13", None) {
         Verdict::pass("12 on calc.request.1 and 13 on calc.request.2")
     } else {
@@ -120,10 +117,7 @@ fn publishes(ctx: &mut Ctx) -> Verdict {
 }
 
 fn prints(ctx: &mut Ctx) -> Verdict {
-    let r = match first_run(ctx) {
-        Ok(r) => r,
-        Err(v) => return v,
-    };
+    let r = verdict_or!(first_run(ctx));
     let want = expected(&r.a, &r.b);
     let printed = r.stdout.split_whitespace().any(|w| w == want);
     let calc_said: Vec<String> = r.answers().iter().map(|m| format!("{} = {}", m.topic, m.value)).collect();

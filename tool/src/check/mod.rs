@@ -8,6 +8,17 @@
 //! (Mermaid diagrams of failing requests) and Gradescope JSON.
 //! docs/CHECK.md is the user's guide.
 
+/// The value of `Ok`, or return the `Err`'s verdict from the scenario
+/// (what every scenario does when its set-up fails).
+macro_rules! verdict_or {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(v) => return v,
+        }
+    };
+}
+
 pub mod backup;
 pub mod broker;
 pub mod calc;

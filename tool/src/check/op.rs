@@ -66,10 +66,7 @@ fn ensure(ctx: &mut Ctx) -> Result<String, Verdict> {
 
 fn squares(ctx: &mut Ctx) -> Verdict {
     let l = lane(ctx);
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     // The first within the start-up time (it may still be starting).
     let mut within = ctx.cfg.startup;
     for (v, want) in [("12", "144"), ("13", "169"), ("1000", "1000000")] {
@@ -96,15 +93,9 @@ fn squares(ctx: &mut Ctx) -> Verdict {
 }
 
 fn tagged(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n,
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx));
     let l = lane(ctx);
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     let tag = format!("check.{}", p.tag());
     let r = square(&mut p, l, "12", Some(&tag), Duration::from_secs(3));
     p.drain(Duration::from_millis(300), Duration::from_secs(2));
@@ -125,16 +116,10 @@ fn tagged(ctx: &mut Ctx) -> Verdict {
 }
 
 fn other_lane(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n,
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx));
     let l = lane(ctx);
     let other = if l == 1 { 2 } else { 1 };
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     // Only meaningful for a program that answers its own lane.
     if square(&mut p, l, "5", None, Duration::from_secs(3)).is_none() {
         return Verdict::fail(format!("no answer to 5 on its own lane (calc.square.request.{l}) within 3 s, so nothing to compare with"));
@@ -151,10 +136,7 @@ fn other_lane(ctx: &mut Ctx) -> Verdict {
 }
 
 fn through_calc(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n,
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx));
     let l = lane(ctx);
     let before = ctx.lab.calc.as_ref().map(|c| c.stats().fallbacks).unwrap_or(0);
     let mut p = match ctx.probe(&[format!("{}#", wire::REPLY_TOPIC)]) {
@@ -181,15 +163,9 @@ fn through_calc(ctx: &mut Ctx) -> Verdict {
 }
 
 fn bad_input(ctx: &mut Ctx) -> Verdict {
-    let note = match ensure(ctx) {
-        Ok(n) => n,
-        Err(v) => return v,
-    };
+    let note = verdict_or!(ensure(ctx));
     let l = lane(ctx);
-    let mut p = match probe(ctx) {
-        Ok(p) => p,
-        Err(v) => return v,
-    };
+    let mut p = verdict_or!(probe(ctx));
     for bad in ["abc", "", "1e400"] {
         p.send(&wire::square_request_topic(l), bad);
         let _ = p.wait_for(Instant::now() + Duration::from_millis(300), |_| false);
