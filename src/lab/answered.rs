@@ -89,7 +89,7 @@ impl AnsweredCache {
         let (ring, base) = (&self.ring, self.base);
         self.index
             .find(h1, |&seq| {
-                let r = &ring[seq.wrapping_sub(base) as usize];
+                let r = &ring[pos(seq, base)];
                 r.h1 == h1 && r.h2_lanes & !3 == h2
             })
             .copied()
@@ -99,7 +99,7 @@ impl AnsweredCache {
     /// request was seen; `lanes_add` is added to them.
     pub(crate) fn get(&mut self, tag: &str, lanes_add: u8) -> Option<(Vec<u8>, u8)> {
         let seq = self.find(tag)?;
-        let r = &mut self.ring[seq.wrapping_sub(self.base) as usize];
+        let r = &mut self.ring[pos(seq, self.base)];
         let lanes = (r.h2_lanes & 3) as u8;
         r.h2_lanes |= u32::from(lanes_add & 3);
         let text = match r.value {
@@ -116,7 +116,7 @@ impl AnsweredCache {
         let compact = compact_value(value);
         if let Some(seq) = self.find(tag) {
             // Answered twice (not done by the calc node): the newest answer stays.
-            let r = &mut self.ring[seq.wrapping_sub(self.base) as usize];
+            let r = &mut self.ring[pos(seq, self.base)];
             r.h2_lanes |= u32::from(lanes & 3);
             r.value = compact.unwrap_or(TEXT);
             if compact.is_some() {
@@ -133,7 +133,7 @@ impl AnsweredCache {
         }
         self.ring.push_back(Record { value: compact.unwrap_or(TEXT), h1, h2_lanes: h2 | u32::from(lanes & 3), at });
         let (ring, base) = (&self.ring, self.base);
-        self.index.insert_unique(h1, seq, |&s| ring[s.wrapping_sub(base) as usize].h1);
+        self.index.insert_unique(h1, seq, |&s| ring[pos(s, base)].h1);
         while self.ring.len() > self.cap {
             self.pop_front();
         }
@@ -149,7 +149,7 @@ impl AnsweredCache {
         if self.ring.capacity() > 1024 && self.ring.len() < self.ring.capacity() / 4 {
             self.ring.shrink_to(self.ring.len() * 2);
             let (ring, base) = (&self.ring, self.base);
-            self.index.shrink_to(self.ring.len() * 2, |&s| ring[s.wrapping_sub(base) as usize].h1);
+            self.index.shrink_to(self.ring.len() * 2, |&s| ring[pos(s, base)].h1);
         }
     }
 
@@ -173,6 +173,11 @@ impl AnsweredCache {
         let buckets = if self.index.capacity() == 0 { 0 } else { (self.index.capacity() * 8 / 7).next_power_of_two() };
         self.ring.capacity() * std::mem::size_of::<Record>() + buckets * (std::mem::size_of::<u32>() + 1)
     }
+}
+
+/// The ring position of `seq` when the ring's front is `base`.
+fn pos(seq: u32, base: u32) -> usize {
+    seq.wrapping_sub(base) as usize
 }
 
 /// `N.dddd` (no sign, no leading zero but `0.`, exactly four decimals) as
